@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/asio_clock.hpp"
+
+namespace locker::drivers {
+
+asio_clock::~asio_clock() {
+  for (auto& [id, t] : timers_) t->cancel();
+}
+
+steady_time asio_clock::now() const { return std::chrono::steady_clock::now(); }
+
+wall_time asio_clock::wall_now() const { return std::chrono::system_clock::now(); }
+
+clock::timer_id asio_clock::call_after(millis delay, std::function<void()> fn) {
+  const timer_id id = next_id_++;
+  auto t = std::make_unique<boost::asio::steady_timer>(io_, delay);
+  t->async_wait([this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the entry is already gone
+    timers_.erase(id);
+    fn();
+  });
+  timers_.emplace(id, std::move(t));
+  return id;
+}
+
+void asio_clock::cancel(timer_id id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return;
+  it->second->cancel();
+  // The handler still runs once with operation_aborted; it holds no pointer to the timer.
+  timers_.erase(it);
+}
+
+}  // namespace locker::drivers

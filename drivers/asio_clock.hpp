@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <unordered_map>
+
+#include "drivers/clock.hpp"
+
+namespace locker::drivers {
+
+// Real time, with timers that fire on the io_context's thread.
+class asio_clock final : public clock {
+ public:
+  explicit asio_clock(boost::asio::io_context& io) : io_(io) {}
+  ~asio_clock() override;
+
+  [[nodiscard]] steady_time now() const override;
+  [[nodiscard]] wall_time wall_now() const override;
+  timer_id call_after(millis delay, std::function<void()> fn) override;
+  void cancel(timer_id id) override;
+
+ private:
+  boost::asio::io_context& io_;
+  timer_id next_id_ = 1;
+  std::unordered_map<timer_id, std::unique_ptr<boost::asio::steady_timer>> timers_;
+};
+
+}  // namespace locker::drivers

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "drivers/clock.hpp"
+#include "drivers/hardware.hpp"
+#include "drivers/line.hpp"
+
+namespace locker::drivers {
+
+// Turns a bouncing contact into clean changes: a new level is reported once it has held
+// for `settle` with no further edge. libgpiod 1.6 has no kernel debounce, and the
+// simulator's contacts bounce like real ones, so every backend goes through this.
+class debounced_input {
+ public:
+  debounced_input(input_line& line, clock& c, millis settle);
+  debounced_input(const debounced_input&) = delete;
+  debounced_input& operator=(const debounced_input&) = delete;
+
+  // The last stable level.
+  [[nodiscard]] bool get() const { return stable_; }
+  void on_change(std::function<void(bool active)> handler) { handler_ = std::move(handler); }
+
+ private:
+  void edge(line_event e);
+
+  input_line& line_;
+  millis settle_;
+  timer settle_timer_;
+  bool stable_;
+  bool pending_;
+  std::function<void(bool)> handler_;
+};
+
+// A door contact over a debounced line: active means open.
+class debounced_door_sensor final : public door_sensor {
+ public:
+  debounced_door_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
+  [[nodiscard]] bool open() const override { return in_.get(); }
+  void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+
+ private:
+  debounced_input in_;
+};
+
+// A presence sensor over a debounced line: active means occupied.
+class debounced_presence_sensor final : public presence_sensor {
+ public:
+  debounced_presence_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
+  [[nodiscard]] bool occupied() const override { return in_.get(); }
+  void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+
+ private:
+  debounced_input in_;
+};
+
+}  // namespace locker::drivers

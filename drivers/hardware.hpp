@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// The hardware as the controller sees it: small interfaces, nothing about how a backend
+// reaches the pins. The core includes this header and never a backend's.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "drivers/clock.hpp"
+#include "drivers/line.hpp"
+
+namespace locker::drivers {
+
+// One compartment's electric lock. unlock() asks for one bounded pulse of the coil; the
+// pulse may start later if another coil on the shared supply is energized.
+class lock {
+ public:
+  virtual ~lock() = default;
+  virtual void unlock() = 0;
+  [[nodiscard]] virtual bool energized() const = 0;
+};
+
+// One compartment's door contact, debounced. open() is the truth about the door.
+class door_sensor {
+ public:
+  virtual ~door_sensor() = default;
+  [[nodiscard]] virtual bool open() const = 0;
+  virtual void on_change(std::function<void(bool open)> handler) = 0;
+};
+
+// Optional: tells whether something lies in the compartment.
+class presence_sensor {
+ public:
+  virtual ~presence_sensor() = default;
+  [[nodiscard]] virtual bool occupied() const = 0;
+  virtual void on_change(std::function<void(bool occupied)> handler) = 0;
+};
+
+// Keys are '0'-'9', '*', '#' and, on 4x4 keypads, 'A'-'D'.
+class keypad {
+ public:
+  virtual ~keypad() = default;
+  virtual void on_key(std::function<void(char key)> handler) = 0;
+};
+
+// The front display: up to two lines of text separated by '\n'.
+class display {
+ public:
+  virtual ~display() = default;
+  virtual void show(std::string_view text) = 0;
+};
+
+enum class sound { key, ok, error, alarm };
+
+// Buzzer and status LED.
+class indicator {
+ public:
+  virtual ~indicator() = default;
+  virtual void beep(sound s) = 0;
+  virtual void set_alarm(bool on) = 0;
+};
+
+// What a backend provides: lines by board-file spec, and the front panel. Requesting an
+// output line drives it inactive (the lock's safe state) before anything else happens.
+// Errors at start-up (a line that does not exist, a line busy) are thrown as
+// std::runtime_error naming the line.
+class board {
+ public:
+  virtual ~board() = default;
+  virtual output_line& output(const line_spec& spec) = 0;
+  virtual input_line& input(const line_spec& spec) = 0;
+  virtual drivers::keypad& keypad() = 0;
+  virtual drivers::display& display() = 0;
+  virtual drivers::indicator& indicator() = 0;
+};
+
+}  // namespace locker::drivers

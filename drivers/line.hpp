@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "drivers/clock.hpp"
+
+namespace locker::drivers {
+
+enum class bias { as_is, disabled, pull_up, pull_down };
+
+// Where a line is and how it is wired, as the board file says. A line is found either by
+// its name (device tree `gpio-line-names`) or by chip and offset.
+struct line_spec {
+  std::string name;                     // by name when non-empty
+  std::string chip;                     // "gpiochip1", "/dev/gpiochip1" or a chip label
+  std::optional<std::uint32_t> offset;  // with chip
+  bool active_low = false;
+  drivers::bias bias = bias::as_is;
+
+  // "LOCK_07" or "gpiochip1:7": for messages and logs.
+  [[nodiscard]] std::string describe() const {
+    return name.empty() ? chip + ":" + (offset ? std::to_string(*offset) : "?") : name;
+  }
+  friend bool operator==(const line_spec&, const line_spec&) = default;
+};
+
+// A digital output. Values are logical (active = coil energized), already corrected for
+// active-low by the backend.
+class output_line {
+ public:
+  virtual ~output_line() = default;
+  virtual void set(bool active) = 0;
+  [[nodiscard]] virtual bool get() const = 0;
+};
+
+// A raw edge as the backend saw it, before any debounce.
+struct line_event {
+  bool active;
+  steady_time at;
+};
+
+// A digital input. Reports every raw edge on the event loop's thread; debounce is done
+// above the backend (debounced_input), once, for every backend.
+class input_line {
+ public:
+  virtual ~input_line() = default;
+  [[nodiscard]] virtual bool get() const = 0;
+  // Replaces any earlier handler.
+  virtual void on_change(std::function<void(line_event)> handler) = 0;
+};
+
+}  // namespace locker::drivers

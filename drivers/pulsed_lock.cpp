@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/pulsed_lock.hpp"
+
+#include <algorithm>
+
+namespace locker::drivers {
+
+void coil_supply::request(pulsed_lock* l) {
+  waiting_.push_back(l);
+  serve_next();
+}
+
+void coil_supply::serve_next() {
+  if (busy() || waiting_.empty()) return;
+  active_ = waiting_.front();
+  waiting_.pop_front();
+  active_->start_pulse();
+}
+
+void coil_supply::finished(pulsed_lock* l) {
+  if (active_ != l) return;
+  active_ = nullptr;
+  // The gap lets the supply recover and keeps two pulses from touching.
+  gap_timer_.start(gap_, [this] { serve_next(); });
+}
+
+void coil_supply::forget(pulsed_lock* l) {
+  std::erase(waiting_, l);
+  if (active_ == l) finished(l);
+}
+
+pulsed_lock::pulsed_lock(output_line& coil, coil_supply& supply, millis pulse, millis max_pulse)
+    : coil_(coil),
+      supply_(supply),
+      pulse_(std::clamp(pulse, millis{1}, std::max(millis{1}, max_pulse))),
+      pulse_timer_(supply.clock()) {
+  coil_.set(false);
+}
+
+pulsed_lock::~pulsed_lock() {
+  coil_.set(false);
+  supply_.forget(this);
+}
+
+void pulsed_lock::unlock() {
+  // A second request while one is queued or running is the same unlock.
+  if (queued_) return;
+  queued_ = true;
+  supply_.request(this);
+}
+
+void pulsed_lock::start_pulse() {
+  coil_.set(true);
+  pulse_timer_.start(pulse_, [this] { end_pulse(); });
+}
+
+void pulsed_lock::end_pulse() {
+  coil_.set(false);
+  queued_ = false;
+  supply_.finished(this);
+}
+
+}  // namespace locker::drivers

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <deque>
+
+#include "drivers/clock.hpp"
+#include "drivers/hardware.hpp"
+#include "drivers/line.hpp"
+
+namespace locker::drivers {
+
+class pulsed_lock;
+
+// The locks' shared power supply: at most one coil is energized at any instant. Unlock
+// requests queue here and are served in order, with a short gap between pulses.
+class coil_supply {
+ public:
+  coil_supply(clock& c, millis gap = millis{50}) : clock_(c), gap_timer_(c), gap_(gap) {}
+  coil_supply(const coil_supply&) = delete;
+  coil_supply& operator=(const coil_supply&) = delete;
+
+  [[nodiscard]] drivers::clock& clock() { return clock_; }
+  [[nodiscard]] bool busy() const { return active_ != nullptr || gap_timer_.armed(); }
+
+ private:
+  friend class pulsed_lock;
+  void request(pulsed_lock* l);
+  void finished(pulsed_lock* l);
+  void forget(pulsed_lock* l);
+  void serve_next();
+
+  drivers::clock& clock_;
+  timer gap_timer_;
+  millis gap_;
+  pulsed_lock* active_ = nullptr;
+  std::deque<pulsed_lock*> waiting_;
+};
+
+// A lock whose coil is an output line: unlock() energizes it for pulse (clamped to
+// max_pulse, whatever the caller or the config asked), then releases it.
+class pulsed_lock final : public lock {
+ public:
+  pulsed_lock(output_line& coil, coil_supply& supply, millis pulse, millis max_pulse);
+  pulsed_lock(const pulsed_lock&) = delete;
+  pulsed_lock& operator=(const pulsed_lock&) = delete;
+  ~pulsed_lock() override;
+
+  void unlock() override;
+  [[nodiscard]] bool energized() const override { return coil_.get(); }
+  [[nodiscard]] millis pulse_length() const { return pulse_; }
+
+ private:
+  friend class coil_supply;
+  void start_pulse();
+  void end_pulse();
+
+  output_line& coil_;
+  coil_supply& supply_;
+  millis pulse_;
+  timer pulse_timer_;
+  bool queued_ = false;
+};
+
+}  // namespace locker::drivers
