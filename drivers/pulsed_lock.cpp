@@ -33,7 +33,7 @@ pulsed_lock::pulsed_lock(output_line& coil, coil_supply& supply, millis pulse, m
     : coil_(coil),
       supply_(supply),
       pulse_(std::clamp(pulse, millis{1}, std::max(millis{1}, max_pulse))),
-      pulse_timer_(supply.clock()) {
+      pulse_timer_(supply.time_source()) {
   coil_.set(false);
 }
 
