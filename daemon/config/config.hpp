@@ -15,7 +15,8 @@
 namespace locker::config {
 
 // A file that cannot be used: says which file, which key (dotted path, e.g.
-// "compartment[3].door" or "timings.lock_pulse_ms") and why.
+// "compartment[3].door" or "timings.lock_pulse_ms"; array indices count from 0; empty when
+// the whole file is at fault, e.g. unreadable or a TOML syntax error) and why.
 class config_error : public std::runtime_error {
  public:
   config_error(std::string file, std::string key, std::string reason);

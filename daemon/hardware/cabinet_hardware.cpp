@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/hardware/cabinet_hardware.hpp"
+
+namespace locker::hardware {
+
+cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
+                                   const config::board_config& cfg,
+                                   const config::timings& timings)
+    : board_(board), supply_(clock, timings.coil_gap) {
+  compartments_.reserve(cfg.compartments.size());
+  // Outputs first: a lock is safe from the moment its line is requested.
+  for (const auto& c : cfg.compartments) {
+    compartments_.push_back(compartment_hardware{
+        &c,
+        std::make_unique<drivers::pulsed_lock>(board.output(c.lock), supply_, timings.lock_pulse,
+                                               timings.lock_pulse_max),
+        nullptr, nullptr});
+  }
+  for (auto& h : compartments_) {
+    h.door = std::make_unique<drivers::debounced_door_sensor>(board.input(h.config->door), clock,
+                                                              timings.debounce);
+    if (h.config->presence) {
+      h.presence = std::make_unique<drivers::debounced_presence_sensor>(
+          board.input(*h.config->presence), clock, timings.debounce);
+    }
+  }
+}
+
+compartment_hardware* cabinet_hardware::find(std::string_view id) {
+  for (auto& h : compartments_)
+    if (h.config->id == id) return &h;
+  return nullptr;
+}
+
+}  // namespace locker::hardware

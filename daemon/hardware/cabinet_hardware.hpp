@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// The cabinet's hardware as the controller uses it, assembled from the board file over
+// whichever backend is configured.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "drivers/debounced_input.hpp"
+#include "drivers/hardware.hpp"
+#include "drivers/pulsed_lock.hpp"
+
+namespace locker::hardware {
+
+struct compartment_hardware {
+  const config::compartment_config* config;
+  std::unique_ptr<drivers::pulsed_lock> lock;
+  std::unique_ptr<drivers::debounced_door_sensor> door;
+  std::unique_ptr<drivers::debounced_presence_sensor> presence;  // null when the board has none
+};
+
+class cabinet_hardware {
+ public:
+  // Requests every lock output first, so all coils are in their safe (released) state
+  // before any sensor is read or anything else happens; then the inputs. Throws
+  // std::runtime_error naming the line when the backend cannot provide one.
+  cabinet_hardware(drivers::board& board, drivers::clock& clock, const config::board_config& cfg,
+                   const config::timings& timings);
+  cabinet_hardware(const cabinet_hardware&) = delete;
+  cabinet_hardware& operator=(const cabinet_hardware&) = delete;
+
+  [[nodiscard]] std::vector<compartment_hardware>& compartments() { return compartments_; }
+  [[nodiscard]] compartment_hardware* find(std::string_view id);
+  [[nodiscard]] drivers::board& board() { return board_; }
+  [[nodiscard]] drivers::coil_supply& supply() { return supply_; }
+
+ private:
+  drivers::board& board_;
+  drivers::coil_supply supply_;
+  std::vector<compartment_hardware> compartments_;
+};
+
+// The backend named in the config: `sim` connects to a running locker-sim, `gpiod`
+// requests lines from the kernel. Only this function knows the backends exist. on_lost is
+// called on the loop if the hardware goes away (the simulator stopped). Throws
+// std::runtime_error when the backend cannot start.
+std::unique_ptr<drivers::board> make_board(const config::locker_config& cfg,
+                                           boost::asio::io_context& io, drivers::clock& clock,
+                                           std::function<void()> on_lost);
+
+}  // namespace locker::hardware

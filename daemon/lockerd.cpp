@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// lockerd: the locker controller. Loads the config, drives every lock to its safe state,
+// attaches to the hardware backend and runs one event loop until SIGTERM/SIGINT.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "daemon/hardware/cabinet_hardware.hpp"
+#include "daemon/log/log.hpp"
+#include "drivers/asio_clock.hpp"
+
+#ifndef LOCKER_VERSION
+#define LOCKER_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace locker;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;  // bad command line or bad config: nothing was started
+
+constexpr std::string_view usage = R"(Usage: lockerd [OPTIONS]
+
+The parcel locker controller: drives the compartment locks, reads the door sensors,
+runs the keypad flows and reports to the parcel tracking system.
+
+Options:
+  -c, --config FILE    configuration file (default /etc/lockerd/lockerd.toml)
+      --check-config   load and validate the configuration and its board file, then exit
+  -v, --verbose        log debug messages
+  -h, --help           show this help and exit
+      --version        show the version and exit
+
+Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line or
+configuration (the message names the file, the key and the reason).
+)";
+
+struct options {
+  std::string config = "/etc/lockerd/lockerd.toml";
+  bool check_only = false;
+  bool verbose = false;
+};
+
+// Returns an exit status when the program should stop right away.
+std::optional<int> parse_args(const std::vector<std::string_view>& args, options& o) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto a = args[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << usage;
+      return exit_ok;
+    }
+    if (a == "--version") {
+      std::cout << "lockerd " << LOCKER_VERSION << '\n';
+      return exit_ok;
+    }
+    if (a == "-c" || a == "--config") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "lockerd: " << a << " needs a file\n";
+        return exit_usage;
+      }
+      o.config = std::string(args[++i]);
+    } else if (a.starts_with("--config=")) {
+      o.config = std::string(a.substr(9));
+    } else if (a == "--check-config") {
+      o.check_only = true;
+    } else if (a == "-v" || a == "--verbose") {
+      o.verbose = true;
+    } else {
+      std::cerr << "lockerd: unknown option '" << a << "' (see --help)\n";
+      return exit_usage;
+    }
+  }
+  return std::nullopt;
+}
+
+log::level to_log_level(config::log_level l) {
+  switch (l) {
+    case config::log_level::debug: return log::level::debug;
+    case config::log_level::info: return log::level::info;
+    case config::log_level::warning: return log::level::warning;
+    case config::log_level::error: return log::level::error;
+  }
+  return log::level::info;
+}
+
+// Development aid until the keypad flows exist: "*<compartment>#" unlocks it. The config
+// refuses it on real hardware.
+class debug_keypad_open {
+ public:
+  debug_keypad_open(drivers::keypad& keypad, drivers::display& display,
+                    hardware::cabinet_hardware& cabinet)
+      : display_(display), cabinet_(cabinet) {
+    keypad.on_key([this](char k) { key(k); });
+    display_.show("DEBUG: *<no># opens");
+  }
+
+ private:
+  void key(char k) {
+    if (k == '*') {
+      typed_.clear();
+      collecting_ = true;
+    } else if (k == '#' && collecting_) {
+      collecting_ = false;
+      if (auto* c = cabinet_.find(typed_)) {
+        log::info("debug", "keypad unlock of compartment ", typed_);
+        display_.show("Opening " + typed_);
+        c->lock->unlock();
+      } else {
+        display_.show("No compartment " + typed_);
+      }
+    } else if (collecting_ && typed_.size() < 16) {
+      typed_ += k;
+    }
+  }
+
+  drivers::display& display_;
+  hardware::cabinet_hardware& cabinet_;
+  std::string typed_;
+  bool collecting_ = false;
+};
+
+int run(const options& o) {
+  config::locker_config cfg;
+  try {
+    cfg = config::load_config(o.config);
+  } catch (const config::config_error& e) {
+    std::cerr << "lockerd: bad configuration: " << e.what() << '\n';
+    return exit_usage;
+  }
+  if (o.check_only) {
+    std::cout << "lockerd: " << cfg.file << " is valid (" << cfg.board.compartments.size()
+              << " compartments on " << cfg.board.file << ")\n";
+    return exit_ok;
+  }
+  log::set_level(o.verbose ? log::level::debug : to_log_level(cfg.log));
+  log::use_syslog_prefixes(std::getenv("JOURNAL_STREAM") != nullptr);
+  log::info("lockerd", "version ", LOCKER_VERSION, ", locker ", cfg.locker_id, ", ",
+            cfg.board.compartments.size(), " compartments");
+
+  boost::asio::io_context io;
+  drivers::asio_clock clock(io);
+
+  int exit_status = exit_ok;
+  std::unique_ptr<drivers::board> board;
+  std::optional<hardware::cabinet_hardware> cabinet;
+  try {
+    board = hardware::make_board(cfg, io, clock, [&] {
+      log::error("lockerd", "lost the hardware backend: stopping");
+      exit_status = exit_failure;
+      io.stop();
+    });
+    cabinet.emplace(*board, clock, cfg.board, cfg.timings);
+  } catch (const std::exception& e) {
+    log::error("lockerd", "cannot start the hardware: ", e.what());
+    return exit_failure;
+  }
+  log::info("lockerd", "all locks in the safe state");
+
+  for (auto& c : cabinet->compartments()) {
+    const std::string id = c.config->id;
+    c.door->on_change([id](bool open) {
+      log::info("door", "compartment ", id, open ? " opened" : " closed");
+    });
+    if (c.door->open()) log::warning("door", "compartment ", id, " is open at start");
+  }
+  std::optional<debug_keypad_open> debug_panel;
+  if (cfg.debug_keypad_open) {
+    log::warning("lockerd", "debug.keypad_open is on: *<compartment># unlocks (development only)");
+    debug_panel.emplace(board->keypad(), board->display(), *cabinet);
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info("lockerd", "signal ", sig, ": stopping");
+    io.stop();
+  });
+
+  log::info("lockerd", "ready");
+  io.run();
+  log::info("lockerd", "stopped");
+  return exit_status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (auto status = parse_args(args, o)) return *status;
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    locker::log::error("lockerd", "fatal: ", e.what());
+    return exit_failure;
+  }
+}
