@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/compartment/compartment.hpp"
+
+#include <utility>
+
+namespace locker::compartment {
+
+std::string_view to_string(lock_state s) {
+  switch (s) {
+    case lock_state::locked:
+      return "locked";
+    case lock_state::unlocking:
+      return "unlocking";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(door_state s) {
+  switch (s) {
+    case door_state::closed:
+      return "closed";
+    case door_state::open:
+      return "open";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(service_state s) {
+  switch (s) {
+    case service_state::in_service:
+      return "in_service";
+    case service_state::out_of_service:
+      return "out_of_service";
+    case service_state::faulty:
+      return "faulty";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(open_cause c) {
+  switch (c) {
+    case open_cause::deposit:
+      return "deposit";
+    case open_cause::pickup:
+      return "pickup";
+    case open_cause::courier_removal:
+      return "courier_removal";
+    case open_cause::by_operator:
+      return "operator";
+    case open_cause::none:
+      return "none";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(alarm_type a) {
+  switch (a) {
+    case alarm_type::door_forced:
+      return "door_forced";
+    case alarm_type::door_left_open:
+      return "door_left_open";
+    case alarm_type::lock_fault:
+      return "lock_fault";
+    case alarm_type::sensor_fault:
+      return "sensor_fault";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(alarm_severity s) {
+  switch (s) {
+    case alarm_severity::warning:
+      return "warning";
+    case alarm_severity::critical:
+      return "critical";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(open_outcome o) {
+  switch (o) {
+    case open_outcome::opened:
+      return "opened";
+    case open_outcome::not_detected:
+      return "not_detected";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(open_status s) {
+  switch (s) {
+    case open_status::accepted:
+      return "accepted";
+    case open_status::not_in_service:
+      return "not_in_service";
+    case open_status::busy:
+      return "busy";
+    case open_status::door_already_open:
+      return "door_already_open";
+    case open_status::invalid_cause:
+      return "invalid_cause";
+  }
+  return "unknown";
+}
+
+std::optional<open_cause> open_cause_from_string(std::string_view s) {
+  for (auto c : {open_cause::deposit, open_cause::pickup, open_cause::courier_removal,
+                 open_cause::by_operator, open_cause::none}) {
+    if (to_string(c) == s) return c;
+  }
+  return std::nullopt;
+}
+
+std::optional<alarm_type> alarm_type_from_string(std::string_view s) {
+  for (auto a : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
+                 alarm_type::sensor_fault}) {
+    if (to_string(a) == s) return a;
+  }
+  return std::nullopt;
+}
+
+alarm_severity severity_of(alarm_type a) {
+  return a == alarm_type::door_left_open ? alarm_severity::warning : alarm_severity::critical;
+}
+
+compartment::compartment(std::string id, std::string size, drivers::lock& lock_device,
+                         drivers::door_sensor& door_sensor, drivers::presence_sensor* presence,
+                         drivers::clock& time, const settings& limits,
+                         compartment_observer& observer)
+    : id_(std::move(id)),
+      size_(std::move(size)),
+      lock_dev_(lock_device),
+      door_sensor_(door_sensor),
+      presence_(presence),
+      clock_(time),
+      settings_(limits),
+      observer_(observer),
+      door_(door_sensor.open() ? door_state::open : door_state::closed),
+      open_detect_timer_(time),
+      left_open_timer_(time) {
+  door_sensor_.on_change([this](bool open) { door_changed(open); });
+  if (presence_ != nullptr)
+    presence_->on_change([this](bool occupied) { presence_changed(occupied); });
+}
+
+compartment::~compartment() {
+  // The sensors outlive us: leave them no handler pointing at a dead object.
+  door_sensor_.on_change({});
+  if (presence_ != nullptr) presence_->on_change({});
+}
+
+service_state compartment::service() const {
+  if (alarms_.has(alarm_type::lock_fault) || alarms_.has(alarm_type::sensor_fault)) {
+    return service_state::faulty;
+  }
+  return out_of_service_ ? service_state::out_of_service : service_state::in_service;
+}
+
+std::string_view compartment::service_reason() const {
+  switch (service()) {
+    case service_state::faulty:
+      return to_string(alarms_.has(alarm_type::lock_fault) ? alarm_type::lock_fault
+                                                           : alarm_type::sensor_fault);
+    case service_state::out_of_service:
+      return service_reason_;
+    case service_state::in_service:
+      return {};
+  }
+  return {};
+}
+
+std::optional<bool> compartment::occupied() const {
+  if (presence_ == nullptr) return std::nullopt;
+  return presence_->occupied();
+}
+
+saved_state compartment::saved() const {
+  saved_state s;
+  s.door = door_;
+  s.open_pending = lock_ == lock_state::unlocking;
+  s.cause = s.open_pending ? pending_cause_ : cause_;
+  s.out_of_service = out_of_service_;
+  s.service_reason = service_reason_;
+  s.alarms = alarms_;
+  return s;
+}
+
+open_status compartment::open(open_cause cause) {
+  if (cause == open_cause::none) return open_status::invalid_cause;
+  if (service() != service_state::in_service) return open_status::not_in_service;
+  if (lock_ == lock_state::unlocking) return open_status::busy;
+  if (door_ == door_state::open || door_sensor_.open()) return open_status::door_already_open;
+
+  lock_ = lock_state::unlocking;
+  pending_cause_ = cause;
+  // Counted from the request, not from the pulse: the lock interface does not say when a
+  // queued pulse starts, and open_detect is far longer than a queue of pulses.
+  open_detect_timer_.start(settings_.open_detect, [this] { open_detect_expired(); });
+  lock_dev_.unlock();
+  return open_status::accepted;
+}
+
+void compartment::open_detect_expired() {
+  lock_ = lock_state::locked;
+  pending_cause_ = open_cause::none;
+  set_alarm(alarm_type::lock_fault, true);
+  observer_.open_result(id_, open_outcome::not_detected);
+}
+
+void compartment::set_service(bool in_service, std::string_view reason) {
+  const service_state before = service();
+  out_of_service_ = !in_service;
+  service_reason_ = in_service ? std::string{} : std::string{reason};
+  report_service_if_changed(before);
+}
+
+bool compartment::clear_fault() {
+  if (!alarms_.has(alarm_type::lock_fault) && !alarms_.has(alarm_type::sensor_fault)) {
+    return false;
+  }
+  door_changes_.clear();
+  presence_changes_.clear();
+  set_alarm(alarm_type::lock_fault, false);
+  set_alarm(alarm_type::sensor_fault, false);
+  // No unlock was possible while faulty, so a door found open now was not opened by us.
+  sync_door(/*unlocked_by_us=*/false);
+  return true;
+}
+
+void compartment::restore(const saved_state& saved) {
+  open_detect_timer_.cancel();
+  left_open_timer_.cancel();
+  lock_ = lock_state::locked;  // all lock outputs are safe (locked) at start
+  door_ = saved.door;
+  cause_ = saved.door == door_state::open ? saved.cause : open_cause::none;
+  pending_cause_ = open_cause::none;
+  open_pending_at_start_ = saved.open_pending;
+  out_of_service_ = saved.out_of_service;
+  service_reason_ = saved.service_reason;
+  alarms_ = saved.alarms;
+  door_changes_.clear();
+  presence_changes_.clear();
+}
+
+void compartment::reconcile() {
+  const bool pending = std::exchange(open_pending_at_start_, false);
+  // The session or command that asked is gone with the old process: it did not complete.
+  if (pending) observer_.open_result(id_, open_outcome::not_detected);
+  // An untrusted sensor is no reason to change anything; clear_fault() syncs later.
+  if (alarms_.has(alarm_type::sensor_fault)) return;
+  sync_door(pending);
+}
+
+void compartment::sync_door(bool unlocked_by_us) {
+  const bool sensor_open = door_sensor_.open();
+  if (sensor_open && door_ == door_state::closed) {
+    door_ = door_state::open;
+    cause_ = open_cause::none;
+    left_open_timer_.start(settings_.door_left_open, [this] { door_left_open_expired(); });
+    observer_.door_opened(id_, open_cause::none);
+    if (!unlocked_by_us) set_alarm(alarm_type::door_forced, true);
+    return;
+  }
+  if (sensor_open) {
+    // Open before and still open: when it opened is unknown, so the full wait starts now.
+    if (!alarms_.has(alarm_type::door_left_open) && !left_open_timer_.armed()) {
+      left_open_timer_.start(settings_.door_left_open, [this] { door_left_open_expired(); });
+    }
+    return;
+  }
+  left_open_timer_.cancel();
+  if (door_ == door_state::open) {
+    const open_cause cause = std::exchange(cause_, open_cause::none);
+    door_ = door_state::closed;
+    observer_.door_closed(id_, cause);
+  }
+  // Door alarms cannot outlive a closed door, even if the saved state says otherwise.
+  set_alarm(alarm_type::door_left_open, false);
+  set_alarm(alarm_type::door_forced, false);
+}
+
+void compartment::door_changed(bool open) {
+  if (chatters(door_changes_)) raise_sensor_fault();
+  // While the sensor is not trusted, door_ keeps the last trusted state.
+  if (alarms_.has(alarm_type::sensor_fault)) return;
+  const door_state now = open ? door_state::open : door_state::closed;
+  if (now == door_) return;
+
+  if (open) {
+    door_ = door_state::open;
+    left_open_timer_.start(settings_.door_left_open, [this] { door_left_open_expired(); });
+    if (lock_ == lock_state::unlocking) {
+      open_detect_timer_.cancel();
+      lock_ = lock_state::locked;
+      cause_ = std::exchange(pending_cause_, open_cause::none);
+      observer_.door_opened(id_, cause_);
+      observer_.open_result(id_, open_outcome::opened);
+    } else {
+      cause_ = open_cause::none;
+      observer_.door_opened(id_, open_cause::none);
+      set_alarm(alarm_type::door_forced, true);
+    }
+    return;
+  }
+
+  left_open_timer_.cancel();
+  const open_cause cause = std::exchange(cause_, open_cause::none);
+  door_ = door_state::closed;
+  observer_.door_closed(id_, cause);
+  set_alarm(alarm_type::door_left_open, false);
+  set_alarm(alarm_type::door_forced, false);
+}
+
+void compartment::presence_changed(bool /*occupied*/) {
+  if (chatters(presence_changes_)) {
+    raise_sensor_fault();
+    return;
+  }
+  // A parcel cannot appear or disappear through a closed, locked door.
+  if (door_ == door_state::closed && lock_ == lock_state::locked) raise_sensor_fault();
+}
+
+void compartment::door_left_open_expired() {
+  if (door_ == door_state::open) set_alarm(alarm_type::door_left_open, true);
+}
+
+bool compartment::chatters(std::deque<drivers::steady_time>& changes) {
+  const drivers::steady_time now = clock_.now();
+  changes.push_back(now);
+  while (!changes.empty() && changes.front() + settings_.chatter_window <= now) {
+    changes.pop_front();
+  }
+  return std::cmp_greater(changes.size(), settings_.chatter_limit);
+}
+
+void compartment::raise_sensor_fault() {
+  const bool was_unlocking = lock_ == lock_state::unlocking;
+  if (was_unlocking) {
+    open_detect_timer_.cancel();
+    lock_ = lock_state::locked;
+    pending_cause_ = open_cause::none;
+  }
+  set_alarm(alarm_type::sensor_fault, true);
+  // The sensor cannot tell whether the door opened: the request did not succeed.
+  if (was_unlocking) observer_.open_result(id_, open_outcome::not_detected);
+}
+
+void compartment::set_alarm(alarm_type a, bool active) {
+  if (alarms_.has(a) == active) return;
+  const service_state before = service();
+  alarms_.set(a, active);
+  observer_.alarm(id_, a, severity_of(a), active);
+  report_service_if_changed(before);
+}
+
+void compartment::report_service_if_changed(service_state before) {
+  const service_state after = service();
+  if (after != before) observer_.service_changed(id_, after, service_reason());
+}
+
+}  // namespace locker::compartment

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// One compartment's state machine. It trusts the door sensor, not the lock command, and
+// owns no persistence: every fact goes to a compartment_observer, which (in the controller)
+// commits the fact and its event in one transaction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "drivers/clock.hpp"
+#include "drivers/hardware.hpp"
+
+namespace locker::compartment {
+
+enum class lock_state : std::uint8_t { locked, unlocking };
+enum class door_state : std::uint8_t { closed, open };
+enum class service_state : std::uint8_t { in_service, out_of_service, faulty };
+
+// Why the door is open (protocol.md evt/door `cause`). `operator` is a C++ keyword, so that
+// value is by_operator; to_string gives "operator".
+enum class open_cause : std::uint8_t { deposit, pickup, courier_removal, by_operator, none };
+
+enum class alarm_type : std::uint8_t { door_forced, door_left_open, lock_fault, sensor_fault };
+enum class alarm_severity : std::uint8_t { warning, critical };
+
+// How an accepted open() ended (compartment_open reply `door`).
+enum class open_outcome : std::uint8_t { opened, not_detected };
+
+// The answer of open() itself: accepted, or why nothing was done.
+enum class open_status : std::uint8_t {
+  accepted,
+  not_in_service,     // out of service or faulty
+  busy,               // an unlock is already waiting for the door
+  door_already_open,  // nothing to unlock
+  invalid_cause,      // open_cause::none is not a reason to open
+};
+
+// Exactly the strings of the contract (protocol.md, `…/state`).
+[[nodiscard]] std::string_view to_string(lock_state s);
+[[nodiscard]] std::string_view to_string(door_state s);
+[[nodiscard]] std::string_view to_string(service_state s);
+[[nodiscard]] std::string_view to_string(open_cause c);
+[[nodiscard]] std::string_view to_string(alarm_type a);
+[[nodiscard]] std::string_view to_string(alarm_severity s);
+[[nodiscard]] std::string_view to_string(open_outcome o);
+[[nodiscard]] std::string_view to_string(open_status s);
+// The inverse, for reading back what the controller stored; nullopt for an unknown string.
+[[nodiscard]] std::optional<open_cause> open_cause_from_string(std::string_view s);
+[[nodiscard]] std::optional<alarm_type> alarm_type_from_string(std::string_view s);
+
+// door_forced, lock_fault and sensor_fault are critical (someone must go to the cabinet);
+// door_left_open is a warning.
+[[nodiscard]] alarm_severity severity_of(alarm_type a);
+
+// The set of active alarms of one compartment.
+class alarm_set {
+ public:
+  [[nodiscard]] bool has(alarm_type a) const { return (bits_ & bit(a)) != 0; }
+  void set(alarm_type a, bool active) { bits_ = active ? (bits_ | bit(a)) : (bits_ & ~bit(a)); }
+  [[nodiscard]] bool empty() const { return bits_ == 0; }
+  friend bool operator==(alarm_set, alarm_set) = default;
+
+ private:
+  static constexpr unsigned bit(alarm_type a) { return 1U << static_cast<unsigned>(a); }
+  unsigned bits_ = 0;
+};
+
+// Called on the event loop, after the compartment's own state is updated, so an observer may
+// read it (and call back into it). The controller persists each call with its event.
+class compartment_observer {
+ public:
+  virtual ~compartment_observer() = default;
+  virtual void door_opened(std::string_view id, open_cause cause) = 0;
+  virtual void door_closed(std::string_view id, open_cause cause) = 0;
+  virtual void alarm(std::string_view id, alarm_type type, alarm_severity severity,
+                     bool active) = 0;
+  // Completes an accepted open(); exactly one per accepted open().
+  virtual void open_result(std::string_view id, open_outcome outcome) = 0;
+  // reason: the operator's reason for out_of_service, the fault alarm's name for faulty,
+  // empty for in_service.
+  virtual void service_changed(std::string_view id, service_state service,
+                               std::string_view reason) = 0;
+};
+
+struct settings {
+  std::chrono::milliseconds open_detect{5000};
+  std::chrono::milliseconds door_left_open{120'000};
+  // More than chatter_limit debounced changes of one sensor within chatter_window is
+  // sensor_fault: a real door or parcel does not move like that.
+  std::chrono::milliseconds chatter_window{2000};
+  int chatter_limit = 10;
+};
+
+// What the database says about a compartment: the sum of the facts reported so far.
+struct saved_state {
+  door_state door = door_state::closed;
+  open_cause cause = open_cause::none;  // why the door is open (or was being opened)
+  bool open_pending = false;            // an accepted open() had not completed at the crash
+  bool out_of_service = false;          // the operator's choice; faults are in alarms
+  std::string service_reason;
+  alarm_set alarms;  // lock_fault or sensor_fault here means faulty
+};
+
+// Persisting: saved() is already up to date when an observer call arrives, so the controller
+// can store it with the call's event; after an accepted open() it stores saved() too
+// (open_pending), so that a crash before the result is answered by reconcile().
+class compartment {
+ public:
+  // Everything referenced must outlive the compartment. presence may be null.
+  compartment(std::string id, std::string size, drivers::lock& lock_device,
+              drivers::door_sensor& door_sensor, drivers::presence_sensor* presence,
+              drivers::clock& time, const settings& limits, compartment_observer& observer);
+  compartment(const compartment&) = delete;
+  compartment& operator=(const compartment&) = delete;
+  ~compartment();
+
+  // Unlocks (one pulse) and waits up to open_detect for the door sensor. Accepted: exactly
+  // one open_result() follows, `opened` after door_opened(id, cause), or `not_detected`
+  // after the compartment turned faulty with a lock_fault alarm. Refused: nothing changes.
+  [[nodiscard]] open_status open(open_cause cause);
+
+  // Takes the compartment out of service or back in. A fault stays until clear_fault():
+  // putting a faulty compartment in service records the wish and reports nothing.
+  void set_service(bool in_service, std::string_view reason);
+
+  // A technician's word that the lock and sensors are fine: clears lock_fault and
+  // sensor_fault, then reports whatever the door did while its sensor was not trusted.
+  // Returns false when there was no fault to clear.
+  bool clear_fault();
+
+  // At start, before reconcile(): takes what the database said, reporting nothing.
+  void restore(const saved_state& saved);
+  // At start, after restore(): compares the saved state with the sensors now and reports
+  // every difference through the observer. Never touches the lock.
+  void reconcile();
+
+  [[nodiscard]] const std::string& id() const { return id_; }
+  [[nodiscard]] const std::string& size() const { return size_; }
+  [[nodiscard]] lock_state lock() const { return lock_; }
+  // The door as last reported (frozen while sensor_fault is active).
+  [[nodiscard]] door_state door() const { return door_; }
+  [[nodiscard]] service_state service() const;
+  [[nodiscard]] std::string_view service_reason() const;
+  [[nodiscard]] open_cause cause() const { return cause_; }
+  [[nodiscard]] const alarm_set& alarms() const { return alarms_; }
+  // nullopt without a presence sensor.
+  [[nodiscard]] std::optional<bool> occupied() const;
+  // The state to persist; restore(saved()) gives the same compartment back.
+  [[nodiscard]] saved_state saved() const;
+
+ private:
+  void door_changed(bool open);
+  void presence_changed(bool occupied);
+  void open_detect_expired();
+  void door_left_open_expired();
+  // Records a change of one sensor; true when that sensor now chatters.
+  bool chatters(std::deque<drivers::steady_time>& changes);
+  // Sets or clears one alarm and reports it, if it changes; reports service when that changes.
+  void set_alarm(alarm_type a, bool active);
+  void raise_sensor_fault();
+  // Brings door_ in line with the sensor, reporting the difference (reconcile, clear_fault).
+  // A door found open is door_forced unless our own unlock may explain it.
+  void sync_door(bool unlocked_by_us);
+  void report_service_if_changed(service_state before);
+
+  std::string id_;
+  std::string size_;
+  drivers::lock& lock_dev_;
+  drivers::door_sensor& door_sensor_;
+  drivers::presence_sensor* presence_;
+  drivers::clock& clock_;
+  settings settings_;
+  compartment_observer& observer_;
+
+  lock_state lock_ = lock_state::locked;
+  door_state door_ = door_state::closed;
+  open_cause cause_ = open_cause::none;
+  open_cause pending_cause_ = open_cause::none;
+  bool open_pending_at_start_ = false;  // from restore(), answered by reconcile()
+  bool out_of_service_ = false;
+  std::string service_reason_;
+  alarm_set alarms_;
+  std::deque<drivers::steady_time> door_changes_;
+  std::deque<drivers::steady_time> presence_changes_;
+  drivers::timer open_detect_timer_;
+  drivers::timer left_open_timer_;
+};
+
+}  // namespace locker::compartment

@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/compartment/compartment.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "drivers/hardware.hpp"
+#include "drivers/virtual_clock.hpp"
+
+namespace locker::compartment {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+class fake_lock final : public drivers::lock {
+ public:
+  explicit fake_lock(const drivers::clock& c) : clock_(c) {}
+  void unlock() override { pulses.push_back(clock_.now()); }
+  [[nodiscard]] bool energized() const override { return false; }
+  std::vector<drivers::steady_time> pulses;
+
+ private:
+  const drivers::clock& clock_;
+};
+
+// A debounced sensor as the compartment sees it: a test moves the door by setting it.
+class fake_door final : public drivers::door_sensor {
+ public:
+  [[nodiscard]] bool open() const override { return open_; }
+  void on_change(std::function<void(bool)> handler) override { handler_ = std::move(handler); }
+  void set(bool open) {
+    if (open == open_) return;
+    open_ = open;
+    if (handler_) handler_(open);
+  }
+  // For start-up tests: the state the sensor reads before anyone listens.
+  void preset(bool open) { open_ = open; }
+  [[nodiscard]] bool has_handler() const { return static_cast<bool>(handler_); }
+
+ private:
+  bool open_ = false;
+  std::function<void(bool)> handler_;
+};
+
+class fake_presence final : public drivers::presence_sensor {
+ public:
+  [[nodiscard]] bool occupied() const override { return occupied_; }
+  void on_change(std::function<void(bool)> handler) override { handler_ = std::move(handler); }
+  void set(bool occupied) {
+    if (occupied == occupied_) return;
+    occupied_ = occupied;
+    if (handler_) handler_(occupied);
+  }
+
+ private:
+  bool occupied_ = false;
+  std::function<void(bool)> handler_;
+};
+
+// Every observer call as one line, so a test states the exact sequence it expects.
+class recording_observer final : public compartment_observer {
+ public:
+  void door_opened(std::string_view id, open_cause cause) override {
+    add("door_opened", id, to_string(cause));
+  }
+  void door_closed(std::string_view id, open_cause cause) override {
+    add("door_closed", id, to_string(cause));
+  }
+  void alarm(std::string_view id, alarm_type type, alarm_severity severity, bool active) override {
+    add("alarm", id,
+        std::string{to_string(type)} + " " + std::string{to_string(severity)} +
+            (active ? " raised" : " cleared"));
+  }
+  void open_result(std::string_view id, open_outcome outcome) override {
+    add("open_result", id, to_string(outcome));
+  }
+  void service_changed(std::string_view id, service_state service,
+                       std::string_view reason) override {
+    add("service", id, std::string{to_string(service)} + " " + std::string{reason});
+  }
+
+  // Returns what was recorded since the last call.
+  std::vector<std::string> take() { return std::exchange(calls_, {}); }
+
+ private:
+  void add(std::string_view what, std::string_view id, std::string_view detail) {
+    calls_.push_back(std::string{what} + " " + std::string{id} + " " + std::string{detail});
+  }
+  std::vector<std::string> calls_;
+};
+
+class compartment_test : public ::testing::Test {
+ protected:
+  compartment_test() { make(); }
+
+  void make(bool with_presence = true) {
+    c_.reset();
+    c_ =
+        std::make_unique<compartment>("A1", "m", lock_, door_, with_presence ? &presence_ : nullptr,
+                                      clock_, settings_, observer_);
+  }
+
+  settings settings_{.open_detect = seconds{5},
+                     .door_left_open = seconds{120},
+                     .chatter_window = seconds{2},
+                     .chatter_limit = 10};
+  drivers::virtual_clock clock_;
+  fake_lock lock_{clock_};
+  fake_door door_;
+  fake_presence presence_;
+  recording_observer observer_;
+  std::unique_ptr<compartment> c_;
+};
+
+TEST_F(compartment_test, open_succeeds_when_the_door_sensor_reports_open) {
+  EXPECT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  EXPECT_EQ(lock_.pulses.size(), 1U);
+  EXPECT_EQ(c_->lock(), lock_state::unlocking);
+  EXPECT_THAT(observer_.take(), IsEmpty());  // the command is not success: the door is
+
+  clock_.advance(milliseconds{800});
+  door_.set(true);
+  EXPECT_THAT(observer_.take(), ElementsAre("door_opened A1 deposit", "open_result A1 opened"));
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+  EXPECT_EQ(c_->door(), door_state::open);
+  EXPECT_EQ(c_->cause(), open_cause::deposit);
+
+  // open_detect passing after the door opened changes nothing.
+  clock_.advance(seconds{10});
+  door_.set(false);
+  EXPECT_THAT(observer_.take(), ElementsAre("door_closed A1 deposit"));
+  EXPECT_EQ(c_->door(), door_state::closed);
+  EXPECT_EQ(c_->cause(), open_cause::none);
+  EXPECT_EQ(c_->service(), service_state::in_service);
+  EXPECT_TRUE(c_->alarms().empty());
+  EXPECT_EQ(clock_.pending(), 0U);
+}
+
+TEST_F(compartment_test, jammed_lock_becomes_lock_fault_after_open_detect) {
+  ASSERT_EQ(c_->open(open_cause::pickup), open_status::accepted);
+  clock_.advance(milliseconds{4999});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  clock_.advance(milliseconds{1});
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 lock_fault critical raised", "service A1 faulty lock_fault",
+                          "open_result A1 not_detected"));
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  EXPECT_EQ(c_->service_reason(), "lock_fault");
+  EXPECT_TRUE(c_->alarms().has(alarm_type::lock_fault));
+  // Faulty: no more pulses.
+  EXPECT_EQ(c_->open(open_cause::pickup), open_status::not_in_service);
+  EXPECT_EQ(lock_.pulses.size(), 1U);
+
+  // A door that opens late, after the request gave up, was not opened by the request.
+  door_.set(true);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_opened A1 none", "alarm A1 door_forced critical raised"));
+}
+
+TEST_F(compartment_test, clear_fault_puts_a_lock_fault_back_in_service) {
+  ASSERT_EQ(c_->open(open_cause::by_operator), open_status::accepted);
+  clock_.advance(seconds{5});
+  observer_.take();
+  EXPECT_TRUE(c_->clear_fault());
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 lock_fault critical cleared", "service A1 in_service "));
+  EXPECT_EQ(c_->service(), service_state::in_service);
+  EXPECT_FALSE(c_->clear_fault());
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->open(open_cause::by_operator), open_status::accepted);
+}
+
+TEST_F(compartment_test, door_opening_while_locked_is_door_forced_until_it_closes) {
+  door_.set(true);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_opened A1 none", "alarm A1 door_forced critical raised"));
+  EXPECT_TRUE(c_->alarms().has(alarm_type::door_forced));
+  EXPECT_EQ(c_->door(), door_state::open);
+  EXPECT_TRUE(lock_.pulses.empty());
+
+  door_.set(false);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_closed A1 none", "alarm A1 door_forced critical cleared"));
+  EXPECT_TRUE(c_->alarms().empty());
+  // Forced is an alarm, not a fault: the compartment stays usable.
+  EXPECT_EQ(c_->service(), service_state::in_service);
+}
+
+TEST_F(compartment_test, door_left_open_is_raised_after_the_limit_and_cleared_on_close) {
+  ASSERT_EQ(c_->open(open_cause::pickup), open_status::accepted);
+  door_.set(true);
+  observer_.take();
+  clock_.advance(seconds{119});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  clock_.advance(seconds{1});
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 door_left_open warning raised"));
+  EXPECT_TRUE(c_->alarms().has(alarm_type::door_left_open));
+
+  door_.set(false);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_closed A1 pickup", "alarm A1 door_left_open warning cleared"));
+  EXPECT_TRUE(c_->alarms().empty());
+}
+
+TEST_F(compartment_test, door_closed_in_time_raises_no_door_left_open) {
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  door_.set(true);
+  clock_.advance(seconds{119});
+  door_.set(false);
+  observer_.take();
+  clock_.advance(seconds{600});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_TRUE(c_->alarms().empty());
+}
+
+TEST_F(compartment_test, chattering_door_sensor_is_sensor_fault_until_cleared) {
+  // 10 changes within 2 s are still a (fast) person; the 11th is a sensor fault.
+  for (int i = 0; i < 10; ++i) {
+    door_.set(i % 2 == 0);
+    clock_.advance(milliseconds{100});
+  }
+  observer_.take();
+  EXPECT_FALSE(c_->alarms().has(alarm_type::sensor_fault));
+  door_.set(true);  // 11th change within 2 s
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 sensor_fault critical raised",
+                                            "service A1 faulty sensor_fault"));
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  EXPECT_EQ(c_->door(), door_state::closed);  // the last trusted state
+
+  // Untrusted: further changes report nothing, and a stable period does not clear it.
+  door_.set(false);
+  door_.set(true);
+  clock_.advance(seconds{3600});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  EXPECT_EQ(c_->open(open_cause::by_operator), open_status::not_in_service);
+
+  // The technician clears it; the door, found open, is reported as the sensor says now.
+  EXPECT_TRUE(c_->clear_fault());
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 sensor_fault critical cleared", "service A1 in_service ",
+                          "door_opened A1 none", "alarm A1 door_forced critical raised"));
+  EXPECT_EQ(c_->door(), door_state::open);
+}
+
+TEST_F(compartment_test, slow_door_changes_are_not_chatter) {
+  for (int i = 0; i < 40; ++i) {
+    door_.set(i % 2 == 0);
+    clock_.advance(milliseconds{250});  // 8 changes per 2 s
+  }
+  EXPECT_FALSE(c_->alarms().has(alarm_type::sensor_fault));
+  EXPECT_EQ(c_->service(), service_state::in_service);
+}
+
+TEST_F(compartment_test, chatter_during_an_open_request_ends_it_not_detected) {
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  // Presence changes while unlocking are no contradiction; 11 of them within 2 s are chatter.
+  for (int i = 0; i < 10; ++i) presence_.set(i % 2 == 0);
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  presence_.set(true);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 sensor_fault critical raised", "service A1 faulty sensor_fault",
+                          "open_result A1 not_detected"));
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+  clock_.advance(seconds{10});
+  EXPECT_THAT(observer_.take(), IsEmpty());  // no second result, no lock_fault
+}
+
+TEST_F(compartment_test, presence_change_behind_a_closed_locked_door_is_sensor_fault) {
+  presence_.set(true);
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 sensor_fault critical raised",
+                                            "service A1 faulty sensor_fault"));
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  EXPECT_EQ(c_->occupied(), std::optional<bool>{true});
+}
+
+TEST_F(compartment_test, presence_change_with_the_door_open_is_normal) {
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  door_.set(true);
+  presence_.set(true);
+  door_.set(false);
+  EXPECT_THAT(observer_.take(), ElementsAre("door_opened A1 deposit", "open_result A1 opened",
+                                            "door_closed A1 deposit"));
+  EXPECT_EQ(c_->service(), service_state::in_service);
+  EXPECT_EQ(c_->occupied(), std::optional<bool>{true});
+}
+
+TEST_F(compartment_test, without_a_presence_sensor_occupied_is_unknown) {
+  make(/*with_presence=*/false);
+  EXPECT_EQ(c_->occupied(), std::nullopt);
+  presence_.set(true);  // not wired to this compartment
+  EXPECT_THAT(observer_.take(), IsEmpty());
+}
+
+TEST_F(compartment_test, refusals_change_nothing) {
+  EXPECT_EQ(c_->open(open_cause::none), open_status::invalid_cause);
+
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  EXPECT_EQ(c_->open(open_cause::pickup), open_status::busy);
+  EXPECT_EQ(lock_.pulses.size(), 1U);
+  door_.set(true);
+  EXPECT_EQ(c_->cause(), open_cause::deposit);
+  EXPECT_EQ(c_->open(open_cause::pickup), open_status::door_already_open);
+  door_.set(false);
+  observer_.take();
+
+  c_->set_service(false, "cleaning");
+  EXPECT_THAT(observer_.take(), ElementsAre("service A1 out_of_service cleaning"));
+  EXPECT_EQ(c_->service_reason(), "cleaning");
+  EXPECT_EQ(c_->open(open_cause::pickup), open_status::not_in_service);
+  EXPECT_EQ(lock_.pulses.size(), 1U);
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+
+  c_->set_service(true, "");
+  EXPECT_THAT(observer_.take(), ElementsAre("service A1 in_service "));
+  EXPECT_EQ(c_->open(open_cause::pickup), open_status::accepted);
+  EXPECT_EQ(lock_.pulses.size(), 2U);
+}
+
+TEST_F(compartment_test, a_fault_outlasts_set_service_and_clear_fault_restores_the_wish) {
+  c_->set_service(false, "repair");
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::not_in_service);
+  c_->set_service(true, "");
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  clock_.advance(seconds{5});  // lock_fault
+  observer_.take();
+  c_->set_service(true, "");
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  c_->set_service(false, "waiting for parts");
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  c_->clear_fault();
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 lock_fault critical cleared",
+                                            "service A1 out_of_service waiting for parts"));
+}
+
+TEST_F(compartment_test, saved_state_round_trips_through_restore) {
+  ASSERT_EQ(c_->open(open_cause::courier_removal), open_status::accepted);
+  saved_state pending = c_->saved();
+  EXPECT_TRUE(pending.open_pending);
+  EXPECT_EQ(pending.cause, open_cause::courier_removal);
+  door_.set(true);
+  clock_.advance(seconds{120});
+  c_->set_service(false, "audit");
+  const saved_state s = c_->saved();
+  EXPECT_EQ(s.door, door_state::open);
+  EXPECT_EQ(s.cause, open_cause::courier_removal);
+  EXPECT_FALSE(s.open_pending);
+  EXPECT_TRUE(s.out_of_service);
+  EXPECT_EQ(s.service_reason, "audit");
+  EXPECT_TRUE(s.alarms.has(alarm_type::door_left_open));
+
+  make();
+  c_->restore(s);
+  EXPECT_EQ(c_->door(), door_state::open);
+  EXPECT_EQ(c_->cause(), open_cause::courier_removal);
+  EXPECT_EQ(c_->service(), service_state::out_of_service);
+  EXPECT_TRUE(c_->alarms() == s.alarms);
+}
+
+// ---- start-up: restore() then reconcile() ----
+
+TEST_F(compartment_test, reconcile_with_nothing_changed_reports_nothing) {
+  make();
+  c_->restore(saved_state{});
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_TRUE(lock_.pulses.empty());
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+}
+
+TEST_F(compartment_test, reconcile_door_found_open_is_forced) {
+  door_.preset(true);
+  make();
+  c_->restore(saved_state{});  // the database says closed
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_opened A1 none", "alarm A1 door_forced critical raised"));
+  EXPECT_EQ(c_->door(), door_state::open);
+  EXPECT_TRUE(lock_.pulses.empty());
+  // The door is open from now on, as far as anyone knows: door_left_open counts from start.
+  clock_.advance(seconds{120});
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 door_left_open warning raised"));
+}
+
+TEST_F(compartment_test, reconcile_door_closed_while_down_completes_the_opening) {
+  make();
+  saved_state s;
+  s.door = door_state::open;
+  s.cause = open_cause::pickup;
+  s.alarms.set(alarm_type::door_left_open, true);
+  c_->restore(s);
+  c_->reconcile();  // the sensor says closed
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_closed A1 pickup", "alarm A1 door_left_open warning cleared"));
+  EXPECT_EQ(c_->door(), door_state::closed);
+  EXPECT_EQ(c_->cause(), open_cause::none);
+}
+
+TEST_F(compartment_test, reconcile_door_still_open_restarts_door_left_open) {
+  door_.preset(true);
+  make();
+  saved_state s;
+  s.door = door_state::open;
+  s.cause = open_cause::deposit;
+  c_->restore(s);
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->cause(), open_cause::deposit);
+  clock_.advance(seconds{120});
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 door_left_open warning raised"));
+  door_.set(false);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_closed A1 deposit", "alarm A1 door_left_open warning cleared"));
+}
+
+TEST_F(compartment_test, reconcile_request_in_progress_with_door_closed_is_not_completed) {
+  make();
+  saved_state s;
+  s.open_pending = true;
+  s.cause = open_cause::deposit;
+  c_->restore(s);
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(), ElementsAre("open_result A1 not_detected"));
+  EXPECT_TRUE(lock_.pulses.empty());  // never touches the lock
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+  // Not a lock fault: the pulse may never have been sent before the crash.
+  EXPECT_EQ(c_->service(), service_state::in_service);
+  EXPECT_TRUE(c_->alarms().empty());
+  clock_.advance(seconds{10});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+}
+
+TEST_F(compartment_test, reconcile_request_in_progress_with_door_open_is_not_forced) {
+  door_.preset(true);
+  make();
+  saved_state s;
+  s.open_pending = true;
+  s.cause = open_cause::pickup;
+  c_->restore(s);
+  c_->reconcile();
+  // Our own pulse explains the open door, but the request did not complete.
+  EXPECT_THAT(observer_.take(), ElementsAre("open_result A1 not_detected", "door_opened A1 none"));
+  EXPECT_FALSE(c_->alarms().has(alarm_type::door_forced));
+  EXPECT_TRUE(lock_.pulses.empty());
+  door_.set(false);
+  EXPECT_THAT(observer_.take(), ElementsAre("door_closed A1 none"));
+}
+
+TEST_F(compartment_test, reconcile_clears_door_alarms_a_closed_door_cannot_have) {
+  make();
+  saved_state s;
+  s.alarms.set(alarm_type::door_forced, true);
+  s.alarms.set(alarm_type::lock_fault, true);
+  c_->restore(s);
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 door_forced critical cleared"));
+  // A fault is not a sensor reading: it stays until a technician clears it.
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  EXPECT_EQ(c_->service_reason(), "lock_fault");
+}
+
+TEST_F(compartment_test, reconcile_leaves_the_door_alone_while_its_sensor_is_faulty) {
+  door_.preset(true);
+  make();
+  saved_state s;
+  s.alarms.set(alarm_type::sensor_fault, true);
+  c_->restore(s);
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->door(), door_state::closed);
+  c_->clear_fault();
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 sensor_fault critical cleared", "service A1 in_service ",
+                          "door_opened A1 none", "alarm A1 door_forced critical raised"));
+}
+
+TEST_F(compartment_test, destroyed_compartment_leaves_no_handler_on_its_sensors) {
+  c_.reset();
+  EXPECT_FALSE(door_.has_handler());
+  door_.set(true);  // would be a use-after-free if the handler stayed
+  EXPECT_THAT(observer_.take(), IsEmpty());
+}
+
+TEST(compartment_strings, match_the_contract) {
+  EXPECT_EQ(to_string(open_cause::deposit), "deposit");
+  EXPECT_EQ(to_string(open_cause::pickup), "pickup");
+  EXPECT_EQ(to_string(open_cause::courier_removal), "courier_removal");
+  EXPECT_EQ(to_string(open_cause::by_operator), "operator");
+  EXPECT_EQ(to_string(open_cause::none), "none");
+  EXPECT_EQ(to_string(alarm_type::door_forced), "door_forced");
+  EXPECT_EQ(to_string(alarm_type::door_left_open), "door_left_open");
+  EXPECT_EQ(to_string(alarm_type::lock_fault), "lock_fault");
+  EXPECT_EQ(to_string(alarm_type::sensor_fault), "sensor_fault");
+  EXPECT_EQ(to_string(alarm_severity::warning), "warning");
+  EXPECT_EQ(to_string(alarm_severity::critical), "critical");
+  EXPECT_EQ(to_string(open_outcome::opened), "opened");
+  EXPECT_EQ(to_string(open_outcome::not_detected), "not_detected");
+  EXPECT_EQ(to_string(door_state::open), "open");
+  EXPECT_EQ(to_string(door_state::closed), "closed");
+  EXPECT_EQ(to_string(service_state::out_of_service), "out_of_service");
+  EXPECT_EQ(open_cause_from_string("operator"), open_cause::by_operator);
+  EXPECT_EQ(open_cause_from_string("bogus"), std::nullopt);
+  EXPECT_EQ(alarm_type_from_string("sensor_fault"), alarm_type::sensor_fault);
+  EXPECT_EQ(severity_of(alarm_type::door_forced), alarm_severity::critical);
+  EXPECT_EQ(severity_of(alarm_type::door_left_open), alarm_severity::warning);
+}
+
+}  // namespace
+}  // namespace locker::compartment
