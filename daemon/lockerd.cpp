@@ -35,7 +35,8 @@ runs the keypad flows and reports to the parcel tracking system.
 
 Options:
   -c, --config FILE    configuration file (default /etc/lockerd/lockerd.toml)
-      --check-config   load and validate the configuration and its board file, then exit
+      --check-config [FILE]
+                       load and validate the configuration and its board file, then exit
   -v, --verbose        log debug messages
   -h, --help           show this help and exit
       --version        show the version and exit
@@ -72,6 +73,8 @@ std::optional<int> parse_args(const std::vector<std::string_view>& args, options
       o.config = std::string(a.substr(9));
     } else if (a == "--check-config") {
       o.check_only = true;
+      // "--check-config FILE" is accepted as well as "--check-config -c FILE".
+      if (i + 1 < args.size() && !args[i + 1].starts_with('-')) o.config = std::string(args[++i]);
     } else if (a == "-v" || a == "--verbose") {
       o.verbose = true;
     } else {
