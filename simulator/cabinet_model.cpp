@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "simulator/cabinet_model.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "drivers/sim/sim_protocol.hpp"
+
+namespace locker::simulator {
+
+struct cabinet_model::compartment {
+  explicit compartment(drivers::clock& c) : spring(c), bounce(c), chatter(c) {}
+
+  std::string id;
+  std::string size;
+  std::string lock_line;
+  std::string door_line;
+  std::string presence_line;  // empty: no presence sensor
+  std::size_t index = 0;
+  bool coil = false;
+  door_state door = door_state::closed;
+  bool forced = false;
+  bool occupied = false;
+  bool jammed = false;
+  std::optional<bool> stuck;
+  bool chattering = false;
+  bool door_level = false;  // what the controller reads
+  bool presence_level = false;
+  int bounce_target_steps = 0;
+  std::uint32_t chatter_seed = 0;
+  drivers::steady_time chatter_until{};
+  drivers::timer spring;
+  drivers::timer bounce;
+  drivers::timer chatter;
+
+  [[nodiscard]] bool contact() const { return door != door_state::closed; }
+  [[nodiscard]] bool latched() const { return !(coil && !jammed); }
+};
+
+std::string_view door_name(door_state d) {
+  switch (d) {
+    case door_state::closed: return "closed";
+    case door_state::ajar: return "ajar";
+    case door_state::open: return "open";
+  }
+  return "closed";
+}
+
+namespace {
+
+template <typename T>
+void dispatch(const T& subs, const auto&... args) {
+  // A copy: a handler may subscribe or unsubscribe while we walk the list.
+  const auto copy = subs;
+  for (const auto& [id, fn] : copy) fn(args...);
+}
+
+action_result refused(std::string why) { return {std::move(why)}; }
+
+}  // namespace
+
+cabinet_model::cabinet_model(const config::board_config& board, drivers::clock& c,
+                             bounce_settings bounce)
+    : clock_(c), bounce_(bounce) {
+  auto add_line = [this](const std::string& name, line_ref ref) {
+    if (!lines_.emplace(name, ref).second) {
+      throw std::invalid_argument("line " + name + " is used twice in the board file");
+    }
+    line_order_.push_back(name);
+  };
+  for (const auto& cc : board.compartments) {
+    auto cp = std::make_unique<compartment>(c);
+    cp->id = cc.id;
+    cp->size = cc.size;
+    cp->index = compartments_.size();
+    cp->lock_line = cc.lock.describe();
+    cp->door_line = cc.door.describe();
+    if (cc.presence) cp->presence_line = cc.presence->describe();
+    add_line(cp->lock_line, {cp.get(), role::lock});
+    add_line(cp->door_line, {cp.get(), role::door});
+    if (!cp->presence_line.empty()) add_line(cp->presence_line, {cp.get(), role::presence});
+    compartments_.push_back(std::move(cp));
+  }
+  if (board.buzzer) add_line(board.buzzer->describe(), {nullptr, role::buzzer});
+  if (board.alarm_led) add_line(board.alarm_led->describe(), {nullptr, role::alarm_led});
+}
+
+cabinet_model::~cabinet_model() = default;
+
+// ---------------------------------------------------------------- controller side
+
+bool cabinet_model::set_output(std::string_view line, bool active) {
+  const auto it = lines_.find(line);
+  if (it == lines_.end()) return false;
+  const line_ref ref = it->second;
+  if (!powered_) return ref.r == role::lock || ref.r == role::buzzer || ref.r == role::alarm_led;
+  switch (ref.r) {
+    case role::lock: set_coil(*ref.c, active); return true;
+    case role::alarm_led: set_alarm(active); return true;
+    case role::buzzer:
+      if (buzzer_ != active) {
+        buzzer_ = active;
+        emit("buzzer", active ? "on" : "off");
+      }
+      return true;
+    case role::door:
+    case role::presence: return false;
+  }
+  return false;
+}
+
+std::optional<bool> cabinet_model::output(std::string_view line) const {
+  const auto it = lines_.find(line);
+  if (it == lines_.end()) return std::nullopt;
+  switch (it->second.r) {
+    case role::lock: return it->second.c->coil;
+    case role::buzzer: return buzzer_;
+    case role::alarm_led: return alarm_;
+    case role::door:
+    case role::presence: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> cabinet_model::input(std::string_view line) const {
+  const auto it = lines_.find(line);
+  if (it == lines_.end()) return std::nullopt;
+  if (it->second.r == role::door) return it->second.c->door_level;
+  if (it->second.r == role::presence) return it->second.c->presence_level;
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, bool>> cabinet_model::inputs() const {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& name : line_order_) {
+    if (auto v = input(name)) out.emplace_back(name, *v);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, bool>> cabinet_model::outputs() const {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& name : line_order_) {
+    if (auto v = output(name)) out.emplace_back(name, *v);
+  }
+  return out;
+}
+
+void cabinet_model::release_all_outputs() {
+  for (auto& c : compartments_) set_coil(*c, false);
+  if (buzzer_) {
+    buzzer_ = false;
+    emit("buzzer", "off");
+  }
+  set_alarm(false);
+}
+
+void cabinet_model::show(std::string text) {
+  if (!powered_ || text == display_) return;
+  display_ = std::move(text);
+  emit("display", drivers::sim::escape_text(display_));
+}
+
+void cabinet_model::beep(drivers::sound s) {
+  if (!powered_) return;
+  last_beep_ = std::string(drivers::sim::sound_name(s));
+  emit("beep", last_beep_);
+}
+
+void cabinet_model::set_alarm(bool on) {
+  if (!powered_ || alarm_ == on) return;
+  alarm_ = on;
+  emit("alarm", on ? "on" : "off");
+}
+
+// ---------------------------------------------------------------- subscriptions
+
+cabinet_model::subscription cabinet_model::on_input(
+    std::function<void(const std::string&, bool)> fn) {
+  input_subs_.emplace_back(next_sub_, std::move(fn));
+  return next_sub_++;
+}
+
+cabinet_model::subscription cabinet_model::on_key(std::function<void(char)> fn) {
+  key_subs_.emplace_back(next_sub_, std::move(fn));
+  return next_sub_++;
+}
+
+cabinet_model::subscription cabinet_model::on_event(std::function<void(const cabinet_event&)> fn) {
+  event_subs_.emplace_back(next_sub_, std::move(fn));
+  return next_sub_++;
+}
+
+void cabinet_model::unsubscribe(subscription id) {
+  auto drop = [id](auto& v) { std::erase_if(v, [id](const auto& p) { return p.first == id; }); };
+  drop(input_subs_);
+  drop(key_subs_);
+  drop(event_subs_);
+}
+
+void cabinet_model::emit(std::string kind, std::string details) {
+  dispatch(event_subs_, cabinet_event{std::move(kind), std::move(details)});
+}
+
+void cabinet_model::announce(std::string kind, std::string details) {
+  emit(std::move(kind), std::move(details));
+}
+
+// ---------------------------------------------------------------- physics
+
+void cabinet_model::set_coil(compartment& c, bool on) {
+  if (c.coil == on) return;
+  c.coil = on;
+  emit("coil", c.id + (on ? " energized" : " released") + (on && c.jammed ? " (jammed)" : ""));
+  if (on) {
+    release_latch(c);
+  } else {
+    // The latch catches again; a door that has not sprung yet stays shut.
+    c.spring.cancel();
+  }
+}
+
+void cabinet_model::release_latch(compartment& c) {
+  if (c.latched() || c.door != door_state::closed) return;
+  c.spring.start(spring_delay, [this, &c] {
+    if (!c.latched() && c.door == door_state::closed) door_to(c, door_state::ajar);
+  });
+}
+
+void cabinet_model::door_to(compartment& c, door_state d) {
+  const bool contact_before = c.contact();
+  c.door = d;
+  if (d == door_state::closed) c.forced = false;
+  emit("door", c.id + " " + std::string(door_name(d)) + (c.forced ? " forced" : ""));
+  if (contact_before != c.contact()) door_moved(c);
+}
+
+void cabinet_model::door_moved(compartment& c) {
+  // A stuck or chattering sensor ignores the door; it settles when the fault ends.
+  if (c.stuck || c.chattering) return;
+  c.bounce.cancel();
+  const bool target = c.contact();
+  set_door_line(c, target);
+  if (bounce_.count <= 0) return;
+  c.bounce_target_steps = 2 * bounce_.count;
+  bounce_step(c, 1);
+}
+
+// Step k of 2*count reversals lands at span*k/(2*count): evenly spread, ending on target.
+void cabinet_model::bounce_step(compartment& c, int step) {
+  const auto total = c.bounce_target_steps;
+  const auto at = [&](int k) { return bounce_.span * k / total; };
+  c.bounce.start(at(step) - at(step - 1), [this, &c, step, total] {
+    set_door_line(c, !c.door_level);
+    if (step < total) bounce_step(c, step + 1);
+  });
+}
+
+void cabinet_model::set_door_line(compartment& c, bool level) {
+  // Without power nothing reads the contacts: the controller's last reading holds.
+  if (!powered_ || c.door_level == level) return;
+  c.door_level = level;
+  dispatch(input_subs_, c.door_line, level);
+}
+
+void cabinet_model::set_presence_line(compartment& c, bool level) {
+  if (c.presence_line.empty() || !powered_ || c.presence_level == level) return;
+  c.presence_level = level;
+  dispatch(input_subs_, c.presence_line, level);
+}
+
+void cabinet_model::chatter_step(compartment& c) {
+  if (clock_.now() >= c.chatter_until) {
+    c.chattering = false;
+    emit("fault", c.id + " chatter ended");
+    settle_sensor(c);
+    return;
+  }
+  set_door_line(c, !c.door_level);
+  // A fixed pseudo-random pattern (LCG): irregular like a loose wire, yet reproducible.
+  c.chatter_seed = c.chatter_seed * 1664525U + 1013904223U;
+  c.chatter.start(drivers::millis{2 + static_cast<int>((c.chatter_seed >> 16) % 7)},
+                  [this, &c] { chatter_step(c); });
+}
+
+void cabinet_model::settle_sensor(compartment& c) {
+  c.bounce.cancel();
+  c.chatter.cancel();
+  set_door_line(c, c.stuck ? *c.stuck : c.contact());
+}
+
+// ---------------------------------------------------------------- people
+
+cabinet_model::compartment* cabinet_model::find(std::string_view id) const {
+  for (const auto& c : compartments_) {
+    if (c->id == id) return c.get();
+  }
+  return nullptr;
+}
+
+action_result cabinet_model::unknown(std::string_view id) const {
+  return refused("no compartment '" + std::string(id) + "'");
+}
+
+action_result cabinet_model::press(std::string_view keys) {
+  std::string pressed;
+  for (char k : keys) {
+    if (k == ' ') continue;
+    if (!drivers::sim::valid_key(k)) {
+      return refused("'" + std::string(1, k) + "' is not a key (0-9 * # A-D)");
+    }
+    pressed += k;
+  }
+  if (pressed.empty()) return refused("no keys to press");
+  if (!powered_) return refused("power is off");
+  for (char k : pressed) {
+    emit("key", std::string(1, k));
+    dispatch(key_subs_, k);
+  }
+  return {};
+}
+
+action_result cabinet_model::open(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->door == door_state::open) return refused("door " + c->id + " is already open");
+  if (c->door == door_state::closed && c->latched()) {
+    return refused("door " + c->id + " is locked" + (c->jammed ? " (lock jammed)" : ""));
+  }
+  c->spring.cancel();
+  door_to(*c, door_state::open);
+  return {};
+}
+
+action_result cabinet_model::close(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->door == door_state::closed) return refused("door " + c->id + " is already closed");
+  door_to(*c, door_state::closed);
+  // Shut against an energized coil, the latch does not catch and the spring pushes again.
+  release_latch(*c);
+  return {};
+}
+
+action_result cabinet_model::put(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->door != door_state::open) {
+    return refused("door " + c->id + " is " + std::string(door_name(c->door)) + ", not open");
+  }
+  if (c->occupied) return refused("compartment " + c->id + " already holds a parcel");
+  c->occupied = true;
+  emit("parcel", c->id + " in");
+  set_presence_line(*c, true);
+  return {};
+}
+
+action_result cabinet_model::take(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->door != door_state::open) {
+    return refused("door " + c->id + " is " + std::string(door_name(c->door)) + ", not open");
+  }
+  if (!c->occupied) return refused("compartment " + c->id + " is empty");
+  c->occupied = false;
+  emit("parcel", c->id + " out");
+  set_presence_line(*c, false);
+  return {};
+}
+
+// ---------------------------------------------------------------- faults
+
+action_result cabinet_model::jam(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->jammed) return refused("lock " + c->id + " is already jammed");
+  c->jammed = true;
+  c->spring.cancel();  // an energized coil loses its grip on the latch too
+  emit("fault", c->id + " jam");
+  return {};
+}
+
+action_result cabinet_model::unjam(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (!c->jammed) return refused("lock " + c->id + " is not jammed");
+  c->jammed = false;
+  emit("fault", c->id + " unjam");
+  release_latch(*c);
+  return {};
+}
+
+action_result cabinet_model::force(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->door != door_state::closed) {
+    return refused("door " + c->id + " is " + std::string(door_name(c->door)) + ", not closed");
+  }
+  c->spring.cancel();
+  c->forced = true;
+  emit("fault", c->id + " force");
+  door_to(*c, door_state::open);
+  return {};
+}
+
+action_result cabinet_model::stick(std::string_view id, bool open) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->stuck == open) return refused("sensor " + c->id + " is already stuck that way");
+  c->stuck = open;
+  c->chattering = false;
+  emit("fault", c->id + (open ? " stuck open" : " stuck closed"));
+  settle_sensor(*c);
+  return {};
+}
+
+action_result cabinet_model::chatter(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (c->chattering) return refused("sensor " + c->id + " is already chattering");
+  c->stuck.reset();
+  c->chattering = true;
+  c->bounce.cancel();
+  c->chatter_seed = static_cast<std::uint32_t>(c->index) * 2654435761U + 1U;
+  c->chatter_until = clock_.now() + chatter_length;
+  emit("fault", c->id + " chatter");
+  chatter_step(*c);
+  return {};
+}
+
+action_result cabinet_model::unstick(std::string_view id) {
+  compartment* c = find(id);
+  if (!c) return unknown(id);
+  if (!c->stuck && !c->chattering) return refused("sensor " + c->id + " is not stuck");
+  c->stuck.reset();
+  c->chattering = false;
+  emit("fault", c->id + " unstick");
+  settle_sensor(*c);
+  return {};
+}
+
+action_result cabinet_model::set_bounce(bounce_settings b) {
+  if (b.span < drivers::millis{0} || b.span > drivers::millis{1000}) {
+    return refused("bounce time must be 0-1000 ms");
+  }
+  if (b.count < 0 || b.count > 100) return refused("bounce count must be 0-100");
+  if (b.count > 0 && b.span == drivers::millis{0}) {
+    return refused("bounces need a time above 0 ms");
+  }
+  bounce_ = b;
+  emit("bounce", std::to_string(b.span.count()) + " ms " + std::to_string(b.count));
+  return {};
+}
+
+action_result cabinet_model::set_power(bool on) {
+  if (on == powered_) return refused(std::string("power is already ") + (on ? "on" : "off"));
+  if (!on) {
+    release_all_outputs();
+    show("");
+    powered_ = false;
+    emit("power", "off");
+    return {};
+  }
+  powered_ = true;
+  emit("power", "on");
+  for (auto& c : compartments_) {
+    if (!c->chattering) settle_sensor(*c);
+    set_presence_line(*c, c->occupied);
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------- views
+
+std::vector<compartment_status> cabinet_model::status() const {
+  std::vector<compartment_status> out;
+  out.reserve(compartments_.size());
+  for (const auto& c : compartments_) {
+    out.push_back({c->id, c->size, c->door, c->forced, c->coil, c->latched(), c->door_level,
+                   c->occupied, !c->presence_line.empty(), c->jammed, c->stuck, c->chattering});
+  }
+  return out;
+}
+
+std::string cabinet_model::state_json() const {
+  nlohmann::json j;
+  j["power"] = powered_;
+  j["display"] = display_;
+  j["buzzer"] = buzzer_;
+  j["last_beep"] = last_beep_;
+  j["alarm"] = alarm_;
+  j["bounce"] = {{"ms", bounce_.span.count()}, {"count", bounce_.count}};
+  auto list = nlohmann::json::array();
+  for (const auto& s : status()) {
+    auto faults = nlohmann::json::array();
+    if (s.jammed) faults.push_back("jam");
+    if (s.stuck) faults.push_back(*s.stuck ? "stuck open" : "stuck closed");
+    if (s.chattering) faults.push_back("chatter");
+    nlohmann::json c = {{"id", s.id},           {"size", s.size},     {"door", door_name(s.door)},
+                        {"forced", s.forced},   {"coil", s.coil},     {"latched", s.latched},
+                        {"sensor", s.sensor},   {"faults", faults}};
+    c["occupied"] = s.occupied;
+    c["presence_sensor"] = s.has_presence;
+    list.push_back(std::move(c));
+  }
+  j["compartments"] = std::move(list);
+  return j.dump();
+}
+
+}  // namespace locker::simulator

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// The physical cabinet, simulated: lock coils, doors on springs, bouncing contacts, a
+// keypad, a display and injected faults. A pure model on an injected clock (no sockets,
+// no threads), so scenario tests can run it on virtual time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "drivers/clock.hpp"
+#include "drivers/hardware.hpp"
+
+namespace locker::simulator {
+
+enum class door_state { closed, ajar, open };
+[[nodiscard]] std::string_view door_name(door_state d);
+
+// How a door contact bounces on each move: `count` brief reversals spread over `span`
+// before it settles. count 0 switches cleanly.
+struct bounce_settings {
+  drivers::millis span{5};
+  int count = 4;
+};
+
+// What a person or a script sees of one compartment.
+struct compartment_status {
+  std::string id;
+  std::string size;
+  door_state door = door_state::closed;
+  bool forced = false;    // opened without the lock releasing
+  bool coil = false;      // lock coil energized
+  bool latched = true;    // the latch holds a closed door
+  bool sensor = false;    // the door line as the controller reads it (active = open)
+  bool occupied = false;  // a parcel lies inside
+  bool has_presence = false;
+  bool jammed = false;
+  std::optional<bool> stuck;  // the sensor's fixed level
+  bool chattering = false;
+};
+
+// A person's action or an injected fault: done, or refused with a reason and no change.
+struct action_result {
+  std::string error;
+  [[nodiscard]] bool ok() const { return error.empty(); }
+};
+
+// One entry of the human-readable change stream: "door" "7 ajar", "key" "5".
+struct cabinet_event {
+  std::string kind;
+  std::string details;
+};
+
+class cabinet_model {
+ public:
+  using subscription = std::uint64_t;
+  // From coil energized to the door standing ajar, when the latch releases.
+  static constexpr drivers::millis spring_delay{30};
+  // How long a chattering contact keeps toggling unless unstuck earlier.
+  static constexpr drivers::millis chatter_length{1000};
+
+  cabinet_model(const config::board_config& board, drivers::clock& c, bounce_settings bounce = {});
+  cabinet_model(const cabinet_model&) = delete;
+  cabinet_model& operator=(const cabinet_model&) = delete;
+  ~cabinet_model();
+
+  // ---- the controller's side (what the board's pins see) ----
+  // Drives an output line (lock coil, buzzer, alarm LED). False if no such output.
+  // Ignored while the power is off.
+  bool set_output(std::string_view line, bool active);
+  [[nodiscard]] std::optional<bool> output(std::string_view line) const;
+  // An input line's level as the controller reads it; nullopt if no such input.
+  [[nodiscard]] std::optional<bool> input(std::string_view line) const;
+  // Every line with its level, in board-file order.
+  [[nodiscard]] std::vector<std::pair<std::string, bool>> inputs() const;
+  [[nodiscard]] std::vector<std::pair<std::string, bool>> outputs() const;
+  // Every output inactive: what a board's pins do when the controller process dies.
+  void release_all_outputs();
+  void show(std::string text);
+  void beep(drivers::sound s);
+  void set_alarm(bool on);
+
+  // Subscriptions; handlers run synchronously inside the call that caused the change.
+  // Every raw edge of an input line, bounces included.
+  subscription on_input(std::function<void(const std::string& line, bool active)> fn);
+  subscription on_key(std::function<void(char key)> fn);
+  subscription on_event(std::function<void(const cabinet_event&)> fn);
+  void unsubscribe(subscription id);
+
+  // ---- people ----
+  action_result press(std::string_view keys);  // each of 0-9 * # A-D, spaces ignored
+  action_result open(std::string_view id);     // an ajar or unlatched door, fully
+  action_result close(std::string_view id);    // an open or ajar door; it latches again
+  action_result put(std::string_view id);      // a parcel in, door open
+  action_result take(std::string_view id);     // the parcel out, door open
+
+  // ---- faults ----
+  action_result jam(std::string_view id);  // the coil energizes, the latch holds
+  action_result unjam(std::string_view id);
+  action_result force(std::string_view id);  // a closed door opened without the lock
+  action_result stick(std::string_view id, bool open);  // the sensor reads a fixed level
+  action_result chatter(std::string_view id);           // toggles for chatter_length
+  action_result unstick(std::string_view id);           // ends stuck or chatter
+  action_result set_bounce(bounce_settings b);
+  // Off: outputs drop and read off, inputs hold their last level, display blank, keys
+  // dead. On: inputs jump to what the doors really are.
+  action_result set_power(bool on);
+
+  // Puts something that happened outside the model (a client attached) on the stream.
+  void announce(std::string kind, std::string details);
+
+  [[nodiscard]] std::vector<compartment_status> status() const;
+  [[nodiscard]] const std::string& display_text() const { return display_; }
+  [[nodiscard]] bool powered() const { return powered_; }
+  [[nodiscard]] bool alarm() const { return alarm_; }
+  [[nodiscard]] bool buzzer() const { return buzzer_; }
+  [[nodiscard]] const std::string& last_beep() const { return last_beep_; }
+  [[nodiscard]] bounce_settings bounce() const { return bounce_; }
+  // Everything above as one line of JSON.
+  [[nodiscard]] std::string state_json() const;
+
+ private:
+  struct compartment;
+  enum class role { lock, door, presence, buzzer, alarm_led };
+  struct line_ref {
+    compartment* c;
+    role r;
+  };
+
+  compartment* find(std::string_view id) const;
+  action_result unknown(std::string_view id) const;
+  void emit(std::string kind, std::string details);
+  void set_coil(compartment& c, bool on);
+  void release_latch(compartment& c);
+  void door_to(compartment& c, door_state d);
+  void door_moved(compartment& c);
+  void set_door_line(compartment& c, bool level);
+  void set_presence_line(compartment& c, bool level);
+  void bounce_step(compartment& c, int step);
+  void chatter_step(compartment& c);
+  void settle_sensor(compartment& c);
+
+  drivers::clock& clock_;
+  bounce_settings bounce_;
+  std::vector<std::unique_ptr<compartment>> compartments_;
+  std::map<std::string, line_ref, std::less<>> lines_;
+  std::vector<std::string> line_order_;
+  std::string display_;
+  std::string last_beep_;
+  bool powered_ = true;
+  bool alarm_ = false;
+  bool buzzer_ = false;
+  subscription next_sub_ = 1;
+  std::vector<std::pair<subscription, std::function<void(const std::string&, bool)>>> input_subs_;
+  std::vector<std::pair<subscription, std::function<void(char)>>> key_subs_;
+  std::vector<std::pair<subscription, std::function<void(const cabinet_event&)>>> event_subs_;
+};
+
+}  // namespace locker::simulator

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "simulator/control.hpp"
+
+#include <gtest/gtest.h>
+
+#include "drivers/virtual_clock.hpp"
+
+namespace locker::simulator {
+namespace {
+
+using drivers::millis;
+
+drivers::line_spec named(const std::string& name) {
+  drivers::line_spec s;
+  s.name = name;
+  return s;
+}
+
+config::board_config two_compartments() {
+  config::board_config b;
+  b.sizes = {"S"};
+  for (const char* id : {"1", "2"}) {
+    config::compartment_config c;
+    c.id = id;
+    c.size = "S";
+    c.lock.name = std::string("LOCK_0") + id;
+    c.door.name = std::string("DOOR_0") + id;
+    c.presence = named(std::string("PRESENCE_0") + id);
+    b.compartments.push_back(c);
+  }
+  return b;
+}
+
+class control_test : public ::testing::Test {
+ protected:
+  std::string run(std::string_view line) {
+    auto r = run_control(model_, line);
+    EXPECT_EQ(r.lines.size(), 1U) << line;
+    return r.lines.empty() ? "" : r.lines.front();
+  }
+
+  drivers::virtual_clock clock_;
+  cabinet_model model_{two_compartments(), clock_};
+};
+
+TEST_F(control_test, person_commands_drive_the_model) {
+  std::string keys;
+  model_.on_key([&](char k) { keys += k; });
+  EXPECT_EQ(run("press 1 2 3 #"), "ok");
+  EXPECT_EQ(run("press 45*"), "ok");
+  EXPECT_EQ(keys, "123#45*");
+
+  model_.set_output("LOCK_01", true);
+  clock_.advance(millis{100});
+  EXPECT_EQ(run("open 1"), "ok");
+  EXPECT_EQ(run("put 1"), "ok");
+  EXPECT_EQ(run("take 1"), "ok");
+  EXPECT_EQ(run("close 1"), "ok");
+  EXPECT_EQ(run("jam 2"), "ok");
+  EXPECT_EQ(run("unjam 2"), "ok");
+  EXPECT_EQ(run("stuck 2 open"), "ok");
+  EXPECT_EQ(run("unstick 2"), "ok");
+  EXPECT_EQ(run("chatter 2"), "ok");
+  EXPECT_EQ(run("unstick 2"), "ok");
+  EXPECT_EQ(run("force 2"), "ok");
+  EXPECT_EQ(run("bounce 10 2"), "ok");
+  EXPECT_EQ(model_.bounce().count, 2);
+  EXPECT_EQ(run("power off"), "ok");
+  EXPECT_EQ(run("power on"), "ok");
+}
+
+TEST_F(control_test, queries_and_session_commands) {
+  model_.show("Hello\nWorld");
+  EXPECT_EQ(run("display"), "ok Hello\\nWorld");
+  EXPECT_EQ(run("state").front(), '{');
+  EXPECT_EQ(run_control(model_, "watch").action, control_action::watch);
+  EXPECT_EQ(run_control(model_, "quit").action, control_action::quit);
+  EXPECT_EQ(run_control(model_, "attach board").action, control_action::attach_board);
+  const auto help = run_control(model_, "help");
+  ASSERT_GT(help.lines.size(), 2U);
+  EXPECT_EQ(help.lines.back(), "ok");
+}
+
+TEST_F(control_test, bad_input_gets_one_error_and_changes_nothing) {
+  const std::string before = model_.state_json();
+  for (const char* bad : {"", "   ", "fly 1", "open", "open 1 2", "open 99", "close 1", "put 1",
+                          "press", "press 12x", "stuck 1", "stuck 1 sideways", "bounce",
+                          "bounce five 4", "bounce 5", "bounce -1 4", "power", "power maybe",
+                          "power on", "state now", "attach", "attach keypad", "unstick 1",
+                          "unjam 1", "take 2"}) {
+    const std::string reply = run(bad);
+    EXPECT_EQ(reply.rfind("error ", 0), 0U) << "'" << bad << "' -> " << reply;
+  }
+  EXPECT_EQ(model_.state_json(), before);
+  EXPECT_EQ(run("open 99"), "error no compartment '99'");
+  EXPECT_EQ(run("fly"), "error unknown command 'fly' (try 'help')");
+}
+
+}  // namespace
+}  // namespace locker::simulator
