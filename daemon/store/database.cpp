@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/store/database.hpp"
+
+#include <limits>
+
+#include <sqlite3.h>
+
+namespace locker::store {
+
+store_error::store_error(int code, const std::string& message)
+    : std::runtime_error(message), code_(code) {}
+
+bool store_error::is_constraint() const { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
+bool store_error::is_busy() const {
+  return (code_ & 0xff) == SQLITE_BUSY || (code_ & 0xff) == SQLITE_LOCKED;
+}
+
+void throw_sqlite_error(sqlite3* db, int rc, std::string_view context) {
+  std::string message(context);
+  message += ": ";
+  // sqlite3_errmsg describes the most recent failure on the connection, which is more
+  // precise (names the constraint, the column) than the generic text for the code.
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (db != nullptr) rc = sqlite3_extended_errcode(db);
+  throw store_error(rc, message);
+}
+
+void database::closer::operator()(sqlite3* db) const {
+  // Statements are finalised by their own owners first; _v2 defers the close if one is
+  // still alive instead of failing.
+  sqlite3_close_v2(db);
+}
+
+database::database(const std::filesystem::path& path) : path_(path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+      nullptr);
+  db_.reset(raw);  // a failed open still returns a handle that must be closed
+  if (rc != SQLITE_OK) throw_sqlite_error(raw, rc, "cannot open database " + path.string());
+  sqlite3_extended_result_codes(raw, 1);
+  // Set before anything else touches the file, so the pragmas below wait for a writer too.
+  sqlite3_busy_timeout(raw, 5000);
+  exec(
+      "PRAGMA journal_mode=WAL;"
+      "PRAGMA synchronous=FULL;"
+      "PRAGMA foreign_keys=ON;");
+  // journal_mode is the one pragma that can silently not apply (e.g. on a file system
+  // without shared memory); the durability rules depend on it, so check.
+  statement mode = prepare("PRAGMA journal_mode");
+  if (!mode.step() || mode.column_text(0) != "wal") {
+    throw store_error(SQLITE_ERROR, "cannot open database " + path.string() +
+                                        ": WAL journal mode is not available");
+  }
+}
+
+void database::exec(const std::string& sql) {
+  int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    constexpr std::size_t shown = 60;
+    throw_sqlite_error(db_.get(), rc,
+                       "\"" + sql.substr(0, shown) + (sql.size() > shown ? "...\"" : "\""));
+  }
+}
+
+statement database::prepare(std::string_view sql) { return statement(db_.get(), sql); }
+
+std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+
+int database::changes() const { return sqlite3_changes(db_.get()); }
+
+bool database::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+void statement::finalizer::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+
+statement::statement(sqlite3* db, std::string_view sql) : db_(db) {
+  sqlite3_stmt* raw = nullptr;
+  if (sql.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw store_error(SQLITE_TOOBIG, "SQL text too long");
+  }
+  int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  stmt_.reset(raw);
+  if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "cannot prepare \"" + std::string(sql) + "\"");
+}
+
+void statement::check(int rc) const {
+  if (rc != SQLITE_OK) throw_sqlite_error(db_, rc, sqlite3_sql(stmt_.get()));
+}
+
+int statement::index_of(const char* name) const {
+  int index = sqlite3_bind_parameter_index(stmt_.get(), name);
+  if (index == 0) {
+    throw store_error(SQLITE_RANGE, std::string("no parameter ") + name + " in \"" +
+                                        sqlite3_sql(stmt_.get()) + "\"");
+  }
+  return index;
+}
+
+statement& statement::bind(int index, std::int64_t value) {
+  check(sqlite3_bind_int64(stmt_.get(), index, value));
+  return *this;
+}
+
+statement& statement::bind(int index, std::string_view value) {
+  check(sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT,
+                            SQLITE_UTF8));
+  return *this;
+}
+
+statement& statement::bind(int index, std::nullptr_t) {
+  check(sqlite3_bind_null(stmt_.get(), index));
+  return *this;
+}
+
+statement& statement::bind(int index, std::span<const std::byte> blob) {
+  check(sqlite3_bind_blob64(stmt_.get(), index, blob.data(), blob.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
+statement& statement::bind(int index, const std::optional<std::string>& value) {
+  return value ? bind(index, std::string_view(*value)) : bind(index, nullptr);
+}
+
+statement& statement::bind(int index, const std::optional<std::int64_t>& value) {
+  return value ? bind(index, *value) : bind(index, nullptr);
+}
+
+bool statement::step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  // Reset so the statement does not keep a read snapshot or lock after the failure.
+  sqlite3_reset(stmt_.get());
+  throw_sqlite_error(db_, rc, sqlite3_sql(stmt_.get()));
+}
+
+void statement::run() {
+  while (step()) {
+  }
+}
+
+void statement::reset() { sqlite3_reset(stmt_.get()); }
+
+bool statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+
+std::int64_t statement::column_int64(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
+
+std::string statement::column_text(int column) const {
+  const auto* text = sqlite3_column_text(stmt_.get(), column);
+  int n = sqlite3_column_bytes(stmt_.get(), column);  // after _text, as SQLite requires
+  return text != nullptr
+             ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(n))
+             : std::string();
+}
+
+std::optional<std::string> statement::column_optional_text(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return column_text(column);
+}
+
+std::optional<std::int64_t> statement::column_optional_int64(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return column_int64(column);
+}
+
+std::vector<std::byte> statement::column_blob(int column) const {
+  const auto* data = static_cast<const std::byte*>(sqlite3_column_blob(stmt_.get(), column));
+  int n = sqlite3_column_bytes(stmt_.get(), column);
+  return data != nullptr ? std::vector<std::byte>(data, data + n) : std::vector<std::byte>();
+}
+
+transaction::transaction(database& db) : db_(&db) { db.exec("BEGIN IMMEDIATE"); }
+
+void transaction::commit() {
+  db_->exec("COMMIT");
+  done_ = true;
+}
+
+transaction::~transaction() {
+  // A failed COMMIT may already have rolled back; only roll back what is still open.
+  if (!done_ && db_->in_transaction()) {
+    sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+}  // namespace locker::store

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+// RAII over SQLite: a connection, prepared statements and transactions. Every SQLite
+// failure becomes a store_error in one place (throw_sqlite_error), with SQLite's message.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace locker::store {
+
+class store_error : public std::runtime_error {
+ public:
+  store_error(int code, const std::string& message);
+  // SQLite's extended result code, e.g. SQLITE_CONSTRAINT_UNIQUE.
+  [[nodiscard]] int code() const { return code_; }
+  // A UNIQUE, FOREIGN KEY, CHECK or NOT NULL rule refused the change: callers answer
+  // "conflict" or "bad_request" instead of "internal".
+  [[nodiscard]] bool is_constraint() const;
+  [[nodiscard]] bool is_busy() const;
+
+ private:
+  int code_;
+};
+
+class statement;
+
+// One connection. Opening sets WAL, synchronous=FULL, foreign_keys=ON and a 5 s busy
+// timeout, so the admin tool can work on the same file beside the daemon.
+class database {
+ public:
+  explicit database(const std::filesystem::path& path);
+  database(database&&) noexcept = default;
+  database& operator=(database&&) noexcept = default;
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+  ~database() = default;
+
+  // Runs one or more statements that return no rows (e.g. a migration script).
+  void exec(const std::string& sql);
+  [[nodiscard]] statement prepare(std::string_view sql);
+  [[nodiscard]] std::int64_t last_insert_rowid() const;
+  // Rows changed by the most recent INSERT/UPDATE/DELETE.
+  [[nodiscard]] int changes() const;
+  [[nodiscard]] bool in_transaction() const;
+  [[nodiscard]] sqlite3* handle() const { return db_.get(); }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct closer {
+    void operator()(sqlite3* db) const;
+  };
+  std::filesystem::path path_;
+  std::unique_ptr<sqlite3, closer> db_;
+};
+
+// A prepared statement. Parameters are 1-based by index, or by name including the
+// prefix (":id"). Columns are 0-based.
+class statement {
+ public:
+  statement(sqlite3* db, std::string_view sql);
+
+  statement& bind(int index, std::int64_t value);
+  statement& bind(int index, std::string_view value);
+  statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  statement& bind(int index, const std::string& value) {
+    return bind(index, std::string_view(value));
+  }
+  statement& bind(int index, std::nullptr_t);
+  statement& bind(int index, std::span<const std::byte> blob);
+  // nullopt binds NULL.
+  statement& bind(int index, const std::optional<std::string>& value);
+  statement& bind(int index, const std::optional<std::int64_t>& value);
+  template <class T>
+  statement& bind(const char* name, T&& value) {
+    return bind(index_of(name), std::forward<T>(value));
+  }
+
+  // true: a row is ready for the column getters; false: the statement is done.
+  bool step();
+  // Steps a statement that returns no rows (or whose rows do not matter) to the end.
+  void run();
+  // Makes the statement ready to run again; bindings are kept.
+  void reset();
+
+  [[nodiscard]] bool is_null(int column) const;
+  [[nodiscard]] std::int64_t column_int64(int column) const;
+  [[nodiscard]] std::string column_text(int column) const;
+  [[nodiscard]] std::optional<std::string> column_optional_text(int column) const;
+  [[nodiscard]] std::optional<std::int64_t> column_optional_int64(int column) const;
+  [[nodiscard]] std::vector<std::byte> column_blob(int column) const;
+
+ private:
+  [[nodiscard]] int index_of(const char* name) const;
+  void check(int rc) const;
+
+  struct finalizer {
+    void operator()(sqlite3_stmt* s) const;
+  };
+  sqlite3* db_;
+  std::unique_ptr<sqlite3_stmt, finalizer> stmt_;
+};
+
+// BEGIN IMMEDIATE: takes the write lock at the start, so a transaction never fails
+// half-way with SQLITE_BUSY on its first write. Rolls back in the destructor unless
+// commit() succeeded.
+class transaction {
+ public:
+  explicit transaction(database& db);
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction();
+
+  void commit();
+  [[nodiscard]] database& db() const { return *db_; }
+
+ private:
+  database* db_;
+  bool done_ = false;
+};
+
+// The one place SQLite result codes become exceptions. `db` may be null (open failures).
+[[noreturn]] void throw_sqlite_error(sqlite3* db, int rc, std::string_view context);
+
+}  // namespace locker::store

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/store/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace locker::store {
+
+namespace {
+
+// Timestamps are RFC 3339 UTC text with milliseconds (timestamp.hpp): fixed width, so
+// they compare correctly as text.
+constexpr std::string_view migration_1 = R"sql(
+CREATE TABLE compartments (
+  id             TEXT PRIMARY KEY,
+  size           TEXT NOT NULL,
+  service        TEXT NOT NULL DEFAULT 'in_service'
+                 CHECK (service IN ('in_service', 'out_of_service', 'faulty')),
+  service_reason TEXT NOT NULL DEFAULT '',
+  door           TEXT NOT NULL DEFAULT 'closed' CHECK (door IN ('closed', 'open')),
+  updated_at     TEXT NOT NULL
+);
+
+CREATE TABLE couriers (
+  courier_id TEXT PRIMARY KEY,
+  name       TEXT NOT NULL DEFAULT '',
+  pin_hash   TEXT NOT NULL,
+  enabled    INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  updated_at TEXT NOT NULL
+);
+-- A PIN identifies the courier at the keypad, so two couriers cannot share one.
+CREATE UNIQUE INDEX couriers_by_pin ON couriers (pin_hash);
+
+-- A code chosen by the tracking system is kept only as a hash: the system already knows it.
+CREATE TABLE reservations (
+  reservation_id   TEXT PRIMARY KEY,
+  tracking_number  TEXT NOT NULL,
+  size             TEXT NOT NULL,
+  pickup_code_hash TEXT,
+  pickup_window_h  INTEGER,
+  state            TEXT NOT NULL DEFAULT 'announced'
+                   CHECK (state IN ('announced', 'deposited', 'cancelled')),
+  created_at       TEXT NOT NULL
+);
+CREATE INDEX reservations_by_tracking_number ON reservations (tracking_number);
+
+CREATE TABLE parcels (
+  id                INTEGER PRIMARY KEY,
+  tracking_number   TEXT NOT NULL,
+  compartment_id    TEXT NOT NULL REFERENCES compartments (id),
+  reservation_id    TEXT REFERENCES reservations (reservation_id),
+  courier_id        TEXT NOT NULL,
+  state             TEXT NOT NULL DEFAULT 'stored'
+                    CHECK (state IN ('stored', 'expired', 'cancelled', 'collected', 'removed')),
+  pickup_code_hash  TEXT NOT NULL,
+  -- Only until the 'stored' event that carries it is acknowledged by the broker.
+  pickup_code_plain TEXT,
+  stored_at         TEXT NOT NULL,
+  expires_at        TEXT NOT NULL,
+  failed_attempts   INTEGER NOT NULL DEFAULT 0,
+  closed_at         TEXT
+);
+-- A compartment holds at most one parcel that is still physically inside.
+CREATE UNIQUE INDEX parcels_one_live_per_compartment ON parcels (compartment_id)
+  WHERE state IN ('stored', 'expired', 'cancelled');
+CREATE INDEX parcels_stored_by_code ON parcels (pickup_code_hash) WHERE state = 'stored';
+CREATE INDEX parcels_stored_by_expiry ON parcels (expires_at) WHERE state = 'stored';
+CREATE INDEX parcels_by_tracking_number ON parcels (tracking_number);
+CREATE INDEX parcels_by_reservation ON parcels (reservation_id) WHERE reservation_id IS NOT NULL;
+
+CREATE TABLE keypad_lockout (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  failed_attempts INTEGER NOT NULL DEFAULT 0,
+  lockout_count   INTEGER NOT NULL DEFAULT 0,
+  locked_until    TEXT
+);
+INSERT INTO keypad_lockout (id) VALUES (1);
+
+-- The outbox: events wait here until the broker's PUBACK.
+CREATE TABLE journal (
+  seq        INTEGER PRIMARY KEY,
+  event_id   TEXT NOT NULL UNIQUE,
+  topic      TEXT NOT NULL CHECK (topic IN ('parcel', 'door', 'alarm')),
+  type       TEXT NOT NULL,
+  ts         TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  queued     INTEGER NOT NULL DEFAULT 0,
+  -- The parcel whose plain pickup code this event carries: erased when the event is.
+  code_of_parcel INTEGER REFERENCES parcels (id)
+);
+
+-- seq comes from here, not from the rowid, which SQLite reuses once the table is empty.
+CREATE TABLE journal_counter (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  last_seq INTEGER NOT NULL
+);
+INSERT INTO journal_counter (id, last_seq) VALUES (1, 0);
+
+CREATE TABLE audit (
+  id     INTEGER PRIMARY KEY,
+  ts     TEXT NOT NULL,
+  actor  TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE command_replies (
+  req_id      TEXT PRIMARY KEY,
+  command     TEXT NOT NULL,
+  reply       TEXT NOT NULL,
+  answered_at TEXT NOT NULL
+);
+CREATE INDEX command_replies_by_age ON command_replies (answered_at);
+
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> all_migrations{migration_1};
+
+int user_version(database& db) {
+  statement s = db.prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.column_int64(0));
+}
+
+}  // namespace
+
+std::span<const std::string_view> migrations() { return all_migrations; }
+
+int schema_version() { return static_cast<int>(all_migrations.size()); }
+
+void migrate(database& db) {
+  // Read inside a write transaction, so two processes starting together cannot both apply
+  // the same migration.
+  for (;;) {
+    transaction tx(db);
+    const int version = user_version(db);
+    if (version > schema_version()) {
+      throw store_error(1 /* SQLITE_ERROR */,
+                        db.path().string() + ": database schema version " +
+                            std::to_string(version) + " is newer than this build supports (" +
+                            std::to_string(schema_version()) + "); refusing to open it");
+    }
+    if (version == schema_version()) return;
+    db.exec(std::string(all_migrations[static_cast<std::size_t>(version)]));
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    tx.commit();
+  }
+}
+
+}  // namespace locker::store

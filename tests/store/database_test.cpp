@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/store/database.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "daemon/store/schema.hpp"
+#include "daemon/store/store.hpp"
+#include "tests/store/temp_dir.hpp"
+
+namespace locker::store {
+namespace {
+
+using database_test = testing::temp_dir_test;
+
+std::int64_t pragma(database& db, const std::string& name) {
+  statement s = db.prepare("PRAGMA " + name);
+  EXPECT_TRUE(s.step());
+  return s.column_int64(0);
+}
+
+std::int64_t count(database& db, const std::string& table) {
+  statement s = db.prepare("SELECT count(*) FROM " + table);
+  EXPECT_TRUE(s.step());
+  return s.column_int64(0);
+}
+
+TEST_F(database_test, pragmas_in_effect) {
+  database db(db_path());
+  statement mode = db.prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");
+  EXPECT_EQ(pragma(db, "synchronous"), 2);  // FULL
+  EXPECT_EQ(pragma(db, "foreign_keys"), 1);
+  EXPECT_EQ(pragma(db, "busy_timeout"), 5000);
+}
+
+TEST_F(database_test, migrates_from_empty) {
+  store st(db_path());
+  EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
+  EXPECT_EQ(schema_version(), 1);
+  for (const char* table : {"compartments", "couriers", "reservations", "parcels", "keypad_lockout",
+                            "journal", "journal_counter", "audit", "command_replies", "settings"}) {
+    statement s =
+        st.db().prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+    s.bind(1, table);
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int64(0), 1) << table;
+  }
+  EXPECT_EQ(count(st.db(), "keypad_lockout"), 1);
+  EXPECT_EQ(count(st.db(), "journal_counter"), 1);
+}
+
+TEST_F(database_test, reopen_is_idempotent_and_keeps_data) {
+  const auto now = std::chrono::system_clock::now();
+  {
+    store st(db_path());
+    st.upsert_compartment("A1", "S", now);
+    st.set_setting("pickup_code_digits", "8");
+  }
+  store st(db_path());
+  EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
+  EXPECT_EQ(count(st.db(), "keypad_lockout"), 1);  // the seed row was not inserted twice
+  EXPECT_EQ(st.compartments().size(), 1u);
+  EXPECT_EQ(st.setting("pickup_code_digits"), "8");
+}
+
+TEST_F(database_test, refuses_database_from_newer_version) {
+  { store st(db_path()); }
+  {
+    database db(db_path());
+    db.exec("PRAGMA user_version = " + std::to_string(schema_version() + 1));
+  }
+  try {
+    store st(db_path());
+    FAIL() << "a newer schema was accepted";
+  } catch (const store_error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(db_path().string()), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(database_test, transaction_rolls_back_on_exception) {
+  store st(db_path());
+  const auto now = std::chrono::system_clock::now();
+  try {
+    transaction tx(st.db());
+    st.upsert_compartment(tx, "A1", "S", now);
+    st.journal_append(tx, journal_topic::door, "opened", {{"compartment", "A1"}}, now);
+    throw std::runtime_error("power cut");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_FALSE(st.db().in_transaction());
+  EXPECT_TRUE(st.compartments().empty());
+  EXPECT_EQ(st.journal_backlog(), 0);
+  EXPECT_EQ(st.journal_last_seq(), 0u);  // the seq was not consumed either
+}
+
+TEST_F(database_test, committed_transaction_stays) {
+  database db(db_path());
+  db.exec("CREATE TABLE t (x INTEGER)");
+  {
+    transaction tx(db);
+    db.prepare("INSERT INTO t VALUES (1)").run();
+    tx.commit();
+  }
+  EXPECT_EQ(count(db, "t"), 1);
+}
+
+TEST_F(database_test, statement_binds_and_reads_every_type) {
+  database db(db_path());
+  db.exec("CREATE TABLE t (i INTEGER, s TEXT, n TEXT, b BLOB, o TEXT)");
+  const std::vector<std::byte> blob{std::byte{0}, std::byte{0xff}, std::byte{7}};
+  db.prepare("INSERT INTO t VALUES (:i, :s, :n, :b, :o)")
+      .bind(":i", std::int64_t{-5'000'000'000})
+      .bind(":s", std::string_view("with\0nul", 8))
+      .bind(":n", nullptr)
+      .bind(":b", std::span<const std::byte>(blob))
+      .bind(":o", std::optional<std::string>())
+      .run();
+  statement s = db.prepare("SELECT i, s, n, b, o FROM t WHERE i = ?1");
+  s.bind(1, std::int64_t{-5'000'000'000});
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_int64(0), -5'000'000'000);
+  EXPECT_EQ(s.column_text(1), std::string("with\0nul", 8));
+  EXPECT_TRUE(s.is_null(2));
+  EXPECT_EQ(s.column_optional_text(2), std::nullopt);
+  EXPECT_EQ(s.column_blob(3), blob);
+  EXPECT_EQ(s.column_optional_int64(4), std::nullopt);
+  EXPECT_FALSE(s.step());
+  EXPECT_THROW(s.bind(":missing", std::int64_t{1}), store_error);
+}
+
+TEST_F(database_test, errors_carry_code_and_sql_message) {
+  database db(db_path());
+  db.exec("CREATE TABLE t (x INTEGER PRIMARY KEY)");
+  db.prepare("INSERT INTO t VALUES (1)").run();
+  try {
+    db.prepare("INSERT INTO t VALUES (1)").run();
+    FAIL();
+  } catch (const store_error& e) {
+    EXPECT_TRUE(e.is_constraint());
+    EXPECT_EQ(e.code(), SQLITE_CONSTRAINT_PRIMARYKEY);
+    EXPECT_NE(std::string(e.what()).find("UNIQUE constraint failed: t.x"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW((void)db.prepare("SELECT nonsense FROM nowhere"), store_error);
+}
+
+// The admin tool opens its own connection while the daemon runs: reads go on beside a
+// writer (WAL), and a write waits for the daemon's transaction instead of failing.
+TEST_F(database_test, second_connection_reads_and_writes_beside_the_first) {
+  store daemon(db_path());
+  const auto now = std::chrono::system_clock::now();
+  daemon.upsert_compartment("A1", "S", now);
+
+  store admin(db_path());
+  std::atomic<bool> admin_wrote{false};
+  {
+    transaction held(daemon.db());
+    daemon.set_service(held, "A1", service_state::faulty, "jammed", now);
+
+    // Reads see the last committed state while the write lock is held.
+    auto seen = admin.compartment("A1");
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->service, service_state::in_service);
+
+    std::thread writer([&] {
+      admin.set_setting("display_language", "de");  // blocks on the busy timeout
+      admin_wrote = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(admin_wrote.load());
+    held.commit();
+    writer.join();
+  }
+  EXPECT_TRUE(admin_wrote.load());
+  EXPECT_EQ(daemon.setting("display_language"), "de");
+  EXPECT_EQ(admin.compartment("A1")->service, service_state::faulty);
+}
+
+}  // namespace
+}  // namespace locker::store

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/store/store.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/store/temp_dir.hpp"
+
+namespace locker::store {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// Whole milliseconds, as the database keeps them, so values compare equal after a round trip.
+const wall_time t0 = wall_time{std::chrono::sys_days{std::chrono::year{2024} / 5 / 1}} + 8h;
+
+class store_test : public testing::temp_dir_test {
+ protected:
+  new_parcel parcel_in(const std::string& compartment, const std::string& tracking) {
+    return {tracking,           compartment,  std::nullopt, "c-1",
+            "hash-" + tracking, std::nullopt, t0,           t0 + 72h};
+  }
+  void add_compartments(store& st) {
+    st.upsert_compartment("A1", "S", t0);
+    st.upsert_compartment("A2", "M", t0);
+  }
+};
+
+std::vector<std::uint64_t> pending_seqs(store& st) {
+  std::vector<std::uint64_t> out;
+  for (const auto& e : st.journal_pending(1000)) out.push_back(e.seq);
+  return out;
+}
+
+event append(store& st, const std::string& type) {
+  transaction tx(st.db());
+  event e = st.journal_append(tx, journal_topic::door, type, {{"compartment", "A1"}}, t0);
+  tx.commit();
+  return e;
+}
+
+TEST_F(store_test, journal_seq_is_contiguous_across_reopen) {
+  {
+    store st(db_path());
+    for (int i = 0; i < 3; ++i) append(st, "opened");
+  }
+  store st(db_path());
+  EXPECT_EQ(st.journal_last_seq(), 3u);
+  append(st, "closed");
+  append(st, "opened");
+  EXPECT_EQ(pending_seqs(st), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(st.journal_backlog(), 5);
+}
+
+TEST_F(store_test, journal_seq_is_never_reused_after_everything_was_delivered) {
+  {
+    store st(db_path());
+    for (int i = 0; i < 3; ++i) append(st, "opened");
+    EXPECT_EQ(st.journal_delete_upto(3), 3);
+    EXPECT_EQ(st.journal_backlog(), 0);
+    EXPECT_EQ(append(st, "closed").seq, 4u);
+    EXPECT_EQ(st.journal_delete(4), 1);
+  }
+  store st(db_path());  // an empty journal table after reopen must not restart at 1
+  EXPECT_EQ(st.journal_last_seq(), 4u);
+  EXPECT_EQ(append(st, "opened").seq, 5u);
+}
+
+// std::regex would do, but GCC 12 warns (maybe-uninitialized) inside <regex> when optimising.
+bool is_uuid_v4(std::string_view u) {
+  if (u.size() != 36) return false;
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    const char c = u[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return u[14] == '4' && std::string_view("89ab").find(u[19]) != std::string_view::npos;
+}
+
+TEST_F(store_test, event_payload_contains_every_field) {
+  store st(db_path());
+  transaction tx(st.db());
+  const event e = st.journal_append(tx, journal_topic::parcel, "collected",
+                                    {{"tracking_number", "TN1"},
+                                     {"compartment", "A1"},
+                                     {"dwell_s", 3600},
+                                     {"failed_attempts", 0}},
+                                    t0 + 1234ms);
+  tx.commit();
+
+  const json p = json::parse(e.payload);
+  EXPECT_EQ(p.at("type"), "collected");
+  EXPECT_EQ(p.at("seq"), 1);
+  EXPECT_EQ(p.at("ts"), "2024-05-01T08:00:01.234Z");
+  EXPECT_EQ(p.at("event_id"), e.event_id);
+  EXPECT_TRUE(is_uuid_v4(e.event_id)) << e.event_id;
+  EXPECT_EQ(p.at("tracking_number"), "TN1");
+  EXPECT_EQ(p.at("compartment"), "A1");
+  EXPECT_EQ(p.at("dwell_s"), 3600);
+  EXPECT_EQ(p.at("failed_attempts"), 0);
+  EXPECT_FALSE(p.contains("queued"));
+
+  const auto pending = st.journal_pending(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].payload, e.payload);
+  EXPECT_EQ(pending[0].event_id, e.event_id);
+  EXPECT_EQ(pending[0].topic, journal_topic::parcel);
+  EXPECT_EQ(pending[0].type, "collected");
+  EXPECT_EQ(pending[0].ts, e.ts);
+  EXPECT_FALSE(pending[0].queued);
+}
+
+TEST_F(store_test, journal_refuses_reserved_fields) {
+  store st(db_path());
+  transaction tx(st.db());
+  EXPECT_THROW(st.journal_append(tx, journal_topic::door, "opened", {{"seq", 7}}, t0),
+               std::invalid_argument);
+  EXPECT_THROW(st.journal_append(tx, journal_topic::door, "opened", json::array(), t0),
+               std::invalid_argument);
+}
+
+TEST_F(store_test, journal_pending_pages_in_seq_order) {
+  store st(db_path());
+  for (int i = 0; i < 5; ++i) append(st, "opened");
+  auto first = st.journal_pending(2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[1].seq, 2u);
+  auto next = st.journal_pending(10, first.back().seq);
+  ASSERT_EQ(next.size(), 3u);
+  EXPECT_EQ(next[0].seq, 3u);
+}
+
+TEST_F(store_test, mark_queued_adds_flag_to_payload) {
+  store st(db_path());
+  for (int i = 0; i < 3; ++i) append(st, "opened");
+  EXPECT_EQ(st.journal_mark_queued(2), 2);
+  EXPECT_EQ(st.journal_mark_queued(2), 0);  // already marked
+  auto pending = st.journal_pending(10);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_TRUE(pending[0].queued);
+  EXPECT_EQ(json::parse(pending[0].payload).at("queued"), true);
+  EXPECT_EQ(json::parse(pending[1].payload).at("seq"), 2);
+  EXPECT_FALSE(pending[2].queued);
+  EXPECT_FALSE(json::parse(pending[2].payload).contains("queued"));
+}
+
+TEST_F(store_test, delivery_erases_plain_pickup_code_in_the_same_transaction) {
+  store st(db_path());
+  add_compartments(st);
+  std::int64_t id = 0;
+  std::uint64_t seq = 0;
+  {
+    transaction tx(st.db());
+    new_parcel p = parcel_in("A1", "TN1");
+    p.pickup_code_plain = "12345678";
+    id = st.store_parcel(tx, p);
+    seq = st.journal_append(tx, journal_topic::parcel, "stored",
+                            {{"tracking_number", "TN1"}, {"pickup_code", "12345678"}}, t0, id)
+              .seq;
+    tx.commit();
+  }
+  append(st, "closed");  // an unrelated event: delivering it must not touch the code
+  EXPECT_EQ(st.parcel(id)->pickup_code_plain, "12345678");
+
+  {
+    // A delivery whose transaction does not commit changes neither.
+    transaction tx(st.db());
+    st.journal_delete(tx, seq);
+  }
+  EXPECT_EQ(st.parcel(id)->pickup_code_plain, "12345678");
+  EXPECT_EQ(st.journal_backlog(), 2);
+
+  EXPECT_EQ(st.journal_delete(seq + 1), 1);  // the door event: code untouched
+  EXPECT_EQ(st.parcel(id)->pickup_code_plain, "12345678");
+
+  EXPECT_EQ(st.journal_delete(seq), 1);
+  EXPECT_EQ(st.parcel(id)->pickup_code_plain, std::nullopt);
+  EXPECT_EQ(st.parcel(id)->pickup_code_hash, "hash-TN1");  // the code still works
+  EXPECT_EQ(st.journal_backlog(), 0);
+}
+
+TEST_F(store_test, delete_upto_erases_codes_of_every_delivered_event) {
+  store st(db_path());
+  add_compartments(st);
+  std::vector<std::int64_t> ids;
+  for (const char* c : {"A1", "A2"}) {
+    transaction tx(st.db());
+    new_parcel p = parcel_in(c, std::string("TN-") + c);
+    p.pickup_code_plain = "00000000";
+    ids.push_back(st.store_parcel(tx, p));
+    st.journal_append(tx, journal_topic::parcel, "stored", {{"pickup_code", "00000000"}}, t0,
+                      ids.back());
+    tx.commit();
+  }
+  EXPECT_EQ(st.journal_delete_upto(1), 1);
+  EXPECT_EQ(st.parcel(ids[0])->pickup_code_plain, std::nullopt);
+  EXPECT_EQ(st.parcel(ids[1])->pickup_code_plain, "00000000");
+  EXPECT_EQ(st.journal_delete_upto(2), 1);
+  EXPECT_EQ(st.parcel(ids[1])->pickup_code_plain, std::nullopt);
+}
+
+TEST_F(store_test, one_live_parcel_per_compartment) {
+  store st(db_path());
+  add_compartments(st);
+  std::int64_t first = 0;
+  {
+    transaction tx(st.db());
+    first = st.store_parcel(tx, parcel_in("A1", "TN1"));
+    tx.commit();
+  }
+  for (parcel_state live : {parcel_state::stored, parcel_state::expired, parcel_state::cancelled}) {
+    {
+      transaction tx(st.db());
+      st.mark_parcel(tx, first, live, t0);
+      tx.commit();
+    }
+    transaction tx(st.db());
+    try {
+      st.store_parcel(tx, parcel_in("A1", "TN2"));
+      FAIL() << "a second parcel went into A1 while the first is " << to_string(live);
+    } catch (const store_error& e) {
+      EXPECT_TRUE(e.is_constraint()) << e.what();
+    }
+  }
+  {
+    transaction tx(st.db());
+    st.mark_parcel(tx, first, parcel_state::collected, t0 + 1h);
+    const std::int64_t second = st.store_parcel(tx, parcel_in("A1", "TN2"));
+    tx.commit();
+    EXPECT_EQ(st.live_parcel_in("A1")->id, second);
+  }
+  EXPECT_EQ(st.parcel(first)->closed_at, t0 + 1h);
+  EXPECT_EQ(st.parcels(parcel_state::collected).size(), 1u);
+  EXPECT_EQ(st.parcels().size(), 2u);
+}
+
+TEST_F(store_test, parcel_needs_an_existing_compartment) {
+  store st(db_path());
+  transaction tx(st.db());
+  try {
+    st.store_parcel(tx, parcel_in("Z9", "TN1"));
+    FAIL();
+  } catch (const store_error& e) {
+    EXPECT_TRUE(e.is_constraint()) << e.what();  // foreign_keys=ON
+  }
+}
+
+TEST_F(store_test, parcel_round_trip_and_lookups) {
+  store st(db_path());
+  add_compartments(st);
+  {
+    transaction tx(st.db());
+    st.create_reservation(tx,
+                          {"R1", "TN1", "S", std::nullopt, 48, reservation_state::announced, t0});
+    new_parcel p = parcel_in("A1", "TN1");
+    p.reservation_id = "R1";
+    p.expires_at = t0 + 48h;
+    st.store_parcel(tx, p);
+    st.store_parcel(tx, parcel_in("A2", "TN2"));
+    st.set_reservation_state(tx, "R1", reservation_state::deposited);
+    tx.commit();
+  }
+  auto found = st.find_stored_parcels_by_code_hash("hash-TN1");
+  ASSERT_EQ(found.size(), 1u);
+  const parcel_record& p = found[0];
+  EXPECT_EQ(p.tracking_number, "TN1");
+  EXPECT_EQ(p.compartment_id, "A1");
+  EXPECT_EQ(p.reservation_id, "R1");
+  EXPECT_EQ(p.courier_id, "c-1");
+  EXPECT_EQ(p.state, parcel_state::stored);
+  EXPECT_EQ(p.stored_at, t0);
+  EXPECT_EQ(p.expires_at, t0 + 48h);
+  EXPECT_EQ(p.failed_attempts, 0);
+  EXPECT_EQ(p.closed_at, std::nullopt);
+  EXPECT_EQ(st.live_parcel_for_reservation("R1")->id, p.id);
+  EXPECT_TRUE(st.find_stored_parcels_by_code_hash("hash-none").empty());
+
+  {
+    transaction tx(st.db());
+    st.count_failed_attempt(tx);
+    st.count_failed_attempt(tx);
+    tx.commit();
+  }
+  EXPECT_EQ(st.parcel(p.id)->failed_attempts, 2);
+
+  EXPECT_TRUE(st.parcels_due_to_expire(t0 + 47h).empty());
+  auto due = st.parcels_due_to_expire(t0 + 48h);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, p.id);
+  EXPECT_EQ(st.parcels_due_to_expire(t0 + 100h).size(), 2u);
+  {
+    transaction tx(st.db());
+    st.mark_parcel(tx, p.id, parcel_state::expired, t0 + 48h);
+    tx.commit();
+  }
+  // Expired parcels wait for a courier: a recipient's code no longer finds them.
+  EXPECT_TRUE(st.find_stored_parcels_by_code_hash("hash-TN1").empty());
+  EXPECT_EQ(st.parcels_due_to_expire(t0 + 100h).size(), 1u);
+  EXPECT_EQ(st.parcel(p.id)->closed_at, std::nullopt);
+}
+
+TEST_F(store_test, reservations) {
+  store st(db_path());
+  {
+    transaction tx(st.db());
+    st.create_reservation(
+        tx, {"R1", "TN1", "M", "codehash", std::nullopt, reservation_state::announced, t0});
+    st.create_reservation(tx,
+                          {"R2", "TN2", "S", std::nullopt, 24, reservation_state::announced, t0});
+    tx.commit();
+  }
+  {
+    transaction tx(st.db());
+    EXPECT_THROW(st.create_reservation(tx, {"R1", "TN9", "S", std::nullopt, std::nullopt,
+                                            reservation_state::announced, t0}),
+                 store_error);
+  }
+  auto r = st.find_announced_reservation("TN1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->reservation_id, "R1");
+  EXPECT_EQ(r->pickup_code_hash, "codehash");
+  EXPECT_EQ(r->pickup_window_h, std::nullopt);
+  EXPECT_EQ(r->created_at, t0);
+  {
+    transaction tx(st.db());
+    EXPECT_TRUE(st.set_reservation_state(tx, "R1", reservation_state::cancelled));
+    EXPECT_FALSE(st.set_reservation_state(tx, "R404", reservation_state::cancelled));
+    tx.commit();
+  }
+  EXPECT_FALSE(st.find_announced_reservation("TN1"));
+  EXPECT_EQ(st.reservation("R1")->state, reservation_state::cancelled);
+  EXPECT_EQ(st.reservations().size(), 2u);
+  EXPECT_EQ(st.reservations(reservation_state::announced).size(), 1u);
+}
+
+TEST_F(store_test, courier_lookup_by_pin_hash) {
+  store st(db_path());
+  st.upsert_courier("c-1", "Ana", "pinhash-1", true, t0);
+  st.upsert_courier("c-2", "Ben", "pinhash-2", true, t0);
+  auto c = st.find_courier_by_pin_hash("pinhash-2");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->courier_id, "c-2");
+  EXPECT_EQ(c->name, "Ben");
+  EXPECT_TRUE(c->enabled);
+  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-3"));
+
+  // Changing the PIN replaces the old one.
+  st.upsert_courier("c-2", "Ben", "pinhash-3", true, t0 + 1s);
+  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-2"));
+  EXPECT_EQ(st.find_courier_by_pin_hash("pinhash-3")->updated_at, t0 + 1s);
+
+  // Two couriers cannot share a PIN: the keypad could not tell them apart.
+  try {
+    st.upsert_courier("c-3", "Cleo", "pinhash-1", true, t0);
+    FAIL();
+  } catch (const store_error& e) {
+    EXPECT_TRUE(e.is_constraint());
+  }
+
+  {
+    transaction tx(st.db());
+    EXPECT_TRUE(st.disable_courier(tx, "c-1", t0));
+    tx.commit();
+  }
+  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-1")->enabled);
+  EXPECT_TRUE(st.remove_courier("c-1"));
+  EXPECT_FALSE(st.remove_courier("c-1"));
+  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-1"));
+  EXPECT_EQ(st.couriers().size(), 1u);
+}
+
+TEST_F(store_test, lockout_survives_reopen) {
+  {
+    store st(db_path());
+    EXPECT_EQ(st.lockout().failed_attempts, 0);
+    EXPECT_EQ(st.lockout().locked_until, std::nullopt);
+    st.set_lockout({5, 2, t0 + 10min});
+  }
+  store st(db_path());
+  lockout_state s = st.lockout();
+  EXPECT_EQ(s.failed_attempts, 5);
+  EXPECT_EQ(s.lockout_count, 2);
+  EXPECT_EQ(s.locked_until, t0 + 10min);
+  st.set_lockout({0, 2, std::nullopt});
+  EXPECT_EQ(st.lockout().locked_until, std::nullopt);
+}
+
+TEST_F(store_test, compartments_keep_service_state_on_upsert) {
+  store st(db_path());
+  add_compartments(st);
+  EXPECT_TRUE(st.set_service("A1", service_state::out_of_service, "cleaning", t0 + 1s));
+  EXPECT_FALSE(st.set_service("Z9", service_state::faulty, "", t0));
+  {
+    transaction tx(st.db());
+    EXPECT_TRUE(st.set_door(tx, "A2", door_state::open, t0));
+    tx.commit();
+  }
+  st.upsert_compartment("A1", "L", t0 + 2s);  // config changed the size
+  auto all = st.compartments();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, "A1");
+  EXPECT_EQ(all[0].size, "L");
+  EXPECT_EQ(all[0].service, service_state::out_of_service);
+  EXPECT_EQ(all[0].service_reason, "cleaning");
+  EXPECT_EQ(all[0].updated_at, t0 + 2s);
+  EXPECT_EQ(all[1].door, door_state::open);
+}
+
+TEST_F(store_test, audit_command_replies_and_settings) {
+  store st(db_path());
+  st.audit(t0, "operator:ops-7", "compartment_open", {{"compartment", "A1"}});
+  st.audit(t0 + 1s, "courier:c-1", "login");
+  auto log = st.audit_log(10);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].action, "login");
+  EXPECT_EQ(log[0].detail, "{}");
+  EXPECT_EQ(json::parse(log[1].detail).at("compartment"), "A1");
+
+  {
+    transaction tx(st.db());
+    st.save_command_reply(tx, "req-1", "reboot", R"({"req_id":"req-1","status":"ok"})", t0);
+    st.save_command_reply(tx, "req-2", "rebirth", R"({"req_id":"req-2","status":"ok"})", t0 + 25h);
+    tx.commit();
+  }
+  EXPECT_EQ(st.find_command_reply("req-1")->command, "reboot");
+  EXPECT_EQ(st.prune_command_replies(t0 + 1h), 1);
+  EXPECT_FALSE(st.find_command_reply("req-1"));
+  EXPECT_TRUE(st.find_command_reply("req-2"));
+
+  EXPECT_EQ(st.setting("max_code_attempts"), std::nullopt);
+  st.set_setting("max_code_attempts", "5");
+  st.set_setting("max_code_attempts", "7");
+  EXPECT_EQ(st.setting("max_code_attempts"), "7");
+}
+
+}  // namespace
+}  // namespace locker::store
