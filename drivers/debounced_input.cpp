@@ -8,6 +8,8 @@ debounced_input::debounced_input(input_line& line, clock& c, millis settle)
   line_.on_change([this](line_event e) { edge(e); });
 }
 
+debounced_input::~debounced_input() { line_.on_change({}); }
+
 void debounced_input::edge(line_event e) {
   pending_ = e.active;
   // Every edge restarts the wait: the level must hold for settle_ with no edge at all.

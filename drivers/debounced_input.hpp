@@ -15,6 +15,8 @@ class debounced_input {
   debounced_input(input_line& line, clock& c, millis settle);
   debounced_input(const debounced_input&) = delete;
   debounced_input& operator=(const debounced_input&) = delete;
+  // Detaches from the line, which may outlive this object.
+  ~debounced_input();
 
   // The last stable level.
   [[nodiscard]] bool get() const { return stable_; }

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/gpiod/gpiod_board.hpp"
+
+#include <stdexcept>
+
+#include "drivers/gpiod/evdev_keypad.hpp"
+#include "drivers/gpiod/front_panel.hpp"
+#include "drivers/gpiod/matrix_scanner.hpp"
+#include "drivers/gpiod/request.hpp"
+
+namespace locker::drivers::gpiod_backend {
+
+gpiod_board::gpiod_board(boost::asio::io_context& io, drivers::clock& c, config::board_config cfg,
+                         std::string consumer)
+    : gpiod_board(io, c, std::move(cfg), std::move(consumer), make_libgpiod_source()) {}
+
+gpiod_board::gpiod_board(boost::asio::io_context& io, drivers::clock& c, config::board_config cfg,
+                         std::string consumer, std::unique_ptr<line_source> lines)
+    : io_(io),
+      clock_(c),
+      cfg_(std::move(cfg)),
+      consumer_(std::move(consumer)),
+      lines_(std::move(lines)) {}
+
+gpiod_board::~gpiod_board() {
+  // The front panel holds lines; it goes first, explicitly, whatever the member order.
+  keypad_.reset();
+  indicator_.reset();
+  display_.reset();
+}
+
+output_line& gpiod_board::output(const line_spec& spec) {
+  for (auto& [s, l] : outputs_) {
+    if (s == spec) return *l;
+  }
+  auto line =
+      std::make_unique<gpiod_output_line>(lines_->request(spec, direction::output, consumer_));
+  outputs_.emplace_back(spec, std::move(line));
+  return *outputs_.back().second;
+}
+
+input_line& gpiod_board::input(const line_spec& spec) {
+  for (auto& [s, l] : inputs_) {
+    if (s == spec) return *l;
+  }
+  std::unique_ptr<gpiod_input_line> line;
+  try {
+    line = std::make_unique<gpiod_input_line>(io_, clock_,
+                                              lines_->request(spec, direction::input, consumer_));
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(describe_failure(spec, e.what()));
+  }
+  inputs_.emplace_back(spec, std::move(line));
+  return *inputs_.back().second;
+}
+
+drivers::keypad& gpiod_board::keypad() {
+  if (keypad_) return *keypad_;
+  const auto& k = cfg_.keypad;
+  switch (k.kind) {
+    case config::keypad_kind::matrix: {
+      std::vector<output_line*> rows;
+      std::vector<input_line*> columns;
+      for (const auto& r : k.rows) rows.push_back(&output(r));
+      for (const auto& c : k.columns) columns.push_back(&input(c));
+      try {
+        keypad_ = std::make_unique<matrix_scanner>(std::move(rows), std::move(columns), k.keys,
+                                                   clock_, k.scan_ms);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(cfg_.file + ": keypad: " + e.what());
+      }
+      break;
+    }
+    case config::keypad_kind::evdev:
+      keypad_ = std::make_unique<evdev_keypad>(io_, k.device);
+      break;
+    case config::keypad_kind::sim:
+      throw std::runtime_error(cfg_.file + ": keypad: kind \"sim\" needs the sim backend");
+  }
+  return *keypad_;
+}
+
+drivers::display& gpiod_board::display() {
+  if (display_) return *display_;
+  switch (cfg_.display.kind) {
+    case config::display_kind::file:
+      display_ = std::make_unique<file_display>(cfg_.display.path);
+      break;
+    case config::display_kind::none:
+      display_ = std::make_unique<null_display>();
+      break;
+    case config::display_kind::sim:
+      throw std::runtime_error(cfg_.file + ": display: kind \"sim\" needs the sim backend");
+  }
+  return *display_;
+}
+
+drivers::indicator& gpiod_board::indicator() {
+  if (indicator_) return *indicator_;
+  output_line* buzzer = cfg_.buzzer ? &output(*cfg_.buzzer) : nullptr;
+  output_line* led = cfg_.alarm_led ? &output(*cfg_.alarm_led) : nullptr;
+  indicator_ = std::make_unique<line_indicator>(buzzer, led, clock_);
+  return *indicator_;
+}
+
+}  // namespace locker::drivers::gpiod_backend

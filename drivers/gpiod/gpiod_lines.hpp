@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// output_line and input_line over a requested line_port, on the Asio event loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <system_error>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "drivers/clock.hpp"
+#include "drivers/gpiod/line_port.hpp"
+#include "drivers/line.hpp"
+
+namespace locker::drivers::gpiod_backend {
+
+// A driven line. set() never throws (it runs on the event loop): a failed write is kept
+// in last_error(). Destruction drives the line inactive before releasing it.
+class gpiod_output_line final : public output_line {
+ public:
+  explicit gpiod_output_line(std::unique_ptr<line_port> port);
+  gpiod_output_line(const gpiod_output_line&) = delete;
+  gpiod_output_line& operator=(const gpiod_output_line&) = delete;
+  ~gpiod_output_line() override;
+
+  void set(bool active) override;
+  // The value last written (the port was requested inactive).
+  [[nodiscard]] bool get() const override { return value_; }
+  [[nodiscard]] std::error_code last_error() const { return error_; }
+
+ private:
+  std::unique_ptr<line_port> port_;
+  bool value_ = false;
+  std::error_code error_;
+};
+
+// A line with edge events. Waits for its event fd to become readable on the io_context
+// (no polling), then drains every pending event and reports each, in order. A read
+// error stops the line (kept in last_error()) instead of throwing on the loop.
+class gpiod_input_line final : public input_line {
+ public:
+  gpiod_input_line(boost::asio::io_context& io, drivers::clock& c, std::unique_ptr<line_port> port);
+  gpiod_input_line(const gpiod_input_line&) = delete;
+  gpiod_input_line& operator=(const gpiod_input_line&) = delete;
+  ~gpiod_input_line() override;
+
+  // Reads the line now; the last reported level if that fails.
+  [[nodiscard]] bool get() const override;
+  void on_change(std::function<void(line_event)> handler) override {
+    handler_ = std::move(handler);
+  }
+  [[nodiscard]] std::error_code last_error() const { return error_; }
+
+ private:
+  void wait();
+  void readable();
+
+  drivers::clock& clock_;
+  std::unique_ptr<line_port> port_;
+  // A dup() of the port's fd: Asio closes its own copy, libgpiod closes the original.
+  boost::asio::posix::stream_descriptor fd_;
+  // Handlers already queued when this line goes away must not touch it.
+  std::shared_ptr<gpiod_input_line*> self_;
+  bool level_ = false;
+  std::error_code error_;
+  std::function<void(line_event)> handler_;
+};
+
+}  // namespace locker::drivers::gpiod_backend

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/debounced_input.hpp"
+
+#include <memory>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "drivers/virtual_clock.hpp"
+#include "tests/drivers/fake_lines.hpp"
+
+namespace locker::drivers {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::fake_input_line;
+
+struct debounce : ::testing::Test {
+  virtual_clock clock;
+  fake_input_line line{clock};
+  std::vector<std::pair<bool, millis>> changes;
+  steady_time start = clock.now();
+
+  std::unique_ptr<debounced_input> make(millis settle) {
+    auto in = std::make_unique<debounced_input>(line, clock, settle);
+    in->on_change([this](bool active) {
+      changes.emplace_back(active, std::chrono::duration_cast<millis>(clock.now() - start));
+    });
+    return in;
+  }
+  // Toggles the line n times, `every` apart.
+  void bounce(int n, millis every) {
+    for (int i = 0; i < n; ++i) {
+      line.drive(!line.get());
+      clock.advance(every);
+    }
+  }
+};
+
+TEST_F(debounce, starts_from_the_line_level) {
+  fake_input_line high(clock, true);
+  debounced_input in(high, clock, 30ms);
+  EXPECT_TRUE(in.get());
+}
+
+TEST_F(debounce, bounce_train_gives_exactly_one_change_after_it_settles) {
+  auto in = make(30ms);
+  bounce(7, 2ms);  // ends active after an odd number of toggles, last edge at t=12ms
+  EXPECT_TRUE(changes.empty());
+  EXPECT_FALSE(in->get());
+  clock.advance(100ms);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_TRUE(changes[0].first);
+  EXPECT_EQ(changes[0].second, 12ms + 30ms);
+  EXPECT_TRUE(in->get());
+}
+
+TEST_F(debounce, glitch_shorter_than_settle_changes_nothing) {
+  auto in = make(30ms);
+  line.drive(true);
+  clock.advance(5ms);
+  line.drive(false);
+  clock.advance(200ms);
+  EXPECT_TRUE(changes.empty());
+  EXPECT_FALSE(in->get());
+}
+
+TEST_F(debounce, level_held_just_under_settle_is_not_reported) {
+  auto in = make(30ms);
+  line.drive(true);
+  clock.advance(29ms);
+  EXPECT_TRUE(changes.empty());
+  clock.advance(1ms);
+  EXPECT_EQ(changes.size(), 1U);
+}
+
+TEST_F(debounce, chattering_never_settles_until_it_stops) {
+  auto in = make(30ms);
+  bounce(200, 10ms);  // two seconds of chatter, every gap shorter than settle
+  EXPECT_TRUE(changes.empty());
+  line.drive(true);  // ... and it stops active
+  const auto stopped = std::chrono::duration_cast<millis>(clock.now() - start);
+  clock.advance(30ms);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_TRUE(changes[0].first);
+  EXPECT_EQ(changes[0].second, stopped + 30ms);
+}
+
+TEST_F(debounce, press_and_release_give_two_changes) {
+  auto in = make(30ms);
+  bounce(3, 1ms);
+  clock.advance(100ms);
+  bounce(5, 1ms);  // back to inactive after an odd train from active
+  clock.advance(100ms);
+  ASSERT_EQ(changes.size(), 2U);
+  EXPECT_TRUE(changes[0].first);
+  EXPECT_FALSE(changes[1].first);
+  EXPECT_FALSE(in->get());
+}
+
+TEST_F(debounce, settle_zero_reports_every_level_on_the_loop) {
+  auto in = make(0ms);
+  line.drive(true);
+  EXPECT_TRUE(changes.empty());  // never from inside the edge handler
+  clock.advance(0ms);
+  line.drive(false);
+  clock.advance(0ms);
+  ASSERT_EQ(changes.size(), 2U);
+  EXPECT_TRUE(changes[0].first);
+  EXPECT_FALSE(changes[1].first);
+}
+
+TEST_F(debounce, settle_zero_collapses_edges_between_loop_turns) {
+  auto in = make(0ms);
+  line.drive(true);
+  line.drive(false);
+  clock.advance(0ms);
+  EXPECT_TRUE(changes.empty());
+}
+
+TEST_F(debounce, destroyed_input_stops_its_timer) {
+  auto in = make(30ms);
+  line.drive(true);
+  in.reset();
+  clock.advance(100ms);
+  EXPECT_TRUE(changes.empty());
+  EXPECT_EQ(clock.pending(), 0U);
+}
+
+TEST_F(debounce, edges_after_destruction_are_harmless) {
+  auto in = make(30ms);
+  in.reset();
+  line.drive(true);  // the line must not call into the destroyed input
+  clock.advance(100ms);
+  EXPECT_TRUE(changes.empty());
+}
+
+TEST_F(debounce, door_sensor_reports_open_and_closed) {
+  debounced_door_sensor door(line, clock, 30ms);
+  std::vector<bool> seen;
+  door.on_change([&](bool open) { seen.push_back(open); });
+  bounce(3, 1ms);
+  clock.advance(50ms);
+  EXPECT_TRUE(door.open());
+  line.drive(false);
+  clock.advance(50ms);
+  EXPECT_FALSE(door.open());
+  EXPECT_EQ(seen, (std::vector<bool>{true, false}));
+}
+
+}  // namespace
+}  // namespace locker::drivers

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lines that live in memory, for tests of anything built over output_line/input_line.
+#pragma once
+
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "drivers/clock.hpp"
+#include "drivers/line.hpp"
+
+namespace locker::drivers::testing {
+
+// Records every set() with the clock's time, so tests can measure pulses.
+class fake_output_line final : public output_line {
+ public:
+  struct change {
+    bool active;
+    steady_time at;
+  };
+
+  explicit fake_output_line(const clock& c) : clock_(c) {}
+
+  void set(bool active) override {
+    if (active != value_) history_.push_back({active, clock_.now()});
+    value_ = active;
+    ++writes_;
+    if (on_set_) on_set_(active);
+  }
+  [[nodiscard]] bool get() const override { return value_; }
+
+  [[nodiscard]] const std::vector<change>& history() const { return history_; }
+  [[nodiscard]] int writes() const { return writes_; }
+  // Lets a test model what the output drives (a keypad matrix, a coil supply).
+  void on_set(std::function<void(bool)> fn) { on_set_ = std::move(fn); }
+
+ private:
+  const clock& clock_;
+  bool value_ = false;
+  int writes_ = 0;
+  std::vector<change> history_;
+  std::function<void(bool)> on_set_;
+};
+
+// An input whose level the test drives; every level change is reported as a raw edge.
+class fake_input_line final : public input_line {
+ public:
+  explicit fake_input_line(const clock& c, bool level = false) : clock_(c), level_(level) {}
+
+  [[nodiscard]] bool get() const override { return level_; }
+  void on_change(std::function<void(line_event)> handler) override {
+    handler_ = std::move(handler);
+  }
+
+  // Drives the level; an edge is reported only when it changes.
+  void drive(bool level) {
+    if (level == level_) return;
+    level_ = level;
+    if (handler_) handler_(line_event{level_, clock_.now()});
+  }
+  [[nodiscard]] bool has_handler() const { return static_cast<bool>(handler_); }
+
+ private:
+  const clock& clock_;
+  bool level_;
+  std::function<void(line_event)> handler_;
+};
+
+}  // namespace locker::drivers::testing
