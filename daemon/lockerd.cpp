@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -12,8 +13,12 @@
 #include <vector>
 
 #include "daemon/config/config.hpp"
+#include "daemon/controller/controller.hpp"
 #include "daemon/hardware/cabinet_hardware.hpp"
+#include "daemon/keypad/keypad_session.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
 #include "drivers/asio_clock.hpp"
 
 #ifndef LOCKER_VERSION
@@ -95,42 +100,6 @@ log::level to_log_level(config::log_level l) {
   return log::level::info;
 }
 
-// Development aid until the keypad flows exist: "*<compartment>#" unlocks it. The config
-// refuses it on real hardware.
-class debug_keypad_open {
- public:
-  debug_keypad_open(drivers::keypad& keypad, drivers::display& display,
-                    hardware::cabinet_hardware& cabinet)
-      : display_(display), cabinet_(cabinet) {
-    keypad.on_key([this](char k) { key(k); });
-    display_.show("DEBUG: *<no># opens");
-  }
-
- private:
-  void key(char k) {
-    if (k == '*') {
-      typed_.clear();
-      collecting_ = true;
-    } else if (k == '#' && collecting_) {
-      collecting_ = false;
-      if (auto* c = cabinet_.find(typed_)) {
-        log::info("debug", "keypad unlock of compartment ", typed_);
-        display_.show("Opening " + typed_);
-        c->lock->unlock();
-      } else {
-        display_.show("No compartment " + typed_);
-      }
-    } else if (collecting_ && typed_.size() < 16) {
-      typed_ += k;
-    }
-  }
-
-  drivers::display& display_;
-  hardware::cabinet_hardware& cabinet_;
-  std::string typed_;
-  bool collecting_ = false;
-};
-
 int run(const options& o) {
   config::locker_config cfg;
   try {
@@ -168,17 +137,31 @@ int run(const options& o) {
   }
   log::info("lockerd", "all locks in the safe state");
 
-  for (auto& c : cabinet->compartments()) {
-    const std::string id = c.config->id;
-    c.door->on_change([id](bool open) {
-      log::info("door", "compartment ", id, open ? " opened" : " closed");
-    });
-    if (c.door->open()) log::warning("door", "compartment ", id, " is open at start");
+  // The state on disk: the database (journal included) and the per-locker key.
+  std::optional<store::store> db;
+  std::optional<security::secret_key> key;
+  try {
+    std::filesystem::create_directories(cfg.state_dir);
+    std::filesystem::permissions(cfg.state_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+    key.emplace(security::load_or_create_key(cfg.state_dir));
+    db.emplace(cfg.state_dir / "lockerd.db");
+  } catch (const std::exception& e) {
+    log::error("lockerd", "cannot open the state in ", cfg.state_dir.string(), ": ", e.what());
+    return exit_failure;
   }
-  std::optional<debug_keypad_open> debug_panel;
-  if (cfg.debug_keypad_open) {
-    log::warning("lockerd", "debug.keypad_open is on: *<compartment># unlocks (development only)");
-    debug_panel.emplace(board->keypad(), board->display(), *cabinet);
+
+  controller::controller locker(*db, *key, clock, *cabinet, cfg);
+  keypad::session_settings session_cfg;
+  session_cfg.session_idle = cfg.timings.session_idle;
+  keypad::keypad_session session(board->keypad(), board->display(), board->indicator(), clock,
+                                 locker, session_cfg);
+  locker.set_session(&session);
+  try {
+    locker.start();
+  } catch (const std::exception& e) {
+    log::error("lockerd", "cannot restore the locker's state: ", e.what());
+    return exit_failure;
   }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

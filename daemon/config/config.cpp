@@ -556,7 +556,7 @@ locker_config load_config(const std::filesystem::path& file) {
 
   const table_reader top(ctx, root, "",
                          {"locker_id", "state_dir", "board", "log_level", "telemetry_s", "hardware",
-                          "broker", "timings", "policy", "debug"});
+                          "broker", "timings", "policy"});
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
@@ -661,15 +661,6 @@ locker_config load_config(const std::filesystem::path& file) {
     p.pickup_code_digits = static_cast<int>(r.integer("pickup_code_digits", 8, 6, 10));
     p.pickup_window_h = static_cast<int>(r.integer("pickup_window_h", 72, 1, 8760));
     p.lockout_base = std::chrono::seconds(r.integer("lockout_base_s", 30, 1, 86400));
-  }
-  {
-    const table_reader r(ctx, sub("debug"), "debug", {"keypad_open"});
-    c.debug_keypad_open = r.optional_boolean("keypad_open").value_or(false);
-    if (c.debug_keypad_open && c.backend == backend_kind::gpiod) {
-      ctx.fail("debug.keypad_open",
-               "refused with backend \"gpiod\": it would let anyone at the keypad open any door",
-               r.node("keypad_open"));
-    }
   }
 
   const fs::path board_path = resolve(board);

@@ -113,8 +113,6 @@ struct locker_config {
   config::timings timings;
   config::policy policy;
   std::chrono::seconds telemetry{300};
-  // Development only: "*<compartment>#" on the keypad unlocks. Refused with gpiod.
-  bool debug_keypad_open = false;
   board_config board;
 };
 

@@ -18,6 +18,14 @@ CREATE TABLE compartments (
                  CHECK (service IN ('in_service', 'out_of_service', 'faulty')),
   service_reason TEXT NOT NULL DEFAULT '',
   door           TEXT NOT NULL DEFAULT 'closed' CHECK (door IN ('closed', 'open')),
+  -- The rest of the compartment state machine's saved state (compartment::saved_state).
+  cause          TEXT NOT NULL DEFAULT 'none',
+  open_pending   INTEGER NOT NULL DEFAULT 0,
+  out_of_service INTEGER NOT NULL DEFAULT 0,
+  alarms         TEXT NOT NULL DEFAULT '',
+  -- The person's business with the open door (deposit, pickup, removal...), JSON; '' if none.
+  -- Kept so that a door closing after a restart still completes what it was opened for.
+  operation      TEXT NOT NULL DEFAULT '',
   updated_at     TEXT NOT NULL
 );
 

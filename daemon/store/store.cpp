@@ -52,7 +52,8 @@ std::optional<wall_time> optional_time_column(const statement& s, int column) {
 std::int64_t to_int64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 constexpr std::string_view compartment_columns =
-    "SELECT id, size, service, service_reason, door, updated_at FROM compartments ";
+    "SELECT id, size, service, service_reason, door, cause, open_pending, out_of_service, alarms, "
+    "operation, updated_at FROM compartments ";
 
 compartment_record read_compartment(const statement& s) {
   return {s.column_text(0),
@@ -60,7 +61,12 @@ compartment_record read_compartment(const statement& s) {
           from_name<service_state>(service_names, "service state", s.column_text(2)),
           s.column_text(3),
           from_name<door_state>(door_names, "door state", s.column_text(4)),
-          time_column(s, 5)};
+          s.column_text(5),
+          s.column_int64(6) != 0,
+          s.column_int64(7) != 0,
+          s.column_text(8),
+          s.column_text(9),
+          time_column(s, 10)};
 }
 
 constexpr std::string_view courier_columns =
@@ -202,6 +208,26 @@ bool store::set_door(transaction& tx, std::string_view id, door_state d, wall_ti
       .bind(1, id)
       .bind(2, to_string(d))
       .bind(3, format_rfc3339_ms(now))
+      .run();
+  return db_.changes() > 0;
+}
+
+bool store::save_compartment(transaction& tx, const compartment_record& c, wall_time now) {
+  check_same_db(tx);
+  db_.prepare(
+         "UPDATE compartments SET service = ?2, service_reason = ?3, door = ?4, cause = ?5, "
+         "open_pending = ?6, out_of_service = ?7, alarms = ?8, operation = ?10, updated_at = ?9 "
+         "WHERE id = ?1")
+      .bind(1, c.id)
+      .bind(2, to_string(c.service))
+      .bind(3, c.service_reason)
+      .bind(4, to_string(c.door))
+      .bind(5, c.cause)
+      .bind(6, std::int64_t{c.open_pending ? 1 : 0})
+      .bind(7, std::int64_t{c.out_of_service ? 1 : 0})
+      .bind(8, c.alarms)
+      .bind(9, format_rfc3339_ms(now))
+      .bind(10, c.operation)
       .run();
   return db_.changes() > 0;
 }

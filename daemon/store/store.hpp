@@ -47,6 +47,11 @@ struct compartment_record {
   service_state service = service_state::in_service;
   std::string service_reason;
   door_state door = door_state::closed;  // last known; the sensor is the truth
+  std::string cause = "none";            // why the door is open, or was being opened
+  bool open_pending = false;             // an unlock was waiting for the door
+  bool out_of_service = false;           // the operator's choice (faults are in alarms)
+  std::string alarms;                    // active alarms, comma-separated
+  std::string operation;                 // the controller's business with the door (JSON)
   wall_time updated_at{};
 };
 
@@ -148,6 +153,8 @@ class store {
                    wall_time now);
   bool set_service(std::string_view id, service_state s, std::string_view reason, wall_time now);
   bool set_door(transaction& tx, std::string_view id, door_state d, wall_time now);
+  // Saves the whole state of one compartment (everything but id and size).
+  bool save_compartment(transaction& tx, const compartment_record& c, wall_time now);
 
   // --- couriers -------------------------------------------------------------------
   // store_error with is_constraint() if another courier has the same PIN.

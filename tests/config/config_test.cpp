@@ -79,7 +79,6 @@ TEST(config_shipped, sim_config_loads) {
   EXPECT_EQ(c.file, file.string());
   EXPECT_EQ(c.locker_id, "demo-1");
   EXPECT_EQ(c.backend, backend_kind::sim);
-  EXPECT_TRUE(c.debug_keypad_open);
   EXPECT_EQ(c.broker.url, "mqtt://127.0.0.1:18830");
   EXPECT_EQ(c.state_dir, (source_dir / "build/demo/state").lexically_normal());
   EXPECT_EQ(c.sim_socket, (source_dir / "build/demo/locker-sim.sock").lexically_normal());
@@ -113,7 +112,6 @@ TEST(config_shipped, sim_24_board) {
 TEST(config_shipped, example_config_and_reference_board) {
   const auto c = load_config(source_dir / "config/lockerd.example.toml");
   EXPECT_EQ(c.backend, backend_kind::gpiod);
-  EXPECT_FALSE(c.debug_keypad_open);
   EXPECT_EQ(c.state_dir, fs::path("/var/lib/lockerd"));
   EXPECT_EQ(c.broker.url.rfind("mqtts://", 0), 0U);
   EXPECT_EQ(c.broker.ca_file, "/etc/lockerd/tls/ca.pem");
@@ -202,7 +200,6 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.policy.pickup_code_digits, 8);
   EXPECT_EQ(c.policy.pickup_window_h, 72);
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(30));
-  EXPECT_FALSE(c.debug_keypad_open);
   // Board defaults: sim keypad and display, no buzzer or LED, lines active-high as-is.
   EXPECT_EQ(c.board.keypad.kind, keypad_kind::sim);
   EXPECT_EQ(c.board.display.kind, display_kind::sim);
@@ -244,8 +241,6 @@ max_code_attempts = 1
 pickup_code_digits = 10
 pickup_window_h = 24
 lockout_base_s = 60
-[debug]
-keypad_open = false
 )"));
   EXPECT_EQ(c.log, log_level::debug);
   EXPECT_EQ(c.telemetry, std::chrono::seconds(60));
@@ -637,7 +632,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "unknown key"},
         rejection{"unknown_policy_key", minimal_main + "[policy]\ncode_digits = 8\n",
                   "policy.code_digits", "unknown key"},
-        rejection{"unknown_debug_key", minimal_main + "[debug]\nkeypad = true\n", "debug.keypad",
+        rejection{"retired_debug_table", minimal_main + "[debug]\nkeypad_open = true\n", "debug",
                   "unknown key"},
         rejection{"hardware_not_table", minimal_main + "hardware = \"gpiod\"\n", "hardware",
                   "wrong type: expected a table, got a string"},
@@ -645,8 +640,6 @@ INSTANTIATE_TEST_SUITE_P(
                   "timings.lock_pulse_ms", "wrong type: expected an integer, got a string"},
         rejection{"telemetry_float", minimal_main + "telemetry_s = 1.5\n", "telemetry_s",
                   "got a float"},
-        rejection{"keypad_open_type", minimal_main + "[debug]\nkeypad_open = \"yes\"\n",
-                  "debug.keypad_open", "expected a boolean"},
         rejection{"log_level", minimal_main + "log_level = \"verbose\"\n", "log_level",
                   "must be one of debug, info, warning, error"},
         rejection{"backend", minimal_main + "[hardware]\nbackend = \"gpio\"\n", "hardware.backend",
@@ -696,10 +689,7 @@ INSTANTIATE_TEST_SUITE_P(
                   minimal_main + "[broker]\nurl = \"mqtt://host:1883\"\npassword = \"hunter2\"\n",
                   "broker.password", "use password_file"},
         rejection{"keepalive_zero", minimal_main + "[broker]\nkeepalive_s = 0\n",
-                  "broker.keepalive_s", "out of range"},
-        rejection{"keypad_open_with_gpiod",
-                  minimal_main + "[hardware]\nbackend = \"gpiod\"\n[debug]\nkeypad_open = true\n",
-                  "debug.keypad_open", "refused with backend \"gpiod\""}),
+                  "broker.keepalive_s", "out of range"}),
     param_name);
 
 TEST(config_reject, inline_password_is_not_echoed) {

@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/controller/controller.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "daemon/log/log.hpp"
+#include "daemon/security/random.hpp"
+
+namespace locker::controller {
+
+using compartment::alarm_type;
+using compartment::open_cause;
+using compartment::open_outcome;
+using compartment::open_status;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view pickup_purpose = "pickup_code";
+constexpr std::string_view pin_purpose = "courier_pin";
+// The longest lockout: the back-off doubles up to here.
+constexpr std::chrono::seconds max_lockout{24 * 3600};
+// Wall-clock deadlines are re-checked at least this often, in case the clock was set.
+constexpr std::chrono::milliseconds max_timer_wait{3600 * 1000};
+
+std::string join_alarms(const compartment::alarm_set& alarms) {
+  std::string out;
+  for (auto a : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
+                 alarm_type::sensor_fault}) {
+    if (!alarms.has(a)) continue;
+    if (!out.empty()) out += ',';
+    out += compartment::to_string(a);
+  }
+  return out;
+}
+
+compartment::alarm_set split_alarms(std::string_view text) {
+  compartment::alarm_set alarms;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    if (auto a = compartment::alarm_type_from_string(text.substr(0, comma))) alarms.set(*a, true);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return alarms;
+}
+
+store::service_state to_store(compartment::service_state s) {
+  switch (s) {
+    case compartment::service_state::in_service: return store::service_state::in_service;
+    case compartment::service_state::out_of_service: return store::service_state::out_of_service;
+    case compartment::service_state::faulty: return store::service_state::faulty;
+  }
+  return store::service_state::faulty;
+}
+
+compartment::settings compartment_settings(const config::timings& t) {
+  compartment::settings s;
+  s.open_detect = t.open_detect;
+  s.door_left_open = t.door_left_open;
+  return s;
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+}  // namespace
+
+// One compartment: the state machine, and what its door is open for (persisted with it).
+struct controller::slot {
+  hardware::compartment_hardware& hw;
+  std::unique_ptr<compartment::compartment> machine;
+  int rank = 0;
+  // {"kind": "deposit"|"pickup"|"removal"|"operator"|"given_up", ...}; null when none.
+  json operation;
+  std::function<void(open_outcome)> operator_done;  // not persisted: the reply is in memory
+};
+
+controller::controller(store::store& db, const security::secret_key& key, drivers::clock& clock,
+                       hardware::cabinet_hardware& hardware, const config::locker_config& cfg)
+    : db_(db),
+      key_(key),
+      clock_(clock),
+      hardware_(hardware),
+      cfg_(cfg),
+      expiry_timer_(clock),
+      lockout_timer_(clock) {
+  const auto settings = compartment_settings(cfg.timings);
+  for (auto& hw : hardware_.compartments()) {
+    auto s = std::make_unique<slot>(slot{hw, nullptr, cfg.board.size_rank(hw.config->size), {}, {}});
+    s->machine = std::make_unique<compartment::compartment>(
+        hw.config->id, hw.config->size, *hw.lock, *hw.door, hw.presence.get(), clock_, settings,
+        *this);
+    slots_.push_back(std::move(s));
+  }
+}
+
+controller::~controller() = default;
+
+// --- start-up --------------------------------------------------------------------------
+
+void controller::start() {
+  const auto now = clock_.wall_now();
+  // New compartments from the board file get a row; known ones keep their state.
+  {
+    store::transaction tx(db_.db());
+    for (auto& s : slots_) db_.upsert_compartment(tx, s->machine->id(), s->machine->size(), now);
+    tx.commit();
+  }
+  for (const auto& rec : db_.compartments()) {
+    if (!find_slot(rec.id))
+      log::warning("controller", "compartment ", rec.id,
+                   " is in the database but not on the board: its records are kept, unused");
+  }
+  for (auto& s : slots_) {
+    const auto rec = db_.compartment(s->machine->id());
+    if (!rec) continue;
+    compartment::saved_state saved;
+    saved.door = rec->door == store::door_state::open ? compartment::door_state::open
+                                                      : compartment::door_state::closed;
+    saved.cause = compartment::open_cause_from_string(rec->cause).value_or(open_cause::none);
+    saved.open_pending = rec->open_pending;
+    saved.out_of_service = rec->out_of_service;
+    saved.service_reason = rec->service_reason;
+    saved.alarms = split_alarms(rec->alarms);
+    s->machine->restore(saved);
+    if (!rec->operation.empty()) s->operation = json::parse(rec->operation, nullptr, false);
+    if (s->operation.is_discarded()) s->operation = nullptr;
+  }
+  // Each difference between the database and the sensors is reported as it is found.
+  for (auto& s : slots_) {
+    s->machine->reconcile();
+    // A parcel on file that the presence sensor does not see went missing while down.
+    if (auto occupied = s->machine->occupied(); occupied && !*occupied &&
+                                                s->machine->door() ==
+                                                    compartment::door_state::closed) {
+      if (auto p = db_.live_parcel_in(s->machine->id())) {
+        log::warning("controller", "compartment ", s->machine->id(),
+                     " should hold a parcel but its presence sensor sees none");
+        commit([&](store::transaction& tx) {
+          journal(tx, store::journal_topic::alarm, "tamper",
+                  {{"compartment", s->machine->id()}, {"severity", "critical"}, {"active", true}});
+          db_.audit(tx, clock_.wall_now(), "lockerd", "parcel_missing_at_start",
+                    {{"compartment", s->machine->id()}, {"tracking_number", p->tracking_number}});
+        });
+      }
+    }
+    // Still-saved operations whose door is shut and unlock gone are over.
+    if (!s->operation.is_null() && s->machine->door() == compartment::door_state::closed &&
+        s->machine->lock() == compartment::lock_state::locked) {
+      s->operation = nullptr;
+      commit([&](store::transaction& tx) { save(tx, *s); });
+    }
+  }
+  expire_due_parcels();
+  arm_lockout_timer();
+  update_alarm_indicator();
+  log::info("controller", slots_.size(), " compartments ready, journal backlog ",
+            db_.journal_backlog());
+}
+
+// --- persistence ---------------------------------------------------------------------
+
+bool controller::commit(const std::function<void(store::transaction&)>& fn) {
+  journaled_ = false;
+  try {
+    store::transaction tx(db_.db());
+    fn(tx);
+    tx.commit();
+  } catch (const std::exception& e) {
+    // Nothing of it happened: nobody is told it worked.
+    log::error("controller", "database refused a change: ", e.what());
+    journaled_ = false;
+    return false;
+  }
+  if (journaled_ && on_journal_) on_journal_();
+  journaled_ = false;
+  return true;
+}
+
+void controller::save(store::transaction& tx, slot& s, std::optional<open_cause> opening) {
+  auto saved = s.machine->saved();
+  if (opening) {
+    saved.open_pending = true;
+    saved.cause = *opening;
+  }
+  store::compartment_record rec;
+  rec.id = s.machine->id();
+  rec.size = s.machine->size();
+  rec.service = to_store(s.machine->service());
+  rec.service_reason = std::string(s.machine->service_reason());
+  rec.door = saved.door == compartment::door_state::open ? store::door_state::open
+                                                         : store::door_state::closed;
+  rec.cause = std::string(compartment::to_string(saved.cause));
+  rec.open_pending = saved.open_pending;
+  rec.out_of_service = saved.out_of_service;
+  rec.alarms = join_alarms(saved.alarms);
+  rec.operation = s.operation.is_null() ? std::string{} : s.operation.dump();
+  db_.save_compartment(tx, rec, clock_.wall_now());
+}
+
+store::event controller::journal(store::transaction& tx, store::journal_topic topic,
+                                 std::string_view type, const json& fields,
+                                 std::optional<std::int64_t> code_of_parcel) {
+  journaled_ = true;
+  auto e = db_.journal_append(tx, topic, type, fields, clock_.wall_now(), code_of_parcel);
+  log::info("event", e.seq, " ", type, " ", fields.value("compartment", std::string{}));
+  return e;
+}
+
+controller::slot* controller::find_slot(std::string_view id) {
+  for (auto& s : slots_)
+    if (s->machine->id() == id) return s.get();
+  return nullptr;
+}
+
+const compartment::compartment* controller::find(std::string_view id) const {
+  for (const auto& s : slots_)
+    if (s->machine->id() == id) return s->machine.get();
+  return nullptr;
+}
+
+std::vector<const compartment::compartment*> controller::compartments() const {
+  std::vector<const compartment::compartment*> out;
+  out.reserve(slots_.size());
+  for (const auto& s : slots_) out.push_back(s->machine.get());
+  return out;
+}
+
+// --- opening -------------------------------------------------------------------------
+
+bool controller::open_for(slot& s, open_cause cause, json operation) {
+  auto& m = *s.machine;
+  if (m.service() != compartment::service_state::in_service ||
+      m.door() != compartment::door_state::closed ||
+      m.lock() != compartment::lock_state::locked)
+    return false;
+  // The intent is on disk before the coil moves: a crash in between is answered at start
+  // by reconcile() (an unlock that never completed), never by a lost deposit.
+  s.operation = std::move(operation);
+  if (!commit([&](store::transaction& tx) { save(tx, s, cause); })) {
+    s.operation = nullptr;
+    return false;
+  }
+  if (m.open(cause) != open_status::accepted) {
+    // Cannot happen after the checks above; undo the intent all the same.
+    s.operation = nullptr;
+    commit([&](store::transaction& tx) { save(tx, s); });
+    return false;
+  }
+  return true;
+}
+
+compartment::open_status controller::open_by_operator(
+    std::string_view id, std::string_view by, std::string_view reason,
+    std::function<void(open_outcome)> done) {
+  slot* s = find_slot(id);
+  if (!s) return open_status::not_in_service;
+  auto& m = *s->machine;
+  if (m.door() == compartment::door_state::open) return open_status::door_already_open;
+  if (m.lock() == compartment::lock_state::unlocking || !s->operation.is_null())
+    return open_status::busy;
+  if (m.service() != compartment::service_state::in_service) return open_status::not_in_service;
+  json op = {{"kind", "operator"}, {"by", std::string(by)}, {"reason", std::string(reason)}};
+  if (!open_for(*s, open_cause::by_operator, op)) return open_status::busy;
+  s->operator_done = std::move(done);
+  commit([&](store::transaction& tx) {
+    db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
+              {{"compartment", m.id()}, {"reason", std::string(reason)}});
+  });
+  return open_status::accepted;
+}
+
+// --- compartment_observer ---------------------------------------------------------------
+
+void controller::door_opened(std::string_view id, open_cause cause) {
+  slot* s = find_slot(id);
+  if (!s) return;
+  commit([&](store::transaction& tx) {
+    save(tx, *s);
+    journal(tx, store::journal_topic::door, "opened",
+            {{"compartment", std::string(id)}, {"cause", compartment::to_string(cause)}});
+  });
+}
+
+void controller::door_closed(std::string_view id, open_cause cause) {
+  slot* s = find_slot(id);
+  if (!s) return;
+  const json op = std::move(s->operation);
+  s->operation = nullptr;
+  std::string kind = op.is_object() ? str(op, "kind") : std::string{};
+  // A presence sensor that sees nothing behind a closed deposit door: nothing was stored.
+  if (auto occupied = s->machine->occupied(); kind == "deposit" && occupied && !*occupied)
+    kind = "nothing_put_in";
+  const auto now = clock_.wall_now();
+  std::string pickup_code;  // generated at deposit, for the stored event only
+  if (kind == "deposit" && str(op, "pickup_code_hash").empty()) pickup_code = new_pickup_code();
+
+  const bool ok = commit([&](store::transaction& tx) {
+    save(tx, *s);
+    journal(tx, store::journal_topic::door, "closed",
+            {{"compartment", std::string(id)}, {"cause", compartment::to_string(cause)}});
+    if (kind == "deposit") {
+      store::new_parcel p;
+      p.tracking_number = str(op, "tracking_number");
+      p.compartment_id = std::string(id);
+      if (auto r = str(op, "reservation_id"); !r.empty()) p.reservation_id = r;
+      p.courier_id = str(op, "courier_id");
+      p.stored_at = now;
+      const auto window = std::chrono::hours(op.value("pickup_window_h", cfg_.policy.pickup_window_h));
+      p.expires_at = now + window;
+      if (pickup_code.empty()) {
+        p.pickup_code_hash = str(op, "pickup_code_hash");
+      } else {
+        p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, pickup_code);
+        p.pickup_code_plain = pickup_code;
+      }
+      const auto parcel_id = db_.store_parcel(tx, p);
+      if (p.reservation_id)
+        db_.set_reservation_state(tx, *p.reservation_id, store::reservation_state::deposited);
+      json fields = {{"tracking_number", p.tracking_number},
+                     {"compartment", std::string(id)},
+                     {"size", s->machine->size()},
+                     {"courier_id", p.courier_id},
+                     {"expires_at", store::format_rfc3339_ms(p.expires_at)}};
+      if (p.reservation_id) fields["reservation_id"] = *p.reservation_id;
+      std::optional<std::int64_t> code_of_parcel;
+      if (p.pickup_code_plain) {
+        fields["pickup_code"] = *p.pickup_code_plain;
+        code_of_parcel = parcel_id;
+      }
+      journal(tx, store::journal_topic::parcel, "stored", fields, code_of_parcel);
+      db_.audit(tx, now, "courier:" + p.courier_id, "deposit",
+                {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
+    } else if (kind == "nothing_put_in") {
+      journal(tx, store::journal_topic::parcel, "deposit_failed",
+              {{"tracking_number", str(op, "tracking_number")}, {"reason", "cancelled"}});
+    } else if (kind == "pickup") {
+      const auto parcel = db_.parcel(op.value("parcel_id", std::int64_t{0}));
+      if (parcel) {
+        db_.mark_parcel(tx, parcel->id, store::parcel_state::collected, now);
+        const auto dwell =
+            std::chrono::duration_cast<std::chrono::seconds>(now - parcel->stored_at).count();
+        journal(tx, store::journal_topic::parcel, "collected",
+                {{"tracking_number", parcel->tracking_number},
+                 {"compartment", std::string(id)},
+                 {"dwell_s", std::max<std::int64_t>(0, dwell)},
+                 {"failed_attempts", parcel->failed_attempts}});
+      }
+    } else if (kind == "removal") {
+      const auto parcel = db_.parcel(op.value("parcel_id", std::int64_t{0}));
+      if (parcel) {
+        db_.mark_parcel(tx, parcel->id, store::parcel_state::removed, now);
+        journal(tx, store::journal_topic::parcel, "removed",
+                {{"tracking_number", parcel->tracking_number},
+                 {"compartment", std::string(id)},
+                 {"courier_id", str(op, "courier_id")},
+                 {"reason", str(op, "reason")}});
+        db_.audit(tx, now, "courier:" + str(op, "courier_id"), "removal",
+                  {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
+      }
+    }
+  });
+  if (!ok) {
+    s->operation = op;  // still owed: a later close or restart tries again
+    return;
+  }
+  if (kind == "deposit") arm_expiry_timer();
+  if (!session_) return;
+  if (kind == "deposit") session_->stored(id);
+  else if (kind == "pickup") session_->collected(id);
+  else if (kind == "removal") session_->removed(id);
+  else if (kind == "given_up" || kind == "nothing_put_in") session_->closed_empty(id);
+}
+
+void controller::alarm(std::string_view id, alarm_type type, compartment::alarm_severity severity,
+                       bool active) {
+  slot* s = find_slot(id);
+  if (!s) return;
+  commit([&](store::transaction& tx) {
+    save(tx, *s);
+    journal(tx, store::journal_topic::alarm, compartment::to_string(type),
+            {{"compartment", std::string(id)},
+             {"severity", compartment::to_string(severity)},
+             {"active", active}});
+  });
+  update_alarm_indicator();
+}
+
+void controller::service_changed(std::string_view id, compartment::service_state service,
+                                 std::string_view reason) {
+  slot* s = find_slot(id);
+  if (!s) return;
+  log::info("controller", "compartment ", id, " is ", compartment::to_string(service),
+            reason.empty() ? "" : " (", reason, reason.empty() ? "" : ")");
+  commit([&](store::transaction& tx) { save(tx, *s); });
+}
+
+void controller::open_result(std::string_view id, open_outcome outcome) {
+  slot* s = find_slot(id);
+  if (!s) return;
+  const std::string kind = s->operation.is_object() ? str(s->operation, "kind") : std::string{};
+  if (outcome == open_outcome::opened) {
+    if (kind == "operator" && s->operator_done) std::exchange(s->operator_done, {})(outcome);
+    if (session_ && (kind == "deposit" || kind == "pickup" || kind == "removal"))
+      session_->door_opened(id);
+    return;
+  }
+  // The door did not open: the compartment is faulty now, and what it was opened for
+  // has to go elsewhere or fail.
+  const json op = std::move(s->operation);
+  s->operation = nullptr;
+  commit([&](store::transaction& tx) { save(tx, *s); });
+  if (kind == "operator") {
+    if (s->operator_done) std::exchange(s->operator_done, {})(outcome);
+  } else if (kind == "deposit") {
+    slot* other = choose_compartment(op.value("rank", 0), id);
+    if (other) {
+      const auto answer = start_deposit_in(*other, op);
+      if (answer.error == keypad::deposit_error::none) {
+        if (session_) session_->deposit_moved(id, other->machine->id());
+        return;
+      }
+    }
+    report_deposit_failed(str(op, "tracking_number"), "lock_fault");
+    if (session_) session_->deposit_failed(id);
+  } else if (kind == "pickup" || kind == "removal") {
+    if (session_) session_->open_failed(id);
+  }
+}
+
+// --- deposits ---------------------------------------------------------------------------
+
+std::vector<std::string> controller::sizes() const { return cfg_.board.sizes; }
+
+bool controller::free_for_deposit(const slot& s) {
+  const auto& m = *s.machine;
+  if (m.service() != compartment::service_state::in_service) return false;
+  if (m.door() != compartment::door_state::closed || m.lock() != compartment::lock_state::locked)
+    return false;
+  if (!s.operation.is_null()) return false;
+  if (auto occupied = m.occupied(); occupied && *occupied) return false;
+  return !db_.live_parcel_in(m.id()).has_value();
+}
+
+controller::slot* controller::choose_compartment(int min_rank, std::string_view except) {
+  slot* best = nullptr;
+  for (auto& s : slots_) {
+    if (s->rank < min_rank || s->machine->id() == except) continue;
+    if (best && s->rank >= best->rank) continue;  // board order among equals
+    if (free_for_deposit(*s)) best = s.get();
+  }
+  return best;
+}
+
+std::optional<std::string> controller::announced_size(std::string_view tracking) {
+  try {
+    if (auto r = db_.find_announced_reservation(tracking)) return r->size;
+  } catch (const std::exception& e) {
+    log::error("controller", "reading reservations: ", e.what());
+  }
+  return std::nullopt;
+}
+
+void controller::report_deposit_failed(const std::string& tracking_number,
+                                       std::string_view reason) {
+  commit([&](store::transaction& tx) {
+    journal(tx, store::journal_topic::parcel, "deposit_failed",
+            {{"tracking_number", tracking_number}, {"reason", std::string(reason)}});
+  });
+}
+
+keypad::deposit_answer controller::start_deposit_in(slot& s, const json& deposit) {
+  if (!open_for(s, open_cause::deposit, deposit))
+    return {keypad::deposit_error::no_free_compartment, {}, {}};
+  return {keypad::deposit_error::none, s.machine->id(), s.machine->size()};
+}
+
+keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity& courier,
+                                                 std::string_view tracking_number,
+                                                 std::string_view size) {
+  const int rank = cfg_.board.size_rank(std::string(size));
+  if (rank < 0) return {keypad::deposit_error::unknown_size, {}, {}};
+  try {
+    for (const auto& p : db_.parcels())
+      if (p.tracking_number == tracking_number &&
+          (p.state == store::parcel_state::stored || p.state == store::parcel_state::expired ||
+           p.state == store::parcel_state::cancelled))
+        return {keypad::deposit_error::already_in_locker, {}, {}};
+    json deposit = {{"kind", "deposit"},
+                    {"courier_id", courier.courier_id},
+                    {"tracking_number", std::string(tracking_number)},
+                    {"rank", rank}};
+    if (auto r = db_.find_announced_reservation(tracking_number)) {
+      deposit["reservation_id"] = r->reservation_id;
+      if (r->pickup_code_hash) deposit["pickup_code_hash"] = *r->pickup_code_hash;
+      if (r->pickup_window_h) deposit["pickup_window_h"] = *r->pickup_window_h;
+    }
+    slot* s = choose_compartment(rank);
+    if (!s) {
+      report_deposit_failed(std::string(tracking_number), "no_free_compartment");
+      return {keypad::deposit_error::no_free_compartment, {}, {}};
+    }
+    return start_deposit_in(*s, deposit);
+  } catch (const std::exception& e) {
+    log::error("controller", "starting a deposit: ", e.what());
+    return {keypad::deposit_error::no_free_compartment, {}, {}};
+  }
+}
+
+keypad::deposit_answer controller::deposit_bigger(std::string_view compartment) {
+  slot* s = find_slot(compartment);
+  if (!s || !s->operation.is_object() || str(s->operation, "kind") != "deposit")
+    return {keypad::deposit_error::no_free_compartment, {}, {}};
+  json deposit = s->operation;
+  // Closing this door now stores nothing.
+  s->operation = {{"kind", "given_up"}};
+  commit([&](store::transaction& tx) { save(tx, *s); });
+  deposit["rank"] = s->rank + 1;
+  slot* bigger = choose_compartment(s->rank + 1);
+  if (!bigger) {
+    report_deposit_failed(str(deposit, "tracking_number"), "no_free_compartment");
+    return {keypad::deposit_error::no_free_compartment, {}, {}};
+  }
+  return start_deposit_in(*bigger, deposit);
+}
+
+void controller::abandon_deposit(std::string_view compartment, keypad::abandon_reason why) {
+  slot* s = find_slot(compartment);
+  if (!s || !s->operation.is_object() || str(s->operation, "kind") != "deposit") return;
+  const std::string tracking = str(s->operation, "tracking_number");
+  s->operation = {{"kind", "given_up"}};
+  commit([&](store::transaction& tx) {
+    save(tx, *s);
+    journal(tx, store::journal_topic::parcel, "deposit_failed",
+            {{"tracking_number", tracking},
+             {"reason", why == keypad::abandon_reason::timeout ? "timeout" : "cancelled"}});
+  });
+  // A door that never opened (or is already shut) has nothing left to wait for.
+  if (s->machine->door() == compartment::door_state::closed &&
+      s->machine->lock() == compartment::lock_state::locked) {
+    s->operation = nullptr;
+    commit([&](store::transaction& tx) { save(tx, *s); });
+  }
+}
+
+// --- removals ---------------------------------------------------------------------------
+
+std::vector<keypad::removal_item> controller::removals() {
+  std::vector<keypad::removal_item> out;
+  try {
+    for (auto state : {store::parcel_state::expired, store::parcel_state::cancelled})
+      for (const auto& p : db_.parcels(state))
+        out.push_back({p.id, p.tracking_number, p.compartment_id,
+                       state == store::parcel_state::expired ? "expired" : "cancelled"});
+  } catch (const std::exception& e) {
+    log::error("controller", "listing removals: ", e.what());
+  }
+  return out;
+}
+
+bool controller::begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) {
+  try {
+    const auto p = db_.parcel(parcel_id);
+    if (!p || (p->state != store::parcel_state::expired &&
+               p->state != store::parcel_state::cancelled))
+      return false;
+    slot* s = find_slot(p->compartment_id);
+    if (!s || !s->operation.is_null()) return false;
+    return open_for(*s, open_cause::courier_removal,
+                    {{"kind", "removal"},
+                     {"parcel_id", p->id},
+                     {"courier_id", courier.courier_id},
+                     {"reason", p->state == store::parcel_state::expired ? "expired" : "cancelled"}});
+  } catch (const std::exception& e) {
+    log::error("controller", "starting a removal: ", e.what());
+    return false;
+  }
+}
+
+// --- codes, PINs and the keypad lockout ----------------------------------------------------
+
+std::chrono::seconds controller::lockout_remaining() {
+  try {
+    const auto l = db_.lockout();
+    if (!l.locked_until) return std::chrono::seconds{0};
+    const auto left = *l.locked_until - clock_.wall_now();
+    if (left <= std::chrono::seconds{0}) return std::chrono::seconds{0};
+    // Rounded up: "wait 0 s" while still locked would be a lie.
+    return std::chrono::ceil<std::chrono::seconds>(left);
+  } catch (const std::exception& e) {
+    log::error("controller", "reading the lockout: ", e.what());
+    return std::chrono::seconds{60};
+  }
+}
+
+void controller::count_wrong_attempt() {
+  bool locked = false;
+  commit([&](store::transaction& tx) {
+    auto l = db_.lockout();
+    db_.count_failed_attempt(tx);
+    l.failed_attempts += 1;
+    if (l.failed_attempts >= cfg_.policy.max_code_attempts) {
+      l.lockout_count += 1;
+      auto wait = cfg_.policy.lockout_base;
+      for (std::int64_t i = 1; i < l.lockout_count && wait < max_lockout; ++i) wait *= 2;
+      wait = std::min(wait, max_lockout);
+      l.locked_until = clock_.wall_now() + wait;
+      l.failed_attempts = 0;
+      locked = true;
+      journal(tx, store::journal_topic::alarm, "keypad_lockout",
+              {{"severity", "warning"}, {"active", true}, {"lockout_s", wait.count()}});
+      db_.set_setting(tx, "keypad_lockout_alarm", "1");
+    }
+    db_.set_lockout(tx, l);
+  });
+  if (locked) {
+    log::warning("controller", "keypad locked out after ", cfg_.policy.max_code_attempts,
+                 " wrong codes");
+    arm_lockout_timer();
+  }
+}
+
+void controller::reset_attempts(store::transaction& tx) {
+  auto l = db_.lockout();
+  if (l.failed_attempts == 0 && l.lockout_count == 0) return;
+  l.failed_attempts = 0;
+  l.lockout_count = 0;
+  db_.set_lockout(tx, l);
+}
+
+void controller::arm_lockout_timer() {
+  lockout_timer_.cancel();
+  const auto l = db_.lockout();
+  const bool alarm_on = db_.setting("keypad_lockout_alarm").value_or("0") == "1";
+  if (!alarm_on) return;
+  const auto left = l.locked_until ? *l.locked_until - clock_.wall_now()
+                                    : drivers::wall_time::duration{0};
+  if (left <= drivers::wall_time::duration{0}) {
+    lockout_ended();
+    return;
+  }
+  const auto wait = std::min(std::chrono::ceil<std::chrono::milliseconds>(left), max_timer_wait);
+  lockout_timer_.start(wait, [this] { arm_lockout_timer(); });
+}
+
+void controller::lockout_ended() {
+  commit([&](store::transaction& tx) {
+    journal(tx, store::journal_topic::alarm, "keypad_lockout",
+            {{"severity", "warning"}, {"active", false}});
+    db_.set_setting(tx, "keypad_lockout_alarm", "0");
+  });
+}
+
+keypad::pickup_answer controller::pickup(std::string_view code) {
+  keypad::pickup_answer answer;
+  if (auto left = lockout_remaining(); left.count() > 0) {
+    answer.outcome = keypad::code_outcome::locked_out;
+    answer.retry_after = left;
+    return answer;
+  }
+  try {
+    const auto hash = security::keyed_hash(key_, pickup_purpose, code);
+    for (const auto& p : db_.find_stored_parcels_by_code_hash(hash)) {
+      slot* s = find_slot(p.compartment_id);
+      if (!s) continue;
+      if (!s->operation.is_null()) continue;  // already being collected
+      commit([&](store::transaction& tx) { reset_attempts(tx); });
+      if (!open_for(*s, open_cause::pickup, {{"kind", "pickup"}, {"parcel_id", p.id}})) {
+        // The right code, but the compartment cannot open (faulty): tell the person so,
+        // on the loop, as if the door had not opened.
+        std::string id = p.compartment_id;
+        clock_.call_after(std::chrono::milliseconds{0}, [this, id] {
+          if (session_) session_->open_failed(id);
+        });
+      }
+      answer.outcome = keypad::code_outcome::opening;
+      answer.compartment = p.compartment_id;
+      return answer;
+    }
+  } catch (const std::exception& e) {
+    log::error("controller", "checking a pickup code: ", e.what());
+  }
+  count_wrong_attempt();
+  if (auto left = lockout_remaining(); left.count() > 0) {
+    answer.outcome = keypad::code_outcome::locked_out;
+    answer.retry_after = left;
+    return answer;
+  }
+  answer.outcome = keypad::code_outcome::wrong;
+  answer.attempts_left =
+      static_cast<int>(cfg_.policy.max_code_attempts - db_.lockout().failed_attempts);
+  return answer;
+}
+
+std::optional<keypad::courier_identity> controller::courier_login(std::string_view pin) {
+  if (lockout_remaining().count() > 0) return std::nullopt;
+  try {
+    const auto hash = security::keyed_hash(key_, pin_purpose, pin);
+    if (auto c = db_.find_courier_by_pin_hash(hash); c && c->enabled) {
+      commit([&](store::transaction& tx) {
+        reset_attempts(tx);
+        db_.audit(tx, clock_.wall_now(), "courier:" + c->courier_id, "login", json::object());
+      });
+      return keypad::courier_identity{c->courier_id, c->name};
+    }
+  } catch (const std::exception& e) {
+    log::error("controller", "checking a courier PIN: ", e.what());
+  }
+  count_wrong_attempt();
+  return std::nullopt;
+}
+
+std::string controller::new_pickup_code() {
+  // Unique among the codes of the parcels in the locker, so a code opens one compartment.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto code = security::random_digits(cfg_.policy.pickup_code_digits);
+    if (db_.find_stored_parcels_by_code_hash(security::keyed_hash(key_, pickup_purpose, code))
+            .empty())
+      return code;
+  }
+  return security::random_digits(cfg_.policy.pickup_code_digits);
+}
+
+// --- expiry -------------------------------------------------------------------------------
+
+void controller::expire_due_parcels() {
+  try {
+    for (const auto& p : db_.parcels_due_to_expire(clock_.wall_now())) {
+      commit([&](store::transaction& tx) {
+        db_.mark_parcel(tx, p.id, store::parcel_state::expired, clock_.wall_now());
+        journal(tx, store::journal_topic::parcel, "expired",
+                {{"tracking_number", p.tracking_number}, {"compartment", p.compartment_id}});
+      });
+    }
+  } catch (const std::exception& e) {
+    log::error("controller", "expiring parcels: ", e.what());
+  }
+  arm_expiry_timer();
+}
+
+void controller::arm_expiry_timer() {
+  std::optional<drivers::wall_time> next;
+  for (const auto& p : db_.parcels(store::parcel_state::stored))
+    if (!next || p.expires_at < *next) next = p.expires_at;
+  if (!next) {
+    expiry_timer_.cancel();
+    return;
+  }
+  auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - clock_.wall_now());
+  wait = std::clamp(wait, std::chrono::milliseconds{0}, max_timer_wait);
+  expiry_timer_.start(wait, [this] { expire_due_parcels(); });
+}
+
+void controller::update_alarm_indicator() {
+  bool critical = false;
+  for (const auto& s : slots_) {
+    const auto& a = s->machine->alarms();
+    critical = critical || a.has(alarm_type::door_forced) || a.has(alarm_type::lock_fault) ||
+               a.has(alarm_type::sensor_fault);
+  }
+  hardware_.board().indicator().set_alarm(critical);
+}
+
+}  // namespace locker::controller

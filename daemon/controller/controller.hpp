@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+// The locker's controller: owns the compartments' state machines, answers the keypad
+// flows, and commits every state change together with the event that reports it, in one
+// SQLite transaction, before anyone is told it worked. Runs on the event loop's thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/compartment/compartment.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/hardware/cabinet_hardware.hpp"
+#include "daemon/keypad/locker_services.hpp"
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/clock.hpp"
+
+namespace locker::controller {
+
+class controller final : public compartment::compartment_observer,
+                         public keypad::locker_services {
+ public:
+  // Everything referenced must outlive the controller.
+  controller(store::store& db, const security::secret_key& key, drivers::clock& clock,
+             hardware::cabinet_hardware& hardware, const config::locker_config& cfg);
+  controller(const controller&) = delete;
+  controller& operator=(const controller&) = delete;
+  ~controller() override;
+
+  // Brings every compartment back from the database, reconciles it with its sensors
+  // (reporting what differs), expires parcels whose window ended while the locker was
+  // down, and arms the expiry and lockout timers. Call once, after the locks are safe.
+  void start();
+
+  // The keypad session to tell about doors; may be null.
+  void set_session(keypad::session_events* session) { session_ = session; }
+  // Called after every commit that journaled events (the MQTT relay wakes up on it).
+  void on_journal(std::function<void()> fn) { on_journal_ = std::move(fn); }
+
+  // --- locker_services (the keypad flows) ---------------------------------------------
+  [[nodiscard]] std::vector<std::string> sizes() const override;
+  [[nodiscard]] std::chrono::seconds lockout_remaining() override;
+  keypad::pickup_answer pickup(std::string_view code) override;
+  std::optional<keypad::courier_identity> courier_login(std::string_view pin) override;
+  [[nodiscard]] std::optional<std::string> announced_size(std::string_view tracking) override;
+  keypad::deposit_answer begin_deposit(const keypad::courier_identity& courier,
+                                       std::string_view tracking_number,
+                                       std::string_view size) override;
+  keypad::deposit_answer deposit_bigger(std::string_view compartment) override;
+  void abandon_deposit(std::string_view compartment, keypad::abandon_reason why) override;
+  [[nodiscard]] std::vector<keypad::removal_item> removals() override;
+  bool begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) override;
+
+  // --- operator actions (MQTT, admin) ---------------------------------------------------
+  // Unlocks one compartment for an operator; done(outcome) follows when the door opened or
+  // did not (never for a refusal).
+  compartment::open_status open_by_operator(std::string_view id, std::string_view by,
+                                            std::string_view reason,
+                                            std::function<void(compartment::open_outcome)> done);
+  // nullopt for an unknown compartment.
+  [[nodiscard]] const compartment::compartment* find(std::string_view id) const;
+  [[nodiscard]] std::vector<const compartment::compartment*> compartments() const;
+
+  // --- compartment_observer ---------------------------------------------------------------
+  void door_opened(std::string_view id, compartment::open_cause cause) override;
+  void door_closed(std::string_view id, compartment::open_cause cause) override;
+  void alarm(std::string_view id, compartment::alarm_type type,
+             compartment::alarm_severity severity, bool active) override;
+  void open_result(std::string_view id, compartment::open_outcome outcome) override;
+  void service_changed(std::string_view id, compartment::service_state service,
+                       std::string_view reason) override;
+
+ private:
+  struct slot;  // one compartment: its state machine and what it is open for
+
+  slot* find_slot(std::string_view id);
+  // A compartment that may take a parcel: in service, closed, locked, empty, not busy.
+  [[nodiscard]] bool free_for_deposit(const slot& s);
+  // The smallest free compartment of rank >= min_rank, skipping `except`.
+  slot* choose_compartment(int min_rank, std::string_view except = {});
+  // Commits the operation on s and unlocks it; false (nothing changed) if refused.
+  bool open_for(slot& s, compartment::open_cause cause, nlohmann::json operation);
+  keypad::deposit_answer start_deposit_in(slot& s, const nlohmann::json& deposit);
+  void report_deposit_failed(const std::string& tracking_number, std::string_view reason);
+
+  // Runs fn in one transaction and commits; saves each slot in `changed`. Wakes the
+  // journal listener when events were added. Returns false (after logging) if the
+  // database refused: nothing of it happened.
+  bool commit(const std::function<void(store::transaction&)>& fn);
+  // opening: save it as an unlock in progress for that cause (before the coil moves).
+  void save(store::transaction& tx, slot& s, std::optional<compartment::open_cause> opening = {});
+  store::event journal(store::transaction& tx, store::journal_topic topic, std::string_view type,
+                       const nlohmann::json& fields,
+                       std::optional<std::int64_t> code_of_parcel = std::nullopt);
+
+  // Wrong code or PIN: counts it keypad-wide and locks out after max_code_attempts.
+  void count_wrong_attempt();
+  void reset_attempts(store::transaction& tx);
+  void arm_lockout_timer();
+  void lockout_ended();
+
+  void expire_due_parcels();
+  void arm_expiry_timer();
+  std::string new_pickup_code();
+  void update_alarm_indicator();
+
+  store::store& db_;
+  const security::secret_key& key_;
+  drivers::clock& clock_;
+  hardware::cabinet_hardware& hardware_;
+  const config::locker_config& cfg_;
+  std::vector<std::unique_ptr<slot>> slots_;
+  keypad::session_events* session_ = nullptr;
+  std::function<void()> on_journal_;
+  bool journaled_ = false;  // the current transaction added events
+  drivers::timer expiry_timer_;
+  drivers::timer lockout_timer_;
+};
+
+}  // namespace locker::controller
