@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocol/commands.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "protocol/json_util.hpp"
+#include "protocol/topics.hpp"
+
+namespace locker::protocol {
+
+std::string_view to_string(error_code code) {
+  switch (code) {
+    case error_code::bad_request: return "bad_request";
+    case error_code::unknown_command: return "unknown_command";
+    case error_code::expired: return "expired";
+    case error_code::not_found: return "not_found";
+    case error_code::conflict: return "conflict";
+    case error_code::no_free_compartment: return "no_free_compartment";
+    case error_code::door_open: return "door_open";
+    case error_code::lock_fault: return "lock_fault";
+    case error_code::busy: return "busy";
+    case error_code::internal: return "internal";
+  }
+  return "internal";
+}
+
+namespace {
+
+using nlohmann::json;
+
+// A rule for a string field: length in code points and an optional character rule. `rule`
+// completes "<field>: must be …" and never quotes the value.
+struct text_rule {
+  std::size_t min = 1;
+  std::size_t max = 64;
+  bool (*valid)(std::string_view) = nullptr;
+  const char* rule = "1-64 characters";
+};
+
+bool all_digits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+bool printable_no_space(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+bool compartment_chars(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+  });
+}
+bool hex_chars(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+const text_rule id_rule{1, 64, nullptr, "1-64 characters"};
+const text_rule tracking_rule{1, 64, printable_no_space,
+                              "1-64 printable ASCII characters without spaces"};
+const text_rule size_rule{1, 32, nullptr, "1-32 characters"};
+const text_rule pickup_code_rule{6, 10, all_digits, "6-10 digits"};
+const text_rule pin_rule{6, 12, all_digits, "6-12 digits"};
+const text_rule compartment_rule{1, 16, compartment_chars,
+                                 "1-16 characters of A-Z, a-z, 0-9 and '-'"};
+const text_rule reason_rule{1, 256, nullptr, "1-256 characters"};
+const text_rule name_rule{1, 128, nullptr, "1-128 characters"};
+const text_rule job_id_rule{1, 64, valid_job_id, "1-64 characters of A-Z, a-z, 0-9, '_' and '-'"};
+const text_rule url_rule{1, 2048, nullptr, "1-2048 characters"};
+const text_rule sha256_rule{64, 64, hex_chars, "64 hexadecimal digits"};
+
+// Reads the fields of one request object and keeps the first problem found.
+class fields {
+ public:
+  explicit fields(const json& obj) : obj_(obj) {}
+
+  std::string text(std::string_view key, const text_rule& r) {
+    return optional_text(key, r, true).value_or(std::string{});
+  }
+
+  std::optional<std::string> optional_text(std::string_view key, const text_rule& r,
+                                           bool required = false) {
+    const json* v = find(key, required);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_string()) return fail(key, "must be a string");
+    const auto& s = v->get_ref<const std::string&>();
+    const std::size_t n = detail::utf8_length(s);
+    if (n < r.min || n > r.max || (r.valid != nullptr && !r.valid(s))) {
+      return fail(key, std::string("must be ") + r.rule);
+    }
+    return s;
+  }
+
+  bool boolean(std::string_view key) {
+    const json* v = find(key, true);
+    if (v == nullptr) return false;
+    if (!v->is_boolean()) {
+      fail(key, "must be true or false");
+      return false;
+    }
+    return v->get<bool>();
+  }
+
+  std::optional<int> optional_int(std::string_view key, int min, int max) {
+    const json* v = find(key, false);
+    if (v == nullptr) return std::nullopt;
+    const auto i = detail::as_integer(*v);
+    if (!i) return fail(key, "must be an integer");
+    if (*i < min || *i > max) {
+      return fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return static_cast<int>(*i);
+  }
+
+  [[nodiscard]] const std::optional<std::string>& problem() const { return problem_; }
+
+ private:
+  const json* find(std::string_view key, bool required) {
+    if (problem_) return nullptr;
+    const auto it = obj_.find(key);
+    if (it == obj_.end()) {
+      if (required) fail(key, "required");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  std::nullopt_t fail(std::string_view key, const std::string& why) {
+    if (!problem_) problem_ = std::string(key) + ": " + why;
+    return std::nullopt;
+  }
+
+  const json& obj_;
+  std::optional<std::string> problem_;
+};
+
+request decode_args(std::string_view name, fields& f) {
+  if (name == "reservation_create") {
+    reservation_create r;
+    r.reservation_id = f.text("reservation_id", id_rule);
+    r.tracking_number = f.text("tracking_number", tracking_rule);
+    r.size = f.text("size", size_rule);
+    r.pickup_code = f.optional_text("pickup_code", pickup_code_rule);
+    r.pickup_window_h = f.optional_int("pickup_window_h", 1, 720);
+    return r;
+  }
+  if (name == "reservation_cancel") return reservation_cancel{f.text("reservation_id", id_rule)};
+  if (name == "compartment_open") {
+    compartment_open r;
+    r.compartment = f.text("compartment", compartment_rule);
+    r.reason = f.text("reason", reason_rule);
+    r.operator_name = f.text("operator", id_rule);
+    return r;
+  }
+  if (name == "compartment_set_service") {
+    compartment_set_service r;
+    r.compartment = f.text("compartment", compartment_rule);
+    r.in_service = f.boolean("in_service");
+    r.reason = f.text("reason", reason_rule);
+    return r;
+  }
+  if (name == "courier_upsert") {
+    courier_upsert r;
+    r.courier_id = f.text("courier_id", id_rule);
+    r.pin = f.text("pin", pin_rule);
+    r.name = f.optional_text("name", name_rule);
+    r.enabled = f.boolean("enabled");
+    return r;
+  }
+  if (name == "courier_remove") return courier_remove{f.text("courier_id", id_rule)};
+  if (name == "get_state") return get_state{};
+  if (name == "rebirth") return rebirth{};
+  if (name == "fw_update") {
+    fw_update r;
+    r.job_id = f.text("job_id", job_id_rule);
+    r.url = f.text("url", url_rule);
+    r.sha256 = f.text("sha256", sha256_rule);
+    std::transform(r.sha256.begin(), r.sha256.end(), r.sha256.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    return r;
+  }
+  return reboot{f.text("reason", reason_rule)};  // the name was checked against the table
+}
+
+error make_error(error_code code, std::string message, std::optional<std::string> req_id = {}) {
+  return error{code, std::move(message), std::move(req_id)};
+}
+
+}  // namespace
+
+result<command, error> decode_command(std::string_view name, std::string_view payload,
+                                      wall_time now) {
+  if (payload.size() > max_command_bytes) {
+    return fail(make_error(error_code::bad_request, "payload larger than " +
+                                                        std::to_string(max_command_bytes) +
+                                                        " bytes"));
+  }
+  auto parsed = detail::parse_json(payload);
+
+  // The req_id, if it can be read at all, goes into every error so the sender can match it.
+  std::optional<std::string> req_id;
+  std::optional<std::string> req_id_problem;
+  if (parsed.value && parsed.value->is_object()) {
+    const auto it = parsed.value->find("req_id");
+    if (it == parsed.value->end()) {
+      req_id_problem = "req_id: required";
+    } else if (!it->is_string()) {
+      req_id_problem = "req_id: must be a string";
+    } else {
+      const auto& s = it->get_ref<const std::string&>();
+      const auto n = detail::utf8_length(s);
+      if (n < 1 || n > 64) {
+        req_id_problem = "req_id: must be 1-64 characters";
+      } else {
+        req_id = s;
+      }
+    }
+  }
+
+  if (!known_command(name)) {
+    return fail(make_error(error_code::unknown_command,
+                           "unknown command '" + std::string(name.substr(0, 64)) + "'", req_id));
+  }
+  if (!parsed.value) return fail(make_error(error_code::bad_request, parsed.message));
+  const json& obj = *parsed.value;
+  if (!obj.is_object()) return fail(make_error(error_code::bad_request, "payload: must be a JSON object"));
+  if (req_id_problem) return fail(make_error(error_code::bad_request, *req_id_problem));
+
+  command cmd;
+  cmd.req_id = *req_id;
+  if (const auto it = obj.find("expires_at"); it != obj.end()) {
+    const auto t = it->is_string() ? parse_timestamp(it->get_ref<const std::string&>())
+                                   : std::nullopt;
+    if (!t) {
+      return fail(make_error(error_code::bad_request,
+                             "expires_at: must be an RFC 3339 UTC timestamp with milliseconds "
+                             "(YYYY-MM-DDTHH:MM:SS.mmmZ)",
+                             req_id));
+    }
+    cmd.expires_at = t;
+  }
+  if (cmd.expires_at && now > *cmd.expires_at) {
+    return fail(make_error(error_code::expired, "expires_at: the request expired before it arrived", req_id));
+  }
+  if (name == "compartment_open") {
+    // An open buffered during an outage must never fire late: the sender bounds its life.
+    if (!cmd.expires_at) {
+      return fail(make_error(error_code::bad_request, "expires_at: required for compartment_open", req_id));
+    }
+    if (*cmd.expires_at - now > max_open_lead) {
+      return fail(make_error(error_code::bad_request,
+                             "expires_at: must be at most 5 minutes ahead for compartment_open",
+                             req_id));
+    }
+  }
+
+  fields f(obj);
+  cmd.args = decode_args(name, f);
+  if (f.problem()) return fail(make_error(error_code::bad_request, *f.problem(), req_id));
+  return cmd;
+}
+
+std::string_view command_name(const request& r) { return command_names()[r.index()]; }
+
+}  // namespace locker::protocol

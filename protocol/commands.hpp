@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+// Commands of contract v1 ("…/cmd/<name>"): typed requests and their pure, validating decoder.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "protocol/errors.hpp"
+#include "protocol/result.hpp"
+#include "protocol/timestamp.hpp"
+
+namespace locker::protocol {
+
+struct reservation_create {
+  std::string reservation_id;   // 1–64 chars
+  std::string tracking_number;  // 1–64 printable ASCII, no space
+  std::string size;             // 1–32 chars; the daemon checks it against the board
+  std::optional<std::string> pickup_code;  // 6–10 digits; secret
+  std::optional<int> pickup_window_h;      // 1–720
+};
+
+struct reservation_cancel {
+  std::string reservation_id;
+};
+
+struct compartment_open {
+  std::string compartment;    // [A-Za-z0-9-]{1,16}, as in the board file
+  std::string reason;         // 1–256 chars
+  std::string operator_name;  // "operator" on the wire; 1–64 chars
+};
+
+struct compartment_set_service {
+  std::string compartment;
+  bool in_service = true;
+  std::string reason;
+};
+
+struct courier_upsert {
+  std::string courier_id;           // 1–64 chars
+  std::string pin;                  // 6–12 digits; secret
+  std::optional<std::string> name;  // up to 128 chars
+  bool enabled = true;
+};
+
+struct courier_remove {
+  std::string courier_id;
+};
+
+struct get_state {};
+struct rebirth {};
+
+struct fw_update {
+  std::string job_id;  // [A-Za-z0-9_-]{1,64} (it becomes a topic level)
+  std::string url;     // 1–2048 chars
+  std::string sha256;  // 64 hex digits, lower-cased by the decoder
+};
+
+struct reboot {
+  std::string reason;
+};
+
+using request = std::variant<reservation_create, reservation_cancel, compartment_open,
+                             compartment_set_service, courier_upsert, courier_remove, get_state,
+                             rebirth, fw_update, reboot>;
+
+// A decoded command: the envelope every request carries, and its typed arguments.
+struct command {
+  std::string req_id;                  // 1–64 chars
+  std::optional<wall_time> expires_at;  // always set for compartment_open
+  request args;
+};
+
+// compartment_open must expire no later than this after it is received.
+inline constexpr std::chrono::minutes max_open_lead{5};
+// Larger payloads are refused before parsing: no command needs more.
+inline constexpr std::size_t max_command_bytes = 16 * 1024;
+
+// Decodes the payload of "…/cmd/<name>" received at wall time now. Never throws.
+// Errors, in the order they are checked:
+//   unknown_command: name is not in the contract (req_id filled in if the payload has one);
+//   bad_request: too large, malformed JSON, not an object, req_id or expires_at missing/mistyped;
+//   expired: now is past expires_at;
+//   bad_request: compartment_open without expires_at or with it more than 5 minutes ahead;
+//                any argument missing, mistyped or out of range (the first one found).
+// Unknown fields are ignored.
+[[nodiscard]] result<command, error> decode_command(std::string_view name,
+                                                    std::string_view payload, wall_time now);
+
+// The wire name of a decoded request ("reservation_create", …).
+[[nodiscard]] std::string_view command_name(const request& r);
+
+}  // namespace locker::protocol

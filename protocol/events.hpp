@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+// Payloads the locker publishes: events (evt/parcel, evt/door, evt/alarm) and the retained
+// and periodic reports (status, info, state, tele, job). Pure builders: typed fields in,
+// compact JSON text out. Each matches protocol/schemas/<topic>.schema.json.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/timestamp.hpp"
+
+namespace locker::protocol {
+
+// ---- events ---------------------------------------------------------------------------------
+
+// Common to every event. queued is true when the event is published later than it happened.
+struct event_header {
+  std::string event_id;  // UUID v4, made by the journal
+  std::uint64_t seq = 0;
+  wall_time ts;
+  bool queued = false;
+};
+
+struct parcel_stored {
+  std::string tracking_number;
+  std::string compartment;
+  std::string size;
+  std::string courier_id;
+  std::optional<std::string> reservation_id;
+  wall_time expires_at;
+  std::optional<std::string> pickup_code;  // only when the locker generated it
+};
+
+struct parcel_collected {
+  std::string tracking_number;
+  std::string compartment;
+  std::uint64_t dwell_s = 0;
+  std::uint32_t failed_attempts = 0;
+};
+
+struct parcel_expired {
+  std::string tracking_number;
+  std::string compartment;
+};
+
+enum class removal_reason { expired, cancelled, by_operator };  // "operator" on the wire
+
+struct parcel_removed {
+  std::string tracking_number;
+  std::string compartment;
+  std::string courier_id;
+  removal_reason reason = removal_reason::expired;
+};
+
+enum class deposit_failure { no_free_compartment, lock_fault, timeout, cancelled };
+
+struct parcel_deposit_failed {
+  std::string tracking_number;
+  deposit_failure reason = deposit_failure::timeout;
+};
+
+using parcel_event = std::variant<parcel_stored, parcel_collected, parcel_expired, parcel_removed,
+                                  parcel_deposit_failed>;
+
+enum class door_movement { opened, closed };
+enum class door_cause { deposit, pickup, courier_removal, by_operator, none };  // by_operator: "operator"
+
+struct door_event {
+  door_movement type = door_movement::opened;
+  std::string compartment;
+  door_cause cause = door_cause::none;
+};
+
+enum class alarm_type {
+  door_forced,
+  door_left_open,
+  lock_fault,
+  sensor_fault,
+  keypad_lockout,
+  power,
+  tamper
+};
+enum class alarm_severity { warning, critical };
+
+struct alarm_event {
+  alarm_type type = alarm_type::tamper;
+  std::optional<std::string> compartment;
+  alarm_severity severity = alarm_severity::warning;
+  bool active = true;  // raised: true, cleared: false
+};
+
+[[nodiscard]] std::string encode_parcel_event(const event_header& h, const parcel_event& e);
+[[nodiscard]] std::string encode_door_event(const event_header& h, const door_event& e);
+[[nodiscard]] std::string encode_alarm_event(const event_header& h, const alarm_event& e);
+
+[[nodiscard]] std::string_view to_string(removal_reason r);
+[[nodiscard]] std::string_view to_string(deposit_failure r);
+[[nodiscard]] std::string_view to_string(door_movement m);
+[[nodiscard]] std::string_view to_string(door_cause c);
+[[nodiscard]] std::string_view to_string(alarm_type t);
+[[nodiscard]] std::string_view to_string(alarm_severity s);
+
+// ---- status (retained; the offline form is also the last will) -----------------------------
+
+struct status_online {
+  std::string version;
+  std::string boot_id;
+  wall_time started_at;
+};
+enum class offline_reason { lost, shutdown };
+
+[[nodiscard]] std::string encode_status_online(const status_online& s);
+[[nodiscard]] std::string encode_status_offline(offline_reason r);
+
+// ---- info (retained) ------------------------------------------------------------------------
+
+struct compartment_info {
+  std::string id;
+  std::string size;
+};
+
+struct locker_info {
+  std::string version;
+  std::string hardware;
+  std::vector<compartment_info> compartments;
+  std::vector<std::string> capabilities;  // e.g. "presence_sensor", "fw_update"
+  std::uint64_t config_version = 0;       // last applied cfg/desired version, 0: none
+};
+
+[[nodiscard]] std::string encode_info(const locker_info& i);
+
+// ---- state (retained) and get_state ---------------------------------------------------------
+
+enum class door_state { open, closed, unknown };
+enum class lock_state { locked, unlocked };
+enum class service_state { in_service, out_of_service, faulty };
+enum class parcel_state { stored, expired, removal_pending };
+
+struct parcel_summary {
+  std::string tracking_number;
+  parcel_state state = parcel_state::stored;
+  std::optional<std::string> reservation_id;
+  wall_time stored_at;
+  wall_time expires_at;
+};
+
+struct compartment_state {
+  std::string id;
+  std::string size;
+  door_state door = door_state::unknown;
+  lock_state lock = lock_state::locked;
+  bool occupied = false;
+  service_state service = service_state::in_service;
+  std::optional<parcel_summary> parcel;
+};
+
+struct active_alarm {
+  alarm_type type = alarm_type::tamper;
+  std::optional<std::string> compartment;
+  alarm_severity severity = alarm_severity::warning;
+  wall_time since;
+};
+
+struct locker_state {
+  std::uint64_t seq = 0;  // seq of the last event
+  std::vector<compartment_state> compartments;
+  std::vector<active_alarm> alarms;
+};
+
+struct reservation_summary {
+  std::string reservation_id;
+  std::string tracking_number;
+  std::string size;
+  wall_time created_at;
+};
+
+[[nodiscard]] nlohmann::json state_body(const locker_state& s);
+[[nodiscard]] std::string encode_state(const locker_state& s);
+// reply data of get_state: the state body plus "reservations".
+[[nodiscard]] nlohmann::json get_state_data(const locker_state& s,
+                                            const std::vector<reservation_summary>& reservations);
+
+// ---- tele (QoS 0, every telemetry_s) --------------------------------------------------------
+
+struct telemetry {
+  wall_time ts;
+  std::uint64_t uptime_s = 0;
+  std::map<std::string, std::uint32_t> free_by_size;  // every board size, 0 included
+  std::uint64_t journal_backlog = 0;                  // events not yet PUBACKed
+  std::uint64_t disk_free_bytes = 0;
+  std::uint64_t disk_total_bytes = 0;
+  std::map<std::string, double> temperatures_c;  // only the sensors that exist
+};
+
+[[nodiscard]] std::string encode_telemetry(const telemetry& t);
+
+// ---- job/<job_id> ---------------------------------------------------------------------------
+
+enum class job_state { downloading, verifying, installing, rebooting, done, failed };
+
+struct job_progress {
+  std::string job_id;
+  job_state state = job_state::downloading;
+  std::optional<int> percent;          // 0–100 where known
+  std::optional<std::string> message;  // why it failed, for failed
+  wall_time ts;
+};
+
+[[nodiscard]] std::string encode_job(const job_progress& j);
+
+}  // namespace locker::protocol

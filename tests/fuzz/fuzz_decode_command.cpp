@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fuzz entry for the pure decoders: the first byte picks a command name (or cfg/desired), the
+// rest is the payload. Any crash, sanitizer report or broken invariant is a bug.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "protocol/commands.hpp"
+#include "protocol/replies.hpp"
+#include "protocol/settings.hpp"
+#include "protocol/topics.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace locker::protocol;
+  if (size == 0) return 0;
+  const auto names = command_names();
+  const std::size_t pick = data[0] % (names.size() + 2);
+  const std::string_view payload(reinterpret_cast<const char*>(data + 1), size - 1);
+  const auto now = *parse_timestamp("2026-11-21T09:00:00.000Z");
+  if (pick == names.size() + 1) {
+    auto cfg = decode_cfg_desired(payload);
+    if (!cfg.ok() && cfg.error().errors.empty()) std::abort();
+    if (!cfg.ok()) (void)encode_cfg_rejected(cfg.error());
+    return 0;
+  }
+  const std::string_view name = pick < names.size() ? names[pick] : "no_such_command";
+  const auto cmd = decode_command(name, payload, now);
+  if (cmd.ok()) {
+    if (command_name(cmd->args) != name) std::abort();
+    if (name == "compartment_open" && !cmd->expires_at) std::abort();
+    (void)encode_reply(ok_reply(cmd->req_id));
+  } else {
+    if (cmd.error().message.empty()) std::abort();
+    (void)encode_reply(error_reply(cmd.error()));
+  }
+  return 0;
+}
+
+#ifndef LOCKER_LIBFUZZER
+// Without libFuzzer: replay every file in the folders (or the files) named on the command
+// line; options ("-runs=0") are libFuzzer's and ignored here.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <vector>
+
+namespace {
+void replay(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  const std::vector<char> bytes{std::istreambuf_iterator<char>(in), {}};
+  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t count = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::filesystem::path arg(argv[i]);
+    if (argv[i][0] == '-') continue;
+    if (std::filesystem::is_directory(arg)) {
+      for (const auto& entry : std::filesystem::directory_iterator(arg)) {
+        replay(entry.path());
+        ++count;
+      }
+    } else {
+      replay(arg);
+      ++count;
+    }
+  }
+  std::cout << "replayed " << count << " inputs\n";
+  return count == 0 ? 1 : 0;
+}
+#endif

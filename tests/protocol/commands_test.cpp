@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocol/commands.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "protocol/replies.hpp"
+#include "protocol/schema_check.hpp"
+#include "protocol/topics.hpp"
+
+namespace locker::protocol {
+namespace {
+
+using nlohmann::json;
+
+const wall_time now = *parse_timestamp("2026-11-21T09:00:00.000Z");
+
+// One valid request per command; secrets are distinctive so a leak is easy to spot.
+std::map<std::string, json> valid_requests() {
+  return {
+      {"reservation_create",
+       {{"req_id", "r-1"}, {"reservation_id", "res-1"}, {"tracking_number", "TN-00012345"},
+        {"size", "M"}, {"pickup_code", "48213957"}, {"pickup_window_h", 48}}},
+      {"reservation_cancel", {{"req_id", "r-2"}, {"reservation_id", "res-1"}}},
+      {"compartment_open",
+       {{"req_id", "r-3"}, {"expires_at", "2026-11-21T09:04:00.000Z"}, {"compartment", "A01"},
+        {"reason", "customer called"}, {"operator", "ops-7"}}},
+      {"compartment_set_service",
+       {{"req_id", "r-4"}, {"compartment", "B-12"}, {"in_service", false}, {"reason", "hinge"}}},
+      {"courier_upsert",
+       {{"req_id", "r-5"}, {"courier_id", "c-9"}, {"pin", "73914682"}, {"name", "Ann"},
+        {"enabled", true}}},
+      {"courier_remove", {{"req_id", "r-6"}, {"courier_id", "c-9"}}},
+      {"get_state", {{"req_id", "r-7"}}},
+      {"rebirth", {{"req_id", "r-8"}}},
+      {"fw_update",
+       {{"req_id", "r-9"}, {"job_id", "fw-2026_11"}, {"url", "https://updates/lockerd.raucb"},
+        {"sha256", std::string(64, 'A')}}},
+      {"reboot", {{"req_id", "r-10"}, {"reason", "maintenance"}}},
+  };
+}
+
+// Required arguments per command, from the contract's table.
+const std::map<std::string, std::vector<std::string>> required_args{
+    {"reservation_create", {"reservation_id", "tracking_number", "size"}},
+    {"reservation_cancel", {"reservation_id"}},
+    {"compartment_open", {"compartment", "reason", "operator"}},
+    {"compartment_set_service", {"compartment", "in_service", "reason"}},
+    {"courier_upsert", {"courier_id", "pin", "enabled"}},
+    {"courier_remove", {"courier_id"}},
+    {"get_state", {}},
+    {"rebirth", {}},
+    {"fw_update", {"job_id", "url", "sha256"}},
+    {"reboot", {"reason"}},
+};
+
+const std::vector<std::string> secrets{"48213957", "73914682"};
+
+result<command, error> decode(const std::string& name, const json& payload) {
+  return decode_command(name, payload.dump(), now);
+}
+
+void expect_error(const result<command, error>& r, error_code code, const std::string& field,
+                  const std::optional<std::string>& req_id) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(to_string(r.error().code), to_string(code)) << r.error().message;
+  EXPECT_TRUE(r.error().message.starts_with(field + ":")) << r.error().message;
+  EXPECT_EQ(r.error().req_id, req_id);
+  for (const auto& s : secrets) {
+    EXPECT_EQ(r.error().message.find(s), std::string::npos) << r.error().message;
+    EXPECT_EQ(encode_reply(error_reply(r.error())).find(s), std::string::npos);
+  }
+}
+
+const schema_set& schemas() {
+  static const schema_set set = [] {
+    auto r = schema_set::load(std::string(LOCKER_SOURCE_DIR) + "/protocol/schemas");
+    if (!r.ok()) throw std::runtime_error(r.error());
+    return std::move(r).value();
+  }();
+  return set;
+}
+
+TEST(decode_command, every_command_decodes_from_a_valid_payload) {
+  for (const auto& [name, payload] : valid_requests()) {
+    SCOPED_TRACE(name);
+    const auto r = decode(name, payload);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(command_name(r->args), name);
+    EXPECT_EQ(r->req_id, payload["req_id"]);
+  }
+  EXPECT_EQ(command_names().size(), valid_requests().size());
+}
+
+TEST(decode_command, valid_payloads_agree_with_their_schemas) {
+  for (const auto& [name, payload] : valid_requests()) {
+    const auto errors = schemas().validate("cmd_" + name + ".schema.json", payload);
+    EXPECT_TRUE(errors.empty()) << name << ": " << (errors.empty() ? "" : errors.front());
+  }
+}
+
+TEST(decode_command, typed_fields_are_filled_in) {
+  auto all = valid_requests();
+  const auto create = decode("reservation_create", all["reservation_create"]);
+  const auto& rc = std::get<reservation_create>(create->args);
+  EXPECT_EQ(rc.reservation_id, "res-1");
+  EXPECT_EQ(rc.tracking_number, "TN-00012345");
+  EXPECT_EQ(rc.size, "M");
+  EXPECT_EQ(rc.pickup_code, "48213957");
+  EXPECT_EQ(rc.pickup_window_h, 48);
+  EXPECT_FALSE(create->expires_at);
+
+  const auto open = decode("compartment_open", all["compartment_open"]);
+  const auto& co = std::get<compartment_open>(open->args);
+  EXPECT_EQ(co.compartment, "A01");
+  EXPECT_EQ(co.reason, "customer called");
+  EXPECT_EQ(co.operator_name, "ops-7");
+  EXPECT_EQ(open->expires_at, parse_timestamp("2026-11-21T09:04:00.000Z"));
+
+  const auto service = decode("compartment_set_service", all["compartment_set_service"]);
+  EXPECT_FALSE(std::get<compartment_set_service>(service->args).in_service);
+
+  const auto courier = decode("courier_upsert", all["courier_upsert"]);
+  const auto& cu = std::get<courier_upsert>(courier->args);
+  EXPECT_EQ(cu.pin, "73914682");
+  EXPECT_EQ(cu.name, "Ann");
+  EXPECT_TRUE(cu.enabled);
+
+  const auto fw = decode("fw_update", all["fw_update"]);
+  EXPECT_EQ(std::get<fw_update>(fw->args).sha256, std::string(64, 'a'));  // lower-cased
+  EXPECT_EQ(std::get<fw_update>(fw->args).job_id, "fw-2026_11");
+
+  const auto reb = decode("reboot", all["reboot"]);
+  EXPECT_EQ(std::get<reboot>(reb->args).reason, "maintenance");
+}
+
+TEST(decode_command, optional_arguments_may_be_absent) {
+  json p{{"req_id", "x"}, {"reservation_id", "r"}, {"tracking_number", "T"}, {"size", "S"}};
+  const auto r = decode("reservation_create", p);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(std::get<reservation_create>(r->args).pickup_code);
+  EXPECT_FALSE(std::get<reservation_create>(r->args).pickup_window_h);
+  json c{{"req_id", "x"}, {"courier_id", "c"}, {"pin", "123456"}, {"enabled", false}};
+  ASSERT_TRUE(decode("courier_upsert", c).ok());
+}
+
+TEST(decode_command, unknown_fields_are_ignored) {
+  for (auto [name, payload] : valid_requests()) {
+    payload["future_field"] = {{"nested", 1}};
+    payload["x"] = nullptr;
+    EXPECT_TRUE(decode(name, payload).ok()) << name;
+  }
+}
+
+TEST(decode_command, missing_each_required_field_is_bad_request_naming_it) {
+  for (const auto& [name, payload] : valid_requests()) {
+    auto fields = required_args.at(name);
+    fields.emplace_back("req_id");
+    for (const auto& field : fields) {
+      SCOPED_TRACE(name + "." + field);
+      json p = payload;
+      p.erase(field);
+      const std::optional<std::string> req_id =
+          field == "req_id" ? std::nullopt : std::optional<std::string>(payload["req_id"]);
+      const auto r = decode(name, p);
+      expect_error(r, error_code::bad_request, field, req_id);
+      EXPECT_NE(r.error().message.find("required"), std::string::npos);
+      EXPECT_FALSE(schemas().validate("cmd_" + name + ".schema.json", p).empty());
+    }
+  }
+}
+
+TEST(decode_command, wrong_type_of_each_field_is_bad_request_naming_it) {
+  for (const auto& [name, payload] : valid_requests()) {
+    for (const auto& [field, value] : payload.items()) {
+      SCOPED_TRACE(name + "." + field);
+      json p = payload;
+      // A string where a bool or number belongs, a number where a string belongs.
+      p[field] = value.is_string() ? json(12345678) : json("12345678");
+      const std::optional<std::string> req_id =
+          field == "req_id" ? std::nullopt : std::optional<std::string>(payload["req_id"]);
+      expect_error(decode(name, p), error_code::bad_request, field, req_id);
+      EXPECT_FALSE(schemas().validate("cmd_" + name + ".schema.json", p).empty());
+    }
+  }
+}
+
+struct bad_value {
+  std::string command;
+  std::string field;
+  json value;
+};
+
+TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
+  const std::vector<bad_value> cases{
+      {"reservation_create", "req_id", ""},
+      {"reservation_create", "req_id", std::string(65, 'r')},
+      {"reservation_create", "reservation_id", ""},
+      {"reservation_create", "reservation_id", std::string(65, 'x')},
+      {"reservation_create", "tracking_number", ""},
+      {"reservation_create", "tracking_number", "TN 123"},
+      {"reservation_create", "tracking_number", "TN\n123"},
+      {"reservation_create", "tracking_number", std::string(65, '1')},
+      {"reservation_create", "size", ""},
+      {"reservation_create", "pickup_code", "48213"},
+      {"reservation_create", "pickup_code", "48213957123"},
+      {"reservation_create", "pickup_code", "4821395a"},
+      {"reservation_create", "pickup_window_h", 0},
+      {"reservation_create", "pickup_window_h", 721},
+      {"reservation_create", "pickup_window_h", 1.5},
+      {"reservation_cancel", "reservation_id", ""},
+      {"compartment_open", "compartment", ""},
+      {"compartment_open", "compartment", "A/1"},
+      {"compartment_open", "compartment", std::string(17, 'A')},
+      {"compartment_open", "reason", ""},
+      {"compartment_open", "operator", ""},
+      {"compartment_set_service", "reason", std::string(257, 'r')},
+      {"courier_upsert", "courier_id", ""},
+      {"courier_upsert", "pin", "73914"},
+      {"courier_upsert", "pin", "7391468273914"},
+      {"courier_upsert", "pin", "73914x82"},
+      {"courier_upsert", "name", ""},
+      {"courier_remove", "courier_id", std::string(65, 'c')},
+      {"fw_update", "job_id", "a/b"},
+      {"fw_update", "job_id", "job+1"},
+      {"fw_update", "url", ""},
+      {"fw_update", "sha256", std::string(63, 'a')},
+      {"fw_update", "sha256", std::string(63, 'a') + "g"},
+      {"reboot", "reason", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.command + "." + c.field + " = " + c.value.dump());
+    json p = valid_requests().at(c.command);
+    p[c.field] = c.value;
+    const auto r = decode(c.command, p);
+    const std::optional<std::string> req_id =
+        c.field == "req_id" ? std::nullopt : std::optional<std::string>(p["req_id"]);
+    expect_error(r, error_code::bad_request, c.field, req_id);
+    if (c.value.is_string() && c.value.get<std::string>().size() > 3) {
+      EXPECT_EQ(r.error().message.find(c.value.get<std::string>()), std::string::npos)
+          << "the message quotes the value";
+    }
+    EXPECT_FALSE(schemas().validate("cmd_" + c.command + ".schema.json", p).empty());
+  }
+}
+
+TEST(decode_command, boundary_values_are_accepted) {
+  json p = valid_requests().at("reservation_create");
+  p["pickup_code"] = "123456";
+  p["pickup_window_h"] = 720;
+  p["req_id"] = std::string(64, 'r');
+  p["tracking_number"] = std::string(64, '~');
+  EXPECT_TRUE(decode("reservation_create", p).ok());
+  p["pickup_code"] = "1234567890";
+  p["pickup_window_h"] = 1;
+  EXPECT_TRUE(decode("reservation_create", p).ok());
+  json c = valid_requests().at("courier_upsert");
+  c["pin"] = "123456789012";
+  EXPECT_TRUE(decode("courier_upsert", c).ok());
+}
+
+TEST(decode_command, malformed_json_is_bad_request_without_quoting_it) {
+  const std::string truncated = R"({"req_id":"r-5","courier_id":"c","pin":"73914682")";
+  for (const std::string& text : {truncated, std::string("{"), std::string(""),
+                                  std::string("{\"req_id\":\"a\",}"), std::string("73914682x")}) {
+    SCOPED_TRACE(text);
+    const auto r = decode_command("courier_upsert", text, now);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, error_code::bad_request);
+    EXPECT_TRUE(r.error().message.starts_with("malformed JSON")) << r.error().message;
+    EXPECT_EQ(r.error().message.find("73914682"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(r.error().req_id);
+  }
+}
+
+TEST(decode_command, invalid_utf8_and_deep_nesting_are_bad_request) {
+  EXPECT_EQ(decode_command("get_state", "{\"req_id\":\"\xff\"}", now).error().code,
+            error_code::bad_request);
+  const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  EXPECT_EQ(decode_command("get_state", deep, now).error().code, error_code::bad_request);
+  const std::string big = R"({"req_id":"a","pad":")" + std::string(max_command_bytes, 'x') + "\"}";
+  const auto r = decode_command("get_state", big, now);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, error_code::bad_request);
+}
+
+TEST(decode_command, not_an_object_is_bad_request) {
+  for (const std::string text : {"[]", "\"text\"", "42", "null", "true"}) {
+    const auto r = decode_command("get_state", text, now);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().code, error_code::bad_request);
+    EXPECT_EQ(r.error().message, "payload: must be a JSON object");
+  }
+}
+
+TEST(decode_command, unknown_command_keeps_the_req_id) {
+  const auto r = decode_command("open_all", R"({"req_id":"q-1"})", now);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, error_code::unknown_command);
+  EXPECT_EQ(r.error().req_id, "q-1");
+  EXPECT_NE(r.error().message.find("open_all"), std::string::npos);
+  // Even with a payload that is not JSON, the command name decides first.
+  EXPECT_EQ(decode_command("", "nonsense", now).error().code, error_code::unknown_command);
+}
+
+TEST(decode_command, a_request_past_expires_at_is_expired) {
+  json p = valid_requests().at("reboot");
+  p["expires_at"] = "2026-11-21T08:59:59.999Z";
+  const auto r = decode("reboot", p);
+  expect_error(r, error_code::expired, "expires_at", "r-10");
+  p["expires_at"] = "2026-11-21T09:00:00.000Z";  // not past yet
+  EXPECT_TRUE(decode("reboot", p).ok());
+  // Expiry is answered even when the arguments are bad: the request does nothing either way.
+  p["expires_at"] = "2026-11-20T09:00:00.000Z";
+  p.erase("reason");
+  EXPECT_EQ(decode("reboot", p).error().code, error_code::expired);
+}
+
+TEST(decode_command, expires_at_must_be_a_strict_timestamp) {
+  for (const json& bad : {json("2026-11-21T09:12:44Z"), json("2026-11-21 09:12:44.120Z"),
+                          json("2026-11-21T09:12:44.120+01:00"), json(1700000000), json(nullptr)}) {
+    json p = valid_requests().at("get_state");
+    p["expires_at"] = bad;
+    expect_error(decode("get_state", p), error_code::bad_request, "expires_at", "r-7");
+  }
+}
+
+TEST(decode_command, compartment_open_requires_expires_at) {
+  json p = valid_requests().at("compartment_open");
+  p.erase("expires_at");
+  expect_error(decode("compartment_open", p), error_code::bad_request, "expires_at", "r-3");
+  EXPECT_FALSE(schemas().validate("cmd_compartment_open.schema.json", p).empty());
+}
+
+TEST(decode_command, compartment_open_expires_at_at_most_5_minutes_ahead) {
+  json p = valid_requests().at("compartment_open");
+  p["expires_at"] = "2026-11-21T09:05:00.000Z";
+  EXPECT_TRUE(decode("compartment_open", p).ok());
+  p["expires_at"] = "2026-11-21T09:05:00.001Z";
+  const auto r = decode("compartment_open", p);
+  expect_error(r, error_code::bad_request, "expires_at", "r-3");
+  EXPECT_NE(r.error().message.find("5 minutes"), std::string::npos);
+  p["expires_at"] = "2026-11-21T08:59:00.000Z";
+  expect_error(decode("compartment_open", p), error_code::expired, "expires_at", "r-3");
+}
+
+TEST(decode_command, whole_floats_count_as_integers) {
+  json p = valid_requests().at("reservation_create");
+  p["pickup_window_h"] = 24.0;
+  const auto r = decode("reservation_create", p);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::get<reservation_create>(r->args).pickup_window_h, 24);
+}
+
+}  // namespace
+}  // namespace locker::protocol

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocol/settings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace locker::protocol {
+namespace {
+
+bool has_error(const config_rejection& r, const std::string& key) {
+  return std::any_of(r.errors.begin(), r.errors.end(),
+                     [&](const setting_error& e) { return e.key == key && !e.message.empty(); });
+}
+
+TEST(cfg_desired, decodes_a_settings_patch) {
+  const auto r = decode_cfg_desired(
+      R"({"version":7,"lock_pulse_ms":400,"open_detect_s":5,"door_left_open_s":300,
+          "debounce_ms":20,"session_idle_s":90,"max_code_attempts":3,"pickup_code_digits":10,
+          "pickup_window_h":96,"telemetry_s":60,"coil_gap_ms":0,"lockout_base_s":60,
+          "colour":"blue"})");
+  ASSERT_TRUE(r.ok()) << r.error().errors.front().message;
+  EXPECT_EQ(r->version, 7U);
+  const auto& s = r->settings;
+  EXPECT_EQ(s.lock_pulse_ms, 400);
+  EXPECT_EQ(s.open_detect_s, 5);
+  EXPECT_EQ(s.door_left_open_s, 300);
+  EXPECT_EQ(s.debounce_ms, 20);
+  EXPECT_EQ(s.session_idle_s, 90);
+  EXPECT_EQ(s.max_code_attempts, 3);
+  EXPECT_EQ(s.pickup_code_digits, 10);
+  EXPECT_EQ(s.pickup_window_h, 96);
+  EXPECT_EQ(s.telemetry_s, 60);
+  EXPECT_EQ(s.coil_gap_ms, 0);
+  EXPECT_EQ(s.lockout_base_s, 60);
+  EXPECT_EQ(r->ignored_keys, std::vector<std::string>{"colour"});
+}
+
+TEST(cfg_desired, absent_settings_stay_unset) {
+  const auto r = decode_cfg_desired(R"({"version":1})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->settings.lock_pulse_ms);
+  EXPECT_FALSE(r->settings.telemetry_s);
+}
+
+TEST(cfg_desired, collects_every_error_and_rejects_the_whole_version) {
+  const auto r = decode_cfg_desired(
+      R"({"version":8,"lock_pulse_ms":10,"pickup_code_digits":5,"telemetry_s":"60",
+          "debounce_ms":20,"max_code_attempts":2.5})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().version, 8U);
+  EXPECT_EQ(r.error().errors.size(), 4U);
+  EXPECT_TRUE(has_error(r.error(), "lock_pulse_ms"));
+  EXPECT_TRUE(has_error(r.error(), "pickup_code_digits"));
+  EXPECT_TRUE(has_error(r.error(), "telemetry_s"));
+  EXPECT_TRUE(has_error(r.error(), "max_code_attempts"));
+  EXPECT_FALSE(has_error(r.error(), "debounce_ms"));
+}
+
+TEST(cfg_desired, version_is_required) {
+  for (const char* text : {R"({"lock_pulse_ms":300})", R"({"version":0})", R"({"version":"3"})",
+                           R"({"version":-1})"}) {
+    const auto r = decode_cfg_desired(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_FALSE(r.error().version);
+    EXPECT_TRUE(has_error(r.error(), "version")) << text;
+  }
+}
+
+TEST(cfg_desired, malformed_payloads_are_rejected) {
+  for (const char* text : {"", "{", "[]", "7", R"({"version":1,})"}) {
+    const auto r = decode_cfg_desired(text);
+    ASSERT_FALSE(r.ok()) << text;
+    ASSERT_EQ(r.error().errors.size(), 1U);
+    EXPECT_EQ(r.error().errors.front().key, "");
+  }
+}
+
+}  // namespace
+}  // namespace locker::protocol
