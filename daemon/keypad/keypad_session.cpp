@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/keypad/keypad_session.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
+#include <utility>
+
+namespace locker::keypad {
+namespace {
+
+constexpr std::size_t line_width = 20;
+
+// Replaces each "{}" in pattern by the next argument.
+std::string fill(std::string_view pattern, std::initializer_list<std::string_view> args) {
+  std::string out;
+  out.reserve(pattern.size() + 24);
+  const auto* arg = args.begin();
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '{' && i + 1 < pattern.size() && pattern[i + 1] == '}' && arg != args.end()) {
+      out += *arg++;
+      ++i;
+    } else {
+      out += pattern[i];
+    }
+  }
+  return out;
+}
+
+// Cuts value so that the line of pattern holding the first "{}" fits the display. Names keep
+// their start; tracking numbers keep their end (the part a courier compares), marked "..".
+std::string cut_to_fit(std::string_view pattern, std::string_view value, bool keep_end) {
+  const auto at = pattern.find("{}");
+  if (at == std::string_view::npos) return std::string{value};
+  const auto line_start = pattern.rfind('\n', at);
+  const auto begin = line_start == std::string_view::npos ? 0 : line_start + 1;
+  const auto end = std::min(pattern.find('\n', at), pattern.size());
+  const std::size_t fixed = end - begin - 2;
+  const std::size_t room = fixed >= line_width ? 1 : line_width - fixed;
+  if (value.size() <= room) return std::string{value};
+  if (!keep_end || room <= 2) return std::string{value.substr(0, room)};
+  return ".." + std::string{value.substr(value.size() - (room - 2))};
+}
+
+std::string stars(std::size_t n) { return std::string(n, '*'); }
+
+bool is_digit(char key) { return key >= '0' && key <= '9'; }
+bool is_known(char key) { return is_digit(key) || key == '*' || key == '#'; }
+
+}  // namespace
+
+keypad_session::keypad_session(drivers::keypad& keys, drivers::display& screen,
+                               drivers::indicator& sounds, drivers::clock& clock,
+                               locker_services& services, session_settings settings)
+    : keys_(keys),
+      screen_(screen),
+      sounds_(sounds),
+      clock_(clock),
+      services_(services),
+      settings_(std::move(settings)),
+      idle_timer_(clock),
+      message_timer_(clock),
+      lockout_timer_(clock) {
+  keys_.on_key([this](char key) { on_key(key); });
+  // A lockout survives a restart: show it rather than a prompt that would refuse keys.
+  if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
+    enter_lockout(remaining);
+  } else {
+    enter_idle();
+  }
+}
+
+keypad_session::~keypad_session() {
+  // The keypad cannot forget a handler; leave it one that does not touch this object.
+  keys_.on_key([](char) {});
+}
+
+// ---- keys ----
+
+void keypad_session::on_key(char key) {
+  if (!is_known(key)) {
+    refuse();
+    return;
+  }
+  // A key ends a shown result early and counts for the screen that follows it, so a
+  // recipient can type again right after "Wrong code".
+  if (state_ == state::message) finish_message();
+  switch (state_) {
+    case state::idle:
+      key_idle(key);
+      return;
+    case state::lockout:
+      key_lockout(key);
+      return;
+    case state::courier_pin:
+      key_courier_pin(key);
+      return;
+    case state::courier_menu:
+      key_courier_menu(key);
+      return;
+    case state::tracking_entry:
+      key_tracking(key);
+      return;
+    case state::size_menu:
+      key_size_menu(key);
+      return;
+    case state::deposit_open:
+      key_deposit_open(key);
+      return;
+    case state::removal_item:
+      key_removal_item(key);
+      return;
+    case state::message:  // finish_message() always leaves it
+    case state::pickup_opening:
+    case state::pickup_open:
+    case state::deposit_opening:
+    case state::deposit_cancelled:
+    case state::removal_opening:
+    case state::removal_open:
+      // Waiting for a door: nothing a key could do here is safe to guess.
+      refuse();
+      return;
+  }
+}
+
+void keypad_session::key_idle(char key) {
+  if (input_.empty()) {
+    if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
+      refuse();
+      enter_lockout(remaining);
+      return;
+    }
+  }
+  if (key == '*') {
+    accept();
+    if (input_.empty()) {
+      enter_pin();
+    } else {
+      enter_idle();
+    }
+    return;
+  }
+  if (key == '#') {
+    if (input_.empty()) {
+      refuse();
+      return;
+    }
+    accept();
+    const pickup_answer answer = services_.pickup(input_);
+    clear_input();
+    switch (answer.outcome) {
+      case code_outcome::opening:
+        state_ = state::pickup_opening;
+        compartment_ = answer.compartment;
+        show(fill(settings_.texts.opening, {compartment_}));
+        return;
+      case code_outcome::wrong:
+        sounds_.beep(drivers::sound::error);
+        show_message(
+            fill(settings_.texts.wrong_code, {std::to_string(std::max(answer.attempts_left, 0))}),
+            [this] { enter_idle(); });
+        return;
+      case code_outcome::locked_out:
+        sounds_.beep(drivers::sound::error);
+        enter_lockout(answer.retry_after > std::chrono::seconds{0} ? answer.retry_after
+                                                                   : services_.lockout_remaining());
+        return;
+    }
+    return;
+  }
+  if (!take_digit(key, settings_.max_code_digits)) return;
+  show(fill(settings_.texts.code_entry, {stars(input_.size())}));
+}
+
+void keypad_session::key_lockout(char key) {
+  if (services_.lockout_remaining() > std::chrono::seconds{0}) {
+    refuse();
+    return;
+  }
+  enter_idle();
+  key_idle(key);
+}
+
+void keypad_session::key_courier_pin(char key) {
+  if (key == '*') {
+    accept();
+    if (input_.empty()) {
+      enter_idle();
+    } else {
+      enter_pin();
+    }
+    return;
+  }
+  if (key == '#') {
+    if (input_.empty()) {
+      refuse();
+      return;
+    }
+    accept();
+    if (input_.size() < settings_.min_pin_digits) {
+      // Cannot be anyone's PIN: say so without spending an attempt.
+      clear_input();
+      sounds_.beep(drivers::sound::error);
+      show_message(settings_.texts.pin_length, [this] { enter_pin(); });
+      return;
+    }
+    auto courier = services_.courier_login(input_);
+    clear_input();
+    if (courier) {
+      courier_ = std::move(courier);
+      sounds_.beep(drivers::sound::ok);
+      enter_menu();
+      return;
+    }
+    sounds_.beep(drivers::sound::error);
+    if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
+      enter_lockout(remaining);
+      return;
+    }
+    show_message(settings_.texts.wrong_pin, [this] { enter_pin(); });
+    return;
+  }
+  if (!take_digit(key, settings_.max_pin_digits)) return;
+  show(fill(settings_.texts.pin_entry, {stars(input_.size())}));
+}
+
+void keypad_session::key_courier_menu(char key) {
+  switch (key) {
+    case '1':
+      accept();
+      enter_tracking();
+      return;
+    case '2':
+      accept();
+      enter_removals();
+      return;
+    case '#':
+    case '*':
+      accept();
+      enter_idle();
+      return;
+    default:
+      refuse();
+      return;
+  }
+}
+
+void keypad_session::key_tracking(char key) {
+  if (key == '*') {
+    accept();
+    if (input_.empty()) {
+      enter_menu();
+    } else {
+      enter_tracking();
+    }
+    return;
+  }
+  if (key == '#') {
+    if (input_.empty()) {
+      refuse();
+      return;
+    }
+    accept();
+    submit_tracking();
+    return;
+  }
+  if (!take_digit(key, settings_.max_tracking_digits)) return;
+  show(fill(settings_.texts.tracking_entry,
+            {cut_to_fit(settings_.texts.tracking_entry, input_, true)}));
+}
+
+void keypad_session::key_size_menu(char key) {
+  if (key == '*') {
+    accept();
+    // Back to the number, still typed, so a wrong size does not cost retyping it.
+    state_ = state::tracking_entry;
+    input_ = tracking_;
+    show(fill(settings_.texts.tracking_entry,
+              {cut_to_fit(settings_.texts.tracking_entry, input_, true)}));
+    return;
+  }
+  const auto choice = static_cast<std::size_t>(key - '0');
+  if (!is_digit(key) || choice < 1 || choice > sizes_.size()) {
+    refuse();
+    return;
+  }
+  accept();
+  begin_deposit(sizes_[choice - 1]);
+}
+
+void keypad_session::key_deposit_open(char key) {
+  if (key == '*') {
+    accept();
+    const std::string given_up = compartment_;
+    const deposit_answer answer = services_.deposit_bigger(given_up);
+    if (answer.error != deposit_error::none) {
+      // The parcel goes back to the courier; the open door closes empty.
+      compartment_.clear();
+      sounds_.beep(drivers::sound::error);
+      show_message(settings_.texts.no_bigger, [this] { enter_menu(); });
+      return;
+    }
+    state_ = state::deposit_opening;
+    compartment_ = answer.compartment;
+    show(fill(settings_.texts.opening_bigger, {compartment_, given_up}));
+    return;
+  }
+  if (key == '#') {
+    accept();
+    services_.abandon_deposit(compartment_, abandon_reason::cancelled);
+    state_ = state::deposit_cancelled;
+    show(settings_.texts.deposit_cancelled);
+    return;
+  }
+  refuse();
+}
+
+void keypad_session::key_removal_item(char key) {
+  if (key == '*') {
+    accept();
+    ++removal_index_;
+    if (removal_index_ < removals_.size()) {
+      show_removal();
+    } else {
+      enter_menu();
+    }
+    return;
+  }
+  if (key != '#') {
+    refuse();
+    return;
+  }
+  accept();
+  const removal_item& item = removals_[removal_index_];
+  if (!services_.begin_removal(*courier_, item.parcel_id)) {
+    sounds_.beep(drivers::sound::error);
+    const std::string text = fill(settings_.texts.removal_unavailable, {item.compartment});
+    ++removal_index_;  // it stays on the list; the next one may still open
+    show_message(text, [this] { next_removal(); });
+    return;
+  }
+  state_ = state::removal_opening;
+  compartment_ = item.compartment;
+  show(fill(settings_.texts.opening, {compartment_}));
+}
+
+// ---- door events ----
+
+void keypad_session::door_opened(std::string_view compartment) {
+  if (compartment != compartment_) return;
+  switch (state_) {
+    case state::pickup_opening:
+      state_ = state::pickup_open;
+      show(fill(settings_.texts.pickup_open, {compartment_}));
+      break;
+    case state::deposit_opening:
+      state_ = state::deposit_open;
+      show(fill(settings_.texts.deposit_open, {compartment_}));
+      break;
+    case state::removal_opening:
+      state_ = state::removal_open;
+      show(fill(settings_.texts.removal_open, {compartment_}));
+      break;
+    default:
+      return;
+  }
+  touch();
+}
+
+void keypad_session::deposit_moved(std::string_view from, std::string_view to) {
+  if (state_ != state::deposit_opening || from != compartment_) return;
+  compartment_ = std::string{to};
+  show(fill(settings_.texts.deposit_moved, {from, to}));
+  touch();
+}
+
+void keypad_session::deposit_failed(std::string_view compartment) {
+  if (state_ != state::deposit_opening || compartment != compartment_) return;
+  compartment_.clear();
+  sounds_.beep(drivers::sound::error);
+  show_message(settings_.texts.deposit_failed, [this] { enter_menu(); });
+}
+
+void keypad_session::open_failed(std::string_view compartment) {
+  if (compartment != compartment_) return;
+  if (state_ == state::pickup_opening) {
+    compartment_.clear();
+    sounds_.beep(drivers::sound::error);
+    show_message(fill(settings_.texts.pickup_open_failed, {compartment}), [this] { enter_idle(); });
+  } else if (state_ == state::removal_opening) {
+    compartment_.clear();
+    sounds_.beep(drivers::sound::error);
+    ++removal_index_;  // it stays on the list; the next one may still open
+    show_message(fill(settings_.texts.removal_faulty, {compartment}), [this] { next_removal(); });
+  }
+}
+
+void keypad_session::stored(std::string_view compartment) {
+  if (compartment != compartment_ ||
+      (state_ != state::deposit_open && state_ != state::deposit_opening)) {
+    return;
+  }
+  const std::string where = compartment_;
+  compartment_.clear();
+  tracking_.clear();
+  sounds_.beep(drivers::sound::ok);
+  state_ = state::courier_menu;
+  show(fill(settings_.texts.stored, {where}));
+  touch();
+}
+
+void keypad_session::collected(std::string_view compartment) {
+  if (compartment != compartment_ ||
+      (state_ != state::pickup_open && state_ != state::pickup_opening)) {
+    return;
+  }
+  compartment_.clear();
+  sounds_.beep(drivers::sound::ok);
+  show_message(settings_.texts.thank_you, [this] { enter_idle(); });
+}
+
+void keypad_session::removed(std::string_view compartment) {
+  if (compartment != compartment_ ||
+      (state_ != state::removal_open && state_ != state::removal_opening)) {
+    return;
+  }
+  compartment_.clear();
+  sounds_.beep(drivers::sound::ok);
+  removals_.erase(removals_.begin() + static_cast<std::ptrdiff_t>(removal_index_));
+  touch();
+  next_removal();
+}
+
+void keypad_session::closed_empty(std::string_view compartment) {
+  if (compartment != compartment_) return;
+  if (state_ == state::deposit_cancelled || state_ == state::deposit_open) {
+    compartment_.clear();
+    touch();
+    enter_menu();
+  }
+}
+
+// ---- screens ----
+
+void keypad_session::accept() {
+  sounds_.beep(drivers::sound::key);
+  touch();
+}
+
+void keypad_session::refuse() { sounds_.beep(drivers::sound::error); }
+
+void keypad_session::show(std::string_view text) { screen_.show(text); }
+
+void keypad_session::touch() {
+  idle_timer_.start(settings_.session_idle, [this] { on_idle_timeout(); });
+}
+
+void keypad_session::on_idle_timeout() {
+  if ((state_ == state::deposit_opening || state_ == state::deposit_open) &&
+      !compartment_.empty()) {
+    services_.abandon_deposit(compartment_, abandon_reason::timeout);
+  }
+  enter_idle();
+}
+
+void keypad_session::enter_idle() {
+  reset_session();
+  state_ = state::idle;
+  show(settings_.texts.idle);
+}
+
+void keypad_session::reset_session() {
+  idle_timer_.cancel();
+  message_timer_.cancel();
+  lockout_timer_.cancel();
+  after_message_ = nullptr;
+  clear_input();
+  courier_.reset();
+  tracking_.clear();
+  compartment_.clear();
+  sizes_.clear();
+  removals_.clear();
+  removal_index_ = 0;
+}
+
+void keypad_session::enter_lockout(std::chrono::seconds remaining) {
+  reset_session();  // a lockout ends any session and typed input
+  state_ = state::lockout;
+  lockout_end_ = clock_.now() + remaining;
+  lockout_tick();
+}
+
+void keypad_session::lockout_tick() {
+  const auto left = lockout_end_ - clock_.now();
+  if (left <= drivers::steady_time::duration::zero()) {
+    // The controller owns the lockout (it survives restarts and may have grown).
+    if (const auto more = services_.lockout_remaining(); more > std::chrono::seconds{0}) {
+      lockout_end_ = clock_.now() + more;
+      lockout_tick();
+      return;
+    }
+    enter_idle();
+    return;
+  }
+  const auto shown = std::chrono::ceil<std::chrono::seconds>(left);
+  show(fill(settings_.texts.locked_out, {std::to_string(shown.count())}));
+  // Next when the shown number changes.
+  const auto until_change = left - (shown - std::chrono::seconds{1});
+  lockout_timer_.start(std::chrono::ceil<drivers::millis>(until_change),
+                       [this] { lockout_tick(); });
+}
+
+void keypad_session::show_message(std::string_view text, std::function<void()> then) {
+  state_ = state::message;
+  after_message_ = std::move(then);
+  show(text);
+  message_timer_.start(settings_.message_hold, [this] { finish_message(); });
+}
+
+void keypad_session::finish_message() {
+  message_timer_.cancel();
+  auto then = std::move(after_message_);
+  after_message_ = nullptr;
+  if (then) {
+    then();
+  } else {
+    enter_idle();
+  }
+}
+
+void keypad_session::enter_pin() {
+  clear_input();
+  state_ = state::courier_pin;
+  show(settings_.texts.pin_prompt);
+}
+
+void keypad_session::enter_menu() {
+  if (!courier_) {
+    enter_idle();
+    return;
+  }
+  clear_input();
+  tracking_.clear();
+  compartment_.clear();
+  removals_.clear();
+  removal_index_ = 0;
+  state_ = state::courier_menu;
+  show(fill(settings_.texts.menu, {cut_to_fit(settings_.texts.menu, courier_->name, false)}));
+}
+
+void keypad_session::enter_tracking() {
+  clear_input();
+  state_ = state::tracking_entry;
+  show(settings_.texts.tracking_prompt);
+}
+
+void keypad_session::submit_tracking() {
+  tracking_ = input_;
+  clear_input();
+  if (auto size = services_.announced_size(tracking_)) {
+    begin_deposit(*size);
+    return;
+  }
+  sizes_ = services_.sizes();
+  if (sizes_.size() == 1) {
+    begin_deposit(sizes_.front());
+    return;
+  }
+  if (sizes_.empty() || sizes_.size() > 9) {
+    // Only digits 1-9 can choose; a cabinet configured otherwise cannot take a deposit here.
+    sounds_.beep(drivers::sound::error);
+    show_message(settings_.texts.unknown_size, [this] { enter_menu(); });
+    return;
+  }
+  // Full names if they fit on the line, else their first letters.
+  std::string names;
+  std::string initials;
+  for (std::size_t i = 0; i < sizes_.size(); ++i) {
+    const std::string sep = i == 0 ? "" : " ";
+    const std::string number = std::to_string(i + 1) + "=";
+    names += sep + number + sizes_[i];
+    initials +=
+        sep + number +
+        (sizes_[i].empty()
+             ? std::string{"?"}
+             : std::string(
+                   1, static_cast<char>(std::toupper(static_cast<unsigned char>(sizes_[i][0])))));
+  }
+  const std::string with_names = fill(settings_.texts.size_menu, {names});
+  const bool names_fit = with_names.find('\n') <= line_width;
+  state_ = state::size_menu;
+  show(names_fit ? with_names : fill(settings_.texts.size_menu, {initials}));
+}
+
+void keypad_session::begin_deposit(const std::string& size) {
+  const deposit_answer answer = services_.begin_deposit(*courier_, tracking_, size);
+  if (answer.error != deposit_error::none) {
+    sounds_.beep(drivers::sound::error);
+    deposit_error_message(answer.error, size);
+    return;
+  }
+  state_ = state::deposit_opening;
+  compartment_ = answer.compartment;
+  show(fill(settings_.texts.opening, {compartment_}));
+}
+
+void keypad_session::deposit_error_message(deposit_error error, std::string_view size) {
+  std::string text;
+  switch (error) {
+    case deposit_error::no_free_compartment:
+      text = fill(settings_.texts.no_free_compartment,
+                  {cut_to_fit(settings_.texts.no_free_compartment, size, false)});
+      break;
+    case deposit_error::already_in_locker:
+      text = settings_.texts.already_in_locker;
+      break;
+    case deposit_error::unknown_size:
+    case deposit_error::none:
+      text = settings_.texts.unknown_size;
+      break;
+  }
+  show_message(text, [this] { enter_menu(); });
+}
+
+void keypad_session::enter_removals() {
+  removals_ = services_.removals();
+  removal_index_ = 0;
+  if (removals_.empty()) {
+    show_message(settings_.texts.nothing_to_remove, [this] { enter_menu(); });
+    return;
+  }
+  show_removal();
+}
+
+void keypad_session::show_removal() {
+  const removal_item& item = removals_[removal_index_];
+  state_ = state::removal_item;
+  show(fill(
+      settings_.texts.removal_item,
+      {cut_to_fit(settings_.texts.removal_item, item.tracking_number, true), item.compartment}));
+}
+
+void keypad_session::next_removal() {
+  if (removal_index_ < removals_.size()) {
+    show_removal();
+  } else if (removals_.empty()) {
+    show_message(settings_.texts.all_done, [this] { enter_menu(); });
+  } else {
+    enter_menu();  // what is left could not be opened; the menu offers to try again
+  }
+}
+
+bool keypad_session::take_digit(char key, std::size_t max) {
+  if (!is_digit(key) || input_.size() >= max) {
+    refuse();
+    return false;
+  }
+  accept();
+  input_ += key;
+  return true;
+}
+
+void keypad_session::clear_input() {
+  // Codes and PINs should not linger in memory longer than needed.
+  std::fill(input_.begin(), input_.end(), '\0');
+  input_.clear();
+}
+
+}  // namespace locker::keypad

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// The front panel's state machine: the recipient's pickup code, the courier's login,
+// deposits and removals. It shows what to do next on the display, asks the locker through
+// locker_services, and learns about doors through session_events. Codes and PINs are never
+// shown, only one '*' per digit. Runs on the event loop; throws nothing of its own.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/keypad/locker_services.hpp"
+#include "daemon/keypad/screen_texts.hpp"
+#include "drivers/clock.hpp"
+#include "drivers/hardware.hpp"
+
+namespace locker::keypad {
+
+struct session_settings {
+  // A courier session or a half-typed code is dropped after this long without a key; an
+  // open deposit door is then abandoned (abandon_reason::timeout).
+  drivers::millis session_idle = std::chrono::seconds{60};
+  // How long a result ("Wrong code", "Thank you!") stays before the next screen.
+  drivers::millis message_hold = std::chrono::seconds{4};
+  std::size_t max_code_digits = 10;
+  std::size_t min_pin_digits = 6;
+  std::size_t max_pin_digits = 12;
+  std::size_t max_tracking_digits = 34;
+  screen_texts texts{};
+};
+
+class keypad_session final : public session_events {
+ public:
+  // Registers itself as the keypad's key handler and shows the idle prompt (or the lockout,
+  // if one is running). All references must outlive the session.
+  keypad_session(drivers::keypad& keys, drivers::display& screen, drivers::indicator& sounds,
+                 drivers::clock& clock, locker_services& services, session_settings settings = {});
+  keypad_session(const keypad_session&) = delete;
+  keypad_session& operator=(const keypad_session&) = delete;
+  // Replaces the key handler with one that does nothing.
+  ~keypad_session() override;
+
+  void door_opened(std::string_view compartment) override;
+  void deposit_moved(std::string_view from, std::string_view to) override;
+  void deposit_failed(std::string_view compartment) override;
+  void open_failed(std::string_view compartment) override;
+  void stored(std::string_view compartment) override;
+  void collected(std::string_view compartment) override;
+  void removed(std::string_view compartment) override;
+  void closed_empty(std::string_view compartment) override;
+
+  // True while a courier is logged in (for the controller's status and for tests).
+  [[nodiscard]] bool courier_logged_in() const { return courier_.has_value(); }
+
+ private:
+  enum class state : std::uint8_t {
+    idle,               // typing a pickup code (input_)
+    lockout,            // counting down, keys refused
+    message,            // a result, for message_hold, then after_message_
+    pickup_opening,     // waiting for compartment_'s door
+    pickup_open,        // waiting for collected
+    courier_pin,        // typing a PIN (input_)
+    courier_menu,       // logged in
+    tracking_entry,     // typing a tracking number (input_)
+    size_menu,          // choosing among sizes_
+    deposit_opening,    // waiting for compartment_'s door
+    deposit_open,       // waiting for stored, '*' (too big) or '#' (cancel)
+    deposit_cancelled,  // given up, waiting for the door to close empty
+    removal_item,       // showing removals_[removal_index_]
+    removal_opening,    // waiting for compartment_'s door
+    removal_open,       // waiting for removed
+  };
+
+  void on_key(char key);
+  void key_idle(char key);
+  void key_lockout(char key);
+  void key_courier_pin(char key);
+  void key_courier_menu(char key);
+  void key_tracking(char key);
+  void key_size_menu(char key);
+  void key_deposit_open(char key);
+  void key_removal_item(char key);
+
+  void accept();
+  void refuse();
+  void show(std::string_view text);
+  void touch();  // restarts the idle timer
+  void on_idle_timeout();
+
+  void enter_idle();
+  void reset_session();  // forgets the courier, typed input and doors; shows nothing
+  void enter_lockout(std::chrono::seconds remaining);
+  void lockout_tick();
+  void show_message(std::string_view text, std::function<void()> then);
+  void finish_message();
+
+  void enter_pin();
+  void enter_menu();
+  void enter_tracking();
+  void submit_tracking();
+  void begin_deposit(const std::string& size);
+  void deposit_error_message(deposit_error error, std::string_view size);
+  void enter_removals();
+  void show_removal();
+  void next_removal();
+
+  // Digits typed into input_, up to max; '*' with digits clears them.
+  [[nodiscard]] bool take_digit(char key, std::size_t max);
+  void clear_input();
+
+  drivers::keypad& keys_;
+  drivers::display& screen_;
+  drivers::indicator& sounds_;
+  drivers::clock& clock_;
+  locker_services& services_;
+  session_settings settings_;
+
+  state state_ = state::idle;
+  std::string input_;
+  std::optional<courier_identity> courier_;
+  std::string tracking_;
+  std::string compartment_;  // the one whose door this session waits for
+  std::vector<std::string> sizes_;
+  std::vector<removal_item> removals_;
+  std::size_t removal_index_ = 0;
+  drivers::steady_time lockout_end_{};
+  std::function<void()> after_message_;
+
+  drivers::timer idle_timer_;
+  drivers::timer message_timer_;
+  drivers::timer lockout_timer_;
+};
+
+}  // namespace locker::keypad

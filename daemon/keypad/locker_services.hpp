@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// The boundary between the keypad flows (what the person sees and types) and the
+// controller (compartments, parcels, persistence). The keypad session asks through
+// locker_services; the controller answers at once, and what takes time (a door opening,
+// a door closing) comes back later through session_events. Every answer that tells the
+// person something "worked" is given only after it is committed to the database.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace locker::keypad {
+
+struct courier_identity {
+  std::string courier_id;
+  std::string name;
+};
+
+enum class code_outcome {
+  opening,     // right code: the compartment is being unlocked
+  wrong,       // counted; attempts_left says how many before the lockout
+  locked_out,  // the keypad is locked out (now, or because of this attempt)
+};
+
+struct pickup_answer {
+  code_outcome outcome = code_outcome::wrong;
+  std::string compartment;              // with opening
+  std::chrono::seconds retry_after{0};  // with locked_out
+  int attempts_left = 0;                // with wrong
+};
+
+enum class deposit_error {
+  none,
+  no_free_compartment,  // none of this size or bigger is free and in service
+  unknown_size,
+  already_in_locker,  // this tracking number is already stored here
+};
+
+struct deposit_answer {
+  deposit_error error = deposit_error::none;
+  std::string compartment;  // being unlocked
+  std::string size;         // its size
+};
+
+enum class abandon_reason { cancelled, timeout };
+
+struct removal_item {
+  std::int64_t parcel_id = 0;
+  std::string tracking_number;
+  std::string compartment;
+  std::string reason;  // "expired" | "cancelled"
+};
+
+// What the keypad flows ask of the locker.
+class locker_services {
+ public:
+  virtual ~locker_services() = default;
+
+  // Sizes, smallest first (for the courier's size menu).
+  [[nodiscard]] virtual std::vector<std::string> sizes() const = 0;
+  // Zero when the keypad may be used.
+  [[nodiscard]] virtual std::chrono::seconds lockout_remaining() = 0;
+
+  // A recipient's pickup code. A wrong code counts toward the keypad-wide limit.
+  virtual pickup_answer pickup(std::string_view code) = 0;
+
+  // A courier's PIN. nullopt when unknown or disabled; a wrong PIN counts toward the same
+  // keypad-wide limit as wrong pickup codes (lockout_remaining() tells if it locked out).
+  virtual std::optional<courier_identity> courier_login(std::string_view pin) = 0;
+
+  // The size announced by a reservation for this tracking number, if there is one.
+  [[nodiscard]] virtual std::optional<std::string> announced_size(std::string_view tracking) = 0;
+  // Unlocks the smallest free compartment of `size` or bigger for this parcel.
+  virtual deposit_answer begin_deposit(const courier_identity& courier,
+                                       std::string_view tracking_number, std::string_view size) = 0;
+  // "Does not fit": gives up the compartment (its door is open; closing it stores nothing)
+  // and unlocks a free one of the next size up. The first one is given up even when no
+  // bigger one is free; deposit_failed (no_free_compartment) is then reported.
+  virtual deposit_answer deposit_bigger(std::string_view compartment) = 0;
+  // The courier gave up, or the session timed out: reports deposit_failed. Closing the
+  // open door afterwards stores nothing.
+  virtual void abandon_deposit(std::string_view compartment, abandon_reason why) = 0;
+
+  // Parcels waiting for a courier to take them out (expired, cancelled).
+  [[nodiscard]] virtual std::vector<removal_item> removals() = 0;
+  // Unlocks the parcel's compartment for removal; false when it cannot (not in service).
+  virtual bool begin_removal(const courier_identity& courier, std::int64_t parcel_id) = 0;
+};
+
+// What the controller tells the keypad session about the doors it asked to open.
+class session_events {
+ public:
+  virtual ~session_events() = default;
+  // The door of a deposit, pickup or removal compartment is open.
+  virtual void door_opened(std::string_view compartment) = 0;
+  // A deposit compartment's door did not open: it is now faulty, and `to` was unlocked
+  // instead (same size or bigger).
+  virtual void deposit_moved(std::string_view from, std::string_view to) = 0;
+  // A deposit compartment did not open and no other is free: deposit_failed was reported.
+  virtual void deposit_failed(std::string_view compartment) = 0;
+  // A pickup or removal compartment's door did not open (it is now faulty).
+  virtual void open_failed(std::string_view compartment) = 0;
+  // The door closed and the change is committed:
+  virtual void stored(std::string_view compartment) = 0;        // parcel stored (deposit)
+  virtual void collected(std::string_view compartment) = 0;     // parcel collected (pickup)
+  virtual void removed(std::string_view compartment) = 0;       // parcel removed (courier)
+  virtual void closed_empty(std::string_view compartment) = 0;  // given up, closed empty
+};
+
+}  // namespace locker::keypad

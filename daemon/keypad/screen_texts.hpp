@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every text the front panel shows, in one table so it can be translated. Two lines
+// separated by '\n', at most 20 characters each with compartments of up to 2 characters.
+// "{}" is replaced by the arguments in order; ASCII only (character LCDs).
+#pragma once
+
+#include <string>
+
+namespace locker::keypad {
+
+struct screen_texts {
+  // Recipient.
+  std::string idle = "Enter pickup code\n# = OK  * = courier";
+  std::string code_entry = "Code: {}\n# = OK  * = clear";  // {} = one '*' per digit
+  std::string opening = "Opening box {}...\nPlease wait";
+  std::string pickup_open = "Box {} is open\nTake parcel, close";
+  std::string thank_you = "Thank you!";
+  std::string wrong_code = "Wrong code\nTries left: {}";
+  std::string locked_out = "Too many tries\nWait {} s";
+  std::string pickup_open_failed = "Box {} did not open\nPlease call service";
+
+  // Courier login and menu.
+  std::string pin_prompt = "Courier PIN, then #\n* = back";
+  std::string pin_entry = "PIN: {}\n# = OK  * = clear";  // {} = one '*' per digit
+  std::string pin_length = "PIN has 6-12 digits";
+  std::string wrong_pin = "Wrong PIN";
+  std::string menu = "Hi {}  #=end\n1 Deposit 2 Remove";  // {} = name, cut to fit
+
+  // Deposit.
+  std::string tracking_prompt = "Tracking no., #\n* = back";
+  std::string tracking_entry = "{}\n# = OK  * = clear";  // {} = the number (not secret)
+  std::string size_menu = "Size? {}\n* = back";          // {} = "1=S 2=M 3=L"
+  std::string no_free_compartment = "No free box for {}\nor bigger";
+  std::string already_in_locker = "Already in locker";
+  std::string unknown_size = "Unknown size";
+  std::string deposit_open = "Put in box {}, close\n*=too big #=cancel";
+  std::string opening_bigger = "Opening box {}...\nAlso close box {}";
+  std::string no_bigger = "No bigger box free\nTake parcel, close";
+  std::string deposit_cancelled = "Deposit cancelled\nTake parcel, close";
+  std::string deposit_moved = "Box {} faulty\nOpening box {}...";
+  std::string deposit_failed = "No box can open\nDeposit failed";
+  std::string stored = "Stored in {}  #=end\n1 Next 2 Remove";
+
+  // Removal of expired and cancelled parcels.
+  std::string nothing_to_remove = "Nothing to remove";
+  std::string removal_item = "Remove {}\nBox {} #=open *=next";  // tracking no., cut to fit
+  std::string removal_open = "Take parcel from {}\nthen close door";
+  std::string removal_unavailable = "Box {} unavailable";
+  std::string removal_faulty = "Box {} faulty";
+  std::string all_done = "All done";
+};
+
+}  // namespace locker::keypad

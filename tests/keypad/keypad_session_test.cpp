@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/keypad/keypad_session.hpp"
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "drivers/hardware.hpp"
+#include "drivers/virtual_clock.hpp"
+
+namespace locker::keypad {
+namespace {
+
+using drivers::sound;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+class fake_keypad final : public drivers::keypad {
+ public:
+  void on_key(std::function<void(char)> handler) override { handler_ = std::move(handler); }
+  void press(std::string_view keys) {
+    for (const char k : keys) handler_(k);
+  }
+
+ private:
+  std::function<void(char)> handler_;
+};
+
+class fake_display final : public drivers::display {
+ public:
+  void show(std::string_view text) override { shown.emplace_back(text); }
+  [[nodiscard]] const std::string& current() const { return shown.back(); }
+  // What was shown after mark() (a test states the screens of one step).
+  [[nodiscard]] std::vector<std::string> since_mark() const {
+    return {shown.begin() + static_cast<std::ptrdiff_t>(mark_), shown.end()};
+  }
+  void mark() { mark_ = shown.size(); }
+  std::vector<std::string> shown;
+
+ private:
+  std::size_t mark_ = 0;
+};
+
+class fake_indicator final : public drivers::indicator {
+ public:
+  void beep(sound s) override { beeps.push_back(s); }
+  void set_alarm(bool) override {}
+  std::vector<sound> beeps;
+};
+
+// Records every call that asks the locker to do or look up something for this person, and
+// answers from what the test scripted. The lockout runs on the virtual clock, as the
+// controller's would.
+class fake_services final : public locker_services {
+ public:
+  explicit fake_services(drivers::virtual_clock& clock) : clock_(clock) {}
+
+  [[nodiscard]] std::vector<std::string> sizes() const override { return size_list; }
+  [[nodiscard]] seconds lockout_remaining() override {
+    const auto left = lockout_until - clock_.now();
+    return left > milliseconds{0} ? std::chrono::ceil<seconds>(left) : seconds{0};
+  }
+  pickup_answer pickup(std::string_view code) override {
+    calls.push_back("pickup(" + std::string{code} + ")");
+    pickup_answer answer = take(pickup_answers, pickup_answer{});
+    if (answer.outcome == code_outcome::locked_out) lock_for(answer.retry_after);
+    return answer;
+  }
+  std::optional<courier_identity> courier_login(std::string_view pin) override {
+    calls.push_back("courier_login(" + std::string{pin} + ")");
+    if (const auto it = couriers.find(std::string{pin}); it != couriers.end()) return it->second;
+    if (wrong_pin_locks_for > seconds{0}) lock_for(wrong_pin_locks_for);
+    return std::nullopt;
+  }
+  [[nodiscard]] std::optional<std::string> announced_size(std::string_view tracking) override {
+    calls.push_back("announced_size(" + std::string{tracking} + ")");
+    if (const auto it = announced.find(std::string{tracking}); it != announced.end()) {
+      return it->second;
+    }
+    return std::nullopt;
+  }
+  deposit_answer begin_deposit(const courier_identity& courier, std::string_view tracking_number,
+                               std::string_view size) override {
+    calls.push_back("begin_deposit(" + courier.courier_id + "," + std::string{tracking_number} +
+                    "," + std::string{size} + ")");
+    return take(deposit_answers, deposit_answer{deposit_error::no_free_compartment, "", ""});
+  }
+  deposit_answer deposit_bigger(std::string_view compartment) override {
+    calls.push_back("deposit_bigger(" + std::string{compartment} + ")");
+    return take(bigger_answers, deposit_answer{deposit_error::no_free_compartment, "", ""});
+  }
+  void abandon_deposit(std::string_view compartment, abandon_reason why) override {
+    calls.push_back("abandon_deposit(" + std::string{compartment} + "," +
+                    (why == abandon_reason::timeout ? "timeout" : "cancelled") + ")");
+  }
+  [[nodiscard]] std::vector<removal_item> removals() override {
+    calls.emplace_back("removals()");
+    return removal_list;
+  }
+  bool begin_removal(const courier_identity& courier, std::int64_t parcel_id) override {
+    calls.push_back("begin_removal(" + courier.courier_id + "," + std::to_string(parcel_id) + ")");
+    return take(removal_answers, true);
+  }
+
+  void lock_for(seconds s) { lockout_until = clock_.now() + s; }
+
+  std::vector<std::string> calls;
+  std::vector<std::string> size_list{"S", "M", "L"};
+  drivers::steady_time lockout_until{};
+  seconds wrong_pin_locks_for{0};
+  std::deque<pickup_answer> pickup_answers;
+  std::map<std::string, courier_identity> couriers{{"123456", {"c1", "Ann"}}};
+  std::map<std::string, std::string> announced;
+  std::deque<deposit_answer> deposit_answers;
+  std::deque<deposit_answer> bigger_answers;
+  std::vector<removal_item> removal_list;
+  std::deque<bool> removal_answers;
+
+ private:
+  template <typename T>
+  static T take(std::deque<T>& q, T otherwise) {
+    if (q.empty()) return otherwise;
+    T front = std::move(q.front());
+    q.pop_front();
+    return front;
+  }
+  drivers::virtual_clock& clock_;
+};
+
+const std::string idle = "Enter pickup code\n# = OK  * = courier";
+const std::string menu = "Hi Ann  #=end\n1 Deposit 2 Remove";
+const std::string tracking_prompt = "Tracking no., #\n* = back";
+
+pickup_answer opening(std::string compartment) {
+  return {code_outcome::opening, std::move(compartment), seconds{0}, 0};
+}
+deposit_answer deposit_in(std::string compartment, std::string size = "M") {
+  return {deposit_error::none, std::move(compartment), std::move(size)};
+}
+
+class keypad_session_test : public ::testing::Test {
+ protected:
+  void start(session_settings settings = {}) {
+    session.emplace(keys, display, sounds, clock, services, std::move(settings));
+  }
+  // Logs courier Ann in and forgets what that took, so a test states only its own flow.
+  void login() {
+    keys.press("*123456#");
+    ASSERT_EQ(display.current(), menu);
+    services.calls.clear();
+    sounds.beeps.clear();
+  }
+  // Logged in, tracking number typed, compartment 7 opened for the deposit.
+  void open_deposit_door() {
+    services.announced["111"] = "M";
+    services.deposit_answers.push_back(deposit_in("7"));
+    login();
+    keys.press("1111#");
+    session->door_opened("7");
+    ASSERT_EQ(display.current(), "Put in box 7, close\n*=too big #=cancel");
+    services.calls.clear();
+    sounds.beeps.clear();
+  }
+  void TearDown() override {
+    // Whatever a test did, every screen fits the 2x20 display.
+    for (const auto& text : display.shown) {
+      std::size_t lines = 0;
+      std::size_t start = 0;
+      while (start <= text.size()) {
+        const auto end = std::min(text.find('\n', start), text.size());
+        EXPECT_LE(end - start, 20U) << text;
+        ++lines;
+        start = end + 1;
+      }
+      EXPECT_LE(lines, 2U) << text;
+    }
+  }
+
+  drivers::virtual_clock clock;
+  fake_keypad keys;
+  fake_display display;
+  fake_indicator sounds;
+  fake_services services{clock};
+  std::optional<keypad_session> session;
+};
+
+// ---- recipient ----
+
+TEST_F(keypad_session_test, pickup_opens_and_thanks_after_collection) {
+  services.pickup_answers.push_back(opening("7"));
+  start();
+  EXPECT_THAT(display.shown, ElementsAre(idle));
+
+  keys.press("123#");
+  EXPECT_THAT(services.calls, ElementsAre("pickup(123)"));
+  EXPECT_THAT(display.shown,
+              ElementsAre(idle, "Code: *\n# = OK  * = clear", "Code: **\n# = OK  * = clear",
+                          "Code: ***\n# = OK  * = clear", "Opening box 7...\nPlease wait"));
+  display.mark();
+  session->door_opened("7");
+  session->collected("7");
+  EXPECT_THAT(display.since_mark(), ElementsAre("Box 7 is open\nTake parcel, close", "Thank you!"));
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::key, sound::key, sound::key, sound::key, sound::ok));
+
+  clock.advance(seconds{4} - milliseconds{1});
+  EXPECT_EQ(display.current(), "Thank you!");
+  clock.advance(milliseconds{1});
+  EXPECT_EQ(display.current(), idle);
+  EXPECT_EQ(clock.pending(), 0U);  // nothing polls while idle
+}
+
+TEST_F(keypad_session_test, wrong_code_shows_tries_left_then_prompt) {
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  start();
+  keys.press("4711#");
+  EXPECT_THAT(services.calls, ElementsAre("pickup(4711)"));
+  EXPECT_EQ(display.current(), "Wrong code\nTries left: 3");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, key_during_wrong_code_message_starts_a_new_code) {
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  start();
+  keys.press("4711#");
+  display.mark();
+  keys.press("5");
+  EXPECT_THAT(display.since_mark(), ElementsAre(idle, "Code: *\n# = OK  * = clear"));
+  clock.advance(seconds{4});  // the message's timer is gone
+  EXPECT_EQ(display.current(), "Code: *\n# = OK  * = clear");
+}
+
+TEST_F(keypad_session_test, lockout_refuses_keys_counts_down_then_allows_again) {
+  services.pickup_answers.push_back({code_outcome::locked_out, "", seconds{30}, 0});
+  start();
+  keys.press("4711#");
+  EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+
+  sounds.beeps.clear();
+  display.mark();
+  keys.press("1*#");
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::error, sound::error, sound::error));
+  EXPECT_THAT(display.since_mark(), IsEmpty());
+  EXPECT_THAT(services.calls, ElementsAre("pickup(4711)"));
+
+  clock.advance(seconds{1});
+  EXPECT_EQ(display.current(), "Too many tries\nWait 29 s");
+  clock.advance(seconds{28});
+  EXPECT_EQ(display.current(), "Too many tries\nWait 1 s");
+  EXPECT_EQ(display.since_mark().size(), 29U);  // one screen per second
+  clock.advance(seconds{1});
+  EXPECT_EQ(display.current(), idle);
+
+  sounds.beeps.clear();
+  keys.press("1");
+  EXPECT_EQ(display.current(), "Code: *\n# = OK  * = clear");
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::key));
+}
+
+TEST_F(keypad_session_test, lockout_running_at_start_is_shown) {
+  services.lock_for(seconds{10});
+  start();
+  EXPECT_THAT(display.shown, ElementsAre("Too many tries\nWait 10 s"));
+  keys.press("*");
+  EXPECT_EQ(display.current(), "Too many tries\nWait 10 s");
+  clock.advance(seconds{10});
+  EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, code_is_masked_never_shown) {
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2});
+  start();
+  keys.press("98765432#");
+  EXPECT_THAT(services.calls, ElementsAre("pickup(98765432)"));
+  EXPECT_EQ(display.shown[8], "Code: ********\n# = OK  * = clear");
+  const std::string code = "98765432";
+  for (const auto& text : display.shown) {
+    for (std::size_t n = 2; n <= code.size(); ++n) {
+      EXPECT_EQ(text.find(code.substr(0, n)), std::string::npos) << text;
+    }
+  }
+}
+
+TEST_F(keypad_session_test, code_longer_than_ten_digits_is_refused) {
+  start();
+  keys.press("12345678901");
+  EXPECT_EQ(display.current(), "Code: **********\n# = OK  * = clear");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+}
+
+TEST_F(keypad_session_test, star_clears_typed_code_then_starts_courier_login) {
+  start();
+  keys.press("123*");
+  EXPECT_EQ(display.current(), idle);
+  keys.press("#");  // nothing typed: nothing to submit
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  EXPECT_THAT(services.calls, IsEmpty());
+  keys.press("*");
+  EXPECT_EQ(display.current(), "Courier PIN, then #\n* = back");
+  keys.press("*");
+  EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, pickup_door_that_does_not_open_says_so) {
+  services.pickup_answers.push_back(opening("7"));
+  start();
+  keys.press("1#");
+  session->open_failed("7");
+  EXPECT_EQ(display.current(), "Box 7 did not open\nPlease call service");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+}
+
+// ---- courier login ----
+
+TEST_F(keypad_session_test, courier_login_ok_shows_menu_and_logs_out) {
+  start();
+  keys.press("*123456#");
+  EXPECT_THAT(services.calls, ElementsAre("courier_login(123456)"));
+  EXPECT_THAT(display.shown,
+              ElementsAre(idle, "Courier PIN, then #\n* = back", "PIN: *\n# = OK  * = clear",
+                          "PIN: **\n# = OK  * = clear", "PIN: ***\n# = OK  * = clear",
+                          "PIN: ****\n# = OK  * = clear", "PIN: *****\n# = OK  * = clear",
+                          "PIN: ******\n# = OK  * = clear", menu));
+  EXPECT_TRUE(session->courier_logged_in());
+  keys.press("#");
+  EXPECT_EQ(display.current(), idle);
+  EXPECT_FALSE(session->courier_logged_in());
+}
+
+TEST_F(keypad_session_test, courier_name_is_cut_to_fit) {
+  services.couriers["654321"] = {"c2", "Maximiliane Mustermann"};
+  start();
+  keys.press("*654321#");
+  EXPECT_EQ(display.current(), "Hi Maximilian  #=end\n1 Deposit 2 Remove");
+}
+
+TEST_F(keypad_session_test, courier_login_wrong_pin) {
+  start();
+  keys.press("*999999#");
+  EXPECT_THAT(services.calls, ElementsAre("courier_login(999999)"));
+  EXPECT_EQ(display.current(), "Wrong PIN");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  EXPECT_FALSE(session->courier_logged_in());
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "Courier PIN, then #\n* = back");
+}
+
+TEST_F(keypad_session_test, courier_login_wrong_pin_that_locks_out_shows_lockout) {
+  services.wrong_pin_locks_for = seconds{60};
+  start();
+  keys.press("*999999#");
+  EXPECT_EQ(display.current(), "Too many tries\nWait 60 s");
+  keys.press("*123456#");
+  EXPECT_THAT(services.calls, ElementsAre("courier_login(999999)"));
+}
+
+TEST_F(keypad_session_test, short_pin_is_refused_without_an_attempt) {
+  start();
+  keys.press("*123#");
+  EXPECT_THAT(services.calls, IsEmpty());
+  EXPECT_EQ(display.current(), "PIN has 6-12 digits");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "Courier PIN, then #\n* = back");
+}
+
+// ---- deposit ----
+
+TEST_F(keypad_session_test, deposit_with_announced_size_skips_size_menu) {
+  services.announced["111"] = "M";
+  services.deposit_answers.push_back(deposit_in("7"));
+  start();
+  login();
+  display.mark();
+  keys.press("1111#");
+  EXPECT_THAT(services.calls, ElementsAre("announced_size(111)", "begin_deposit(c1,111,M)"));
+  session->door_opened("7");
+  session->stored("7");
+  EXPECT_THAT(display.since_mark(),
+              ElementsAre(tracking_prompt, "1\n# = OK  * = clear", "11\n# = OK  * = clear",
+                          "111\n# = OK  * = clear", "Opening box 7...\nPlease wait",
+                          "Put in box 7, close\n*=too big #=cancel",
+                          "Stored in 7  #=end\n1 Next 2 Remove"));
+  EXPECT_EQ(sounds.beeps.back(), sound::ok);
+  keys.press("1");  // next parcel
+  EXPECT_EQ(display.current(), tracking_prompt);
+}
+
+TEST_F(keypad_session_test, deposit_with_chosen_size) {
+  services.size_list = {"small", "medium", "large"};
+  services.deposit_answers.push_back(deposit_in("12", "medium"));
+  start();
+  login();
+  keys.press("1222#");
+  EXPECT_EQ(display.current(), "Size? 1=S 2=M 3=L\n* = back");  // names do not fit
+  keys.press("4");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  keys.press("2");
+  EXPECT_THAT(services.calls, ElementsAre("announced_size(222)", "begin_deposit(c1,222,medium)"));
+  EXPECT_EQ(display.current(), "Opening box 12...\nPlease wait");
+  session->door_opened("12");
+  session->stored("12");
+  EXPECT_EQ(display.current(), "Stored in 12  #=end\n1 Next 2 Remove");
+}
+
+TEST_F(keypad_session_test, size_menu_star_goes_back_to_the_number) {
+  start();
+  login();
+  keys.press("1222#");
+  EXPECT_EQ(display.current(), "Size? 1=S 2=M 3=L\n* = back");
+  keys.press("*");
+  EXPECT_EQ(display.current(), "222\n# = OK  * = clear");
+  keys.press("**");
+  EXPECT_EQ(display.current(), menu);
+}
+
+TEST_F(keypad_session_test, long_tracking_number_shows_its_end) {
+  start();
+  login();
+  keys.press("1");
+  keys.press("1234567890123456789012345678901234");  // 34 digits
+  EXPECT_EQ(display.current(), "..789012345678901234\n# = OK  * = clear");
+  keys.press("5");  // a 35th digit
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  services.announced["1234567890123456789012345678901234"] = "S";
+  keys.press("#");
+  EXPECT_THAT(services.calls,
+              ElementsAre("announced_size(1234567890123456789012345678901234)",
+                          "begin_deposit(c1,1234567890123456789012345678901234,S)"));
+}
+
+TEST_F(keypad_session_test, does_not_fit_opens_a_bigger_compartment) {
+  start();
+  open_deposit_door();
+  services.bigger_answers.push_back(deposit_in("9", "L"));
+  display.mark();
+  keys.press("*");
+  EXPECT_THAT(services.calls, ElementsAre("deposit_bigger(7)"));
+  session->closed_empty("7");  // the small one, closed empty: not this screen's business
+  session->door_opened("9");
+  session->stored("9");
+  EXPECT_THAT(display.since_mark(), ElementsAre("Opening box 9...\nAlso close box 7",
+                                                "Put in box 9, close\n*=too big #=cancel",
+                                                "Stored in 9  #=end\n1 Next 2 Remove"));
+}
+
+TEST_F(keypad_session_test, does_not_fit_without_a_bigger_compartment) {
+  start();
+  open_deposit_door();
+  keys.press("*");
+  EXPECT_THAT(services.calls, ElementsAre("deposit_bigger(7)"));
+  EXPECT_EQ(display.current(), "No bigger box free\nTake parcel, close");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+}
+
+TEST_F(keypad_session_test, deposit_moved_to_another_compartment) {
+  services.announced["111"] = "M";
+  services.deposit_answers.push_back(deposit_in("7"));
+  start();
+  login();
+  keys.press("1111#");
+  display.mark();
+  session->deposit_moved("7", "9");
+  session->door_opened("9");
+  session->stored("9");
+  EXPECT_THAT(display.since_mark(), ElementsAre("Box 7 faulty\nOpening box 9...",
+                                                "Put in box 9, close\n*=too big #=cancel",
+                                                "Stored in 9  #=end\n1 Next 2 Remove"));
+}
+
+TEST_F(keypad_session_test, deposit_failed_when_no_compartment_opens) {
+  services.announced["111"] = "M";
+  services.deposit_answers.push_back(deposit_in("7"));
+  start();
+  login();
+  keys.press("1111#");
+  session->deposit_failed("7");
+  EXPECT_EQ(display.current(), "No box can open\nDeposit failed");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+  EXPECT_TRUE(session->courier_logged_in());
+}
+
+TEST_F(keypad_session_test, no_free_compartment_says_so_and_returns_to_menu) {
+  services.announced["111"] = "L";
+  services.deposit_answers.push_back({deposit_error::no_free_compartment, "", ""});
+  start();
+  login();
+  keys.press("1111#");
+  EXPECT_THAT(services.calls, ElementsAre("announced_size(111)", "begin_deposit(c1,111,L)"));
+  EXPECT_EQ(display.current(), "No free box for L\nor bigger");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+}
+
+TEST_F(keypad_session_test, parcel_already_in_locker_says_so) {
+  services.announced["111"] = "M";
+  services.deposit_answers.push_back({deposit_error::already_in_locker, "", ""});
+  start();
+  login();
+  keys.press("1111#");
+  EXPECT_EQ(display.current(), "Already in locker");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+}
+
+TEST_F(keypad_session_test, keys_while_door_is_opening_do_nothing) {
+  services.announced["111"] = "M";
+  services.deposit_answers.push_back(deposit_in("7"));
+  start();
+  login();
+  keys.press("1111#");
+  services.calls.clear();
+  sounds.beeps.clear();
+  display.mark();
+  keys.press("#*5");
+  EXPECT_THAT(services.calls, IsEmpty());
+  EXPECT_THAT(display.since_mark(), IsEmpty());
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::error, sound::error, sound::error));
+}
+
+TEST_F(keypad_session_test, courier_abandons_open_deposit_with_hash) {
+  start();
+  open_deposit_door();
+  keys.press("#");
+  EXPECT_THAT(services.calls, ElementsAre("abandon_deposit(7,cancelled)"));
+  EXPECT_EQ(display.current(), "Deposit cancelled\nTake parcel, close");
+  session->closed_empty("7");
+  EXPECT_EQ(display.current(), menu);
+}
+
+// ---- idle timeout ----
+
+TEST_F(keypad_session_test, idle_timeout_logs_courier_out) {
+  start();
+  login();
+  keys.press("1");
+  clock.advance(seconds{59});
+  EXPECT_EQ(display.current(), tracking_prompt);
+  keys.press("5");  // a key restarts the wait
+  clock.advance(seconds{59});
+  EXPECT_TRUE(session->courier_logged_in());
+  clock.advance(seconds{1});
+  EXPECT_EQ(display.current(), idle);
+  EXPECT_FALSE(session->courier_logged_in());
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+TEST_F(keypad_session_test, idle_timeout_drops_half_typed_code) {
+  start();
+  keys.press("12");
+  clock.advance(seconds{60});
+  EXPECT_EQ(display.current(), idle);
+  keys.press("#");
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+TEST_F(keypad_session_test, idle_timeout_abandons_open_deposit) {
+  start();
+  open_deposit_door();
+  clock.advance(seconds{59});
+  EXPECT_THAT(services.calls, IsEmpty());
+  clock.advance(seconds{1});
+  EXPECT_THAT(services.calls, ElementsAre("abandon_deposit(7,timeout)"));
+  EXPECT_EQ(display.current(), idle);
+  EXPECT_FALSE(session->courier_logged_in());
+  session->stored("7");  // too late for this session
+  EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, settings_change_the_waits) {
+  session_settings settings;
+  settings.session_idle = seconds{10};
+  settings.message_hold = seconds{1};
+  start(settings);
+  keys.press("*999999#");
+  EXPECT_EQ(display.current(), "Wrong PIN");
+  clock.advance(seconds{1});
+  EXPECT_EQ(display.current(), "Courier PIN, then #\n* = back");
+  clock.advance(seconds{10});
+  EXPECT_EQ(display.current(), idle);
+}
+
+// ---- removal ----
+
+TEST_F(keypad_session_test, removal_takes_out_each_parcel_then_all_done) {
+  services.removal_list = {{1, "1111", "4", "expired"}, {2, "2222", "5", "cancelled"}};
+  start();
+  login();
+  display.mark();
+  keys.press("2#");
+  session->door_opened("4");
+  session->removed("4");
+  keys.press("#");
+  session->door_opened("5");
+  session->removed("5");
+  EXPECT_THAT(services.calls,
+              ElementsAre("removals()", "begin_removal(c1,1)", "begin_removal(c1,2)"));
+  EXPECT_THAT(display.since_mark(),
+              ElementsAre("Remove 1111\nBox 4 #=open *=next", "Opening box 4...\nPlease wait",
+                          "Take parcel from 4\nthen close door", "Remove 2222\nBox 5 #=open *=next",
+                          "Opening box 5...\nPlease wait", "Take parcel from 5\nthen close door",
+                          "All done"));
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+}
+
+TEST_F(keypad_session_test, removal_open_failed_moves_to_next) {
+  services.removal_list = {{1, "1111", "4", "expired"}, {2, "2222", "5", "cancelled"}};
+  start();
+  login();
+  keys.press("2#");
+  session->open_failed("4");
+  EXPECT_EQ(display.current(), "Box 4 faulty");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "Remove 2222\nBox 5 #=open *=next");
+  keys.press("#");
+  session->door_opened("5");
+  session->removed("5");
+  // Box 4's parcel is still there, so not "All done".
+  EXPECT_EQ(display.current(), menu);
+  EXPECT_THAT(services.calls,
+              ElementsAre("removals()", "begin_removal(c1,1)", "begin_removal(c1,2)"));
+}
+
+TEST_F(keypad_session_test, removal_refused_compartment_moves_to_next) {
+  services.removal_list = {{1, "1111", "4", "expired"}, {2, "2222", "5", "cancelled"}};
+  services.removal_answers.push_back(false);
+  start();
+  login();
+  keys.press("2#");
+  EXPECT_EQ(display.current(), "Box 4 unavailable");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "Remove 2222\nBox 5 #=open *=next");
+}
+
+TEST_F(keypad_session_test, removal_star_skips_then_back_to_menu) {
+  services.removal_list = {{1, "12345678901234567890", "4", "expired"},
+                           {2, "2222", "5", "cancelled"}};
+  start();
+  login();
+  keys.press("2");
+  EXPECT_EQ(display.current(), "Remove ..01234567890\nBox 4 #=open *=next");
+  keys.press("*");
+  EXPECT_EQ(display.current(), "Remove 2222\nBox 5 #=open *=next");
+  keys.press("*");
+  EXPECT_EQ(display.current(), menu);
+  EXPECT_THAT(services.calls, ElementsAre("removals()"));
+}
+
+TEST_F(keypad_session_test, nothing_to_remove) {
+  start();
+  login();
+  keys.press("2");
+  EXPECT_THAT(services.calls, ElementsAre("removals()"));
+  EXPECT_EQ(display.current(), "Nothing to remove");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+}
+
+// ---- keys ----
+
+TEST_F(keypad_session_test, unknown_keys_are_ignored_with_an_error_beep) {
+  start();
+  keys.press("1A2D");
+  EXPECT_EQ(display.current(), "Code: **\n# = OK  * = clear");
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::key, sound::error, sound::key, sound::error));
+  EXPECT_EQ(display.shown.size(), 3U);
+}
+
+TEST_F(keypad_session_test, menu_refuses_other_digits) {
+  start();
+  login();
+  keys.press("7");
+  EXPECT_EQ(display.current(), menu);
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::error));
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+TEST_F(keypad_session_test, destroyed_session_leaves_a_harmless_key_handler) {
+  start();
+  session.reset();
+  keys.press("1#");
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+}  // namespace
+}  // namespace locker::keypad
