@@ -1,0 +1,837 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/admin/admin.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <initializer_list>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "daemon/config/config.hpp"
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
+
+#ifndef LOCKER_VERSION
+#define LOCKER_VERSION "0.0.0"
+#endif
+
+namespace locker::admin {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view actor = "lockeradm";
+// The purposes the controller hashes with (controller.cpp), so its login and pickup accept
+// what is stored here.
+constexpr std::string_view pin_purpose = "courier_pin";
+constexpr std::string_view pickup_purpose = "pickup_code";
+constexpr std::string_view default_config = "/etc/lockerd/lockerd.toml";
+constexpr std::int64_t default_audit_limit = 20;
+constexpr std::int64_t journal_page = 1000;
+
+constexpr std::string_view tool_help =
+    R"(Usage: lockeradm [-c CONFIG | --state-dir DIR] COMMAND [ARGS...]
+
+Local administration of the parcel locker, for bring-up, field technicians and tests. It works
+on lockerd's database, also while lockerd runs.
+
+Options:
+  -c, --config FILE    lockerd's configuration (default /etc/lockerd/lockerd.toml): the state
+                       folder and the board's compartment sizes come from it
+      --state-dir DIR  work on this state folder directly (policy defaults; the sizes are
+                       those of the compartments lockerd recorded there)
+  -h, --help           show this help; COMMAND --help shows that command's help
+      --version        show the version
+
+Commands:
+  courier add ID [--name NAME] [--disabled]    add a courier (PIN read from standard input)
+  courier set-pin ID                           change a courier's PIN (read from standard input)
+  courier enable ID | disable ID | remove ID
+  courier list
+  reservation add --id RID --tracking TN --size S [--window-h H] [--code-stdin]
+  reservation list
+  compartments                                 compartments and the parcels in them
+  parcels [--all]                              parcels still in a compartment (--all: every one)
+  journal [--limit N] [--follow]               events not yet acknowledged by the broker
+  audit [--limit N]                            the newest entries of the audit log
+
+PINs and pickup codes are read from standard input, one line (on a terminal: with a prompt
+and no echo), never from the command line, where `ps` would show them. Every change is
+written to the audit log with the actor "lockeradm".
+
+Exit status: 0 done, 1 failed (nothing was changed), 2 bad command line.
+)";
+
+constexpr std::string_view courier_help =
+    R"(Usage: lockeradm courier add ID [--name NAME] [--disabled]
+       lockeradm courier set-pin ID
+       lockeradm courier enable ID | disable ID | remove ID
+       lockeradm courier list
+
+Couriers log in at the keypad with a PIN of 6-12 digits. `add` and `set-pin` read the PIN from
+standard input (one line; on a terminal it is asked twice, without echo), never from the
+command line. Two couriers cannot share a PIN. Only the PIN's keyed hash is stored.
+`list` shows id, name and whether the courier may log in; never PINs or hashes.
+)";
+
+constexpr std::string_view reservation_help =
+    R"(Usage: lockeradm reservation add --id RID --tracking TN --size S [--window-h H] [--code-stdin]
+       lockeradm reservation list
+
+`add` announces a parcel, as the tracking system's `reservation_create` does, so a courier can
+deposit it: RID is 1-64 characters, TN 1-64 printable characters without spaces, S one of the
+board's compartment sizes, H the pickup window in hours (1-720; default: the locker's policy).
+With --code-stdin the pickup code (6-10 digits) is read from standard input and only its keyed
+hash is stored; without it, the locker generates a code at deposit and reports it in the
+`stored` event.
+`list` shows every reservation and its state; never codes or hashes.
+)";
+
+constexpr std::string_view compartments_help = R"(Usage: lockeradm compartments
+
+Every compartment: id, size, service state (and why), last known door state, active alarms,
+and the tracking number and state of the parcel inside, if any.
+)";
+
+constexpr std::string_view parcels_help = R"(Usage: lockeradm parcels [--all]
+
+Parcels still in a compartment (stored, expired, cancelled), or with --all also the collected
+and removed ones: id, tracking number, compartment, state, stored at, expires at, wrong codes
+counted against it. Never prints pickup codes or hashes.
+)";
+
+constexpr std::string_view journal_help = R"(Usage: lockeradm journal [--limit N] [--follow]
+
+The events still in the journal, i.e. not yet acknowledged by the broker: one JSON payload per
+line, in seq order. --limit N prints at most N of them (the oldest, next to be published).
+--follow then keeps printing new events as lockerd appends them (the database is read every
+200 ms) until interrupted (Ctrl-C, SIGTERM) or standard output is closed. An event that the
+broker acknowledges between two reads is not seen.
+
+Careful: the `stored` event of a parcel whose pickup code the locker generated carries that
+code in plain text, because the tracking system must tell it to the recipient. This command
+prints the payloads exactly as the tracking system will receive them, code included: treat the
+output as secret.
+)";
+
+constexpr std::string_view audit_help = R"(Usage: lockeradm audit [--limit N]
+
+The newest N entries of the audit log (default 20), oldest first: time, actor, action, detail.
+)";
+
+// A bad command line (exit 2). `help` names the command whose --help to point at.
+class usage_error : public std::runtime_error {
+ public:
+  usage_error(std::string help, const std::string& what)
+      : std::runtime_error(what), help_(std::move(help)) {}
+  [[nodiscard]] const std::string& help() const { return help_; }
+
+ private:
+  std::string help_;
+};
+
+// Understood, but cannot be done (exit 1).
+class admin_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// Options of one command: "--name VALUE" or "--name=VALUE", flags, and positional words.
+struct parsed_args {
+  std::map<std::string, std::string, std::less<>> values;
+  std::set<std::string, std::less<>> flags;
+  std::vector<std::string_view> positional;
+  bool help = false;
+
+  [[nodiscard]] bool has(std::string_view flag) const { return flags.contains(flag); }
+  [[nodiscard]] std::optional<std::string> value(std::string_view name) const {
+    if (auto it = values.find(name); it != values.end()) return it->second;
+    return std::nullopt;
+  }
+};
+
+parsed_args parse_args(const std::string& help, std::span<const std::string_view> args,
+                       std::initializer_list<std::string_view> value_options,
+                       std::initializer_list<std::string_view> flag_options,
+                       std::size_t max_positional) {
+  const auto contains = [](std::initializer_list<std::string_view> l, std::string_view x) {
+    return std::find(l.begin(), l.end(), x) != l.end();
+  };
+  parsed_args p;
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto a = args[i];
+    if (options_done || !a.starts_with('-') || a == "-") {
+      if (p.positional.size() >= max_positional)
+        throw usage_error(help, "unexpected argument " + in_quotes(a));
+      p.positional.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      options_done = true;
+      continue;
+    }
+    if (a == "-h" || a == "--help") {
+      p.help = true;
+      continue;
+    }
+    const auto eq = a.find('=');
+    const auto name = a.substr(0, eq);
+    if (contains(value_options, name)) {
+      std::string v;
+      if (eq != std::string_view::npos) {
+        v = std::string(a.substr(eq + 1));
+      } else if (i + 1 < args.size()) {
+        v = std::string(args[++i]);
+      } else {
+        throw usage_error(help, std::string(name) + " needs a value");
+      }
+      if (!p.values.emplace(std::string(name), std::move(v)).second)
+        throw usage_error(help, std::string(name) + " given twice");
+    } else if (eq == std::string_view::npos && contains(flag_options, name)) {
+      p.flags.emplace(name);
+    } else {
+      throw usage_error(help, "unknown option " + in_quotes(a));
+    }
+  }
+  return p;
+}
+
+std::string required(const parsed_args& p, const std::string& help, std::string_view name) {
+  if (auto v = p.value(name)) return *v;
+  throw usage_error(help, std::string(name) + " is required");
+}
+
+std::int64_t parse_int(const std::string& help, std::string_view what, std::string_view text,
+                       std::int64_t min, std::int64_t max) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max)
+    throw usage_error(help, std::string(what) + " must be a whole number from " +
+                                std::to_string(min) + " to " + std::to_string(max));
+  return v;
+}
+
+bool has_control_char(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+// Identifiers and names as the protocol allows them (protocol/commands.hpp).
+void check_text(const std::string& help, std::string_view what, std::string_view v, std::size_t min,
+                std::size_t max) {
+  if (v.size() < min || v.size() > max || has_control_char(v))
+    throw usage_error(help, std::string(what) + " must be " + std::to_string(min) + "-" +
+                                std::to_string(max) + " characters, without control characters");
+}
+
+void check_tracking_number(const std::string& help, std::string_view v) {
+  const bool printable =
+      std::all_of(v.begin(), v.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (v.empty() || v.size() > 64 || !printable)
+    throw usage_error(help, "the tracking number must be 1-64 printable characters without spaces");
+}
+
+// The secret is never part of the message.
+void check_digits(std::string_view secret, std::size_t min, std::size_t max,
+                  std::string_view what) {
+  const bool digits =
+      std::all_of(secret.begin(), secret.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (secret.size() < min || secret.size() > max || !digits)
+    throw admin_error(std::string(what) + " must be " + std::to_string(min) + "-" +
+                      std::to_string(max) + " digits (read from standard input)");
+}
+
+// Turns the terminal's echo off while a secret is typed, and back on however we leave.
+class echo_off {
+ public:
+  echo_off() {
+    if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    termios quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ECHONL;  // the Enter key still shows, so the next prompt starts a line
+    active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+  }
+  echo_off(const echo_off&) = delete;
+  echo_off& operator=(const echo_off&) = delete;
+  ~echo_off() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+  }
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+// Run as root (sudo) on a fresh state folder, this tool creates the database and the key;
+// they must belong to the folder's owner (lockerd's user), or lockerd could not open them.
+// SQLite itself does the same for its -wal and -shm files.
+void give_to_state_dir_owner(const fs::path& dir, std::ostream& err) noexcept {
+  if (::geteuid() != 0) return;
+  struct stat d {};
+  if (::stat(dir.c_str(), &d) != 0 || d.st_uid == 0) return;
+  for (const char* name : {"lockerd.db", "secret.key"}) {
+    const fs::path p = dir / name;
+    struct stat f {};
+    if (::lstat(p.c_str(), &f) != 0 || !S_ISREG(f.st_mode) || f.st_uid == d.st_uid) continue;
+    if (::chown(p.c_str(), d.st_uid, d.st_gid) != 0)
+      err << "lockeradm: warning: cannot give " << p.string() << " to the state folder's owner\n";
+  }
+}
+
+// Cells are printed as they are, but a name that came over MQTT must not drive the terminal.
+std::string cell(std::string_view s) {
+  if (s.empty()) return "-";
+  std::string out(s);
+  for (char& c : out)
+    if (has_control_char(std::string_view(&c, 1))) c = '?';
+  return out;
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
+  const auto line = [&](const std::vector<std::string>& r) {
+    std::string text;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      text += r[i];
+      if (i + 1 < r.size()) text += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    out << text << '\n';
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+}
+
+store::wall_time now() { return std::chrono::system_clock::now(); }
+
+// One command's world: the streams, where the state is, and the store once opened.
+class session {
+ public:
+  session(std::istream& in, std::ostream& out, std::ostream& err, const environment& env)
+      : in_(in), out_(out), err_(err), env_(env) {}
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+  ~session() {
+    if (touched_) give_to_state_dir_owner(state_dir_, err_);
+  }
+
+  void use_state_dir(fs::path dir) { state_dir_ = std::move(dir); }
+  void use_config(const fs::path& file) {
+    config::locker_config cfg;
+    try {
+      cfg = config::load_config(file);
+    } catch (const config::config_error& e) {
+      throw admin_error(std::string("bad configuration: ") + e.what());
+    }
+    state_dir_ = cfg.state_dir;
+    board_sizes_ = cfg.board.sizes;
+  }
+
+  std::istream& in() { return in_; }
+  std::ostream& out() { return out_; }
+  const environment& env() const { return env_; }
+
+  // create: a change may make the database (bring-up before lockerd's first start); a look
+  // at the state must not leave an empty database behind in a mistyped folder.
+  store::store& db(bool create) {
+    if (st_) return *st_;
+    std::error_code ec;
+    if (!fs::is_directory(state_dir_, ec))
+      throw admin_error("the state folder " + state_dir_.string() + " does not exist");
+    const fs::path file = state_dir_ / "lockerd.db";
+    if (!create && !fs::exists(file, ec))
+      throw admin_error("no database in " + state_dir_.string() + " (lockerd has not run there)");
+    touched_ = true;
+    st_.emplace(file);
+    return *st_;
+  }
+
+  security::secret_key key() {
+    touched_ = true;
+    return security::load_or_create_key(state_dir_);
+  }
+
+  // The sizes a reservation may ask for: the board's, or those lockerd recorded.
+  std::vector<std::string> sizes() {
+    if (board_sizes_) return *board_sizes_;
+    std::vector<std::string> out;
+    for (const auto& c : db(false).compartments())
+      if (std::find(out.begin(), out.end(), c.size) == out.end()) out.push_back(c.size);
+    return out;
+  }
+
+  // One line of a secret from standard input; on a terminal prompted, unechoed, and asked twice.
+  std::string read_secret(std::string_view what) {
+    const auto read_line = [&](std::string_view prompt) {
+      std::string line;
+      if (env_.stdin_is_terminal) {
+        err_ << prompt << std::flush;
+        echo_off quiet;
+        if (!std::getline(in_, line)) throw admin_error("no " + std::string(what) + " typed");
+      } else if (!std::getline(in_, line)) {
+        throw admin_error("no " + std::string(what) + " on standard input");
+      }
+      if (line.ends_with('\r')) line.pop_back();
+      return line;
+    };
+    std::string secret = read_line(std::string(what) + ": ");
+    if (env_.stdin_is_terminal && !secret.empty() &&
+        read_line(std::string(what) + " again: ") != secret)
+      throw admin_error("the two " + std::string(what) + "s differ");
+    return secret;
+  }
+
+ private:
+  std::istream& in_;
+  std::ostream& out_;
+  std::ostream& err_;
+  const environment& env_;
+  fs::path state_dir_;
+  std::optional<std::vector<std::string>> board_sizes_;
+  std::optional<store::store> st_;
+  bool touched_ = false;
+};
+
+// ---- courier ---------------------------------------------------------------------------
+
+const std::string courier_cmd = "courier";
+
+[[noreturn]] void no_courier(std::string_view id) {
+  throw admin_error("no courier " + in_quotes(id));
+}
+
+// The store's unique index on pin_hash is what refuses a shared PIN.
+template <class F>
+void refusing_shared_pin(F&& f) {
+  try {
+    f();
+  } catch (const store::store_error& e) {
+    if (e.is_constraint()) throw admin_error("that PIN is already used by another courier");
+    throw;
+  }
+}
+
+int courier_add(session& s, std::span<const std::string_view> args) {
+  const auto p = parse_args(courier_cmd, args, {"--name"}, {"--disabled"}, 1);
+  if (p.positional.empty()) throw usage_error(courier_cmd, "courier add needs an ID");
+  const std::string id(p.positional[0]);
+  const std::string name = p.value("--name").value_or("");
+  check_text(courier_cmd, "the courier ID", id, 1, 64);
+  check_text(courier_cmd, "the name", name, 0, 128);
+  const bool enabled = !p.has("--disabled");
+
+  auto& st = s.db(true);
+  const auto key = s.key();
+  if (st.courier(id))
+    throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
+  const std::string pin = s.read_secret("PIN");
+  check_digits(pin, 6, 12, "the PIN");
+  const auto hash = security::keyed_hash(key, pin_purpose, pin);
+
+  const auto t = now();
+  store::transaction tx(st.db());
+  // Checked again inside the transaction: lockerd (over MQTT) may have added it meanwhile.
+  if (st.courier(id))
+    throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
+  refusing_shared_pin([&] { st.upsert_courier(tx, id, name, hash, enabled, t); });
+  st.audit(tx, t, actor, "courier_add", {{"courier_id", id}, {"name", name}, {"enabled", enabled}});
+  tx.commit();
+  s.out() << "courier " << id << " added" << (enabled ? "" : " (disabled)") << '\n';
+  return exit_ok;
+}
+
+int courier_set_pin(session& s, std::span<const std::string_view> args) {
+  const auto p = parse_args(courier_cmd, args, {}, {}, 1);
+  if (p.positional.empty()) throw usage_error(courier_cmd, "courier set-pin needs an ID");
+  const std::string id(p.positional[0]);
+
+  auto& st = s.db(false);
+  const auto key = s.key();
+  if (!st.courier(id)) no_courier(id);
+  const std::string pin = s.read_secret("PIN");
+  check_digits(pin, 6, 12, "the PIN");
+  const auto hash = security::keyed_hash(key, pin_purpose, pin);
+
+  const auto t = now();
+  store::transaction tx(st.db());
+  const auto c = st.courier(id);
+  if (!c) no_courier(id);
+  refusing_shared_pin([&] { st.upsert_courier(tx, id, c->name, hash, c->enabled, t); });
+  st.audit(tx, t, actor, "courier_set_pin", {{"courier_id", id}});
+  tx.commit();
+  s.out() << "courier " << id << ": PIN changed\n";
+  return exit_ok;
+}
+
+// enable, disable, remove: one courier, no secret.
+int courier_change(session& s, std::string_view verb, std::span<const std::string_view> args) {
+  const auto p = parse_args(courier_cmd, args, {}, {}, 1);
+  if (p.positional.empty())
+    throw usage_error(courier_cmd, "courier " + std::string(verb) + " needs an ID");
+  const std::string id(p.positional[0]);
+
+  auto& st = s.db(false);
+  const auto t = now();
+  store::transaction tx(st.db());
+  if (verb == "enable") {
+    const auto c = st.courier(id);
+    if (!c) no_courier(id);
+    st.upsert_courier(tx, id, c->name, c->pin_hash, true, t);
+  } else if (verb == "disable") {
+    if (!st.disable_courier(tx, id, t)) no_courier(id);
+  } else if (!st.remove_courier(tx, id)) {
+    no_courier(id);
+  }
+  st.audit(tx, t, actor, "courier_" + std::string(verb), {{"courier_id", id}});
+  tx.commit();
+  s.out() << "courier " << id << ' ' << (verb == "remove" ? "removed" : std::string(verb) + "d")
+          << '\n';
+  return exit_ok;
+}
+
+int courier_list(session& s, std::span<const std::string_view> args) {
+  parse_args(courier_cmd, args, {}, {}, 0);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : s.db(false).couriers())
+    rows.push_back({cell(c.courier_id), cell(c.name), c.enabled ? "yes" : "no",
+                    store::format_rfc3339_ms(c.updated_at)});
+  print_table(s.out(), {"ID", "NAME", "ENABLED", "UPDATED"}, rows);
+  return exit_ok;
+}
+
+int courier(session& s, std::span<const std::string_view> args) {
+  if (args.empty())
+    throw usage_error(courier_cmd,
+                      "courier needs one of: add, set-pin, enable, disable, remove, list");
+  const auto verb = args[0];
+  const auto rest = args.subspan(1);
+  if (verb == "add") return courier_add(s, rest);
+  if (verb == "set-pin") return courier_set_pin(s, rest);
+  if (verb == "enable" || verb == "disable" || verb == "remove")
+    return courier_change(s, verb, rest);
+  if (verb == "list") return courier_list(s, rest);
+  throw usage_error(courier_cmd, "unknown courier command " + in_quotes(verb));
+}
+
+// ---- reservation -----------------------------------------------------------------------
+
+const std::string reservation_cmd = "reservation";
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+int reservation_add(session& s, std::span<const std::string_view> args) {
+  const auto& h = reservation_cmd;
+  const auto p =
+      parse_args(h, args, {"--id", "--tracking", "--size", "--window-h"}, {"--code-stdin"}, 0);
+  store::reservation_record r;
+  r.reservation_id = required(p, h, "--id");
+  r.tracking_number = required(p, h, "--tracking");
+  r.size = required(p, h, "--size");
+  check_text(h, "the reservation ID", r.reservation_id, 1, 64);
+  check_tracking_number(h, r.tracking_number);
+  check_text(h, "the size", r.size, 1, 32);
+  if (auto w = p.value("--window-h")) r.pickup_window_h = parse_int(h, "--window-h", *w, 1, 720);
+
+  auto& st = s.db(true);
+  const auto sizes = s.sizes();
+  if (sizes.empty())
+    throw admin_error("no compartment sizes known: start lockerd once, or use -c CONFIG");
+  if (std::find(sizes.begin(), sizes.end(), r.size) == sizes.end())
+    throw admin_error("size " + in_quotes(r.size) + " is not one of the board's sizes (" +
+                      join(sizes) + ")");
+  if (p.has("--code-stdin")) {
+    const auto key = s.key();
+    const std::string code = s.read_secret("Pickup code");
+    check_digits(code, 6, 10, "the pickup code");
+    r.pickup_code_hash = security::keyed_hash(key, pickup_purpose, code);
+  }
+
+  r.created_at = now();
+  store::transaction tx(st.db());
+  try {
+    st.create_reservation(tx, r);
+  } catch (const store::store_error& e) {
+    if (e.is_constraint())
+      throw admin_error("reservation " + in_quotes(r.reservation_id) + " exists already");
+    throw;
+  }
+  json detail{{"reservation_id", r.reservation_id},
+              {"tracking_number", r.tracking_number},
+              {"size", r.size},
+              {"pickup_code", r.pickup_code_hash ? "given" : "generated at deposit"}};
+  if (r.pickup_window_h) detail["pickup_window_h"] = *r.pickup_window_h;
+  st.audit(tx, r.created_at, actor, "reservation_add", detail);
+  tx.commit();
+  s.out() << "reservation " << r.reservation_id << " announced (tracking " << r.tracking_number
+          << ", size " << r.size << ")\n";
+  return exit_ok;
+}
+
+int reservation_list(session& s, std::span<const std::string_view> args) {
+  parse_args(reservation_cmd, args, {}, {}, 0);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : s.db(false).reservations())
+    rows.push_back({cell(r.reservation_id), cell(r.tracking_number), cell(r.size),
+                    std::string(store::to_string(r.state)),
+                    r.pickup_window_h ? std::to_string(*r.pickup_window_h) : "default",
+                    r.pickup_code_hash ? "given" : "at deposit",
+                    store::format_rfc3339_ms(r.created_at)});
+  print_table(s.out(), {"ID", "TRACKING", "SIZE", "STATE", "WINDOW_H", "CODE", "CREATED"}, rows);
+  return exit_ok;
+}
+
+int reservation(session& s, std::span<const std::string_view> args) {
+  if (args.empty()) throw usage_error(reservation_cmd, "reservation needs one of: add, list");
+  if (args[0] == "add") return reservation_add(s, args.subspan(1));
+  if (args[0] == "list") return reservation_list(s, args.subspan(1));
+  throw usage_error(reservation_cmd, "unknown reservation command " + in_quotes(args[0]));
+}
+
+// ---- looking at the state ----------------------------------------------------------------
+
+std::vector<store::parcel_record> live_parcels(store::store& st) {
+  std::vector<store::parcel_record> out;
+  for (auto state : {store::parcel_state::stored, store::parcel_state::expired,
+                     store::parcel_state::cancelled}) {
+    auto some = st.parcels(state);
+    out.insert(out.end(), some.begin(), some.end());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+int compartments(session& s, std::span<const std::string_view> args) {
+  parse_args("compartments", args, {}, {}, 0);
+  auto& st = s.db(false);
+  std::map<std::string, store::parcel_record, std::less<>> inside;
+  for (auto& p : live_parcels(st)) inside.emplace(p.compartment_id, std::move(p));
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : st.compartments()) {
+    std::string service(store::to_string(c.service));
+    if (!c.service_reason.empty()) service += " (" + c.service_reason + ")";
+    const auto p = inside.find(c.id);
+    rows.push_back({cell(c.id), cell(c.size), cell(service), std::string(store::to_string(c.door)),
+                    cell(c.alarms), p == inside.end() ? "-" : cell(p->second.tracking_number),
+                    p == inside.end() ? "-" : std::string(store::to_string(p->second.state))});
+  }
+  print_table(s.out(), {"ID", "SIZE", "SERVICE", "DOOR", "ALARMS", "PARCEL", "STATE"}, rows);
+  return exit_ok;
+}
+
+int parcels(session& s, std::span<const std::string_view> args) {
+  const auto p = parse_args("parcels", args, {}, {"--all"}, 0);
+  auto& st = s.db(false);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : p.has("--all") ? st.parcels() : live_parcels(st))
+    rows.push_back({std::to_string(r.id), cell(r.tracking_number), cell(r.compartment_id),
+                    std::string(store::to_string(r.state)), store::format_rfc3339_ms(r.stored_at),
+                    store::format_rfc3339_ms(r.expires_at), std::to_string(r.failed_attempts)});
+  print_table(s.out(),
+              {"ID", "TRACKING", "COMPARTMENT", "STATE", "STORED_AT", "EXPIRES_AT", "FAILED"},
+              rows);
+  return exit_ok;
+}
+
+int journal(session& s, std::span<const std::string_view> args) {
+  const std::string h = "journal";
+  const auto p = parse_args(h, args, {"--limit"}, {"--follow"}, 0);
+  std::int64_t left = std::numeric_limits<std::int64_t>::max();
+  if (auto l = p.value("--limit")) left = parse_int(h, "--limit", *l, 1, left);
+  auto& st = s.db(false);
+  auto& out = s.out();
+
+  // Anything appended after this is new to --follow, even if --limit cut the backlog short.
+  const std::uint64_t last_at_start = st.journal_last_seq();
+  std::uint64_t after = 0;
+  // Paged, so a large backlog does not have to fit in memory at once.
+  while (left > 0) {
+    const auto page = st.journal_pending(std::min(left, journal_page), after);
+    for (const auto& e : page) out << e.payload << '\n';
+    if (page.empty()) break;
+    after = page.back().seq;
+    left -= static_cast<std::int64_t>(page.size());
+  }
+  out.flush();
+  if (!p.has("--follow")) return exit_ok;
+
+  after = std::max(after, last_at_start);
+  const auto& env = s.env();
+  while (out && !(env.stop_requested && env.stop_requested())) {
+    std::this_thread::sleep_for(env.poll_interval);
+    for (;;) {
+      const auto page = st.journal_pending(journal_page, after);
+      for (const auto& e : page) out << e.payload << '\n';
+      if (page.empty()) break;
+      after = page.back().seq;
+    }
+    out.flush();
+  }
+  return exit_ok;
+}
+
+int audit(session& s, std::span<const std::string_view> args) {
+  const std::string h = "audit";
+  const auto p = parse_args(h, args, {"--limit"}, {}, 0);
+  std::int64_t limit = default_audit_limit;
+  if (auto l = p.value("--limit")) limit = parse_int(h, "--limit", *l, 1, 1'000'000);
+  auto entries = s.db(false).audit_log(limit);
+  std::reverse(entries.begin(), entries.end());  // read like a log: oldest first
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : entries)
+    rows.push_back({store::format_rfc3339_ms(e.ts), cell(e.actor), cell(e.action), cell(e.detail)});
+  print_table(s.out(), {"TIME", "ACTOR", "ACTION", "DETAIL"}, rows);
+  return exit_ok;
+}
+
+// ---- the tool ----------------------------------------------------------------------------
+
+using command_fn = int (*)(session&, std::span<const std::string_view>);
+
+struct command_entry {
+  std::string_view name;
+  std::string_view help;
+  command_fn run;
+};
+
+constexpr command_entry commands[] = {
+    {"courier", courier_help, courier},
+    {"reservation", reservation_help, reservation},
+    {"compartments", compartments_help, compartments},
+    {"parcels", parcels_help, parcels},
+    {"journal", journal_help, journal},
+    {"audit", audit_help, audit},
+};
+
+const command_entry* find_command(std::string_view name) {
+  for (const auto& c : commands)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+// Messages are one line, whatever a library put into them.
+std::string one_line(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s;
+}
+
+int run(std::span<const std::string_view> args, session& s, std::ostream& out) {
+  std::optional<std::string> config_file;
+  std::optional<std::string> state_dir;
+  std::size_t i = 0;
+  for (; i < args.size() && args[i].starts_with('-'); ++i) {
+    const auto a = args[i];
+    const auto value = [&](std::string_view name) {
+      if (a.starts_with(std::string(name) + "=")) return std::string(a.substr(name.size() + 1));
+      if (i + 1 >= args.size()) throw usage_error("", std::string(name) + " needs a value");
+      return std::string(args[++i]);
+    };
+    if (a == "-h" || a == "--help") {
+      out << tool_help;
+      return exit_ok;
+    }
+    if (a == "--version") {
+      out << "lockeradm " << LOCKER_VERSION << '\n';
+      return exit_ok;
+    }
+    if (a == "-c" || a == "--config" || a.starts_with("--config=")) {
+      config_file = value(a == "-c" ? "-c" : "--config");
+    } else if (a == "--state-dir" || a.starts_with("--state-dir=")) {
+      state_dir = value("--state-dir");
+    } else {
+      throw usage_error("", "unknown option " + in_quotes(a));
+    }
+  }
+  if (config_file && state_dir) throw usage_error("", "give either --config or --state-dir");
+  if (i >= args.size()) throw usage_error("", "no command given");
+
+  std::string_view name = args[i];
+  auto rest = args.subspan(i + 1);
+  if (name == "help") {
+    if (rest.empty()) {
+      out << tool_help;
+      return exit_ok;
+    }
+    name = rest[0];
+    rest = {};
+    const auto* c = find_command(name);
+    if (!c) throw usage_error("", "unknown command " + in_quotes(name));
+    out << c->help;
+    return exit_ok;
+  }
+  const auto* c = find_command(name);
+  if (!c) throw usage_error("", "unknown command " + in_quotes(name));
+  if (std::any_of(rest.begin(), rest.end(), [](auto a) { return a == "-h" || a == "--help"; })) {
+    out << c->help;
+    return exit_ok;
+  }
+
+  if (state_dir) {
+    s.use_state_dir(*state_dir);
+  } else {
+    s.use_config(config_file.value_or(std::string(default_config)));
+  }
+  return c->run(s, rest);
+}
+
+}  // namespace
+
+int run_admin(std::span<const std::string_view> args, std::istream& in, std::ostream& out,
+              std::ostream& err, const environment& env) {
+  try {
+    session s(in, out, err, env);
+    return run(args, s, out);
+  } catch (const usage_error& e) {
+    err << "lockeradm: " << one_line(e.what()) << " (see lockeradm "
+        << (e.help().empty() ? "" : e.help() + " ") << "--help)\n";
+    return exit_usage;
+  } catch (const store::store_error& e) {
+    if (e.is_busy())
+      err << "lockeradm: the database stayed busy (lockerd is writing): try again\n";
+    else
+      err << "lockeradm: database: " << one_line(e.what()) << '\n';
+    return exit_failure;
+  } catch (const std::exception& e) {
+    err << "lockeradm: " << one_line(e.what()) << '\n';
+    return exit_failure;
+  }
+}
+
+int run_admin(std::span<const std::string_view> args, std::istream& in, std::ostream& out,
+              std::ostream& err) {
+  environment env;
+  env.stdin_is_terminal = &in == &std::cin && ::isatty(STDIN_FILENO) == 1;
+  return run_admin(args, in, out, err, env);
+}
+
+}  // namespace locker::admin

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: Apache-2.0
+// lockeradm's commands against a real SQLite file in a temporary state folder.
+#include "daemon/admin/admin.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <initializer_list>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
+#include "tests/store/temp_dir.hpp"
+
+namespace locker::admin {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HasSubstr;
+using testing::Not;
+using testing::StartsWith;
+
+struct result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+class admin_test : public store::testing::temp_dir_test {
+ protected:
+  // Runs lockeradm --state-dir <dir> ARGS with `input` on standard input.
+  result run(std::initializer_list<std::string_view> args, const std::string& input = "",
+             const environment& env = {}) {
+    std::vector<std::string_view> all{"--state-dir", dir_str_};
+    all.insert(all.end(), args.begin(), args.end());
+    return run_raw(all, input, env);
+  }
+  static result run_raw(const std::vector<std::string_view>& args, const std::string& input = "",
+                        const environment& env = {}) {
+    std::istringstream in(input);
+    std::ostringstream out, err;
+    result r;
+    r.status = run_admin(args, in, out, err, env);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+  }
+  void SetUp() override {
+    temp_dir_test::SetUp();
+    dir_str_ = dir_.string();
+  }
+  security::secret_key key() const { return security::load_or_create_key(dir_); }
+  // As lockerd does at start: the compartments the board has.
+  void add_compartments(store::store& st) {
+    st.upsert_compartment("A1", "S", t0_);
+    st.upsert_compartment("A2", "M", t0_);
+    st.upsert_compartment("A3", "L", t0_);
+  }
+  static void expect_one_error_line(const result& r) {
+    EXPECT_THAT(r.err, StartsWith("lockeradm: "));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+
+  std::string dir_str_;
+  const store::wall_time t0_ = std::chrono::system_clock::now();
+};
+
+TEST_F(admin_test, courier_add_stores_the_pin_hash_lockerd_checks) {
+  const auto r = run({"courier", "add", "c-1", "--name", "Ann Smith"}, "12345678\n");
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_EQ(r.out, "courier c-1 added\n");
+  EXPECT_EQ(r.err, "");
+
+  store::store st(db_path());
+  const auto c = st.courier("c-1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->name, "Ann Smith");
+  EXPECT_TRUE(c->enabled);
+  // The same hash the controller computes at login, so the keypad accepts this PIN.
+  EXPECT_EQ(c->pin_hash, security::keyed_hash(key(), "courier_pin", "12345678"));
+  ASSERT_TRUE(st.find_courier_by_pin_hash(security::keyed_hash(key(), "courier_pin", "12345678")));
+
+  const auto log = st.audit_log(10);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].actor, "lockeradm");
+  EXPECT_EQ(log[0].action, "courier_add");
+  EXPECT_THAT(log[0].detail, HasSubstr("c-1"));
+  EXPECT_THAT(log[0].detail, Not(HasSubstr("12345678")));
+  EXPECT_THAT(log[0].detail, Not(HasSubstr(c->pin_hash)));
+}
+
+TEST_F(admin_test, courier_list_disable_enable_remove) {
+  ASSERT_EQ(run({"courier", "add", "c-1", "--name", "Ann"}, "123456\n").status, exit_ok);
+  ASSERT_EQ(run({"courier", "add", "c-2", "--disabled"}, "654321\r\n").status, exit_ok);
+
+  auto list = run({"courier", "list"});
+  ASSERT_EQ(list.status, exit_ok) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("ID   NAME  ENABLED"));
+  EXPECT_THAT(list.out, HasSubstr("c-1  Ann   yes"));
+  EXPECT_THAT(list.out, HasSubstr("c-2  -     no"));
+  {
+    store::store st(db_path());
+    for (const auto& c : st.couriers()) EXPECT_THAT(list.out, Not(HasSubstr(c.pin_hash)));
+  }
+
+  EXPECT_EQ(run({"courier", "disable", "c-1"}).status, exit_ok);
+  EXPECT_EQ(run({"courier", "enable", "c-2"}).status, exit_ok);
+  list = run({"courier", "list"});
+  EXPECT_THAT(list.out, HasSubstr("c-1  Ann   no"));
+  EXPECT_THAT(list.out, HasSubstr("c-2  -     yes"));
+
+  const auto removed = run({"courier", "remove", "c-1"});
+  EXPECT_EQ(removed.status, exit_ok);
+  EXPECT_EQ(removed.out, "courier c-1 removed\n");
+  list = run({"courier", "list"});
+  EXPECT_THAT(list.out, Not(HasSubstr("c-1")));
+
+  const auto missing = run({"courier", "remove", "c-1"});
+  EXPECT_EQ(missing.status, exit_failure);
+  EXPECT_EQ(missing.err, "lockeradm: no courier 'c-1'\n");
+
+  store::store st(db_path());
+  std::vector<std::string> actions;
+  for (const auto& e : st.audit_log(100)) actions.insert(actions.begin(), e.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"courier_add", "courier_add", "courier_disable",
+                                               "courier_enable", "courier_remove"}));
+}
+
+TEST_F(admin_test, bad_pins_are_refused_and_nothing_is_written) {
+  for (const std::string pin : {"12ab56\n", "12345\n", "1234567890123\n", "\n", ""}) {
+    const auto r = run({"courier", "add", "c-1"}, pin);
+    EXPECT_EQ(r.status, exit_failure) << pin;
+    expect_one_error_line(r);
+    if (!pin.empty() && pin != "\n") {
+      EXPECT_EQ(r.err, "lockeradm: the PIN must be 6-12 digits (read from standard input)\n");
+      EXPECT_THAT(r.err, Not(HasSubstr(pin.substr(0, pin.size() - 1))));
+    }
+  }
+  store::store st(db_path());
+  EXPECT_TRUE(st.couriers().empty());
+  EXPECT_TRUE(st.audit_log(10).empty());
+}
+
+TEST_F(admin_test, a_pin_used_by_another_courier_is_refused) {
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "246810\n").status, exit_ok);
+  const auto r = run({"courier", "add", "c-2"}, "246810\n");
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: that PIN is already used by another courier\n");
+
+  ASSERT_EQ(run({"courier", "add", "c-3"}, "135791\n").status, exit_ok);
+  EXPECT_EQ(run({"courier", "set-pin", "c-3"}, "246810\n").status, exit_failure);
+
+  store::store st(db_path());
+  EXPECT_EQ(st.couriers().size(), 2u);
+  EXPECT_EQ(st.courier("c-3")->pin_hash, security::keyed_hash(key(), "courier_pin", "135791"));
+  EXPECT_EQ(st.audit_log(10).size(), 2u);  // the two adds only
+}
+
+TEST_F(admin_test, set_pin_changes_the_hash_and_keeps_the_rest) {
+  ASSERT_EQ(run({"courier", "add", "c-1", "--name", "Bo", "--disabled"}, "111222\n").status,
+            exit_ok);
+  const auto r = run({"courier", "set-pin", "c-1"}, "333444555\n");
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  store::store st(db_path());
+  const auto c = st.courier("c-1");
+  EXPECT_EQ(c->pin_hash, security::keyed_hash(key(), "courier_pin", "333444555"));
+  EXPECT_EQ(c->name, "Bo");
+  EXPECT_FALSE(c->enabled);
+  EXPECT_EQ(run({"courier", "set-pin", "nobody"}, "333444555\n").status, exit_failure);
+}
+
+TEST_F(admin_test, an_existing_courier_is_not_overwritten_by_add) {
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "111222\n").status, exit_ok);
+  const auto r = run({"courier", "add", "c-1"}, "999888\n");
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_THAT(r.err, HasSubstr("exists already"));
+  store::store st(db_path());
+  EXPECT_EQ(st.courier("c-1")->pin_hash, security::keyed_hash(key(), "courier_pin", "111222"));
+}
+
+TEST_F(admin_test, reservation_add_without_and_with_a_code) {
+  {
+    store::store st(db_path());
+    add_compartments(st);
+  }
+  auto r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "M"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  r = run({"reservation", "add", "--id=r-2", "--tracking=TN-2", "--size=L", "--window-h", "24",
+           "--code-stdin"},
+          "48213957\n");
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+
+  store::store st(db_path());
+  const auto r1 = st.reservation("r-1");
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1->tracking_number, "TN-1");
+  EXPECT_EQ(r1->size, "M");
+  EXPECT_FALSE(r1->pickup_code_hash);
+  EXPECT_FALSE(r1->pickup_window_h);
+  EXPECT_EQ(r1->state, store::reservation_state::announced);
+  const auto r2 = st.reservation("r-2");
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->pickup_code_hash, security::keyed_hash(key(), "pickup_code", "48213957"));
+  EXPECT_EQ(r2->pickup_window_h, 24);
+  EXPECT_EQ(st.find_announced_reservation("TN-2")->reservation_id, "r-2");
+
+  for (const auto& e : st.audit_log(10)) {
+    EXPECT_EQ(e.action, "reservation_add");
+    EXPECT_THAT(e.detail, Not(HasSubstr("48213957")));
+    EXPECT_THAT(e.detail, Not(HasSubstr(*r2->pickup_code_hash)));
+  }
+  const auto list = run({"reservation", "list"});
+  EXPECT_EQ(list.status, exit_ok);
+  EXPECT_THAT(list.out, HasSubstr("r-2  TN-2      L     announced  24"));
+  EXPECT_THAT(list.out, Not(HasSubstr("48213957")));
+  EXPECT_THAT(list.out, Not(HasSubstr(*r2->pickup_code_hash)));
+}
+
+TEST_F(admin_test, bad_reservations_are_refused_and_nothing_is_written) {
+  {
+    store::store st(db_path());
+    add_compartments(st);
+  }
+  auto r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "XL"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: size 'XL' is not one of the board's sizes (S, M, L)\n");
+  r = run(
+      {"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "S", "--code-stdin"},
+      "12345\n");
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: the pickup code must be 6-10 digits (read from standard input)\n");
+  r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN 1", "--size", "S"});
+  EXPECT_EQ(r.status, exit_usage);
+  r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "S", "--window-h",
+           "0"});
+  EXPECT_EQ(r.status, exit_usage);
+  r = run({"reservation", "add", "--tracking", "TN-1", "--size", "S"});
+  EXPECT_EQ(r.status, exit_usage);
+  EXPECT_THAT(r.err, HasSubstr("--id is required"));
+
+  store::store st(db_path());
+  EXPECT_TRUE(st.reservations().empty());
+  EXPECT_TRUE(st.audit_log(10).empty());
+
+  ASSERT_EQ(run({"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "S"}).status,
+            exit_ok);
+  r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-9", "--size", "S"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: reservation 'r-1' exists already\n");
+  EXPECT_EQ(st.reservation("r-1")->tracking_number, "TN-1");
+}
+
+TEST_F(admin_test, compartments_and_parcels_never_show_a_code_or_hash) {
+  const std::string code = "48213957";
+  const std::string hash = security::keyed_hash(key(), "pickup_code", code);
+  {
+    store::store st(db_path());
+    add_compartments(st);
+    st.set_service("A3", store::service_state::out_of_service, "broken hinge", t0_);
+    store::transaction tx(st.db());
+    store::new_parcel p{"TN-42", "A2", std::nullopt, "c-1", hash, code, t0_, t0_ + 72h};
+    const auto id = st.store_parcel(tx, p);
+    st.journal_append(tx, store::journal_topic::parcel, "stored",
+                      {{"tracking_number", "TN-42"}, {"pickup_code", code}}, t0_, id);
+    tx.commit();
+  }
+  const auto comp = run({"compartments"});
+  ASSERT_EQ(comp.status, exit_ok) << comp.err;
+  EXPECT_THAT(comp.out, HasSubstr("A2  M     in_service"));
+  EXPECT_THAT(comp.out, HasSubstr("TN-42"));
+  EXPECT_THAT(comp.out, HasSubstr("stored"));
+  EXPECT_THAT(comp.out, HasSubstr("out_of_service (broken hinge)"));
+
+  const auto live = run({"parcels"});
+  const auto all = run({"parcels", "--all"});
+  ASSERT_EQ(live.status, exit_ok) << live.err;
+  ASSERT_EQ(all.status, exit_ok) << all.err;
+  EXPECT_THAT(live.out, HasSubstr("TN-42"));
+  EXPECT_THAT(live.out, HasSubstr("A2"));
+  for (const auto* out : {&comp.out, &live.out, &all.out}) {
+    EXPECT_THAT(*out, Not(HasSubstr(code)));
+    EXPECT_THAT(*out, Not(HasSubstr(hash)));
+  }
+}
+
+TEST_F(admin_test, parcels_lists_live_ones_unless_all) {
+  store::store st(db_path());
+  add_compartments(st);
+  store::transaction tx(st.db());
+  const auto gone =
+      st.store_parcel(tx, {"TN-1", "A1", std::nullopt, "c-1", "h1", std::nullopt, t0_, t0_ + 1h});
+  st.mark_parcel(tx, gone, store::parcel_state::collected, t0_ + 1min);
+  st.store_parcel(tx, {"TN-2", "A1", std::nullopt, "c-1", "h2", std::nullopt, t0_, t0_ + 1h});
+  tx.commit();
+  const auto live = run({"parcels"});
+  EXPECT_THAT(live.out, Not(HasSubstr("TN-1")));
+  EXPECT_THAT(live.out, HasSubstr("TN-2"));
+  const auto all = run({"parcels", "--all"});
+  EXPECT_THAT(all.out, HasSubstr("TN-1"));
+  EXPECT_THAT(all.out, HasSubstr("collected"));
+}
+
+TEST_F(admin_test, journal_prints_pending_events_in_seq_order) {
+  store::store st(db_path());
+  std::vector<std::string> payloads;
+  for (const char* type : {"opened", "closed", "opened", "closed"}) {
+    store::transaction tx(st.db());
+    payloads.push_back(
+        st.journal_append(tx, store::journal_topic::door, type, {{"compartment", "A1"}}, t0_)
+            .payload);
+    tx.commit();
+  }
+  st.journal_delete(1);  // acknowledged by the broker: no longer shown
+
+  auto r = run({"journal"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_EQ(r.out, payloads[1] + "\n" + payloads[2] + "\n" + payloads[3] + "\n");
+  r = run({"journal", "--limit", "2"});
+  EXPECT_EQ(r.out, payloads[1] + "\n" + payloads[2] + "\n");
+}
+
+TEST_F(admin_test, journal_follow_prints_new_events_until_told_to_stop) {
+  store::store daemon(db_path());
+  const auto append = [&](const char* type) {
+    store::transaction tx(daemon.db());
+    auto e =
+        daemon.journal_append(tx, store::journal_topic::door, type, {{"compartment", "A1"}}, t0_);
+    tx.commit();
+    return e.payload;
+  };
+  const auto first = append("opened");
+  std::string second;
+  // The daemon appends between the tool's polls; the third question stops it.
+  int polls = 0;
+  environment env;
+  env.poll_interval = 1ms;
+  env.stop_requested = [&] {
+    if (++polls == 1) second = append("closed");
+    return polls >= 3;
+  };
+  const auto r = run({"journal", "--follow"}, "", env);
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_EQ(r.out, first + "\n" + second + "\n");
+}
+
+TEST_F(admin_test, works_beside_the_daemon_holding_the_database) {
+  store::store daemon(db_path());
+  add_compartments(daemon);
+  // The daemon writes for a while; the tool waits for it (busy timeout) instead of failing.
+  std::promise<void> locked;
+  std::thread writer([&] {
+    store::transaction tx(daemon.db());
+    daemon.journal_append(tx, store::journal_topic::door, "opened", {{"compartment", "A1"}}, t0_);
+    locked.set_value();
+    std::this_thread::sleep_for(300ms);
+    tx.commit();
+  });
+  locked.get_future().wait();
+  const auto added = run({"courier", "add", "c-1"}, "192837\n");
+  writer.join();
+  ASSERT_EQ(added.status, exit_ok) << added.err;
+
+  // The daemon sees the courier at once: its next login query finds it.
+  const auto c =
+      daemon.find_courier_by_pin_hash(security::keyed_hash(key(), "courier_pin", "192837"));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->courier_id, "c-1");
+  // And the tool sees the daemon's event.
+  const auto j = run({"journal"});
+  EXPECT_EQ(j.out, daemon.journal_pending(10)[0].payload + "\n");
+}
+
+TEST_F(admin_test, usage_errors_exit_2_with_one_line) {
+  const std::vector<std::vector<std::string_view>> bad = {
+      {},
+      {"frobnicate"},
+      {"--bogus", "courier", "list"},
+      {"-c"},
+      {"-c", "x.toml", "--state-dir", "y", "courier", "list"},
+      {"--state-dir", "y", "courier"},
+      {"--state-dir", "y", "courier", "fly"},
+      {"--state-dir", "y", "courier", "add"},
+      {"--state-dir", "y", "courier", "list", "extra"},
+      {"--state-dir", "y", "journal", "--limit", "0"},
+      {"--state-dir", "y", "journal", "--limit"},
+      {"--state-dir", "y", "audit", "--limit", "ten"},
+      {"--state-dir", "y", "parcels", "--every"},
+      {"--state-dir", "y", "reservation", "add", "--id", "r", "--id", "s"},
+  };
+  for (const auto& args : bad) {
+    const auto r = run_raw(args);
+    std::string line;
+    for (auto a : args) line += std::string(a) + " ";
+    EXPECT_EQ(r.status, exit_usage) << line << r.err;
+    expect_one_error_line(r);
+    EXPECT_THAT(r.err, HasSubstr("--help)")) << line;
+    EXPECT_EQ(r.out, "");
+  }
+  // Nothing was created in the folder the usage errors named.
+  EXPECT_FALSE(std::filesystem::exists("y"));
+}
+
+TEST_F(admin_test, help_for_the_tool_and_each_command) {
+  auto r = run_raw({"--help"});
+  EXPECT_EQ(r.status, exit_ok);
+  EXPECT_THAT(r.out, StartsWith("Usage: lockeradm"));
+  EXPECT_THAT(r.out, HasSubstr("never from the command line"));
+  r = run_raw({"journal", "--help"});
+  EXPECT_EQ(r.status, exit_ok);
+  EXPECT_THAT(r.out, HasSubstr("pickup code"));
+  EXPECT_THAT(r.out, HasSubstr("treat the"));
+  for (auto c : {"courier", "reservation", "compartments", "parcels", "journal", "audit"}) {
+    r = run_raw({"help", c});
+    EXPECT_EQ(r.status, exit_ok) << c;
+    EXPECT_THAT(r.out, StartsWith(std::string("Usage: lockeradm ") + c)) << c;
+  }
+  // --help wins over everything else and touches no state.
+  r = run_raw({"--state-dir", "/nonexistent", "courier", "add", "x", "--help"});
+  EXPECT_EQ(r.status, exit_ok);
+}
+
+TEST_F(admin_test, a_missing_state_is_an_error_and_looking_creates_nothing) {
+  auto r = run_raw({"--state-dir", (dir_ / "nope").string(), "courier", "list"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_THAT(r.err, HasSubstr("does not exist"));
+  r = run({"parcels"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_THAT(r.err, HasSubstr("lockerd has not run there"));
+  EXPECT_FALSE(std::filesystem::exists(db_path()));
+  r = run_raw({"-c", (dir_ / "missing.toml").string(), "courier", "list"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_THAT(r.err, HasSubstr("bad configuration"));
+  expect_one_error_line(r);
+}
+
+TEST_F(admin_test, config_gives_the_state_folder_and_the_board_sizes) {
+  const auto state = dir_ / "state";
+  std::filesystem::create_directories(state);
+  const auto cfg = dir_ / "lockerd.toml";
+  std::ofstream(cfg) << "locker_id = \"test-1\"\n"
+                     << "state_dir = \"" << state.string() << "\"\n"
+                     << "board = \"" << LOCKER_SOURCE_DIR << "/config/boards/sim-24.toml\"\n"
+                     << "[hardware]\nbackend = \"sim\"\nsim_socket = \""
+                     << (dir_ / "s.sock").string() << "\"\n";
+  // No compartment recorded yet: the sizes come from the board file.
+  auto r = run_raw(
+      {"-c", cfg.string(), "reservation", "add", "--id", "r-1", "--tracking", "T", "--size", "L"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  const std::string config_arg = "--config=" + cfg.string();
+  r = run_raw(
+      {config_arg, "reservation", "add", "--id", "r-2", "--tracking", "T", "--size", "XXL"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_THAT(r.err, HasSubstr("(S, M, L)"));
+  store::store st(state / "lockerd.db");
+  EXPECT_TRUE(st.reservation("r-1"));
+}
+
+// The real executable: main wires arguments and streams to run_admin.
+TEST_F(admin_test, the_lockeradm_executable_runs) {
+  const auto exec = [](const std::string& command, std::string& out) {
+    FILE* p = ::popen(command.c_str(), "r");
+    if (!p) return -1;
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = ::pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string out;
+  EXPECT_EQ(exec(std::string(LOCKERADM_PATH) + " --help", out), 0);
+  EXPECT_THAT(out, StartsWith("Usage: lockeradm"));
+
+  out.clear();
+  const std::string cmd = "echo 24680135 | " + std::string(LOCKERADM_PATH) + " --state-dir '" +
+                          dir_.string() + "' courier add c-9 --name Eve";
+  EXPECT_EQ(exec(cmd, out), 0);
+  EXPECT_EQ(out, "courier c-9 added\n");
+  store::store st(db_path());
+  ASSERT_TRUE(st.courier("c-9"));
+  EXPECT_EQ(st.courier("c-9")->pin_hash, security::keyed_hash(key(), "courier_pin", "24680135"));
+
+  out.clear();
+  EXPECT_EQ(exec(std::string(LOCKERADM_PATH) + " frobnicate 2>/dev/null", out), 2);
+}
+
+}  // namespace
+}  // namespace locker::admin
