@@ -4,7 +4,12 @@
 namespace locker::drivers {
 
 debounced_input::debounced_input(input_line& line, clock& c, millis settle)
-    : line_(line), settle_(settle), settle_timer_(c), stable_(line.get()), pending_(stable_) {
+    : line_(line),
+      clock_(c),
+      settle_(settle),
+      settle_timer_(c),
+      stable_(line.get()),
+      pending_(stable_) {
   line_.on_change([this](line_event e) { edge(e); });
 }
 
@@ -12,12 +17,27 @@ debounced_input::~debounced_input() { line_.on_change({}); }
 
 void debounced_input::edge(line_event e) {
   pending_ = e.active;
+  const auto now = clock_.now();
+  if (!settling_) {
+    settling_ = true;
+    unsettled_since_ = now;
+    last_sample_ = now;
+  } else if (now - unsettled_since_ >= unsettled_limit * settle_ && now - last_sample_ >= settle_) {
+    // Still bouncing long after any real contact would have settled: sample it.
+    last_sample_ = now;
+    report(pending_);
+  }
   // Every edge restarts the wait: the level must hold for settle_ with no edge at all.
   settle_timer_.start(settle_, [this] {
-    if (pending_ == stable_) return;  // bounced back to where it was: nothing happened
-    stable_ = pending_;
-    if (handler_) handler_(stable_);
+    settling_ = false;
+    report(pending_);
   });
+}
+
+void debounced_input::report(bool level) {
+  if (level == stable_) return;  // bounced back to where it was: nothing happened
+  stable_ = level;
+  if (handler_) handler_(stable_);
 }
 
 }  // namespace locker::drivers

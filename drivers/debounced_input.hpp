@@ -10,6 +10,9 @@ namespace locker::drivers {
 // Turns a bouncing contact into clean changes: a new level is reported once it has held
 // for `settle` with no further edge. libgpiod 1.6 has no kernel debounce, and the
 // simulator's contacts bounce like real ones, so every backend goes through this.
+// A contact that never settles (a loose wire, a failing switch: edges for longer than
+// unsettled_limit x settle) is not hidden: from then on its level is sampled once per
+// settle period, so the chatter reaches the compartment, which calls it a sensor_fault.
 class debounced_input {
  public:
   debounced_input(input_line& line, clock& c, millis settle);
@@ -24,10 +27,17 @@ class debounced_input {
 
  private:
   void edge(line_event e);
+  void report(bool level);
+
+  static constexpr int unsettled_limit = 4;
 
   input_line& line_;
+  clock& clock_;
   millis settle_;
   timer settle_timer_;
+  steady_time unsettled_since_{};
+  steady_time last_sample_{};
+  bool settling_ = false;
   bool stable_;
   bool pending_;
   std::function<void(bool)> handler_;

@@ -74,16 +74,37 @@ TEST_F(debounce, level_held_just_under_settle_is_not_reported) {
   EXPECT_EQ(changes.size(), 1U);
 }
 
-TEST_F(debounce, chattering_never_settles_until_it_stops) {
+TEST_F(debounce, bouncing_shorter_than_the_unsettled_limit_is_hidden) {
   auto in = make(30ms);
-  bounce(200, 10ms);  // two seconds of chatter, every gap shorter than settle
+  bounce(10, 10ms);  // 100 ms of bounce: under 4 x settle, as any real contact
   EXPECT_TRUE(changes.empty());
-  line.drive(true);  // ... and it stops active
+  line.drive(true);
   const auto stopped = std::chrono::duration_cast<millis>(clock.now() - start);
   clock.advance(30ms);
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_TRUE(changes[0].first);
   EXPECT_EQ(changes[0].second, stopped + 30ms);
+}
+
+TEST_F(debounce, chatter_that_never_settles_is_sampled_once_per_settle_period) {
+  auto in = make(30ms);
+  bounce(200, 10ms);  // two seconds of chatter, every gap shorter than settle
+  // Hidden for the first 4 x settle, then sampled: a loose wire must not look like a
+  // quiet door, or the compartment could never call it a sensor_fault.
+  ASSERT_FALSE(changes.empty());
+  EXPECT_GE(changes.front().second, 120ms);
+  for (std::size_t i = 1; i < changes.size(); ++i) {
+    EXPECT_GE(changes[i].second - changes[i - 1].second, 30ms);
+    EXPECT_NE(changes[i].first, changes[i - 1].first);
+  }
+  EXPECT_GE(changes.size(), 10U);  // enough for the compartment's chatter detection
+  line.drive(!in->get());  // ... and it stops at the other level
+  const bool final_level = line.get();
+  const auto before = changes.size();
+  clock.advance(30ms);
+  ASSERT_EQ(changes.size(), before + 1);
+  EXPECT_EQ(changes.back().first, final_level);
+  EXPECT_EQ(in->get(), final_level);
 }
 
 TEST_F(debounce, press_and_release_give_two_changes) {
