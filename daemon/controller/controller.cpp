@@ -131,7 +131,9 @@ void controller::start() {
   }
   // Each difference between the database and the sensors is reported as it is found.
   for (auto& s : slots_) {
+    reconciling_ = true;
     s->machine->reconcile();
+    reconciling_ = false;
     // A parcel on file that the presence sensor does not see went missing while down.
     if (auto occupied = s->machine->occupied(); occupied && !*occupied &&
                                                 s->machine->door() ==
@@ -177,6 +179,7 @@ bool controller::commit(const std::function<void(store::transaction&)>& fn) {
   }
   if (journaled_ && on_journal_) on_journal_();
   journaled_ = false;
+  if (on_change_) on_change_();
   return true;
 }
 
@@ -406,6 +409,22 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
     if (kind == "operator" && s->operator_done) std::exchange(s->operator_done, {})(outcome);
     if (session_ && (kind == "deposit" || kind == "pickup" || kind == "removal"))
       session_->door_opened(id);
+    return;
+  }
+  if (reconciling_) {
+    // An unlock the old process started. Its session is gone: moving a deposit elsewhere
+    // would pop open a compartment nobody stands at. If the door did open before the
+    // crash, a person may be at it: keep the operation, so closing the door still stores,
+    // collects or removes (reconcile reports the open door right after this).
+    if (s->hw.door->open()) return;
+    const json op = std::move(s->operation);
+    s->operation = nullptr;
+    commit([&](store::transaction& tx) {
+      save(tx, *s);
+      if (kind == "deposit")
+        journal(tx, store::journal_topic::parcel, "deposit_failed",
+                {{"tracking_number", str(op, "tracking_number")}, {"reason", "cancelled"}});
+    });
     return;
   }
   // The door did not open: the compartment is faulty now, and what it was opened for

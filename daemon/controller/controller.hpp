@@ -43,6 +43,8 @@ class controller final : public compartment::compartment_observer,
   void set_session(keypad::session_events* session) { session_ = session; }
   // Called after every commit that journaled events (the MQTT relay wakes up on it).
   void on_journal(std::function<void()> fn) { on_journal_ = std::move(fn); }
+  // Called after every successful commit (the MQTT reporter republishes the state on it).
+  void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
 
   // --- locker_services (the keypad flows) ---------------------------------------------
   [[nodiscard]] std::vector<std::string> sizes() const override;
@@ -67,6 +69,27 @@ class controller final : public compartment::compartment_observer,
   // nullopt for an unknown compartment.
   [[nodiscard]] const compartment::compartment* find(std::string_view id) const;
   [[nodiscard]] std::vector<const compartment::compartment*> compartments() const;
+
+  // --- operator actions (MQTT commands) ---
+  // Defined in operator_actions.cpp.
+  // A deposit, pickup, removal or operator opening is under way there, or its lock is
+  // moving: an operator must not interleave with it. false for an unknown compartment.
+  [[nodiscard]] bool in_use(std::string_view id);
+  // What the operator asked for ("operation" saved with the compartment): "deposit",
+  // "pickup", "removal", "operator", "given_up"; empty when none.
+  [[nodiscard]] std::string operation_kind(std::string_view id);
+  enum class service_answer { done, not_found, busy, faulty, failed };  // failed: database
+  // Takes a compartment out of service or back in; persisted and audited (actor `by`).
+  // faulty: asked back into service while a lock or sensor fault is active, which only a
+  // technician at the locker clears; nothing changed. Out of service always succeeds.
+  service_answer set_service_by_operator(std::string_view id, bool in_service,
+                                         std::string_view by, std::string_view reason);
+  // Replaces the policy values (code attempts, code digits, pickup window, lockout base).
+  // They apply from the next code, deposit or lockout on. Timings are given to the
+  // compartments and hardware when they are built: they change only at the next start.
+  void apply_settings(const config::policy& policy);
+  // The configuration in force, with the settings applied so far.
+  [[nodiscard]] const config::locker_config& current_config() const { return cfg_; }
 
   // --- compartment_observer ---------------------------------------------------------------
   void door_opened(std::string_view id, compartment::open_cause cause) override;
@@ -115,11 +138,15 @@ class controller final : public compartment::compartment_observer,
   const security::secret_key& key_;
   drivers::clock& clock_;
   hardware::cabinet_hardware& hardware_;
-  const config::locker_config& cfg_;
+  // A copy, so that apply_settings() can change the runtime policy.
+  config::locker_config cfg_;
   std::vector<std::unique_ptr<slot>> slots_;
   keypad::session_events* session_ = nullptr;
   std::function<void()> on_journal_;
+  std::function<void()> on_change_;
   bool journaled_ = false;  // the current transaction added events
+  // While start() reconciles: an open_result then answers an unlock of the old process.
+  bool reconciling_ = false;
   drivers::timer expiry_timer_;
   drivers::timer lockout_timer_;
 };
