@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/commands/command_handler.hpp"
+
+#include <exception>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "daemon/commands/locker_state.hpp"
+#include "daemon/commands/remote_settings.hpp"
+#include "daemon/log/log.hpp"
+#include "protocol/events.hpp"
+
+namespace locker::commands {
+
+namespace {
+
+using nlohmann::json;
+using protocol::error_code;
+
+constexpr std::string_view component = "commands";
+constexpr std::string_view default_actor = "mqtt";
+constexpr std::string_view pickup_purpose = "pickup_code";
+constexpr std::string_view pin_purpose = "courier_pin";
+// Old replies are deleted at most this often (one DELETE over an index).
+constexpr std::chrono::hours prune_every{1};
+
+bool is_live(store::parcel_state s) {
+  return s == store::parcel_state::stored || s == store::parcel_state::expired ||
+         s == store::parcel_state::cancelled;
+}
+
+protocol::reply refuse(const std::string& req_id, error_code code, std::string message) {
+  return protocol::error_reply(req_id, code, std::move(message));
+}
+
+}  // namespace
+
+command_handler::command_handler(controller::controller& locker, store::store& db,
+                                 const security::secret_key& key, drivers::clock& clock,
+                                 const protocol::topic_set& topics, publisher& out)
+    : locker_(locker), db_(db), key_(key), clock_(clock), topics_(topics), out_(out) {
+  // Settings applied before a restart: the policy goes to the controller now (lockerd
+  // already laid the timings over the configuration with apply_stored_settings()).
+  try {
+    const auto applied = load_applied_settings(db_);
+    config_version_ = applied.version;
+    applied_settings_ = applied.settings;
+    if (applied.version != 0 &&
+        check_settings(applied.settings, locker_.current_config()).empty()) {
+      auto cfg = locker_.current_config();
+      overlay(applied.settings, cfg);
+      locker_.apply_settings(cfg.policy);
+    }
+  } catch (const std::exception& e) {
+    log::error(component, "reading the applied settings: ", e.what());
+  }
+}
+
+command_handler::~command_handler() { *alive_ = false; }
+
+// --- entry points ---------------------------------------------------------------------
+
+void command_handler::handle_command(std::string_view name, std::string_view payload,
+                                     std::optional<std::string> response_topic,
+                                     std::optional<std::string> correlation_data) {
+  route r{std::string(name), std::move(response_topic), std::move(correlation_data)};
+  std::optional<std::string> req_id;
+  try {
+    prune_if_due();
+    auto decoded = protocol::decode_command(name, payload, clock_.wall_now());
+    req_id = decoded ? std::optional<std::string>(decoded->req_id) : decoded.error().req_id;
+    // Before the decoder's verdict counts: a request answered before it expired is answered
+    // the same way when it comes again later.
+    if (req_id && replay(r, *req_id)) return;
+    if (!decoded) {
+      const auto& e = decoded.error();
+      // The decoder's message names the field and the rule, never the value.
+      log::info(component, r.name, " ", req_id.value_or("(no req_id)"), ": ",
+                protocol::to_string(e.code), ": ", e.message);
+      send(r, protocol::encode_reply(protocol::error_reply(e)));
+      return;
+    }
+    const auto& cmd = decoded.value();
+    if (in_flight_.contains(cmd.req_id)) {
+      log::info(component, r.name, " ", cmd.req_id, ": repeated while still running; ignored");
+      return;
+    }
+    dispatch(r, cmd);
+  } catch (const std::exception& e) {
+    log::error(component, r.name, ": ", e.what());
+    if (req_id) {
+      try {
+        send(r, protocol::encode_reply(refuse(*req_id, error_code::internal, "internal error")));
+      } catch (const std::exception&) {
+        // Nothing more can be done here; the link logs its own failures.
+      }
+    }
+  }
+}
+
+void command_handler::handle_cfg_desired(std::string_view payload) {
+  // A cleared retained message is not a configuration.
+  if (payload.empty()) {
+    log::debug(component, "cfg/desired cleared; ignored");
+    return;
+  }
+  try {
+    auto decoded = protocol::decode_cfg_desired(payload);
+    std::optional<protocol::config_rejection> rejection;
+    if (!decoded) {
+      rejection = decoded.error();
+    } else if (decoded->version == config_version_) {
+      // Already in force (e.g. the retained message again after a reconnect).
+      out_.publish(topics_.cfg_reported(), protocol::encode_cfg_applied(config_version_), 1, true,
+                   std::nullopt);
+      return;
+    } else if (auto errors = check_settings(decoded->settings, locker_.current_config());
+               !errors.empty()) {
+      rejection = protocol::config_rejection{decoded->version, std::move(errors)};
+    }
+
+    if (rejection) {
+      json keys = json::array();
+      for (const auto& e : rejection->errors) keys.push_back(e.key);
+      log::warning(component, "cfg/desired version ",
+                   rejection->version ? std::to_string(*rejection->version) : "?",
+                   " rejected: ", rejection->errors.empty() ? "" : rejection->errors.front().key,
+                   rejection->errors.empty() ? "" : ": ",
+                   rejection->errors.empty() ? "" : rejection->errors.front().message);
+      db_.audit(clock_.wall_now(), default_actor, "cfg_rejected",
+                {{"version", rejection->version ? json(*rejection->version) : json(nullptr)},
+                 {"keys", keys}});
+      out_.publish(topics_.cfg_reported(), protocol::encode_cfg_rejected(*rejection), 1, true,
+                   std::nullopt);
+      return;
+    }
+
+    const auto& desired = decoded.value();
+    for (const auto& k : desired.ignored_keys)
+      log::info(component, "cfg/desired version ", desired.version, ": unknown key ", k,
+                " ignored");
+    applied_settings applied{desired.version, merge(applied_settings_, desired.settings)};
+    auto cfg = locker_.current_config();
+    overlay(desired.settings, cfg);
+    try {
+      store::transaction tx(db_.db());
+      save_applied_settings(tx, db_, applied);
+      db_.audit(tx, clock_.wall_now(), default_actor, "cfg_applied",
+                {{"version", desired.version}, {"settings", to_json(desired.settings)}});
+      tx.commit();
+    } catch (const std::exception& e) {
+      // Not applied: the same version is tried again when it comes again.
+      log::error(component, "saving cfg version ", desired.version, ": ", e.what());
+      protocol::config_rejection failed{desired.version,
+                                        {{"", "internal: could not be saved; send it again"}}};
+      out_.publish(topics_.cfg_reported(), protocol::encode_cfg_rejected(failed), 1, true,
+                   std::nullopt);
+      return;
+    }
+    locker_.apply_settings(cfg.policy);
+    config_version_ = desired.version;
+    applied_settings_ = applied.settings;
+    log::info(component, "cfg/desired version ", desired.version, " applied");
+    out_.publish(topics_.cfg_reported(), protocol::encode_cfg_applied(desired.version), 1, true,
+                 std::nullopt);
+    if (on_settings_applied_) on_settings_applied_(cfg);
+  } catch (const std::exception& e) {
+    log::error(component, "cfg/desired: ", e.what());
+  }
+}
+
+// --- plumbing ---------------------------------------------------------------------------
+
+void command_handler::send(const route& r, const std::string& payload) {
+  const auto res = topics_.res(r.name);
+  out_.publish(res, payload, 1, false, r.correlation_data);
+  if (r.response_topic && !r.response_topic->empty() && *r.response_topic != res)
+    out_.publish(*r.response_topic, payload, 1, false, r.correlation_data);
+}
+
+bool command_handler::replay(const route& r, const std::string& req_id) {
+  const auto saved = db_.find_command_reply(req_id);
+  if (!saved || saved->answered_at < clock_.wall_now() - reply_memory) return false;
+  if (saved->command != r.name) {
+    // Not the same request: answer it, but keep the first request's reply.
+    log::info(component, r.name, " ", req_id, ": req_id already used by ", saved->command);
+    send(r, protocol::encode_reply(
+                refuse(req_id, error_code::conflict, "req_id already used by " + saved->command)));
+    return true;
+  }
+  log::info(component, r.name, " ", req_id, ": answered before; reply sent again");
+  send(r, saved->reply);
+  return true;
+}
+
+void command_handler::prune_if_due() {
+  const auto now = clock_.wall_now();
+  if (last_prune_ && now - *last_prune_ < prune_every) return;
+  last_prune_ = now;
+  if (const auto n = db_.prune_command_replies(now - reply_memory); n > 0)
+    log::debug(component, n, " old command replies deleted");
+}
+
+void command_handler::execute(const route& r, const std::string& req_id, std::string_view actor,
+                              const tx_body& body) {
+  const auto now = clock_.wall_now();
+  const auto attempt = [&](const tx_body& b) {
+    store::transaction tx(db_.db());
+    outcome o = b(tx);
+    std::string text = protocol::encode_reply(o.reply);
+    json detail = std::move(o.detail);
+    detail["req_id"] = req_id;
+    detail["status"] = protocol::to_string(o.reply.status);
+    if (o.reply.code) detail["code"] = protocol::to_string(*o.reply.code);
+    db_.audit(tx, now, actor, "cmd:" + r.name, detail);
+    // internal means it did not happen: the same req_id may be tried again.
+    if (o.reply.code != error_code::internal) db_.save_command_reply(tx, req_id, r.name, text, now);
+    tx.commit();
+    log::info(component, r.name, " ", req_id, ": ", protocol::to_string(o.reply.status),
+              o.reply.code ? " " : "", o.reply.code ? protocol::to_string(*o.reply.code) : "");
+    return text;
+  };
+  std::string text;
+  try {
+    text = attempt(body);
+  } catch (const store::store_error& e) {
+    log::warning(component, r.name, " ", req_id, ": database refused: ", e.what());
+    const auto code = e.is_constraint() ? error_code::conflict : error_code::internal;
+    const std::string message = e.is_constraint()
+                                    ? "conflicts with what the locker holds"
+                                    : "the locker could not save the change; nothing was done";
+    try {
+      text = attempt([&](store::transaction&) { return outcome{refuse(req_id, code, message)}; });
+    } catch (const std::exception& again) {
+      log::error(component, r.name, " ", req_id, ": ", again.what());
+      text = protocol::encode_reply(refuse(req_id, error_code::internal, message));
+    }
+  } catch (const std::exception& e) {
+    // Also reached from the controller's door callback: nothing may escape into it.
+    log::error(component, r.name, " ", req_id, ": ", e.what());
+    text = protocol::encode_reply(refuse(req_id, error_code::internal, "internal error"));
+  }
+  send(r, text);
+}
+
+// --- commands ---------------------------------------------------------------------------
+
+void command_handler::dispatch(const route& r, const protocol::command& cmd) {
+  const std::string& id = cmd.req_id;
+  const auto in_tx = [&](auto fn) { execute(r, id, default_actor, fn); };
+  std::visit(
+      [&](const auto& a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, protocol::reservation_create>) {
+          in_tx([&](store::transaction& tx) { return reservation_create(tx, id, a); });
+        } else if constexpr (std::is_same_v<T, protocol::reservation_cancel>) {
+          bool parcel_changed = false;
+          in_tx([&](store::transaction& tx) {
+            auto o = reservation_cancel(tx, id, a);
+            parcel_changed = o.detail.value("parcel_cancelled", false);
+            return o;
+          });
+          if (parcel_changed && on_state_change_) on_state_change_();
+        } else if constexpr (std::is_same_v<T, protocol::compartment_open>) {
+          compartment_open(r, cmd, a);
+        } else if constexpr (std::is_same_v<T, protocol::compartment_set_service>) {
+          compartment_set_service(r, cmd, a);
+        } else if constexpr (std::is_same_v<T, protocol::courier_upsert>) {
+          in_tx([&](store::transaction& tx) { return courier_upsert(tx, id, a); });
+        } else if constexpr (std::is_same_v<T, protocol::courier_remove>) {
+          in_tx([&](store::transaction& tx) { return courier_remove(tx, id, a); });
+        } else if constexpr (std::is_same_v<T, protocol::get_state>) {
+          in_tx([&](store::transaction&) {
+            return outcome{
+                protocol::ok_reply(id, protocol::get_state_data(current_state(locker_, db_),
+                                                                announced_reservations(db_)))};
+          });
+        } else if constexpr (std::is_same_v<T, protocol::rebirth>) {
+          in_tx([&](store::transaction&) { return outcome{protocol::ok_reply(id)}; });
+          // After the reply: the republished messages follow it.
+          if (on_rebirth_) on_rebirth_();
+        } else if constexpr (std::is_same_v<T, protocol::fw_update>) {
+          // The contract has no "not supported" code; internal is not saved, so the same
+          // req_id works once a build implements it.
+          in_tx([&](store::transaction&) {
+            return outcome{
+                refuse(id, error_code::internal, "fw_update is not supported by this build yet"),
+                {{"job_id", a.job_id}}};
+          });
+        } else if constexpr (std::is_same_v<T, protocol::reboot>) {
+          in_tx([&](store::transaction&) {
+            return outcome{
+                refuse(id, error_code::internal, "reboot is not supported by this build yet"),
+                {{"reason", a.reason}}};
+          });
+        } else {
+          static_assert(sizeof(T) == 0, "every command of the contract is handled");
+        }
+      },
+      cmd.args);
+}
+
+command_handler::outcome command_handler::reservation_create(
+    store::transaction& tx, const std::string& req_id, const protocol::reservation_create& a) {
+  json detail = {{"reservation_id", a.reservation_id},
+                 {"tracking_number", a.tracking_number},
+                 {"size", a.size},
+                 {"pickup_code_given", a.pickup_code.has_value()}};
+  if (a.pickup_window_h) detail["pickup_window_h"] = *a.pickup_window_h;
+  const auto& cfg = locker_.current_config();
+  if (cfg.board.size_rank(a.size) < 0) {
+    std::string sizes;
+    for (const auto& s : cfg.board.sizes) sizes += (sizes.empty() ? "" : ", ") + s;
+    return {refuse(req_id, error_code::bad_request, "size: must be one of " + sizes), detail};
+  }
+  std::optional<std::string> code_hash;
+  if (a.pickup_code) code_hash = security::keyed_hash(key_, pickup_purpose, *a.pickup_code);
+  const std::optional<std::int64_t> window =
+      a.pickup_window_h ? std::optional<std::int64_t>(*a.pickup_window_h) : std::nullopt;
+
+  if (const auto existing = db_.reservation(a.reservation_id)) {
+    const bool same_code =
+        existing->pickup_code_hash.has_value() == code_hash.has_value() &&
+        (!code_hash || security::same_hash(*existing->pickup_code_hash, *code_hash));
+    const bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
+                      existing->pickup_window_h == window && same_code;
+    if (!same)
+      return {refuse(req_id, error_code::conflict, "reservation_id exists with different content"),
+              detail};
+    if (existing->state == store::reservation_state::cancelled)
+      return {refuse(req_id, error_code::conflict, "reservation_id was cancelled"), detail};
+    return {protocol::ok_reply(req_id), detail};  // the same announcement again
+  }
+  for (auto state : {store::parcel_state::stored, store::parcel_state::expired,
+                     store::parcel_state::cancelled}) {
+    for (const auto& p : db_.parcels(state))
+      if (p.tracking_number == a.tracking_number)
+        return {refuse(req_id, error_code::conflict,
+                       "tracking_number is already in compartment " + p.compartment_id),
+                detail};
+  }
+  if (const auto other = db_.find_announced_reservation(a.tracking_number))
+    return {refuse(req_id, error_code::conflict,
+                   "tracking_number is already announced by reservation " + other->reservation_id),
+            detail};
+
+  store::reservation_record rec;
+  rec.reservation_id = a.reservation_id;
+  rec.tracking_number = a.tracking_number;
+  rec.size = a.size;
+  rec.pickup_code_hash = code_hash;
+  rec.pickup_window_h = window;
+  rec.state = store::reservation_state::announced;
+  rec.created_at = clock_.wall_now();
+  db_.create_reservation(tx, rec);
+  return {protocol::ok_reply(req_id), detail};
+}
+
+command_handler::outcome command_handler::reservation_cancel(
+    store::transaction& tx, const std::string& req_id, const protocol::reservation_cancel& a) {
+  json detail = {{"reservation_id", a.reservation_id}};
+  const auto rec = db_.reservation(a.reservation_id);
+  if (!rec) return {refuse(req_id, error_code::not_found, "no such reservation"), detail};
+  const auto cancelled = protocol::ok_reply(
+      req_id, protocol::reservation_cancel_data(protocol::cancel_outcome::cancelled));
+  const auto removal = protocol::ok_reply(
+      req_id, protocol::reservation_cancel_data(protocol::cancel_outcome::removal_pending));
+  switch (rec->state) {
+    case store::reservation_state::cancelled:
+      return {cancelled, detail};
+    case store::reservation_state::announced:
+      db_.set_reservation_state(tx, a.reservation_id, store::reservation_state::cancelled);
+      return {cancelled, detail};
+    case store::reservation_state::deposited:
+      break;
+  }
+  const auto parcel = db_.live_parcel_for_reservation(a.reservation_id);
+  if (!parcel || !is_live(parcel->state))
+    return {refuse(req_id, error_code::conflict, "the parcel has already left the locker"), detail};
+  detail["tracking_number"] = parcel->tracking_number;
+  detail["compartment"] = parcel->compartment_id;
+  if (parcel->state == store::parcel_state::cancelled) return {removal, detail};
+  // A pickup under way would collect it the moment the door closes.
+  if (locker_.in_use(parcel->compartment_id))
+    return {refuse(req_id, error_code::busy, "the compartment is being opened; try again"), detail};
+  // Its code stops working (only stored parcels can be collected) and couriers see it
+  // among the removals.
+  db_.mark_parcel(tx, parcel->id, store::parcel_state::cancelled, clock_.wall_now());
+  detail["parcel_cancelled"] = true;
+  return {removal, detail};
+}
+
+command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
+                                                         const std::string& req_id,
+                                                         const protocol::courier_upsert& a) {
+  json detail = {{"courier_id", a.courier_id}, {"enabled", a.enabled}};
+  if (a.name) detail["name"] = *a.name;
+  std::string name = a.name.value_or("");
+  if (!a.name) {
+    if (auto existing = db_.courier(a.courier_id)) name = existing->name;  // absent: kept
+  }
+  try {
+    db_.upsert_courier(tx, a.courier_id, name, security::keyed_hash(key_, pin_purpose, a.pin),
+                       a.enabled, clock_.wall_now());
+  } catch (const store::store_error& e) {
+    if (!e.is_constraint()) throw;
+    // SQLite undid the one statement; the transaction goes on with the refusal.
+    return {refuse(req_id, error_code::conflict, "pin: another courier has the same PIN"), detail};
+  }
+  return {protocol::ok_reply(req_id), detail};
+}
+
+command_handler::outcome command_handler::courier_remove(store::transaction& tx,
+                                                         const std::string& req_id,
+                                                         const protocol::courier_remove& a) {
+  json detail = {{"courier_id", a.courier_id}};
+  if (!db_.remove_courier(tx, a.courier_id))
+    return {refuse(req_id, error_code::not_found, "no such courier"), detail};
+  return {protocol::ok_reply(req_id), detail};
+}
+
+void command_handler::compartment_open(const route& r, const protocol::command& cmd,
+                                       const protocol::compartment_open& a) {
+  const std::string& req_id = cmd.req_id;
+  const std::string actor = a.operator_name;
+  const json detail = {{"compartment", a.compartment}, {"reason", a.reason}};
+  const auto refused = [&](error_code code, std::string message) {
+    execute(r, req_id, actor, [&](store::transaction&) {
+      return outcome{refuse(req_id, code, std::move(message)), detail};
+    });
+  };
+  const auto* c = locker_.find(a.compartment);
+  if (c == nullptr) return refused(error_code::not_found, "no such compartment");
+  // Never interleaved with a person at the compartment, nor with another opening.
+  if (const auto kind = locker_.operation_kind(a.compartment); !kind.empty())
+    return refused(error_code::busy, "compartment is in use (" + kind + ")");
+  if (c->lock() == compartment::lock_state::unlocking)
+    return refused(error_code::busy, "compartment is being unlocked");
+  if (c->door() == compartment::door_state::open)
+    return refused(error_code::door_open, "the door is already open");
+  if (c->service() == compartment::service_state::faulty) {
+    if (c->alarms().has(compartment::alarm_type::lock_fault))
+      return refused(error_code::lock_fault,
+                     "the lock did not open last time; a technician must clear the fault");
+    return refused(error_code::conflict,
+                   "compartment is faulty (" + std::string(c->service_reason()) + ")");
+  }
+  if (c->service() == compartment::service_state::out_of_service)
+    return refused(error_code::conflict,
+                   "compartment is out of service (" + std::string(c->service_reason()) + ")");
+
+  std::weak_ptr<bool> alive = alive_;
+  in_flight_.insert(req_id);
+  const auto status = locker_.open_by_operator(
+      a.compartment, actor, a.reason,
+      [this, alive, r, req_id, actor, detail](compartment::open_outcome o) {
+        const auto still = alive.lock();
+        if (!still || !*still) return;
+        in_flight_.erase(req_id);
+        const bool opened = o == compartment::open_outcome::opened;
+        execute(r, req_id, actor, [&](store::transaction&) {
+          auto reply = protocol::ok_reply(req_id, protocol::compartment_open_data(opened));
+          // Done, with the outcome in data; a refusal ("error") would mean nothing changed,
+          // but the unlock happened and the compartment is faulty now.
+          if (!opened)
+            reply.message = "lock_fault: the door did not open; the compartment is faulty now";
+          json d = detail;
+          d["door"] = opened ? "opened" : "not_detected";
+          return outcome{std::move(reply), std::move(d)};
+        });
+      });
+  if (status == compartment::open_status::accepted) return;
+  in_flight_.erase(req_id);
+  switch (status) {
+    case compartment::open_status::busy:
+      return refused(error_code::busy, "compartment is in use");
+    case compartment::open_status::door_already_open:
+      return refused(error_code::door_open, "the door is already open");
+    case compartment::open_status::not_in_service:
+      return refused(error_code::conflict, "compartment is not in service");
+    default:
+      return refused(error_code::internal, "the compartment did not accept the unlock");
+  }
+}
+
+void command_handler::compartment_set_service(const route& r, const protocol::command& cmd,
+                                              const protocol::compartment_set_service& a) {
+  const std::string& req_id = cmd.req_id;
+  const json detail = {
+      {"compartment", a.compartment}, {"in_service", a.in_service}, {"reason", a.reason}};
+  const auto answer =
+      locker_.set_service_by_operator(a.compartment, a.in_service, default_actor, a.reason);
+  protocol::reply reply = protocol::ok_reply(req_id);
+  switch (answer) {
+    case controller::controller::service_answer::done:
+      break;
+    case controller::controller::service_answer::not_found:
+      reply = refuse(req_id, error_code::not_found, "no such compartment");
+      break;
+    case controller::controller::service_answer::busy:
+      reply = refuse(req_id, error_code::busy, "compartment is in use");
+      break;
+    case controller::controller::service_answer::faulty:
+      reply = refuse(req_id, error_code::conflict,
+                     "compartment is faulty; a technician must clear the fault at the locker");
+      break;
+    case controller::controller::service_answer::failed:
+      reply = refuse(req_id, error_code::internal, "the locker could not save the change");
+      break;
+  }
+  execute(r, req_id, default_actor, [&](store::transaction&) {
+    return outcome{std::move(reply), detail};
+  });
+}
+
+}  // namespace locker::commands

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs the operator's MQTT commands (…/cmd/<name>) and settings (…/cfg/desired) of
+// contract v1 (protocol.md) against the controller and the store, and answers them.
+//
+// Every request is decoded by protocol/ (pure), then answered exactly once per req_id:
+// the reply is saved in the store in the same transaction as the change it reports, and a
+// req_id answered in the last 24 hours (also before a restart) gets that saved reply again,
+// without running twice. Replies go to …/res/<name> and, when the request carried them, to
+// its MQTT 5 response topic with its correlation data. Every executed command leaves an
+// audit entry (actor: the operator named in the request, else "mqtt"); no PIN or code is
+// ever logged, audited or echoed.
+//
+// Runs on the event loop's thread; never throws.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "daemon/commands/publisher.hpp"
+#include "daemon/controller/controller.hpp"
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/clock.hpp"
+#include "protocol/commands.hpp"
+#include "protocol/replies.hpp"
+#include "protocol/settings.hpp"
+#include "protocol/topics.hpp"
+
+namespace locker::commands {
+
+// How long a reply is kept to answer a repeated req_id (protocol.md: 24 hours).
+inline constexpr std::chrono::hours reply_memory{24};
+
+class command_handler {
+ public:
+  // Everything referenced must outlive the handler. Reads the settings applied before (the
+  // store) and gives their runtime policy to the controller; logs and goes on if it cannot.
+  command_handler(controller::controller& locker, store::store& db, const security::secret_key& key,
+                  drivers::clock& clock, const protocol::topic_set& topics, publisher& out);
+  command_handler(const command_handler&) = delete;
+  command_handler& operator=(const command_handler&) = delete;
+  ~command_handler();
+
+  // One message from "…/cmd/<name>". compartment_open answers when the door opened or
+  // did not (up to open_detect_s later); everything else answers before returning.
+  void handle_command(std::string_view name, std::string_view payload,
+                      std::optional<std::string> response_topic = std::nullopt,
+                      std::optional<std::string> correlation_data = std::nullopt);
+
+  // One message from "…/cfg/desired" (retained). An empty payload (the retained message
+  // was cleared) is ignored. Answers on "…/cfg/reported" (retained).
+  void handle_cfg_desired(std::string_view payload);
+
+  // Called for the "rebirth" command: the reporter republishes status, info and state.
+  void on_rebirth(std::function<void()> fn) { on_rebirth_ = std::move(fn); }
+  // Called after a command changed what "…/state" shows without the controller committing
+  // it (a stored parcel cancelled: removal_pending); the controller's own changes come
+  // through its on_change hook.
+  void on_state_change(std::function<void()> fn) { on_state_change_ = std::move(fn); }
+  // Called after a cfg/desired version was applied, with the configuration now in force
+  // (e.g. for telemetry_s); the controller has its policy already.
+  void on_settings_applied(std::function<void(const config::locker_config&)> fn) {
+    on_settings_applied_ = std::move(fn);
+  }
+
+  // The applied cfg/desired version (0: none), for …/info.
+  [[nodiscard]] std::uint64_t config_version() const { return config_version_; }
+
+ private:
+  // Where the reply goes: the command's name and the request's MQTT 5 properties.
+  struct route {
+    std::string name;
+    std::optional<std::string> response_topic;
+    std::optional<std::string> correlation_data;
+  };
+  // What one command did: the reply, and the audit entry that goes with it.
+  struct outcome {
+    protocol::reply reply;
+    nlohmann::json detail = nlohmann::json::object();  // never a secret
+  };
+  using tx_body = std::function<outcome(store::transaction&)>;
+
+  void dispatch(const route& r, const protocol::command& cmd);
+  // Runs body in one transaction with the audit entry and the saved reply, then sends the
+  // reply. A unique index refusing the change answers conflict; any other database failure
+  // answers internal (not saved: nothing happened, the same req_id may try again).
+  void execute(const route& r, const std::string& req_id, std::string_view actor,
+               const tx_body& body);
+  // Answers a known req_id from the store; false if it is not known (or too old).
+  bool replay(const route& r, const std::string& req_id);
+  void send(const route& r, const std::string& payload);
+  void prune_if_due();
+
+  outcome reservation_create(store::transaction& tx, const std::string& req_id,
+                             const protocol::reservation_create& a);
+  outcome reservation_cancel(store::transaction& tx, const std::string& req_id,
+                             const protocol::reservation_cancel& a);
+  outcome courier_upsert(store::transaction& tx, const std::string& req_id,
+                         const protocol::courier_upsert& a);
+  outcome courier_remove(store::transaction& tx, const std::string& req_id,
+                         const protocol::courier_remove& a);
+  void compartment_open(const route& r, const protocol::command& cmd,
+                        const protocol::compartment_open& a);
+  void compartment_set_service(const route& r, const protocol::command& cmd,
+                               const protocol::compartment_set_service& a);
+
+  controller::controller& locker_;
+  store::store& db_;
+  const security::secret_key& key_;
+  drivers::clock& clock_;
+  const protocol::topic_set& topics_;
+  publisher& out_;
+  std::function<void()> on_rebirth_;
+  std::function<void()> on_state_change_;
+  std::function<void(const config::locker_config&)> on_settings_applied_;
+  std::uint64_t config_version_ = 0;
+  protocol::settings_patch applied_settings_;  // every remotely set value so far
+  std::optional<drivers::wall_time> last_prune_;
+  // compartment_open requests waiting for their door: a redelivery meanwhile is dropped
+  // (the one reply follows when the door opened or did not).
+  std::set<std::string> in_flight_;
+  // Outlives nothing: callbacks still held by the controller check it before touching this.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace locker::commands

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/commands/remote_settings.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "daemon/log/log.hpp"
+
+namespace locker::commands {
+
+namespace {
+
+using nlohmann::json;
+
+// Keys in the settings table.
+constexpr std::string_view version_key = "cfg.version";
+constexpr std::string_view settings_key = "cfg.settings";
+
+struct field {
+  std::string_view key;
+  std::optional<int> protocol::settings_patch::*member;
+};
+
+constexpr std::array<field, 11> fields{{
+    {"lock_pulse_ms", &protocol::settings_patch::lock_pulse_ms},
+    {"coil_gap_ms", &protocol::settings_patch::coil_gap_ms},
+    {"open_detect_s", &protocol::settings_patch::open_detect_s},
+    {"door_left_open_s", &protocol::settings_patch::door_left_open_s},
+    {"debounce_ms", &protocol::settings_patch::debounce_ms},
+    {"session_idle_s", &protocol::settings_patch::session_idle_s},
+    {"max_code_attempts", &protocol::settings_patch::max_code_attempts},
+    {"pickup_code_digits", &protocol::settings_patch::pickup_code_digits},
+    {"pickup_window_h", &protocol::settings_patch::pickup_window_h},
+    {"lockout_base_s", &protocol::settings_patch::lockout_base_s},
+    {"telemetry_s", &protocol::settings_patch::telemetry_s},
+}};
+
+}  // namespace
+
+protocol::settings_patch merge(const protocol::settings_patch& base,
+                               const protocol::settings_patch& over) {
+  protocol::settings_patch out = base;
+  for (const auto& f : fields)
+    if (over.*f.member) out.*f.member = over.*f.member;
+  return out;
+}
+
+json to_json(const protocol::settings_patch& p) {
+  json out = json::object();
+  for (const auto& f : fields)
+    if (p.*f.member) out[std::string(f.key)] = *(p.*f.member);
+  return out;
+}
+
+applied_settings load_applied_settings(store::store& db) {
+  applied_settings out;
+  const auto version = db.setting(version_key);
+  if (!version) return out;
+  try {
+    out.version = std::stoull(*version);
+  } catch (const std::exception&) {
+    log::error("settings", "stored cfg version is unreadable; treating it as none");
+    return out;
+  }
+  // Stored in cfg/desired's own shape, so the protocol's decoder checks it again: a value
+  // outside today's ranges (an older build's rules) is not applied blindly.
+  json j = json::parse(db.setting(settings_key).value_or("{}"), nullptr, false);
+  if (!j.is_object()) j = json::object();
+  j["version"] = out.version;
+  auto decoded = protocol::decode_cfg_desired(j.dump());
+  if (!decoded) {
+    log::error("settings", "stored settings of version ", out.version,
+               " no longer pass the checks; using the configuration file's values");
+    return out;
+  }
+  out.settings = decoded->settings;
+  return out;
+}
+
+void save_applied_settings(store::transaction& tx, store::store& db, const applied_settings& s) {
+  db.set_setting(tx, version_key, std::to_string(s.version));
+  db.set_setting(tx, settings_key, to_json(s.settings).dump());
+}
+
+void overlay(const protocol::settings_patch& p, config::locker_config& cfg) {
+  using std::chrono::hours;
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  if (p.lock_pulse_ms) cfg.timings.lock_pulse = milliseconds(*p.lock_pulse_ms);
+  if (p.coil_gap_ms) cfg.timings.coil_gap = milliseconds(*p.coil_gap_ms);
+  if (p.open_detect_s) cfg.timings.open_detect = seconds(*p.open_detect_s);
+  if (p.door_left_open_s) cfg.timings.door_left_open = seconds(*p.door_left_open_s);
+  if (p.debounce_ms) cfg.timings.debounce = milliseconds(*p.debounce_ms);
+  if (p.session_idle_s) cfg.timings.session_idle = seconds(*p.session_idle_s);
+  if (p.max_code_attempts) cfg.policy.max_code_attempts = *p.max_code_attempts;
+  if (p.pickup_code_digits) cfg.policy.pickup_code_digits = *p.pickup_code_digits;
+  if (p.pickup_window_h) cfg.policy.pickup_window_h = *p.pickup_window_h;
+  if (p.lockout_base_s) cfg.policy.lockout_base = seconds(*p.lockout_base_s);
+  if (p.telemetry_s) cfg.telemetry = seconds(*p.telemetry_s);
+}
+
+std::vector<protocol::setting_error> check_settings(const protocol::settings_patch& p,
+                                                    const config::locker_config& cfg) {
+  std::vector<protocol::setting_error> errors;
+  // The coil's limit is the board's (lockerd.toml), never remotely settable.
+  if (p.lock_pulse_ms && std::chrono::milliseconds(*p.lock_pulse_ms) > cfg.timings.lock_pulse_max)
+    errors.push_back({"lock_pulse_ms", "must not exceed this locker's lock_pulse_max_ms (" +
+                                           std::to_string(cfg.timings.lock_pulse_max.count()) +
+                                           ")"});
+  return errors;
+}
+
+std::uint64_t apply_stored_settings(store::store& db, config::locker_config& cfg) {
+  const auto applied = load_applied_settings(db);
+  if (applied.version == 0) return 0;
+  if (auto errors = check_settings(applied.settings, cfg); !errors.empty()) {
+    log::error("settings", "stored settings of version ", applied.version, " do not fit ",
+               "this locker any more (", errors.front().key, ": ", errors.front().message,
+               "); using the configuration file's values");
+    return applied.version;
+  }
+  overlay(applied.settings, cfg);
+  return applied.version;
+}
+
+}  // namespace locker::commands

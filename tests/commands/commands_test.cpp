@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: Apache-2.0
+// The MQTT commands and cfg/desired against the whole locker in-process (the scenario rig:
+// simulated cabinet, real SQLite store, virtual time), with a publisher that records what
+// would go to the broker. Each command: the reply the contract says and its effect in the
+// store; each bad request: the contract's reply and nothing changed.
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "daemon/commands/command_handler.hpp"
+#include "daemon/commands/remote_settings.hpp"
+#include "protocol/timestamp.hpp"
+#include "tests/scenario/locker_rig.hpp"
+
+namespace locker::commands {
+namespace {
+
+using nlohmann::json;
+using scenario::locker_rig;
+using scenario::move_time;
+using namespace std::chrono_literals;
+
+const std::string courier_pin = "24681357";
+
+struct message {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+  bool retained = false;
+  std::optional<std::string> correlation_data;
+};
+
+class recording_publisher final : public publisher {
+ public:
+  void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
+               const std::optional<std::string>& correlation_data) override {
+    messages.push_back({std::string(topic), std::string(payload), qos, retained, correlation_data});
+  }
+  std::vector<message> messages;
+};
+
+// Everything a command could change, in a comparable form.
+json snapshot(store::store& db) {
+  json j = json::object();
+  j["reservations"] = json::array();
+  for (const auto& r : db.reservations())
+    j["reservations"].push_back({r.reservation_id, r.tracking_number, r.size,
+                                 r.pickup_code_hash.value_or(""), r.pickup_window_h.value_or(-1),
+                                 store::to_string(r.state)});
+  j["parcels"] = json::array();
+  for (const auto& p : db.parcels())
+    j["parcels"].push_back({p.id, p.tracking_number, p.compartment_id, store::to_string(p.state)});
+  j["couriers"] = json::array();
+  for (const auto& c : db.couriers())
+    j["couriers"].push_back({c.courier_id, c.name, c.pin_hash, c.enabled});
+  j["compartments"] = json::array();
+  for (const auto& c : db.compartments())
+    j["compartments"].push_back({c.id, store::to_string(c.service), c.out_of_service,
+                                 store::to_string(c.door), c.operation, c.alarms});
+  j["seq"] = db.journal_last_seq();
+  j["cfg"] = {db.setting("cfg.version").value_or(""), db.setting("cfg.settings").value_or("")};
+  return j;
+}
+
+class commands : public ::testing::Test {
+ protected:
+  commands() : topics_(*protocol::topic_set::make("test")) { make_handler(); }
+
+  void make_handler() {
+    handler_ = std::make_unique<command_handler>(rig_.locker(), rig_.db(), rig_.key(), rig_.clock(),
+                                                 topics_, pub_);
+    handler_->on_rebirth([this] { ++rebirths_; });
+  }
+  // kill -9 and start again; the handler is rebuilt over the new controller and store.
+  void restart() {
+    handler_.reset();
+    rig_.restart();
+    make_handler();
+  }
+
+  void send_raw(std::string_view name, std::string_view payload,
+                std::optional<std::string> response_topic = std::nullopt,
+                std::optional<std::string> correlation = std::nullopt) {
+    pub_.messages.clear();
+    handler_->handle_command(name, payload, std::move(response_topic), std::move(correlation));
+  }
+  // Sends and returns the reply on res/<name> (null if none yet).
+  json send(std::string_view name, const json& payload) {
+    send_raw(name, payload.dump());
+    return reply(name);
+  }
+  [[nodiscard]] json reply(std::string_view name) const {
+    json out;
+    for (const auto& m : pub_.messages)
+      if (m.topic == topics_.res(name)) out = json::parse(m.payload);
+    return out;
+  }
+  [[nodiscard]] std::string in(std::chrono::seconds s) {
+    return protocol::format_timestamp(rig_.clock().wall_now() + s);
+  }
+  json open_request(const std::string& req_id, const std::string& id) {
+    return {{"req_id", req_id},
+            {"expires_at", in(60s)},
+            {"compartment", id},
+            {"reason", "customer on the phone"},
+            {"operator", "olga"}};
+  }
+  std::size_t audit_count() { return rig_.db().audit_log(1'000'000).size(); }
+
+  // A courier starts a deposit of `tracking` (size S when not announced) and the door
+  // pops ajar; returns the compartment.
+  std::string start_deposit(const std::string& tracking, bool announced) {
+    if (!rig_.db().courier("c-1")) rig_.add_courier("c-1", courier_pin);
+    if (!rig_.session().courier_logged_in()) rig_.press("*" + courier_pin + "#");
+    rig_.press("1");
+    rig_.press(tracking + "#");
+    if (!announced) rig_.press("1");
+    rig_.advance(move_time);
+    for (const auto* c : rig_.locker().compartments())
+      if (rig_.locker().operation_kind(c->id()) == "deposit") return c->id();
+    ADD_FAILURE() << "no deposit under way";
+    return {};
+  }
+  std::string deposit(const std::string& tracking, bool announced) {
+    const auto id = start_deposit(tracking, announced);
+    rig_.person_opens(id);
+    rig_.person_puts(id);
+    rig_.person_closes(id);
+    rig_.press("#");
+    return id;
+  }
+
+  locker_rig rig_;
+  protocol::topic_set topics_;
+  recording_publisher pub_;
+  std::unique_ptr<command_handler> handler_;
+  int rebirths_ = 0;
+};
+
+void expect_ok(const json& r, const std::string& req_id) {
+  EXPECT_EQ(r.value("status", ""), "ok") << r.dump();
+  EXPECT_EQ(r.value("req_id", ""), req_id) << r.dump();
+}
+void expect_error(const json& r, std::string_view code) {
+  EXPECT_EQ(r.value("status", ""), "error") << r.dump();
+  EXPECT_EQ(r.value("code", ""), code) << r.dump();
+}
+
+// ---- reservation_create ------------------------------------------------------------------
+
+TEST_F(commands, reservation_create_stores_the_code_only_as_keyed_hash) {
+  const auto r = send("reservation_create", {{"req_id", "q1"},
+                                             {"reservation_id", "r-1"},
+                                             {"tracking_number", "1001"},
+                                             {"size", "M"},
+                                             {"pickup_code", "90817263"},
+                                             {"pickup_window_h", 48}});
+  expect_ok(r, "q1");
+  EXPECT_EQ(r.at("data"), json::object());
+  const auto rec = rig_.db().reservation("r-1");
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->tracking_number, "1001");
+  EXPECT_EQ(rec->size, "M");
+  EXPECT_EQ(rec->pickup_window_h, 48);
+  EXPECT_EQ(rec->state, store::reservation_state::announced);
+  EXPECT_EQ(rec->pickup_code_hash, security::keyed_hash(rig_.key(), "pickup_code", "90817263"));
+  // Nowhere in the database files, audit and saved reply included.
+  for (const auto& f : std::filesystem::directory_iterator(rig_.cfg().state_dir)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(bytes.find("90817263"), std::string::npos) << f.path();
+  }
+  const auto audit = rig_.db().audit_log(1);
+  ASSERT_EQ(audit.size(), 1U);
+  EXPECT_EQ(audit[0].actor, "mqtt");
+  EXPECT_EQ(audit[0].action, "cmd:reservation_create");
+
+  // The courier's deposit uses it, and the announced code opens the compartment.
+  const auto id = deposit("1001", true);
+  EXPECT_EQ(rig_.compartment(id).size(), "M");
+  EXPECT_EQ(rig_.db().reservation("r-1")->state, store::reservation_state::deposited);
+}
+
+TEST_F(commands, reservation_create_same_content_is_idempotent_other_content_conflicts) {
+  const json create = {{"req_id", "q1"},
+                       {"reservation_id", "r-1"},
+                       {"tracking_number", "2001"},
+                       {"size", "S"},
+                       {"pickup_code", "123456"}};
+  expect_ok(send("reservation_create", create), "q1");
+  const auto before = snapshot(rig_.db());
+
+  auto again = create;
+  again["req_id"] = "q2";
+  expect_ok(send("reservation_create", again), "q2");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  auto other = create;
+  other["req_id"] = "q3";
+  other["pickup_code"] = "654321";
+  expect_error(send("reservation_create", other), "conflict");
+  other["req_id"] = "q4";
+  other["pickup_code"] = "123456";
+  other["size"] = "L";
+  expect_error(send("reservation_create", other), "conflict");
+  // Another reservation for a tracking number already announced.
+  expect_error(send("reservation_create", {{"req_id", "q5"},
+                                           {"reservation_id", "r-2"},
+                                           {"tracking_number", "2001"},
+                                           {"size", "S"}}),
+               "conflict");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+TEST_F(commands, reservation_create_refuses_unknown_size_and_live_tracking_number) {
+  auto before = snapshot(rig_.db());
+  const auto r = send(
+      "reservation_create",
+      {{"req_id", "q1"}, {"reservation_id", "r-1"}, {"tracking_number", "2001"}, {"size", "XXL"}});
+  expect_error(r, "bad_request");
+  EXPECT_NE(r.value("message", "").find("size"), std::string::npos);
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  deposit("2002", false);
+  before = snapshot(rig_.db());
+  expect_error(send("reservation_create", {{"req_id", "q2"},
+                                           {"reservation_id", "r-2"},
+                                           {"tracking_number", "2002"},
+                                           {"size", "S"}}),
+               "conflict");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+// ---- requests that change nothing --------------------------------------------------------
+
+TEST_F(commands, bad_requests_are_answered_and_change_nothing) {
+  const auto before = snapshot(rig_.db());
+  const auto audits = audit_count();
+
+  send_raw("courier_upsert", "{not json");
+  auto r = reply("courier_upsert");
+  expect_error(r, "bad_request");
+  EXPECT_TRUE(r.at("req_id").is_null());
+
+  r = send("courier_upsert", {{"courier_id", "c-9"}, {"pin", "12345678"}, {"enabled", true}});
+  expect_error(r, "bad_request");  // no req_id
+
+  r = send("courier_upsert", {{"req_id", "q1"}, {"courier_id", "c-9"}, {"enabled", true}});
+  expect_error(r, "bad_request");  // no pin
+  EXPECT_EQ(r.value("req_id", ""), "q1");
+  EXPECT_EQ(r.value("message", "").find("12345678"), std::string::npos);
+
+  r = send("courier_upsert",
+           {{"req_id", "q2"}, {"courier_id", "c-9"}, {"pin", 12345678}, {"enabled", true}});
+  expect_error(r, "bad_request");  // wrong type
+  r = send("reservation_cancel", {{"req_id", "q3"}, {"reservation_id", 7}});
+  expect_error(r, "bad_request");
+  r = send("compartment_set_service",
+           {{"req_id", "q4"}, {"compartment", "1"}, {"in_service", "no"}, {"reason", "x"}});
+  expect_error(r, "bad_request");
+
+  r = send("self_destruct", {{"req_id", "q5"}});
+  expect_error(r, "unknown_command");
+  EXPECT_EQ(r.value("req_id", ""), "q5");
+
+  r = send("courier_upsert", {{"req_id", "q6"},
+                              {"expires_at", in(-1s)},
+                              {"courier_id", "c-9"},
+                              {"pin", "12345678"},
+                              {"enabled", true}});
+  expect_error(r, "expired");
+
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  EXPECT_EQ(audit_count(), audits);
+  for (const auto* id : {"q1", "q2", "q3", "q4", "q5", "q6"})
+    EXPECT_FALSE(rig_.db().find_command_reply(id)) << id;
+}
+
+TEST_F(commands, reply_goes_to_res_and_to_the_response_topic_with_correlation_data) {
+  send_raw("get_state", json{{"req_id", "q1"}}.dump(), "app/replies/42", "corr-\x01\x02");
+  ASSERT_EQ(pub_.messages.size(), 2U);
+  EXPECT_EQ(pub_.messages[0].topic, "locker/v1/test/res/get_state");
+  EXPECT_EQ(pub_.messages[1].topic, "app/replies/42");
+  for (const auto& m : pub_.messages) {
+    EXPECT_EQ(m.qos, 1);
+    EXPECT_FALSE(m.retained);
+    EXPECT_EQ(m.correlation_data, std::string("corr-\x01\x02"));
+    EXPECT_EQ(json::parse(m.payload).value("req_id", ""), "q1");
+  }
+  EXPECT_EQ(pub_.messages[0].payload, pub_.messages[1].payload);
+
+  // Without MQTT 5 properties: res/<name> only. Errors take the same way.
+  send_raw("get_state", R"({"req_id":"q2"})");
+  ASSERT_EQ(pub_.messages.size(), 1U);
+  send_raw("get_state", "[]", "app/replies/42", "c");
+  ASSERT_EQ(pub_.messages.size(), 2U);
+  EXPECT_EQ(pub_.messages[1].topic, "app/replies/42");
+  expect_error(json::parse(pub_.messages[1].payload), "bad_request");
+}
+
+TEST_F(commands, a_repeated_req_id_gets_the_saved_reply_and_runs_once_also_after_restart) {
+  const json upsert = {{"req_id", "q1"},
+                       {"courier_id", "c-7"},
+                       {"pin", "11223344"},
+                       {"name", "Ann"},
+                       {"enabled", true}};
+  const auto first = send("courier_upsert", upsert);
+  expect_ok(first, "q1");
+  const auto audits = audit_count();
+
+  // Meanwhile someone else changes the courier: a replay must not undo that.
+  rig_.db().upsert_courier("c-7", "Ann B.",
+                           security::keyed_hash(rig_.key(), "courier_pin", "99887766"), false,
+                           rig_.clock().wall_now());
+  const auto before = snapshot(rig_.db());
+
+  EXPECT_EQ(send("courier_upsert", upsert), first);
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  EXPECT_EQ(audit_count(), audits);
+
+  restart();
+  EXPECT_EQ(send("courier_upsert", upsert), first);
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // Redelivered after its expires_at: still the saved reply, not "expired".
+  auto with_deadline = upsert;
+  with_deadline["req_id"] = "q2";
+  with_deadline["expires_at"] = in(10s);
+  expect_ok(send("courier_upsert", with_deadline), "q2");
+  rig_.advance(20s);
+  expect_ok(send("courier_upsert", with_deadline), "q2");
+
+  // The same req_id for another command is not that request.
+  expect_error(send("courier_remove", {{"req_id", "q1"}, {"courier_id", "c-7"}}), "conflict");
+  EXPECT_TRUE(rig_.db().courier("c-7"));
+
+  // After 24 hours the req_id is forgotten.
+  rig_.advance(25h);
+  expect_ok(send("courier_upsert", upsert), "q1");
+  EXPECT_EQ(rig_.db().courier("c-7")->name, "Ann");
+}
+
+// ---- reservation_cancel ------------------------------------------------------------------
+
+TEST_F(commands, reservation_cancel_announced_stored_and_unknown) {
+  expect_ok(send("reservation_create", {{"req_id", "q1"},
+                                        {"reservation_id", "r-1"},
+                                        {"tracking_number", "2001"},
+                                        {"size", "S"}}),
+            "q1");
+  auto r = send("reservation_cancel", {{"req_id", "q2"}, {"reservation_id", "r-1"}});
+  expect_ok(r, "q2");
+  EXPECT_EQ(r.at("data"), (json{{"state", "cancelled"}}));
+  EXPECT_EQ(rig_.db().reservation("r-1")->state, store::reservation_state::cancelled);
+  EXPECT_FALSE(rig_.locker().announced_size("2001"));
+
+  const auto before = snapshot(rig_.db());
+  expect_error(send("reservation_cancel", {{"req_id", "q3"}, {"reservation_id", "nope"}}),
+               "not_found");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // A stored parcel: its code stops working and a courier sees it among the removals.
+  expect_ok(send("reservation_create", {{"req_id", "q4"},
+                                        {"reservation_id", "r-2"},
+                                        {"tracking_number", "2002"},
+                                        {"size", "S"},
+                                        {"pickup_code", "55554444"}}),
+            "q4");
+  const auto id = deposit("2002", true);
+  int state_changes = 0;
+  handler_->on_state_change([&] { ++state_changes; });
+  r = send("reservation_cancel", {{"req_id", "q5"}, {"reservation_id", "r-2"}});
+  EXPECT_EQ(state_changes, 1) << "the state shows removal_pending now";
+  expect_ok(r, "q5");
+  EXPECT_EQ(r.at("data"), (json{{"state", "removal_pending"}}));
+  EXPECT_EQ(rig_.db().live_parcel_in(id)->state, store::parcel_state::cancelled);
+  EXPECT_EQ(rig_.locker().pickup("55554444").outcome, keypad::code_outcome::wrong);
+  const auto removals = rig_.locker().removals();
+  ASSERT_EQ(removals.size(), 1U);
+  EXPECT_EQ(removals[0].compartment, id);
+  EXPECT_EQ(removals[0].reason, "cancelled");
+}
+
+// ---- compartment_open --------------------------------------------------------------------
+
+TEST_F(commands, compartment_open_answers_when_the_door_opened) {
+  const auto audits = audit_count();
+  send_raw("compartment_open", open_request("q1", "5").dump(), "app/r", "c1");
+  EXPECT_TRUE(pub_.messages.empty()) << "the reply waits for the door";
+  // Redelivered while waiting: not a second unlock, not a second reply.
+  handler_->handle_command("compartment_open", open_request("q1", "5").dump(), "app/r", "c1");
+  EXPECT_TRUE(pub_.messages.empty());
+
+  rig_.advance(move_time);
+  ASSERT_EQ(pub_.messages.size(), 2U);
+  auto r = json::parse(pub_.messages[0].payload);
+  expect_ok(r, "q1");
+  EXPECT_EQ(r.at("data"), (json{{"door", "opened"}}));
+  EXPECT_EQ(pub_.messages[1].topic, "app/r");
+  EXPECT_EQ(pub_.messages[1].correlation_data, "c1");
+  EXPECT_EQ(rig_.compartment("5").door(), compartment::door_state::open);
+  const auto opened = rig_.events_of("opened");
+  ASSERT_EQ(opened.size(), 1U);
+  EXPECT_EQ(opened[0]["cause"], "operator");
+  bool by_olga = false;
+  for (const auto& a : rig_.db().audit_log(10)) by_olga = by_olga || a.actor == "olga";
+  EXPECT_TRUE(by_olga);
+  EXPECT_GT(audit_count(), audits);
+
+  // Again while the door is open.
+  expect_error(send("compartment_open", open_request("q2", "5")), "busy");
+  rig_.person_closes("5");
+  // Now the door is shut, the saved reply is replayed: no second unlock.
+  EXPECT_EQ(send("compartment_open", open_request("q1", "5")), r);
+  EXPECT_EQ(rig_.events_of("opened").size(), 1U);
+}
+
+TEST_F(commands, compartment_open_with_a_jammed_lock_reports_not_detected) {
+  ASSERT_TRUE(rig_.model().jam("5").ok());
+  send_raw("compartment_open", open_request("q1", "5").dump());
+  rig_.advance(10s);
+  auto r = reply("compartment_open");
+  expect_ok(r, "q1");
+  EXPECT_EQ(r.at("data"), (json{{"door", "not_detected"}}));
+  EXPECT_EQ(rig_.compartment("5").service(), compartment::service_state::faulty);
+
+  const auto before = snapshot(rig_.db());
+  expect_error(send("compartment_open", open_request("q2", "5")), "lock_fault");
+  expect_error(
+      send("compartment_set_service",
+           {{"req_id", "q3"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed?"}}),
+      "conflict");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+TEST_F(commands, compartment_open_refusals_change_nothing) {
+  // A deposit in progress: busy, before and after its door opened.
+  const auto id = start_deposit("2001", false);
+  auto before = snapshot(rig_.db());
+  expect_error(send("compartment_open", open_request("q1", id)), "busy");
+  rig_.person_opens(id);
+  before = snapshot(rig_.db());
+  expect_error(send("compartment_open", open_request("q2", id)), "busy");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  rig_.person_puts(id);
+  rig_.person_closes(id);
+  rig_.press("#");
+
+  before = snapshot(rig_.db());
+  expect_error(send("compartment_open", open_request("q3", "99")), "not_found");
+  // A door someone forced open: no unlock needed.
+  ASSERT_TRUE(rig_.model().force("7").ok());
+  rig_.advance(move_time);
+  before = snapshot(rig_.db());
+  expect_error(send("compartment_open", open_request("q4", "7")), "door_open");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // Out of service: conflict, with the reason.
+  expect_ok(send("compartment_set_service", {{"req_id", "q5"},
+                                             {"compartment", "9"},
+                                             {"in_service", false},
+                                             {"reason", "broken hinge"}}),
+            "q5");
+  before = snapshot(rig_.db());
+  const auto r = send("compartment_open", open_request("q6", "9"));
+  expect_error(r, "conflict");
+  EXPECT_NE(r.value("message", "").find("broken hinge"), std::string::npos);
+
+  // No expires_at, too far ahead, or past it: nothing unlocks.
+  auto no_deadline = open_request("q7", "9");
+  no_deadline.erase("expires_at");
+  expect_error(send("compartment_open", no_deadline), "bad_request");
+  auto far = open_request("q8", "3");
+  far["expires_at"] = in(10min);
+  expect_error(send("compartment_open", far), "bad_request");
+  auto late = open_request("q9", "3");
+  late["expires_at"] = in(-1s);
+  expect_error(send("compartment_open", late), "expired");
+  rig_.advance(move_time);
+  EXPECT_EQ(rig_.compartment("3").door(), compartment::door_state::closed);
+  EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+// ---- compartment_set_service -------------------------------------------------------------
+
+TEST_F(commands, compartment_set_service_persists_and_refuses_busy_and_unknown) {
+  auto r =
+      send("compartment_set_service",
+           {{"req_id", "q1"}, {"compartment", "2"}, {"in_service", false}, {"reason", "cleaning"}});
+  expect_ok(r, "q1");
+  EXPECT_EQ(r.at("data"), json::object());
+  EXPECT_EQ(rig_.compartment("2").service(), compartment::service_state::out_of_service);
+  EXPECT_EQ(rig_.db().compartment("2")->service, store::service_state::out_of_service);
+  restart();
+  EXPECT_EQ(rig_.compartment("2").service(), compartment::service_state::out_of_service);
+  EXPECT_EQ(rig_.compartment("2").service_reason(), "cleaning");
+
+  expect_ok(
+      send("compartment_set_service",
+           {{"req_id", "q2"}, {"compartment", "2"}, {"in_service", true}, {"reason", "clean"}}),
+      "q2");
+  EXPECT_EQ(rig_.compartment("2").service(), compartment::service_state::in_service);
+  EXPECT_EQ(rig_.db().compartment("2")->service, store::service_state::in_service);
+
+  auto before = snapshot(rig_.db());
+  expect_error(
+      send("compartment_set_service",
+           {{"req_id", "q3"}, {"compartment", "x1"}, {"in_service", false}, {"reason", "?"}}),
+      "not_found");
+  const auto id = start_deposit("2001", false);
+  before = snapshot(rig_.db());
+  expect_error(
+      send("compartment_set_service",
+           {{"req_id", "q4"}, {"compartment", id}, {"in_service", false}, {"reason", "now"}}),
+      "busy");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  EXPECT_EQ(rig_.compartment(id).service(), compartment::service_state::in_service);
+}
+
+// ---- couriers ----------------------------------------------------------------------------
+
+TEST_F(commands, courier_upsert_and_remove) {
+  auto r = send("courier_upsert", {{"req_id", "q1"},
+                                   {"courier_id", "c-7"},
+                                   {"pin", "11223344"},
+                                   {"name", "Ann"},
+                                   {"enabled", true}});
+  expect_ok(r, "q1");
+  auto c = rig_.db().courier("c-7");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->name, "Ann");
+  EXPECT_EQ(c->pin_hash, security::keyed_hash(rig_.key(), "courier_pin", "11223344"));
+  ASSERT_TRUE(rig_.locker().courier_login("11223344"));
+  for (const auto& a : rig_.db().audit_log(100))
+    EXPECT_EQ(a.detail.find("11223344"), std::string::npos) << a.detail;
+
+  // Without a name the name is kept; disabled couriers cannot log in.
+  expect_ok(
+      send("courier_upsert",
+           {{"req_id", "q2"}, {"courier_id", "c-7"}, {"pin", "11223344"}, {"enabled", false}}),
+      "q2");
+  EXPECT_EQ(rig_.db().courier("c-7")->name, "Ann");
+  EXPECT_FALSE(rig_.locker().courier_login("11223344"));
+
+  // Another courier with the same PIN: conflict, nothing changed.
+  const auto before = snapshot(rig_.db());
+  r = send("courier_upsert",
+           {{"req_id", "q3"}, {"courier_id", "c-8"}, {"pin", "11223344"}, {"enabled", true}});
+  expect_error(r, "conflict");
+  EXPECT_EQ(r.dump().find("11223344"), std::string::npos);
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  expect_ok(send("courier_remove", {{"req_id", "q4"}, {"courier_id", "c-7"}}), "q4");
+  EXPECT_FALSE(rig_.db().courier("c-7"));
+  expect_error(send("courier_remove", {{"req_id", "q5"}, {"courier_id", "c-7"}}), "not_found");
+}
+
+// ---- get_state, rebirth, fw_update, reboot ------------------------------------------------
+
+TEST_F(commands, get_state_is_the_state_body_plus_reservations) {
+  expect_ok(send("reservation_create", {{"req_id", "q1"},
+                                        {"reservation_id", "r-1"},
+                                        {"tracking_number", "2001"},
+                                        {"size", "L"}}),
+            "q1");
+  const auto id = deposit("2002", false);
+  const auto r = send("get_state", {{"req_id", "q2"}});
+  expect_ok(r, "q2");
+  const auto& d = r.at("data");
+  EXPECT_EQ(d.at("seq").get<std::uint64_t>(), rig_.db().journal_last_seq());
+  ASSERT_EQ(d.at("compartments").size(), rig_.locker().compartments().size());
+  bool found = false;
+  for (const auto& c : d.at("compartments")) {
+    if (c.at("id") != id) continue;
+    found = true;
+    EXPECT_EQ(c.at("occupied"), true);
+    EXPECT_EQ(c.at("door"), "closed");
+    EXPECT_EQ(c.at("lock"), "locked");
+    EXPECT_EQ(c.at("service"), "in_service");
+    EXPECT_EQ(c.at("parcel").at("tracking_number"), "2002");
+    EXPECT_EQ(c.at("parcel").at("state"), "stored");
+  }
+  EXPECT_TRUE(found);
+  ASSERT_EQ(d.at("reservations").size(), 1U);
+  EXPECT_EQ(d.at("reservations")[0].at("reservation_id"), "r-1");
+  EXPECT_EQ(d.at("alarms"), json::array());
+}
+
+TEST_F(commands, rebirth_calls_the_hook_once) {
+  expect_ok(send("rebirth", {{"req_id", "q1"}}), "q1");
+  EXPECT_EQ(rebirths_, 1);
+  expect_ok(send("rebirth", {{"req_id", "q1"}}), "q1");
+  EXPECT_EQ(rebirths_, 1) << "a repeated req_id does not run twice";
+  expect_ok(send("rebirth", {{"req_id", "q2"}}), "q2");
+  EXPECT_EQ(rebirths_, 2);
+}
+
+TEST_F(commands, fw_update_and_reboot_are_not_supported_yet) {
+  const auto before = snapshot(rig_.db());
+  auto r = send("fw_update", {{"req_id", "q1"},
+                              {"job_id", "j1"},
+                              {"url", "https://x/b"},
+                              {"sha256", std::string(64, 'a')}});
+  expect_error(r, "internal");
+  EXPECT_NE(r.value("message", "").find("not supported"), std::string::npos);
+  expect_error(send("reboot", {{"req_id", "q2"}, {"reason", "test"}}), "internal");
+  expect_error(send("fw_update", {{"req_id", "q3"}}), "bad_request");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  EXPECT_FALSE(rig_.db().find_command_reply("q1")) << "a later build may run the same req_id";
+}
+
+// ---- cfg/desired --------------------------------------------------------------------------
+
+class cfg : public commands {
+ protected:
+  [[nodiscard]] std::optional<message> reported() const {
+    std::optional<message> out;
+    for (const auto& m : pub_.messages)
+      if (m.topic == topics_.cfg_reported()) out = m;
+    return out;
+  }
+  void desired(const json& j) {
+    pub_.messages.clear();
+    handler_->handle_cfg_desired(j.dump());
+  }
+};
+
+TEST_F(cfg, a_good_version_is_applied_persisted_and_survives_a_restart) {
+  std::optional<int> seen_telemetry;
+  handler_->on_settings_applied([&](const config::locker_config& c) {
+    seen_telemetry = static_cast<int>(c.telemetry.count());
+  });
+  desired({{"version", 3},
+           {"max_code_attempts", 3},
+           {"pickup_window_h", 24},
+           {"open_detect_s", 7},
+           {"telemetry_s", 60},
+           {"colour", "blue"}});
+  auto m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->retained);
+  EXPECT_EQ(m->qos, 1);
+  EXPECT_EQ(json::parse(m->payload),
+            (json{{"version", 3}, {"status", "applied"}, {"errors", json::array()}}));
+  EXPECT_EQ(handler_->config_version(), 3U);
+  EXPECT_EQ(rig_.locker().current_config().policy.max_code_attempts, 3);  // at once
+  EXPECT_EQ(rig_.locker().current_config().policy.pickup_window_h, 24);
+  EXPECT_EQ(seen_telemetry, 60);
+
+  // Three wrong codes now lock the keypad out.
+  for (int i = 0; i < 3; ++i) rig_.locker().pickup("00000000");
+  EXPECT_GT(rig_.locker().lockout_remaining().count(), 0);
+
+  // The same version again: answered, not re-applied.
+  const auto audits = audit_count();
+  desired({{"version", 3}, {"max_code_attempts", 9}});
+  m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(json::parse(m->payload).at("status"), "applied");
+  EXPECT_EQ(rig_.locker().current_config().policy.max_code_attempts, 3);
+  EXPECT_EQ(audit_count(), audits);
+
+  // A later version changes only what it names.
+  desired({{"version", 4}, {"pickup_code_digits", 6}});
+  EXPECT_EQ(rig_.locker().current_config().policy.pickup_code_digits, 6);
+  EXPECT_EQ(rig_.locker().current_config().policy.max_code_attempts, 3);
+
+  restart();
+  EXPECT_EQ(handler_->config_version(), 4U);
+  EXPECT_EQ(rig_.locker().current_config().policy.max_code_attempts, 3);
+  EXPECT_EQ(rig_.locker().current_config().policy.pickup_code_digits, 6);
+  EXPECT_EQ(rig_.locker().current_config().policy.pickup_window_h, 24);
+
+  // What lockerd does at start lays the timings over the configuration too.
+  config::locker_config file_cfg = rig_.cfg();
+  EXPECT_EQ(apply_stored_settings(rig_.db(), file_cfg), 4U);
+  EXPECT_EQ(file_cfg.timings.open_detect, 7s);
+  EXPECT_EQ(file_cfg.telemetry, 60s);
+  EXPECT_EQ(file_cfg.policy.max_code_attempts, 3);
+}
+
+TEST_F(cfg, a_bad_setting_rejects_the_whole_version) {
+  const auto before = snapshot(rig_.db());
+  desired({{"version", 5},
+           {"max_code_attempts", 3},
+           {"pickup_code_digits", 42},
+           {"session_idle_s", "long"}});
+  auto m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->retained);
+  const auto j = json::parse(m->payload);
+  EXPECT_EQ(j.at("version"), 5);
+  EXPECT_EQ(j.at("status"), "rejected");
+  EXPECT_EQ(j.at("errors").size(), 2U);
+  EXPECT_EQ(rig_.locker().current_config().policy.max_code_attempts, 5);
+  EXPECT_EQ(handler_->config_version(), 0U);
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // Beyond this board's coil limit (lock_pulse_max_ms 1000).
+  desired({{"version", 6}, {"lock_pulse_ms", 2000}});
+  m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(json::parse(m->payload).at("status"), "rejected");
+  EXPECT_EQ(json::parse(m->payload).at("errors")[0].at("key"), "lock_pulse_ms");
+
+  desired({{"max_code_attempts", 3}});  // no version
+  m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(json::parse(m->payload).at("version").is_null());
+  pub_.messages.clear();
+  handler_->handle_cfg_desired("{oops");
+  ASSERT_TRUE(reported());
+  EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+TEST_F(cfg, a_cleared_retained_message_is_ignored) {
+  const auto before = snapshot(rig_.db());
+  pub_.messages.clear();
+  handler_->handle_cfg_desired("");
+  EXPECT_TRUE(pub_.messages.empty());
+  EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+}  // namespace
+}  // namespace locker::commands
