@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tools/lockerctl/cli.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <set>
+#include <type_traits>
+#include <vector>
+
+#include "protocol/topics.hpp"
+
+namespace locker::ctl {
+namespace {
+
+// Options that take a value; every other "--x" is a flag or unknown.
+const std::set<std::string, std::less<>> global_value_options = {
+    "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
+const std::set<std::string, std::less<>> global_flags = {"json", "help"};
+const std::set<std::string, std::less<>> command_value_options = {
+    "reservation", "tracking", "size", "window-h", "compartment",
+    "reason",      "operator", "id",   "name",     "since-seq"};
+const std::set<std::string, std::less<>> command_flags = {"code-stdin", "in",       "out",
+                                                          "enabled",    "disabled", "follow"};
+
+// An upper bound on --timeout: lockerctl is interactive, and a request kept waiting longer is
+// better re-sent with a fresh req_id.
+constexpr double max_timeout_s = 3600;
+
+struct command_tokens {
+  std::vector<std::string> positionals;
+  std::map<std::string, std::string, std::less<>> values;
+  std::set<std::string, std::less<>> flags;
+};
+
+struct usage_failure {
+  std::string message;
+};
+
+[[noreturn]] void usage_fail(std::string message) { throw usage_failure{std::move(message)}; }
+
+std::optional<long long> parse_integer(std::string_view s) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+std::chrono::milliseconds parse_timeout(std::string_view s) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty() || !std::isfinite(v) || v <= 0 ||
+      v > max_timeout_s) {
+    usage_fail("--timeout must be a number of seconds greater than 0 and at most 3600");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil(v * 1000)));
+}
+
+bool known_scheme(std::string_view url) {
+  for (std::string_view scheme : {"mqtt://", "mqtts://", "tcp://", "ssl://"}) {
+    if (url.starts_with(scheme) && url.size() > scheme.size()) return true;
+  }
+  return false;
+}
+
+bool tls_scheme(std::string_view url) {
+  return url.starts_with("mqtts://") || url.starts_with("ssl://");
+}
+
+// Command-level accessors that enforce which options a command accepts.
+class command_reader {
+ public:
+  command_reader(std::string name, command_tokens tokens)
+      : name_(std::move(name)), tokens_(std::move(tokens)) {}
+
+  std::string required(std::string_view option) {
+    used_.insert(std::string(option));
+    const auto it = tokens_.values.find(option);
+    if (it == tokens_.values.end())
+      usage_fail(name_ + ": --" + std::string(option) + " is required");
+    if (it->second.empty()) usage_fail(name_ + ": --" + std::string(option) + " must not be empty");
+    return it->second;
+  }
+
+  std::optional<std::string> optional(std::string_view option) {
+    used_.insert(std::string(option));
+    const auto it = tokens_.values.find(option);
+    if (it == tokens_.values.end()) return std::nullopt;
+    if (it->second.empty()) usage_fail(name_ + ": --" + std::string(option) + " must not be empty");
+    return it->second;
+  }
+
+  bool flag(std::string_view option) {
+    used_.insert(std::string(option));
+    return tokens_.flags.contains(option);
+  }
+
+  // Exactly one of two flags, or the default when neither (nullopt: one is required).
+  bool choice(std::string_view yes, std::string_view no, std::optional<bool> fallback) {
+    const bool y = flag(yes);
+    const bool n = flag(no);
+    if (y && n)
+      usage_fail(name_ + ": give --" + std::string(yes) + " or --" + std::string(no) +
+                 ", not both");
+    if (!y && !n) {
+      if (!fallback)
+        usage_fail(name_ + ": give --" + std::string(yes) + " or --" + std::string(no));
+      return *fallback;
+    }
+    return y;
+  }
+
+  std::vector<std::string>& positionals() { return tokens_.positionals; }
+
+  // Anything given that this command does not use is a mistake worth stopping for (a typo
+  // would otherwise silently send a different request).
+  void finish(std::size_t positionals_used) {
+    for (const auto& [option, value] : tokens_.values) {
+      if (!used_.contains(option)) usage_fail(name_ + ": --" + option + " does not apply here");
+    }
+    for (const auto& option : tokens_.flags) {
+      if (!used_.contains(option)) usage_fail(name_ + ": --" + option + " does not apply here");
+    }
+    if (tokens_.positionals.size() > positionals_used) {
+      usage_fail(name_ + ": unexpected argument '" + tokens_.positionals[positionals_used] + "'");
+    }
+  }
+
+ private:
+  std::string name_;
+  command_tokens tokens_;
+  std::set<std::string, std::less<>> used_;
+};
+
+std::string positional(command_reader& r, std::size_t index, const std::string& what,
+                       const std::string& command) {
+  if (r.positionals().size() <= index) usage_fail(command + ": " + what + " is required");
+  return r.positionals()[index];
+}
+
+command_args read_command(const std::string& name, command_tokens tokens) {
+  command_reader r(name, std::move(tokens));
+  if (name == "announce") {
+    announce_args a;
+    a.reservation_id = r.required("reservation");
+    a.tracking_number = r.required("tracking");
+    a.size = r.required("size");
+    a.code_stdin = r.flag("code-stdin");
+    if (const auto w = r.optional("window-h")) {
+      const auto v = parse_integer(*w);
+      if (!v || *v < 1 || *v > 720)
+        usage_fail("announce: --window-h must be a whole number of hours, 1-720");
+      a.window_h = static_cast<int>(*v);
+    }
+    r.finish(0);
+    return a;
+  }
+  if (name == "cancel") {
+    cancel_args a{r.required("reservation")};
+    r.finish(0);
+    return a;
+  }
+  if (name == "open") {
+    open_args a;
+    a.compartment = r.required("compartment");
+    a.reason = r.required("reason");
+    a.operator_name = r.required("operator");
+    r.finish(0);
+    return a;
+  }
+  if (name == "service") {
+    service_args a;
+    a.compartment = r.required("compartment");
+    a.in_service = r.choice("in", "out", std::nullopt);
+    a.reason = r.required("reason");
+    r.finish(0);
+    return a;
+  }
+  if (name == "courier") {
+    const std::string sub = positional(r, 0, "add, set or remove", name);
+    if (sub == "add" || sub == "set") {
+      courier_upsert_args a;
+      a.courier_id = r.required("id");
+      a.name = r.optional("name");
+      a.enabled = r.choice("enabled", "disabled", true);
+      r.finish(1);
+      return a;
+    }
+    if (sub == "remove") {
+      courier_remove_args a{r.required("id")};
+      r.finish(1);
+      return a;
+    }
+    usage_fail("courier: expected add, set or remove, not '" + sub + "'");
+  }
+  if (name == "state") {
+    r.finish(0);
+    return state_args{};
+  }
+  if (name == "events") {
+    events_args a;
+    a.follow = r.flag("follow");
+    if (const auto s = r.optional("since-seq")) {
+      const auto v = parse_integer(*s);
+      if (!v || *v < 0) usage_fail("events: --since-seq must be a whole number >= 0");
+      a.since_seq = static_cast<std::uint64_t>(*v);
+    }
+    r.finish(0);
+    return a;
+  }
+  if (name == "push-config") {
+    push_config_args a{positional(r, 0, "the config FILE.json", name)};
+    r.finish(1);
+    return a;
+  }
+  if (name == "rebirth") {
+    r.finish(0);
+    return rebirth_args{};
+  }
+  if (name == "reboot") {
+    reboot_args a{r.required("reason")};
+    r.finish(0);
+    return a;
+  }
+  if (name == "raw") {
+    raw_args a;
+    a.name = positional(r, 0, "the command NAME", name);
+    a.payload = positional(r, 1, "the JSON payload", name);
+    // The name becomes one topic level: a wildcard or '/' would publish somewhere else.
+    if (a.name.empty() || a.name.find_first_of("/+#") != std::string::npos) {
+      usage_fail("raw: NAME must be one topic level, without '/', '+' or '#'");
+    }
+    r.finish(2);
+    return a;
+  }
+  usage_fail("unknown command '" + name + "' (see lockerctl --help)");
+}
+
+parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
+  invocation inv;
+  if (auto b = env("LOCKERCTL_BROKER"); b && !b->empty()) inv.connection.broker = *b;
+  if (auto l = env("LOCKERCTL_LOCKER"); l && !l->empty()) inv.locker_id = *l;
+
+  std::optional<std::string> command;
+  command_tokens tokens;
+  std::set<std::string, std::less<>> seen;  // every option at most once
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h") return help_request{};
+    if (!arg.starts_with("--") || arg == "--") {
+      if (!command) {
+        command = arg;
+      } else {
+        tokens.positionals.push_back(arg);
+      }
+      continue;
+    }
+    std::string option = arg.substr(2);
+    std::optional<std::string> inline_value;
+    if (const auto eq = option.find('='); eq != std::string::npos) {
+      inline_value = option.substr(eq + 1);
+      option.resize(eq);
+    }
+    const bool global_value = global_value_options.contains(option);
+    const bool takes_value = global_value || command_value_options.contains(option);
+    const bool is_flag = global_flags.contains(option) || command_flags.contains(option);
+    if (!takes_value && !is_flag) usage_fail("unknown option --" + option);
+    if (option == "help") return help_request{};
+    if (!seen.insert(option).second) usage_fail("--" + option + " given twice");
+
+    if (is_flag) {
+      if (inline_value) usage_fail("--" + option + " takes no value");
+      if (option == "json") {
+        inv.json = true;
+      } else {
+        tokens.flags.insert(option);
+      }
+      continue;
+    }
+    std::string value;
+    if (inline_value) {
+      value = *inline_value;
+    } else {
+      if (i + 1 >= args.size()) usage_fail("--" + option + " needs a value");
+      value = args[++i];
+    }
+    if (!global_value) {
+      tokens.values.emplace(option, std::move(value));
+      continue;
+    }
+    if (option == "broker")
+      inv.connection.broker = value;
+    else if (option == "ca")
+      inv.connection.ca_file = value;
+    else if (option == "cert")
+      inv.connection.cert_file = value;
+    else if (option == "key")
+      inv.connection.key_file = value;
+    else if (option == "username")
+      inv.connection.username = value;
+    else if (option == "password-file")
+      inv.connection.password_file = value;
+    else if (option == "locker")
+      inv.locker_id = value;
+    else if (option == "timeout")
+      inv.timeout = parse_timeout(value);
+  }
+
+  if (!command) usage_fail("no command given (see lockerctl --help)");
+  inv.command = read_command(*command, std::move(tokens));
+
+  if (inv.locker_id.empty()) usage_fail("--locker is required (or set LOCKERCTL_LOCKER)");
+  if (!protocol::valid_locker_id(inv.locker_id)) {
+    usage_fail("--locker must be 1-64 characters of a-z, 0-9 and '-'");
+  }
+  const auto& c = inv.connection;
+  if (!known_scheme(c.broker)) {
+    usage_fail("--broker must be a URL like mqtt://host:1883 or mqtts://host:8883");
+  }
+  if (c.cert_file.has_value() != c.key_file.has_value()) usage_fail("--cert and --key go together");
+  const bool tls_files = c.ca_file || c.cert_file;
+  if (tls_files && !tls_scheme(c.broker))
+    usage_fail("--ca, --cert and --key need an mqtts:// broker URL");
+  if (c.password_file && !c.username) usage_fail("--password-file needs --username");
+  if (std::holds_alternative<open_args>(inv.command) && inv.timeout > std::chrono::minutes(5)) {
+    usage_fail("open: --timeout is at most 300 s (an open command must expire within 5 minutes)");
+  }
+  return inv;
+}
+
+}  // namespace
+
+parse_outcome parse_arguments(std::span<const std::string> args, const env_lookup& env) {
+  try {
+    return parse(args, env);
+  } catch (usage_failure& f) {
+    return usage_error{std::move(f.message)};
+  }
+}
+
+std::string command_wire_name(const command_args& c) {
+  return std::visit(
+      [](const auto& a) -> std::string {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, announce_args>)
+          return "reservation_create";
+        else if constexpr (std::is_same_v<T, cancel_args>)
+          return "reservation_cancel";
+        else if constexpr (std::is_same_v<T, open_args>)
+          return "compartment_open";
+        else if constexpr (std::is_same_v<T, service_args>)
+          return "compartment_set_service";
+        else if constexpr (std::is_same_v<T, courier_upsert_args>)
+          return "courier_upsert";
+        else if constexpr (std::is_same_v<T, courier_remove_args>)
+          return "courier_remove";
+        else if constexpr (std::is_same_v<T, state_args>)
+          return "get_state";
+        else if constexpr (std::is_same_v<T, rebirth_args>)
+          return "rebirth";
+        else if constexpr (std::is_same_v<T, reboot_args>)
+          return "reboot";
+        else if constexpr (std::is_same_v<T, raw_args>)
+          return a.name;
+        else
+          return "";
+      },
+      c);
+}
+
+std::string usage() {
+  return R"(usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]
+
+Global options (also accepted after the command):
+  --broker URL          mqtt://host:port or mqtts://host:port
+                        (default: $LOCKERCTL_BROKER, else mqtt://127.0.0.1:1883)
+  --ca FILE --cert FILE --key FILE
+                        TLS: CA bundle, client certificate and key (with mqtts://)
+  --username U --password-file F
+                        broker login; the password is the first line of F
+  --locker ID           the locker (default: $LOCKERCTL_LOCKER)
+  --json                print the raw JSON replies and events
+  --timeout S           seconds to wait for an answer (default 10; at most 300 for open)
+
+Commands:
+  announce --reservation R --tracking T --size S [--code-stdin] [--window-h H]
+                        announce a parcel (reservation_create); with --code-stdin the
+                        pickup code is read from stdin
+  cancel --reservation R
+  open --compartment N --reason TEXT --operator NAME
+  service --compartment N --in|--out --reason TEXT
+  courier add|set --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
+  courier remove --id C
+  state                 compartments, parcels and alarms as a table
+  events [--follow] [--since-seq N]
+                        print events live (only those with seq > N); without --follow,
+                        stop after --timeout seconds of silence
+  push-config FILE.json publish the desired config and wait for the locker's verdict
+  rebirth               ask the locker to republish status, info and state
+  reboot --reason TEXT
+  raw NAME JSON         send any payload to cmd/NAME (for testing the locker's validation)
+
+Exit status: 0 ok or accepted, 1 error reply or rejected config, 2 usage error,
+3 no answer within --timeout, 4 broker unreachable.
+)";
+}
+
+}  // namespace locker::ctl

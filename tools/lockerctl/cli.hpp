@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// lockerctl's command line: pure parsing into a typed invocation, no I/O, so every usage rule is
+// testable without a broker.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace locker::ctl {
+
+// Process exit codes, as documented in usage().
+inline constexpr int exit_ok = 0;  // ok or accepted
+inline constexpr int exit_error_reply =
+    1;                                // the locker answered with an error (or rejected a config)
+inline constexpr int exit_usage = 2;  // bad arguments, found before anything was sent
+inline constexpr int exit_no_answer = 3;    // nothing within --timeout
+inline constexpr int exit_unreachable = 4;  // the broker could not be reached (or was lost)
+
+inline constexpr std::string_view default_broker = "mqtt://127.0.0.1:1883";
+inline constexpr std::chrono::milliseconds default_timeout{10'000};
+
+struct connection_options {
+  std::string broker{default_broker};  // mqtt://, mqtts://, tcp:// or ssl://
+  std::optional<std::string> ca_file;
+  std::optional<std::string> cert_file;
+  std::optional<std::string> key_file;
+  std::optional<std::string> username;
+  std::optional<std::string> password_file;  // the password never goes on the command line
+};
+
+// ---- one struct per lockerctl command ---------------------------------------------------------
+
+struct announce_args {
+  std::string reservation_id;
+  std::string tracking_number;
+  std::string size;
+  bool code_stdin = false;  // the pickup code is read from stdin, never from argv
+  std::optional<int> window_h;
+};
+struct cancel_args {
+  std::string reservation_id;
+};
+struct open_args {
+  std::string compartment;
+  std::string reason;
+  std::string operator_name;
+};
+struct service_args {
+  std::string compartment;
+  bool in_service = true;
+  std::string reason;
+};
+struct courier_upsert_args {  // "courier add" and "courier set"; the PIN comes from stdin
+  std::string courier_id;
+  std::optional<std::string> name;
+  bool enabled = true;
+};
+struct courier_remove_args {
+  std::string courier_id;
+};
+struct state_args {};
+struct events_args {
+  bool follow = false;
+  std::optional<std::uint64_t> since_seq;  // show only events with a greater seq
+};
+struct push_config_args {
+  std::string file;
+};
+struct rebirth_args {};
+struct reboot_args {
+  std::string reason;
+};
+struct raw_args {
+  std::string name;     // sent as is, even when it is not a known command
+  std::string payload;  // sent as is; lockerctl only fills in nothing
+};
+
+using command_args = std::variant<announce_args, cancel_args, open_args, service_args,
+                                  courier_upsert_args, courier_remove_args, state_args, events_args,
+                                  push_config_args, rebirth_args, reboot_args, raw_args>;
+
+struct invocation {
+  connection_options connection;
+  std::string locker_id;
+  bool json = false;
+  std::chrono::milliseconds timeout = default_timeout;
+  command_args command;
+};
+
+struct help_request {};
+
+struct usage_error {
+  std::string message;
+};
+
+using parse_outcome = std::variant<invocation, help_request, usage_error>;
+
+// Reads the environment (LOCKERCTL_BROKER, LOCKERCTL_LOCKER): injected so parsing stays pure.
+using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// args excludes argv[0]. Global options may come before or after the command. Values are checked
+// against the contract (ids, lengths, compartment syntax) so that nothing invalid is ever sent,
+// except by "raw". Messages name the option and the rule, never a value.
+[[nodiscard]] parse_outcome parse_arguments(std::span<const std::string> args,
+                                            const env_lookup& env);
+
+// The wire name of the command a lockerctl command sends ("" for events and push-config, which
+// send none).
+[[nodiscard]] std::string command_wire_name(const command_args& c);
+
+[[nodiscard]] std::string usage();
+
+}  // namespace locker::ctl
