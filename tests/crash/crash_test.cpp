@@ -1,0 +1,926 @@
+// SPDX-License-Identifier: Apache-2.0
+// The crash test: a real lockerd against a real locker-sim (the cabinet, which outlives every
+// kill), a scripted courier and recipient at the keypad, and SIGKILL at random instants.
+// After every restart the state on disk must agree with what people were told and with the
+// sensors: nothing is lost, the journal has no gaps or repeats, every door in the database is
+// the door the sensor sees, and behind every shut door the presence sensor agrees with the
+// parcels on file. Real time, so every wait is on a condition with a deadline.
+//
+// LOCKER_CRASH_KILLS (default 100) sets the number of kills, LOCKER_CRASH_SEED (default
+// random, printed) the workload's seed, so a failure can be replayed (the instants are real
+// time, so a replay takes the same path, not always to the same microsecond).
+// LOCKER_CRASH_TRACE=1 prints every step; LOCKER_CRASH_KEEP=1 keeps the state folder.
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon/keypad/screen_texts.hpp"
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/sim/sim_protocol.hpp"
+
+extern char** environ;
+
+namespace locker::crash {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using steady = std::chrono::steady_clock;
+
+constexpr std::string_view courier_pin = "246813";
+constexpr std::string_view courier_name = "Crash";
+// Waits that end in a failure: long enough for a loaded 2-core machine, short enough to
+// keep a hung daemon from eating the test's time budget.
+constexpr auto deadline = 6s;
+// The least time a person's hand takes between opening a door and shutting it: longer than
+// the daemon's debounce (30 ms), as any real hand is.
+constexpr auto hand_time = 50ms;
+
+// The test failed: the message says what was wrong, the test ends.
+struct failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// lockerd was just killed: the interrupted step ends here.
+struct killed {};
+
+template <class... A>
+[[noreturn]] void fail(const A&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  throw failure(out.str());
+}
+
+std::uint64_t env_number(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  return std::stoull(v);
+}
+
+// Matches text against a screen_texts pattern; the "{}" parts are returned.
+std::optional<std::vector<std::string>> match(std::string_view pattern, std::string_view text) {
+  std::vector<std::string> out;
+  while (true) {
+    const auto hole = pattern.find("{}");
+    const auto fixed = pattern.substr(0, hole);
+    if (!text.starts_with(fixed)) return std::nullopt;
+    text.remove_prefix(fixed.size());
+    if (hole == std::string_view::npos) {
+      if (!text.empty()) return std::nullopt;
+      return out;
+    }
+    pattern.remove_prefix(hole + 2);
+    // The value runs up to the next fixed part (the patterns used here have no ambiguity).
+    const auto next_fixed = pattern.substr(0, pattern.find("{}"));
+    const auto end = next_fixed.empty() ? text.size() : text.find(next_fixed);
+    if (end == std::string_view::npos) return std::nullopt;
+    out.emplace_back(text.substr(0, end));
+    text.remove_prefix(end);
+  }
+}
+
+// ---- processes ----------------------------------------------------------------------------
+
+// A child process with stdout and stderr appended to a log file; killed and reaped however
+// the test ends.
+class child_process {
+ public:
+  child_process() = default;
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  ~child_process() { stop(SIGKILL); }
+
+  void start(const std::vector<std::string>& args, const fs::path& log) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    ::posix_spawn_file_actions_init(&files);
+    ::posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
+                                       O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+    const int rc = ::posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), environ);
+    ::posix_spawn_file_actions_destroy(&files);
+    if (rc != 0) {
+      pid_ = -1;
+      fail("cannot start ", args[0], ": ", std::strerror(rc));
+    }
+  }
+
+  [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+  // The exit status if the process ended on its own (reaped), else nullopt.
+  std::optional<int> ended() {
+    if (pid_ <= 0) return std::nullopt;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+    pid_ = -1;
+    return status;
+  }
+
+  // Signals and reaps; the exit status, or -1 if nothing was running.
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// ---- the simulator's control socket -------------------------------------------------------
+
+// One blocking control connection with `watch` on: replies are queued, change-stream lines
+// go to on_event as they are read.
+class control_client {
+ public:
+  std::function<void(std::string_view kind, std::string_view details)> on_event;
+
+  explicit control_client(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (fd_ < 0 || path.size() >= sizeof(addr.sun_path)) fail("cannot make a socket for ", path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0)
+      fail("cannot connect to ", path, ": ", std::strerror(errno));
+  }
+  control_client(const control_client&) = delete;
+  control_client& operator=(const control_client&) = delete;
+  ~control_client() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Sends one command and returns its reply line.
+  std::string request(const std::string& command) {
+    const std::string line = command + "\n";
+    std::size_t sent = 0;
+    while (sent < line.size()) {
+      const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) fail("locker-sim went away while sending '", command, "'");
+      sent += static_cast<std::size_t>(n);
+    }
+    const auto end = steady::now() + deadline;
+    while (replies_.empty()) {
+      if (steady::now() > end) fail("locker-sim did not answer '", command, "'");
+      pump(10ms);
+    }
+    std::string reply = std::move(replies_.front());
+    replies_.pop_front();
+    return reply;
+  }
+
+  // Reads what has arrived, waiting at most `wait` for the first bytes.
+  void pump(std::chrono::milliseconds wait) {
+    pollfd p{fd_, POLLIN, 0};
+    int timeout = static_cast<int>(wait.count());
+    while (::poll(&p, 1, timeout) > 0) {
+      char buf[16384];
+      const ssize_t n = ::read(fd_, buf, sizeof(buf));
+      if (n <= 0) fail("locker-sim closed the control connection");
+      splitter_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+      timeout = 0;
+    }
+    if (splitter_.broken()) fail("locker-sim sent an overlong line");
+    while (auto l = splitter_.next()) {
+      if (l->starts_with("event ")) {
+        const std::string_view rest = std::string_view(*l).substr(6);
+        const auto space = rest.find(' ');
+        if (on_event)
+          on_event(rest.substr(0, space),
+                   space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1));
+      } else {
+        replies_.push_back(std::move(*l));
+      }
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  drivers::sim::line_splitter splitter_{1 << 20};
+  std::deque<std::string> replies_;
+};
+
+// ---- the database, read-only beside the daemon (WAL allows it) ----------------------------
+
+class db_reader {
+ public:
+  using row = std::vector<std::string>;  // NULL reads as ""
+
+  explicit db_reader(const fs::path& file) {
+    sqlite3* db = nullptr;
+    if (::sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      const std::string why = db ? ::sqlite3_errmsg(db) : "out of memory";
+      ::sqlite3_close(db);
+      fail("cannot open ", file, " read-only: ", why);
+    }
+    db_.reset(db);
+    ::sqlite3_busy_timeout(db, 5000);
+  }
+
+  std::vector<row> query(const std::string& sql) {
+    sqlite3_stmt* raw = nullptr;
+    if (::sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
+      fail("query '", sql, "': ", ::sqlite3_errmsg(db_.get()));
+    const std::unique_ptr<sqlite3_stmt, decltype(&::sqlite3_finalize)> stmt(raw,
+                                                                            &::sqlite3_finalize);
+    std::vector<row> rows;
+    int rc = SQLITE_OK;
+    while ((rc = ::sqlite3_step(raw)) == SQLITE_ROW) {
+      row r;
+      for (int i = 0; i < ::sqlite3_column_count(raw); ++i) {
+        const auto* text = ::sqlite3_column_text(raw, i);
+        r.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+      }
+      rows.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) fail("query '", sql, "': ", ::sqlite3_errmsg(db_.get()));
+    return rows;
+  }
+
+ private:
+  std::unique_ptr<sqlite3, decltype(&::sqlite3_close)> db_{nullptr, &::sqlite3_close};
+};
+
+// ---- the rig --------------------------------------------------------------------------------
+
+struct compartment_view {
+  std::string door;  // closed | ajar | open (the simulator's physics)
+  bool sensor = false;
+  bool coil = false;
+  bool occupied = false;
+};
+
+// What a person was told had worked: "Stored in N" or "Thank you!" for this parcel.
+struct told {
+  std::string type;  // stored | collected
+  std::string tracking_number;
+  std::string compartment;
+};
+
+// The person at the keypad right now, and what they have done so far: after a restart
+// they carry on with what is physically in front of them.
+struct person_task {
+  enum class kind { none, deposit, pickup } what = kind::none;
+  std::string tracking_number;
+  std::string compartment;    // known once the display said "Opening box N..."
+  bool parcel_moved = false;  // deposit: put in; pickup: taken out
+};
+
+class crash_rig {
+ public:
+  crash_rig(std::uint64_t seed, fs::path dir) : rng_(seed), dir_(std::move(dir)) {}
+  crash_rig(const crash_rig&) = delete;
+  crash_rig& operator=(const crash_rig&) = delete;
+  ~crash_rig() {
+    // The daemon first, so that it never sees its cabinet vanish.
+    lockerd_.stop(SIGKILL);
+    control_.reset();
+    sim_.stop(SIGTERM);
+  }
+
+  void run(std::uint64_t kills_wanted) {
+    set_up();
+    start_lockerd();
+    after_start();
+    while (kills_ < kills_wanted) {
+      try {
+        carry_on();
+        between_people();
+        next_action();
+      } catch (const killed&) {
+        ++kills_;
+        start_lockerd();
+        after_start();
+      }
+    }
+    lockerd_.stop(SIGKILL);
+    std::cout << "[crash] " << kills_ << " kills; " << deposits_told_ << " deposits and "
+              << pickups_told_ << " pickups confirmed on the display; journal up to seq "
+              << journal_.size() << "; " << stray_doors_
+              << " doors found open with nobody at them\n";
+  }
+
+  [[nodiscard]] std::string log_tail() const {
+    std::ifstream in(log_file_);
+    std::deque<std::string> lines;
+    for (std::string l; std::getline(in, l);) {
+      lines.push_back(l);
+      if (lines.size() > 40) lines.pop_front();
+    }
+    std::string out;
+    for (const auto& l : lines) out += "  " + l + "\n";
+    return out;
+  }
+
+ private:
+  // ---- setting up ----
+
+  void set_up() {
+    const fs::path board = fs::path(LOCKER_SOURCE_DIR) / "config/boards/sim-24.toml";
+    state_dir_ = dir_ / "state";
+    socket_ = (dir_ / "sim.sock").string();
+    log_file_ = dir_ / "lockerd.log";
+    fs::create_directories(state_dir_);
+    fs::permissions(state_dir_, fs::perms::owner_all, fs::perm_options::replace);
+
+    config_file_ = dir_ / "lockerd.toml";
+    std::ofstream(config_file_) << "locker_id = \"crash-1\"\n"
+                                << "state_dir = \"" << state_dir_.string() << "\"\n"
+                                << "board = \"" << board.string() << "\"\n"
+                                << "log_level = \"info\"\n"
+                                << "[hardware]\nbackend = \"sim\"\n"
+                                << "sim_socket = \"" << socket_ << "\"\n";
+
+    // The courier exists before the first start, made the way the admin tool makes one.
+    {
+      const auto key = security::load_or_create_key(state_dir_);
+      store::store db(state_dir_ / "lockerd.db");
+      db.upsert_courier("courier-1", courier_name,
+                        security::keyed_hash(key, "courier_pin", courier_pin), true,
+                        std::chrono::system_clock::now());
+    }
+    db_ = std::make_unique<db_reader>(state_dir_ / "lockerd.db");
+
+    sim_.start({LOCKER_SIM_PATH, "--board", board.string(), "--socket", socket_, "--no-tui"},
+               dir_ / "locker-sim.log");
+    const auto end = steady::now() + deadline;
+    while (!fs::exists(socket_)) {
+      if (steady::now() > end) fail("locker-sim made no socket at ", socket_);
+      std::this_thread::sleep_for(5ms);
+    }
+    control_ = std::make_unique<control_client>(socket_);
+    control_->on_event = [this](std::string_view kind, std::string_view details) {
+      on_event(kind, details);
+    };
+    if (const auto r = control_->request("watch"); r != "ok watching") fail("watch refused: ", r);
+    if (const auto r = control_->request("display"); r.starts_with("ok"))
+      display_ = drivers::sim::unescape_text(r.size() > 3 ? r.substr(3) : "").value_or("");
+  }
+
+  // ---- lockerd ----
+
+  void start_lockerd() {
+    // The previous process's board connection must be gone: the simulator takes one.
+    const auto end = steady::now() + deadline;
+    while (board_attached_) {
+      if (steady::now() > end) fail("locker-sim never saw the killed lockerd detach");
+      control_->pump(5ms);
+    }
+    const auto log_start = fs::exists(log_file_) ? fs::file_size(log_file_) : 0;
+    lockerd_.start({LOCKERD_PATH, "-c", config_file_.string()}, log_file_);
+    while (true) {
+      if (auto status = lockerd_.ended())
+        fail("lockerd exited during start (status ", *status, "):\n", log_tail());
+      if (steady::now() > end) fail("lockerd never said ready:\n", log_tail());
+      if (log_since(log_start).find("lockerd: ready") != std::string::npos) break;
+      control_->pump(2ms);
+    }
+    trace("lockerd ready");
+  }
+
+  std::string log_since(std::uintmax_t offset) const {
+    std::ifstream in(log_file_, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+  // Called between every step of a person: fails if lockerd died on its own, kills it when
+  // the random instant has come.
+  void tick() {
+    if (auto status = lockerd_.ended())
+      fail("lockerd died on its own (status ", *status, "):\n", log_tail());
+    if (steady::now() < kill_at_) return;
+    lockerd_.stop(SIGKILL);  // and reaps it
+    trace("killed lockerd (kill ", kills_ + 1, ")");
+    throw killed{};
+  }
+
+  // A person's pause of min to max between two actions, the daemon's chances to be killed.
+  void pause(std::chrono::milliseconds max, std::chrono::milliseconds min = 0ms) {
+    const auto end = steady::now() + std::chrono::milliseconds(uniform(min.count(), max.count()));
+    do {
+      tick();
+      control_->pump(1ms);
+    } while (steady::now() < end);
+  }
+
+  // Waits, ticking, until pred holds; fails with what() after the deadline.
+  void wait_until(const std::function<bool()>& pred, const std::function<std::string()>& what) {
+    const auto end = steady::now() + deadline;
+    while (true) {
+      tick();
+      control_->pump(1ms);
+      if (pred()) return;
+      if (steady::now() > end) fail(what());
+    }
+  }
+
+  // LOCKER_CRASH_TRACE=1: every step on stdout, with the milliseconds since the start.
+  template <class... A>
+  void trace(const A&... parts) {
+    if (!trace_) return;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started_).count();
+    std::cout << "[crash " << ms << "] ";
+    (std::cout << ... << parts);
+    std::cout << '\n';
+  }
+
+  std::string send(const std::string& command) {
+    trace("> ", command);
+    tick();
+    auto reply = control_->request(command);
+    tick();
+    return reply;
+  }
+  void press(std::string_view keys) {
+    if (const auto r = send("press " + std::string(keys)); r != "ok") fail("press ", keys, ": ", r);
+  }
+
+  // ---- after every (re)start: settle, then check everything ----
+
+  void after_start() {
+    kill_at_ = steady::time_point::max();  // no kill while checking
+    steps_to_kill_ = -1;
+    settle();
+    check();
+    // The next kill comes 0-300 ms into a random one of the next few steps.
+    steps_to_kill_ = uniform(0, 6);
+  }
+
+  // A person begins a step (a phase of a deposit or pickup, or carrying on after a restart).
+  void step(std::string_view what) {
+    trace("step: ", what);
+    if (steps_to_kill_ < 0) return;
+    if (steps_to_kill_-- == 0)
+      kill_at_ = steady::now() + std::chrono::milliseconds(uniform(0, 300));
+  }
+
+  // Waits until no coil is energized and every door in the database is the door its sensor
+  // reports, twice in a row a debounce apart; fails if lockerd does not get there.
+  void settle() {
+    const auto end = steady::now() + deadline;
+    int agreeing = 0;
+    std::string last_difference;
+    while (agreeing < 2) {
+      if (auto status = lockerd_.ended())
+        fail("lockerd died after start (status ", *status, "):\n", log_tail());
+      if (steady::now() > end)
+        fail("after start, the database never agreed with the sensors: ", last_difference, "\n",
+             log_tail());
+      control_->pump(40ms);
+      last_difference = door_difference();
+      agreeing = last_difference.empty() ? agreeing + 1 : 0;
+    }
+  }
+
+  // "" when every compartment's door in the database is what its sensor reports and no
+  // coil is energized; else the first difference.
+  std::string door_difference() {
+    const auto cabinet = sim_state();
+    std::map<std::string, std::string> doors;
+    for (auto& r : db_->query("SELECT id, door FROM compartments")) doors[r[0]] = r[1];
+    for (const auto& [id, c] : cabinet) {
+      if (c.coil) return "coil " + id + " is energized";
+      // Mid-bounce the contact reads the old level for a moment: not yet a fact to compare.
+      if (c.sensor != (c.door != "closed")) return "door " + id + " is still bouncing";
+      const auto it = doors.find(id);
+      if (it == doors.end()) return "compartment " + id + " is not in the database";
+      if (it->second != (c.sensor ? "open" : "closed"))
+        return "compartment " + id + ": database door " + it->second + ", sensor " +
+               (c.sensor ? "open" : "closed") + " (door " + c.door + ")";
+    }
+    return {};
+  }
+
+  void check() {
+    if (auto r = db_->query("PRAGMA integrity_check"); r.size() != 1 || r[0][0] != "ok")
+      fail("integrity_check after kill ", kills_, ": ", r.empty() ? "" : r[0][0]);
+
+    // The journal: seq 1..N with no gap and no repeat (no broker, nothing is deleted), and
+    // every event seen at an earlier check still there, unchanged.
+    const auto rows = db_->query("SELECT seq, event_id, type, payload FROM journal ORDER BY seq");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i][0] != std::to_string(i + 1))
+        fail("journal seq ", rows[i][0], " at position ", i + 1, " after kill ", kills_,
+             ": a gap or a repeat");
+      if (i < journal_.size() && journal_[i] != rows[i][1])
+        fail("journal seq ", i + 1, " changed its event_id after kill ", kills_);
+    }
+    if (rows.size() < journal_.size())
+      fail("the journal lost events after kill ", kills_, ": had ", journal_.size(), ", now ",
+           rows.size());
+    for (std::size_t i = journal_.size(); i < rows.size(); ++i) {
+      journal_.push_back(rows[i][1]);
+      const auto p = json::parse(rows[i][3], nullptr, false);
+      if (p.is_object())
+        journaled_.insert(
+            told_key(rows[i][2], p.value("tracking_number", ""), p.value("compartment", "")));
+    }
+    if (auto last = db_->query("SELECT last_seq FROM journal_counter");
+        last.size() != 1 || last[0][0] != std::to_string(rows.size()))
+      fail("journal_counter.last_seq is not the newest seq ", rows.size());
+
+    // Everything a person was told is in the journal.
+    for (const auto& t : told_) {
+      if (!journaled_.contains(told_key(t.type, t.tracking_number, t.compartment)))
+        fail("after kill ", kills_, " the journal has no '", t.type, "' of parcel ",
+             t.tracking_number, " in ", t.compartment, ", which the display confirmed");
+    }
+
+    // No compartment holds two live parcels, and no parcel is live twice.
+    for (const auto& r :
+         db_->query("SELECT compartment_id, count(*) FROM parcels WHERE state IN "
+                    "('stored','expired','cancelled') GROUP BY compartment_id HAVING count(*) > 1"))
+      fail("compartment ", r[0], " holds ", r[1], " live parcels");
+    for (const auto& r : db_->query(
+             "SELECT tracking_number, count(*) FROM parcels WHERE state IN "
+             "('stored','expired','cancelled') GROUP BY tracking_number HAVING count(*) > 1"))
+      fail("parcel ", r[0], " is live ", r[1], " times");
+
+    // settle() waited for the doors; they must still agree now that nobody moved.
+    if (auto d = door_difference(); !d.empty()) fail("after kill ", kills_, ": ", d);
+
+    check_presence("after restart");
+  }
+
+  static std::string told_key(std::string_view type, std::string_view tracking_number,
+                              std::string_view compartment) {
+    return std::string(type) + '/' + std::string(tracking_number) + '/' + std::string(compartment);
+  }
+
+  // Right when the display says so: the event must have been committed before.
+  void verify_told(const told& t) {
+    // Only digits and the type go into the SQL text; all of them are the test's own.
+    const auto found =
+        db_->query("SELECT count(*) FROM journal WHERE type = '" + t.type +
+                   "' AND json_extract(payload, '$.tracking_number') = '" + t.tracking_number +
+                   "' AND json_extract(payload, '$.compartment') = '" + t.compartment + "'");
+    if (found.size() == 1 && found[0][0] != "0") return;
+    fail("the display confirmed '", t.type, "' of parcel ", t.tracking_number, " in ",
+         t.compartment, ", but the journal has no such event (kills so far: ", kills_, ")");
+  }
+
+  // ---- what the cabinet shows ----
+
+  void on_event(std::string_view kind, std::string_view details) {
+    if (kind == "board") {
+      board_attached_ = details == "attached";
+    } else if (kind == "display") {
+      auto text = drivers::sim::unescape_text(details);
+      if (!text) fail("undecodable display text: ", details);
+      display_ = std::move(*text);
+      trace("display: ", details);
+      on_display();
+    }
+  }
+
+  // Records what the person was told, and checks right away that it was committed first.
+  void on_display() {
+    if (auto m = match(texts_.stored, display_)) {
+      if (task_.what != person_task::kind::deposit || (*m)[0] != task_.compartment)
+        fail("the display says '", display_, "' but nobody deposited into ", (*m)[0]);
+      told_.push_back({"stored", task_.tracking_number, task_.compartment});
+      verify_told(told_.back());
+      ++deposits_told_;
+    } else if (display_ == texts_.thank_you) {
+      if (task_.what != person_task::kind::pickup || task_.compartment.empty())
+        fail("the display says '", display_, "' but nobody was collecting");
+      told_.push_back({"collected", task_.tracking_number, task_.compartment});
+      verify_told(told_.back());
+      ++pickups_told_;
+    }
+  }
+
+  std::map<std::string, compartment_view> sim_state() {
+    const auto reply = control_->request("state");
+    const auto j = json::parse(reply, nullptr, false);
+    if (!j.is_object() || !j.contains("compartments")) fail("bad state reply: ", reply);
+    std::map<std::string, compartment_view> out;
+    for (const auto& c : j["compartments"])
+      out[c["id"].get<std::string>()] = {c["door"].get<std::string>(), c["sensor"].get<bool>(),
+                                         c["coil"].get<bool>(), c["occupied"].get<bool>()};
+    return out;
+  }
+
+  compartment_view compartment(const std::string& id) {
+    auto all = sim_state();
+    const auto it = all.find(id);
+    if (it == all.end()) fail("no compartment ", id, " in the simulator");
+    return it->second;
+  }
+
+  // Live parcels by compartment, from the database.
+  std::map<std::string, std::string> live_parcels() {
+    std::map<std::string, std::string> out;
+    for (auto& r : db_->query("SELECT compartment_id, tracking_number FROM parcels WHERE state IN "
+                              "('stored','expired','cancelled')"))
+      out[r[0]] = r[1];
+    return out;
+  }
+
+  // ---- the people ----
+
+  // Back to the idle prompt from wherever a previous session left the keypad.
+  void go_idle() {
+    for (int i = 0; i < 12; ++i) {
+      tick();
+      control_->pump(1ms);
+      if (display_ == texts_.idle) return;
+      if (match(texts_.locked_out, display_))
+        fail("the keypad locked out, but nobody typed a wrong code: ", display_);
+      const std::string before = display_;
+      // '*' clears typed input (a '#' would submit a partial code); '#' ends the rest.
+      press(display_.ends_with("* = clear") || display_.ends_with("* = back") ? "*" : "#");
+      const auto end = steady::now() + 300ms;
+      while (display_ == before && steady::now() < end) {
+        tick();
+        control_->pump(1ms);
+      }
+    }
+    fail("the keypad does not get back to the idle prompt; it shows '", display_, "'");
+  }
+
+  void expect_display(const std::function<bool()>& pred, std::string_view waiting_for) {
+    wait_until(pred, [&] {
+      return "waiting for '" + std::string(waiting_for) + "', the display shows '" + display_ + "'";
+    });
+  }
+
+  void wait_door_moved(const std::string& id) {
+    wait_until([&] { return compartment(id).door != "closed"; },
+               [&] { return "door " + id + " never sprang open; display '" + display_ + "'"; });
+  }
+
+  // A person shuts a door and makes sure it stays shut: against a coil still energized the
+  // latch does not catch and the door springs ajar again.
+  void shut(const std::string& id) {
+    const auto end = steady::now() + deadline;
+    while (true) {
+      const auto c = compartment(id);
+      if (c.door == "closed" && !c.coil) return;
+      if (steady::now() > end) fail("door ", id, " does not stay shut");
+      if (c.door != "closed") {
+        if (const auto r = send("close " + id); r != "ok") fail("close ", id, ": ", r);
+      }
+      pause(2 * hand_time, hand_time);
+    }
+  }
+
+  void deposit() {
+    task_ = {person_task::kind::deposit, std::to_string(next_tracking_++), {}, false};
+    step("courier login");
+    go_idle();
+    press("*");
+    expect_display([&] { return display_ == texts_.pin_prompt; }, texts_.pin_prompt);
+    pause(30ms);
+    press(std::string(courier_pin) + "#");
+    expect_display([&] { return match(texts_.menu, display_).has_value(); }, texts_.menu);
+    pause(30ms);
+    step("tracking number");
+    press("1");
+    expect_display([&] { return display_ == texts_.tracking_prompt; }, texts_.tracking_prompt);
+    press(task_.tracking_number + "#");
+    expect_display([&] { return match(texts_.size_menu, display_).has_value(); }, texts_.size_menu);
+    pause(30ms);
+    step("size choice");
+    press(std::to_string(uniform(1, 3)));
+    std::optional<std::vector<std::string>> opening;
+    expect_display(
+        [&] {
+          opening = match(texts_.opening, display_);
+          return opening || match(texts_.no_free_compartment, display_);
+        },
+        texts_.opening);
+    if (!opening) {
+      task_ = {};  // the courier takes the parcel away
+      return;
+    }
+    task_.compartment = (*opening)[0];
+    wait_door_moved(task_.compartment);
+    step("put the parcel in");
+    pause(40ms);
+    if (const auto r = send("open " + task_.compartment); r != "ok")
+      fail("open ", task_.compartment, ": ", r);
+    if (const auto r = send("put " + task_.compartment); r != "ok")
+      fail("put ", task_.compartment, ": ", r);
+    task_.parcel_moved = true;
+    step("close the door");
+    pause(120ms, hand_time);
+    shut(task_.compartment);
+    expect_display([&] { return match(texts_.stored, display_).has_value(); }, texts_.stored);
+    task_ = {};
+    pause(20ms);
+    press("#");
+  }
+
+  void pickup() {
+    // A recipient with the code from the 'stored' event (what the tracking system sends).
+    const auto stored =
+        db_->query("SELECT tracking_number, compartment_id FROM parcels WHERE state = 'stored'");
+    if (stored.empty()) return;
+    const auto& parcel = stored[static_cast<std::size_t>(uniform(0, stored.size() - 1))];
+    const auto codes = db_->query(
+        "SELECT json_extract(payload, '$.pickup_code') FROM journal WHERE type = 'stored' AND "
+        "json_extract(payload, '$.tracking_number') = '" +
+        parcel[0] + "' AND json_extract(payload, '$.compartment') = '" + parcel[1] +
+        "' ORDER BY seq DESC");
+    const std::string code = codes.empty() ? std::string{} : codes[0][0];
+    if (code.empty()) fail("no stored event with a pickup code for parcel ", parcel[0]);
+
+    task_ = {person_task::kind::pickup, parcel[0], {}, false};
+    step("type the pickup code");
+    go_idle();
+    press(code + "#");
+    std::optional<std::vector<std::string>> opening;
+    expect_display([&] { return (opening = match(texts_.opening, display_)).has_value(); },
+                   texts_.opening);
+    if ((*opening)[0] != parcel[1])
+      fail("the code of parcel ", parcel[0], " in ", parcel[1], " opened box ", (*opening)[0]);
+    task_.compartment = parcel[1];
+    wait_door_moved(task_.compartment);
+    step("take the parcel out");
+    pause(40ms);
+    if (const auto r = send("open " + task_.compartment); r != "ok")
+      fail("open ", task_.compartment, ": ", r);
+    if (const auto r = send("take " + task_.compartment); r != "ok")
+      fail("take ", task_.compartment, ": ", r);
+    task_.parcel_moved = true;
+    step("close the door");
+    pause(120ms, hand_time);
+    shut(task_.compartment);
+    expect_display([&] { return display_ == texts_.thank_you; }, texts_.thank_you);
+    task_ = {};
+  }
+
+  void next_action() {
+    const auto stored = db_->query("SELECT count(*) FROM parcels WHERE state = 'stored'");
+    const int n = std::stoi(stored[0][0]);
+    if (n == 0 || (n < 16 && uniform(0, 1) == 0)) {
+      deposit();
+    } else {
+      pickup();
+    }
+  }
+
+  // After a restart the person finishes what is in front of them: a door open for them
+  // is used and shut, as a real person would, whatever the display says now.
+  void carry_on() {
+    if (task_.what == person_task::kind::none || task_.compartment.empty()) {
+      task_ = {};
+      return;
+    }
+    const std::string id = task_.compartment;
+    step("carry on");
+    auto c = compartment(id);
+    trace("carrying on in ", id, ": door ", c.door, c.occupied ? ", occupied" : ", empty");
+    if (c.door != "closed") {
+      if (c.door == "ajar") send("open " + id);
+      if (task_.what == person_task::kind::deposit && !task_.parcel_moved &&
+          !compartment(id).occupied) {
+        if (const auto r = send("put " + id); r != "ok") fail("put ", id, ": ", r);
+      }
+      if (task_.what == person_task::kind::pickup && compartment(id).occupied) {
+        if (const auto r = send("take " + id); r != "ok") fail("take ", id, ": ", r);
+      }
+      task_.parcel_moved = true;
+      pause(120ms, hand_time);
+      shut(id);
+    }
+    task_ = {};
+  }
+
+  // Between two people: once lockerd has caught up with the doors, a door still open is
+  // one nobody stands at (shut it, as a passer-by would), and behind every shut door the
+  // presence sensor agrees with the parcels on file. This is where a deposit or pickup that a
+  // restart cut loose would show: the parcel went in or out, the database did not follow.
+  void between_people() {
+    wait_until([&] { return door_difference().empty(); },
+               [&] { return "lockerd does not catch up with the doors: " + door_difference(); });
+    bool moved = false;
+    for (const auto& [id, c] : sim_state()) {
+      if (c.door == "closed") continue;
+      ++stray_doors_;
+      trace("door ", id, " is ", c.door, " with nobody at it");
+      shut(id);
+      moved = true;
+    }
+    if (moved)
+      wait_until([&] { return door_difference().empty(); },
+                 [&] { return "lockerd does not see the doors shut: " + door_difference(); });
+    check_presence("after the person carried on");
+  }
+
+  // Behind a shut door, the presence sensor and the parcels on file tell the same story.
+  void check_presence(std::string_view when) {
+    const auto live = live_parcels();
+    for (const auto& [id, c] : sim_state()) {
+      if (c.door != "closed") continue;
+      if (c.occupied && !live.contains(id))
+        fail(when, " (kill ", kills_, "): compartment ", id,
+             " holds a parcel, but none is on file there");
+      if (!c.occupied && live.contains(id))
+        fail(when, " (kill ", kills_, "): parcel ", live.at(id), " is on file in compartment ", id,
+             ", which is empty");
+    }
+  }
+
+  std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);
+  }
+
+  std::mt19937_64 rng_;
+  fs::path dir_;
+  fs::path state_dir_;
+  fs::path config_file_;
+  fs::path log_file_;
+  std::string socket_;
+  const keypad::screen_texts texts_{};
+
+  child_process sim_;
+  child_process lockerd_;
+  std::unique_ptr<control_client> control_;
+  std::unique_ptr<db_reader> db_;
+
+  std::string display_;
+  bool board_attached_ = false;
+  steady::time_point kill_at_ = steady::time_point::max();
+  std::int64_t steps_to_kill_ = -1;  // -1: the kill is armed or the daemon is being checked
+  person_task task_;
+  std::uint64_t next_tracking_ = 70000001;
+
+  std::vector<told> told_;
+  std::vector<std::string> journal_;  // event_id by seq - 1, as seen at the last check
+  std::set<std::string> journaled_;   // told_key() of every event in journal_
+  std::uint64_t kills_ = 0;
+  std::uint64_t deposits_told_ = 0;
+  std::uint64_t pickups_told_ = 0;
+  std::uint64_t stray_doors_ = 0;
+  bool trace_ = env_number("LOCKER_CRASH_TRACE", 0) != 0;
+  steady::time_point started_ = steady::now();
+};
+
+TEST(crash, sigkill_at_random_points_loses_nothing) {
+  const std::uint64_t kills = env_number("LOCKER_CRASH_KILLS", 100);
+  const std::uint64_t seed = env_number("LOCKER_CRASH_SEED", std::random_device{}());
+  std::cout << "[crash] LOCKER_CRASH_SEED=" << seed << " LOCKER_CRASH_KILLS=" << kills << std::endl;
+  RecordProperty("seed", std::to_string(seed));
+
+  char tmpl[] = "/tmp/locker-crash-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const fs::path dir = tmpl;
+  bool ok = false;
+  {
+    crash_rig rig(seed, dir);
+    try {
+      rig.run(kills);
+      ok = true;
+    } catch (const failure& f) {
+      ADD_FAILURE() << f.what() << "\nreplay with LOCKER_CRASH_SEED=" << seed << "; state kept in "
+                    << dir;
+    }
+  }
+  std::error_code ec;
+  // LOCKER_CRASH_KEEP=1 keeps the state, the logs and the database of a passing run too.
+  if (ok && env_number("LOCKER_CRASH_KEEP", 0) == 0) fs::remove_all(dir, ec);
+  if (!ok || env_number("LOCKER_CRASH_KEEP", 0) != 0) std::cout << "[crash] kept " << dir << '\n';
+}
+
+}  // namespace
+}  // namespace locker::crash
