@@ -18,6 +18,10 @@ class lock {
  public:
   virtual ~lock() = default;
   virtual void unlock() = 0;
+  // The door is open, the latch has done its job: ends the pulse now (or drops it if it
+  // is still waiting for the supply). A coil held on after the door opened would let the
+  // door spring open again if it is shut quickly.
+  virtual void release() = 0;
   [[nodiscard]] virtual bool energized() const = 0;
 };
 

@@ -49,12 +49,25 @@ void pulsed_lock::unlock() {
   supply_.request(this);
 }
 
+void pulsed_lock::release() {
+  if (!queued_) return;
+  if (pulsing_) {
+    pulse_timer_.cancel();
+    end_pulse();
+    return;
+  }
+  queued_ = false;
+  supply_.forget(this);
+}
+
 void pulsed_lock::start_pulse() {
+  pulsing_ = true;
   coil_.set(true);
   pulse_timer_.start(pulse_, [this] { end_pulse(); });
 }
 
 void pulsed_lock::end_pulse() {
+  pulsing_ = false;
   coil_.set(false);
   queued_ = false;
   supply_.finished(this);

@@ -46,6 +46,7 @@ class pulsed_lock final : public lock {
   ~pulsed_lock() override;
 
   void unlock() override;
+  void release() override;
   [[nodiscard]] bool energized() const override { return coil_.get(); }
   [[nodiscard]] millis pulse_length() const { return pulse_; }
 
@@ -53,6 +54,7 @@ class pulsed_lock final : public lock {
   friend class coil_supply;
   void start_pulse();
   void end_pulse();
+  bool pulsing_ = false;
 
   output_line& coil_;
   coil_supply& supply_;

@@ -291,6 +291,7 @@ void compartment::door_changed(bool open) {
     left_open_timer_.start(settings_.door_left_open, [this] { door_left_open_expired(); });
     if (lock_ == lock_state::unlocking) {
       open_detect_timer_.cancel();
+      lock_dev_.release();
       lock_ = lock_state::locked;
       cause_ = std::exchange(pending_cause_, open_cause::none);
       observer_.door_opened(id_, cause_);

@@ -24,8 +24,10 @@ class fake_lock final : public drivers::lock {
  public:
   explicit fake_lock(const drivers::clock& c) : clock_(c) {}
   void unlock() override { pulses.push_back(clock_.now()); }
+  void release() override { releases.push_back(clock_.now()); }
   [[nodiscard]] bool energized() const override { return false; }
   std::vector<drivers::steady_time> pulses;
+  std::vector<drivers::steady_time> releases;
 
  private:
   const drivers::clock& clock_;
@@ -127,8 +129,11 @@ TEST_F(compartment_test, open_succeeds_when_the_door_sensor_reports_open) {
   EXPECT_THAT(observer_.take(), IsEmpty());  // the command is not success: the door is
 
   clock_.advance(milliseconds{800});
+  EXPECT_THAT(lock_.releases, IsEmpty());
   door_.set(true);
   EXPECT_THAT(observer_.take(), ElementsAre("door_opened A1 deposit", "open_result A1 opened"));
+  // The latch has done its job: the coil is released at once, not at the pulse's end.
+  EXPECT_EQ(lock_.releases.size(), 1U);
   EXPECT_EQ(c_->lock(), lock_state::locked);
   EXPECT_EQ(c_->door(), door_state::open);
   EXPECT_EQ(c_->cause(), open_cause::deposit);

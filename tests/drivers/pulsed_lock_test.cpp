@@ -205,5 +205,44 @@ TEST_F(pulses, destroying_a_queued_lock_drops_its_request) {
   EXPECT_EQ(p[0].start, 350ms);
 }
 
+TEST_F(pulses, release_ends_a_running_pulse_and_frees_the_supply) {
+  auto c1 = coil();
+  auto c2 = coil();
+  coil_supply supply(clock, 50ms);
+  pulsed_lock a(*c1, supply, 300ms, 1000ms);
+  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+  a.unlock();
+  b.unlock();  // waits for a
+  clock.advance(60ms);
+  a.release();  // the door opened
+  EXPECT_FALSE(a.energized());
+  clock.advance(50ms);  // the gap
+  EXPECT_TRUE(b.energized());
+  clock.advance(1s);
+  const auto pa = pulses_of(*c1);
+  ASSERT_EQ(pa.size(), 1U);
+  EXPECT_EQ(pa[0].length, 60ms);
+  EXPECT_EQ(pulses_of(*c2).size(), 1U);
+  EXPECT_EQ(energized_max, 1);
+  a.unlock();  // a new unlock after a release is a new pulse
+  clock.advance(1s);
+  EXPECT_EQ(pulses_of(*c1).size(), 2U);
+}
+
+TEST_F(pulses, release_drops_a_queued_request_and_is_harmless_when_idle) {
+  auto c1 = coil();
+  auto c2 = coil();
+  coil_supply supply(clock, 50ms);
+  pulsed_lock a(*c1, supply, 300ms, 1000ms);
+  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+  b.release();  // idle: nothing happens
+  a.unlock();
+  b.unlock();
+  b.release();  // still queued behind a: dropped
+  clock.advance(2s);
+  EXPECT_EQ(pulses_of(*c1).size(), 1U);
+  EXPECT_TRUE(pulses_of(*c2).empty());
+}
+
 }  // namespace
 }  // namespace locker::drivers
