@@ -12,14 +12,23 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/commands/command_handler.hpp"
+#include "daemon/commands/remote_settings.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/controller/controller.hpp"
 #include "daemon/hardware/cabinet_hardware.hpp"
 #include "daemon/keypad/keypad_session.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/mqtt/journal_relay.hpp"
+#include "daemon/mqtt/mqtt_link.hpp"
+#include "daemon/mqtt/reporter.hpp"
+#include "daemon/security/random.hpp"
 #include "daemon/security/secret_key.hpp"
+#include "daemon/service/notifier.hpp"
+#include "daemon/service/watchdog.hpp"
 #include "daemon/store/store.hpp"
 #include "drivers/asio_clock.hpp"
+#include "protocol/topics.hpp"
 
 #ifndef LOCKER_VERSION
 #define LOCKER_VERSION "0.0.0"
@@ -100,6 +109,20 @@ log::level to_log_level(config::log_level l) {
   return log::level::info;
 }
 
+// Command replies go out through the MQTT link.
+class link_publisher final : public commands::publisher {
+ public:
+  explicit link_publisher(locker::mqtt::mqtt_link& link) : link_(link) {}
+  void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
+               const std::optional<std::string>& correlation_data) override {
+    link_.publish(topic, payload, qos, retained, {},
+                  correlation_data ? std::string_view(*correlation_data) : std::string_view{});
+  }
+
+ private:
+  locker::mqtt::mqtt_link& link_;
+};
+
 int run(const options& o) {
   config::locker_config cfg;
   try {
@@ -130,7 +153,7 @@ int run(const options& o) {
       exit_status = exit_failure;
       io.stop();
     });
-    cabinet.emplace(*board, clock, cfg.board, cfg.timings);
+    hardware::make_locks_safe(*board, cfg.board);
   } catch (const std::exception& e) {
     log::error("lockerd", "cannot start the hardware: ", e.what());
     return exit_failure;
@@ -146,8 +169,17 @@ int run(const options& o) {
                                  std::filesystem::perm_options::replace);
     key.emplace(security::load_or_create_key(cfg.state_dir));
     db.emplace(cfg.state_dir / "lockerd.db");
+    // Settings pushed over cfg/desired earlier win over the file's, before they are used.
+    if (const auto version = commands::apply_stored_settings(*db, cfg))
+      log::info("lockerd", "remote settings version ", version, " applied");
   } catch (const std::exception& e) {
     log::error("lockerd", "cannot open the state in ", cfg.state_dir.string(), ": ", e.what());
+    return exit_failure;
+  }
+  try {
+    cabinet.emplace(*board, clock, cfg.board, cfg.timings);
+  } catch (const std::exception& e) {
+    log::error("lockerd", "cannot start the hardware: ", e.what());
     return exit_failure;
   }
 
@@ -164,14 +196,92 @@ int run(const options& o) {
     return exit_failure;
   }
 
+  // MQTT: only when a broker is configured. The link connects in the background and keeps
+  // trying; the locker works the same without it and reports everything once it is there.
+  const auto topics = protocol::topic_set::make(cfg.locker_id);
+  std::unique_ptr<locker::mqtt::mqtt_link> link;
+  std::unique_ptr<locker::mqtt::journal_relay> relay;
+  std::unique_ptr<locker::mqtt::reporter> reporter;
+  std::unique_ptr<link_publisher> publisher;
+  std::unique_ptr<commands::command_handler> commands;
+  if (!cfg.broker.url.empty() && topics) {
+    try {
+      link = std::make_unique<locker::mqtt::mqtt_link>(io, clock, locker::mqtt::settings_from(cfg, *topics));
+      relay = std::make_unique<locker::mqtt::journal_relay>(*db, *link, clock, *topics);
+      locker::mqtt::reporter_settings rs;
+      rs.version = LOCKER_VERSION;
+      rs.boot_id = security::uuid_v4();
+      rs.started_at = clock.wall_now();
+      rs.telemetry = cfg.telemetry;
+      reporter = std::make_unique<locker::mqtt::reporter>(*link, clock, *db, locker, cfg, *topics, rs);
+      locker.on_journal([r = relay.get()] { r->wake(); });
+      locker.on_change([r = reporter.get()] { r->state_changed(); });
+      publisher = std::make_unique<link_publisher>(*link);
+      commands = std::make_unique<commands::command_handler>(locker, *db, *key, clock, *topics,
+                                                             *publisher);
+      commands->on_rebirth([r = reporter.get()] { r->rebirth(); });
+      commands->on_state_change([r = reporter.get()] { r->state_changed(); });
+      reporter->set_config_version(commands->config_version());
+      commands->on_settings_applied([r = reporter.get(), h = commands.get()](
+                                        const config::locker_config&) {
+        r->set_config_version(h->config_version());
+      });
+      link->on_message([h = commands.get(), &t = *topics](const locker::mqtt::incoming_message& m) {
+        const auto in = protocol::parse_incoming_topic(t, m.topic);
+        if (!in) return;
+        const auto optional = [](const std::string& v) {
+          return v.empty() ? std::nullopt : std::optional<std::string>(v);
+        };
+        if (in->kind == protocol::incoming_kind::command) {
+          h->handle_command(in->command, m.payload, optional(m.response_topic),
+                            optional(m.correlation_data));
+        } else {
+          h->handle_cfg_desired(m.payload);
+        }
+      });
+      link->subscribe(topics->cmd_filter());
+      link->subscribe(topics->cfg_desired());
+      link->start();
+    } catch (const std::exception& e) {
+      log::error("lockerd", "cannot set up the broker connection: ", e.what());
+      return exit_failure;
+    }
+  } else {
+    log::info("lockerd", "no broker configured: events stay in the journal");
+  }
+
+  // systemd (Type=notify); inert when not started by it. Declared before the signal handler,
+  // which reports STOPPING=1.
+  service::notifier notify = service::notifier::from_environment();
+  std::optional<service::watchdog> watchdog;
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log::info("lockerd", "signal ", sig, ": stopping");
+    (void)notify.notify_stopping();
+    if (link && topics) {
+      // The shutdown status goes out first (bounded), so the broker does not send the will.
+      link->stop(topics->status(),
+                 protocol::encode_status_offline(protocol::offline_reason::shutdown),
+                 std::chrono::seconds(2), [&io] { io.stop(); });
+      return;
+    }
     io.stop();
   });
 
   log::info("lockerd", "ready");
+  // READY=1 only here: the locks are safe, the database is open and the controller has
+  // restored its state. The watchdog pings from this loop, so a stuck loop gets restarted.
+  if (const auto ec = notify.notify_ready()) {
+    log::warning("lockerd", "READY=1 not sent: ", ec.message());
+  }
+  (void)notify.notify_status(std::to_string(cfg.board.compartments.size()) + " compartments, " +
+                             (link ? "broker configured" : "no broker"));
+  if (const auto interval = service::watchdog_interval_from_environment()) {
+    watchdog.emplace(notify, clock, *interval);
+    watchdog->start();
+  }
   io.run();
   log::info("lockerd", "stopped");
   return exit_status;

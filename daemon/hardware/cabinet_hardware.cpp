@@ -26,6 +26,10 @@ cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
   }
 }
 
+void make_locks_safe(drivers::board& board, const config::board_config& cfg) {
+  for (const auto& c : cfg.compartments) (void)board.output(c.lock);
+}
+
 compartment_hardware* cabinet_hardware::find(std::string_view id) {
   for (auto& h : compartments_)
     if (h.config->id == id) return &h;

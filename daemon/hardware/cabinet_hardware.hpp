@@ -44,6 +44,10 @@ class cabinet_hardware {
   std::vector<compartment_hardware> compartments_;
 };
 
+// Requests every lock output of the board, which drives it to its safe (released) state.
+// Call first, before anything else; cabinet_hardware gets the same lines again later.
+void make_locks_safe(drivers::board& board, const config::board_config& cfg);
+
 // The backend named in the config: `sim` connects to a running locker-sim, `gpiod`
 // requests lines from the kernel. Only this function knows the backends exist. on_lost is
 // called on the loop if the hardware goes away (the simulator stopped). Throws

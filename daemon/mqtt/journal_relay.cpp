@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/mqtt/journal_relay.hpp"
+
+#include <exception>
+
+#include "daemon/log/log.hpp"
+
+namespace locker::mqtt {
+
+namespace {
+constexpr std::string_view component = "relay";
+// After a refused publish while connected (an error PUBACK), wait before trying again so a
+// broker that refuses everything does not get a hot loop.
+constexpr drivers::millis retry_delay{1000};
+}  // namespace
+
+journal_relay::journal_relay(store::store& db, mqtt_link& link, drivers::clock& clock,
+                             const protocol::topic_set& topics, std::size_t max_in_flight)
+    : db_(db),
+      link_(link),
+      topics_(topics),
+      max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight),
+      retry_timer_(clock),
+      flush_timer_(clock) {
+  link_.on_connected([this] { connected(); });
+  link_.on_disconnected([this] { disconnected(); });
+  if (link_.connected()) connected();
+}
+
+std::string journal_relay::topic_for(store::journal_topic t) const {
+  switch (t) {
+    case store::journal_topic::parcel: return topics_.evt_parcel();
+    case store::journal_topic::door: return topics_.evt_door();
+    case store::journal_topic::alarm: return topics_.evt_alarm();
+  }
+  return topics_.evt_parcel();
+}
+
+std::int64_t journal_relay::backlog() {
+  try {
+    return db_.journal_backlog();
+  } catch (const std::exception& e) {
+    log::error(component, "cannot count the journal: ", e.what());
+    return -1;
+  }
+}
+
+void journal_relay::wake() {
+  if (active_) pump();
+}
+
+void journal_relay::connected() {
+  flush_deletes();
+  active_ = true;
+  ++generation_;
+  in_flight_.clear();
+  cursor_ = 0;
+  try {
+    // Whatever is still in the journal was not published when it happened.
+    const auto marked = db_.journal_mark_queued(db_.journal_last_seq());
+    if (marked > 0) log::info(component, marked, " queued events to send");
+  } catch (const std::exception& e) {
+    log::error(component, "cannot mark the journal as queued: ", e.what());
+  }
+  pump();
+}
+
+void journal_relay::disconnected() {
+  flush_deletes();
+  active_ = false;
+  ++generation_;
+  in_flight_.clear();
+  cursor_ = 0;
+  retry_timer_.cancel();
+}
+
+void journal_relay::pump() {
+  while (active_ && link_.connected() && in_flight_.size() < max_in_flight_) {
+    std::vector<store::event> batch;
+    try {
+      batch = db_.journal_pending(static_cast<std::int64_t>(max_in_flight_ - in_flight_.size()),
+                                  cursor_);
+    } catch (const std::exception& e) {
+      log::error(component, "cannot read the journal: ", e.what());
+      return;
+    }
+    if (batch.empty()) return;
+    for (auto& e : batch) {
+      cursor_ = e.seq;
+      in_flight_.emplace(e.seq, false);
+      const auto generation = generation_;
+      const auto seq = e.seq;
+      link_.publish(topic_for(e.topic), e.payload, 1, false,
+                    [this, generation, seq](bool ok) { acknowledged(generation, seq, ok); });
+    }
+  }
+}
+
+void journal_relay::acknowledged(std::uint64_t generation, std::uint64_t seq, bool ok) {
+  if (generation != generation_) return;
+  if (!ok) {
+    // Dropped connection: disconnected() follows and the next connect sends it again.
+    if (!link_.connected()) return;
+    log::warning(component, "broker refused event ", seq, "; sending again from the oldest");
+    active_ = false;
+    ++generation_;
+    retry_timer_.start(retry_delay, [this] { restart_from_oldest(); });
+    return;
+  }
+  auto it = in_flight_.find(seq);
+  if (it == in_flight_.end()) return;
+  it->second = true;
+  ++delivered_;
+  // Only a contiguous acknowledged prefix may leave the journal: no gap, ever.
+  bool advanced = false;
+  while (!in_flight_.empty() && in_flight_.begin()->second) {
+    acked_upto_ = in_flight_.begin()->first;
+    in_flight_.erase(in_flight_.begin());
+    advanced = true;
+  }
+  if (advanced && !flush_posted_) {
+    // PUBACKs arrive in bursts: delete them in one transaction (one fsync), after this burst.
+    flush_posted_ = true;
+    flush_timer_.start(drivers::millis(0), [this] {
+      flush_posted_ = false;
+      flush_deletes();
+      pump();
+    });
+  }
+}
+
+void journal_relay::restart_from_oldest() {
+  flush_deletes();
+  active_ = link_.connected();
+  in_flight_.clear();
+  cursor_ = 0;
+  pump();
+}
+
+void journal_relay::flush_deletes() {
+  if (acked_upto_ <= deleted_upto_) return;
+  try {
+    db_.journal_delete_upto(acked_upto_);
+    deleted_upto_ = acked_upto_;
+  } catch (const std::exception& e) {
+    // Kept: they are sent again after the next connect (at least once).
+    log::error(component, "cannot delete delivered events: ", e.what());
+  }
+}
+
+}  // namespace locker::mqtt

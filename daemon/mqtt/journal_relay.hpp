@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Carries the journal (the SQLite outbox) to the broker: events in seq order at QoS 1, a
+// bounded number in flight, each deleted only after its PUBACK, and only as part of an
+// acknowledged prefix so the journal never has a gap. Runs on the event loop; no polling: it
+// moves when the controller journals something, when a PUBACK comes back and on (re)connect.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "daemon/mqtt/mqtt_link.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/clock.hpp"
+#include "protocol/topics.hpp"
+
+namespace locker::mqtt {
+
+class journal_relay {
+ public:
+  // Registers itself with the link's connect/disconnect notifications. Everything referenced
+  // must outlive the relay.
+  journal_relay(store::store& db, mqtt_link& link, drivers::clock& clock,
+                const protocol::topic_set& topics, std::size_t max_in_flight = 32);
+  journal_relay(const journal_relay&) = delete;
+  journal_relay& operator=(const journal_relay&) = delete;
+
+  // New events were committed (the controller's on_journal): publish them if connected.
+  void wake();
+
+  // Events not yet acknowledged by the broker.
+  [[nodiscard]] std::int64_t backlog();
+  [[nodiscard]] std::uint64_t delivered() const { return delivered_; }
+  [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  void connected();
+  void disconnected();
+  void pump();
+  void acknowledged(std::uint64_t generation, std::uint64_t seq, bool ok);
+  void flush_deletes();
+  void restart_from_oldest();
+  [[nodiscard]] std::string topic_for(store::journal_topic t) const;
+
+  store::store& db_;
+  mqtt_link& link_;
+  const protocol::topic_set& topics_;
+  std::size_t max_in_flight_;
+  bool active_ = false;
+  // Bumped on every connect and disconnect: PUBACKs of an older connection are ignored
+  // (the events are sent again; consumers drop duplicates by event_id).
+  std::uint64_t generation_ = 0;
+  std::uint64_t cursor_ = 0;                // the newest seq handed to the link
+  std::map<std::uint64_t, bool> in_flight_;  // seq -> acknowledged
+  std::uint64_t acked_upto_ = 0;            // every seq up to here is acknowledged
+  std::uint64_t deleted_upto_ = 0;
+  bool flush_posted_ = false;
+  std::uint64_t delivered_ = 0;
+  drivers::timer retry_timer_;
+  drivers::timer flush_timer_;
+};
+
+}  // namespace locker::mqtt

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// The locker's one MQTT 5 connection (Eclipse Paho C++), as seen from the event loop.
+//
+// Paho runs its own threads; every callback it makes is posted onto the io_context, so the
+// functions given here are only ever called on the loop's thread. The link connects in the
+// background and keeps reconnecting with back-off: a missing broker never stops the daemon.
+// It is a carrier, not a store: what must not be lost lives in the journal (see the relay).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "daemon/config/config.hpp"
+#include "drivers/clock.hpp"
+#include "protocol/topics.hpp"
+
+namespace mqtt {
+class async_client;
+class connect_options;
+}  // namespace mqtt
+
+namespace locker::mqtt {
+
+struct link_settings {
+  std::string url;        // mqtt://host:port or mqtts://host:port
+  std::string client_id;  // locker-<locker_id>
+  std::string username;
+  std::string password;  // never logged
+  std::filesystem::path ca_file;
+  std::filesystem::path cert_file;  // optional client certificate (mqtts)
+  std::filesystem::path key_file;
+  std::chrono::seconds keepalive{30};
+  std::chrono::seconds session_expiry{7 * 24 * 3600};
+  std::string will_topic;  // …/status
+  std::string will_payload;
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
+  std::chrono::seconds connect_timeout{10};
+};
+
+// Builds the settings from the configuration: reads the password file and sets the last will
+// ({"online":false,"reason":"lost"} on …/status). Throws std::runtime_error (start-up only).
+[[nodiscard]] link_settings settings_from(const config::locker_config& cfg,
+                                          const protocol::topic_set& topics);
+
+struct incoming_message {
+  std::string topic;
+  std::string payload;
+  std::string response_topic;    // MQTT 5 response topic, empty when absent
+  std::string correlation_data;  // MQTT 5 correlation data, empty when absent
+};
+
+class mqtt_link {
+ public:
+  using done_fn = std::function<void(bool delivered)>;
+
+  // Throws std::runtime_error for a malformed url (start-up). Does not connect yet.
+  mqtt_link(boost::asio::io_context& io, drivers::clock& clock, link_settings settings);
+  mqtt_link(const mqtt_link&) = delete;
+  mqtt_link& operator=(const mqtt_link&) = delete;
+  // Drops the connection without the shutdown status (the broker then sends the will).
+  ~mqtt_link();
+
+  // Starts connecting; retries with back-off until connected, and again after every loss.
+  void start();
+
+  // Publishes one message. done (optional) runs on the loop: true after the PUBACK (QoS 1) or
+  // once sent (QoS 0); false when not connected or when the connection dropped first (the
+  // message may still arrive: at least once). Never called from inside publish().
+  // correlation_data (MQTT 5), when not empty, goes into the message's properties: a reply
+  // on a request's response topic carries the request's.
+  void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
+               done_fn done = {}, std::string_view correlation_data = {});
+
+  // Subscribed now if connected and again after every connect.
+  void subscribe(std::string filter, int qos = 1);
+
+  void on_message(std::function<void(const incoming_message&)> fn) { on_message_ = std::move(fn); }
+  // Adds a listener called after every successful connect, in the order added (the relay,
+  // the reporter and the command handler each add one).
+  void on_connected(std::function<void()> fn) { on_connected_.push_back(std::move(fn)); }
+  // Adds a listener called when an established connection is lost.
+  void on_disconnected(std::function<void()> fn) { on_disconnected_.push_back(std::move(fn)); }
+
+  [[nodiscard]] bool connected() const { return connected_; }
+  [[nodiscard]] std::uint64_t connects() const { return connects_; }
+
+  // A clean stop: publishes final_payload retained at QoS 1 on final_topic (if connected),
+  // waits for its PUBACK at most `bound`, disconnects normally (so no will), then calls done
+  // on the loop. No reconnects afterwards.
+  void stop(std::string final_topic, std::string final_payload, std::chrono::milliseconds bound,
+            std::function<void()> done);
+
+ private:
+  class listener;
+  friend class listener;
+
+  void connect_now();
+  [[nodiscard]] ::mqtt::connect_options make_connect_options() const;
+  void schedule_reconnect();
+  void handle_connected();
+  void handle_lost(const std::string& why);
+  void handle_connect_failed(const std::string& why);
+  void handle_delivery(std::uint64_t id, bool ok);
+  void fail_pending();
+  void finish_stop();
+  // Posts fn onto the loop, dropped if the link is gone by then.
+  void post(std::function<void()> fn);
+
+  boost::asio::io_context& io_;
+  drivers::clock& clock_;
+  link_settings settings_;
+  // Posted handlers hold the weak one (never modified, so Paho's threads may copy it).
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  const std::weak_ptr<int> weak_alive_ = alive_;
+  std::unique_ptr<listener> connect_listener_;
+  std::unique_ptr<listener> publish_listener_;
+  bool tls_ = false;
+  std::unique_ptr<::mqtt::connect_options> connect_options_;
+  std::unique_ptr<::mqtt::async_client> client_;  // last: destroyed before the listeners
+
+  std::map<std::string, int> subscriptions_;
+  std::map<std::uint64_t, done_fn> pending_;
+  std::uint64_t next_id_ = 1;
+  bool started_ = false;
+  bool connecting_ = false;
+  bool connected_ = false;
+  bool stopping_ = false;
+  std::uint64_t connects_ = 0;
+  std::chrono::milliseconds backoff_{0};
+  drivers::timer reconnect_timer_;
+  drivers::timer stop_timer_;
+  std::function<void()> stop_done_;
+
+  std::function<void(const incoming_message&)> on_message_;
+  std::vector<std::function<void()>> on_connected_;
+  std::vector<std::function<void()>> on_disconnected_;
+};
+
+}  // namespace locker::mqtt

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The locker's birth and state on MQTT: after every connect the retained status (online),
+// info and state; state again after every change, at most 5 per second (changes in between
+// are coalesced); telemetry every telemetry_s at QoS 0. Runs on the event loop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "daemon/config/config.hpp"
+#include "daemon/controller/controller.hpp"
+#include "daemon/mqtt/mqtt_link.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/clock.hpp"
+#include "protocol/events.hpp"
+#include "protocol/topics.hpp"
+
+namespace locker::mqtt {
+
+struct reporter_settings {
+  std::string version;
+  std::string boot_id;  // a fresh UUID per process start
+  drivers::wall_time started_at{};
+  std::chrono::milliseconds state_min_interval{200};  // at most 5 state messages per second
+  std::chrono::seconds telemetry{300};
+  std::uint64_t config_version = 0;  // the last applied cfg/desired version
+};
+
+class reporter {
+ public:
+  // Registers itself with the link's connect notifications. Everything referenced must
+  // outlive the reporter. Hook state_changed() to the controller's on_change.
+  reporter(mqtt_link& link, drivers::clock& clock, store::store& db,
+           const controller::controller& locker, const config::locker_config& cfg,
+           const protocol::topic_set& topics, reporter_settings settings);
+  reporter(const reporter&) = delete;
+  reporter& operator=(const reporter&) = delete;
+
+  // Republishes status, info and state now (the rebirth command; also after every connect).
+  void rebirth();
+  // Something changed: state follows, rate-limited.
+  void state_changed();
+  // The cfg handler applied a new version: info carries it from now on (and is republished).
+  void set_config_version(std::uint64_t v);
+
+  // The bodies as they would be published now (also for get_state).
+  [[nodiscard]] protocol::locker_state current_state();
+  [[nodiscard]] protocol::locker_info current_info() const;
+  [[nodiscard]] protocol::telemetry current_telemetry();
+
+  [[nodiscard]] std::uint64_t states_published() const { return states_published_; }
+
+ private:
+  void connected();
+  void publish_state_now();
+  void publish_telemetry();
+  void arm_telemetry();
+
+  mqtt_link& link_;
+  drivers::clock& clock_;
+  store::store& db_;
+  const controller::controller& locker_;
+  const config::locker_config& cfg_;
+  const protocol::topic_set& topics_;
+  reporter_settings settings_;
+  drivers::steady_time started_steady_;
+  drivers::steady_time last_state_{};
+  bool state_pending_ = false;
+  std::uint64_t states_published_ = 0;
+  // When each active alarm was first seen (the compartments do not keep it).
+  std::map<std::pair<int, std::string>, drivers::wall_time> alarm_since_;
+  drivers::timer state_timer_;
+  drivers::timer telemetry_timer_;
+};
+
+}  // namespace locker::mqtt

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+// The link and the journal relay against a real mosquitto on loopback, with a real SQLite
+// journal. Real time: every wait is a condition with a deadline.
+#include <chrono>
+#include <iostream>
+
+#include <gtest/gtest.h>
+
+#include "daemon/mqtt/journal_relay.hpp"
+#include "protocol/events.hpp"
+#include "tests/mqtt/mqtt_test_support.hpp"
+
+namespace locker::mqtt::testing {
+namespace {
+
+TEST_F(mqtt_fixture, link_connects_with_mqtt5_and_a_persistent_session) {
+  test::mosquitto_broker broker;
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  int connected = 0;
+  link.on_connected([&] { ++connected; });
+  link.start();
+  ASSERT_TRUE(run_until([&] { return link.connected(); }));
+  EXPECT_EQ(connected, 1);
+  // mosquitto logs "(p5, c0, ...)": protocol MQTT 5, clean start false.
+  ASSERT_TRUE(run_until([&] { return broker.log().find("as locker-test (p5, c0") != std::string::npos; }))
+      << broker.log();
+}
+
+// The last will on kill -9 is checked with a real lockerd process in lockerd_process_test.cpp:
+// a forked child cannot use Paho (its threads do not survive fork()).
+
+TEST_F(mqtt_fixture, a_clean_stop_leaves_the_shutdown_status_retained_and_no_will) {
+  test::mosquitto_broker broker;
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  link.start();
+  ASSERT_TRUE(run_until([&] { return link.connected(); }));
+  bool stopped = false;
+  link.stop(topics_.status(), protocol::encode_status_offline(protocol::offline_reason::shutdown),
+            2s, [&] { stopped = true; });
+  ASSERT_TRUE(run_until([&] { return stopped; }));
+  EXPECT_FALSE(link.connected());
+  test::test_subscriber late(broker.url(), topics_.status());
+  ASSERT_TRUE(late.wait_for([](const auto& m) { return !m.empty(); }));
+  const auto msgs = late.messages();
+  ASSERT_EQ(msgs.size(), 1U);  // only the retained one: no will after a normal disconnect
+  EXPECT_TRUE(msgs[0].retained);
+  EXPECT_EQ(json::parse(msgs[0].payload)["reason"], "shutdown");
+}
+
+TEST_F(mqtt_fixture, the_daemon_side_runs_without_a_broker_and_connects_when_one_appears) {
+  const auto port = test::detail::free_loopback_port();
+  mqtt_link link(io_, clock_,
+                 test_settings("mqtt://127.0.0.1:" + std::to_string(port), topics_));
+  link.start();
+  bool done = false;
+  bool delivered = true;
+  link.publish(topics_.state(), "{}", 1, true, [&](bool ok) {
+    done = true;
+    delivered = ok;
+  });
+  ASSERT_TRUE(run_until([&] { return done; }));
+  EXPECT_FALSE(delivered);
+  EXPECT_FALSE(link.connected());
+  // No broker for a while: the link keeps trying (and nothing throws).
+  io_.restart();
+  io_.run_for(300ms);
+  EXPECT_FALSE(link.connected());
+}
+
+TEST_F(mqtt_fixture, the_relay_publishes_in_seq_order_on_the_right_topic_and_empties_the_journal) {
+  test::mosquitto_broker broker;
+  test::test_subscriber sub(broker.url(), topics_.root() + "evt/#");
+  // Journaled before any connect: these go out marked queued.
+  for (int i = 0; i < 30; ++i) {
+    append(i % 3 == 0 ? store::journal_topic::parcel
+                      : (i % 3 == 1 ? store::journal_topic::door : store::journal_topic::alarm),
+           i % 3 == 0 ? "stored" : (i % 3 == 1 ? "opened" : "door_forced"), {{"n", i}});
+  }
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  journal_relay relay(*db_, link, clock_, topics_);
+  link.start();
+  ASSERT_TRUE(run_until([&] { return sub.count() >= 30; })) << sub.count();
+  for (int i = 30; i < 60; ++i) {
+    append(store::journal_topic::door, "closed", {{"n", i}});
+    relay.wake();
+  }
+  ASSERT_TRUE(run_until([&] { return sub.count() >= 60; })) << sub.count();
+  ASSERT_TRUE(run_until([&] { return relay.backlog() == 0; }));
+  const auto events = distinct_events(sub.messages());
+  ASSERT_EQ(events.size(), 60U);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    EXPECT_EQ(e["seq"].get<std::uint64_t>(), i + 1);
+    EXPECT_EQ(e["n"].get<std::size_t>(), i);
+    const std::string topic = e["_topic"];
+    if (i < 30) {
+      const auto want = i % 3 == 0 ? topics_.evt_parcel()
+                                   : (i % 3 == 1 ? topics_.evt_door() : topics_.evt_alarm());
+      EXPECT_EQ(topic, want);
+      EXPECT_EQ(e.value("queued", false), true) << e;
+    } else {
+      EXPECT_EQ(topic, topics_.evt_door());
+      EXPECT_FALSE(e.contains("queued")) << e;
+    }
+  }
+  EXPECT_EQ(db_->journal_pending(10).size(), 0U);
+}
+
+TEST_F(mqtt_fixture, a_broker_outage_loses_nothing_and_keeps_seq_order) {
+  test::broker_options bo;
+  bo.persistence = true;  // the subscriber's session survives the broker's restart
+  test::mosquitto_broker broker(bo);
+  test::subscriber_options so;
+  so.persistent = true;
+  so.client_id = "outage-watcher";
+  test::test_subscriber sub(broker.url(), topics_.root() + "evt/#", so);
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  journal_relay relay(*db_, link, clock_, topics_);
+  link.start();
+  ASSERT_TRUE(run_until([&] { return link.connected(); }));
+  for (int i = 0; i < 20; ++i) {
+    append(store::journal_topic::parcel, "stored", {{"n", i}});
+    relay.wake();
+  }
+  ASSERT_TRUE(run_until([&] { return sub.count() >= 20; }));
+
+  broker.stop();
+  // 200 events while the broker is away: some are in flight when it goes.
+  for (int i = 20; i < 220; ++i) {
+    append(i % 2 ? store::journal_topic::door : store::journal_topic::parcel,
+           i % 2 ? "closed" : "stored", {{"n", i}});
+    relay.wake();
+    if (i % 20 == 0) {
+      io_.restart();
+      io_.poll();
+    }
+  }
+  ASSERT_TRUE(run_until([&] { return !link.connected(); }));
+  EXPECT_GT(relay.backlog(), 0);
+  broker.start();
+  ASSERT_TRUE(run_until([&] { return distinct_events(sub.messages()).size() >= 220; }, 20s))
+      << distinct_events(sub.messages()).size();
+  ASSERT_TRUE(run_until([&] { return relay.backlog() == 0; }));
+
+  const auto events = distinct_events(sub.messages());
+  ASSERT_EQ(events.size(), 220U);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i]["seq"].get<std::uint64_t>(), i + 1) << "out of order or missing";
+    if (i >= 20) {
+      EXPECT_EQ(events[i].value("queued", false), true) << events[i];
+    }
+  }
+  EXPECT_EQ(db_->journal_pending(10).size(), 0U);
+}
+
+TEST_F(mqtt_fixture, a_plain_pickup_code_is_erased_after_delivery) {
+  test::mosquitto_broker broker;
+  test::test_subscriber sub(broker.url(), topics_.evt_parcel());
+  const auto now = std::chrono::system_clock::now();
+  db_->upsert_compartment("1", "m", now);
+  std::int64_t parcel_id = 0;
+  {
+    store::transaction tx(db_->db());
+    store::new_parcel p;
+    p.tracking_number = "TN1";
+    p.compartment_id = "1";
+    p.courier_id = "c1";
+    p.pickup_code_hash = "hash";
+    p.pickup_code_plain = "12345678";
+    p.stored_at = now;
+    p.expires_at = now + 72h;
+    parcel_id = db_->store_parcel(tx, p);
+    db_->journal_append(tx, store::journal_topic::parcel, "stored",
+                        {{"tracking_number", "TN1"}, {"pickup_code", "12345678"}}, now, parcel_id);
+    tx.commit();
+  }
+  ASSERT_TRUE(db_->parcel(parcel_id)->pickup_code_plain.has_value());
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  journal_relay relay(*db_, link, clock_, topics_);
+  link.start();
+  ASSERT_TRUE(run_until([&] { return sub.count() >= 1; }));
+  EXPECT_EQ(json::parse(sub.messages()[0].payload)["pickup_code"], "12345678");
+  ASSERT_TRUE(run_until([&] { return relay.backlog() == 0; }));
+  EXPECT_FALSE(db_->parcel(parcel_id)->pickup_code_plain.has_value());
+}
+
+// Not a timed assertion: prints how fast a backlog drains (design.md wants > 5,000/s).
+TEST_F(mqtt_fixture, a_backlog_drains_and_the_rate_is_reported) {
+  test::mosquitto_broker broker;
+  constexpr int n = 5000;
+  {
+    store::transaction tx(db_->db());
+    for (int i = 0; i < n; ++i) {
+      db_->journal_append(tx, store::journal_topic::door, "closed", {{"n", i}},
+                          std::chrono::system_clock::now());
+    }
+    tx.commit();
+  }
+  test::test_subscriber sub(broker.url(), topics_.evt_door());
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  journal_relay relay(*db_, link, clock_, topics_);
+  link.start();
+  ASSERT_TRUE(run_until([&] { return link.connected(); }));
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until([&] { return relay.backlog() == 0; }, 60s)) << relay.backlog();
+  const auto s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "[ figures  ] drained " << n << " events in " << s << " s: " << n / s
+            << " events/s\n";
+  ASSERT_TRUE(run_until([&] { return sub.count() >= n; }, 20s));
+  EXPECT_EQ(distinct_events(sub.messages()).size(), static_cast<std::size_t>(n));
+}
+
+}  // namespace
+}  // namespace locker::mqtt::testing

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared by the MQTT tests: a temporary state folder with a real SQLite store, an io_context
+// with its clock for the link, and event helpers.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "daemon/log/log.hpp"
+#include "daemon/mqtt/mqtt_link.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/asio_clock.hpp"
+#include "protocol/topics.hpp"
+#include "tests/support/mosquitto_broker.hpp"
+
+namespace locker::mqtt::testing {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+inline link_settings test_settings(const std::string& url, const protocol::topic_set& topics) {
+  link_settings s;
+  s.url = url;
+  s.client_id = topics.client_id();
+  s.will_topic = topics.status();
+  s.will_payload = R"({"online":false,"reason":"lost"})";
+  s.keepalive = 5s;
+  s.reconnect_min = 100ms;
+  s.reconnect_max = 500ms;
+  s.connect_timeout = 2s;
+  return s;
+}
+
+class mqtt_fixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log::set_level(log::level::warning);
+    dir_ = test::detail::make_temp_dir("locker-mqtt-test");
+    db_ = std::make_unique<store::store>(dir_ / "lockerd.db");
+  }
+  void TearDown() override {
+    db_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds d = 10s) {
+    return test::run_until(io_, pred, d);
+  }
+
+  store::event append(store::journal_topic topic, const std::string& type, json fields = {},
+                      std::optional<std::int64_t> code_of_parcel = std::nullopt) {
+    if (fields.is_null()) fields = json::object();
+    store::transaction tx(db_->db());
+    auto e = db_->journal_append(tx, topic, type, fields, std::chrono::system_clock::now(),
+                                 code_of_parcel);
+    tx.commit();
+    return e;
+  }
+
+  // The events a subscriber saw, first copy of each event_id only, in arrival order.
+  static std::vector<json> distinct_events(const std::vector<test::received_message>& msgs) {
+    std::vector<json> out;
+    std::set<std::string> seen;
+    for (const auto& m : msgs) {
+      auto j = json::parse(m.payload, nullptr, false);
+      if (!j.is_object() || !j.contains("event_id")) continue;
+      if (seen.insert(j["event_id"].get<std::string>()).second) {
+        j["_topic"] = m.topic;
+        out.push_back(std::move(j));
+      }
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::store> db_;
+  boost::asio::io_context io_;
+  drivers::asio_clock clock_{io_};
+  protocol::topic_set topics_ = *protocol::topic_set::make("test");
+};
+
+}  // namespace locker::mqtt::testing
