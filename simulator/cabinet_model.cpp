@@ -307,7 +307,11 @@ action_result cabinet_model::press(std::string_view keys) {
   for (char k : keys) {
     if (k == ' ') continue;
     if (!drivers::sim::valid_key(k)) {
-      return refused("'" + std::string(1, k) + "' is not a key (0-9 * # A-D)");
+      // Built by append: GCC 12's -Wrestrict misfires on "'" + std::string(1, k) at -O2.
+      std::string why = "'";
+      why += k;
+      why += "' is not a key (0-9 * # A-D)";
+      return refused(why);
     }
     pressed += k;
   }
