@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// locker-gpio-bridge: the simulated cabinet attached to the kernel's gpio-sim lines instead of
+// a board socket, so lockerd runs its real gpiod backend against the same physics. It keeps
+// locker-sim's control socket, so scenarios are scripted exactly as with locker-sim.
+#include <charconv>
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "daemon/config/config.hpp"
+#include "drivers/asio_clock.hpp"
+#include "simulator/cabinet_model.hpp"
+#include "simulator/gpio_sim_bridge.hpp"
+#include "simulator/sim_server.hpp"
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: locker-gpio-bridge --board FILE --socket PATH [--configfs DIR] [--bounce-ms N]\n"
+    "                          [--display-file PATH] [--poll-ms N]\n";
+
+struct options {
+  std::string board;
+  std::string socket;
+  std::string configfs = "/sys/kernel/config/gpio-sim";
+  std::string display_file;
+  std::optional<int> bounce_ms;
+  int poll_ms = 1;
+};
+
+bool parse_int(std::string_view v, int min, int max, int& out) {
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc{} && p == v.data() + v.size() && out >= min && out <= max;
+}
+
+std::optional<options> parse_args(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (a == "--board" && has_value) {
+      o.board = argv[++i];
+    } else if (a == "--socket" && has_value) {
+      o.socket = argv[++i];
+    } else if (a == "--configfs" && has_value) {
+      o.configfs = argv[++i];
+    } else if (a == "--display-file" && has_value) {
+      o.display_file = argv[++i];
+    } else if (a == "--bounce-ms" && has_value) {
+      int ms = 0;
+      if (!parse_int(argv[++i], 0, 1000, ms)) {
+        std::cerr << "locker-gpio-bridge: --bounce-ms needs 0-1000\n";
+        return std::nullopt;
+      }
+      o.bounce_ms = ms;
+    } else if (a == "--poll-ms" && has_value) {
+      if (!parse_int(argv[++i], 1, 100, o.poll_ms)) {
+        std::cerr << "locker-gpio-bridge: --poll-ms needs 1-100\n";
+        return std::nullopt;
+      }
+    } else {
+      std::cerr << "locker-gpio-bridge: unexpected argument '" << a << "'\n";
+      return std::nullopt;
+    }
+  }
+  if (o.board.empty() || o.socket.empty()) return std::nullopt;
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace sim = locker::simulator;
+  const auto opts = parse_args(argc, argv);
+  if (!opts) {
+    std::cerr << usage;
+    return 2;
+  }
+  std::signal(SIGPIPE, SIG_IGN);  // a control client that vanishes must not kill us
+
+  try {
+    const auto board = locker::config::load_board(opts->board);
+    sim::bounce_settings bounce;
+    if (opts->bounce_ms) {
+      bounce.span = locker::drivers::millis{*opts->bounce_ms};
+      if (*opts->bounce_ms == 0) bounce.count = 0;
+    }
+    boost::asio::io_context io;
+    locker::drivers::asio_clock clock(io);
+    sim::cabinet_model model(board, clock, bounce);
+    model.on_event([](const sim::cabinet_event& e) {
+      std::cerr << "locker-gpio-bridge: " << e.kind << ' ' << e.details << '\n';
+    });
+    const auto lines = sim::find_gpio_sim_lines(opts->configfs);
+    sim::gpio_sim_bridge_settings settings;
+    settings.poll = locker::drivers::millis{opts->poll_ms};
+    settings.display_file = opts->display_file;
+    sim::gpio_sim_bridge bridge(io, model, board, lines, settings);
+    sim::sim_server server(io, model, opts->socket);
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      bridge.stop();
+      server.stop();
+      io.stop();
+    });
+    std::cerr << "locker-gpio-bridge: " << board.compartments.size() << " compartments from "
+              << opts->board << " on " << lines.size() << " gpio-sim lines, listening on "
+              << opts->socket << '\n';
+    io.run();
+    std::cerr << "locker-gpio-bridge: stopped\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "locker-gpio-bridge: " << e.what() << '\n';
+    return 1;
+  }
+}
