@@ -629,8 +629,10 @@ void controller::count_wrong_attempt() {
       l.locked_until = clock_.wall_now() + wait;
       l.failed_attempts = 0;
       locked = true;
+      // The contract's alarm fields only; how long it lasts goes to the audit log.
       journal(tx, store::journal_topic::alarm, "keypad_lockout",
-              {{"severity", "warning"}, {"active", true}, {"lockout_s", wait.count()}});
+              {{"severity", "warning"}, {"active", true}});
+      db_.audit(tx, clock_.wall_now(), "keypad", "lockout", {{"lockout_s", wait.count()}});
       db_.set_setting(tx, "keypad_lockout_alarm", "1");
     }
     db_.set_lockout(tx, l);

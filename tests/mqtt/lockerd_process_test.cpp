@@ -243,7 +243,7 @@ class mqtt_lockerd_process : public ::testing::Test {
     schemas_ = std::make_unique<protocol::schema_set>(std::move(schemas.value()));
     // Persistent, so the recording subscriber's session (and what was queued for it) survives
     // a broker restart.
-    broker_ = std::make_unique<test::mosquitto_broker>(test::broker_options{.persistence = true});
+    broker_ = std::make_unique<test::mosquitto_broker>(test::broker_options{.tls = std::nullopt, .persistence = true});
     recorder_ = std::make_unique<test::test_subscriber>(
         broker_->url(), std::string(root) + "#",
         test::subscriber_options{.client_id = "recorder", .persistent = true, .qos = 1});
@@ -350,6 +350,14 @@ class mqtt_lockerd_process : public ::testing::Test {
     return pred(recorder_->messages());
   }
 
+  // The first start's birth reached the recorder (the link connects after "ready").
+  bool wait_online() {
+    return wait_recorded([](const auto& m) {
+      const auto s = status_of(m);
+      return s && (*s)["online"] == true;
+    });
+  }
+
   // ---- people at the cabinet ----
 
   void wait_display(const std::function<bool(const std::string&)>& pred, std::string_view what) {
@@ -426,6 +434,7 @@ class mqtt_lockerd_process : public ::testing::Test {
     wait_door_moved(box);
     send("open " + box);
     send("put " + box);
+    control_->pump(150ms);  // a hand's time: far longer than the daemon's 30 ms debounce
     shut(box);
     wait_display([&](const std::string& d) { return match(texts_.stored, d).has_value(); },
                  texts_.stored);
@@ -442,6 +451,7 @@ class mqtt_lockerd_process : public ::testing::Test {
     wait_door_moved(box);
     send("open " + box);
     send("take " + box);
+    control_->pump(150ms);  // a hand's time: far longer than the daemon's 30 ms debounce
     shut(box);
     wait_display([&](const std::string& d) { return d == texts_.thank_you; }, texts_.thank_you);
   }
@@ -501,7 +511,8 @@ class mqtt_lockerd_process : public ::testing::Test {
         ADD_FAILURE() << m.topic << " against " << *schema << ": " << why
                       << "\n  payload: " << m.payload;
     }
-    contract_checked_ += topics_seen.size();
+    // At least the birth (status, info, state) was there to check.
+    EXPECT_GE(topics_seen.size(), 3U) << "too little was published to check the contract";
   }
 
   fs::path dir_;
@@ -517,7 +528,6 @@ class mqtt_lockerd_process : public ::testing::Test {
   child_process sim_;
   child_process lockerd_;
   std::unique_ptr<control_client> control_;
-  std::size_t contract_checked_ = 0;
 };
 
 const std::string status_topic = std::string(root) + "status";
@@ -525,7 +535,9 @@ const std::string status_topic = std::string(root) + "status";
 TEST_F(mqtt_lockerd_process, status_is_online_then_the_will_on_kill_and_shutdown_on_sigterm) {
   try {
     start_lockerd();
-    // A late subscriber gets the birth, retained.
+    // A subscriber arriving after the birth gets it, retained (one arriving earlier would
+    // see it live, without the retained flag).
+    ASSERT_TRUE(wait_online());
     {
       test::test_subscriber late(broker_->url(), std::string(root) + "+");
       ASSERT_TRUE(late.wait_for(
@@ -587,6 +599,8 @@ TEST_F(mqtt_lockerd_process, status_is_online_then_the_will_on_kill_and_shutdown
 TEST_F(mqtt_lockerd_process, a_deposit_and_a_pickup_reach_a_subscriber_in_seq_order) {
   try {
     start_lockerd();
+    // Connected first, so that no event is (rightly) marked queued.
+    ASSERT_TRUE(wait_online());
     const std::string tracking = "70000001";
     const auto box = deposit(tracking);
     ASSERT_TRUE(wait_recorded([&](const auto& m) { return has_parcel_event(m, "stored", tracking); }))
@@ -698,11 +712,43 @@ TEST_F(mqtt_lockerd_process, events_in_flight_when_lockerd_is_killed_all_arrive_
     ASSERT_GT(outage_upto, live_upto);
     for (const auto& e : events) {
       const auto seq = e["seq"].get<std::uint64_t>();
-      if (seq > live_upto && seq <= outage_upto)
+      if (seq > live_upto && seq <= outage_upto) {
         EXPECT_EQ(e.value("queued", false), true) << "published after the outage: " << e.dump();
-      if (e["type"] == "stored" && e["tracking_number"] != "70000012")
+      }
+      if (e["type"] == "stored" && e["tracking_number"] != "70000012") {
         EXPECT_FALSE(e.value("queued", false)) << e.dump();
+      }
     }
+  } catch (const failure& f) {
+    FAIL() << f.what() << "\n" << log_tail();
+  }
+}
+
+// Wrong pickup codes until the keypad locks out: the alarm reaches evt/alarm, and the
+// contract check in TearDown validates it like every other payload.
+// Disabled until the controller stops adding "lockout_s" to the keypad_lockout alarm: the
+// contract (protocol.md, evt_alarm.schema.json) has no such field; reported to the lead.
+TEST_F(mqtt_lockerd_process, a_keypad_lockout_is_reported_as_an_alarm) {
+  try {
+    start_lockerd();
+    ASSERT_TRUE(wait_online());
+    for (int i = 0; i < 12 && !match(texts_.locked_out, control_->display()); ++i) {
+      go_idle();
+      send("press 99999999#");
+      wait_display(
+          [&](const std::string& d) {
+            return match(texts_.wrong_code, d) || match(texts_.locked_out, d);
+          },
+          texts_.wrong_code);
+    }
+    ASSERT_TRUE(match(texts_.locked_out, control_->display())) << control_->display();
+    ASSERT_TRUE(wait_recorded([](const auto& m) {
+      for (const auto& x : m)
+        if (x.topic == std::string(root) + "evt/alarm" &&
+            x.payload.find("keypad_lockout") != std::string::npos)
+          return true;
+      return false;
+    })) << log_tail();
   } catch (const failure& f) {
     FAIL() << f.what() << "\n" << log_tail();
   }
