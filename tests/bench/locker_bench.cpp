@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: Apache-2.0
+// locker_bench: measures the figures of design.md "Performance that matters here" on this
+// machine and prints them with their goals. Real time throughout (asio_clock, real sockets,
+// real processes); a figure that could not be measured is printed as such, never guessed.
+// Usage: locker_bench [--quick]
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon/config/config.hpp"
+#include "daemon/controller/controller.hpp"
+#include "daemon/hardware/cabinet_hardware.hpp"
+#include "daemon/keypad/keypad_session.hpp"
+#include "daemon/log/log.hpp"
+#include "daemon/mqtt/journal_relay.hpp"
+#include "daemon/mqtt/mqtt_link.hpp"
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/asio_clock.hpp"
+#include "protocol/topics.hpp"
+#include "simulator/cabinet_model.hpp"
+#include "simulator/model_board.hpp"
+#include "tests/support/mosquitto_broker.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace locker;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+double ms_between(steady::time_point a, steady::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// ---- the table ----------------------------------------------------------------------------
+
+struct row {
+  std::string figure;
+  std::string p50;
+  std::string p99;
+  std::string goal;
+  std::string verdict;
+};
+std::vector<row> table;
+
+std::string fmt(double v, const char* unit, int prec = 3) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f %s", prec, v, unit);
+  return buf;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)];
+}
+
+void add_latency(const std::string& figure, const std::vector<double>& ms, double goal_p99_ms,
+                 const std::string& goal) {
+  if (ms.empty()) {
+    table.push_back({figure, "not measured", "not measured", goal, "not measured"});
+    return;
+  }
+  const double p50 = percentile(ms, 0.50);
+  const double p99 = percentile(ms, 0.99);
+  table.push_back({figure + " (n=" + std::to_string(ms.size()) + ")", fmt(p50, "ms"),
+                   fmt(p99, "ms"), goal, p99 < goal_p99_ms ? "PASS" : "FAIL"});
+}
+void not_measured(const std::string& figure, const std::string& goal, const std::string& why) {
+  table.push_back({figure, "not measured", "not measured", goal, "not measured (" + why + ")"});
+}
+
+std::string first_line_of(const fs::path& file, std::string_view key) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with(key)) {
+      const auto colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+  return "?";
+}
+
+// The first n space-separated words of a one-line file.
+std::string first_word_of(const fs::path& file, int n) {
+  std::ifstream in(file);
+  std::string out;
+  std::string w;
+  for (int i = 0; i < n && in >> w; ++i) out += (i ? " " : "") + w;
+  return out;
+}
+
+void print_report() {
+  utsname u{};
+  ::uname(&u);
+  const std::time_t now = std::time(nullptr);
+  char date[64];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+  std::cout << "\nlocker_bench — " << date << "\nmachine: nproc=" << std::thread::hardware_concurrency()
+            << ", cpu: " << first_line_of("/proc/cpuinfo", "model name") << ", kernel " << u.sysname
+            << " " << u.release << " (" << u.machine << ")\nload average at the end (other work on "
+            << "the machine skews every figure): " << first_word_of("/proc/loadavg", 3) << "\n\n";
+  std::size_t w[4] = {6, 3, 3, 4};
+  for (const auto& r : table) {
+    w[0] = std::max(w[0], r.figure.size());
+    w[1] = std::max(w[1], r.p50.size());
+    w[2] = std::max(w[2], r.p99.size());
+    w[3] = std::max(w[3], r.goal.size());
+  }
+  const auto pad = [](const std::string& s, std::size_t n) { return s + std::string(n - s.size(), ' '); };
+  std::cout << pad("figure", w[0]) << " | " << pad("p50", w[1]) << " | "
+            << pad("p99 / value", std::max<std::size_t>(w[2], 11)) << " | " << pad("goal", w[3])
+            << " | verdict\n";
+  std::cout << std::string(w[0] + w[1] + std::max<std::size_t>(w[2], 11) + w[3] + 22, '-') << '\n';
+  for (const auto& r : table)
+    std::cout << pad(r.figure, w[0]) << " | " << pad(r.p50, w[1]) << " | "
+              << pad(r.p99, std::max<std::size_t>(w[2], 11)) << " | " << pad(r.goal, w[3]) << " | "
+              << r.verdict << '\n';
+  std::cout << std::flush;
+}
+
+// ---- a generated board and seeded state ---------------------------------------------------
+
+fs::path write_board(const fs::path& dir, int compartments) {
+  const fs::path file = dir / ("bench-" + std::to_string(compartments) + ".toml");
+  std::ofstream out(file);
+  out << "hardware = \"locker-sim " << compartments << "\"\nsizes = [\"S\", \"M\", \"L\"]\n"
+      << "buzzer = \"BUZZER\"\nalarm_led = \"LED_ALARM\"\n"
+      << "[keypad]\nkind = \"sim\"\n[display]\nkind = \"sim\"\n";
+  const char* sizes[] = {"S", "M", "L"};
+  for (int i = 1; i <= compartments; ++i) {
+    char n[16];  // room for any int: GCC checks the format against the buffer
+    std::snprintf(n, sizeof n, "%03d", i);
+    out << "\n[[compartment]]\nid = \"" << i << "\"\nsize = \"" << sizes[i % 3] << "\"\n"
+        << "lock = \"LOCK_" << n << "\"\ndoor = \"DOOR_" << n << "\"\npresence = \"PRESENCE_" << n
+        << "\"\n";
+  }
+  return file;
+}
+
+std::string code_for(std::size_t i) { return std::to_string(20000000 + i * 7919); }
+
+// `total` parcels on file: collected history spread over the compartments, then one stored
+// parcel (code code_for(i)) in each compartment i. Compartments are created as the controller
+// would. One transaction: the seeding is not what is measured.
+void seed_parcels(store::store& db, const security::secret_key& key, const config::board_config& board,
+                  std::size_t total) {
+  const auto now = std::chrono::system_clock::now();
+  const std::size_t n = board.compartments.size();
+  store::transaction tx(db.db());
+  for (const auto& c : board.compartments) db.upsert_compartment(tx, c.id, c.size, now);
+  for (std::size_t i = 0; i < total; ++i) {
+    const bool history = i + n < total;
+    const auto& c = board.compartments[i % n];
+    store::new_parcel p;
+    p.tracking_number = "BENCH" + std::to_string(i);
+    p.compartment_id = c.id;
+    p.courier_id = "bench";
+    p.pickup_code_hash = security::keyed_hash(
+        key, "pickup_code", history ? "h" + std::to_string(i) : code_for(i % n));
+    p.stored_at = now - 1h;
+    p.expires_at = now + 72h;
+    const auto id = db.store_parcel(tx, p);
+    if (history) db.mark_parcel(tx, id, store::parcel_state::collected, now - 30min);
+  }
+  tx.commit();
+}
+
+fs::path make_dir(const std::string& prefix) { return test::detail::make_temp_dir(prefix); }
+
+// ---- in-process locker on real time -------------------------------------------------------
+
+// A board that passes everything to the model_board, noting when each lock line is set.
+class timing_board final : public drivers::board {
+ public:
+  explicit timing_board(drivers::board& inner) : inner_(inner) {}
+  drivers::output_line& output(const drivers::line_spec& spec) override {
+    auto& line = inner_.output(spec);
+    if (!spec.name.starts_with("LOCK_")) return line;
+    auto w = std::make_unique<timed_output>(line, spec.name, *this);
+    auto& ref = *w;
+    outputs_.push_back(std::move(w));
+    return ref;
+  }
+  drivers::input_line& input(const drivers::line_spec& spec) override { return inner_.input(spec); }
+  drivers::keypad& keypad() override { return inner_.keypad(); }
+  drivers::display& display() override { return inner_.display(); }
+  drivers::indicator& indicator() override { return inner_.indicator(); }
+
+  std::optional<steady::time_point> last_unlock;
+  std::string last_unlock_line;
+
+ private:
+  class timed_output final : public drivers::output_line {
+   public:
+    timed_output(drivers::output_line& inner, std::string name, timing_board& owner)
+        : inner_(inner), name_(std::move(name)), owner_(owner) {}
+    void set(bool active) override {
+      if (active && !inner_.get()) {
+        owner_.last_unlock = steady::now();
+        owner_.last_unlock_line = name_;
+      }
+      inner_.set(active);
+    }
+    [[nodiscard]] bool get() const override { return inner_.get(); }
+
+   private:
+    drivers::output_line& inner_;
+    std::string name_;
+    timing_board& owner_;
+  };
+  drivers::board& inner_;
+  std::vector<std::unique_ptr<timed_output>> outputs_;
+};
+
+struct in_process_locker {
+  boost::asio::io_context io;
+  drivers::asio_clock clock{io};
+  config::locker_config cfg;
+  std::unique_ptr<simulator::cabinet_model> model;
+  std::unique_ptr<simulator::model_board> model_board;
+  std::unique_ptr<timing_board> board;
+  std::unique_ptr<hardware::cabinet_hardware> hardware;
+  std::unique_ptr<security::secret_key> key;
+  std::unique_ptr<store::store> db;
+  std::unique_ptr<controller::controller> locker;
+  std::unique_ptr<keypad::keypad_session> session;
+
+  in_process_locker(const fs::path& state_dir, const fs::path& board_file, std::size_t parcels) {
+    cfg.file = "bench";
+    cfg.locker_id = "bench";
+    cfg.state_dir = state_dir;
+    cfg.board = config::load_board(board_file);
+    model = std::make_unique<simulator::cabinet_model>(cfg.board, clock,
+                                                       simulator::bounce_settings{drivers::millis{0}, 0});
+    model_board = std::make_unique<simulator::model_board>(*model, clock);
+    board = std::make_unique<timing_board>(*model_board);
+    hardware = std::make_unique<hardware::cabinet_hardware>(*board, clock, cfg.board, cfg.timings);
+    key = std::make_unique<security::secret_key>(security::load_or_create_key(cfg.state_dir));
+    db = std::make_unique<store::store>(cfg.state_dir / "lockerd.db");
+    if (parcels > 0) seed_parcels(*db, *key, cfg.board, parcels);
+    locker = std::make_unique<controller::controller>(*db, *key, clock, *hardware, cfg);
+    keypad::session_settings sc;
+    sc.session_idle = cfg.timings.session_idle;
+    session = std::make_unique<keypad::keypad_session>(board->keypad(), board->display(),
+                                                       board->indicator(), clock, *locker, sc);
+    locker->set_session(session.get());
+    locker->start();
+  }
+  ~in_process_locker() {
+    session.reset();
+    locker.reset();
+    hardware.reset();
+    board.reset();
+    model_board.reset();
+    db.reset();
+    model.reset();
+  }
+  in_process_locker(const in_process_locker&) = delete;
+  in_process_locker& operator=(const in_process_locker&) = delete;
+
+  // Runs the loop one handler at a time until pred holds; false at the deadline.
+  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 5s) {
+    const auto end = steady::now() + deadline;
+    while (!pred()) {
+      if (steady::now() > end) return false;
+      io.restart();
+      io.run_one_for(2ms);
+    }
+    return true;
+  }
+  void run_for(std::chrono::milliseconds d) {
+    io.restart();
+    io.run_for(d);
+  }
+  simulator::door_state door(const std::string& id) const {
+    for (const auto& s : model->status())
+      if (s.id == id) return s.door;
+    return simulator::door_state::closed;
+  }
+  // A person opens the unlatched door fully and shuts it again, with a hand's time between.
+  bool open_and_close(const std::string& id) {
+    if (!run_until([&] { return door(id) == simulator::door_state::ajar; }, 2s)) return false;
+    if (!model->open(id).ok()) return false;
+    run_for(std::chrono::milliseconds(cfg.timings.debounce) + 10ms);
+    return model->close(id).ok();
+  }
+};
+
+// Figure 1: final '#' of a correct pickup code → lock line set.
+void figure_key_to_lock(int samples, const fs::path& board_file) {
+  const std::string name = "final key press -> lock line driven, 10k parcels";
+  const std::string goal = "p99 < 1 ms";
+  try {
+    const auto dir = make_dir("locker-bench-f1");
+    std::vector<double> ms;
+    {
+      in_process_locker l(dir, board_file, 10'000);
+      const auto& comps = l.cfg.board.compartments;
+      for (int i = 0; i < samples && static_cast<std::size_t>(i) < comps.size(); ++i) {
+        const auto idx = static_cast<std::size_t>(i);
+        l.run_for(5ms);
+        l.model->press("#");
+        l.model->press(code_for(idx));
+        l.board->last_unlock.reset();
+        const auto t0 = steady::now();
+        l.model->press("#");
+        if (!l.run_until([&] { return l.board->last_unlock.has_value(); }, 2s)) {
+          std::cerr << "figure 1: compartment " << comps[idx].id << " never unlocked; display: "
+                    << l.model->display_text() << '\n';
+          break;
+        }
+        ms.push_back(ms_between(t0, *l.board->last_unlock));
+        if (!l.open_and_close(comps[idx].id)) {
+          std::cerr << "figure 1: door " << comps[idx].id << " did not open\n";
+          break;
+        }
+        // Let the close settle and the session return to idle.
+        l.run_for(std::chrono::milliseconds(l.cfg.timings.debounce) + 20ms);
+      }
+    }
+    fs::remove_all(dir);
+    add_latency(name, ms, 1.0, goal);
+  } catch (const std::exception& e) {
+    not_measured(name, goal, e.what());
+  }
+}
+
+locker::mqtt::link_settings link_settings_for(const std::string& url, const protocol::topic_set& topics) {
+  locker::mqtt::link_settings s;
+  s.url = url;
+  s.client_id = topics.client_id();
+  s.will_topic = topics.status();
+  s.will_payload = R"({"online":false,"reason":"lost"})";
+  s.keepalive = 5s;
+  s.reconnect_min = 100ms;
+  s.reconnect_max = 500ms;
+  s.connect_timeout = 2s;
+  return s;
+}
+
+// Figure 2: debounced door-closed edge → the event's PUBACK and delete from the journal.
+void figure_door_to_puback(int samples, const fs::path& board_file, test::mosquitto_broker& broker) {
+  const std::string name = "door-closed edge -> PUBACK (journal delete)";
+  const std::string goal = "p99 < 5 ms";
+  try {
+    const auto dir = make_dir("locker-bench-f2");
+    std::vector<double> ms;
+    std::vector<double> commit_ms;
+    {
+      in_process_locker l(dir, board_file, 0);
+      const auto topics = protocol::topic_set::make(l.cfg.locker_id);
+      if (!topics) throw std::runtime_error("no topic set");
+      locker::mqtt::mqtt_link link(l.io, l.clock, link_settings_for(broker.url(), *topics));
+      locker::mqtt::journal_relay relay(*l.db, link, l.clock, *topics);
+      std::optional<steady::time_point> committed;
+      l.locker->on_journal([&] {
+        if (!committed) committed = steady::now();
+        relay.wake();
+      });
+      link.start();
+      if (!l.run_until([&] { return link.connected() && relay.backlog() == 0; }, 10s))
+        throw std::runtime_error("the link did not connect or the journal did not drain");
+      const auto& comps = l.cfg.board.compartments;
+      for (int i = 0; i < samples; ++i) {
+        const auto& id = comps[static_cast<std::size_t>(i) % comps.size()].id;
+        l.locker->open_by_operator(id, "bench", "bench", [](compartment::open_outcome) {});
+        if (!l.run_until([&] { return l.door(id) == simulator::door_state::ajar; }, 2s))
+          throw std::runtime_error("door " + id + " did not unlatch");
+        l.model->open(id);
+        l.run_for(std::chrono::milliseconds(l.cfg.timings.debounce) + 10ms);
+        if (!l.run_until([&] { return relay.backlog() == 0; }, 2s))
+          throw std::runtime_error("the door-opened event was not acknowledged");
+        committed.reset();
+        // No bounce in the model: the raw edge is this call, and the debounced edge follows
+        // it by exactly the debounce period (its timer's lateness is counted against us).
+        const auto raw = steady::now();
+        l.model->close(id);
+        const auto edge = raw + std::chrono::milliseconds(l.cfg.timings.debounce);
+        if (!l.run_until([&] { return committed.has_value() && relay.backlog() == 0; }, 2s))
+          throw std::runtime_error("the door-closed event was not acknowledged");
+        ms.push_back(ms_between(edge, steady::now()));
+        commit_ms.push_back(ms_between(edge, *committed));
+        l.run_for(5ms);
+      }
+    }
+    fs::remove_all(dir);
+    add_latency(name, ms, 5.0, goal);
+    if (!commit_ms.empty())
+      table.push_back({"  of which edge -> commit (journaled)", fmt(percentile(commit_ms, 0.5), "ms"),
+                       fmt(percentile(commit_ms, 0.99), "ms"), "(part)", "info"});
+  } catch (const std::exception& e) {
+    not_measured(name, goal, e.what());
+  }
+}
+
+// Figure 5: 100,000 journaled events drained through the relay.
+void figure_backlog(std::size_t events, test::mosquitto_broker& broker) {
+  const std::string name = "backlog drain (" + std::to_string(events) + " events)";
+  const std::string goal = "> 5000 events/s";
+  try {
+    const auto dir = make_dir("locker-bench-f5");
+    double rate = 0;
+    {
+      auto db = std::make_unique<store::store>(dir / "lockerd.db");
+      const auto now = std::chrono::system_clock::now();
+      for (std::size_t done = 0; done < events;) {
+        store::transaction tx(db->db());
+        for (std::size_t k = 0; k < 1000 && done < events; ++k, ++done)
+          db->journal_append(tx, store::journal_topic::door, "door_opened",
+                             {{"compartment", std::to_string(done % 200 + 1)}}, now);
+        tx.commit();
+      }
+      boost::asio::io_context io;
+      drivers::asio_clock clock(io);
+      const auto topics = protocol::topic_set::make("bench");
+      if (!topics) throw std::runtime_error("no topic set");
+      locker::mqtt::mqtt_link link(io, clock, link_settings_for(broker.url(), *topics));
+      locker::mqtt::journal_relay relay(*db, link, clock, *topics);
+      const auto t0 = steady::now();
+      link.start();
+      if (!test::run_until(io, [&] { return relay.delivered() >= events; }, 120s))
+        throw std::runtime_error("not drained in 120 s (" + std::to_string(relay.delivered()) +
+                                 " delivered)");
+      if (!test::run_until(io, [&] { return relay.backlog() == 0; }, 10s))
+        throw std::runtime_error("delivered, but the journal kept events");
+      const double s = ms_between(t0, steady::now()) / 1000.0;
+      rate = static_cast<double>(events) / s;
+    }
+    fs::remove_all(dir);
+    table.push_back({name + ", incl. MQTT connect", "-", fmt(rate, "events/s", 0), goal,
+                     rate > 5000 ? "PASS" : "FAIL"});
+  } catch (const std::exception& e) {
+    not_measured(name, goal, e.what());
+  }
+}
+
+// ---- real processes: lockerd against locker-sim -------------------------------------------
+
+class child {
+ public:
+  child() = default;
+  child(const child&) = delete;
+  child& operator=(const child&) = delete;
+  ~child() { stop(SIGKILL); }
+  void start(const std::vector<std::string>& args, const fs::path& log,
+             const std::vector<std::string>& extra_env = {}) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<std::string> env_store;
+    for (char** e = environ; *e != nullptr; ++e)
+      if (!std::string_view(*e).starts_with("NOTIFY_SOCKET=")) env_store.emplace_back(*e);
+    for (const auto& e : extra_env) env_store.push_back(e);
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    ::posix_spawn_file_actions_init(&files);
+    ::posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
+                                       O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+    const int rc = ::posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), envp.data());
+    ::posix_spawn_file_actions_destroy(&files);
+    if (rc != 0) {
+      pid_ = -1;
+      throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
+    }
+  }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  void stop(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A bound datagram socket standing in for systemd's notify socket.
+class notify_socket {
+ public:
+  explicit notify_socket(const fs::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (fd_ < 0 || path.string().size() >= sizeof addr.sun_path)
+      throw std::runtime_error("cannot make the notify socket");
+    std::memcpy(addr.sun_path, path.c_str(), path.string().size() + 1);
+    if (::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("cannot bind the notify socket");
+  }
+  ~notify_socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  notify_socket(const notify_socket&) = delete;
+  notify_socket& operator=(const notify_socket&) = delete;
+  // Waits for a datagram containing READY=1; its arrival time, or nullopt at the deadline.
+  std::optional<steady::time_point> wait_ready(std::chrono::milliseconds deadline) {
+    const auto end = steady::now() + deadline;
+    char buf[4096];
+    while (steady::now() < end) {
+      timeval tv{0, 20'000};
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n > 0 && std::string_view(buf, static_cast<std::size_t>(n)).find("READY=1") !=
+                       std::string_view::npos)
+        return steady::now();
+    }
+    return std::nullopt;
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+std::optional<long> status_kb(pid_t pid, std::string_view key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with(key)) return std::stol(line.substr(key.size()));
+  return std::nullopt;
+}
+
+// utime + stime of a process, in clock ticks.
+std::optional<long long> cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = all.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(all.substr(close + 2));
+  std::string f;
+  long long utime = 0;
+  long long stime = 0;
+  for (int i = 3; fields >> f; ++i) {
+    if (i == 14) utime = std::stoll(f);
+    if (i == 15) {
+      stime = std::stoll(f);
+      return utime + stime;
+    }
+  }
+  return std::nullopt;
+}
+
+// Figures 3 and 4: lockerd processes with 200 compartments and 10,000 parcels on file.
+void figure_processes(int runs, std::chrono::seconds idle, const fs::path& board_file) {
+  const std::string start_name = "cold start exec -> READY=1 (200 comp., 10k parcels)";
+  const std::string rss_name = "lockerd VmRSS (200 comp., 10k parcels)";
+  const std::string cpu_name = "lockerd idle CPU over " + std::to_string(idle.count()) + " s";
+  try {
+    const auto dir = make_dir("locker-bench-proc");
+    const fs::path state = dir / "state";
+    fs::create_directories(state);
+    fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace);
+    {
+      const auto board = config::load_board(board_file);
+      const auto key = security::load_or_create_key(state);
+      store::store db(state / "lockerd.db");
+      seed_parcels(db, key, board, 10'000);
+    }
+    const std::string sim_socket = (dir / "sim.sock").string();
+    const fs::path config_file = dir / "lockerd.toml";
+    std::ofstream(config_file) << "locker_id = \"bench-1\"\nstate_dir = \"" << state.string()
+                               << "\"\nboard = \"" << board_file.string()
+                               << "\"\nlog_level = \"warning\"\n[hardware]\nbackend = \"sim\"\n"
+                               << "sim_socket = \"" << sim_socket << "\"\n";
+    child sim;
+    sim.start({LOCKER_SIM_PATH, "--board", board_file.string(), "--socket", sim_socket, "--no-tui"},
+              dir / "locker-sim.log");
+    const auto sim_end = steady::now() + 5s;
+    while (!fs::exists(sim_socket)) {
+      if (steady::now() > sim_end) throw std::runtime_error("locker-sim made no socket");
+      std::this_thread::sleep_for(10ms);
+    }
+    notify_socket notify(dir / "notify.sock");
+    std::vector<double> start_ms;
+    std::optional<long> rss_kb;
+    std::optional<double> idle_cpu_ms;
+    for (int r = 0; r < runs; ++r) {
+      child lockerd;
+      const auto t0 = steady::now();
+      lockerd.start({LOCKERD_PATH, "-c", config_file.string()}, dir / "lockerd.log",
+                    {"NOTIFY_SOCKET=" + notify.path().string()});
+      const auto ready = notify.wait_ready(5s);
+      if (!ready) throw std::runtime_error("lockerd sent no READY=1 in 5 s; see " + (dir / "lockerd.log").string());
+      start_ms.push_back(ms_between(t0, *ready));
+      if (r == runs - 1) {
+        // Settle after start-up, then measure idle CPU and resident memory.
+        std::this_thread::sleep_for(500ms);
+        const auto before = cpu_ticks(lockerd.pid());
+        std::this_thread::sleep_for(idle);
+        const auto after = cpu_ticks(lockerd.pid());
+        rss_kb = status_kb(lockerd.pid(), "VmRSS:");
+        if (before && after)
+          idle_cpu_ms = static_cast<double>(*after - *before) * 1000.0 /
+                        static_cast<double>(::sysconf(_SC_CLK_TCK));
+      }
+      lockerd.stop(SIGTERM);
+      // locker-sim accepts the next lockerd once it has seen this one detach.
+      std::this_thread::sleep_for(100ms);
+    }
+    sim.stop(SIGTERM);
+    fs::remove_all(dir);
+    add_latency(start_name, start_ms, 200.0, "p99 < 200 ms");
+    if (rss_kb)
+      table.push_back({rss_name, "-", fmt(static_cast<double>(*rss_kb) / 1024.0, "MB", 1), "< 16 MB",
+                       *rss_kb < 16 * 1024 ? "PASS" : "FAIL"});
+    else
+      not_measured(rss_name, "< 16 MB", "no /proc status");
+    if (idle_cpu_ms)
+      table.push_back({cpu_name, "-", fmt(*idle_cpu_ms, "ms CPU", 0), "~ 0 (tick = " +
+                       std::to_string(1000 / ::sysconf(_SC_CLK_TCK)) + " ms)",
+                       *idle_cpu_ms <= 20.0 ? "PASS" : "FAIL"});
+    else
+      not_measured(cpu_name, "~ 0", "no /proc stat");
+  } catch (const std::exception& e) {
+    not_measured(start_name, "p99 < 200 ms", e.what());
+    not_measured(rss_name, "< 16 MB", "see above");
+    not_measured(cpu_name, "~ 0", "see above");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--quick") {
+      quick = true;
+    } else if (a == "-h" || a == "--help") {
+      std::cout << "Usage: locker_bench [--quick]\nMeasures design.md's performance figures.\n";
+      return 0;
+    } else {
+      std::cerr << "locker_bench: unknown option '" << a << "'\n";
+      return 2;
+    }
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  log::set_level(log::level::error);
+  const auto started = steady::now();
+  try {
+    const auto dir = make_dir("locker-bench-boards");
+    const auto board200 = write_board(dir, 200);
+    const int latency_samples = quick ? 50 : 200;
+
+    std::cerr << "[bench] 1: key press -> lock\n";
+    figure_key_to_lock(latency_samples, board200);
+    {
+      std::optional<test::mosquitto_broker> broker;
+      try {
+        broker.emplace();
+      } catch (const std::exception& e) {
+        std::cerr << "[bench] no broker: " << e.what() << '\n';
+      }
+      std::cerr << "[bench] 2: door closed -> PUBACK\n";
+      if (broker)
+        figure_door_to_puback(latency_samples, board200, *broker);
+      else
+        not_measured("door-closed edge -> PUBACK", "p99 < 5 ms", "mosquitto did not start");
+      std::cerr << "[bench] 5: backlog drain\n";
+      if (broker)
+        figure_backlog(quick ? 10'000 : 100'000, *broker);
+      else
+        not_measured("backlog drain", "> 5000 events/s", "mosquitto did not start");
+    }
+    std::cerr << "[bench] 3+4: lockerd processes\n";
+    figure_processes(quick ? 3 : 10, quick ? 2s : 5s, board200);
+    fs::remove_all(dir);
+  } catch (const std::exception& e) {
+    std::cerr << "locker_bench: " << e.what() << '\n';
+  }
+  print_report();
+  std::cout << "\ntotal run time " << fmt(ms_between(started, steady::now()) / 1000.0, "s", 1)
+            << (quick ? " (--quick)" : "") << '\n';
+  return 0;
+}
