@@ -27,6 +27,8 @@
 #include "daemon/service/notifier.hpp"
 #include "daemon/service/watchdog.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/update/locker_activity.hpp"
+#include "daemon/update/updater.hpp"
 #include "drivers/asio_clock.hpp"
 #include "protocol/topics.hpp"
 
@@ -204,6 +206,7 @@ int run(const options& o) {
   std::unique_ptr<locker::mqtt::reporter> reporter;
   std::unique_ptr<link_publisher> publisher;
   std::unique_ptr<commands::command_handler> commands;
+  std::unique_ptr<update::updater> updater;
   if (!cfg.broker.url.empty() && topics) {
     try {
       link = std::make_unique<locker::mqtt::mqtt_link>(io, clock, locker::mqtt::settings_from(cfg, *topics));
@@ -213,6 +216,8 @@ int run(const options& o) {
       rs.boot_id = security::uuid_v4();
       rs.started_at = clock.wall_now();
       rs.telemetry = cfg.telemetry;
+      rs.capabilities = {"rebirth", "reboot"};
+      if (!cfg.update.keyring.empty()) rs.capabilities.emplace_back("fw_update");
       reporter = std::make_unique<locker::mqtt::reporter>(*link, clock, *db, locker, cfg, *topics, rs);
       locker.on_journal([r = relay.get()] { r->wake(); });
       locker.on_change([r = reporter.get()] { r->state_changed(); });
@@ -222,6 +227,27 @@ int run(const options& o) {
       commands->on_rebirth([r = reporter.get()] { r->rebirth(); });
       commands->on_state_change([r = reporter.get()] { r->state_changed(); });
       reporter->set_config_version(commands->config_version());
+      update::update_settings us;
+      us.keyring = cfg.update.keyring;
+      us.compatible = cfg.update.compatible;
+      us.download_ca_file = cfg.update.download_ca_file;
+      us.max_bundle_bytes = cfg.update.max_bundle_mb * 1024 * 1024;
+      us.download_timeout = cfg.update.download_timeout;
+      us.install_timeout = cfg.update.install_timeout;
+      us.rauc = cfg.update.rauc;
+      us.systemctl = cfg.update.systemctl;
+      us.staging_dir = cfg.state_dir / "update";
+      us.running_version = LOCKER_VERSION;
+      updater = std::make_unique<update::updater>(
+          io, clock, *db, *topics, std::move(us),
+          [&locker, &session] { return update::why_busy(locker, &session); },
+          [l = link.get()](const std::string& topic, const std::string& payload) {
+            l->publish(topic, payload, 1, false);
+          });
+      updater->resume();
+      commands->set_updater(updater.get());
+      link->on_connected([u = updater.get()] { u->connected(); });
+      link->on_disconnected([u = updater.get()] { u->disconnected(); });
       commands->on_settings_applied([r = reporter.get(), h = commands.get()](
                                         const config::locker_config&) {
         r->set_config_version(h->config_version());

@@ -202,7 +202,7 @@ void command_handler::prune_if_due() {
     log::debug(component, n, " old command replies deleted");
 }
 
-void command_handler::execute(const route& r, const std::string& req_id, std::string_view actor,
+bool command_handler::execute(const route& r, const std::string& req_id, std::string_view actor,
                               const tx_body& body) {
   const auto now = clock_.wall_now();
   const auto attempt = [&](const tx_body& b) {
@@ -222,8 +222,10 @@ void command_handler::execute(const route& r, const std::string& req_id, std::st
     return text;
   };
   std::string text;
+  bool committed = false;
   try {
     text = attempt(body);
+    committed = true;
   } catch (const store::store_error& e) {
     log::warning(component, r.name, " ", req_id, ": database refused: ", e.what());
     const auto code = e.is_constraint() ? error_code::conflict : error_code::internal;
@@ -242,6 +244,7 @@ void command_handler::execute(const route& r, const std::string& req_id, std::st
     text = protocol::encode_reply(refuse(req_id, error_code::internal, "internal error"));
   }
   send(r, text);
+  return committed;
 }
 
 // --- commands ---------------------------------------------------------------------------
@@ -281,19 +284,9 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
           // After the reply: the republished messages follow it.
           if (on_rebirth_) on_rebirth_();
         } else if constexpr (std::is_same_v<T, protocol::fw_update>) {
-          // The contract has no "not supported" code; internal is not saved, so the same
-          // req_id works once a build implements it.
-          in_tx([&](store::transaction&) {
-            return outcome{
-                refuse(id, error_code::internal, "fw_update is not supported by this build yet"),
-                {{"job_id", a.job_id}}};
-          });
+          fw_update(r, cmd, a);
         } else if constexpr (std::is_same_v<T, protocol::reboot>) {
-          in_tx([&](store::transaction&) {
-            return outcome{
-                refuse(id, error_code::internal, "reboot is not supported by this build yet"),
-                {{"reason", a.reason}}};
-          });
+          reboot(r, cmd, a);
         } else {
           static_assert(sizeof(T) == 0, "every command of the contract is handled");
         }
@@ -512,6 +505,50 @@ void command_handler::compartment_set_service(const route& r, const protocol::co
   execute(r, req_id, default_actor, [&](store::transaction&) {
     return outcome{std::move(reply), detail};
   });
+}
+
+void command_handler::fw_update(const route& r, const protocol::command& cmd,
+                                const protocol::fw_update& a) {
+  const std::string& req_id = cmd.req_id;
+  // The url may carry a token in its query: only the job and the digest are audited.
+  const json detail = {{"job_id", a.job_id}, {"sha256", a.sha256}};
+  if (updater_ == nullptr) {
+    // The contract has no "not supported" code; internal is not saved, so the same req_id
+    // works once the locker can do it.
+    execute(r, req_id, default_actor, [&](store::transaction&) {
+      return outcome{refuse(req_id, error_code::internal, "fw_update is not available here"),
+                     detail};
+    });
+    return;
+  }
+  bool accepted = false;
+  const bool committed = execute(r, req_id, default_actor, [&](store::transaction& tx) {
+    auto reply = updater_->accept(tx, req_id, a);
+    accepted = reply.status == protocol::reply_status::accepted;
+    return outcome{std::move(reply), detail};
+  });
+  // Only once the job and the accepted reply are on disk.
+  if (committed && accepted) updater_->start(a.job_id);
+}
+
+void command_handler::reboot(const route& r, const protocol::command& cmd,
+                             const protocol::reboot& a) {
+  const std::string& req_id = cmd.req_id;
+  const json detail = {{"reason", a.reason}};
+  if (updater_ == nullptr) {
+    execute(r, req_id, default_actor, [&](store::transaction&) {
+      return outcome{refuse(req_id, error_code::internal, "reboot is not available here"),
+                     detail};
+    });
+    return;
+  }
+  const auto why = updater_->reboot_refusal();
+  const bool committed = execute(r, req_id, default_actor, [&](store::transaction&) {
+    if (why) return outcome{refuse(req_id, error_code::busy, *why + "; try again later"), detail};
+    return outcome{protocol::ok_reply(req_id), detail};
+  });
+  // The reply goes out first: the reboot stops this process.
+  if (committed && !why) updater_->reboot(a.reason, std::string(default_actor));
 }
 
 }  // namespace locker::commands

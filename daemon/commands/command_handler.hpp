@@ -25,6 +25,7 @@
 #include "daemon/controller/controller.hpp"
 #include "daemon/security/secret_key.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/update/updater.hpp"
 #include "drivers/clock.hpp"
 #include "protocol/commands.hpp"
 #include "protocol/replies.hpp"
@@ -68,6 +69,10 @@ class command_handler {
     on_settings_applied_ = std::move(fn);
   }
 
+  // fw_update and reboot go to the updater (which must outlive the handler); without one
+  // both are answered internal ("not available").
+  void set_updater(update::updater* u) { updater_ = u; }
+
   // The applied cfg/desired version (0: none), for …/info.
   [[nodiscard]] std::uint64_t config_version() const { return config_version_; }
 
@@ -89,7 +94,8 @@ class command_handler {
   // Runs body in one transaction with the audit entry and the saved reply, then sends the
   // reply. A unique index refusing the change answers conflict; any other database failure
   // answers internal (not saved: nothing happened, the same req_id may try again).
-  void execute(const route& r, const std::string& req_id, std::string_view actor,
+  // Returns true when body's own outcome was committed.
+  bool execute(const route& r, const std::string& req_id, std::string_view actor,
                const tx_body& body);
   // Answers a known req_id from the store; false if it is not known (or too old).
   bool replay(const route& r, const std::string& req_id);
@@ -108,6 +114,8 @@ class command_handler {
                         const protocol::compartment_open& a);
   void compartment_set_service(const route& r, const protocol::command& cmd,
                                const protocol::compartment_set_service& a);
+  void fw_update(const route& r, const protocol::command& cmd, const protocol::fw_update& a);
+  void reboot(const route& r, const protocol::command& cmd, const protocol::reboot& a);
 
   controller::controller& locker_;
   store::store& db_;
@@ -115,6 +123,7 @@ class command_handler {
   drivers::clock& clock_;
   const protocol::topic_set& topics_;
   publisher& out_;
+  update::updater* updater_ = nullptr;
   std::function<void()> on_rebirth_;
   std::function<void()> on_state_change_;
   std::function<void(const config::locker_config&)> on_settings_applied_;

@@ -556,7 +556,7 @@ locker_config load_config(const std::filesystem::path& file) {
 
   const table_reader top(ctx, root, "",
                          {"locker_id", "state_dir", "board", "log_level", "telemetry_s", "hardware",
-                          "broker", "timings", "policy"});
+                          "broker", "timings", "policy", "update"});
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
@@ -661,6 +661,37 @@ locker_config load_config(const std::filesystem::path& file) {
     p.pickup_code_digits = static_cast<int>(r.integer("pickup_code_digits", 8, 6, 10));
     p.pickup_window_h = static_cast<int>(r.integer("pickup_window_h", 72, 1, 8760));
     p.lockout_base = std::chrono::seconds(r.integer("lockout_base_s", 30, 1, 86400));
+  }
+
+  {
+    const table_reader r(ctx, sub("update"), "update",
+                         {"keyring", "compatible", "download_ca_file", "max_bundle_mb",
+                          "download_timeout_s", "install_timeout_s", "rauc", "systemctl"});
+    auto& u = c.update;
+    u.keyring = resolve(r.string("keyring", ""));
+    u.compatible = r.string("compatible", "");
+    u.download_ca_file = resolve(r.string("download_ca_file", ""));
+    u.max_bundle_mb = static_cast<std::uint64_t>(r.integer("max_bundle_mb", 1024, 1, 16384));
+    u.download_timeout = std::chrono::seconds(r.integer("download_timeout_s", 1800, 10, 86400));
+    u.install_timeout = std::chrono::seconds(r.integer("install_timeout_s", 1800, 60, 86400));
+    if (u.keyring.empty() != u.compatible.empty()) {
+      ctx.fail(u.keyring.empty() ? "update.keyring" : "update.compatible",
+               "missing: keyring and compatible go together (both empty: updates are off)",
+               r.node(u.keyring.empty() ? "compatible" : "keyring"));
+    }
+    if (!u.compatible.empty() &&
+        !std::all_of(u.compatible.begin(), u.compatible.end(),
+                     [](char ch) { return ch >= 0x20 && ch < 0x7f; })) {
+      ctx.fail("update.compatible", "invalid: printable ASCII only", r.node("compatible"));
+    }
+    // The helpers are started without a PATH search: an absolute path, as given.
+    for (auto [name, out] : {std::pair{"rauc", &u.rauc}, std::pair{"systemctl", &u.systemctl}}) {
+      const auto p = r.string(name, out->string());
+      if (p.empty() || p.front() != '/') {
+        ctx.fail(r.key(name), "must be an absolute path, got \"" + p + "\"", r.node(name));
+      }
+      *out = p;
+    }
   }
 
   const fs::path board_path = resolve(board);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -100,6 +101,18 @@ struct policy {
   std::chrono::seconds lockout_base{30};  // doubles with each further lockout
 };
 
+// Signed software updates (fw_update) and reboots. No keyring: fw_update is refused.
+struct update_config {
+  std::filesystem::path keyring;           // CA certificates (PEM) that may sign bundles
+  std::string compatible;                  // the bundles' manifest must say exactly this
+  std::filesystem::path download_ca_file;  // https server CA; empty: the system's store
+  std::uint64_t max_bundle_mb = 1024;
+  std::chrono::seconds download_timeout{1800};
+  std::chrono::seconds install_timeout{1800};
+  std::filesystem::path rauc = "/usr/bin/rauc";
+  std::filesystem::path systemctl = "/usr/bin/systemctl";
+};
+
 enum class log_level { debug, info, warning, error };
 
 struct locker_config {
@@ -113,6 +126,7 @@ struct locker_config {
   config::timings timings;
   config::policy policy;
   std::chrono::seconds telemetry{300};
+  update_config update;
   board_config board;
 };
 

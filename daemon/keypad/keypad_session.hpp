@@ -56,6 +56,11 @@ class keypad_session final : public session_events {
 
   // True while a courier is logged in (for the controller's status and for tests).
   [[nodiscard]] bool courier_logged_in() const { return courier_.has_value(); }
+  // Someone is at the keypad: a code half typed, a courier logged in, a door being waited
+  // for, a result on the screen. False when idle with nothing typed, or locked out.
+  [[nodiscard]] bool in_use() const {
+    return !((state_ == state::idle && input_.empty()) || state_ == state::lockout);
+  }
 
  private:
   enum class state : std::uint8_t {

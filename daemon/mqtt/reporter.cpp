@@ -124,7 +124,7 @@ protocol::locker_info reporter::current_info() const {
   info.version = settings_.version;
   info.hardware = cfg_.board.hardware;
   for (const auto& c : cfg_.board.compartments) info.compartments.push_back({c.id, c.size});
-  info.capabilities = {"rebirth"};
+  info.capabilities = settings_.capabilities;
   info.config_version = settings_.config_version;
   return info;
 }

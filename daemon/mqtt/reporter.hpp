@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "daemon/config/config.hpp"
 #include "daemon/controller/controller.hpp"
@@ -27,6 +28,7 @@ struct reporter_settings {
   std::chrono::milliseconds state_min_interval{200};  // at most 5 state messages per second
   std::chrono::seconds telemetry{300};
   std::uint64_t config_version = 0;  // the last applied cfg/desired version
+  std::vector<std::string> capabilities{"rebirth"};  // in …/info
 };
 
 class reporter {

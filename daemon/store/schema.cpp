@@ -126,7 +126,31 @@ CREATE TABLE settings (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> all_migrations{migration_1};
+// Software update jobs (fw_update): one may be unfinished at a time. A job in state
+// 'rebooting' waits for the next start to tell whether the expected version came up.
+// reported: its final state (done or failed) has been published on …/job/<job_id>.
+constexpr std::string_view migration_2 = R"sql(
+CREATE TABLE update_jobs (
+  job_id           TEXT PRIMARY KEY,
+  req_id           TEXT NOT NULL,
+  url              TEXT NOT NULL,
+  sha256           TEXT NOT NULL,
+  state            TEXT NOT NULL
+                   CHECK (state IN ('downloading', 'verifying', 'installing', 'rebooting',
+                                    'done', 'failed')),
+  from_version     TEXT NOT NULL,
+  expected_version TEXT,
+  message          TEXT,
+  reported         INTEGER NOT NULL DEFAULT 0 CHECK (reported IN (0, 1)),
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+-- At most one job is unfinished: a second fw_update is refused while one runs.
+CREATE UNIQUE INDEX update_jobs_one_unfinished ON update_jobs ((1))
+  WHERE state NOT IN ('done', 'failed');
+)sql";
+
+constexpr std::array<std::string_view, 2> all_migrations{migration_1, migration_2};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

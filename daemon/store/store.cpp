@@ -20,6 +20,8 @@ constexpr std::array<std::string_view, 3> reservation_names{"announced", "deposi
 constexpr std::array<std::string_view, 5> parcel_names{"stored", "expired", "cancelled",
                                                        "collected", "removed"};
 constexpr std::array<std::string_view, 3> topic_names{"parcel", "door", "alarm"};
+constexpr std::array<std::string_view, 6> update_state_names{
+    "downloading", "verifying", "installing", "rebooting", "done", "failed"};
 
 // Text in the database that this build does not know means the file was damaged or edited
 // by hand: an error, never a silent default.
@@ -106,6 +108,24 @@ parcel_record read_parcel(const statement& s) {
       s.column_int64(10), optional_time_column(s, 11)};
 }
 
+constexpr std::string_view update_job_columns =
+    "SELECT job_id, req_id, url, sha256, state, from_version, expected_version, message, "
+    "reported, created_at, updated_at FROM update_jobs ";
+
+update_job_record read_update_job(const statement& s) {
+  return {s.column_text(0),
+          s.column_text(1),
+          s.column_text(2),
+          s.column_text(3),
+          from_name<update_state>(update_state_names, "update state", s.column_text(4)),
+          s.column_text(5),
+          s.column_optional_text(6),
+          s.column_optional_text(7),
+          s.column_int64(8) != 0,
+          time_column(s, 9),
+          time_column(s, 10)};
+}
+
 template <class T, class Read>
 std::vector<T> read_all(statement& s, Read read) {
   std::vector<T> out;
@@ -134,6 +154,9 @@ std::string_view to_string(reservation_state s) {
 }
 std::string_view to_string(parcel_state s) { return parcel_names[static_cast<std::size_t>(s)]; }
 std::string_view to_string(journal_topic t) { return topic_names[static_cast<std::size_t>(t)]; }
+std::string_view to_string(update_state s) {
+  return update_state_names[static_cast<std::size_t>(s)];
+}
 
 store::store(const std::filesystem::path& path) : db_(path) { migrate(db_); }
 
@@ -525,6 +548,62 @@ void store::set_setting(transaction& tx, std::string_view key, std::string_view 
 
 void store::set_setting(std::string_view key, std::string_view value) {
   in_transaction([&](transaction& tx) { set_setting(tx, key, value); });
+}
+
+// --- software update jobs ---------------------------------------------------------
+
+void store::create_update_job(transaction& tx, const update_job_record& j) {
+  check_same_db(tx);
+  db_.prepare(
+         "INSERT INTO update_jobs (job_id, req_id, url, sha256, state, from_version, "
+         "expected_version, message, reported, created_at, updated_at) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+      .bind(1, j.job_id)
+      .bind(2, j.req_id)
+      .bind(3, j.url)
+      .bind(4, j.sha256)
+      .bind(5, to_string(j.state))
+      .bind(6, j.from_version)
+      .bind(7, j.expected_version)
+      .bind(8, j.message)
+      .bind(9, std::int64_t{j.reported ? 1 : 0})
+      .bind(10, format_rfc3339_ms(j.created_at))
+      .bind(11, format_rfc3339_ms(j.updated_at))
+      .run();
+}
+
+void store::save_update_job(const update_job_record& j) {
+  in_transaction([&](transaction&) {
+    db_.prepare(
+           "UPDATE update_jobs SET state = ?2, expected_version = ?3, message = ?4, "
+           "reported = ?5, updated_at = ?6 WHERE job_id = ?1")
+        .bind(1, j.job_id)
+        .bind(2, to_string(j.state))
+        .bind(3, j.expected_version)
+        .bind(4, j.message)
+        .bind(5, std::int64_t{j.reported ? 1 : 0})
+        .bind(6, format_rfc3339_ms(j.updated_at))
+        .run();
+  });
+}
+
+std::optional<update_job_record> store::update_job(std::string_view job_id) {
+  statement s = db_.prepare(sql(update_job_columns, "WHERE job_id = ?1"));
+  s.bind(1, job_id);
+  return read_one<update_job_record>(s, read_update_job);
+}
+
+std::optional<update_job_record> store::unfinished_update_job() {
+  statement s =
+      db_.prepare(sql(update_job_columns, "WHERE state NOT IN ('done', 'failed') LIMIT 1"));
+  return read_one<update_job_record>(s, read_update_job);
+}
+
+std::vector<update_job_record> store::unreported_update_jobs() {
+  statement s = db_.prepare(sql(update_job_columns,
+                                "WHERE state IN ('done', 'failed') AND reported = 0 "
+                                "ORDER BY updated_at, job_id"));
+  return read_all<update_job_record>(s, read_update_job);
 }
 
 // --- journal ----------------------------------------------------------------------

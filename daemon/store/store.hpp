@@ -34,12 +34,15 @@ enum class reservation_state { announced, deposited, cancelled };
 // stored, expired and cancelled are "live": the parcel is still in its compartment.
 enum class parcel_state { stored, expired, cancelled, collected, removed };
 enum class journal_topic { parcel, door, alarm };
+// A software update job's progress (protocol job_state); done and failed are final.
+enum class update_state { downloading, verifying, installing, rebooting, done, failed };
 
 [[nodiscard]] std::string_view to_string(service_state s);
 [[nodiscard]] std::string_view to_string(door_state s);
 [[nodiscard]] std::string_view to_string(reservation_state s);
 [[nodiscard]] std::string_view to_string(parcel_state s);
 [[nodiscard]] std::string_view to_string(journal_topic t);
+[[nodiscard]] std::string_view to_string(update_state s);
 
 struct compartment_record {
   std::string id;
@@ -133,6 +136,22 @@ struct command_reply {
   wall_time answered_at{};
 };
 
+// One fw_update job (daemon/update). It outlives a restart: a job left in rebooting is
+// finished by the next start, one left before it is reported failed (interrupted).
+struct update_job_record {
+  std::string job_id;
+  std::string req_id;
+  std::string url;
+  std::string sha256;
+  update_state state = update_state::downloading;
+  std::string from_version;                     // the version running when it was accepted
+  std::optional<std::string> expected_version;  // the bundle's, once its manifest was read
+  std::optional<std::string> message;           // why it failed
+  bool reported = false;                        // its final state was published
+  wall_time created_at{};
+  wall_time updated_at{};
+};
+
 class store {
  public:
   // Opens (creating if needed) and migrates the database. Throws store_error.
@@ -224,6 +243,17 @@ class store {
   [[nodiscard]] std::optional<std::string> setting(std::string_view key);
   void set_setting(transaction& tx, std::string_view key, std::string_view value);
   void set_setting(std::string_view key, std::string_view value);
+
+  // --- software update jobs -----------------------------------------------------
+  // store_error with is_constraint() if the job_id exists or another job is unfinished.
+  void create_update_job(transaction& tx, const update_job_record& j);
+  // Saves state, expected_version, message, reported and updated_at.
+  void save_update_job(const update_job_record& j);
+  [[nodiscard]] std::optional<update_job_record> update_job(std::string_view job_id);
+  // The job not yet done or failed, if any (at most one).
+  [[nodiscard]] std::optional<update_job_record> unfinished_update_job();
+  // Finished jobs whose final state was not published yet, oldest first.
+  [[nodiscard]] std::vector<update_job_record> unreported_update_jobs();
 
   // --- journal (the outbox) -------------------------------------------------------
   // Assigns the next seq and a fresh event_id, and stores the complete payload: fields

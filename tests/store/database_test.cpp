@@ -46,7 +46,7 @@ TEST_F(database_test, pragmas_in_effect) {
 TEST_F(database_test, migrates_from_empty) {
   store st(db_path());
   EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
-  EXPECT_EQ(schema_version(), 1);
+  EXPECT_EQ(schema_version(), 2);
   for (const char* table : {"compartments", "couriers", "reservations", "parcels", "keypad_lockout",
                             "journal", "journal_counter", "audit", "command_replies", "settings"}) {
     statement s =

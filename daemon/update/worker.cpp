@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/update/worker.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace locker::update {
+
+worker::~worker() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void worker::run(task_fn task) {
+  if (thread_.joinable()) thread_.join();
+  stop_ = false;
+  std::weak_ptr<bool> alive = alive_;
+  thread_ = std::thread([this, alive, task = std::move(task)] {
+    then_fn then = task(stop_);
+    // Posted from this thread; checked on the loop, where the worker is destroyed.
+    boost::asio::post(io_, [alive, then = std::move(then)] {
+      if (alive.lock() && then) then();
+    });
+  });
+}
+
+}  // namespace locker::update
