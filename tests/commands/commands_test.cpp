@@ -4,6 +4,7 @@
 // would go to the broker. Each command: the reply the contract says and its effect in the
 // store; each bad request: the contract's reply and nothing changed.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -15,6 +16,8 @@
 
 #include "daemon/commands/command_handler.hpp"
 #include "daemon/commands/remote_settings.hpp"
+#include "daemon/update/locker_activity.hpp"
+#include "daemon/update/updater.hpp"
 #include "protocol/timestamp.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
@@ -601,14 +604,14 @@ TEST_F(commands, rebirth_calls_the_hook_once) {
   EXPECT_EQ(rebirths_, 2);
 }
 
-TEST_F(commands, fw_update_and_reboot_are_not_supported_yet) {
+TEST_F(commands, without_an_updater_fw_update_and_reboot_are_not_available) {
   const auto before = snapshot(rig_.db());
   auto r = send("fw_update", {{"req_id", "q1"},
                               {"job_id", "j1"},
                               {"url", "https://x/b"},
                               {"sha256", std::string(64, 'a')}});
   expect_error(r, "internal");
-  EXPECT_NE(r.value("message", "").find("not supported"), std::string::npos);
+  EXPECT_NE(r.value("message", "").find("not available"), std::string::npos);
   expect_error(send("reboot", {{"req_id", "q2"}, {"reason", "test"}}), "internal");
   expect_error(send("fw_update", {{"req_id", "q3"}}), "bad_request");
   EXPECT_EQ(snapshot(rig_.db()), before);
@@ -725,6 +728,96 @@ TEST_F(cfg, a_cleared_retained_message_is_ignored) {
   handler_->handle_cfg_desired("");
   EXPECT_TRUE(pub_.messages.empty());
   EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+// fw_update and reboot with the real updater, asked whether the locker is busy the way lockerd
+// asks it (update::why_busy over the controller and the keypad session).
+class commands_with_updater : public commands {
+ protected:
+  commands_with_updater() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("locker-commands-update-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    {
+      std::ofstream f(dir_ / "systemctl");
+      f << "#!/bin/sh\necho \"$*\" >> '" << (dir_ / "systemctl.log").string() << "'\n";
+    }
+    std::filesystem::permissions(dir_ / "systemctl", std::filesystem::perms::owner_all);
+    update::update_settings s;
+    s.keyring = dir_ / "keyring.pem";
+    s.compatible = "locker-test";
+    s.staging_dir = dir_ / "update";
+    s.running_version = "0.1.0";
+    s.systemctl = dir_ / "systemctl";
+    updater_ = std::make_unique<update::updater>(
+        io_, rig_.clock(), rig_.db(), topics_, s,
+        [this] { return update::why_busy(rig_.locker(), &rig_.session()); },
+        [](const std::string&, const std::string&) {});
+    handler_->set_updater(updater_.get());
+  }
+  ~commands_with_updater() override {
+    handler_.reset();
+    updater_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  json fw_update(const std::string& req_id, const std::string& job_id) {
+    return send("fw_update", {{"req_id", req_id},
+                              {"job_id", job_id},
+                              {"url", "file:///nonexistent/b.raucb"},
+                              {"sha256", std::string(64, 'a')}});
+  }
+
+  boost::asio::io_context io_;
+  std::filesystem::path dir_;
+  std::unique_ptr<update::updater> updater_;
+};
+
+TEST_F(commands_with_updater, fw_update_is_accepted_once_and_the_reply_replayed) {
+  auto r = fw_update("q1", "j1");
+  EXPECT_EQ(r["status"], "accepted") << r.dump();
+  ASSERT_TRUE(rig_.db().update_job("j1"));
+  EXPECT_EQ(rig_.db().update_job("j1")->req_id, "q1");
+  // The same request again: the saved reply, no second job.
+  EXPECT_EQ(fw_update("q1", "j1"), r);
+  // Another request while it runs: busy.
+  r = fw_update("q2", "j2");
+  expect_error(r, "busy");
+  EXPECT_NE(r.value("message", "").find("j1 is still running"), std::string::npos);
+  EXPECT_FALSE(rig_.db().update_job("j2"));
+}
+
+TEST_F(commands_with_updater, fw_update_and_reboot_wait_while_a_door_is_open) {
+  const auto id = start_deposit("TRK-1", false);
+  auto r = fw_update("q1", "j1");
+  expect_error(r, "busy");
+  EXPECT_NE(r.value("message", "").find("compartment " + id), std::string::npos) << r.dump();
+  r = send("reboot", {{"req_id", "q2"}, {"reason", "maintenance"}});
+  expect_error(r, "busy");
+  EXPECT_FALSE(rig_.db().update_job("j1"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "systemctl.log"));
+}
+
+TEST_F(commands_with_updater, reboot_waits_while_someone_types_at_the_keypad) {
+  rig_.press("12");  // a recipient is typing a code
+  auto r = send("reboot", {{"req_id", "q3"}, {"reason", "maintenance"}});
+  expect_error(r, "busy");
+  EXPECT_NE(r.value("message", "").find("keypad"), std::string::npos) << r.dump();
+}
+
+TEST_F(commands_with_updater, reboot_answers_ok_then_asks_systemd) {
+  const auto r = send("reboot", {{"req_id", "q1"}, {"reason", "maintenance"}});
+  expect_ok(r, "q1");
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!std::filesystem::exists(dir_ / "systemctl.log") &&
+         std::chrono::steady_clock::now() < end)
+    io_.run_one_for(std::chrono::milliseconds(20));
+  std::ifstream log(dir_ / "systemctl.log");
+  std::string line;
+  std::getline(log, line);
+  EXPECT_EQ(line, "reboot");
+  bool audited = false;
+  for (const auto& a : rig_.db().audit_log(10)) audited = audited || a.action == "reboot";
+  EXPECT_TRUE(audited);
 }
 
 }  // namespace

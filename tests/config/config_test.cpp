@@ -128,6 +128,14 @@ TEST(config_shipped, example_config_and_reference_board) {
   EXPECT_EQ(c.timings.session_idle, d.timings.session_idle);
   EXPECT_EQ(c.policy.max_code_attempts, d.policy.max_code_attempts);
   EXPECT_EQ(c.policy.pickup_code_digits, d.policy.pickup_code_digits);
+  EXPECT_EQ(c.update.keyring, "/etc/lockerd/update-ca.pem");
+  EXPECT_EQ(c.update.compatible, "locker-reference-board");
+  EXPECT_EQ(c.update.download_ca_file, d.update.download_ca_file);
+  EXPECT_EQ(c.update.max_bundle_mb, d.update.max_bundle_mb);
+  EXPECT_EQ(c.update.download_timeout, d.update.download_timeout);
+  EXPECT_EQ(c.update.install_timeout, d.update.install_timeout);
+  EXPECT_EQ(c.update.rauc, d.update.rauc);
+  EXPECT_EQ(c.update.systemctl, d.update.systemctl);
   EXPECT_EQ(c.policy.pickup_window_h, d.policy.pickup_window_h);
   EXPECT_EQ(c.policy.lockout_base, d.policy.lockout_base);
   EXPECT_EQ(c.telemetry, d.telemetry);
@@ -200,6 +208,15 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.policy.pickup_code_digits, 8);
   EXPECT_EQ(c.policy.pickup_window_h, 72);
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(30));
+  // Updates are off until a keyring is configured.
+  EXPECT_TRUE(c.update.keyring.empty());
+  EXPECT_TRUE(c.update.compatible.empty());
+  EXPECT_TRUE(c.update.download_ca_file.empty());
+  EXPECT_EQ(c.update.max_bundle_mb, 1024U);
+  EXPECT_EQ(c.update.download_timeout, std::chrono::seconds(1800));
+  EXPECT_EQ(c.update.install_timeout, std::chrono::seconds(1800));
+  EXPECT_EQ(c.update.rauc, fs::path("/usr/bin/rauc"));
+  EXPECT_EQ(c.update.systemctl, fs::path("/usr/bin/systemctl"));
   // Board defaults: sim keypad and display, no buzzer or LED, lines active-high as-is.
   EXPECT_EQ(c.board.keypad.kind, keypad_kind::sim);
   EXPECT_EQ(c.board.display.kind, display_kind::sim);
@@ -241,7 +258,24 @@ max_code_attempts = 1
 pickup_code_digits = 10
 pickup_window_h = 24
 lockout_base_s = 60
+[update]
+keyring = "keys/update-ca.pem"
+compatible = "locker-x"
+download_ca_file = "/etc/ssl/update-server-ca.pem"
+max_bundle_mb = 64
+download_timeout_s = 120
+install_timeout_s = 600
+rauc = "/opt/rauc/bin/rauc"
+systemctl = "/bin/systemctl"
 )"));
+  EXPECT_EQ(c.update.keyring, dir.path() / "keys/update-ca.pem");  // relative to the file
+  EXPECT_EQ(c.update.compatible, "locker-x");
+  EXPECT_EQ(c.update.download_ca_file, "/etc/ssl/update-server-ca.pem");
+  EXPECT_EQ(c.update.max_bundle_mb, 64U);
+  EXPECT_EQ(c.update.download_timeout, std::chrono::seconds(120));
+  EXPECT_EQ(c.update.install_timeout, std::chrono::seconds(600));
+  EXPECT_EQ(c.update.rauc, "/opt/rauc/bin/rauc");
+  EXPECT_EQ(c.update.systemctl, "/bin/systemctl");
   EXPECT_EQ(c.log, log_level::debug);
   EXPECT_EQ(c.telemetry, std::chrono::seconds(60));
   EXPECT_EQ(c.backend, backend_kind::gpiod);
@@ -689,7 +723,26 @@ INSTANTIATE_TEST_SUITE_P(
                   minimal_main + "[broker]\nurl = \"mqtt://host:1883\"\npassword = \"hunter2\"\n",
                   "broker.password", "use password_file"},
         rejection{"keepalive_zero", minimal_main + "[broker]\nkeepalive_s = 0\n",
-                  "broker.keepalive_s", "out of range"}),
+                  "broker.keepalive_s", "out of range"},
+        rejection{"unknown_update_key", minimal_main + "[update]\nkeyring_file = \"k\"\n",
+                  "update.keyring_file", "unknown key"},
+        rejection{"keyring_without_compatible", minimal_main + "[update]\nkeyring = \"k.pem\"\n",
+                  "update.compatible", "keyring and compatible go together"},
+        rejection{"compatible_without_keyring", minimal_main + "[update]\ncompatible = \"b\"\n",
+                  "update.keyring", "keyring and compatible go together"},
+        rejection{"compatible_control_char",
+                  minimal_main + "[update]\nkeyring = \"k\"\ncompatible = \"a\\tb\"\n",
+                  "update.compatible", "printable ASCII"},
+        rejection{"bundle_size_zero", minimal_main + "[update]\nmax_bundle_mb = 0\n",
+                  "update.max_bundle_mb", "must be between 1 and 16384"},
+        rejection{"download_timeout_type", minimal_main + "[update]\ndownload_timeout_s = \"1h\"\n",
+                  "update.download_timeout_s", "wrong type"},
+        rejection{"install_timeout_short", minimal_main + "[update]\ninstall_timeout_s = 5\n",
+                  "update.install_timeout_s", "must be between 60 and 86400"},
+        rejection{"rauc_relative", minimal_main + "[update]\nrauc = \"rauc\"\n", "update.rauc",
+                  "must be an absolute path"},
+        rejection{"systemctl_empty", minimal_main + "[update]\nsystemctl = \"\"\n",
+                  "update.systemctl", "must be an absolute path"}),
     param_name);
 
 TEST(config_reject, inline_password_is_not_echoed) {

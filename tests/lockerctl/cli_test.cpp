@@ -268,6 +268,21 @@ TEST(LockerctlRequests, EachCommandBuildsItsContractPayload) {
             "r");
 }
 
+TEST(LockerctlRequests, FwUpdateCarriesJobUrlAndDigestAndIsCheckedLocally) {
+  const std::string sha(64, 'a');
+  const auto plan = plan_for({"--locker", "t1", "fw-update", "--job-id", "j-7", "--url",
+                              "https://updates.example.com/b.raucb", "--sha256", sha});
+  EXPECT_EQ(plan.name, "fw_update");
+  const auto j = nlohmann::json::parse(plan.payload);
+  EXPECT_EQ(j["job_id"], "j-7");
+  EXPECT_EQ(j["url"], "https://updates.example.com/b.raucb");
+  EXPECT_EQ(j["sha256"], sha);
+  const auto parsed_args = std::get<fw_update_args>(
+      parsed({"--locker", "t1", "fw-update", "--job-id", "j", "--url", "/b", "--sha256", sha})
+          .command);
+  EXPECT_EQ(parsed_args.url, "/b");
+}
+
 TEST(LockerctlRequests, RawIsSentVerbatim) {
   const auto plan = plan_for({"--locker", "t1", "raw", "compartment_open", "{\"req_id\":\"x\"}"});
   EXPECT_EQ(plan.name, "compartment_open");

@@ -98,6 +98,13 @@ TEST(LockerctlFormat, RepliesInWords) {
   EXPECT_EQ(describe_error(json::parse(R"({"status":"error"})")), "error");
 }
 
+TEST(LockerctlFormat, JobProgressInOneLine) {
+  EXPECT_EQ(format_job_line(json::parse(
+                R"({"job_id":"j1","state":"installing","percent":40,"message":"Copying","ts":"x"})")),
+            "job j1: installing 40%: Copying");
+  EXPECT_EQ(format_job_line(json::parse(R"({"job_id":"j1","state":"done"})")), "job j1: done");
+}
+
 TEST(LockerctlFormat, StatusAndNoAnswer) {
   EXPECT_EQ(no_answer_message(1500ms, std::nullopt),
             "the locker did not answer within 1.5 s: is it online? (last status: none retained)");

@@ -229,6 +229,8 @@ std::optional<std::string> schema_for(std::string_view topic) {
       {"evt/parcel", "evt_parcel.schema.json"}, {"evt/door", "evt_door.schema.json"},
       {"evt/alarm", "evt_alarm.schema.json"},
   };
+  if (rest.starts_with("job/")) return "job.schema.json";
+  if (rest.starts_with("res/")) return "reply.schema.json";
   const auto it = files.find(rest);
   if (it == files.end()) return std::nullopt;
   return it->second;
@@ -515,6 +517,75 @@ class mqtt_lockerd_process : public ::testing::Test {
     EXPECT_GE(topics_seen.size(), 3U) << "too little was published to check the contract";
   }
 
+  // ---- software updates ----
+
+  // Real bundles (tests/update/make_bundles.sh) and recording stand-ins for the RAUC command
+  // line (its `info` is RAUC's own) and systemctl; [update] added to the config.
+  void enable_updates() {
+    bundles_ = dir_ / "bundles";
+    const std::string make = std::string(LOCKER_SOURCE_DIR) + "/tests/update/make_bundles.sh " +
+                             bundles_.string() + " >/dev/null";
+    if (std::system(make.c_str()) != 0) fail("make_bundles.sh failed");
+    const auto stand_in = [&](const std::string& name, const std::string& body) {
+      std::ofstream f(dir_ / name);
+      f << "#!/bin/sh\necho \"$*\" >> '" << (dir_ / (name + ".log")).string() << "'\n" << body;
+      f.close();
+      fs::permissions(dir_ / name, fs::perms::owner_all);
+    };
+    stand_in("rauc",
+             "case \"$1\" in info) exec /usr/bin/rauc \"$@\" ;; install) echo ' 50% Copying'; "
+             "echo '100% Installing done.' ;; esac\nexit 0\n");
+    stand_in("systemctl", "exit 0\n");
+    std::ofstream(config_file_, std::ios::app)
+        << "[update]\nkeyring = \"" << (bundles_ / "test-ca.pem").string() << "\"\n"
+        << "compatible = \"locker-test\"\n"
+        << "rauc = \"" << (dir_ / "rauc").string() << "\"\n"
+        << "systemctl = \"" << (dir_ / "systemctl").string() << "\"\n";
+  }
+  [[nodiscard]] std::string stand_in_log(const std::string& name) const {
+    std::ifstream in(dir_ / (name + ".log"));
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+  [[nodiscard]] std::string sha256_of(const fs::path& file) const {
+    const std::string cmd = "sha256sum '" + file.string() + "' > '" + (dir_ / "sha").string() + "'";
+    if (std::system(cmd.c_str()) != 0) fail("sha256sum failed");
+    std::ifstream in(dir_ / "sha");
+    std::string sha;
+    in >> sha;
+    return sha;
+  }
+  void fw_update(const std::string& req_id, const std::string& job_id, const fs::path& bundle) {
+    recorder_->publish(std::string(root) + "cmd/fw_update",
+                       json{{"req_id", req_id},
+                            {"job_id", job_id},
+                            {"url", "file://" + bundle.string()},
+                            {"sha256", sha256_of(bundle)}}
+                           .dump());
+  }
+  // The job messages seen so far, in order.
+  [[nodiscard]] std::vector<json> job_messages(const std::string& job_id) {
+    std::vector<json> out;
+    for (const auto& m : recorder_->messages())
+      if (m.topic == std::string(root) + "job/" + job_id) out.push_back(json::parse(m.payload));
+    return out;
+  }
+  bool wait_job(const std::string& job_id, const std::string& state) {
+    return wait_recorded([&](const auto&) {
+      for (const auto& j : job_messages(job_id))
+        if (j["state"] == state) return true;
+      return false;
+    });
+  }
+  [[nodiscard]] std::optional<json> reply_to(const std::string& req_id) {
+    for (const auto& m : recorder_->messages())
+      if (m.topic.starts_with(std::string(root) + "res/")) {
+        auto j = json::parse(m.payload, nullptr, false);
+        if (j.is_object() && j["req_id"] == req_id) return j;
+      }
+    return std::nullopt;
+  }
+
+  fs::path bundles_;
   fs::path dir_;
   fs::path state_dir_;
   fs::path config_file_;
@@ -749,6 +820,61 @@ TEST_F(mqtt_lockerd_process, a_keypad_lockout_is_reported_as_an_alarm) {
           return true;
       return false;
     })) << log_tail();
+  } catch (const failure& f) {
+    FAIL() << f.what() << "\n" << log_tail();
+  }
+}
+
+// A signed bundle through the real daemon: accepted, downloaded, verified, handed to the RAUC
+// stand-in, reboot asked of the systemctl stand-in; after the "reboot" (a new process, still
+// the old version: RAUC fell back) the job is reported failed once connected.
+TEST_F(mqtt_lockerd_process, a_signed_update_goes_through_and_a_fallback_is_reported) {
+  try {
+    enable_updates();
+    start_lockerd();
+    ASSERT_TRUE(wait_online());
+    fw_update("u1", "job-1", bundles_ / "good.raucb");
+    ASSERT_TRUE(wait_job("job-1", "rebooting")) << log_tail();
+    ASSERT_TRUE(wait_recorded([&](const auto&) { return !stand_in_log("systemctl").empty(); }));
+    EXPECT_EQ(stand_in_log("systemctl"), "reboot\n");
+    const auto reply = reply_to("u1");
+    ASSERT_TRUE(reply);
+    EXPECT_EQ((*reply)["status"], "accepted");
+    std::vector<std::string> states;
+    for (const auto& j : job_messages("job-1"))
+      if (states.empty() || states.back() != j["state"]) states.push_back(j["state"]);
+    EXPECT_EQ(states,
+              (std::vector<std::string>{"downloading", "verifying", "installing", "rebooting"}));
+    const auto staged = (state_dir_ / "update" / "job-1.raucb").string();
+    EXPECT_NE(stand_in_log("rauc").find("install " + staged + "\n"), std::string::npos)
+        << stand_in_log("rauc");
+
+    lockerd_.stop(SIGTERM);
+    start_lockerd();
+    ASSERT_TRUE(wait_job("job-1", "failed")) << log_tail();
+    EXPECT_NE(job_messages("job-1").back().value("message", "").find("fell back"),
+              std::string::npos);
+    EXPECT_EQ(stand_in_log("rauc").find("mark-good"), std::string::npos);
+  } catch (const failure& f) {
+    FAIL() << f.what() << "\n" << log_tail();
+  }
+}
+
+TEST_F(mqtt_lockerd_process, a_tampered_bundle_is_refused_and_nothing_is_installed) {
+  try {
+    enable_updates();
+    start_lockerd();
+    ASSERT_TRUE(wait_online());
+    fw_update("u1", "job-2", bundles_ / "tampered.raucb");
+    ASSERT_TRUE(wait_job("job-2", "failed")) << log_tail();
+    EXPECT_NE(job_messages("job-2").back().value("message", "").find("bad signature"),
+              std::string::npos);
+    EXPECT_EQ(stand_in_log("rauc"), "");
+    EXPECT_EQ(stand_in_log("systemctl"), "");
+    // Asked again with the same req_id: the stored reply, not a second job.
+    const auto first = reply_to("u1");
+    ASSERT_TRUE(first);
+    EXPECT_EQ((*first)["status"], "accepted");
   } catch (const failure& f) {
     FAIL() << f.what() << "\n" << log_tail();
   }

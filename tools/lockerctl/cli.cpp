@@ -223,6 +223,11 @@ command_args read_command(const std::string& name, command_tokens tokens) {
     r.finish(0);
     return a;
   }
+  if (name == "fw-update") {
+    fw_update_args a{r.required("job-id"), r.required("url"), r.required("sha256")};
+    r.finish(0);
+    return a;
+  }
   if (name == "raw") {
     raw_args a;
     a.name = positional(r, 0, "the command NAME", name);
@@ -362,6 +367,8 @@ std::string command_wire_name(const command_args& c) {
           return "rebirth";
         else if constexpr (std::is_same_v<T, reboot_args>)
           return "reboot";
+        else if constexpr (std::is_same_v<T, fw_update_args>)
+          return "fw_update";
         else if constexpr (std::is_same_v<T, raw_args>)
           return a.name;
         else
@@ -400,6 +407,9 @@ Commands:
   push-config FILE.json publish the desired config and wait for the locker's verdict
   rebirth               ask the locker to republish status, info and state
   reboot --reason TEXT
+  fw-update --job-id J --url URL --sha256 HEX
+                        install a signed update bundle (https:// or a file on the
+                        locker); follows job J until done (exit 0) or failed (exit 1)
   raw NAME JSON         send any payload to cmd/NAME (for testing the locker's validation)
 
 Exit status: 0 ok or accepted, 1 error reply or rejected config, 2 usage error,

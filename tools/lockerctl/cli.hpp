@@ -76,6 +76,11 @@ struct rebirth_args {};
 struct reboot_args {
   std::string reason;
 };
+struct fw_update_args {  // follows …/job/<job_id> until done or failed
+  std::string job_id;
+  std::string url;
+  std::string sha256;
+};
 struct raw_args {
   std::string name;     // sent as is, even when it is not a known command
   std::string payload;  // sent as is; lockerctl only fills in nothing
@@ -83,7 +88,8 @@ struct raw_args {
 
 using command_args = std::variant<announce_args, cancel_args, open_args, service_args,
                                   courier_upsert_args, courier_remove_args, state_args, events_args,
-                                  push_config_args, rebirth_args, reboot_args, raw_args>;
+                                  push_config_args, rebirth_args, reboot_args, fw_update_args,
+                                  raw_args>;
 
 struct invocation {
   connection_options connection;

@@ -85,6 +85,8 @@ std::string describe_success(const command_args& c, const json& reply) {
           return "rebirth: the locker republished status, info and state";
         } else if constexpr (std::is_same_v<T, reboot_args>) {
           return "reboot: the locker is restarting";
+        } else if constexpr (std::is_same_v<T, fw_update_args>) {
+          return "fw_update: job " + a.job_id + " accepted";
         } else {
           return "ok " + data.dump();
         }
@@ -225,6 +227,15 @@ cfg_verdict describe_cfg_reported(const json& reported) {
         "\n  " + (key.empty() ? std::string("(payload)") : key) + ": " + text_of(e, "message");
   }
   return v;
+}
+
+std::string format_job_line(const json& job) {
+  std::string out = "job " + text_of(job, "job_id", "?") + ": " + text_of(job, "state", "?");
+  if (const auto p = job.find("percent"); p != job.end() && p->is_number_integer())
+    out += " " + std::to_string(p->get<int>()) + "%";
+  if (const std::string message = text_of(job, "message", ""); !message.empty())
+    out += ": " + message;
+  return out;
 }
 
 }  // namespace locker::ctl

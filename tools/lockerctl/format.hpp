@@ -39,6 +39,9 @@ namespace locker::ctl {
 // for it.
 [[nodiscard]] std::string format_event_line(std::string_view category, const nlohmann::json& event);
 
+// One …/job/<job_id> message: "job J: installing 40%: Copying image".
+[[nodiscard]] std::string format_job_line(const nlohmann::json& job);
+
 // A cfg/reported payload for the version that was pushed.
 struct cfg_verdict {
   bool applied = false;

@@ -69,6 +69,10 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           j["courier_id"] = a.courier_id;
         } else if constexpr (std::is_same_v<T, reboot_args>) {
           j["reason"] = a.reason;
+        } else if constexpr (std::is_same_v<T, fw_update_args>) {
+          j["job_id"] = a.job_id;
+          j["url"] = a.url;
+          j["sha256"] = a.sha256;
         }
         return j;
       },
@@ -140,6 +144,8 @@ std::variant<request_plan, usage_error> build_request(const command_args& c,
             command_word = "courier";
           else if constexpr (std::is_same_v<T, reboot_args>)
             command_word = "reboot";
+          else if constexpr (std::is_same_v<T, fw_update_args>)
+            command_word = "fw-update";
         },
         c);
     return usage_error{operator_message(command_word, decoded.error().message)};

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -126,7 +127,14 @@ class runner {
 
   int request(broker_link& link, const request_plan& plan, const std::string& req_id) {
     const std::string res_topic = topics_.res(plan.name);
-    link.subscribe({link.response_topic(), res_topic, topics_.status()});
+    const auto* update = std::get_if<fw_update_args>(&inv_.command);
+    // Subscribed before the command goes out: the first progress follows the reply at once.
+    const std::string job_topic = update ? topics_.job(update->job_id) : std::string();
+    if (update) {
+      link.subscribe({link.response_topic(), res_topic, topics_.status(), job_topic});
+    } else {
+      link.subscribe({link.response_topic(), res_topic, topics_.status()});
+    }
     // "raw" may carry its own req_id; the …/res/<name> copy of the reply is matched by it.
     std::string payload_req_id = req_id;
     if (std::holds_alternative<raw_args>(inv_.command)) {
@@ -158,12 +166,49 @@ class runner {
       } else if (m.topic == res_topic) {
         ours = !payload_req_id.empty() && reply && reply->value("req_id", json()) == payload_req_id;
       }
+      if (update && m.topic == job_topic) {
+        early_jobs_.push_back(m.payload);  // before the reply: shown after it
+        continue;
+      }
       if (!ours) continue;
       if (!reply) {
         err_ << "lockerctl: the locker's reply is not a JSON object\n";
         return exit_error_reply;
       }
-      return show_reply(*reply);
+      const int rc = show_reply(*reply);
+      if (!update || rc != exit_ok) return rc;
+      return follow_job(link, job_topic);
+    }
+  }
+
+  // Prints each progress message of the job until done (exit 0) or failed (exit 1). A reboot
+  // is part of the job: the wait has no deadline (SIGINT stops it; the job goes on).
+  int follow_job(broker_link& link, const std::string& job_topic) {
+    received m;
+    const auto show = [&](const std::string& payload) -> std::optional<int> {
+      const auto job = parse_object(payload);
+      if (!job) return std::nullopt;
+      if (inv_.json)
+        out_ << payload << std::endl;
+      else
+        out_ << format_job_line(*job) << std::endl;
+      const std::string state = job->value("state", "");
+      if (state == "done") return exit_ok;
+      if (state == "failed") return exit_error_reply;
+      return std::nullopt;
+    };
+    for (const auto& p : early_jobs_)
+      if (const auto rc = show(p)) return *rc;
+    for (;;) {
+      bool was_interrupted = false;
+      const auto r =
+          next_message(link, steady::time_point::max(), interrupted_, m, was_interrupted);
+      if (was_interrupted) return exit_interrupted;
+      if (r == broker_link::wait_result::lost) return lost("connection lost");
+      if (r == broker_link::wait_result::timeout) continue;
+      note_status(m);
+      if (m.topic != job_topic) continue;
+      if (const auto rc = show(m.payload)) return *rc;
     }
   }
 
@@ -285,6 +330,7 @@ class runner {
   std::ostream& err_;
   const std::atomic<bool>& interrupted_;
   std::optional<json> last_status_;
+  std::vector<std::string> early_jobs_;
 };
 
 }  // namespace
