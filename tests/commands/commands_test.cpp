@@ -787,7 +787,7 @@ TEST_F(commands_with_updater, fw_update_is_accepted_once_and_the_reply_replayed)
 }
 
 TEST_F(commands_with_updater, fw_update_and_reboot_wait_while_a_door_is_open) {
-  const auto id = start_deposit("TRK-1", false);
+  const auto id = start_deposit("4711", false);
   auto r = fw_update("q1", "j1");
   expect_error(r, "busy");
   EXPECT_NE(r.value("message", "").find("compartment " + id), std::string::npos) << r.dump();
