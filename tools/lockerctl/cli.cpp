@@ -20,7 +20,7 @@ const std::set<std::string, std::less<>> global_value_options = {
 const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size", "window-h", "compartment",
-    "reason",      "operator", "id",   "name",     "since-seq"};
+    "reason",      "operator", "id",   "name",     "since-seq", "job-id", "url",  "sha256"};
 const std::set<std::string, std::less<>> command_flags = {"code-stdin", "in",       "out",
                                                           "enabled",    "disabled", "follow"};
 

@@ -85,8 +85,6 @@ std::string describe_success(const command_args& c, const json& reply) {
           return "rebirth: the locker republished status, info and state";
         } else if constexpr (std::is_same_v<T, reboot_args>) {
           return "reboot: the locker is restarting";
-        } else if constexpr (std::is_same_v<T, fw_update_args>) {
-          return "fw_update: job " + a.job_id + " accepted";
         } else {
           return "ok " + data.dump();
         }
