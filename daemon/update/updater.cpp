@@ -191,10 +191,15 @@ void updater::installed(const std::string& job_id, const program_result& r) {
 
 void updater::reboot_when_free(const std::string& job_id) {
   if (const auto why = busy_ ? busy_() : std::nullopt) {
-    if (auto j = job(job_id)) publish(*j, std::nullopt, "waiting: " + *why);
+    // Said once per reason, not at every look.
+    if (*why != waiting_for_) {
+      waiting_for_ = *why;
+      if (auto j = job(job_id)) publish(*j, std::nullopt, "waiting: " + *why);
+    }
     retry_timer_.start(settings_.busy_retry, [this, job_id] { reboot_when_free(job_id); });
     return;
   }
+  waiting_for_.clear();
   db_.audit(clock_.wall_now(), "update", "reboot", {{"job_id", job_id}});
   log::info(component, "rebooting for update job ", job_id);
   std::weak_ptr<bool> alive = alive_;

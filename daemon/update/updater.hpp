@@ -128,6 +128,7 @@ class updater {
   // The job found in rebooting at start: finished on the first connect.
   std::optional<std::string> resumed_job_;
   std::optional<int> last_percent_;
+  std::string waiting_for_;  // what the reboot waits for, as last published
   std::unique_ptr<fetch> fetch_;
   std::unique_ptr<program_run> program_;
   std::unique_ptr<program_run> reboot_program_;

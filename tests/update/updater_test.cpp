@@ -546,9 +546,11 @@ TEST_F(update_job, the_reboot_waits_for_the_locker_to_be_free) {
   busy_ = "the door of compartment B2 is open";
   ASSERT_EQ(run_to("j1", "rebooting")["state"], "rebooting");
   EXPECT_NE((*last("j1")).value("message", "").find("B2"), std::string::npos);
+  const auto said = published_.size();
   l_.clock.advance(settings_.busy_retry);
   l_.io.poll();
   EXPECT_EQ(systemctl_log(), "");
+  EXPECT_EQ(published_.size(), said);  // the same reason is not repeated
   busy_.reset();
   l_.clock.advance(settings_.busy_retry);
   ASSERT_TRUE(l_.run_until([&] { return !systemctl_log().empty(); }));
