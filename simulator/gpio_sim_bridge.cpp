@@ -83,10 +83,12 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
     o.line = open_line(spec.name, spec.active_low, lines);
     o.role = role;
     o.is_lock = is_lock;
+    o.floats_active = is_lock && settings_.locks_float_unlocked;
     outputs_.push_back(std::move(o));
   };
   auto add_input = [&](const drivers::line_spec& spec) {
-    inputs_.emplace(spec.name, driven_input{open_line(spec.name, spec.active_low, lines), {}});
+    inputs_.emplace(spec.name,
+                    driven_input{open_line(spec.name, spec.active_low, lines), {}, true});
   };
   for (const auto& c : board.compartments) {
     add_output(c.lock, output_role::model, true);
@@ -101,16 +103,18 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
       add_output(r, output_role::row, false);
     }
     for (const auto& c : board.keypad.columns)
-      columns_.push_back(driven_input{open_line(c.name, c.active_low, lines), {}});
+      columns_.push_back(driven_input{open_line(c.name, c.active_low, lines), {}, false});
     keys_ = board.keypad.keys;
   }
 
   // A line nobody drives reads its pull: an output's pull is its inactive level, as the
-  // pull-down on a real coil driver's gate keeps the lock shut while lockerd is not running.
+  // pull-down on a real coil driver's gate keeps the lock shut while lockerd is not running;
+  // a probed lock line's is its active level, so that only a driver can make it read locked.
   // (gpio-sim keeps a driven output's value whatever its pull says.)
   for (auto& o : outputs_) {
-    const char* inactive = o.line.active_low ? "pull-up" : "pull-down";
-    if (::pwrite(o.line.pull_fd, inactive, std::strlen(inactive), 0) < 0)
+    const bool high = o.floats_active != o.line.active_low;
+    const char* pull = high ? "pull-up" : "pull-down";
+    if (::pwrite(o.line.pull_fd, pull, std::strlen(pull), 0) < 0)
       throw std::runtime_error("cannot write " + o.line.name + "'s pull: " + std::strerror(errno));
   }
   for (const auto& [name, level] : model_.inputs()) {
@@ -173,6 +177,18 @@ void gpio_sim_bridge::drive(driven_input& in, bool active) {
     return;
   }
   in.physical = physical;
+  if (!in.log_edges) return;
+  // Read back: the kernel line follows the pull only while nobody drives it as an output.
+  // The scenarios count these edges to know the bounces really reached the line.
+  char buf[8] = {};
+  const bool read = ::pread(in.line.value_fd, buf, sizeof buf, 0) > 0;
+  std::string text = "edge " + in.line.name + (physical ? " 1" : " 0");
+  if (!read) {
+    text += std::string(" not taken: cannot read the line: ") + std::strerror(errno);
+  } else if ((buf[0] == '1') != physical) {
+    text += std::string(" not taken: the line reads ") + buf[0];
+  }
+  log_line(text);
 }
 
 void gpio_sim_bridge::schedule() {
@@ -202,12 +218,27 @@ void gpio_sim_bridge::poll_outputs() {
     if (::pread(o.line.value_fd, buf, sizeof buf, 0) <= 0) continue;
     const bool physical = buf[0] == '1';
     const bool active = physical != o.line.active_low;
-    if (active == o.active) continue;
     const auto now = std::chrono::steady_clock::now();
+    if (!o.driven) {
+      // Still at the level it floats at: nothing has driven it away yet.
+      if (active == o.floats_active) continue;
+      o.driven = true;
+      log_line(o.line.name + " driven " +
+               (o.is_lock ? (active ? "unlocked" : "locked") : (active ? "active" : "inactive")));
+      if (o.floats_active) {
+        // A probed lock: its coil was held off while it floated; from now on it follows.
+        o.active = active;
+        o.since = now;
+        continue;
+      }
+    }
+    if (active == o.active) continue;
     if (o.is_lock && !active) {
-      // The pulse as the line carried it, measured on this side: what the coil got.
+      // The pulse as the line carried it, measured on this side: what the coil got, with
+      // the physical level that energized it (low on an active-low line).
       const auto ms = std::chrono::duration_cast<drivers::millis>(now - o.since).count();
-      const std::string details = o.line.name + " " + std::to_string(ms) + " ms";
+      const std::string details = o.line.name + " " + std::to_string(ms) + " ms " +
+                                  (o.line.active_low ? "low" : "high");
       model_.announce("pulse", details);
     }
     o.active = active;

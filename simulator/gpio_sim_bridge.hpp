@@ -36,12 +36,23 @@ struct gpio_sim_bridge_settings {
   drivers::millis poll{1};
   // Where lockerd's file display writes; its text is shown on the model. Empty: none.
   std::string display_file;
+  // The level a lock line floats at while nothing drives it. false: locked, as the pull on
+  // a real coil driver's gate keeps it. true: the unlock level, the safe-start probe: a lock
+  // line then reads locked only while a program drives it so. Its coil stays off until the
+  // line has been seen driven locked once (the float is the probe, not a coil current).
+  bool locks_float_unlocked = false;
 };
 
 class gpio_sim_bridge {
  public:
   // Opens every line of the board in `lines`, sets every pull to what the model says (outputs
-  // to their inactive level, as a released line must read) and starts polling on `io`.
+  // to their inactive level, as a released line must read, lock lines to their active level
+  // if `locks_float_unlocked`) and starts polling on `io`.
+  // Logs on stderr, for the scenarios to check: each output's first change from the level it
+  // floats at ("LOCK_01 driven locked", "KP_ROW1 driven active"), each lock pulse ("pulse
+  // LOCK_01 300 ms high": the length and the physical level of the coil current), and each
+  // level written to a door or presence line, read back from the kernel ("edge DOOR_01 0";
+  // "edge DOOR_01 0 not taken: the line reads 1" if the kernel line did not follow).
   // Throws std::runtime_error naming a board line that is on no gpio-sim chip.
   gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& model,
                   const config::board_config& board,
@@ -66,11 +77,14 @@ class gpio_sim_bridge {
     output_role role = output_role::model;
     bool is_lock = false;
     bool active = false;  // logical, as last read
+    bool driven = false;  // seen away from the level the line floats at
+    bool floats_active = false;  // its pull is the active level (a probed lock line)
     drivers::steady_time since{};
   };
   struct driven_input {
     sysfs_line line;
     std::optional<bool> physical;  // the pull last written
+    bool log_edges = false;        // doors and presence; a keypad column changes every scan
   };
   // A key the model reported, being played on the matrix.
   enum class key_phase { none, held, releasing };

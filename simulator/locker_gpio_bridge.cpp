@@ -22,7 +22,9 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: locker-gpio-bridge --board FILE --socket PATH [--configfs DIR] [--bounce-ms N]\n"
-    "                          [--display-file PATH] [--poll-ms N]\n";
+    "                          [--display-file PATH] [--poll-ms N] [--lock-pull locked|unlocked]\n"
+    "  --lock-pull unlocked: every lock line floats at its unlock level until driven (the\n"
+    "                        real-kernel test's safe-start probe); default: locked\n";
 
 struct options {
   std::string board;
@@ -31,6 +33,7 @@ struct options {
   std::string display_file;
   std::optional<int> bounce_ms;
   int poll_ms = 1;
+  bool locks_float_unlocked = false;
 };
 
 bool parse_int(std::string_view v, int min, int max, int& out) {
@@ -63,6 +66,13 @@ std::optional<options> parse_args(int argc, char** argv) {
         std::cerr << "locker-gpio-bridge: --poll-ms needs 1-100\n";
         return std::nullopt;
       }
+    } else if (a == "--lock-pull" && has_value) {
+      const std::string_view v = argv[++i];
+      if (v != "locked" && v != "unlocked") {
+        std::cerr << "locker-gpio-bridge: --lock-pull needs locked or unlocked\n";
+        return std::nullopt;
+      }
+      o.locks_float_unlocked = v == "unlocked";
     } else {
       std::cerr << "locker-gpio-bridge: unexpected argument '" << a << "'\n";
       return std::nullopt;
@@ -100,6 +110,7 @@ int main(int argc, char** argv) {
     sim::gpio_sim_bridge_settings settings;
     settings.poll = locker::drivers::millis{opts->poll_ms};
     settings.display_file = opts->display_file;
+    settings.locks_float_unlocked = opts->locks_float_unlocked;
     sim::gpio_sim_bridge bridge(io, model, board, lines, settings);
     sim::sim_server server(io, model, opts->socket);
 
