@@ -134,12 +134,13 @@ check_installed() {
     || fail "after $1: no lockerd user with home /var/lib/lockerd"
   grep -Eq "^gpio:x:[0-9]+:(.*,)?lockerd(,|$)" "$root/etc/group" \
     || fail "after $1: lockerd is not in the gpio group"
-  local uid gid
+  local uid gid state config
   uid=$(uid_of lockerd) gid=$(gid_of lockerd)
-  [ "$(stat -c '%F %a %u %g' "$root/var/lib/lockerd")" = "directory 700 $uid $gid" ] \
-    || fail "after $1: /var/lib/lockerd is $(stat -c '%F %a %u %g' "$root/var/lib/lockerd"), want directory 700 $uid $gid"
-  [ "$(stat -c '%a %u %g' "$root$CONFIG_DIR")" = "750 0 $gid" ] \
-    || fail "after $1: $CONFIG_DIR is $(stat -c '%a %u %g' "$root$CONFIG_DIR"), want 750 0 $gid"
+  state=$(stat -c '%F %a %u %g' "$root/var/lib/lockerd" 2>/dev/null || echo missing)
+  [ "$state" = "directory 700 $uid $gid" ] \
+    || fail "after $1: /var/lib/lockerd is '$state', want 'directory 700 $uid $gid'"
+  config=$(stat -c '%a %u %g' "$root$CONFIG_DIR" 2>/dev/null || echo missing)
+  [ "$config" = "750 0 $gid" ] || fail "after $1: $CONFIG_DIR is '$config', want '750 0 $gid'"
   [ "$(readlink "$wants")" = "$UNIT_DIR/lockerd.service" ] || fail "after $1: lockerd.service is not enabled"
   "$root/usr/bin/lockerd" --version | grep -qF "$version" || fail "after $1: installed lockerd --version"
 }
