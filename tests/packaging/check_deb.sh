@@ -55,6 +55,7 @@ required=(
   "$SYSUSERS_DIR/lockerd.conf" "$TMPFILES_DIR/lockerd.conf"
   "$CONFIG_DIR/lockerd.toml" "$CONFIG_DIR/boards/reference-board.toml"
   /usr/share/doc/lockerd/README.md /usr/share/doc/lockerd/copyright
+  /usr/share/polkit-1/rules.d/60-lockerd.rules /usr/share/dbus-1/system.d/lockerd-rauc.conf
 )
 for f in "${required[@]}"; do
   grep -qxF "$f" "$work/contents" || fail "$f is not in the package"
