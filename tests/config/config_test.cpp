@@ -132,6 +132,7 @@ TEST(config_shipped, example_config_and_reference_board) {
   EXPECT_EQ(c.policy.lockout_base, d.policy.lockout_base);
   EXPECT_EQ(c.telemetry, d.telemetry);
   EXPECT_EQ(c.broker.keepalive, d.broker.keepalive);
+  EXPECT_EQ(c.broker.reconnect_max, d.broker.reconnect_max);
   EXPECT_EQ(c.log, log_level::info);
 
   const auto& b = c.board;
@@ -189,6 +190,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.telemetry, std::chrono::seconds(300));
   EXPECT_TRUE(c.broker.url.empty());
   EXPECT_EQ(c.broker.keepalive, std::chrono::seconds(30));
+  EXPECT_EQ(c.broker.reconnect_max, std::chrono::seconds(30));
   EXPECT_EQ(c.timings.lock_pulse, std::chrono::milliseconds(300));
   EXPECT_EQ(c.timings.lock_pulse_max, std::chrono::milliseconds(1000));
   EXPECT_EQ(c.timings.coil_gap, std::chrono::milliseconds(50));
@@ -219,7 +221,7 @@ TEST(config_load, every_value_read) {
 locker_id = "x"
 board = "board.toml"
 log_level = "debug"
-telemetry_s = 60
+telemetry_s = 1
 [hardware]
 backend = "gpiod"
 [broker]
@@ -228,6 +230,7 @@ username = "locker"
 password_file = "/etc/pw"
 ca_file = "/ca.pem"
 keepalive_s = 10
+reconnect_max_s = 2
 [timings]
 lock_pulse_ms = 2000
 lock_pulse_max_ms = 2000
@@ -243,11 +246,12 @@ pickup_window_h = 24
 lockout_base_s = 60
 )"));
   EXPECT_EQ(c.log, log_level::debug);
-  EXPECT_EQ(c.telemetry, std::chrono::seconds(60));
+  EXPECT_EQ(c.telemetry, std::chrono::seconds(1));
   EXPECT_EQ(c.backend, backend_kind::gpiod);
   EXPECT_EQ(c.broker.username, "locker");
   EXPECT_EQ(c.broker.password_file, "/etc/pw");
   EXPECT_EQ(c.broker.keepalive, std::chrono::seconds(10));
+  EXPECT_EQ(c.broker.reconnect_max, std::chrono::seconds(2));
   EXPECT_EQ(c.timings.lock_pulse, std::chrono::milliseconds(2000));
   EXPECT_EQ(c.timings.coil_gap, std::chrono::milliseconds(0));
   EXPECT_EQ(c.timings.open_detect, std::chrono::seconds(3));
@@ -689,7 +693,11 @@ INSTANTIATE_TEST_SUITE_P(
                   minimal_main + "[broker]\nurl = \"mqtt://host:1883\"\npassword = \"hunter2\"\n",
                   "broker.password", "use password_file"},
         rejection{"keepalive_zero", minimal_main + "[broker]\nkeepalive_s = 0\n",
-                  "broker.keepalive_s", "out of range"}),
+                  "broker.keepalive_s", "out of range"},
+        rejection{"reconnect_max_zero", minimal_main + "[broker]\nreconnect_max_s = 0\n",
+                  "broker.reconnect_max_s", "out of range"},
+        rejection{"telemetry_zero", minimal_main + "telemetry_s = 0\n", "telemetry_s",
+                  "out of range"}),
     param_name);
 
 TEST(config_reject, inline_password_is_not_echoed) {

@@ -237,6 +237,7 @@ struct received_message {
   std::string response_topic;    // MQTT 5, empty when absent
   std::string correlation_data;  // MQTT 5, empty when absent
   ::mqtt::properties properties;
+  std::chrono::system_clock::time_point received_at;  // when the subscriber got it
 };
 
 struct subscriber_options {
@@ -259,6 +260,7 @@ class test_subscriber {
                 ::mqtt::create_options(MQTTVERSION_5)) {
     client_.set_message_callback([this](::mqtt::const_message_ptr m) {
       received_message r;
+      r.received_at = std::chrono::system_clock::now();
       r.topic = m->get_topic();
       r.payload = m->to_string();
       r.qos = m->get_qos();
