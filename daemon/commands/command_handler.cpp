@@ -79,7 +79,7 @@ void command_handler::handle_command(std::string_view name, std::string_view pay
     req_id = decoded ? std::optional<std::string>(decoded->req_id) : decoded.error().req_id;
     // A compartment_open still waiting for its door answers once, when the door did or did
     // not open (its req_id is on file already, with the reply a restart would leave).
-    if (req_id && in_flight_.contains(*req_id)) {
+    if (req_id && r.name == "compartment_open" && in_flight_.contains(*req_id)) {
       log::info(component, r.name, " ", *req_id, ": repeated while still running; ignored");
       return;
     }

@@ -44,19 +44,24 @@ std::optional<protocol::alarm_type> alarm_type_named(std::string_view name) {
 
 protocol::service_state to_protocol(compartment::service_state s) {
   switch (s) {
-    case compartment::service_state::in_service: return protocol::service_state::in_service;
+    case compartment::service_state::in_service:
+      return protocol::service_state::in_service;
     case compartment::service_state::out_of_service:
       return protocol::service_state::out_of_service;
-    case compartment::service_state::faulty: return protocol::service_state::faulty;
+    case compartment::service_state::faulty:
+      return protocol::service_state::faulty;
   }
   return protocol::service_state::faulty;
 }
 
 protocol::parcel_state to_protocol(store::parcel_state s) {
   switch (s) {
-    case store::parcel_state::expired: return protocol::parcel_state::expired;
-    case store::parcel_state::cancelled: return protocol::parcel_state::removal_pending;
-    default: return protocol::parcel_state::stored;
+    case store::parcel_state::expired:
+      return protocol::parcel_state::expired;
+    case store::parcel_state::cancelled:
+      return protocol::parcel_state::removal_pending;
+    default:
+      return protocol::parcel_state::stored;
   }
 }
 

@@ -110,13 +110,29 @@ TEST_F(mqtt_fixture, the_connect_packet_asks_for_a_session_of_at_least_a_day) {
       return v;
     };
     switch (id) {
-      case 0x11: expiry = n(4); break;                     // session expiry interval
-      case 0x27: (void)n(4); break;                        // maximum packet size
-      case 0x21: case 0x22: (void)n(2); break;             // receive maximum, topic alias max
-      case 0x17: case 0x19: (void)n(1); break;             // request problem/response info
-      case 0x26: for (int k = 0; k < 2; ++k) at += n(2); break;  // user property
-      case 0x15: case 0x16: at += n(2); break;             // authentication method/data
-      default: FAIL() << "unknown CONNECT property " << int{id};
+      case 0x11:  // session expiry interval
+        expiry = n(4);
+        break;
+      case 0x27:  // maximum packet size
+        (void)n(4);
+        break;
+      case 0x21:  // receive maximum
+      case 0x22:  // topic alias maximum
+        (void)n(2);
+        break;
+      case 0x17:  // request problem information
+      case 0x19:  // request response information
+        (void)n(1);
+        break;
+      case 0x26:  // user property: two strings
+        for (int k = 0; k < 2; ++k) at += n(2);
+        break;
+      case 0x15:  // authentication method
+      case 0x16:  // authentication data
+        at += n(2);
+        break;
+      default:
+        FAIL() << "unknown CONNECT property " << int{id};
     }
   }
   ASSERT_TRUE(expiry) << "no session expiry: the session would end with the connection";

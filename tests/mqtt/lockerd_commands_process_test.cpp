@@ -34,7 +34,8 @@ class commands_process : public mqtt_lockerd_process {
         "operation FROM compartments ORDER BY id");
     j["journal"] = db.query("SELECT last_seq FROM journal_counter");
     j["cfg"] = db.query("SELECT key, value FROM settings WHERE key LIKE 'cfg.%' ORDER BY key");
-    const auto state = command("get_state", {{"req_id", "snapshot-" + std::to_string(++snapshots_)}});
+    const auto state =
+        command("get_state", {{"req_id", "snapshot-" + std::to_string(++snapshots_)}});
     j["state"] = state.value("data", json());
     return j;
   }
@@ -74,11 +75,11 @@ TEST_F(commands_process, every_command_is_answered_on_res_and_on_its_response_to
                                                   {"in_service", false},
                                                   {"reason", "broken hinge"}}),
               "c6");
-    expect_ok(command("compartment_set_service", {{"req_id", "c7"},
-                                                  {"compartment", "24"},
-                                                  {"in_service", true},
-                                                  {"reason", "fixed"}}),
-              "c7");
+    expect_ok(
+        command(
+            "compartment_set_service",
+            {{"req_id", "c7"}, {"compartment", "24"}, {"in_service", true}, {"reason", "fixed"}}),
+        "c7");
     // The real door springs open in the simulator; the reply comes when the sensor says so.
     const json open_5 = {{"req_id", "c8"},
                          {"expires_at", in(std::chrono::seconds(60))},
@@ -114,8 +115,9 @@ TEST_F(commands_process, every_command_is_answered_on_res_and_on_its_response_to
     r = reply_to(send_command("reservation_create", std::string(R"({"req_id": "f1", oops)")));
     expect_error(r, "bad_request");
     EXPECT_TRUE(r["req_id"].is_null()) << r.dump();
-    r = command("reservation_create",
-                {{"req_id", "f2"}, {"reservation_id", "r-3"}, {"size", "S"}});  // no tracking_number
+    r = command(
+        "reservation_create",
+        {{"req_id", "f2"}, {"reservation_id", "r-3"}, {"size", "S"}});  // no tracking_number
     expect_error(r, "bad_request");
     EXPECT_EQ(r["req_id"], "f2");
     EXPECT_NE(r.value("message", "").find("tracking_number"), std::string::npos) << r.dump();
@@ -222,8 +224,8 @@ TEST_F(commands_process, settings_are_applied_at_once_and_reported) {
 
     // telemetry_s 10: none more for the next 3 s (after the one that may have been on its way).
     const auto teles = payloads_on(recorder_->messages(), tele).size();
-    EXPECT_FALSE(wait_recorded(
-        [&](const auto& m) { return payloads_on(m, tele).size() > teles + 1; }, 3s))
+    EXPECT_FALSE(
+        wait_recorded([&](const auto& m) { return payloads_on(m, tele).size() > teles + 1; }, 3s))
         << "telemetry still every second";
 
     // A bad version is rejected whole and changes nothing.

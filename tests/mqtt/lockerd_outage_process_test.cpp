@@ -60,12 +60,12 @@ TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arriv
     // The tracking system announces the parcels with the codes it sends the recipients.
     std::vector<int> announcements;
     for (int i = 0; i < parcels; ++i) {
-      announcements.push_back(send_command("reservation_create",
-                                           {{"req_id", "a" + std::to_string(i)},
-                                            {"reservation_id", "r-" + std::to_string(i)},
-                                            {"tracking_number", tracking_number(i)},
-                                            {"size", "S"},
-                                            {"pickup_code", pickup_code(i)}}));
+      announcements.push_back(
+          send_command("reservation_create", {{"req_id", "a" + std::to_string(i)},
+                                              {"reservation_id", "r-" + std::to_string(i)},
+                                              {"tracking_number", tracking_number(i)},
+                                              {"size", "S"},
+                                              {"pickup_code", pickup_code(i)}}));
     }
     for (const int n : announcements) ASSERT_EQ(reply_to(n).value("status", ""), "ok");
 
@@ -86,9 +86,8 @@ TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arriv
     const auto back_at = std::chrono::system_clock::now();
     broker_->start();
     ASSERT_TRUE(recorder_->wait_subscribed(2, deadline));
-    ASSERT_TRUE(wait_recorded(
-        [&](const auto& m) { return distinct_events(m).size() >= last_seq; },
-        std::chrono::seconds(60)))
+    ASSERT_TRUE(wait_recorded([&](const auto& m) { return distinct_events(m).size() >= last_seq; },
+                              std::chrono::seconds(60)))
         << distinct_events(recorder_->messages()).size() << " of " << last_seq << "\n"
         << log_tail();
     const auto drained = steady::now();
@@ -149,15 +148,16 @@ TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arriv
       }
     }
     EXPECT_GT(queued, last_seq / 2);
-    std::cout << "[ figures  ] " << parcels << " deposits and " << parcels << " pickups in "
-              << std::chrono::duration_cast<std::chrono::milliseconds>(outage_flows).count()
-              << " ms; " << last_seq << " events delivered "
-              << std::chrono::duration_cast<std::chrono::milliseconds>(drained - outage_began -
-                                                                       outage_flows)
-                     .count()
-              << " ms after the broker was back; test "
-              << std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - began).count()
-              << " ms\n";
+    std::cout
+        << "[ figures  ] " << parcels << " deposits and " << parcels << " pickups in "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(outage_flows).count() << " ms; "
+        << last_seq << " events delivered "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(drained - outage_began -
+                                                                 outage_flows)
+               .count()
+        << " ms after the broker was back; test "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - began).count()
+        << " ms\n";
   } catch (const failure& f) {
     FAIL() << f.what() << "\n" << log_tail();
   }

@@ -82,7 +82,8 @@ template <class... A>
 }
 
 // Matches text against a screen_texts pattern; the "{}" parts are returned.
-inline std::optional<std::vector<std::string>> match(std::string_view pattern, std::string_view text) {
+inline std::optional<std::vector<std::string>> match(std::string_view pattern,
+                                                     std::string_view text) {
   std::vector<std::string> out;
   while (true) {
     const auto hole = pattern.find("{}");
@@ -277,7 +278,8 @@ inline std::optional<schema_checks> contract_for(std::string_view topic, const j
       {"evt/alarm", "evt_alarm.schema.json"},   {"cfg/reported", "cfg_reported.schema.json"},
   };
   const auto it = files.find(rest);
-  if (it == files.end()) return schema_checks{};  // the daemon's, but the contract has no such topic
+  if (it == files.end())
+    return schema_checks{};  // the daemon's, but the contract has no such topic
   return schema_checks{{it->second, ""}};
 }
 
@@ -330,7 +332,8 @@ class mqtt_lockerd_process : public ::testing::Test {
     schemas_ = std::make_unique<protocol::schema_set>(std::move(schemas.value()));
     // Persistent, so the recording subscriber's session (and what was queued for it) survives
     // a broker restart.
-    broker_ = std::make_unique<test::mosquitto_broker>(test::broker_options{.tls = std::nullopt, .persistence = true});
+    broker_ = std::make_unique<test::mosquitto_broker>(
+        test::broker_options{.tls = std::nullopt, .persistence = true});
     // Also the tracking system: it sends the commands, and the replies on its response
     // topics come here too (one Paho client: a second one in this process connects slowly).
     recorder_ = std::make_unique<test::test_subscriber>(
@@ -354,8 +357,10 @@ class mqtt_lockerd_process : public ::testing::Test {
     }
     broker_.reset();
     std::error_code ec;
-    if (!HasFailure()) fs::remove_all(dir_, ec);
-    else std::cout << "[mqtt_lockerd_process] kept " << dir_ << '\n';
+    if (!HasFailure())
+      fs::remove_all(dir_, ec);
+    else
+      std::cout << "[mqtt_lockerd_process] kept " << dir_ << '\n';
   }
 
   void write_config() {
@@ -376,7 +381,8 @@ class mqtt_lockerd_process : public ::testing::Test {
                                 << "[hardware]\nbackend = \"sim\"\n"
                                 << "sim_socket = \"" << socket_ << "\"\n"
                                 << "[broker]\nurl = \"" << broker_->url() << "\"\n"
-                                << "keepalive_s = " << keepalive_s << "\n"
+                                << "keepalive_s = " << keepalive_s
+                                << "\n"
                                 // Back within a second of the broker, after any outage.
                                 << "reconnect_max_s = 1\n"
                                 << "[timings]\ndebounce_ms = " << debounce_ms << "\n";
@@ -611,8 +617,8 @@ class mqtt_lockerd_process : public ::testing::Test {
       for (const auto& [schema, part] : *checks) {
         const json& what = part.empty() ? payload : payload[json::json_pointer(part)];
         for (const auto& why : schemas_->validate(schema, what))
-          ADD_FAILURE() << m.topic << " against " << schema << (part.empty() ? "" : " at ")
-                        << part << ": " << why << "\n  payload: " << m.payload;
+          ADD_FAILURE() << m.topic << " against " << schema << (part.empty() ? "" : " at ") << part
+                        << ": " << why << "\n  payload: " << m.payload;
       }
       if (!checks->empty()) checked.insert(m.topic);
     }
@@ -695,4 +701,3 @@ class mqtt_lockerd_process : public ::testing::Test {
 inline const std::string status_topic = std::string(root) + "status";
 
 }  // namespace locker::mqtt::process_testing
-

@@ -96,7 +96,8 @@ TEST_F(reporter_test, state_follows_changes_at_most_five_per_second) {
 
 TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
   test::mosquitto_broker broker;
-  test::test_subscriber sub(broker.url(), topics_.tele(), {.client_id = "", .persistent = false, .qos = 0});
+  test::test_subscriber sub(broker.url(), topics_.tele(),
+                            {.client_id = "", .more_filters = {}, .persistent = false, .qos = 0});
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
   reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
                settings());
@@ -113,7 +114,8 @@ TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
 
 TEST_F(reporter_test, a_new_telemetry_period_takes_effect_at_once) {
   test::mosquitto_broker broker;
-  test::test_subscriber sub(broker.url(), topics_.tele(), {.client_id = "", .persistent = false, .qos = 0});
+  test::test_subscriber sub(broker.url(), topics_.tele(),
+                            {.client_id = "", .more_filters = {}, .persistent = false, .qos = 0});
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
   reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
                settings());
@@ -149,7 +151,9 @@ TEST_F(reporter_test, rebirth_keeps_the_state_to_five_per_second) {
 }
 
 TEST_F(reporter_test, info_lists_what_this_board_has) {
-  const auto info = [&](reporter& rep) { return json::parse(protocol::encode_info(rep.current_info())); };
+  const auto info = [&](reporter& rep) {
+    return json::parse(protocol::encode_info(rep.current_info()));
+  };
   test::mosquitto_broker broker;
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
   {
@@ -205,7 +209,8 @@ TEST_F(reporter_test, get_state_answers_the_published_state_plus_reservations) {
     rig_.advance(60ms);
   }
   rig_.advance(1s);
-  for (int i = 0; i < rig_.cfg().policy.max_code_attempts; ++i) (void)rig_.locker().pickup("00000000");
+  for (int i = 0; i < rig_.cfg().policy.max_code_attempts; ++i)
+    (void)rig_.locker().pickup("00000000");
   handler->handle_command("reservation_create", R"({"req_id":"q1","reservation_id":"r-1",)"
                                                 R"("tracking_number":"4711","size":"S"})");
   rig_.advance(1s);
@@ -229,7 +234,8 @@ TEST_F(reporter_test, get_state_answers_the_published_state_plus_reservations) {
     }));
     return out;
   };
-  ASSERT_TRUE(run_until([&] { return last_state().value("seq", 0U) == rig_.db().journal_last_seq(); }));
+  ASSERT_TRUE(run_until(
+      [&] { return last_state().value("seq", 0U) == rig_.db().journal_last_seq(); }));
   auto reply = get_state("q2");
   ASSERT_EQ(reply["status"], "ok") << reply;
   auto data = reply["data"];
