@@ -26,6 +26,7 @@
 #include "daemon/security/secret_key.hpp"
 #include "daemon/service/notifier.hpp"
 #include "daemon/service/watchdog.hpp"
+#include "daemon/state/state_report.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/locker_activity.hpp"
 #include "daemon/update/updater.hpp"
@@ -203,6 +204,7 @@ int run(const options& o) {
   const auto topics = protocol::topic_set::make(cfg.locker_id);
   std::unique_ptr<locker::mqtt::mqtt_link> link;
   std::unique_ptr<locker::mqtt::journal_relay> relay;
+  std::unique_ptr<state::state_report> report;
   std::unique_ptr<locker::mqtt::reporter> reporter;
   std::unique_ptr<link_publisher> publisher;
   std::unique_ptr<commands::command_handler> commands;
@@ -216,16 +218,23 @@ int run(const options& o) {
       rs.boot_id = security::uuid_v4();
       rs.started_at = clock.wall_now();
       rs.telemetry = cfg.telemetry;
-      rs.capabilities = {"rebirth", "reboot"};
+      // Optional features; the board's own (presence_sensor) are added by the reporter.
       if (!cfg.update.keyring.empty()) rs.capabilities.emplace_back("fw_update");
-      reporter = std::make_unique<locker::mqtt::reporter>(*link, clock, *db, locker, cfg, *topics, rs);
+      report = std::make_unique<state::state_report>(locker, *db, clock);
+      reporter = std::make_unique<locker::mqtt::reporter>(*link, clock, *db, locker, *report, cfg,
+                                                          *topics, rs);
       locker.on_journal([r = relay.get()] { r->wake(); });
-      locker.on_change([r = reporter.get()] { r->state_changed(); });
+      // Every change: note when alarms were raised, then the state follows (rate-limited).
+      const auto changed = [s = report.get(), r = reporter.get()] {
+        s->observe();
+        r->state_changed();
+      };
+      locker.on_change(changed);
       publisher = std::make_unique<link_publisher>(*link);
       commands = std::make_unique<commands::command_handler>(locker, *db, *key, clock, *topics,
-                                                             *publisher);
+                                                             *publisher, *report);
       commands->on_rebirth([r = reporter.get()] { r->rebirth(); });
-      commands->on_state_change([r = reporter.get()] { r->state_changed(); });
+      commands->on_state_change(changed);
       reporter->set_config_version(commands->config_version());
       update::update_settings us;
       us.keyring = cfg.update.keyring;
@@ -248,8 +257,11 @@ int run(const options& o) {
       commands->set_updater(updater.get());
       link->on_connected([u = updater.get()] { u->connected(); });
       link->on_disconnected([u = updater.get()] { u->disconnected(); });
-      commands->on_settings_applied([r = reporter.get(), h = commands.get()](
-                                        const config::locker_config&) {
+      // The controller has the policy and timings; the rest is the session's and reporter's.
+      commands->on_settings_applied([r = reporter.get(), h = commands.get(), &session](
+                                        const config::locker_config& in_force) {
+        session.set_session_idle(in_force.timings.session_idle);
+        r->set_telemetry(in_force.telemetry);
         r->set_config_version(h->config_version());
       });
       link->on_message([h = commands.get(), &t = *topics](const locker::mqtt::incoming_message& m) {

@@ -15,8 +15,12 @@ clock::timer_id asio_clock::call_after(millis delay, std::function<void()> fn) {
   const timer_id id = next_id_++;
   auto t = std::make_unique<boost::asio::steady_timer>(io_, delay);
   t->async_wait([this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: the entry is already gone
-    timers_.erase(id);
+    // Cancelled: the entry is gone. A timer cancelled after it expired but before this ran
+    // (another handler ready in the same turn of the loop cancelled it) still completes
+    // without an error, as Asio documents: its missing entry is what says it was cancelled.
+    const auto it = timers_.find(id);
+    if (ec || it == timers_.end()) return;
+    timers_.erase(it);
     fn();
   });
   timers_.emplace(id, std::move(t));

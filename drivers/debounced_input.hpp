@@ -23,6 +23,9 @@ class debounced_input {
 
   // The last stable level.
   [[nodiscard]] bool get() const { return stable_; }
+  // A new settle time, from the next edge on (a wait already running keeps its length).
+  void set_settle(millis settle) { settle_ = settle; }
+  [[nodiscard]] millis settle() const { return settle_; }
   void on_change(std::function<void(bool active)> handler) { handler_ = std::move(handler); }
 
  private:
@@ -48,6 +51,8 @@ class debounced_door_sensor final : public door_sensor {
  public:
   debounced_door_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
   [[nodiscard]] bool open() const override { return in_.get(); }
+  void set_settle(millis settle) { in_.set_settle(settle); }
+  [[nodiscard]] millis settle() const { return in_.settle(); }
   void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
 
  private:
@@ -59,6 +64,8 @@ class debounced_presence_sensor final : public presence_sensor {
  public:
   debounced_presence_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
   [[nodiscard]] bool occupied() const override { return in_.get(); }
+  void set_settle(millis settle) { in_.set_settle(settle); }
+  [[nodiscard]] millis settle() const { return in_.settle(); }
   void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
 
  private:

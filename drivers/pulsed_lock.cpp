@@ -32,10 +32,13 @@ void coil_supply::forget(pulsed_lock* l) {
 pulsed_lock::pulsed_lock(output_line& coil, coil_supply& supply, millis pulse, millis max_pulse)
     : coil_(coil),
       supply_(supply),
-      pulse_(std::clamp(pulse, millis{1}, std::max(millis{1}, max_pulse))),
+      max_pulse_(std::max(millis{1}, max_pulse)),
+      pulse_(std::clamp(pulse, millis{1}, max_pulse_)),
       pulse_timer_(supply.time_source()) {
   coil_.set(false);
 }
+
+void pulsed_lock::set_pulse(millis pulse) { pulse_ = std::clamp(pulse, millis{1}, max_pulse_); }
 
 pulsed_lock::~pulsed_lock() {
   coil_.set(false);

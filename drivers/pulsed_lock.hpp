@@ -21,6 +21,9 @@ class coil_supply {
 
   [[nodiscard]] drivers::clock& time_source() { return clock_; }
   [[nodiscard]] bool busy() const { return active_ != nullptr || gap_timer_.armed(); }
+  // A new gap, from the next pulse's end on.
+  void set_gap(millis gap) { gap_ = gap; }
+  [[nodiscard]] millis gap() const { return gap_; }
 
  private:
   friend class pulsed_lock;
@@ -49,6 +52,8 @@ class pulsed_lock final : public lock {
   void release() override;
   [[nodiscard]] bool energized() const override { return coil_.get(); }
   [[nodiscard]] millis pulse_length() const { return pulse_; }
+  // A new pulse length (clamped to max_pulse as in the constructor), from the next pulse on.
+  void set_pulse(millis pulse);
 
  private:
   friend class coil_supply;
@@ -58,6 +63,7 @@ class pulsed_lock final : public lock {
 
   output_line& coil_;
   coil_supply& supply_;
+  millis max_pulse_;
   millis pulse_;
   timer pulse_timer_;
   bool queued_ = false;

@@ -6,7 +6,6 @@
 #include <utility>
 #include <variant>
 
-#include "daemon/commands/locker_state.hpp"
 #include "daemon/commands/remote_settings.hpp"
 #include "daemon/log/log.hpp"
 #include "protocol/events.hpp"
@@ -38,10 +37,17 @@ protocol::reply refuse(const std::string& req_id, error_code code, std::string m
 
 command_handler::command_handler(controller::controller& locker, store::store& db,
                                  const security::secret_key& key, drivers::clock& clock,
-                                 const protocol::topic_set& topics, publisher& out)
-    : locker_(locker), db_(db), key_(key), clock_(clock), topics_(topics), out_(out) {
-  // Settings applied before a restart: the policy goes to the controller now (lockerd
-  // already laid the timings over the configuration with apply_stored_settings()).
+                                 const protocol::topic_set& topics, publisher& out,
+                                 state::state_report& report)
+    : locker_(locker),
+      db_(db),
+      key_(key),
+      clock_(clock),
+      topics_(topics),
+      out_(out),
+      report_(report) {
+  // Settings applied before a restart go to the controller now (lockerd also laid them over
+  // the configuration with apply_stored_settings() before building anything).
   try {
     const auto applied = load_applied_settings(db_);
     config_version_ = applied.version;
@@ -51,6 +57,7 @@ command_handler::command_handler(controller::controller& locker, store::store& d
       auto cfg = locker_.current_config();
       overlay(applied.settings, cfg);
       locker_.apply_settings(cfg.policy);
+      locker_.apply_timings(cfg.timings);
     }
   } catch (const std::exception& e) {
     log::error(component, "reading the applied settings: ", e.what());
@@ -70,6 +77,12 @@ void command_handler::handle_command(std::string_view name, std::string_view pay
     prune_if_due();
     auto decoded = protocol::decode_command(name, payload, clock_.wall_now());
     req_id = decoded ? std::optional<std::string>(decoded->req_id) : decoded.error().req_id;
+    // A compartment_open still waiting for its door answers once, when the door did or did
+    // not open (its req_id is on file already, with the reply a restart would leave).
+    if (req_id && r.name == "compartment_open" && in_flight_.contains(*req_id)) {
+      log::info(component, r.name, " ", *req_id, ": repeated while still running; ignored");
+      return;
+    }
     // Before the decoder's verdict counts: a request answered before it expired is answered
     // the same way when it comes again later.
     if (req_id && replay(r, *req_id)) return;
@@ -81,12 +94,7 @@ void command_handler::handle_command(std::string_view name, std::string_view pay
       send(r, protocol::encode_reply(protocol::error_reply(e)));
       return;
     }
-    const auto& cmd = decoded.value();
-    if (in_flight_.contains(cmd.req_id)) {
-      log::info(component, r.name, " ", cmd.req_id, ": repeated while still running; ignored");
-      return;
-    }
-    dispatch(r, cmd);
+    dispatch(r, decoded.value());
   } catch (const std::exception& e) {
     log::error(component, r.name, ": ", e.what());
     if (req_id) {
@@ -159,6 +167,7 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
       return;
     }
     locker_.apply_settings(cfg.policy);
+    locker_.apply_timings(cfg.timings);
     config_version_ = desired.version;
     applied_settings_ = applied.settings;
     log::info(component, "cfg/desired version ", desired.version, " applied");
@@ -274,10 +283,10 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
         } else if constexpr (std::is_same_v<T, protocol::courier_remove>) {
           in_tx([&](store::transaction& tx) { return courier_remove(tx, id, a); });
         } else if constexpr (std::is_same_v<T, protocol::get_state>) {
+          // Read before the reply's transaction: the report saves alarm times on its own.
+          auto data = report_.get_state_data();
           in_tx([&](store::transaction&) {
-            return outcome{
-                protocol::ok_reply(id, protocol::get_state_data(current_state(locker_, db_),
-                                                                announced_reservations(db_)))};
+            return outcome{protocol::ok_reply(id, std::move(data))};
           });
         } else if constexpr (std::is_same_v<T, protocol::rebirth>) {
           in_tx([&](store::transaction&) { return outcome{protocol::ok_reply(id)}; });
@@ -363,6 +372,15 @@ command_handler::outcome command_handler::reservation_cancel(
     case store::reservation_state::cancelled:
       return {cancelled, detail};
     case store::reservation_state::announced:
+      // A courier is putting it in right now: cancelled here, it would be stored all the same
+      // when the door closes. Asked again once the door is shut, it is a stored parcel.
+      if (const auto where = locker_.deposit_under_way(a.reservation_id)) {
+        detail["compartment"] = *where;
+        return {refuse(req_id, error_code::busy,
+                       "a courier is depositing this parcel in compartment " + *where +
+                           "; try again once the door is closed"),
+                detail};
+      }
       db_.set_reservation_state(tx, a.reservation_id, store::reservation_state::cancelled);
       return {cancelled, detail};
     case store::reservation_state::deposited:
@@ -445,6 +463,14 @@ void command_handler::compartment_open(const route& r, const protocol::command& 
 
   std::weak_ptr<bool> alive = alive_;
   in_flight_.insert(req_id);
+  // Saved with the unlock, in its transaction: if the locker dies before the door's result,
+  // a redelivery after the restart gets this (and the unlock is not done twice). The final
+  // reply replaces it once the door opened or did not.
+  auto unfinished = protocol::accepted_reply(req_id);
+  unfinished.message =
+      "unlocked, but the locker restarted before the door reported; evt/door and the state "
+      "say what the door did";
+  const auto unfinished_text = protocol::encode_reply(unfinished);
   const auto status = locker_.open_by_operator(
       a.compartment, actor, a.reason,
       [this, alive, r, req_id, actor, detail](compartment::open_outcome o) {
@@ -462,6 +488,9 @@ void command_handler::compartment_open(const route& r, const protocol::command& 
           d["door"] = opened ? "opened" : "not_detected";
           return outcome{std::move(reply), std::move(d)};
         });
+      },
+      [&](store::transaction& tx) {
+        db_.save_command_reply(tx, req_id, r.name, unfinished_text, clock_.wall_now());
       });
   if (status == compartment::open_status::accepted) return;
   in_flight_.erase(req_id);

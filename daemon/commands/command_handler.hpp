@@ -24,6 +24,7 @@
 #include "daemon/commands/publisher.hpp"
 #include "daemon/controller/controller.hpp"
 #include "daemon/security/secret_key.hpp"
+#include "daemon/state/state_report.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/updater.hpp"
 #include "drivers/clock.hpp"
@@ -41,8 +42,10 @@ class command_handler {
  public:
   // Everything referenced must outlive the handler. Reads the settings applied before (the
   // store) and gives their runtime policy to the controller; logs and goes on if it cannot.
+  // get_state answers report's body (the one …/state publishes) plus the reservations.
   command_handler(controller::controller& locker, store::store& db, const security::secret_key& key,
-                  drivers::clock& clock, const protocol::topic_set& topics, publisher& out);
+                  drivers::clock& clock, const protocol::topic_set& topics, publisher& out,
+                  state::state_report& report);
   command_handler(const command_handler&) = delete;
   command_handler& operator=(const command_handler&) = delete;
   ~command_handler();
@@ -63,8 +66,9 @@ class command_handler {
   // it (a stored parcel cancelled: removal_pending); the controller's own changes come
   // through its on_change hook.
   void on_state_change(std::function<void()> fn) { on_state_change_ = std::move(fn); }
-  // Called after a cfg/desired version was applied, with the configuration now in force
-  // (e.g. for telemetry_s); the controller has its policy already.
+  // Called after a cfg/desired version was applied, with the configuration now in force,
+  // for what is not the controller's: session_idle_s (keypad session) and telemetry_s
+  // (reporter). The controller has its policy and timings already.
   void on_settings_applied(std::function<void(const config::locker_config&)> fn) {
     on_settings_applied_ = std::move(fn);
   }
@@ -123,6 +127,7 @@ class command_handler {
   drivers::clock& clock_;
   const protocol::topic_set& topics_;
   publisher& out_;
+  state::state_report& report_;
   update::updater* updater_ = nullptr;
   std::function<void()> on_rebirth_;
   std::function<void()> on_state_change_;

@@ -3,11 +3,14 @@
 // kept in the store's settings table so they survive a restart, and laid over the
 // configuration file's values.
 //
-// Which take effect when: max_code_attempts, pickup_code_digits, pickup_window_h and
-// lockout_base_s at once (controller::apply_settings: from the next code, deposit or
-// lockout on). lock_pulse_ms, coil_gap_ms, debounce_ms (hardware), open_detect_s,
-// door_left_open_s (compartments), session_idle_s (keypad) and telemetry_s (reporter) are
-// read when those parts are built: they take effect at the next start, when lockerd calls
+// Every key takes effect when its version is applied, without a restart, from the next
+// operation that uses it on (what is already running keeps the value it started with):
+// max_code_attempts, pickup_code_digits, pickup_window_h and lockout_base_s from the next
+// code, deposit or lockout (controller::apply_settings); lock_pulse_ms, coil_gap_ms and
+// debounce_ms from the next pulse, gap or contact edge, open_detect_s from the next unlock,
+// door_left_open_s from the next door opening (controller::apply_timings); session_idle_s
+// from the next key press (keypad session) and telemetry_s at once: the next report one new
+// period later (reporter). At start, lockerd lays them over the configuration with
 // apply_stored_settings() before building anything.
 #pragma once
 

@@ -123,6 +123,11 @@ class compartment {
   // after the compartment turned faulty with a lock_fault alarm. Refused: nothing changes.
   [[nodiscard]] open_status open(open_cause cause);
 
+  // New limits, from the next unlock (open_detect) or door opening (door_left_open) on; a
+  // wait already running keeps its length.
+  void set_limits(const settings& limits) { settings_ = limits; }
+  [[nodiscard]] const settings& limits() const { return settings_; }
+
   // Takes the compartment out of service or back in. A fault stays until clear_fault():
   // putting a faulty compartment in service records the wish and reports nothing.
   void set_service(bool in_service, std::string_view reason);

@@ -574,7 +574,9 @@ locker_config load_config(const std::filesystem::path& file) {
                       {"info", log_level::info},
                       {"warning", log_level::warning},
                       {"error", log_level::error}});
-  c.telemetry = std::chrono::seconds(top.integer("telemetry_s", 300, 10, 86400));
+  // Down to 1 s here (a bench, a demo, the process tests); cfg/desired keeps the contract's
+  // 10 s floor, so no remote typo can make a fleet flood the broker.
+  c.telemetry = std::chrono::seconds(top.integer("telemetry_s", 300, 1, 86400));
 
   static const toml::table empty;
   auto sub = [&](std::string_view name) -> const toml::table& {
@@ -597,7 +599,8 @@ locker_config load_config(const std::filesystem::path& file) {
     }
     const table_reader r(
         ctx, t, "broker",
-        {"url", "username", "password_file", "ca_file", "cert_file", "key_file", "keepalive_s"});
+        {"url", "username", "password_file", "ca_file", "cert_file", "key_file", "keepalive_s",
+         "reconnect_max_s"});
     auto& b = c.broker;
     b.url = r.string("url", "");
     if (!b.url.empty()) {
@@ -611,6 +614,7 @@ locker_config load_config(const std::filesystem::path& file) {
     b.cert_file = resolve(r.string("cert_file", ""));
     b.key_file = resolve(r.string("key_file", ""));
     b.keepalive = std::chrono::seconds(r.integer("keepalive_s", 30, 1, 65535));
+    b.reconnect_max = std::chrono::seconds(r.integer("reconnect_max_s", 30, 1, 3600));
     const bool tls = b.url.starts_with("mqtts://");
     if (tls && b.ca_file.empty()) {
       ctx.fail("broker.ca_file", "missing: mqtts needs ca_file to verify the broker",

@@ -82,6 +82,8 @@ struct broker_config {
   std::string cert_file;
   std::string key_file;
   std::chrono::seconds keepalive{30};
+  // The longest wait between two connection attempts (the back-off doubles up to here).
+  std::chrono::seconds reconnect_max{30};
 };
 
 struct timings {

@@ -234,7 +234,8 @@ std::vector<const compartment::compartment*> controller::compartments() const {
 
 // --- opening -------------------------------------------------------------------------
 
-bool controller::open_for(slot& s, open_cause cause, json operation) {
+bool controller::open_for(slot& s, open_cause cause, json operation,
+                          const std::function<void(store::transaction&)>& also) {
   auto& m = *s.machine;
   if (m.service() != compartment::service_state::in_service ||
       m.door() != compartment::door_state::closed ||
@@ -243,7 +244,10 @@ bool controller::open_for(slot& s, open_cause cause, json operation) {
   // The intent is on disk before the coil moves: a crash in between is answered at start
   // by reconcile() (an unlock that never completed), never by a lost deposit.
   s.operation = std::move(operation);
-  if (!commit([&](store::transaction& tx) { save(tx, s, cause); })) {
+  if (!commit([&](store::transaction& tx) {
+        save(tx, s, cause);
+        if (also) also(tx);
+      })) {
     s.operation = nullptr;
     return false;
   }
@@ -258,7 +262,8 @@ bool controller::open_for(slot& s, open_cause cause, json operation) {
 
 compartment::open_status controller::open_by_operator(
     std::string_view id, std::string_view by, std::string_view reason,
-    std::function<void(open_outcome)> done) {
+    std::function<void(open_outcome)> done,
+    const std::function<void(store::transaction&)>& with_intent) {
   slot* s = find_slot(id);
   if (!s) return open_status::not_in_service;
   auto& m = *s->machine;
@@ -267,12 +272,13 @@ compartment::open_status controller::open_by_operator(
     return open_status::busy;
   if (m.service() != compartment::service_state::in_service) return open_status::not_in_service;
   json op = {{"kind", "operator"}, {"by", std::string(by)}, {"reason", std::string(reason)}};
-  if (!open_for(*s, open_cause::by_operator, op)) return open_status::busy;
-  s->operator_done = std::move(done);
-  commit([&](store::transaction& tx) {
+  const bool opened = open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
     db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
               {{"compartment", m.id()}, {"reason", std::string(reason)}});
+    if (with_intent) with_intent(tx);
   });
+  if (!opened) return open_status::busy;
+  s->operator_done = std::move(done);
   return open_status::accepted;
 }
 

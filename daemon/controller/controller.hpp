@@ -62,10 +62,13 @@ class controller final : public compartment::compartment_observer,
 
   // --- operator actions (MQTT, admin) ---------------------------------------------------
   // Unlocks one compartment for an operator; done(outcome) follows when the door opened or
-  // did not (never for a refusal).
-  compartment::open_status open_by_operator(std::string_view id, std::string_view by,
-                                            std::string_view reason,
-                                            std::function<void(compartment::open_outcome)> done);
+  // did not (never for a refusal). with_intent (optional) runs in the transaction that
+  // records the unlock before the coil moves, with the audit entry: what must be on disk
+  // exactly when the unlock is (the command's req_id, so a redelivery never unlocks twice).
+  compartment::open_status open_by_operator(
+      std::string_view id, std::string_view by, std::string_view reason,
+      std::function<void(compartment::open_outcome)> done,
+      const std::function<void(store::transaction&)>& with_intent = {});
   // nullopt for an unknown compartment.
   [[nodiscard]] const compartment::compartment* find(std::string_view id) const;
   [[nodiscard]] std::vector<const compartment::compartment*> compartments() const;
@@ -78,6 +81,9 @@ class controller final : public compartment::compartment_observer,
   // What the operator asked for ("operation" saved with the compartment): "deposit",
   // "pickup", "removal", "operator", "given_up"; empty when none.
   [[nodiscard]] std::string operation_kind(std::string_view id);
+  // The compartment where a courier's deposit for this reservation is under way (the
+  // door is open or about to be; closing it stores the parcel), or nullopt.
+  [[nodiscard]] std::optional<std::string> deposit_under_way(std::string_view reservation_id);
   enum class service_answer { done, not_found, busy, faulty, failed };  // failed: database
   // Takes a compartment out of service or back in; persisted and audited (actor `by`).
   // faulty: asked back into service while a lock or sensor fault is active, which only a
@@ -85,9 +91,13 @@ class controller final : public compartment::compartment_observer,
   service_answer set_service_by_operator(std::string_view id, bool in_service,
                                          std::string_view by, std::string_view reason);
   // Replaces the policy values (code attempts, code digits, pickup window, lockout base).
-  // They apply from the next code, deposit or lockout on. Timings are given to the
-  // compartments and hardware when they are built: they change only at the next start.
+  // They apply from the next code, deposit or lockout on.
   void apply_settings(const config::policy& policy);
+  // Replaces the timings of the compartments (open_detect, door_left_open) and of the
+  // hardware (lock_pulse, coil_gap, debounce), from the next unlock, door opening, pulse or
+  // edge on; what is already running keeps its length. lock_pulse_max and session_idle are
+  // not the controller's (the board's limit; the keypad session's).
+  void apply_timings(const config::timings& timings);
   // The configuration in force, with the settings applied so far.
   [[nodiscard]] const config::locker_config& current_config() const { return cfg_; }
 
@@ -108,8 +118,10 @@ class controller final : public compartment::compartment_observer,
   [[nodiscard]] bool free_for_deposit(const slot& s);
   // The smallest free compartment of rank >= min_rank, skipping `except`.
   slot* choose_compartment(int min_rank, std::string_view except = {});
-  // Commits the operation on s and unlocks it; false (nothing changed) if refused.
-  bool open_for(slot& s, compartment::open_cause cause, nlohmann::json operation);
+  // Commits the operation on s (and `also`, in the same transaction) and unlocks it; false
+  // (nothing changed) if refused.
+  bool open_for(slot& s, compartment::open_cause cause, nlohmann::json operation,
+                const std::function<void(store::transaction&)>& also = {});
   keypad::deposit_answer start_deposit_in(slot& s, const nlohmann::json& deposit);
   void report_deposit_failed(const std::string& tracking_number, std::string_view reason);
 

@@ -35,6 +35,17 @@ std::string controller::operation_kind(std::string_view id) {
   }
 }
 
+std::optional<std::string> controller::deposit_under_way(std::string_view reservation_id) {
+  // As operation_kind(): what is under way is saved with each compartment.
+  for (const auto& rec : db_.compartments()) {
+    if (rec.operation.empty()) continue;
+    const auto op = nlohmann::json::parse(rec.operation, nullptr, false);
+    if (!op.is_object() || op.value("kind", std::string()) != "deposit") continue;
+    if (op.value("reservation_id", std::string()) == reservation_id) return rec.id;
+  }
+  return std::nullopt;
+}
+
 bool controller::in_use(std::string_view id) {
   const auto* c = find(id);
   if (c == nullptr) return false;
@@ -68,6 +79,26 @@ void controller::apply_settings(const config::policy& policy) {
   log::info("controller", "policy: max_code_attempts ", policy.max_code_attempts,
             ", pickup_code_digits ", policy.pickup_code_digits, ", pickup_window_h ",
             policy.pickup_window_h, ", lockout_base_s ", policy.lockout_base.count());
+}
+
+void controller::apply_timings(const config::timings& timings) {
+  cfg_.timings.lock_pulse = timings.lock_pulse;
+  cfg_.timings.coil_gap = timings.coil_gap;
+  cfg_.timings.open_detect = timings.open_detect;
+  cfg_.timings.door_left_open = timings.door_left_open;
+  cfg_.timings.debounce = timings.debounce;
+  cfg_.timings.session_idle = timings.session_idle;  // kept, for current_config()
+  for (const auto* c : compartments()) {
+    auto limits = c->limits();
+    limits.open_detect = timings.open_detect;
+    limits.door_left_open = timings.door_left_open;
+    mutable_machine(c)->set_limits(limits);
+  }
+  hardware_.apply_timings(cfg_.timings);
+  log::info("controller", "timings: lock_pulse_ms ", timings.lock_pulse.count(), ", coil_gap_ms ",
+            timings.coil_gap.count(), ", open_detect_s ", timings.open_detect.count(),
+            ", door_left_open_s ", timings.door_left_open.count(), ", debounce_ms ",
+            timings.debounce.count());
 }
 
 }  // namespace locker::controller

@@ -26,6 +26,15 @@ cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
   }
 }
 
+void cabinet_hardware::apply_timings(const config::timings& timings) {
+  supply_.set_gap(timings.coil_gap);
+  for (auto& h : compartments_) {
+    h.lock->set_pulse(timings.lock_pulse);
+    h.door->set_settle(timings.debounce);
+    if (h.presence) h.presence->set_settle(timings.debounce);
+  }
+}
+
 void make_locks_safe(drivers::board& board, const config::board_config& cfg) {
   for (const auto& c : cfg.compartments) (void)board.output(c.lock);
 }

@@ -38,6 +38,11 @@ class cabinet_hardware {
   [[nodiscard]] drivers::board& board() { return board_; }
   [[nodiscard]] drivers::coil_supply& supply() { return supply_; }
 
+  // New lock_pulse, coil_gap and debounce for every line, from the next pulse, gap or edge
+  // on (a pulse or a settle wait already running keeps its length). lock_pulse_max is the
+  // coil's limit and stays what the constructor was given.
+  void apply_timings(const config::timings& timings);
+
  private:
   drivers::board& board_;
   drivers::coil_supply supply_;

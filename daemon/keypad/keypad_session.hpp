@@ -54,6 +54,9 @@ class keypad_session final : public session_events {
   void removed(std::string_view compartment) override;
   void closed_empty(std::string_view compartment) override;
 
+  // A new session_idle, from the next key press on.
+  void set_session_idle(drivers::millis idle) { settings_.session_idle = idle; }
+
   // True while a courier is logged in (for the controller's status and for tests).
   [[nodiscard]] bool courier_logged_in() const { return courier_.has_value(); }
   // Someone is at the keypad: a code half typed, a courier logged in, a door being waited

@@ -4,11 +4,20 @@
 #include <exception>
 
 #include "daemon/log/log.hpp"
+#include "protocol/timestamp.hpp"
 
 namespace locker::mqtt {
 
 namespace {
 constexpr std::string_view component = "relay";
+
+// The journal's payload is a JSON object with event_id, seq, ts and type (never empty, never
+// "queued": the store refuses that field): the flag goes in front, without a parse.
+std::string with_queued(const std::string& payload) {
+  if (payload.size() < 2 || payload.front() != '{') return payload;
+  return R"({"queued":true,)" + payload.substr(1);
+}
+
 // After a refused publish while connected (an error PUBACK), wait before trying again so a
 // broker that refuses everything does not get a hot loop.
 constexpr drivers::millis retry_delay{1000};
@@ -18,6 +27,7 @@ journal_relay::journal_relay(store::store& db, mqtt_link& link, drivers::clock& 
                              const protocol::topic_set& topics, std::size_t max_in_flight)
     : db_(db),
       link_(link),
+      clock_(clock),
       topics_(topics),
       max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight),
       retry_timer_(clock),
@@ -55,13 +65,8 @@ void journal_relay::connected() {
   ++generation_;
   in_flight_.clear();
   cursor_ = 0;
-  try {
-    // Whatever is still in the journal was not published when it happened.
-    const auto marked = db_.journal_mark_queued(db_.journal_last_seq());
-    if (marked > 0) log::info(component, marked, " queued events to send");
-  } catch (const std::exception& e) {
-    log::error(component, "cannot mark the journal as queued: ", e.what());
-  }
+  if (const auto waiting = backlog(); waiting > 0)
+    log::info(component, waiting, " events waiting in the journal");
   pump();
 }
 
@@ -85,12 +90,15 @@ void journal_relay::pump() {
       return;
     }
     if (batch.empty()) return;
+    const auto late = clock_.wall_now() - late_after;
     for (auto& e : batch) {
       cursor_ = e.seq;
       in_flight_.emplace(e.seq, false);
       const auto generation = generation_;
       const auto seq = e.seq;
-      link_.publish(topic_for(e.topic), e.payload, 1, false,
+      const auto ts = protocol::parse_timestamp(e.ts);
+      const bool queued = !e.queued && ts && *ts < late;
+      link_.publish(topic_for(e.topic), queued ? with_queued(e.payload) : e.payload, 1, false,
                     [this, generation, seq](bool ok) { acknowledged(generation, seq, ok); });
     }
   }

@@ -3,8 +3,13 @@
 // bounded number in flight, each deleted only after its PUBACK, and only as part of an
 // acknowledged prefix so the journal never has a gap. Runs on the event loop; no polling: it
 // moves when the controller journals something, when a PUBACK comes back and on (re)connect.
+//
+// An event handed to the link more than late_after after its ts carries "queued": true: it
+// waited in the journal (no broker, or a backlog after one). Events published as they happen
+// (milliseconds) never do, also those of the moments before the first connect at start.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -16,6 +21,9 @@
 #include "protocol/topics.hpp"
 
 namespace locker::mqtt {
+
+// How late an event may go out and still count as published when it happened.
+inline constexpr std::chrono::seconds late_after{1};
 
 class journal_relay {
  public:
@@ -45,6 +53,7 @@ class journal_relay {
 
   store::store& db_;
   mqtt_link& link_;
+  drivers::clock& clock_;
   const protocol::topic_set& topics_;
   std::size_t max_in_flight_;
   bool active_ = false;

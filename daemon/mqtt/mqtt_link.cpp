@@ -55,6 +55,7 @@ link_settings settings_from(const config::locker_config& cfg, const protocol::to
   s.cert_file = cfg.broker.cert_file;
   s.key_file = cfg.broker.key_file;
   s.keepalive = cfg.broker.keepalive;
+  s.reconnect_max = cfg.broker.reconnect_max;
   s.will_topic = topics.status();
   s.will_payload = protocol::encode_status_offline(protocol::offline_reason::lost);
   return s;

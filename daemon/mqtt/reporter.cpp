@@ -14,51 +14,17 @@ namespace {
 
 constexpr std::string_view component = "reporter";
 
-protocol::door_state to_protocol(compartment::door_state d) {
-  return d == compartment::door_state::open ? protocol::door_state::open
-                                            : protocol::door_state::closed;
-}
-
-protocol::service_state to_protocol(compartment::service_state s) {
-  switch (s) {
-    case compartment::service_state::in_service: return protocol::service_state::in_service;
-    case compartment::service_state::out_of_service:
-      return protocol::service_state::out_of_service;
-    case compartment::service_state::faulty: return protocol::service_state::faulty;
-  }
-  return protocol::service_state::faulty;
-}
-
-protocol::parcel_state to_protocol(store::parcel_state s) {
-  switch (s) {
-    case store::parcel_state::expired: return protocol::parcel_state::expired;
-    case store::parcel_state::cancelled: return protocol::parcel_state::removal_pending;
-    default: return protocol::parcel_state::stored;
-  }
-}
-
-// The compartment's alarms, by their name in the contract.
-constexpr std::pair<compartment::alarm_type, protocol::alarm_type> alarm_map[] = {
-    {compartment::alarm_type::door_forced, protocol::alarm_type::door_forced},
-    {compartment::alarm_type::door_left_open, protocol::alarm_type::door_left_open},
-    {compartment::alarm_type::lock_fault, protocol::alarm_type::lock_fault},
-    {compartment::alarm_type::sensor_fault, protocol::alarm_type::sensor_fault},
-};
-
-protocol::alarm_severity to_protocol(compartment::alarm_severity s) {
-  return s == compartment::alarm_severity::critical ? protocol::alarm_severity::critical
-                                                    : protocol::alarm_severity::warning;
-}
-
 }  // namespace
 
 reporter::reporter(mqtt_link& link, drivers::clock& clock, store::store& db,
-                   const controller::controller& locker, const config::locker_config& cfg,
-                   const protocol::topic_set& topics, reporter_settings settings)
+                   const controller::controller& locker, state::state_report& report,
+                   const config::locker_config& cfg, const protocol::topic_set& topics,
+                   reporter_settings settings)
     : link_(link),
       clock_(clock),
       db_(db),
       locker_(locker),
+      report_(report),
       cfg_(cfg),
       topics_(topics),
       settings_(std::move(settings)),
@@ -79,7 +45,8 @@ void reporter::rebirth() {
   protocol::status_online st{settings_.version, settings_.boot_id, settings_.started_at};
   link_.publish(topics_.status(), protocol::encode_status_online(st), 1, true);
   link_.publish(topics_.info(), protocol::encode_info(current_info()), 1, true);
-  publish_state_now();
+  // A rebirth command repeated quickly must not push the state faster than a change can.
+  publish_state_when_due();
 }
 
 void reporter::set_config_version(std::uint64_t v) {
@@ -89,9 +56,20 @@ void reporter::set_config_version(std::uint64_t v) {
   }
 }
 
+void reporter::set_telemetry(std::chrono::seconds period) {
+  if (period == settings_.telemetry) return;
+  settings_.telemetry = period;
+  telemetry_timer_.cancel();
+  if (link_.connected()) arm_telemetry();  // else the next connect arms it
+}
+
 void reporter::state_changed() {
   if (!link_.connected()) return;  // the next connect publishes the state anyway
-  if (state_pending_) return;      // coalesced into the one already due
+  publish_state_when_due();
+}
+
+void reporter::publish_state_when_due() {
+  if (state_pending_) return;  // coalesced into the one already due
   const auto due = last_state_ + settings_.state_min_interval;
   const auto now = clock_.now();
   if (states_published_ == 0 || now >= due) {
@@ -111,7 +89,7 @@ void reporter::publish_state_now() {
   state_pending_ = false;
   if (!link_.connected()) return;
   try {
-    link_.publish(topics_.state(), protocol::encode_state(current_state()), 1, true);
+    link_.publish(topics_.state(), protocol::encode_state(report_.current()), 1, true);
     last_state_ = clock_.now();
     ++states_published_;
   } catch (const std::exception& e) {
@@ -125,61 +103,17 @@ protocol::locker_info reporter::current_info() const {
   info.hardware = cfg_.board.hardware;
   for (const auto& c : cfg_.board.compartments) info.compartments.push_back({c.id, c.size});
   info.capabilities = settings_.capabilities;
+  // What a tracking system cannot take for granted (the commands of the contract are all
+  // there): presence_sensor when compartments sense a parcel (occupied is measured, and a
+  // parcel gone missing while the locker was off raises tamper).
+  for (const auto& c : cfg_.board.compartments) {
+    if (c.presence) {
+      info.capabilities.emplace_back("presence_sensor");
+      break;
+    }
+  }
   info.config_version = settings_.config_version;
   return info;
-}
-
-protocol::locker_state reporter::current_state() {
-  protocol::locker_state st;
-  st.seq = db_.journal_last_seq();
-  std::map<std::string, store::parcel_record> live;
-  for (auto s : {store::parcel_state::stored, store::parcel_state::expired,
-                 store::parcel_state::cancelled}) {
-    for (auto& p : db_.parcels(s)) live.emplace(p.compartment_id, std::move(p));
-  }
-  const auto now = clock_.wall_now();
-  std::set<std::pair<int, std::string>> active;
-  for (const auto* c : locker_.compartments()) {
-    protocol::compartment_state cs;
-    cs.id = c->id();
-    cs.size = c->size();
-    cs.door = to_protocol(c->door());
-    cs.lock = c->lock() == compartment::lock_state::locked ? protocol::lock_state::locked
-                                                           : protocol::lock_state::unlocked;
-    cs.service = to_protocol(c->service());
-    const auto it = live.find(c->id());
-    if (it != live.end()) {
-      protocol::parcel_summary p;
-      p.tracking_number = it->second.tracking_number;
-      p.state = to_protocol(it->second.state);
-      p.reservation_id = it->second.reservation_id;
-      p.stored_at = it->second.stored_at;
-      p.expires_at = it->second.expires_at;
-      cs.parcel = std::move(p);
-    }
-    // The presence sensor where there is one, otherwise what the database says.
-    cs.occupied = c->occupied().value_or(cs.parcel.has_value());
-    for (const auto& [mine, theirs] : alarm_map) {
-      if (!c->alarms().has(mine)) continue;
-      const auto key = std::make_pair(static_cast<int>(theirs), c->id());
-      active.insert(key);
-      const auto since = alarm_since_.emplace(key, now).first->second;
-      st.alarms.push_back({theirs, c->id(), to_protocol(compartment::severity_of(mine)), since});
-    }
-    st.compartments.push_back(std::move(cs));
-  }
-  const auto lockout = db_.lockout();
-  if (lockout.locked_until && *lockout.locked_until > now) {
-    const auto key = std::make_pair(static_cast<int>(protocol::alarm_type::keypad_lockout),
-                                    std::string());
-    active.insert(key);
-    const auto since = alarm_since_.emplace(key, now).first->second;
-    st.alarms.push_back(
-        {protocol::alarm_type::keypad_lockout, std::nullopt, protocol::alarm_severity::warning,
-         since});
-  }
-  std::erase_if(alarm_since_, [&](const auto& kv) { return !active.contains(kv.first); });
-  return st;
 }
 
 protocol::telemetry reporter::current_telemetry() {

@@ -76,13 +76,15 @@ class commands : public ::testing::Test {
   commands() : topics_(*protocol::topic_set::make("test")) { make_handler(); }
 
   void make_handler() {
+    report_ = std::make_unique<state::state_report>(rig_.locker(), rig_.db(), rig_.clock());
     handler_ = std::make_unique<command_handler>(rig_.locker(), rig_.db(), rig_.key(), rig_.clock(),
-                                                 topics_, pub_);
+                                                 topics_, pub_, *report_);
     handler_->on_rebirth([this] { ++rebirths_; });
   }
   // kill -9 and start again; the handler is rebuilt over the new controller and store.
   void restart() {
     handler_.reset();
+    report_.reset();
     rig_.restart();
     make_handler();
   }
@@ -142,6 +144,7 @@ class commands : public ::testing::Test {
   locker_rig rig_;
   protocol::topic_set topics_;
   recording_publisher pub_;
+  std::unique_ptr<state::state_report> report_;
   std::unique_ptr<command_handler> handler_;
   int rebirths_ = 0;
 };
@@ -390,6 +393,39 @@ TEST_F(commands, reservation_cancel_announced_stored_and_unknown) {
   EXPECT_EQ(removals[0].reason, "cancelled");
 }
 
+TEST_F(commands, reservation_cancel_while_its_parcel_is_being_deposited_is_busy) {
+  expect_ok(send("reservation_create", {{"req_id", "q1"},
+                                        {"reservation_id", "r-1"},
+                                        {"tracking_number", "2001"},
+                                        {"size", "S"},
+                                        {"pickup_code", "55554444"}}),
+            "q1");
+  const auto id = start_deposit("2001", true);
+  // The door is ajar for the courier: cancelled now, the parcel would be stored anyway.
+  auto before = snapshot(rig_.db());
+  auto r = send("reservation_cancel", {{"req_id", "q2"}, {"reservation_id", "r-1"}});
+  expect_error(r, "busy");
+  EXPECT_NE(r.value("message", "").find(id), std::string::npos) << r;
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  rig_.person_opens(id);
+  before = snapshot(rig_.db());
+  expect_error(send("reservation_cancel", {{"req_id", "q3"}, {"reservation_id", "r-1"}}), "busy");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  rig_.person_puts(id);
+  rig_.person_closes(id);
+  rig_.press("#");
+  EXPECT_EQ(rig_.db().reservation("r-1")->state, store::reservation_state::deposited);
+  ASSERT_EQ(rig_.events_of("stored").size(), 1U);
+
+  // Asked again once the door is shut: the stored parcel goes to a courier for removal.
+  r = send("reservation_cancel", {{"req_id", "q4"}, {"reservation_id", "r-1"}});
+  expect_ok(r, "q4");
+  EXPECT_EQ(r.at("data"), (json{{"state", "removal_pending"}}));
+  EXPECT_EQ(rig_.db().live_parcel_in(id)->state, store::parcel_state::cancelled);
+  // The busy answer is q2's answer (a retry is a new request, with a new req_id).
+  expect_error(send("reservation_cancel", {{"req_id", "q2"}, {"reservation_id", "r-1"}}), "busy");
+}
+
 // ---- compartment_open --------------------------------------------------------------------
 
 TEST_F(commands, compartment_open_answers_when_the_door_opened) {
@@ -421,6 +457,34 @@ TEST_F(commands, compartment_open_answers_when_the_door_opened) {
   rig_.person_closes("5");
   // Now the door is shut, the saved reply is replayed: no second unlock.
   EXPECT_EQ(send("compartment_open", open_request("q1", "5")), r);
+  EXPECT_EQ(rig_.events_of("opened").size(), 1U);
+}
+
+// lockerd dies after the unlock and before the door's result: the reply never went out and
+// the tracking system sends the same request again. It must not unlock a second time.
+TEST_F(commands, compartment_open_redelivered_after_a_restart_does_not_unlock_again) {
+  const auto request = open_request("q1", "5");
+  send_raw("compartment_open", request.dump());
+  EXPECT_TRUE(pub_.messages.empty()) << "the reply waits for the door";
+  restart();  // before the door sprang open
+
+  send_raw("compartment_open", request.dump(), "app/r", "c1");
+  rig_.advance(10s);
+  auto r = reply("compartment_open");
+  EXPECT_EQ(r.value("status", ""), "accepted") << r;
+  EXPECT_EQ(r.value("req_id", ""), "q1") << r;
+  EXPECT_NE(r.value("message", "").find("restarted"), std::string::npos) << r;
+  EXPECT_EQ(rig_.cabinet("5").door, simulator::door_state::closed);
+  EXPECT_TRUE(rig_.events_of("opened").empty());
+  EXPECT_EQ(rig_.compartment("5").service(), compartment::service_state::in_service);
+  ASSERT_EQ(pub_.messages.size(), 2U);
+  EXPECT_EQ(pub_.messages[1].topic, "app/r");
+  EXPECT_EQ(pub_.messages[1].correlation_data, "c1");
+
+  // A new request opens it: the compartment was fine, only the old one is not run again.
+  send_raw("compartment_open", open_request("q2", "5").dump());
+  rig_.advance(move_time);
+  expect_ok(reply("compartment_open"), "q2");
   EXPECT_EQ(rig_.events_of("opened").size(), 1U);
 }
 
@@ -686,6 +750,60 @@ TEST_F(cfg, a_good_version_is_applied_persisted_and_survives_a_restart) {
   EXPECT_EQ(file_cfg.timings.open_detect, 7s);
   EXPECT_EQ(file_cfg.telemetry, 60s);
   EXPECT_EQ(file_cfg.policy.max_code_attempts, 3);
+}
+
+// Every timing cfg/reported calls applied is in force at once, without a restart.
+TEST_F(cfg, timings_take_effect_without_a_restart) {
+  // lockerd hands session_idle_s to the keypad session (and telemetry_s to the reporter).
+  handler_->on_settings_applied([&](const config::locker_config& c) {
+    rig_.session().set_session_idle(c.timings.session_idle);
+  });
+  desired({{"version", 1},
+           {"open_detect_s", 2},
+           {"door_left_open_s", 10},
+           {"lock_pulse_ms", 100},
+           {"debounce_ms", 200},
+           {"coil_gap_ms", 0},
+           {"session_idle_s", 10}});
+  ASSERT_EQ(json::parse(reported()->payload).at("status"), "applied");
+
+  // open_detect_s 2 (not 5): a jammed lock is a lock_fault after 2 s.
+  ASSERT_TRUE(rig_.model().jam("5").ok());
+  send_raw("compartment_open", open_request("q1", "5").dump());
+  // lock_pulse_ms 100 (not 300): the coil is off again well before 300 ms.
+  rig_.advance(50ms);
+  EXPECT_TRUE(rig_.cabinet("5").coil);
+  rig_.advance(100ms);
+  EXPECT_FALSE(rig_.cabinet("5").coil) << "the pulse is still the old 300 ms";
+  rig_.advance(1900ms);
+  EXPECT_EQ(reply("compartment_open").value("data", json::object()).value("door", ""),
+            "not_detected")
+      << "open_detect is still the old 5 s";
+
+  // debounce_ms 200 (not 30): a door forced open is reported only once it held 200 ms.
+  ASSERT_TRUE(rig_.model().force("7").ok());
+  rig_.advance(150ms);
+  EXPECT_TRUE(rig_.events_of("door_forced").empty()) << "the debounce is still the old 30 ms";
+  rig_.advance(100ms);
+  EXPECT_EQ(rig_.events_of("door_forced").size(), 1U);
+  // door_left_open_s 10 (not 120).
+  rig_.advance(10s);
+  EXPECT_EQ(rig_.events_of("door_left_open").size(), 1U) << "door_left_open is still 120 s";
+
+  // session_idle_s 10 (not 60): a courier who walks away is logged out after 10 s.
+  rig_.add_courier("c-1", courier_pin);
+  rig_.press("*" + courier_pin + "#");
+  ASSERT_TRUE(rig_.session().courier_logged_in());
+  rig_.advance(10500ms);
+  EXPECT_FALSE(rig_.session().courier_logged_in()) << "session_idle is still 60 s";
+
+  // Still in force after a restart (the handler gives the stored ones to the controller).
+  restart();
+  ASSERT_TRUE(rig_.model().jam("8").ok());
+  send_raw("compartment_open", open_request("q2", "8").dump());
+  rig_.advance(2100ms);
+  EXPECT_EQ(reply("compartment_open").value("data", json::object()).value("door", ""),
+            "not_detected");
 }
 
 TEST_F(cfg, a_bad_setting_rejects_the_whole_version) {

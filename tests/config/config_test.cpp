@@ -140,6 +140,7 @@ TEST(config_shipped, example_config_and_reference_board) {
   EXPECT_EQ(c.policy.lockout_base, d.policy.lockout_base);
   EXPECT_EQ(c.telemetry, d.telemetry);
   EXPECT_EQ(c.broker.keepalive, d.broker.keepalive);
+  EXPECT_EQ(c.broker.reconnect_max, d.broker.reconnect_max);
   EXPECT_EQ(c.log, log_level::info);
 
   const auto& b = c.board;
@@ -197,6 +198,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.telemetry, std::chrono::seconds(300));
   EXPECT_TRUE(c.broker.url.empty());
   EXPECT_EQ(c.broker.keepalive, std::chrono::seconds(30));
+  EXPECT_EQ(c.broker.reconnect_max, std::chrono::seconds(30));
   EXPECT_EQ(c.timings.lock_pulse, std::chrono::milliseconds(300));
   EXPECT_EQ(c.timings.lock_pulse_max, std::chrono::milliseconds(1000));
   EXPECT_EQ(c.timings.coil_gap, std::chrono::milliseconds(50));
@@ -236,7 +238,7 @@ TEST(config_load, every_value_read) {
 locker_id = "x"
 board = "board.toml"
 log_level = "debug"
-telemetry_s = 60
+telemetry_s = 1
 [hardware]
 backend = "gpiod"
 [broker]
@@ -245,6 +247,7 @@ username = "locker"
 password_file = "/etc/pw"
 ca_file = "/ca.pem"
 keepalive_s = 10
+reconnect_max_s = 2
 [timings]
 lock_pulse_ms = 2000
 lock_pulse_max_ms = 2000
@@ -277,11 +280,12 @@ systemctl = "/bin/systemctl"
   EXPECT_EQ(c.update.rauc, "/opt/rauc/bin/rauc");
   EXPECT_EQ(c.update.systemctl, "/bin/systemctl");
   EXPECT_EQ(c.log, log_level::debug);
-  EXPECT_EQ(c.telemetry, std::chrono::seconds(60));
+  EXPECT_EQ(c.telemetry, std::chrono::seconds(1));
   EXPECT_EQ(c.backend, backend_kind::gpiod);
   EXPECT_EQ(c.broker.username, "locker");
   EXPECT_EQ(c.broker.password_file, "/etc/pw");
   EXPECT_EQ(c.broker.keepalive, std::chrono::seconds(10));
+  EXPECT_EQ(c.broker.reconnect_max, std::chrono::seconds(2));
   EXPECT_EQ(c.timings.lock_pulse, std::chrono::milliseconds(2000));
   EXPECT_EQ(c.timings.coil_gap, std::chrono::milliseconds(0));
   EXPECT_EQ(c.timings.open_detect, std::chrono::seconds(3));
@@ -742,7 +746,11 @@ INSTANTIATE_TEST_SUITE_P(
         rejection{"rauc_relative", minimal_main + "[update]\nrauc = \"rauc\"\n", "update.rauc",
                   "must be an absolute path"},
         rejection{"systemctl_empty", minimal_main + "[update]\nsystemctl = \"\"\n",
-                  "update.systemctl", "must be an absolute path"}),
+                  "update.systemctl", "must be an absolute path"},
+        rejection{"reconnect_max_zero", minimal_main + "[broker]\nreconnect_max_s = 0\n",
+                  "broker.reconnect_max_s", "out of range"},
+        rejection{"telemetry_zero", minimal_main + "telemetry_s = 0\n", "telemetry_s",
+                  "out of range"}),
     param_name);
 
 TEST(config_reject, inline_password_is_not_echoed) {

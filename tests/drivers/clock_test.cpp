@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "drivers/asio_clock.hpp"
 #include "drivers/virtual_clock.hpp"
 
 namespace locker::drivers {
@@ -163,6 +165,28 @@ TEST(timer, callback_may_restart_its_own_timer) {
   c.advance(100ms);
   EXPECT_EQ(fired, 3);
   EXPECT_FALSE(t.armed());
+}
+
+// Two timers due at once, each cancelling the other: Asio queues both completions in one turn
+// of the loop, so the second one's completion is already on its way, without an error, when
+// the first cancels it. It must not fire: a cancelled timer never runs (a debounce restarted
+// by a late edge would otherwise report a stale level).
+TEST(asio_clock, a_timer_cancelled_after_it_expired_does_not_fire) {
+  boost::asio::io_context io;
+  asio_clock c(io);
+  int fired = 0;
+  clock::timer_id a = 0;
+  clock::timer_id b = 0;
+  a = c.call_after(0ms, [&] {
+    ++fired;
+    c.cancel(b);
+  });
+  b = c.call_after(0ms, [&] {
+    ++fired;
+    c.cancel(a);
+  });
+  io.run();
+  EXPECT_EQ(fired, 1);
 }
 
 }  // namespace

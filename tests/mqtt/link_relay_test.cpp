@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The link and the journal relay against a real mosquitto on loopback, with a real SQLite
 // journal. Real time: every wait is a condition with a deadline.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +31,112 @@ TEST_F(mqtt_fixture, link_connects_with_mqtt5_and_a_persistent_session) {
   // mosquitto logs "(p5, c0, ...)": protocol MQTT 5, clean start false.
   ASSERT_TRUE(run_until([&] { return broker.log().find("as locker-test (p5, c0") != std::string::npos; }))
       << broker.log();
+}
+
+// What the link's CONNECT says on the wire (protocol.md: MQTT 5, clean start false, session
+// expiry >= 1 day), read by a listener that is not a broker: the first packet, byte by byte.
+TEST_F(mqtt_fixture, the_connect_packet_asks_for_a_session_of_at_least_a_day) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  const auto url = "mqtt://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  // The settings lockerd builds from its configuration, not the tests' own.
+  config::locker_config cfg;
+  cfg.broker.url = url;
+  auto settings = settings_from(cfg, topics_);
+  EXPECT_GE(settings.session_expiry, std::chrono::hours(24));
+  mqtt_link link(io_, clock_, settings);
+  link.start();
+
+  std::string packet;
+  int conn = -1;
+  ASSERT_TRUE(run_until([&] {
+    if (conn < 0) {
+      pollfd p{listener, POLLIN, 0};
+      if (::poll(&p, 1, 0) == 1) conn = ::accept(listener, nullptr, nullptr);
+      return false;
+    }
+    pollfd p{conn, POLLIN, 0};
+    char buf[512];
+    while (::poll(&p, 1, 0) == 1) {
+      const auto n = ::read(conn, buf, sizeof buf);
+      if (n <= 0) break;
+      packet.append(buf, static_cast<std::size_t>(n));
+    }
+    // Complete once the remaining length (a varint after the first byte) is all there.
+    std::size_t length = 0;
+    for (std::size_t i = 1, shift = 0; i < packet.size() && i < 5; ++i, shift += 7) {
+      const auto b = static_cast<unsigned char>(packet[i]);
+      length |= static_cast<std::size_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return packet.size() >= i + 1 + length;
+    }
+    return false;
+  })) << packet.size() << " bytes";
+  ::close(conn);
+  ::close(listener);
+
+  // Fixed header, then "MQTT", level, flags, keepalive, then the properties.
+  std::size_t at = 0;
+  const auto byte = [&] { return static_cast<unsigned char>(packet.at(at++)); };
+  const auto varint = [&] {
+    std::uint32_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto b = byte();
+      v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+  };
+  ASSERT_EQ(byte(), 0x10) << "not a CONNECT";
+  (void)varint();
+  ASSERT_EQ(packet.substr(at, 6), std::string("\0\4MQTT", 6));
+  at += 6;
+  EXPECT_EQ(byte(), 5) << "MQTT 5";
+  EXPECT_EQ(byte() & 0x02, 0) << "clean start must be off";
+  at += 2;  // keepalive
+  const auto end = at + varint();
+  std::optional<std::uint32_t> expiry;
+  while (at < end) {
+    const auto id = byte();
+    const auto n = [&](int bytes) {
+      std::uint32_t v = 0;
+      for (int i = 0; i < bytes; ++i) v = (v << 8) | byte();
+      return v;
+    };
+    switch (id) {
+      case 0x11:  // session expiry interval
+        expiry = n(4);
+        break;
+      case 0x27:  // maximum packet size
+        (void)n(4);
+        break;
+      case 0x21:  // receive maximum
+      case 0x22:  // topic alias maximum
+        (void)n(2);
+        break;
+      case 0x17:  // request problem information
+      case 0x19:  // request response information
+        (void)n(1);
+        break;
+      case 0x26:  // user property: two strings
+        for (int k = 0; k < 2; ++k) at += n(2);
+        break;
+      case 0x15:  // authentication method
+      case 0x16:  // authentication data
+        at += n(2);
+        break;
+      default:
+        FAIL() << "unknown CONNECT property " << int{id};
+    }
+  }
+  ASSERT_TRUE(expiry) << "no session expiry: the session would end with the connection";
+  EXPECT_GE(*expiry, 24U * 3600U);
 }
 
 // The last will on kill -9 is checked with a real lockerd process in lockerd_process_test.cpp:
@@ -70,11 +183,16 @@ TEST_F(mqtt_fixture, the_daemon_side_runs_without_a_broker_and_connects_when_one
 TEST_F(mqtt_fixture, the_relay_publishes_in_seq_order_on_the_right_topic_and_empties_the_journal) {
   test::mosquitto_broker broker;
   test::test_subscriber sub(broker.url(), topics_.root() + "evt/#");
-  // Journaled before any connect: these go out marked queued.
+  // Journaled before any connect: the first 15 happened a minute ago (the locker had no
+  // broker then) and go out marked queued; the next 15 a moment before the connect. Those
+  // are queued only if the connect itself took longer than late_after (with a second Paho
+  // client in this process, as here, Paho takes about 2 s to connect; lockerd has one, and
+  // the process test checks that the events of its start go out unmarked).
   for (int i = 0; i < 30; ++i) {
     append(i % 3 == 0 ? store::journal_topic::parcel
                       : (i % 3 == 1 ? store::journal_topic::door : store::journal_topic::alarm),
-           i % 3 == 0 ? "stored" : (i % 3 == 1 ? "opened" : "door_forced"), {{"n", i}});
+           i % 3 == 0 ? "stored" : (i % 3 == 1 ? "opened" : "door_forced"), {{"n", i}},
+           std::nullopt, i < 15 ? std::chrono::milliseconds(60s) : 0ms);
   }
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
   journal_relay relay(*db_, link, clock_, topics_);
@@ -97,13 +215,16 @@ TEST_F(mqtt_fixture, the_relay_publishes_in_seq_order_on_the_right_topic_and_emp
       const auto want = i % 3 == 0 ? topics_.evt_parcel()
                                    : (i % 3 == 1 ? topics_.evt_door() : topics_.evt_alarm());
       EXPECT_EQ(topic, want);
-      EXPECT_EQ(e.value("queued", false), true) << e;
+      if (i < 15) {
+        EXPECT_EQ(e.value("queued", false), true) << e;
+      }
     } else {
       EXPECT_EQ(topic, topics_.evt_door());
       EXPECT_FALSE(e.contains("queued")) << e;
     }
   }
   EXPECT_EQ(db_->journal_pending(10).size(), 0U);
+  expect_queued_exactly_when_late(sub.messages());
 }
 
 TEST_F(mqtt_fixture, a_broker_outage_loses_nothing_and_keeps_seq_order) {
@@ -125,10 +246,11 @@ TEST_F(mqtt_fixture, a_broker_outage_loses_nothing_and_keeps_seq_order) {
   ASSERT_TRUE(run_until([&] { return sub.count() >= 20; }));
 
   broker.stop();
-  // 200 events while the broker is away: some are in flight when it goes.
+  // 200 events while the broker is away: some are in flight when it goes. They happened
+  // seconds before the broker is back (as in any real outage), so they go out queued.
   for (int i = 20; i < 220; ++i) {
     append(i % 2 ? store::journal_topic::door : store::journal_topic::parcel,
-           i % 2 ? "closed" : "stored", {{"n", i}});
+           i % 2 ? "closed" : "stored", {{"n", i}}, std::nullopt, 5s);
     relay.wake();
     if (i % 20 == 0) {
       io_.restart();
@@ -148,9 +270,12 @@ TEST_F(mqtt_fixture, a_broker_outage_loses_nothing_and_keeps_seq_order) {
     EXPECT_EQ(events[i]["seq"].get<std::uint64_t>(), i + 1) << "out of order or missing";
     if (i >= 20) {
       EXPECT_EQ(events[i].value("queued", false), true) << events[i];
+    } else {
+      EXPECT_FALSE(events[i].contains("queued")) << events[i];
     }
   }
   EXPECT_EQ(db_->journal_pending(10).size(), 0U);
+  expect_queued_exactly_when_late(sub.messages());
 }
 
 TEST_F(mqtt_fixture, a_plain_pickup_code_is_erased_after_delivery) {

@@ -15,9 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/log/log.hpp"
+#include "daemon/mqtt/journal_relay.hpp"
 #include "daemon/mqtt/mqtt_link.hpp"
 #include "daemon/store/store.hpp"
 #include "drivers/asio_clock.hpp"
+#include "protocol/timestamp.hpp"
 #include "protocol/topics.hpp"
 #include "tests/support/mosquitto_broker.hpp"
 
@@ -56,11 +58,13 @@ class mqtt_fixture : public ::testing::Test {
     return test::run_until(io_, pred, d);
   }
 
+  // ago: how long before now the event happened (its ts).
   store::event append(store::journal_topic topic, const std::string& type, json fields = {},
-                      std::optional<std::int64_t> code_of_parcel = std::nullopt) {
+                      std::optional<std::int64_t> code_of_parcel = std::nullopt,
+                      std::chrono::milliseconds ago = 0ms) {
     if (fields.is_null()) fields = json::object();
     store::transaction tx(db_->db());
-    auto e = db_->journal_append(tx, topic, type, fields, std::chrono::system_clock::now(),
+    auto e = db_->journal_append(tx, topic, type, fields, std::chrono::system_clock::now() - ago,
                                  code_of_parcel);
     tx.commit();
     return e;
@@ -79,6 +83,24 @@ class mqtt_fixture : public ::testing::Test {
       }
     }
     return out;
+  }
+
+  // The rule of "queued" (journal_relay::late_after), seen from a subscriber: an event marked
+  // queued arrived more than late_after after its ts (the relay published it that late), and
+  // one not marked arrived within late_after plus a delivery's time.
+  static void expect_queued_exactly_when_late(const std::vector<test::received_message>& msgs) {
+    for (const auto& m : msgs) {
+      const auto j = json::parse(m.payload, nullptr, false);
+      if (!j.is_object() || !j.contains("ts")) continue;
+      const auto ts = protocol::parse_timestamp(j["ts"].get<std::string>());
+      ASSERT_TRUE(ts) << m.payload;
+      const auto late = m.received_at - *ts;
+      if (j.value("queued", false)) {
+        EXPECT_GT(late, late_after) << m.payload;
+      } else {
+        EXPECT_LT(late, late_after + 500ms) << m.payload;
+      }
+    }
   }
 
   std::filesystem::path dir_;

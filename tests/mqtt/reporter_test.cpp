@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The birth (status, info, state retained after connect) and the rate-limited state, for a
-// whole in-process locker (the scenario rig on virtual time) and a real broker.
+// whole in-process locker (the scenario rig on virtual time) and a real broker; and that
+// get_state answers the very state the reporter publishes.
 #include <gtest/gtest.h>
 
+#include "daemon/commands/command_handler.hpp"
 #include "daemon/mqtt/reporter.hpp"
 #include "tests/mqtt/mqtt_test_support.hpp"
 #include "tests/scenario/locker_rig.hpp"
@@ -21,12 +23,14 @@ class reporter_test : public mqtt_fixture {
     return s;
   }
   scenario::locker_rig rig_;  // locker id "test", as topics_
+  state::state_report report_{rig_.locker(), rig_.db(), rig_.clock()};
 };
 
 TEST_F(reporter_test, status_info_and_state_are_retained_after_connect) {
   test::mosquitto_broker broker;
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), rig_.cfg(), topics_, settings());
+  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
+               settings());
   link.start();
   ASSERT_TRUE(run_until([&] { return link.connected() && rep.states_published() == 1; }));
 
@@ -59,7 +63,8 @@ TEST_F(reporter_test, state_follows_changes_at_most_five_per_second) {
   test::mosquitto_broker broker;
   test::test_subscriber sub(broker.url(), topics_.state());
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), rig_.cfg(), topics_, settings());
+  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
+               settings());
   rig_.locker().on_change([&] { rep.state_changed(); });
   link.start();
   ASSERT_TRUE(run_until([&] { return sub.count() == 1; }));
@@ -91,9 +96,11 @@ TEST_F(reporter_test, state_follows_changes_at_most_five_per_second) {
 
 TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
   test::mosquitto_broker broker;
-  test::test_subscriber sub(broker.url(), topics_.tele(), {.client_id = "", .persistent = false, .qos = 0});
+  test::test_subscriber sub(broker.url(), topics_.tele(),
+                            {.client_id = "", .more_filters = {}, .persistent = false, .qos = 0});
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), rig_.cfg(), topics_, settings());
+  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
+               settings());
   link.start();
   ASSERT_TRUE(run_until([&] { return link.connected(); }));
   rig_.advance(1001ms);
@@ -103,6 +110,172 @@ TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
   EXPECT_TRUE(t.contains("uptime_s"));
   EXPECT_TRUE(t.contains("journal_backlog"));
   EXPECT_GT(t["disk"]["total_bytes"].get<std::uint64_t>(), 0U);
+}
+
+TEST_F(reporter_test, a_new_telemetry_period_takes_effect_at_once) {
+  test::mosquitto_broker broker;
+  test::test_subscriber sub(broker.url(), topics_.tele(),
+                            {.client_id = "", .more_filters = {}, .persistent = false, .qos = 0});
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
+               settings());
+  link.start();
+  ASSERT_TRUE(run_until([&] { return link.connected(); }));
+  rig_.advance(1001ms);
+  ASSERT_TRUE(run_until([&] { return sub.count() == 1; }));
+
+  // 1 s -> 5 s: nothing at the old pace, the next one 5 s after the change.
+  rep.set_telemetry(5s);
+  rig_.advance(4500ms);
+  io_.restart();
+  io_.run_for(100ms);
+  EXPECT_EQ(sub.count(), 1U) << "the old period is still running";
+  rig_.advance(600ms);
+  ASSERT_TRUE(run_until([&] { return sub.count() == 2; }));
+}
+
+TEST_F(reporter_test, rebirth_keeps_the_state_to_five_per_second) {
+  test::mosquitto_broker broker;
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
+               settings());
+  link.start();
+  ASSERT_TRUE(run_until([&] { return link.connected() && rep.states_published() == 1; }));
+  // A flood of rebirth commands at one instant: status and info each time, one state later.
+  for (int i = 0; i < 20; ++i) rep.rebirth();
+  EXPECT_EQ(rep.states_published(), 1U);
+  rig_.advance(250ms);
+  EXPECT_EQ(rep.states_published(), 2U);
+  rig_.advance(1s);
+  EXPECT_EQ(rep.states_published(), 2U) << "nothing more was due";
+}
+
+TEST_F(reporter_test, info_lists_what_this_board_has) {
+  const auto info = [&](reporter& rep) {
+    return json::parse(protocol::encode_info(rep.current_info()));
+  };
+  test::mosquitto_broker broker;
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  {
+    reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
+                 settings());
+    EXPECT_EQ(info(rep)["capabilities"], json::array({"presence_sensor"}));
+  }
+  // The same cabinet without presence lines: occupied is only what the database says.
+  auto bare = rig_.cfg();
+  for (auto& c : bare.board.compartments) c.presence.reset();
+  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, bare, topics_, settings());
+  EXPECT_EQ(info(rep)["capabilities"], json::array());
+}
+
+// Sends what the command handler answers through the real link, as lockerd does.
+class link_publisher final : public commands::publisher {
+ public:
+  explicit link_publisher(mqtt_link& link) : link_(link) {}
+  void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
+               const std::optional<std::string>& correlation_data) override {
+    link_.publish(topic, payload, qos, retained, {}, correlation_data.value_or(""));
+  }
+
+ private:
+  mqtt_link& link_;
+};
+
+// get_state's data is the published state plus the reservations, also where the two used
+// to be built apart and differed: a door whose sensor is faulty, the alarms' since, the
+// keypad lockout. And since survives a restart.
+TEST_F(reporter_test, get_state_answers_the_published_state_plus_reservations) {
+  test::mosquitto_broker broker;
+  test::test_subscriber sub(broker.url(), topics_.root() + "#");
+  auto link = std::make_unique<mqtt_link>(io_, clock_, test_settings(broker.url(), topics_));
+  link_publisher replies(*link);
+  auto report = std::make_unique<state::state_report>(rig_.locker(), rig_.db(), rig_.clock());
+  auto rep = std::make_unique<reporter>(*link, rig_.clock(), rig_.db(), rig_.locker(), *report,
+                                        rig_.cfg(), topics_, settings());
+  auto handler = std::make_unique<commands::command_handler>(
+      rig_.locker(), rig_.db(), rig_.key(), rig_.clock(), topics_, replies, *report);
+  rig_.locker().on_change([&] {
+    report->observe();
+    rep->state_changed();
+  });
+  link->start();
+  ASSERT_TRUE(run_until([&] { return link->connected() && rep->states_published() == 1; }));
+
+  // A door forced open, a sensor that chatters, the keypad locked out, a parcel announced.
+  ASSERT_TRUE(rig_.model().force("3").ok());
+  rig_.advance(1s);
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(rig_.model().stick("5", i % 2 == 0).ok());
+    rig_.advance(60ms);
+  }
+  rig_.advance(1s);
+  for (int i = 0; i < rig_.cfg().policy.max_code_attempts; ++i)
+    (void)rig_.locker().pickup("00000000");
+  handler->handle_command("reservation_create", R"({"req_id":"q1","reservation_id":"r-1",)"
+                                                R"("tracking_number":"4711","size":"S"})");
+  rig_.advance(1s);
+
+  const auto last_state = [&] {
+    json out;
+    for (const auto& m : sub.messages())
+      if (m.topic == topics_.state()) out = json::parse(m.payload);
+    return out;
+  };
+  const auto get_state = [&](const std::string& req_id) {
+    handler->handle_command("get_state", R"({"req_id":")" + req_id + R"("})");
+    json out;
+    EXPECT_TRUE(run_until([&] {
+      for (const auto& m : sub.messages()) {
+        if (m.topic != topics_.res("get_state")) continue;
+        auto j = json::parse(m.payload);
+        if (j["req_id"] == req_id) out = j;
+      }
+      return !out.is_null();
+    }));
+    return out;
+  };
+  ASSERT_TRUE(run_until(
+      [&] { return last_state().value("seq", 0U) == rig_.db().journal_last_seq(); }));
+  auto reply = get_state("q2");
+  ASSERT_EQ(reply["status"], "ok") << reply;
+  auto data = reply["data"];
+  ASSERT_EQ(data["reservations"].size(), 1U);
+  EXPECT_EQ(data["reservations"][0]["reservation_id"], "r-1");
+  data.erase("reservations");
+  const auto published = last_state();
+  EXPECT_EQ(data, published);
+
+  // What the two used to disagree on, checked outright.
+  std::map<std::string, json> doors;
+  for (const auto& c : published["compartments"]) doors[c["id"]] = c["door"];
+  EXPECT_EQ(doors["3"], "open");
+  EXPECT_EQ(doors["5"], "unknown") << "a faulty sensor's last report is not the truth";
+  std::map<std::string, std::string> since;
+  for (const auto& a : published["alarms"])
+    since[a["type"].get<std::string>() + "/" + a.value("compartment", "")] = a["since"];
+  ASSERT_EQ(since.size(), 3U) << published["alarms"];
+  EXPECT_TRUE(since.contains("door_forced/3"));
+  EXPECT_TRUE(since.contains("sensor_fault/5"));
+  ASSERT_TRUE(since.contains("keypad_lockout/"));
+
+  // kill -9 and start again, an hour later: the alarms still active keep their since.
+  handler.reset();
+  rep.reset();
+  report.reset();
+  link.reset();
+  rig_.restart();
+  rig_.advance(1h);
+  state::state_report again(rig_.locker(), rig_.db(), rig_.clock());
+  const auto after = json::parse(protocol::encode_state(again.current()));
+  std::map<std::string, std::string> since_after;
+  for (const auto& a : after["alarms"])
+    since_after[a["type"].get<std::string>() + "/" + a.value("compartment", "")] = a["since"];
+  EXPECT_EQ(since_after["door_forced/3"], since["door_forced/3"]);
+  EXPECT_EQ(since_after["sensor_fault/5"], since["sensor_fault/5"]);
+  EXPECT_FALSE(since_after.contains("keypad_lockout/")) << "the lockout ended meanwhile";
+  // Raised while nobody watched (door 3 is open far longer than door_left_open_s): its
+  // since is when this run first saw it.
+  EXPECT_EQ(since_after["door_left_open/3"], protocol::format_timestamp(rig_.clock().wall_now()));
 }
 
 }  // namespace

@@ -237,10 +237,13 @@ struct received_message {
   std::string response_topic;    // MQTT 5, empty when absent
   std::string correlation_data;  // MQTT 5, empty when absent
   ::mqtt::properties properties;
+  std::chrono::system_clock::time_point received_at;  // when the subscriber got it
 };
 
 struct subscriber_options {
   std::string client_id;  // random when empty
+  // Further filters, subscribed with the first in one SUBSCRIBE (one SUBACK per connect).
+  std::vector<std::string> more_filters;
   // A persistent session (clean start false, 1 day expiry): with a persistent broker it sees
   // what was published while it was reconnecting.
   bool persistent = false;
@@ -259,6 +262,7 @@ class test_subscriber {
                 ::mqtt::create_options(MQTTVERSION_5)) {
     client_.set_message_callback([this](::mqtt::const_message_ptr m) {
       received_message r;
+      r.received_at = std::chrono::system_clock::now();
       r.topic = m->get_topic();
       r.payload = m->to_string();
       r.qos = m->get_qos();
@@ -281,7 +285,17 @@ class test_subscriber {
       // Resubscribing is harmless when the session already had it; a non-persistent broker
       // forgets it across a restart. Never wait on a token here: this is Paho's thread.
       try {
-        client_.subscribe(filter_, options_.qos, nullptr, subscribed_listener_);
+        if (options_.more_filters.empty()) {
+          client_.subscribe(filter_, options_.qos, nullptr, subscribed_listener_);
+        } else {
+          auto filters = ::mqtt::string_collection::create(filter_);
+          std::vector<int> qos{options_.qos};
+          for (const auto& f : options_.more_filters) {
+            filters->push_back(f);
+            qos.push_back(options_.qos);
+          }
+          client_.subscribe(filters, qos, nullptr, subscribed_listener_);
+        }
       } catch (const std::exception&) {
       }
     });

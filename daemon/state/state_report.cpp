@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/state/state_report.hpp"
+
+#include <exception>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/log/log.hpp"
+#include "protocol/timestamp.hpp"
+
+namespace locker::state {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view component = "state";
+// Where the raise times are kept between runs (the store's settings table).
+constexpr std::string_view since_key = "state.alarm_since";
+// Where the controller keeps whether its keypad_lockout alarm is raised ("1") or not.
+constexpr std::string_view keypad_lockout_key = "keypad_lockout_alarm";
+
+// The compartments' alarms, by their name in the contract, in the order they are listed.
+constexpr std::pair<compartment::alarm_type, protocol::alarm_type> compartment_alarms[] = {
+    {compartment::alarm_type::door_forced, protocol::alarm_type::door_forced},
+    {compartment::alarm_type::door_left_open, protocol::alarm_type::door_left_open},
+    {compartment::alarm_type::lock_fault, protocol::alarm_type::lock_fault},
+    {compartment::alarm_type::sensor_fault, protocol::alarm_type::sensor_fault},
+};
+
+constexpr protocol::alarm_type every_alarm_type[] = {
+    protocol::alarm_type::door_forced,    protocol::alarm_type::door_left_open,
+    protocol::alarm_type::lock_fault,     protocol::alarm_type::sensor_fault,
+    protocol::alarm_type::keypad_lockout, protocol::alarm_type::power,
+    protocol::alarm_type::tamper,
+};
+
+std::optional<protocol::alarm_type> alarm_type_named(std::string_view name) {
+  for (auto t : every_alarm_type)
+    if (protocol::to_string(t) == name) return t;
+  return std::nullopt;
+}
+
+protocol::service_state to_protocol(compartment::service_state s) {
+  switch (s) {
+    case compartment::service_state::in_service:
+      return protocol::service_state::in_service;
+    case compartment::service_state::out_of_service:
+      return protocol::service_state::out_of_service;
+    case compartment::service_state::faulty:
+      return protocol::service_state::faulty;
+  }
+  return protocol::service_state::faulty;
+}
+
+protocol::parcel_state to_protocol(store::parcel_state s) {
+  switch (s) {
+    case store::parcel_state::expired:
+      return protocol::parcel_state::expired;
+    case store::parcel_state::cancelled:
+      return protocol::parcel_state::removal_pending;
+    default:
+      return protocol::parcel_state::stored;
+  }
+}
+
+protocol::alarm_severity to_protocol(compartment::alarm_severity s) {
+  return s == compartment::alarm_severity::critical ? protocol::alarm_severity::critical
+                                                    : protocol::alarm_severity::warning;
+}
+
+}  // namespace
+
+state_report::state_report(const controller::controller& locker, store::store& db,
+                           drivers::clock& clock)
+    : locker_(locker), db_(db), clock_(clock) {
+  load_since();
+}
+
+std::set<state_report::alarm_key> state_report::active_alarms() {
+  std::set<alarm_key> out;
+  for (const auto* c : locker_.compartments()) {
+    for (const auto& [mine, theirs] : compartment_alarms)
+      if (c->alarms().has(mine)) out.emplace(theirs, c->id());
+  }
+  if (db_.setting(keypad_lockout_key).value_or("0") == "1")
+    out.emplace(protocol::alarm_type::keypad_lockout, std::string());
+  return out;
+}
+
+void state_report::observe() {
+  try {
+    const auto active = active_alarms();
+    const auto now = clock_.wall_now();
+    bool changed = false;
+    for (const auto& key : active)
+      if (since_.emplace(key, now).second) changed = true;
+    if (std::erase_if(since_, [&](const auto& kv) { return !active.contains(kv.first); }) > 0)
+      changed = true;
+    if (changed) save_since();
+  } catch (const std::exception& e) {
+    log::error(component, "noting the alarms: ", e.what());
+  }
+}
+
+protocol::locker_state state_report::current() {
+  observe();
+  protocol::locker_state st;
+  st.seq = db_.journal_last_seq();
+  // One query per state for the live parcels, not one per compartment.
+  std::map<std::string, store::parcel_record, std::less<>> live;
+  for (auto s : {store::parcel_state::stored, store::parcel_state::expired,
+                 store::parcel_state::cancelled}) {
+    for (auto& p : db_.parcels(s)) live.emplace(p.compartment_id, std::move(p));
+  }
+  for (const auto* c : locker_.compartments()) {
+    protocol::compartment_state cs;
+    cs.id = c->id();
+    cs.size = c->size();
+    // A chattering sensor's last report is not the truth.
+    cs.door = c->alarms().has(compartment::alarm_type::sensor_fault) ? protocol::door_state::unknown
+              : c->door() == compartment::door_state::open           ? protocol::door_state::open
+                                                                     : protocol::door_state::closed;
+    cs.lock = c->lock() == compartment::lock_state::locked ? protocol::lock_state::locked
+                                                           : protocol::lock_state::unlocked;
+    cs.service = to_protocol(c->service());
+    if (const auto it = live.find(c->id()); it != live.end()) {
+      protocol::parcel_summary p;
+      p.tracking_number = it->second.tracking_number;
+      p.state = to_protocol(it->second.state);
+      p.reservation_id = it->second.reservation_id;
+      p.stored_at = it->second.stored_at;
+      p.expires_at = it->second.expires_at;
+      cs.parcel = std::move(p);
+    }
+    // Without a presence sensor, a parcel on file is the best knowledge there is.
+    cs.occupied = c->occupied().value_or(cs.parcel.has_value());
+    st.compartments.push_back(std::move(cs));
+  }
+  const auto now = clock_.wall_now();
+  for (const auto* c : locker_.compartments()) {
+    for (const auto& [mine, theirs] : compartment_alarms) {
+      if (!c->alarms().has(mine)) continue;
+      const auto it = since_.find(alarm_key{theirs, c->id()});
+      st.alarms.push_back({theirs, c->id(), to_protocol(compartment::severity_of(mine)),
+                           it != since_.end() ? it->second : now});
+    }
+  }
+  if (const auto it = since_.find(alarm_key{protocol::alarm_type::keypad_lockout, std::string()});
+      it != since_.end())
+    st.alarms.push_back({protocol::alarm_type::keypad_lockout, std::nullopt,
+                         protocol::alarm_severity::warning, it->second});
+  return st;
+}
+
+nlohmann::json state_report::get_state_data() {
+  std::vector<protocol::reservation_summary> reservations;
+  for (const auto& r : db_.reservations(store::reservation_state::announced))
+    reservations.push_back({r.reservation_id, r.tracking_number, r.size, r.created_at});
+  return protocol::get_state_data(current(), reservations);
+}
+
+void state_report::load_since() {
+  try {
+    const auto text = db_.setting(since_key);
+    if (!text) return;
+    const auto j = json::parse(*text, nullptr, false);
+    if (!j.is_array()) {
+      log::warning(component, "saved alarm times unreadable; starting afresh");
+      return;
+    }
+    for (const auto& a : j) {
+      if (!a.is_object()) continue;
+      const auto type = alarm_type_named(a.value("type", std::string()));
+      const auto since = protocol::parse_timestamp(a.value("since", std::string()));
+      if (!type || !since) continue;
+      since_.emplace(alarm_key{*type, a.value("compartment", std::string())}, *since);
+    }
+  } catch (const std::exception& e) {
+    log::error(component, "reading the saved alarm times: ", e.what());
+  }
+}
+
+void state_report::save_since() {
+  json j = json::array();
+  for (const auto& [key, since] : since_) {
+    j.push_back({{"type", protocol::to_string(key.first)},
+                 {"compartment", key.second},
+                 {"since", protocol::format_timestamp(since)}});
+  }
+  // Its own small transaction, after the controller's: a crash in between only costs the
+  // exact time of that one alarm (the next start takes its own time for it).
+  db_.set_setting(since_key, j.dump());
+}
+
+}  // namespace locker::state

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// The locker's state as contract v1 reports it: the body of …/state, which get_state also
+// answers (plus the reservations still announced). The reporter and the command handler
+// both build it here, so what is published and what get_state answers never differ.
+//
+// What it says where the locker's own view is not plain:
+// - door: "unknown" while the compartment has a sensor_fault (its last report is frozen and
+//   not the truth); else what the door sensor last reported.
+// - lock: "unlocked" from the unlock request until the door opened or open_detect_s ran out.
+// - occupied: the presence sensor where the board has one, else whether a parcel is on file.
+// - alarms: the compartments' active alarms, and keypad_lockout while the controller has it
+//   raised (from its evt/alarm active:true to its active:false). `since` is when this locker
+//   first saw the alarm active; it is saved, so it survives a restart.
+//
+// Runs on the event loop's thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/controller/controller.hpp"
+#include "daemon/store/store.hpp"
+#include "drivers/clock.hpp"
+#include "protocol/events.hpp"
+
+namespace locker::state {
+
+class state_report {
+ public:
+  // Everything referenced must outlive the report. Reads the alarm times saved before;
+  // logs and goes on (with none) if it cannot.
+  state_report(const controller::controller& locker, store::store& db, drivers::clock& clock);
+  state_report(const state_report&) = delete;
+  state_report& operator=(const state_report&) = delete;
+
+  // Notes the alarms raised and cleared since the last call, at the time now, and saves
+  // the raise times when they changed. Call after every change the controller commits (its
+  // on_change); current() calls it too. Never throws: a failure is logged.
+  void observe();
+
+  // The body of …/state as it is now. Throws store::store_error.
+  [[nodiscard]] protocol::locker_state current();
+  // get_state's reply data: current() plus the reservations still waiting for their
+  // parcel. Throws store::store_error.
+  [[nodiscard]] nlohmann::json get_state_data();
+
+ private:
+  using alarm_key = std::pair<protocol::alarm_type, std::string>;  // compartment "" for none
+  [[nodiscard]] std::set<alarm_key> active_alarms();
+  void load_since();
+  void save_since();
+
+  const controller::controller& locker_;
+  store::store& db_;
+  drivers::clock& clock_;
+  std::map<alarm_key, drivers::wall_time> since_;
+};
+
+}  // namespace locker::state
