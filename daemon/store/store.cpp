@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <utility>
@@ -8,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "daemon/security/random.hpp"
+#include "daemon/security/secret_key.hpp"
 #include "daemon/store/schema.hpp"
 
 namespace locker::store {
@@ -305,11 +307,21 @@ std::optional<courier_record> store::courier(std::string_view courier_id) {
 }
 
 std::optional<courier_record> store::find_courier_by_pin_hash(std::string_view pin_hash) {
-  // An index lookup, not a constant-time scan: the hash is keyed, so its timing tells an
-  // attacker nothing about PINs.
-  statement s = db_.prepare(sql(courier_columns, "WHERE pin_hash = ?1"));
-  s.bind(1, pin_hash);
-  return read_one<courier_record>(s, read_courier);
+  // Compared in code, in constant time over every courier, not by an index lookup whose
+  // timing depends on the stored hashes (design.md: comparisons are constant-time).
+  std::vector<std::string> ids;
+  std::vector<std::string> hashes;
+  {
+    statement s = db_.prepare("SELECT courier_id, pin_hash FROM couriers");
+    while (s.step()) {
+      ids.push_back(s.column_text(0));
+      hashes.push_back(s.column_text(1));
+    }
+  }
+  const auto matches = security::matching_hashes(hashes, pin_hash);
+  // The unique index on pin_hash allows one at most.
+  if (matches.empty()) return std::nullopt;
+  return courier(ids[matches.front()]);
 }
 
 std::vector<courier_record> store::couriers() {
@@ -394,10 +406,41 @@ std::optional<parcel_record> store::parcel(std::int64_t id) {
 
 std::vector<parcel_record> store::find_stored_parcels_by_code_hash(
     std::string_view pickup_code_hash) {
+  // Every stored parcel's hash is compared in code, in constant time (design.md), rather than
+  // matched by SQL. There are at most as many stored parcels as compartments, and the partial
+  // index parcels_stored_by_code covers this query, so the scan stays cheap.
+  std::vector<std::int64_t> ids;
+  std::vector<std::string> hashes;
+  {
+    statement s = db_.prepare("SELECT id, pickup_code_hash FROM parcels WHERE state = 'stored'");
+    while (s.step()) {
+      ids.push_back(s.column_int64(0));
+      hashes.push_back(s.column_text(1));
+    }
+  }
+  std::vector<parcel_record> out;
+  for (const auto i : security::matching_hashes(hashes, pickup_code_hash)) {
+    if (auto p = parcel(ids[i])) out.push_back(std::move(*p));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+std::vector<std::string> store::live_code_hashes() {
   statement s = db_.prepare(
-      sql(parcel_columns, "WHERE pickup_code_hash = ?1 AND state = 'stored' ORDER BY id"));
-  s.bind(1, pickup_code_hash);
-  return read_all<parcel_record>(s, read_parcel);
+      "SELECT pickup_code_hash FROM parcels WHERE state = 'stored' "
+      "UNION ALL SELECT pickup_code_hash FROM reservations "
+      "WHERE state = 'announced' AND pickup_code_hash IS NOT NULL");
+  std::vector<std::string> out;
+  while (s.step()) {
+    // A parcel stored without a usable code has an empty hash: it matches no typed code.
+    if (auto h = s.column_text(0); !h.empty()) out.push_back(std::move(h));
+  }
+  return out;
+}
+
+bool store::pickup_code_in_use(std::string_view pickup_code_hash) {
+  return !security::matching_hashes(live_code_hashes(), pickup_code_hash).empty();
 }
 
 std::optional<parcel_record> store::live_parcel_in(std::string_view compartment_id) {

@@ -205,10 +205,18 @@ class store {
   // already holds a live parcel or does not exist.
   std::int64_t store_parcel(transaction& tx, const new_parcel& p);
   [[nodiscard]] std::optional<parcel_record> parcel(std::int64_t id);
-  // Stored parcels (the only ones a recipient can collect) whose code has this hash;
-  // normally at most one, but codes chosen by the tracking system can collide.
+  // Stored parcels (the only ones a recipient can collect) whose code has this hash, by id.
+  // Every stored parcel's hash is compared, in constant time. At most one while every new
+  // code is checked with pickup_code_in_use(); a database written before that rule may hold
+  // two, and the caller must then open neither.
   [[nodiscard]] std::vector<parcel_record> find_stored_parcels_by_code_hash(
       std::string_view pickup_code_hash);
+  // The hashes of every pickup code that works now or will: stored parcels' and announced
+  // reservations'. A new code must differ from all of them, so that one code opens one
+  // compartment.
+  [[nodiscard]] std::vector<std::string> live_code_hashes();
+  // Whether this hash is one of live_code_hashes(), compared in constant time.
+  [[nodiscard]] bool pickup_code_in_use(std::string_view pickup_code_hash);
   [[nodiscard]] std::optional<parcel_record> live_parcel_in(std::string_view compartment_id);
   [[nodiscard]] std::optional<parcel_record> live_parcel_for_reservation(
       std::string_view reservation_id);
