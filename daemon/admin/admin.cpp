@@ -579,6 +579,9 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
 
   r.created_at = now();
   store::transaction tx(st.db());
+  // Checked inside the transaction, so lockerd cannot give the same code in between.
+  if (r.pickup_code_hash && st.pickup_code_in_use(*r.pickup_code_hash))
+    throw admin_error("this pickup code is not available: choose another");
   try {
     st.create_reservation(tx, r);
   } catch (const store::store_error& e) {

@@ -338,6 +338,12 @@ command_handler::outcome command_handler::reservation_create(
                    "tracking_number is already announced by reservation " + other->reservation_id),
             detail};
 
+  // One code opens one compartment: a code that already opens something, or will (another
+  // announced reservation's, a stored parcel's), is refused. The reply says no more than that.
+  if (code_hash && db_.pickup_code_in_use(*code_hash))
+    return {refuse(req_id, error_code::conflict, "pickup_code: not available; choose another"),
+            detail};
+
   store::reservation_record rec;
   rec.reservation_id = a.reservation_id;
   rec.tracking_number = a.tracking_number;

@@ -298,8 +298,6 @@ void controller::door_closed(std::string_view id, open_cause cause) {
   if (auto occupied = s->machine->occupied(); kind == "deposit" && occupied && !*occupied)
     kind = "nothing_put_in";
   const auto now = clock_.wall_now();
-  std::string pickup_code;  // generated at deposit, for the stored event only
-  if (kind == "deposit" && str(op, "pickup_code_hash").empty()) pickup_code = new_pickup_code();
 
   const bool ok = commit([&](store::transaction& tx) {
     save(tx, *s);
@@ -314,11 +312,21 @@ void controller::door_closed(std::string_view id, open_cause cause) {
       p.stored_at = now;
       const auto window = std::chrono::hours(op.value("pickup_window_h", cfg_.policy.pickup_window_h));
       p.expires_at = now + window;
-      if (pickup_code.empty()) {
-        p.pickup_code_hash = str(op, "pickup_code_hash");
-      } else {
-        p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, pickup_code);
-        p.pickup_code_plain = pickup_code;
+      p.pickup_code_hash = str(op, "pickup_code_hash");
+      if (p.pickup_code_hash.empty()) {
+        // Drawn inside the transaction: no other writer can take the same code in between.
+        if (auto code = new_pickup_code()) {
+          p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, *code);
+          p.pickup_code_plain = std::move(*code);
+        } else {
+          // The parcel is in the compartment and is stored, but with no code that opens it
+          // (an empty hash matches nothing typed): a code shared with another parcel would open
+          // the wrong door. It waits for expiry (or a cancel) and a courier's removal.
+          log::error("controller", "no unused pickup code could be drawn for the parcel in ",
+                     id, ": it is stored without a working code");
+          db_.audit(tx, now, "lockerd", "pickup_code_unavailable",
+                    {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
+        }
       }
       const auto parcel_id = db_.store_parcel(tx, p);
       if (p.reservation_id)
@@ -684,10 +692,20 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
   }
   try {
     const auto hash = security::keyed_hash(key_, pickup_purpose, code);
-    for (const auto& p : db_.find_stored_parcels_by_code_hash(hash)) {
-      slot* s = find_slot(p.compartment_id);
-      if (!s) continue;
-      if (!s->operation.is_null()) continue;  // already being collected
+    const auto found = db_.find_stored_parcels_by_code_hash(hash);
+    if (found.size() > 1) {
+      // Only a database from before codes were kept unique can hold this. Opening one of them
+      // could hand a parcel to the wrong person: open none, and say where (never the code).
+      std::string where;
+      for (const auto& p : found) where += (where.empty() ? "" : ", ") + p.compartment_id;
+      log::error("controller", "a typed pickup code belongs to ", found.size(),
+                 " parcels (compartments ", where,
+                 "); none was opened: cancel them and give new codes");
+    }
+    slot* s = found.size() == 1 ? find_slot(found.front().compartment_id) : nullptr;
+    // A compartment already being collected is not opened twice.
+    if (s != nullptr && s->operation.is_null()) {
+      const auto& p = found.front();
       commit([&](store::transaction& tx) { reset_attempts(tx); });
       if (!open_for(*s, open_cause::pickup, {{"kind", "pickup"}, {"parcel_id", p.id}})) {
         // The right code, but the compartment cannot open (faulty): tell the person so,
@@ -734,15 +752,19 @@ std::optional<keypad::courier_identity> controller::courier_login(std::string_vi
   return std::nullopt;
 }
 
-std::string controller::new_pickup_code() {
-  // Unique among the codes of the parcels in the locker, so a code opens one compartment.
+std::optional<std::string> controller::new_pickup_code() {
+  // Unique among the codes that open something now or will (stored parcels, announced
+  // reservations), so that a code opens one compartment. With 10^digits codes and at most a
+  // few thousand in use, 100 draws all taken means the space is practically full: then no
+  // code rather than a shared one.
+  const auto in_use = db_.live_code_hashes();
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto code = security::random_digits(cfg_.policy.pickup_code_digits);
-    if (db_.find_stored_parcels_by_code_hash(security::keyed_hash(key_, pickup_purpose, code))
+    if (security::matching_hashes(in_use, security::keyed_hash(key_, pickup_purpose, code))
             .empty())
       return code;
   }
-  return security::random_digits(cfg_.policy.pickup_code_digits);
+  return std::nullopt;
 }
 
 // --- expiry -------------------------------------------------------------------------------

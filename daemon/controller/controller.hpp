@@ -131,7 +131,9 @@ class controller final : public compartment::compartment_observer,
 
   void expire_due_parcels();
   void arm_expiry_timer();
-  std::string new_pickup_code();
+  // A pickup code no live code shares; nullopt if none could be drawn. Call inside the
+  // transaction that stores it.
+  std::optional<std::string> new_pickup_code();
   void update_alarm_indicator();
 
   store::store& db_;

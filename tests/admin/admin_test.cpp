@@ -260,6 +260,26 @@ TEST_F(admin_test, bad_reservations_are_refused_and_nothing_is_written) {
   EXPECT_EQ(st.reservation("r-1")->tracking_number, "TN-1");
 }
 
+TEST_F(admin_test, a_pickup_code_that_is_live_is_refused) {
+  {
+    store::store st(db_path());
+    add_compartments(st);
+  }
+  ASSERT_EQ(run({"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "S",
+                 "--code-stdin"},
+                "48213957\n")
+                .status,
+            exit_ok);
+  const auto r = run(
+      {"reservation", "add", "--id", "r-2", "--tracking", "TN-2", "--size", "S", "--code-stdin"},
+      "48213957\n");
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: this pickup code is not available: choose another\n");
+  store::store st(db_path());
+  EXPECT_FALSE(st.reservation("r-2"));
+  EXPECT_EQ(st.audit_log(10).size(), 1U);
+}
+
 TEST_F(admin_test, compartments_and_parcels_never_show_a_code_or_hash) {
   const std::string code = "48213957";
   const std::string hash = security::keyed_hash(key(), "pickup_code", code);

@@ -240,6 +240,51 @@ TEST_F(commands, reservation_create_refuses_unknown_size_and_live_tracking_numbe
   EXPECT_EQ(snapshot(rig_.db()), before);
 }
 
+TEST_F(commands, reservation_create_refuses_a_code_that_is_live_without_saying_where) {
+  expect_ok(send("reservation_create", {{"req_id", "q1"},
+                                        {"reservation_id", "r-1"},
+                                        {"tracking_number", "2001"},
+                                        {"size", "S"},
+                                        {"pickup_code", "123456"}}),
+            "q1");
+  // The code of another announced reservation.
+  auto before = snapshot(rig_.db());
+  auto r = send("reservation_create", {{"req_id", "q2"},
+                                       {"reservation_id", "r-2"},
+                                       {"tracking_number", "2002"},
+                                       {"size", "S"},
+                                       {"pickup_code", "123456"}});
+  expect_error(r, "conflict");
+  const auto says = r.value("message", "");
+  EXPECT_NE(says.find("pickup_code"), std::string::npos) << says;
+  for (const char* secret : {"r-1", "2001", "123456"})
+    EXPECT_EQ(says.find(secret), std::string::npos) << says;
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // The code the locker generated for a stored parcel.
+  deposit("2003", false);
+  const auto stored = rig_.events_of("stored");
+  ASSERT_EQ(stored.size(), 1U);
+  const auto generated = stored[0].at("pickup_code").get<std::string>();
+  before = snapshot(rig_.db());
+  expect_error(send("reservation_create", {{"req_id", "q3"},
+                                           {"reservation_id", "r-3"},
+                                           {"tracking_number", "2004"},
+                                           {"size", "S"},
+                                           {"pickup_code", generated}}),
+               "conflict");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // Once nothing opens with it any more, the code may be given again.
+  expect_ok(send("reservation_cancel", {{"req_id", "q4"}, {"reservation_id", "r-1"}}), "q4");
+  expect_ok(send("reservation_create", {{"req_id", "q5"},
+                                        {"reservation_id", "r-5"},
+                                        {"tracking_number", "2005"},
+                                        {"size", "S"},
+                                        {"pickup_code", "123456"}}),
+            "q5");
+}
+
 // ---- requests that change nothing --------------------------------------------------------
 
 TEST_F(commands, bad_requests_are_answered_and_change_nothing) {

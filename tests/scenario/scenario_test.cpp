@@ -535,6 +535,78 @@ TEST_F(scenario, pickup_from_a_jammed_compartment_says_so_and_keeps_the_parcel) 
   expect_contiguous(rig.events());
 }
 
+// ---- pickup codes are unique among the live ones ------------------------------------------
+
+TEST_F(scenario, generated_codes_differ_from_every_announced_and_stored_code) {
+  // One-digit codes (the config allows 6-10; the rig sets it directly) make collisions certain
+  // to be tried: codes 0-4 belong to announced reservations, so every deposit must draw from
+  // 5-9, and no two of them alike.
+  locker_rig rig([](config::locker_config& c) { c.policy.pickup_code_digits = 1; });
+  rig.add_courier("c-1", courier_pin);
+  for (int d = 0; d < 5; ++d)
+    rig.announce("r-" + std::to_string(d), "70" + std::to_string(d), "L", std::to_string(d));
+
+  std::vector<std::string> codes;
+  for (int i = 0; i < 4; ++i) {
+    codes.push_back(deposit(rig, "80" + std::to_string(i), '1', std::to_string(i + 1)));
+    ASSERT_EQ(codes.back().size(), 1U);
+    EXPECT_GE(codes.back()[0], '5') << "code " << codes.back() << " is an announced one";
+  }
+  std::sort(codes.begin(), codes.end());
+  EXPECT_EQ(std::adjacent_find(codes.begin(), codes.end()), codes.end()) << "two parcels share a code";
+}
+
+TEST_F(scenario, when_no_unused_code_can_be_drawn_the_parcel_is_stored_without_a_code) {
+  locker_rig rig([](config::locker_config& c) { c.policy.pickup_code_digits = 1; });
+  rig.add_courier("c-1", courier_pin);
+  for (int d = 0; d < 10; ++d)
+    rig.announce("r-" + std::to_string(d), "70" + std::to_string(d), "L", std::to_string(d));
+
+  const auto code = deposit(rig, "8100", '1', "1");
+  EXPECT_EQ(code, "") << "a code that opens another parcel was given out";
+  const auto parcel = rig.db().live_parcel_in("1");
+  ASSERT_TRUE(parcel);
+  EXPECT_EQ(parcel->state, store::parcel_state::stored);
+  EXPECT_EQ(parcel->pickup_code_hash, "");
+  EXPECT_FALSE(parcel->pickup_code_plain);
+  const auto audit = rig.db().audit_log(5);
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](const store::audit_entry& e) {
+    return e.action == "pickup_code_unavailable";
+  }));
+  // No typed code opens it (and no announced code opens it either).
+  rig.press("0#");
+  EXPECT_EQ(rig.display(), "Wrong code\nTries left: 4");
+  EXPECT_EQ(rig.compartment("1").lock(), lock_state::locked);
+}
+
+TEST_F(scenario, a_code_shared_by_two_stored_parcels_opens_neither) {
+  // Only a database from before codes were kept unique holds this; it must fail safe.
+  locker_rig rig;
+  const auto hash = security::keyed_hash(rig.key(), "pickup_code", "31415926");
+  {
+    store::transaction tx(rig.db().db());
+    for (const char* id : {"2", "1"}) {
+      store::new_parcel p;
+      p.tracking_number = std::string("T") + id;
+      p.compartment_id = id;
+      p.courier_id = "c-1";
+      p.pickup_code_hash = hash;
+      p.stored_at = rig.clock().wall_now();
+      p.expires_at = p.stored_at + std::chrono::hours{72};
+      rig.db().store_parcel(tx, p);
+    }
+    tx.commit();
+  }
+  const auto before = rig.event_count();
+  rig.press("31415926#");
+  EXPECT_EQ(rig.display(), "Wrong code\nTries left: 4");
+  rig.advance(std::chrono::seconds{6});
+  EXPECT_EQ(rig.event_count(), before);
+  EXPECT_FALSE(rig.cabinet("1").coil);
+  EXPECT_EQ(rig.cabinet("1").door, simulator::door_state::closed);
+  EXPECT_EQ(rig.cabinet("2").door, simulator::door_state::closed);
+}
+
 // ---- lockout -----------------------------------------------------------------------------
 
 TEST_F(scenario, wrong_courier_pins_count_toward_the_same_lockout) {
