@@ -160,7 +160,12 @@ std::string_view to_string(update_state s) {
   return update_state_names[static_cast<std::size_t>(s)];
 }
 
-store::store(const std::filesystem::path& path) : db_(path) { migrate(db_); }
+store::store(const std::filesystem::path& path) : db_(path) {
+  migrate(db_);
+  // A crash between an erasure's commit and its checkpoint left old frames in the WAL.
+  erased_codes_ = true;
+  checkpoint_erased_codes();
+}
 
 void store::check_same_db(const transaction& tx) const {
   if (&tx.db() != &db_) throw std::logic_error("transaction belongs to another database");
@@ -711,37 +716,63 @@ std::vector<event> store::journal_pending(std::int64_t limit, std::uint64_t afte
 
 namespace {
 
+struct delivered {
+  std::int64_t events = 0;
+  std::int64_t codes_erased = 0;
+};
+
 // `where` selects the journal rows being delivered, with ?1 the seq.
-std::int64_t delete_delivered(database& db, std::string_view where, std::uint64_t seq) {
+delivered delete_delivered(database& db, std::string_view where, std::uint64_t seq) {
   // First the plain codes those events carried, then the events: both or neither, since
   // the caller's transaction spans the two.
-  db.prepare(sql("UPDATE parcels SET pickup_code_plain = NULL WHERE id IN "
-                 "(SELECT code_of_parcel FROM journal ",
+  delivered out;
+  db.prepare(sql("UPDATE parcels SET pickup_code_plain = NULL WHERE pickup_code_plain IS NOT NULL "
+                 "AND id IN (SELECT code_of_parcel FROM journal ",
                  sql(where, " AND code_of_parcel IS NOT NULL)")))
       .bind(1, to_int64(seq))
       .run();
+  out.codes_erased = db.changes();
   db.prepare(sql("DELETE FROM journal ", where)).bind(1, to_int64(seq)).run();
-  return db.changes();
+  out.events = db.changes();
+  return out;
 }
 
 }  // namespace
 
 std::int64_t store::journal_delete(transaction& tx, std::uint64_t seq) {
   check_same_db(tx);
-  return delete_delivered(db_, "WHERE seq = ?1", seq);
+  const auto d = delete_delivered(db_, "WHERE seq = ?1", seq);
+  if (d.codes_erased > 0) erased_codes_ = true;
+  return d.events;
 }
 
 std::int64_t store::journal_delete(std::uint64_t seq) {
-  return in_transaction([&](transaction& tx) { return journal_delete(tx, seq); });
+  const auto n = in_transaction([&](transaction& tx) { return journal_delete(tx, seq); });
+  checkpoint_erased_codes();
+  return n;
 }
 
 std::int64_t store::journal_delete_upto(transaction& tx, std::uint64_t seq) {
   check_same_db(tx);
-  return delete_delivered(db_, "WHERE seq <= ?1", seq);
+  const auto d = delete_delivered(db_, "WHERE seq <= ?1", seq);
+  if (d.codes_erased > 0) erased_codes_ = true;
+  return d.events;
 }
 
 std::int64_t store::journal_delete_upto(std::uint64_t seq) {
-  return in_transaction([&](transaction& tx) { return journal_delete_upto(tx, seq); });
+  const auto n = in_transaction([&](transaction& tx) { return journal_delete_upto(tx, seq); });
+  checkpoint_erased_codes();
+  return n;
+}
+
+bool store::checkpoint_erased_codes() {
+  if (!erased_codes_) return true;
+  // secure_delete zeroed the code in the new page images; the old ones are WAL frames (and,
+  // until the checkpoint, the database file's copy of the page). A truncating checkpoint
+  // writes the zeroed pages home and empties the WAL.
+  if (!db_.checkpoint_truncate()) return false;  // tried again after the next delivery
+  erased_codes_ = false;
+  return true;
 }
 
 std::int64_t store::journal_mark_queued(transaction& tx, std::uint64_t upto_seq) {

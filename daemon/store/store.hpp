@@ -274,11 +274,18 @@ class store {
   // Oldest first, at most limit, starting after after_seq (0: from the start).
   [[nodiscard]] std::vector<event> journal_pending(std::int64_t limit, std::uint64_t after_seq = 0);
   // Delivered (PUBACK): deletes the event(s) and, in the same transaction, erases the plain
-  // pickup codes they carried. Return how many events were deleted.
+  // pickup codes they carried. Return how many events were deleted. The erased bytes are
+  // overwritten (secure_delete), and the overloads without a transaction then run
+  // checkpoint_erased_codes(), so the code leaves the WAL file too; after committing a
+  // transaction given to the others, call it yourself.
   std::int64_t journal_delete(transaction& tx, std::uint64_t seq);
   std::int64_t journal_delete(std::uint64_t seq);
   std::int64_t journal_delete_upto(transaction& tx, std::uint64_t seq);
   std::int64_t journal_delete_upto(std::uint64_t seq);
+  // If a pickup code was erased since the last successful call: a truncating checkpoint, so
+  // no old copy of it stays in the WAL. false when another connection kept it from completing
+  // (it is tried again on the next call, and at the next open). Not inside a transaction.
+  bool checkpoint_erased_codes();
   // Events up to upto_seq still in the journal will be published late: their payload
   // gains "queued": true. Returns how many changed.
   std::int64_t journal_mark_queued(transaction& tx, std::uint64_t upto_seq);
@@ -294,6 +301,7 @@ class store {
   auto in_transaction(F&& f);
 
   database db_;
+  bool erased_codes_ = false;  // a code was erased and its old copies may still be in the WAL
 };
 
 }  // namespace locker::store

@@ -41,6 +41,7 @@ TEST_F(database_test, pragmas_in_effect) {
   EXPECT_EQ(pragma(db, "synchronous"), 2);  // FULL
   EXPECT_EQ(pragma(db, "foreign_keys"), 1);
   EXPECT_EQ(pragma(db, "busy_timeout"), 5000);
+  EXPECT_EQ(pragma(db, "secure_delete"), 1);
 }
 
 TEST_F(database_test, migrates_from_empty) {

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -188,6 +191,47 @@ TEST_F(store_test, delivery_erases_plain_pickup_code_in_the_same_transaction) {
   EXPECT_EQ(st.parcel(id)->pickup_code_plain, std::nullopt);
   EXPECT_EQ(st.parcel(id)->pickup_code_hash, "hash-TN1");  // the code still works
   EXPECT_EQ(st.journal_backlog(), 0);
+}
+
+// Whether any of the database's files (main, WAL, shared memory) holds these bytes.
+bool files_contain(const std::filesystem::path& dir, std::string_view bytes) {
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (content.find(bytes) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_F(store_test, a_delivered_code_is_gone_from_the_database_files) {
+  // Erasing the plain code must erase its bytes: not leave them in a page's free space or in
+  // an old WAL frame, where anyone who copies the file could read them.
+  const std::string code = "73915264";
+  store st(db_path());
+  add_compartments(st);
+  std::uint64_t seq = 0;
+  {
+    transaction tx(st.db());
+    new_parcel p = parcel_in("A1", "TN1");
+    p.pickup_code_plain = code;
+    const auto id = st.store_parcel(tx, p);
+    seq = st.journal_append(tx, journal_topic::parcel, "stored",
+                            {{"tracking_number", "TN1"}, {"pickup_code", code}}, t0, id)
+              .seq;
+    tx.commit();
+  }
+  // The broker was away: the payload is rewritten once (its old copy freed) before delivery.
+  st.journal_mark_queued(seq);
+  // Move it all from the WAL into the main file, as SQLite's own checkpoints do.
+  ASSERT_TRUE(st.db().checkpoint_truncate());
+  append(st, "opened");  // later events, delivered in the same batch
+  ASSERT_TRUE(files_contain(dir_, code)) << "the test does not see the files";
+
+  EXPECT_EQ(st.journal_delete_upto(seq + 1), 2);
+  EXPECT_FALSE(files_contain(dir_, code)) << "the erased code is still in a database file";
+  EXPECT_EQ(st.parcels().at(0).pickup_code_hash, "hash-TN1");  // its hash still opens it
+  // Nothing to do when no code was erased since.
+  EXPECT_TRUE(st.checkpoint_erased_codes());
 }
 
 TEST_F(store_test, delete_upto_erases_codes_of_every_delivered_event) {
