@@ -359,6 +359,9 @@ void controller::door_closed(std::string_view id, open_cause cause) {
                  {"compartment", std::string(id)},
                  {"dwell_s", std::max<std::int64_t>(0, dwell)},
                  {"failed_attempts", parcel->failed_attempts}});
+        // Who did what, as for deposits and removals; the code itself is never written.
+        db_.audit(tx, now, "recipient", "pickup",
+                  {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
       }
     } else if (kind == "removal") {
       const auto parcel = db_.parcel(op.value("parcel_id", std::int64_t{0}));

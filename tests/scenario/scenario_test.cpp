@@ -485,6 +485,13 @@ TEST_F(scenario, pickup_with_code_from_stored_event_works_once) {
   expect_contiguous(rig.events());
   expect_closed_locked(rig, "13");
   EXPECT_FALSE(rig.db().live_parcel_in("13"));
+  // Audited like deposits and removals, without the code.
+  const auto audit = rig.db().audit_log(1);
+  ASSERT_EQ(audit.size(), 1U);
+  EXPECT_EQ(audit[0].actor, "recipient");
+  EXPECT_EQ(audit[0].action, "pickup");
+  EXPECT_EQ(json::parse(audit[0].detail), (json{{"compartment", "13"}, {"tracking_number", "8008"}}));
+  EXPECT_EQ(audit[0].detail.find(code), std::string::npos);
 
   // The same code a second time: a wrong code, nothing opens.
   rig.advance(std::chrono::seconds{5});
