@@ -24,6 +24,9 @@ class debounced_input {
   // The last stable level.
   [[nodiscard]] bool get() const { return stable_; }
   void on_change(std::function<void(bool active)> handler) { handler_ = std::move(handler); }
+  // The line's own faults, passed through (a level that changed while it was broken comes
+  // through the debounce like any edge).
+  void on_fault(std::function<void(std::error_code)> handler) { line_.on_fault(std::move(handler)); }
 
  private:
   void edge(line_event e);
@@ -49,6 +52,9 @@ class debounced_door_sensor final : public door_sensor {
   debounced_door_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
   [[nodiscard]] bool open() const override { return in_.get(); }
   void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    in_.on_fault(std::move(handler));
+  }
 
  private:
   debounced_input in_;
@@ -60,6 +66,9 @@ class debounced_presence_sensor final : public presence_sensor {
   debounced_presence_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
   [[nodiscard]] bool occupied() const override { return in_.get(); }
   void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    in_.on_fault(std::move(handler));
+  }
 
  private:
   debounced_input in_;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "drivers/clock.hpp"
 #include "drivers/hardware.hpp"
@@ -87,7 +88,13 @@ class compartment_observer {
 };
 
 struct settings {
+  // From the moment the coil is energized (the lock's on_pulse), not from the request: a
+  // pulse may wait for the shared coil supply, and the door cannot open before it fires.
   std::chrono::milliseconds open_detect{5000};
+  // How long an unlock may wait for its pulse to start at all: longer than the worst queue
+  // on the coil supply (the controller sets every other compartment's longest pulse plus
+  // the gap). Reached only when the supply is held by a coil that cannot be switched off.
+  std::chrono::milliseconds pulse_wait{60'000};
   std::chrono::milliseconds door_left_open{120'000};
   // More than chatter_limit debounced changes of one sensor within chatter_window is
   // sensor_fault: a real door or parcel does not move like that.
@@ -118,9 +125,11 @@ class compartment {
   compartment& operator=(const compartment&) = delete;
   ~compartment();
 
-  // Unlocks (one pulse) and waits up to open_detect for the door sensor. Accepted: exactly
-  // one open_result() follows, `opened` after door_opened(id, cause), or `not_detected`
-  // after the compartment turned faulty with a lock_fault alarm. Refused: nothing changes.
+  // Unlocks (one pulse) and waits up to open_detect, from the moment the pulse fires, for the
+  // door sensor. Accepted: exactly one open_result() follows, `opened` after
+  // door_opened(id, cause), or `not_detected` after the compartment turned faulty with a
+  // lock_fault alarm (and the lock was released: a pulse still waiting is dropped, so it can
+  // never open the door later). Refused: nothing changes.
   [[nodiscard]] open_status open(open_cause cause);
 
   // Takes the compartment out of service or back in. A fault stays until clear_fault():
@@ -155,7 +164,13 @@ class compartment {
  private:
   void door_changed(bool open);
   void presence_changed(bool occupied);
+  void pulse_started();
   void open_detect_expired();
+  // The unlock under way did not succeed: back to locked, the lock released.
+  void give_up_unlock();
+  // A line the compartment depends on stopped working (or works again).
+  void lock_line_failed(std::error_code ec);
+  void sensor_line_failed(std::string_view sensor, std::error_code ec);
   void door_left_open_expired();
   // Records a change of one sensor; true when that sensor now chatters.
   bool chatters(std::deque<drivers::steady_time>& changes);

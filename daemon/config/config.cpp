@@ -648,6 +648,15 @@ locker_config load_config(const std::filesystem::path& file) {
     }
     t.coil_gap = std::chrono::milliseconds(r.integer("coil_gap_ms", 50, 0, 10000));
     t.open_detect = std::chrono::seconds(r.integer("open_detect_s", 5, 1, 60));
+    // The door is watched from the moment the pulse fires (a pulse may first wait for the
+    // shared coil supply, which is bounded separately); giving up before the pulse itself
+    // is over would cut short the one chance the latch had.
+    if (t.open_detect <= t.lock_pulse) {
+      ctx.fail(r.key("open_detect_s"),
+               "out of range: must be longer than the lock pulse (lock_pulse_ms " +
+                   std::to_string(t.lock_pulse.count()) + ")",
+               r.node("open_detect_s") != nullptr ? r.node("open_detect_s") : r.node("lock_pulse_ms"));
+    }
     t.door_left_open = std::chrono::seconds(r.integer("door_left_open_s", 120, 10, 86400));
     t.debounce = std::chrono::milliseconds(r.integer("debounce_ms", 30, 0, 1000));
     t.session_idle = std::chrono::seconds(r.integer("session_idle_s", 60, 5, 3600));

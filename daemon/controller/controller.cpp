@@ -54,10 +54,13 @@ store::service_state to_store(compartment::service_state s) {
   return store::service_state::faulty;
 }
 
-compartment::settings compartment_settings(const config::timings& t) {
+compartment::settings compartment_settings(const config::timings& t, std::size_t compartments) {
   compartment::settings s;
   s.open_detect = t.open_detect;
   s.door_left_open = t.door_left_open;
+  // The worst queue on the shared coil supply: every compartment's longest pulse and gap.
+  s.pulse_wait = static_cast<std::int64_t>(std::max<std::size_t>(compartments, 1)) *
+                 (t.lock_pulse_max + t.coil_gap);
   return s;
 }
 
@@ -87,7 +90,7 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       cfg_(cfg),
       expiry_timer_(clock),
       lockout_timer_(clock) {
-  const auto settings = compartment_settings(cfg.timings);
+  const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
     auto s = std::make_unique<slot>(slot{hw, nullptr, cfg.board.size_rank(hw.config->size), {}, {}});
     s->machine = std::make_unique<compartment::compartment>(

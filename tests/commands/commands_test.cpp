@@ -756,6 +756,12 @@ TEST_F(cfg, a_bad_setting_rejects_the_whole_version) {
   ASSERT_TRUE(m);
   EXPECT_EQ(json::parse(m->payload).at("status"), "rejected");
   EXPECT_EQ(json::parse(m->payload).at("errors")[0].at("key"), "lock_pulse_ms");
+  // The door would be given up on before the pulse that opens it is over.
+  desired({{"version", 7}, {"open_detect_s", 1}, {"lock_pulse_ms", 1000}});
+  m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(json::parse(m->payload).at("status"), "rejected");
+  EXPECT_EQ(json::parse(m->payload).at("errors")[0].at("key"), "open_detect_s");
 
   desired({{"max_code_attempts", 3}});  // no version
   m = reported();

@@ -4,6 +4,7 @@
 // and checked by what the locker journaled, what state it keeps and what the display said.
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -970,6 +971,35 @@ TEST_F(scenario, door_opened_while_down_is_reported_by_reconcile) {
   EXPECT_EQ(types(rig.events()), (std::vector<std::string>{"opened:none@8", "door_forced:on@8",
                                                            "closed:none@8", "door_forced:off@8"}));
   expect_contiguous(rig.events());
+}
+
+// ---- the shared coil supply -----------------------------------------------------------------
+
+TEST_F(scenario, a_pulse_queued_behind_others_opens_its_door_and_is_not_a_forced_door) {
+  // Two jammed locks take the supply for their whole pulses; the third pulse fires almost
+  // 2 s after it was asked for, well after open_detect (1 s) counted from the request.
+  locker_rig rig([](config::locker_config& c) {
+    c.timings.lock_pulse = std::chrono::milliseconds{900};
+    c.timings.lock_pulse_max = std::chrono::milliseconds{1000};
+    c.timings.open_detect = std::chrono::seconds{1};
+  });
+  ASSERT_TRUE(rig.model().jam("1").ok());
+  ASSERT_TRUE(rig.model().jam("2").ok());
+  std::map<std::string, compartment::open_outcome> outcome;
+  for (const std::string id : {"1", "2", "3"}) {
+    ASSERT_EQ(rig.locker().open_by_operator(
+                  id, "op-1", "test", [&outcome, id](compartment::open_outcome o) { outcome[id] = o; }),
+              compartment::open_status::accepted);
+  }
+  rig.advance(std::chrono::seconds{4});
+  EXPECT_EQ(outcome["1"], compartment::open_outcome::not_detected);
+  EXPECT_EQ(outcome["2"], compartment::open_outcome::not_detected);
+  ASSERT_TRUE(outcome.contains("3"));
+  EXPECT_EQ(outcome["3"], compartment::open_outcome::opened);
+  EXPECT_EQ(rig.compartment("3").service(), service_state::in_service);
+  EXPECT_FALSE(rig.compartment("3").alarms().has(alarm_type::door_forced));
+  EXPECT_EQ(types(rig.events_of("opened")), (std::vector<std::string>{"opened:operator@3"}));
+  EXPECT_TRUE(rig.events_of("door_forced").empty());
 }
 
 // ---- operator -----------------------------------------------------------------------------
