@@ -488,11 +488,16 @@ void command_handler::compartment_set_service(const route& r, const protocol::co
   const std::string& req_id = cmd.req_id;
   const json detail = {
       {"compartment", a.compartment}, {"in_service", a.in_service}, {"reason", a.reason}};
-  const auto answer =
+  const auto result =
       locker_.set_service_by_operator(a.compartment, a.in_service, default_actor, a.reason);
   protocol::reply reply = protocol::ok_reply(req_id);
-  switch (answer) {
+  json audit = detail;
+  switch (result.answer) {
     case controller::controller::service_answer::done:
+      if (!result.detail.empty()) {
+        reply.message = "cleared: " + result.detail;
+        audit["cleared"] = result.detail;
+      }
       break;
     case controller::controller::service_answer::not_found:
       reply = refuse(req_id, error_code::not_found, "no such compartment");
@@ -500,16 +505,16 @@ void command_handler::compartment_set_service(const route& r, const protocol::co
     case controller::controller::service_answer::busy:
       reply = refuse(req_id, error_code::busy, "compartment is in use");
       break;
-    case controller::controller::service_answer::faulty:
-      reply = refuse(req_id, error_code::conflict,
-                     "compartment is faulty; a technician must clear the fault at the locker");
+    case controller::controller::service_answer::sensors_disagree:
+      // The fault stays: the operator's check is not what the sensors say now.
+      reply = refuse(req_id, error_code::conflict, "compartment is faulty and " + result.detail);
       break;
     case controller::controller::service_answer::failed:
       reply = refuse(req_id, error_code::internal, "the locker could not save the change");
       break;
   }
   execute(r, req_id, default_actor, [&](store::transaction&) {
-    return outcome{std::move(reply), detail};
+    return outcome{std::move(reply), audit};
   });
 }
 

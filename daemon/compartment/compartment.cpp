@@ -105,6 +105,20 @@ std::string_view to_string(open_status s) {
   return "unknown";
 }
 
+std::string_view to_string(clear_check c) {
+  switch (c) {
+    case clear_check::ok:
+      return "";
+    case clear_check::door_open:
+      return "the door sensor reads open: close the door, then try again";
+    case clear_check::sensor_unsettled:
+      return "a sensor is still changing: wait until it is steady, then try again";
+    case clear_check::sensor_line_down:
+      return "a sensor's line does not answer: have the wiring checked";
+  }
+  return "unknown";
+}
+
 std::optional<open_cause> open_cause_from_string(std::string_view s) {
   for (auto c : {open_cause::deposit, open_cause::pickup, open_cause::courier_removal,
                  open_cause::by_operator, open_cause::none}) {
@@ -141,11 +155,16 @@ compartment::compartment(std::string id, std::string size, drivers::lock& lock_d
       open_detect_timer_(time),
       left_open_timer_(time) {
   door_sensor_.on_change([this](bool open) { door_changed(open); });
-  door_sensor_.on_fault([this](std::error_code ec) { sensor_line_failed("door sensor", ec); });
+  door_sensor_.on_fault([this](std::error_code ec) {
+    door_line_down_ = static_cast<bool>(ec);
+    sensor_line_failed("door sensor", ec);
+  });
   if (presence_ != nullptr) {
     presence_->on_change([this](bool occupied) { presence_changed(occupied); });
-    presence_->on_fault(
-        [this](std::error_code ec) { sensor_line_failed("presence sensor", ec); });
+    presence_->on_fault([this](std::error_code ec) {
+      presence_line_down_ = static_cast<bool>(ec);
+      sensor_line_failed("presence sensor", ec);
+    });
   }
   lock_dev_.on_pulse([this] { pulse_started(); });
   lock_dev_.on_fault([this](std::error_code ec) { lock_line_failed(ec); });
@@ -262,6 +281,16 @@ void compartment::set_service(bool in_service, std::string_view reason) {
   out_of_service_ = !in_service;
   service_reason_ = in_service ? std::string{} : std::string{reason};
   report_service_if_changed(before);
+}
+
+clear_check compartment::sensors_agree() const {
+  if (door_line_down_ || presence_line_down_) return clear_check::sensor_line_down;
+  const auto recent = [&](const std::deque<drivers::steady_time>& changes) {
+    return !changes.empty() && changes.back() + settings_.chatter_window > clock_.now();
+  };
+  if (recent(door_changes_) || recent(presence_changes_)) return clear_check::sensor_unsettled;
+  if (door_sensor_.open()) return clear_check::door_open;
+  return clear_check::ok;
 }
 
 bool compartment::clear_fault() {

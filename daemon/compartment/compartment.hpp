@@ -40,6 +40,14 @@ enum class open_status : std::uint8_t {
   invalid_cause,      // open_cause::none is not a reason to open
 };
 
+// Whether the sensors allow a fault to be cleared now (compartment::sensors_agree).
+enum class clear_check : std::uint8_t {
+  ok,
+  door_open,         // the door sensor reads open
+  sensor_unsettled,  // a sensor changed within the chatter window (it may still chatter)
+  sensor_line_down,  // a sensor's line stopped answering and has not come back
+};
+
 // Exactly the strings of the contract (protocol.md, `…/state`).
 [[nodiscard]] std::string_view to_string(lock_state s);
 [[nodiscard]] std::string_view to_string(door_state s);
@@ -49,6 +57,8 @@ enum class open_status : std::uint8_t {
 [[nodiscard]] std::string_view to_string(alarm_severity s);
 [[nodiscard]] std::string_view to_string(open_outcome o);
 [[nodiscard]] std::string_view to_string(open_status s);
+// A sentence for the operator: why the fault cannot be cleared yet ("" for ok).
+[[nodiscard]] std::string_view to_string(clear_check c);
 // The inverse, for reading back what the controller stored; nullopt for an unknown string.
 [[nodiscard]] std::optional<open_cause> open_cause_from_string(std::string_view s);
 [[nodiscard]] std::optional<alarm_type> alarm_type_from_string(std::string_view s);
@@ -136,9 +146,14 @@ class compartment {
   // putting a faulty compartment in service records the wish and reports nothing.
   void set_service(bool in_service, std::string_view reason);
 
-  // A technician's word that the lock and sensors are fine: clears lock_fault and
-  // sensor_fault, then reports whatever the door did while its sensor was not trusted.
-  // Returns false when there was no fault to clear.
+  // Whether the sensors now back a claim that the compartment is fine: the door reads
+  // closed, no sensor line is down, and no sensor changed within chatter_window.
+  [[nodiscard]] clear_check sensors_agree() const;
+
+  // A person's word that the lock and sensors are fine (the operator, after having them
+  // checked; callers check sensors_agree() first): clears lock_fault and sensor_fault, then
+  // reports whatever the door did while its sensor was not trusted. Returns false when
+  // there was no fault to clear.
   bool clear_fault();
 
   // At start, before reconcile(): takes what the database said, reporting nothing.
@@ -201,6 +216,8 @@ class compartment {
   alarm_set alarms_;
   std::deque<drivers::steady_time> door_changes_;
   std::deque<drivers::steady_time> presence_changes_;
+  bool door_line_down_ = false;
+  bool presence_line_down_ = false;
   drivers::timer open_detect_timer_;
   drivers::timer left_open_timer_;
 };

@@ -169,6 +169,11 @@ void controller::start() {
 // --- persistence ---------------------------------------------------------------------
 
 bool controller::commit(const std::function<void(store::transaction&)>& fn) {
+  if (together_ != nullptr) {
+    // Part of commit_together()'s transaction, which commits (or fails) as a whole.
+    fn(*together_);
+    return true;
+  }
   journaled_ = false;
   try {
     store::transaction tx(db_.db());
@@ -184,6 +189,17 @@ bool controller::commit(const std::function<void(store::transaction&)>& fn) {
   journaled_ = false;
   if (on_change_) on_change_();
   return true;
+}
+
+bool controller::commit_together(const std::function<void(store::transaction&)>& fn) {
+  return commit([&](store::transaction& tx) {
+    together_ = &tx;
+    struct leave {
+      store::transaction*& together;
+      ~leave() { together = nullptr; }
+    } leave_on_exit{together_};
+    fn(tx);
+  });
 }
 
 void controller::save(store::transaction& tx, slot& s, std::optional<open_cause> opening) {

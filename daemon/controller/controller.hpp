@@ -78,11 +78,20 @@ class controller final : public compartment::compartment_observer,
   // What the operator asked for ("operation" saved with the compartment): "deposit",
   // "pickup", "removal", "operator", "given_up"; empty when none.
   [[nodiscard]] std::string operation_kind(std::string_view id);
-  enum class service_answer { done, not_found, busy, faulty, failed };  // failed: database
+  // failed: the database refused; sensors_disagree: see service_result::why.
+  enum class service_answer { done, not_found, busy, sensors_disagree, failed };
+  struct service_result {
+    service_answer answer = service_answer::failed;
+    // sensors_disagree: why the fault cannot be cleared yet (a sentence for the operator).
+    // done: the faults that were cleared, comma-separated ("" if none).
+    std::string detail;
+  };
   // Takes a compartment out of service or back in; persisted and audited (actor `by`).
-  // faulty: asked back into service while a lock or sensor fault is active, which only a
-  // technician at the locker clears; nothing changed. Out of service always succeeds.
-  service_answer set_service_by_operator(std::string_view id, bool in_service,
+  // Back into service also clears lock_fault and sensor_fault: the operator says the
+  // compartment was checked. Only when its sensors back that (compartment::sensors_agree);
+  // otherwise nothing changes. The alarms' `active: false` events, the service change and
+  // the audit entry commit in one transaction. Out of service always succeeds.
+  service_result set_service_by_operator(std::string_view id, bool in_service,
                                          std::string_view by, std::string_view reason);
   // Replaces the policy values (code attempts, code digits, pickup window, lockout base).
   // They apply from the next code, deposit or lockout on. Timings are given to the
@@ -115,8 +124,12 @@ class controller final : public compartment::compartment_observer,
 
   // Runs fn in one transaction and commits; saves each slot in `changed`. Wakes the
   // journal listener when events were added. Returns false (after logging) if the
-  // database refused: nothing of it happened.
+  // database refused: nothing of it happened. Inside commit_together(), fn runs in that
+  // transaction instead.
   bool commit(const std::function<void(store::transaction&)>& fn);
+  // As commit(), and every commit() made while fn runs (the compartments' observer calls)
+  // joins this one transaction: all of it happens, or none.
+  bool commit_together(const std::function<void(store::transaction&)>& fn);
   // opening: save it as an unlock in progress for that cause (before the coil moves).
   void save(store::transaction& tx, slot& s, std::optional<compartment::open_cause> opening = {});
   store::event journal(store::transaction& tx, store::journal_topic topic, std::string_view type,
@@ -147,6 +160,7 @@ class controller final : public compartment::compartment_observer,
   std::function<void()> on_journal_;
   std::function<void()> on_change_;
   bool journaled_ = false;  // the current transaction added events
+  store::transaction* together_ = nullptr;  // the transaction of commit_together(), if any
   // While start() reconciles: an open_result then answers an unlock of the old process.
   bool reconciling_ = false;
   drivers::timer expiry_timer_;

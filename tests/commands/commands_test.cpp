@@ -480,11 +480,63 @@ TEST_F(commands, compartment_open_with_a_jammed_lock_reports_not_detected) {
 
   const auto before = snapshot(rig_.db());
   expect_error(send("compartment_open", open_request("q2", "5")), "lock_fault");
-  expect_error(
-      send("compartment_set_service",
-           {{"req_id", "q3"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed?"}}),
-      "conflict");
   EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+TEST_F(commands, compartment_set_service_clears_a_fault_only_when_the_sensors_agree) {
+  ASSERT_TRUE(rig_.model().jam("5").ok());
+  send_raw("compartment_open", open_request("q1", "5").dump());
+  rig_.advance(10s);
+  ASSERT_EQ(rig_.compartment("5").service(), compartment::service_state::faulty);
+  ASSERT_TRUE(rig_.model().unjam("5").ok());  // the technician fixed the lock
+
+  // Someone opened the door meanwhile (with a key): the sensor reads open, so the operator's
+  // "it was checked" is not what the compartment says. Nothing changes.
+  ASSERT_TRUE(rig_.model().force("5").ok());
+  rig_.advance(move_time);
+  // Just moved: not steady yet.
+  expect_error(send("compartment_set_service", {{"req_id", "q2a"},
+                                                {"compartment", "5"},
+                                                {"in_service", true},
+                                                {"reason", "fixed"}}),
+               "conflict");
+  rig_.advance(3s);
+  auto before = snapshot(rig_.db());
+  const auto audits = audit_count();
+  auto r = send("compartment_set_service",
+                {{"req_id", "q2"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed"}});
+  expect_error(r, "conflict");
+  EXPECT_NE(r.value("message", "").find("door sensor reads open"), std::string::npos) << r.dump();
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  EXPECT_EQ(audit_count(), audits + 1);  // the refused command, nothing else
+  EXPECT_EQ(rig_.compartment("5").service(), compartment::service_state::faulty);
+
+  // Closed again: the lock_fault is cleared, its alarm event journaled, and said so.
+  rig_.person_closes("5");
+  rig_.advance(3s);  // steady
+  const auto events_before = rig_.event_count();
+  r = send("compartment_set_service",
+           {{"req_id", "q3"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed"}});
+  expect_ok(r, "q3");
+  EXPECT_EQ(r.value("message", ""), "cleared: lock_fault");
+  EXPECT_EQ(r.at("data"), json::object());
+  EXPECT_EQ(rig_.compartment("5").service(), compartment::service_state::in_service);
+  const auto events = rig_.events_since(events_before);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].at("type"), "lock_fault");
+  EXPECT_EQ(events[0].at("active"), false);
+  EXPECT_EQ(events[0].at("compartment"), "5");
+  const auto audit = rig_.db().audit_log(2);
+  ASSERT_EQ(audit.size(), 2U);
+  EXPECT_EQ(audit[0].action, "cmd:compartment_set_service");
+  EXPECT_EQ(json::parse(audit[0].detail).value("cleared", ""), "lock_fault");
+  EXPECT_EQ(audit[1].action, "compartment_in_service");
+  EXPECT_EQ(rig_.db().compartment("5")->alarms, "");
+
+  // And it opens again.
+  send_raw("compartment_open", open_request("q4", "5").dump());
+  rig_.advance(move_time);
+  EXPECT_EQ(reply("compartment_open").at("data"), (json{{"door", "opened"}}));
 }
 
 TEST_F(commands, compartment_open_refusals_change_nothing) {

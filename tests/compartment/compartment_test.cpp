@@ -535,6 +535,26 @@ TEST_F(compartment_test, reconcile_leaves_the_door_alone_while_its_sensor_is_fau
                           "door_opened A1 none", "alarm A1 door_forced critical raised"));
 }
 
+TEST_F(compartment_test, sensors_agree_only_when_the_door_reads_closed_and_steady) {
+  EXPECT_EQ(c_->sensors_agree(), clear_check::ok);
+  door_.set(true);  // forced
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_unsettled);
+  clock_.advance(settings_.chatter_window);
+  EXPECT_EQ(c_->sensors_agree(), clear_check::door_open);
+  door_.set(false);
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_unsettled);
+  clock_.advance(settings_.chatter_window);
+  EXPECT_EQ(c_->sensors_agree(), clear_check::ok);
+  presence_.fault(std::make_error_code(std::errc::io_error));
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_line_down);
+  presence_.fault({});
+  EXPECT_EQ(c_->sensors_agree(), clear_check::ok);
+  door_.fault(std::make_error_code(std::errc::io_error));
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_line_down);
+  EXPECT_NE(to_string(clear_check::sensor_line_down), "");
+  EXPECT_EQ(to_string(clear_check::ok), "");
+}
+
 // ---- the coil supply's queue and late pulses ------------------------------------------
 
 TEST_F(compartment_test, open_detect_counts_from_the_pulse_not_from_the_request) {

@@ -103,6 +103,14 @@ class scenario : public ::testing::Test {
     return stored->value("pickup_code", std::string{});
   }
 
+  // kill -9 and start again: the compartment comes back in service from the database.
+  static void restart_and_expect_in_service(locker_rig& rig, const std::string& id) {
+    const auto before = rig.event_count();
+    rig.restart();
+    EXPECT_EQ(rig.compartment(id).service(), service_state::in_service) << id;
+    EXPECT_EQ(rig.event_count(), before) << "nothing to reconcile";
+  }
+
   static void expect_closed_locked(locker_rig& rig, const std::string& id,
                                    service_state service = service_state::in_service) {
     const auto& c = rig.compartment(id);
@@ -454,6 +462,79 @@ TEST_F(scenario, fast_chatter_below_the_debounce_is_a_sensor_fault) {
   EXPECT_EQ(rig.compartment("3").service(), service_state::faulty);
   EXPECT_EQ(rig.db().compartment("3")->alarms, "sensor_fault");
   expect_contiguous(rig.events());
+}
+
+// ---- back in service after a fault ---------------------------------------------------------
+
+TEST_F(scenario, operator_clears_a_lock_fault_in_one_transaction_or_not_at_all) {
+  locker_rig rig;
+  ASSERT_TRUE(rig.model().jam("5").ok());
+  ASSERT_EQ(rig.locker().open_by_operator("5", "op-1", "test", [](compartment::open_outcome) {}),
+            compartment::open_status::accepted);
+  rig.advance(std::chrono::seconds{10});
+  ASSERT_EQ(rig.compartment("5").service(), service_state::faulty);
+  ASSERT_TRUE(rig.model().unjam("5").ok());
+  const auto before = rig.event_count();
+  const auto audits = rig.db().audit_log(1000).size();
+
+  // The database refuses the audit entry: then the alarm event is not journaled either, and
+  // the compartment stays as the database says.
+  rig.db().db().exec(
+      "CREATE TEMP TRIGGER refuse_audit BEFORE INSERT ON audit "
+      "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
+  using answer = controller::controller::service_answer;
+  EXPECT_EQ(rig.locker().set_service_by_operator("5", true, "op-1", "lock replaced").answer,
+            answer::failed);
+  EXPECT_EQ(rig.event_count(), before);
+  EXPECT_EQ(rig.compartment("5").service(), service_state::faulty);
+  EXPECT_TRUE(rig.compartment("5").alarms().has(alarm_type::lock_fault));
+  EXPECT_EQ(rig.db().compartment("5")->alarms, "lock_fault");
+  rig.db().db().exec("DROP TRIGGER refuse_audit");
+
+  const auto done = rig.locker().set_service_by_operator("5", true, "op-1", "lock replaced");
+  EXPECT_EQ(done.answer, answer::done);
+  EXPECT_EQ(done.detail, "lock_fault");
+  EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"lock_fault:off@5"}));
+  expect_contiguous(rig.events());
+  EXPECT_EQ(rig.db().audit_log(1000).size(), audits + 1);
+  EXPECT_EQ(rig.db().audit_log(1)[0].action, "compartment_in_service");
+  expect_closed_locked(rig, "5");
+  EXPECT_FALSE(rig.model().alarm()) << "the alarm LED follows";
+  EXPECT_EQ(rig.db().compartment("5")->alarms, "");
+  restart_and_expect_in_service(rig, "5");
+}
+
+TEST_F(scenario, a_sensor_fault_is_cleared_only_once_the_sensor_is_steady_and_reads_closed) {
+  locker_rig rig;
+  using answer = controller::controller::service_answer;
+  // A loose wire: the contact flips every 60 ms on a locked door.
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(rig.model().stick("3", i % 2 == 0).ok());
+    rig.advance(std::chrono::milliseconds{60});
+  }
+  ASSERT_EQ(rig.compartment("3").service(), service_state::faulty);
+  // Still chattering.
+  auto r = rig.locker().set_service_by_operator("3", true, "op-1", "wire fixed");
+  EXPECT_EQ(r.answer, answer::sensors_disagree);
+  EXPECT_NE(r.detail.find("still changing"), std::string::npos) << r.detail;
+  // Settled, but on an open door (the sensor fault hid it from the compartment).
+  ASSERT_TRUE(rig.model().unstick("3").ok());
+  rig.advance(std::chrono::seconds{3});
+  ASSERT_TRUE(rig.model().force("3").ok());
+  rig.advance(std::chrono::seconds{3});
+  r = rig.locker().set_service_by_operator("3", true, "op-1", "wire fixed");
+  EXPECT_EQ(r.answer, answer::sensors_disagree);
+  EXPECT_NE(r.detail.find("reads open"), std::string::npos) << r.detail;
+  EXPECT_EQ(rig.compartment("3").service(), service_state::faulty);
+
+  rig.person_closes("3");
+  rig.advance(std::chrono::seconds{3});
+  const auto before = rig.event_count();
+  r = rig.locker().set_service_by_operator("3", true, "op-1", "wire fixed");
+  EXPECT_EQ(r.answer, answer::done);
+  EXPECT_EQ(r.detail, "sensor_fault");
+  EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"sensor_fault:off@3"}));
+  expect_closed_locked(rig, "3");
 }
 
 // ---- pickup ------------------------------------------------------------------------------
