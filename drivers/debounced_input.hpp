@@ -74,4 +74,18 @@ class debounced_presence_sensor final : public presence_sensor {
   debounced_input in_;
 };
 
+// A power-sense line over a debounced line: active means running on the backup supply.
+class debounced_power_sensor final : public power_sensor {
+ public:
+  debounced_power_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
+  [[nodiscard]] bool on_backup() const override { return in_.get(); }
+  void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    in_.on_fault(std::move(handler));
+  }
+
+ private:
+  debounced_input in_;
+};
+
 }  // namespace locker::drivers

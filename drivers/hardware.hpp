@@ -57,6 +57,17 @@ class presence_sensor {
   virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
 };
 
+// Optional: tells whether the cabinet runs on its backup supply (mains lost), from a UPS or
+// power supply signal wired to an input.
+class power_sensor {
+ public:
+  virtual ~power_sensor() = default;
+  [[nodiscard]] virtual bool on_backup() const = 0;
+  virtual void on_change(std::function<void(bool on_backup)> handler) = 0;
+  // As door_sensor::on_fault.
+  virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
+};
+
 // Keys are '0'-'9', '*', '#' and, on 4x4 keypads, 'A'-'D'.
 class keypad {
  public:

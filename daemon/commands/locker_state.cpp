@@ -30,6 +30,8 @@ protocol::alarm_type to_protocol(compartment::alarm_type a) {
       return protocol::alarm_type::lock_fault;
     case compartment::alarm_type::sensor_fault:
       return protocol::alarm_type::sensor_fault;
+    case compartment::alarm_type::tamper:
+      return protocol::alarm_type::tamper;
   }
   return protocol::alarm_type::sensor_fault;
 }
@@ -78,13 +80,16 @@ protocol::locker_state current_state(const controller::controller& locker, store
       // with it when raised (later saves of the same compartment move it on).
       const auto rec = db.compartment(c->id());
       const auto since = rec ? rec->updated_at : protocol::wall_time{};
-      for (auto a : {compartment::alarm_type::door_forced, compartment::alarm_type::door_left_open,
-                     compartment::alarm_type::lock_fault, compartment::alarm_type::sensor_fault}) {
+      for (auto a : compartment::all_alarm_types) {
         if (!c->alarms().has(a)) continue;
         out.alarms.push_back(
             {to_protocol(a), c->id(), to_protocol(compartment::severity_of(a)), since});
       }
     }
+  }
+  if (const auto since = locker.power_alarm_since()) {
+    out.alarms.push_back(
+        {protocol::alarm_type::power, std::nullopt, protocol::alarm_severity::warning, *since});
   }
   // The controller keeps the keypad lockout alarm in the settings table.
   if (db.setting("keypad_lockout_alarm").value_or("0") == "1") {

@@ -65,6 +65,8 @@ std::string_view to_string(alarm_type a) {
       return "lock_fault";
     case alarm_type::sensor_fault:
       return "sensor_fault";
+    case alarm_type::tamper:
+      return "tamper";
   }
   return "unknown";
 }
@@ -128,8 +130,7 @@ std::optional<open_cause> open_cause_from_string(std::string_view s) {
 }
 
 std::optional<alarm_type> alarm_type_from_string(std::string_view s) {
-  for (auto a : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
-                 alarm_type::sensor_fault}) {
+  for (auto a : all_alarm_types) {
     if (to_string(a) == s) return a;
   }
   return std::nullopt;

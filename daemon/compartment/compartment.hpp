@@ -4,6 +4,7 @@
 // commits the fact and its event in one transaction.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -25,7 +26,12 @@ enum class service_state : std::uint8_t { in_service, out_of_service, faulty };
 // value is by_operator; to_string gives "operator".
 enum class open_cause : std::uint8_t { deposit, pickup, courier_removal, by_operator, none };
 
-enum class alarm_type : std::uint8_t { door_forced, door_left_open, lock_fault, sensor_fault };
+// tamper: the contents contradict the books (a parcel on file that the presence sensor does
+// not see); the controller raises and clears it (set_tamper), the compartment only keeps it.
+enum class alarm_type : std::uint8_t { door_forced, door_left_open, lock_fault, sensor_fault, tamper };
+inline constexpr std::array<alarm_type, 5> all_alarm_types{
+    alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
+    alarm_type::sensor_fault, alarm_type::tamper};
 enum class alarm_severity : std::uint8_t { warning, critical };
 
 // How an accepted open() ended (compartment_open reply `door`).
@@ -63,8 +69,8 @@ enum class clear_check : std::uint8_t {
 [[nodiscard]] std::optional<open_cause> open_cause_from_string(std::string_view s);
 [[nodiscard]] std::optional<alarm_type> alarm_type_from_string(std::string_view s);
 
-// door_forced, lock_fault and sensor_fault are critical (someone must go to the cabinet);
-// door_left_open is a warning.
+// door_forced, lock_fault, sensor_fault and tamper are critical (someone must go to the
+// cabinet); door_left_open is a warning.
 [[nodiscard]] alarm_severity severity_of(alarm_type a);
 
 // The set of active alarms of one compartment.
@@ -155,6 +161,10 @@ class compartment {
   // reports whatever the door did while its sensor was not trusted. Returns false when
   // there was no fault to clear.
   bool clear_fault();
+
+  // The controller's finding about the contents: a parcel on file is missing (true), or is
+  // accounted for again (false). Reported like any alarm; not a fault (service is unchanged).
+  void set_tamper(bool active) { set_alarm(alarm_type::tamper, active); }
 
   // At start, before reconcile(): takes what the database said, reporting nothing.
   void restore(const saved_state& saved);

@@ -408,7 +408,8 @@ board_config load_board(const std::filesystem::path& file) {
   const toml::table root = parse_file(ctx, file);
   const table_reader top(
       ctx, root, "",
-      {"hardware", "sizes", "defaults", "keypad", "display", "buzzer", "alarm_led", "compartment"});
+      {"hardware", "sizes", "defaults", "keypad", "display", "buzzer", "alarm_led", "backup_power",
+       "compartment"});
   board_config b;
   b.file = file.string();
   b.hardware = top.required_string("hardware");
@@ -490,11 +491,12 @@ board_config load_board(const std::filesystem::path& file) {
     b.keypad = parse_keypad(ctx, *k, defaults["keypad_row"], defaults["keypad_column"], lines);
   }
   if (const auto* d = top.table("display")) b.display = parse_display(ctx, *d);
-  for (auto name : {"buzzer", "alarm_led"}) {
+  for (auto [name, slot] : {std::pair{"buzzer", &b.buzzer}, std::pair{"alarm_led", &b.alarm_led},
+                            std::pair{"backup_power", &b.backup_power}}) {
     if (const auto* n = top.node(name)) {
       auto spec = parse_line(ctx, *n, name, {});
       lines.add(spec, name, n);
-      (std::string_view(name) == "buzzer" ? b.buzzer : b.alarm_led) = spec;
+      *slot = spec;
     }
   }
   return b;

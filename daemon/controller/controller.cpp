@@ -18,6 +18,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view pickup_purpose = "pickup_code";
+// The settings row that keeps the power alarm across restarts: when it was raised, or "".
+constexpr std::string_view power_alarm_key = "power_alarm_since";
 constexpr std::string_view pin_purpose = "courier_pin";
 // The longest lockout: the back-off doubles up to here.
 constexpr std::chrono::seconds max_lockout{24 * 3600};
@@ -26,8 +28,7 @@ constexpr std::chrono::milliseconds max_timer_wait{3600 * 1000};
 
 std::string join_alarms(const compartment::alarm_set& alarms) {
   std::string out;
-  for (auto a : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
-                 alarm_type::sensor_fault}) {
+  for (auto a : compartment::all_alarm_types) {
     if (!alarms.has(a)) continue;
     if (!out.empty()) out += ',';
     out += compartment::to_string(a);
@@ -100,7 +101,13 @@ controller::controller(store::store& db, const security::secret_key& key, driver
   }
 }
 
-controller::~controller() = default;
+controller::~controller() {
+  // The hardware outlives us: leave it no handler pointing at a dead object.
+  if (auto* sensor = hardware_.power()) {
+    sensor->on_change({});
+    sensor->on_fault({});
+  }
+}
 
 // --- start-up --------------------------------------------------------------------------
 
@@ -137,20 +144,25 @@ void controller::start() {
     reconciling_ = true;
     s->machine->reconcile();
     reconciling_ = false;
-    // A parcel on file that the presence sensor does not see went missing while down.
+    // A parcel on file that the presence sensor does not see went missing while down: tamper,
+    // once (it is kept with the compartment's alarms until the parcel is accounted for).
     if (auto occupied = s->machine->occupied(); occupied && !*occupied &&
                                                 s->machine->door() ==
-                                                    compartment::door_state::closed) {
+                                                    compartment::door_state::closed &&
+                                                !s->machine->alarms().has(alarm_type::tamper)) {
       if (auto p = db_.live_parcel_in(s->machine->id())) {
         log::warning("controller", "compartment ", s->machine->id(),
                      " should hold a parcel but its presence sensor sees none");
-        commit([&](store::transaction& tx) {
-          journal(tx, store::journal_topic::alarm, "tamper",
-                  {{"compartment", s->machine->id()}, {"severity", "critical"}, {"active", true}});
+        commit_together([&](store::transaction& tx) {
+          s->machine->set_tamper(true);
           db_.audit(tx, clock_.wall_now(), "lockerd", "parcel_missing_at_start",
                     {{"compartment", s->machine->id()}, {"tracking_number", p->tracking_number}});
         });
       }
+    }
+    // A tamper alarm from before whose parcel is seen again, or has left the books.
+    if (s->machine->alarms().has(alarm_type::tamper)) {
+      commit_together([&](store::transaction& tx) { account_for_contents(tx, *s); });
     }
     // Still-saved operations whose door is shut and unlock gone are over.
     if (!s->operation.is_null() && s->machine->door() == compartment::door_state::closed &&
@@ -159,6 +171,7 @@ void controller::start() {
       commit([&](store::transaction& tx) { save(tx, *s); });
     }
   }
+  start_power_watch();
   expire_due_parcels();
   arm_lockout_timer();
   update_alarm_indicator();
@@ -318,7 +331,8 @@ void controller::door_closed(std::string_view id, open_cause cause) {
     kind = "nothing_put_in";
   const auto now = clock_.wall_now();
 
-  const bool ok = commit([&](store::transaction& tx) {
+  // Together: clearing a tamper alarm (account_for_contents) reports through the observer.
+  const bool ok = commit_together([&](store::transaction& tx) {
     save(tx, *s);
     journal(tx, store::journal_topic::door, "closed",
             {{"compartment", std::string(id)}, {"cause", compartment::to_string(cause)}});
@@ -395,6 +409,7 @@ void controller::door_closed(std::string_view id, open_cause cause) {
                   {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
       }
     }
+    account_for_contents(tx, *s);
   });
   if (!ok) {
     s->operation = op;  // still owed: a later close or restart tries again
@@ -478,6 +493,60 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
   } else if (kind == "pickup" || kind == "removal") {
     if (session_) session_->open_failed(id);
   }
+}
+
+// --- contents and power --------------------------------------------------------------------
+
+void controller::account_for_contents(store::transaction& tx, slot& s) {
+  if (!s.machine->alarms().has(alarm_type::tamper)) return;
+  // The missing parcel is accounted for when it has left the books (collected, or removed by
+  // a courier after the operator cancelled it or it expired), or when the presence sensor
+  // sees it again (looked at behind the closed door, or at a start).
+  const auto parcel = db_.live_parcel_in(s.machine->id());
+  const auto occupied = s.machine->occupied();
+  const bool seen = occupied.value_or(false) && s.machine->door() == compartment::door_state::closed;
+  if (parcel && !seen) return;
+  s.machine->set_tamper(false);
+  db_.audit(tx, clock_.wall_now(), "lockerd", "tamper_cleared",
+            {{"compartment", s.machine->id()},
+             {"because", parcel ? "the parcel is seen again" : "the parcel left the books"}});
+}
+
+void controller::start_power_watch() {
+  const auto since = db_.setting(power_alarm_key).value_or("");
+  power_since_ = since.empty() ? std::nullopt : store::parse_rfc3339(since);
+  auto* sensor = hardware_.power();
+  if (sensor == nullptr) {
+    // The board file no longer names a power line: nothing could ever clear the alarm.
+    if (power_since_) power_changed(false);
+    return;
+  }
+  sensor->on_change([this](bool on_backup) { power_changed(on_backup); });
+  sensor->on_fault([](std::error_code ec) {
+    if (ec)
+      log::error("controller", "the backup_power line failed (", ec.message(),
+                 "): the power alarm shows its last reading");
+    else
+      log::info("controller", "the backup_power line answers again");
+  });
+  // What happened while the locker was off.
+  power_changed(sensor->on_backup());
+}
+
+void controller::power_changed(bool on_backup) {
+  if (on_backup == power_since_.has_value()) return;
+  const auto now = clock_.wall_now();
+  const bool ok = commit([&](store::transaction& tx) {
+    journal(tx, store::journal_topic::alarm, "power",
+            {{"severity", "warning"}, {"active", on_backup}});
+    db_.set_setting(tx, power_alarm_key, on_backup ? store::format_rfc3339_ms(now) : "");
+  });
+  if (!ok) return;  // tried again at the next change or start
+  power_since_ = on_backup ? std::optional<drivers::wall_time>(now) : std::nullopt;
+  if (on_backup)
+    log::warning("controller", "mains power lost: running on the backup supply");
+  else
+    log::info("controller", "mains power is back");
 }
 
 // --- deposits ---------------------------------------------------------------------------
@@ -823,8 +892,9 @@ void controller::update_alarm_indicator() {
   bool critical = false;
   for (const auto& s : slots_) {
     const auto& a = s->machine->alarms();
-    critical = critical || a.has(alarm_type::door_forced) || a.has(alarm_type::lock_fault) ||
-               a.has(alarm_type::sensor_fault);
+    for (auto type : compartment::all_alarm_types)
+      critical = critical || (a.has(type) &&
+                              compartment::severity_of(type) == compartment::alarm_severity::critical);
   }
   hardware_.board().indicator().set_alarm(critical);
 }

@@ -99,6 +99,8 @@ class controller final : public compartment::compartment_observer,
   void apply_settings(const config::policy& policy);
   // The configuration in force, with the settings applied so far.
   [[nodiscard]] const config::locker_config& current_config() const { return cfg_; }
+  // Since when the cabinet runs on its backup supply (the `power` alarm); nullopt on mains.
+  [[nodiscard]] std::optional<drivers::wall_time> power_alarm_since() const { return power_since_; }
 
   // --- compartment_observer ---------------------------------------------------------------
   void door_opened(std::string_view id, compartment::open_cause cause) override;
@@ -142,6 +144,13 @@ class controller final : public compartment::compartment_observer,
   void arm_lockout_timer();
   void lockout_ended();
 
+  // Clears the compartment's tamper alarm if its missing parcel is accounted for now.
+  // Inside commit_together().
+  void account_for_contents(store::transaction& tx, slot& s);
+  // The backup_power line: its reading at start, then every change, as the power alarm.
+  void start_power_watch();
+  void power_changed(bool on_backup);
+
   void expire_due_parcels();
   void arm_expiry_timer();
   // A pickup code no live code shares; nullopt if none could be drawn. Call inside the
@@ -165,6 +174,7 @@ class controller final : public compartment::compartment_observer,
   bool reconciling_ = false;
   drivers::timer expiry_timer_;
   drivers::timer lockout_timer_;
+  std::optional<drivers::wall_time> power_since_;
 };
 
 }  // namespace locker::controller

@@ -43,6 +43,7 @@ constexpr std::pair<compartment::alarm_type, protocol::alarm_type> alarm_map[] =
     {compartment::alarm_type::door_left_open, protocol::alarm_type::door_left_open},
     {compartment::alarm_type::lock_fault, protocol::alarm_type::lock_fault},
     {compartment::alarm_type::sensor_fault, protocol::alarm_type::sensor_fault},
+    {compartment::alarm_type::tamper, protocol::alarm_type::tamper},
 };
 
 protocol::alarm_severity to_protocol(compartment::alarm_severity s) {
@@ -167,6 +168,13 @@ protocol::locker_state reporter::current_state() {
       st.alarms.push_back({theirs, c->id(), to_protocol(compartment::severity_of(mine)), since});
     }
     st.compartments.push_back(std::move(cs));
+  }
+  if (const auto power = locker_.power_alarm_since()) {
+    const auto key = std::make_pair(static_cast<int>(protocol::alarm_type::power), std::string());
+    active.insert(key);
+    alarm_since_.emplace(key, *power);
+    st.alarms.push_back(
+        {protocol::alarm_type::power, std::nullopt, protocol::alarm_severity::warning, *power});
   }
   const auto lockout = db_.lockout();
   if (lockout.locked_until && *lockout.locked_until > now) {

@@ -692,6 +692,34 @@ TEST_F(commands, get_state_is_the_state_body_plus_reservations) {
   EXPECT_EQ(d.at("alarms"), json::array());
 }
 
+TEST_F(commands, get_state_lists_the_power_and_tamper_alarms) {
+  const auto id = deposit("2002", false);
+  // The parcel vanished while the locker was off, and the mains is off now.
+  handler_.reset();
+  rig_.restart([&] {
+    ASSERT_TRUE(rig_.model().force(id).ok());
+    ASSERT_TRUE(rig_.model().take(id).ok());
+    ASSERT_TRUE(rig_.model().close(id).ok());
+    rig_.advance(move_time);
+  });
+  make_handler();
+  ASSERT_TRUE(rig_.model().set_power(false).ok());
+  rig_.advance(2s);
+  const auto r = send("get_state", {{"req_id", "q1"}});
+  expect_ok(r, "q1");
+  const auto& alarms = r.at("data").at("alarms");
+  ASSERT_EQ(alarms.size(), 2U) << alarms.dump();
+  json tamper;
+  json power;
+  for (const auto& a : alarms) (a.at("type") == "tamper" ? tamper : power) = a;
+  EXPECT_EQ(tamper.at("compartment"), id);
+  EXPECT_EQ(tamper.at("severity"), "critical");
+  EXPECT_EQ(power.at("type"), "power");
+  EXPECT_EQ(power.at("severity"), "warning");
+  EXPECT_FALSE(power.contains("compartment"));
+  EXPECT_EQ(power.at("since"), protocol::format_timestamp(*rig_.locker().power_alarm_since()));
+}
+
 TEST_F(commands, rebirth_calls_the_hook_once) {
   expect_ok(send("rebirth", {{"req_id", "q1"}}), "q1");
   EXPECT_EQ(rebirths_, 1);

@@ -107,6 +107,8 @@ TEST(config_shipped, sim_24_board) {
   ASSERT_TRUE(b.buzzer && b.alarm_led);
   EXPECT_EQ(b.buzzer->name, "BUZZER");
   EXPECT_EQ(b.alarm_led->name, "LED_ALARM");
+  ASSERT_TRUE(b.backup_power.has_value());
+  EXPECT_EQ(b.backup_power->name, "POWER_BACKUP");
 }
 
 TEST(config_shipped, example_config_and_reference_board) {
@@ -222,6 +224,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.board.display.kind, display_kind::sim);
   EXPECT_FALSE(c.board.buzzer.has_value());
   EXPECT_FALSE(c.board.alarm_led.has_value());
+  EXPECT_FALSE(c.board.backup_power.has_value());
   EXPECT_FALSE(c.board.compartments[0].door.active_low);
   EXPECT_EQ(c.board.compartments[0].door.bias, drivers::bias::as_is);
   EXPECT_EQ(c.board.size_rank("M"), 1);
@@ -333,6 +336,7 @@ hardware = "test"
 sizes = ["S"]
 buzzer = { chip = "gpiochip0", offset = 18, active_low = true }
 alarm_led = "gpiochip0:17"
+backup_power = { name = "PWR_GOOD", active_low = true }
 [defaults]
 door = { active_low = true, bias = "pull-up" }
 presence = { bias = "pull-down" }
@@ -369,6 +373,8 @@ door = { chip = "/dev/gpiochip3", offset = 0, active_low = false, bias = "disabl
   EXPECT_EQ(b.buzzer->describe(), "gpiochip0:18");
   EXPECT_TRUE(b.buzzer->active_low);
   EXPECT_EQ(b.alarm_led->offset, 17U);
+  EXPECT_EQ(b.backup_power->name, "PWR_GOOD");
+  EXPECT_TRUE(b.backup_power->active_low);
 }
 
 TEST(config_load, evdev_keypad_and_none_display) {
@@ -583,6 +589,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "already used by compartment[0].lock"},
         rejection{"duplicate_alarm_led", "buzzer = \"B\"\nalarm_led = \"B\"\n" + head + comp("1"),
                   "alarm_led", "already used by buzzer"},
+        rejection{"duplicate_backup_power", "backup_power = \"DOOR_1\"\n" + head + comp("1"),
+                  "backup_power", "already used by compartment[0].door"},
+        rejection{"backup_power_type", "backup_power = 5\n" + head + comp("1"), "backup_power",
+                  "wrong type"},
         rejection{"keypad_kind", head + "[keypad]\nkind = \"usb\"\n" + comp("1"), "keypad.kind",
                   "must be one of sim, matrix, evdev"},
         rejection{"keypad_keys_rows",

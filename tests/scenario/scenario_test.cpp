@@ -863,6 +863,151 @@ TEST_F(scenario, parcel_expires_when_its_window_ended_while_the_locker_was_down)
   expect_contiguous(rig.events());
 }
 
+// ---- power -------------------------------------------------------------------------------------
+
+TEST_F(scenario, mains_lost_raises_the_power_alarm_and_the_locker_keeps_working_on_battery) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  const auto code = deposit(rig, "5005", '1', "1");
+  const auto before = rig.event_count();
+
+  // A dip shorter than the power line's settle time is the battery's business.
+  ASSERT_TRUE(rig.model().set_power(false).ok());
+  rig.advance(std::chrono::milliseconds{500});
+  ASSERT_TRUE(rig.model().set_power(true).ok());
+  rig.advance(std::chrono::seconds{2});
+  EXPECT_EQ(rig.event_count(), before);
+
+  ASSERT_TRUE(rig.model().set_power(false).ok());
+  rig.advance(hardware::cabinet_hardware::power_settle + move_time);
+  auto events = rig.events_since(before);
+  ASSERT_EQ(events.size(), 1U) << ::testing::PrintToString(types(events));
+  EXPECT_EQ(events[0]["type"], "power");
+  EXPECT_EQ(events[0]["severity"], "warning");
+  EXPECT_EQ(events[0]["active"], true);
+  EXPECT_FALSE(events[0].contains("compartment"));
+  ASSERT_TRUE(rig.locker().power_alarm_since());
+  EXPECT_FALSE(rig.model().alarm()) << "a warning, not a critical alarm: the LED stays off";
+
+  // On battery, a recipient still collects.
+  rig.press(code + "#");
+  rig.advance(move_time);
+  rig.person_opens("1");
+  rig.person_takes("1");
+  rig.person_closes("1");
+  EXPECT_TRUE(last_of(rig, "collected"));
+
+  // Still on battery after a restart: remembered, not raised twice.
+  const auto since = *rig.locker().power_alarm_since();
+  const auto after_restart = rig.event_count();
+  rig.restart();
+  EXPECT_EQ(rig.event_count(), after_restart);
+  EXPECT_EQ(rig.locker().power_alarm_since(), since);
+
+  ASSERT_TRUE(rig.model().set_power(true).ok());
+  rig.advance(hardware::cabinet_hardware::power_settle + move_time);
+  EXPECT_EQ(types(rig.events_since(after_restart)), (std::vector<std::string>{"power:off"}));
+  EXPECT_FALSE(rig.locker().power_alarm_since());
+  expect_contiguous(rig.events());
+}
+
+TEST_F(scenario, mains_lost_and_back_while_down_is_reported_at_start) {
+  locker_rig rig;
+  rig.restart([&] { ASSERT_TRUE(rig.model().set_power(false).ok()); });
+  EXPECT_EQ(types(rig.events()), (std::vector<std::string>{"power:on"}));
+  rig.restart([&] { ASSERT_TRUE(rig.model().set_power(true).ok()); });
+  EXPECT_EQ(types(rig.events()), (std::vector<std::string>{"power:on", "power:off"}));
+}
+
+// ---- a parcel missing at start ------------------------------------------------------------------
+
+TEST_F(scenario, a_missing_parcel_is_tamper_once_until_it_leaves_the_books) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  const auto code = deposit(rig, "6006", '1', "1");
+  const auto before = rig.event_count();
+  // While the locker is off, someone pries the door and takes the parcel.
+  rig.restart([&] {
+    ASSERT_TRUE(rig.model().force("1").ok());
+    rig.advance(move_time);
+    ASSERT_TRUE(rig.model().take("1").ok());
+    ASSERT_TRUE(rig.model().close("1").ok());
+    rig.advance(move_time);
+  });
+  EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"tamper:on@1"}));
+  EXPECT_EQ(rig.events_of("tamper").back()["severity"], "critical");
+  EXPECT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
+  EXPECT_EQ(rig.compartment("1").service(), service_state::in_service) << "not a fault";
+  EXPECT_TRUE(rig.model().alarm());
+
+  // Kept across a restart, and not raised again.
+  rig.restart();
+  EXPECT_EQ(rig.events_of("tamper").size(), 1U);
+  EXPECT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
+
+  // The recipient comes, finds it empty and closes the door: the parcel has left the books.
+  const auto at_pickup = rig.event_count();
+  rig.press(code + "#");
+  rig.advance(move_time);
+  rig.person_opens("1");
+  rig.person_closes("1");
+  EXPECT_EQ(types(rig.events_since(at_pickup)),
+            (std::vector<std::string>{"opened:pickup@1", "closed:pickup@1", "collected@1",
+                                      "tamper:off@1"}));
+  EXPECT_FALSE(rig.compartment("1").alarms().has(alarm_type::tamper));
+  EXPECT_FALSE(rig.model().alarm());
+  expect_contiguous(rig.events());
+  rig.restart();
+  EXPECT_EQ(rig.events_of("tamper").size(), 2U);
+}
+
+TEST_F(scenario, a_missing_parcel_removed_by_a_courier_clears_tamper) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  deposit(rig, "6007", '1', "1");
+  rig.restart([&] {
+    ASSERT_TRUE(rig.model().force("1").ok());
+    ASSERT_TRUE(rig.model().take("1").ok());
+    ASSERT_TRUE(rig.model().close("1").ok());
+    rig.advance(move_time);
+  });
+  ASSERT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
+  rig.advance(std::chrono::hours{73});  // expired: a courier takes it out
+  rig.press("*" + courier_pin + "#");
+  rig.press("2");
+  ASSERT_EQ(rig.display(), "Remove 6007\nBox 1 #=open *=next");
+  rig.press("#");
+  rig.advance(move_time);
+  rig.person_opens("1");
+  rig.person_closes("1");
+  EXPECT_EQ(types(rig.events_of("removed")), (std::vector<std::string>{"removed@1"}));
+  EXPECT_EQ(types(rig.events_of("tamper")), (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
+  EXPECT_EQ(json::parse(rig.db().audit_log(1)[0].detail).value("because", ""),
+            "the parcel left the books");
+}
+
+TEST_F(scenario, a_missing_parcel_seen_again_at_start_clears_tamper) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  deposit(rig, "6008", '1', "1");
+  rig.restart([&] {
+    ASSERT_TRUE(rig.model().force("1").ok());
+    ASSERT_TRUE(rig.model().take("1").ok());
+    ASSERT_TRUE(rig.model().close("1").ok());
+    rig.advance(move_time);
+  });
+  ASSERT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
+  // Put back while the locker was off.
+  rig.restart([&] {
+    ASSERT_TRUE(rig.model().force("1").ok());
+    ASSERT_TRUE(rig.model().put("1").ok());
+    ASSERT_TRUE(rig.model().close("1").ok());
+    rig.advance(move_time);
+  });
+  EXPECT_EQ(types(rig.events_of("tamper")), (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
+  EXPECT_EQ(rig.db().live_parcel_in("1")->state, store::parcel_state::stored);
+}
+
 // ---- crash consistency ----------------------------------------------------------------------
 
 TEST_F(scenario, restart_while_deposit_door_is_open_still_reports_stored) {
