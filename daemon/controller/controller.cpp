@@ -171,6 +171,7 @@ void controller::start() {
       commit([&](store::transaction& tx) { save(tx, *s); });
     }
   }
+  carry_out_in_service_requests();
   start_power_watch();
   expire_due_parcels();
   arm_lockout_timer();
@@ -510,6 +511,37 @@ void controller::account_for_contents(store::transaction& tx, slot& s) {
   db_.audit(tx, clock_.wall_now(), "lockerd", "tamper_cleared",
             {{"compartment", s.machine->id()},
              {"because", parcel ? "the parcel is seen again" : "the parcel left the books"}});
+}
+
+void controller::carry_out_in_service_requests() {
+  for (auto& s : slots_) {
+    const std::string id = s->machine->id();
+    std::optional<std::string> reason;
+    try {
+      reason = db_.in_service_request(id);
+    } catch (const std::exception& e) {
+      log::error("controller", "reading the in-service request of ", id, ": ", e.what());
+    }
+    if (!reason) continue;
+    // The same rules as the operator's compartment_set_service: a fault is cleared only if
+    // the sensors back it.
+    const auto result = set_service_by_operator(id, true, "lockeradm", *reason);
+    if (result.answer == service_answer::failed) continue;  // the request waits for next time
+    const bool done = result.answer == service_answer::done;
+    std::string why = result.detail;
+    if (result.answer == service_answer::busy) why = "in use";
+    commit([&](store::transaction& tx) {
+      db_.drop_in_service_request(tx, id);
+      if (!done)
+        db_.audit(tx, clock_.wall_now(), "lockerd", "in_service_request_refused",
+                  {{"compartment", id}, {"why", why}});
+    });
+    if (done)
+      log::info("controller", "compartment ", id, " back in service as lockeradm asked");
+    else
+      log::warning("controller", "compartment ", id, " not back in service as lockeradm asked: ",
+                   why);
+  }
 }
 
 void controller::start_power_watch() {

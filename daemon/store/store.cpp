@@ -578,6 +578,31 @@ std::int64_t store::prune_command_replies(wall_time older_than) {
   });
 }
 
+// --- in-service requests ------------------------------------------------------------
+
+namespace {
+// Kept in the settings table: one row per compartment with a request waiting.
+std::string in_service_request_key(std::string_view compartment_id) {
+  return "in_service_request:" + std::string(compartment_id);
+}
+}  // namespace
+
+void store::request_in_service(transaction& tx, std::string_view compartment_id,
+                               std::string_view reason) {
+  set_setting(tx, in_service_request_key(compartment_id), reason);
+}
+
+std::optional<std::string> store::in_service_request(std::string_view compartment_id) {
+  return setting(in_service_request_key(compartment_id));
+}
+
+void store::drop_in_service_request(transaction& tx, std::string_view compartment_id) {
+  check_same_db(tx);
+  db_.prepare("DELETE FROM settings WHERE key = ?1")
+      .bind(1, in_service_request_key(compartment_id))
+      .run();
+}
+
 // --- settings ---------------------------------------------------------------------
 
 std::optional<std::string> store::setting(std::string_view key) {

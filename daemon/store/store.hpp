@@ -247,6 +247,16 @@ class store {
   // Returns how many were deleted.
   std::int64_t prune_command_replies(wall_time older_than);
 
+  // --- a technician's request to put a compartment back in service ----------------
+  // lockeradm cannot change the running lockerd's compartments (they live in its memory and
+  // it saves them over any change made here); it leaves this request, which lockerd carries
+  // out at its next start like compartment_set_service with in_service true.
+  void request_in_service(transaction& tx, std::string_view compartment_id,
+                          std::string_view reason);
+  // The reason given, if a request is waiting.
+  [[nodiscard]] std::optional<std::string> in_service_request(std::string_view compartment_id);
+  void drop_in_service_request(transaction& tx, std::string_view compartment_id);
+
   // --- settings -------------------------------------------------------------------
   [[nodiscard]] std::optional<std::string> setting(std::string_view key);
   void set_setting(transaction& tx, std::string_view key, std::string_view value);

@@ -537,6 +537,43 @@ TEST_F(scenario, a_sensor_fault_is_cleared_only_once_the_sensor_is_steady_and_re
   expect_closed_locked(rig, "3");
 }
 
+TEST_F(scenario, a_technicians_in_service_request_is_carried_out_at_the_next_start) {
+  // lockeradm in-service leaves the request in the database (store::request_in_service);
+  // the running locker does not see it until it starts again.
+  locker_rig rig;
+  ASSERT_TRUE(rig.model().jam("5").ok());
+  ASSERT_TRUE(rig.model().jam("6").ok());
+  for (const char* id : {"5", "6"})
+    ASSERT_EQ(rig.locker().open_by_operator(id, "op-1", "test", [](compartment::open_outcome) {}),
+              compartment::open_status::accepted);
+  rig.advance(std::chrono::seconds{12});
+  ASSERT_EQ(rig.compartment("6").service(), service_state::faulty);
+  ASSERT_TRUE(rig.model().unjam("5").ok());
+  ASSERT_TRUE(rig.model().unjam("6").ok());
+  // 6's door was opened meanwhile and stands open: its sensors do not back the request.
+  ASSERT_TRUE(rig.model().force("6").ok());
+  rig.advance(move_time);
+  {
+    store::transaction tx(rig.db().db());
+    rig.db().request_in_service(tx, "5", "lock replaced");
+    rig.db().request_in_service(tx, "6", "lock replaced");
+    tx.commit();
+  }
+  rig.advance(std::chrono::seconds{1});
+  EXPECT_EQ(rig.compartment("5").service(), service_state::faulty) << "not before a start";
+
+  const auto before = rig.event_count();
+  rig.restart();
+  EXPECT_EQ(rig.compartment("5").service(), service_state::in_service);
+  EXPECT_EQ(rig.compartment("6").service(), service_state::faulty);
+  EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"lock_fault:off@5"}));
+  EXPECT_FALSE(rig.db().in_service_request("5"));
+  EXPECT_FALSE(rig.db().in_service_request("6")) << "answered once, not at every start";
+  const auto audit = rig.db().audit_log(1);
+  EXPECT_EQ(audit[0].action, "in_service_request_refused");
+  EXPECT_NE(audit[0].detail.find("reads open"), std::string::npos) << audit[0].detail;
+}
+
 // ---- pickup ------------------------------------------------------------------------------
 
 TEST_F(scenario, pickup_with_code_from_stored_event_works_once) {
