@@ -463,6 +463,17 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
     // crash, a person may be at it: keep the operation, so closing the door still stores,
     // collects or removes (reconcile reports the open door right after this).
     if (s->hw.door->open()) return;
+    // Shut again. The old process may have died just before it committed the door opening,
+    // and the person went on: the presence sensor tells whether the business was done (a
+    // parcel now in a deposit compartment, gone from a pickup or removal one). Then the door
+    // did open and close: report both, which completes the operation as the close would have.
+    if (const auto cause = done_while_down(*s, kind)) {
+      log::warning("controller", "compartment ", id, ": its ", kind,
+                   " was done while the locker was down");
+      door_opened(id, *cause);
+      door_closed(id, *cause);
+      return;
+    }
     const json op = std::move(s->operation);
     s->operation = nullptr;
     commit([&](store::transaction& tx) {
@@ -497,6 +508,16 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
 }
 
 // --- contents and power --------------------------------------------------------------------
+
+std::optional<open_cause> controller::done_while_down(const slot& s, const std::string& kind) {
+  const auto occupied = s.machine->occupied();
+  if (!occupied) return std::nullopt;  // without a presence sensor there is no telling
+  const bool on_file = db_.live_parcel_in(s.machine->id()).has_value();
+  if (kind == "deposit" && *occupied && !on_file) return open_cause::deposit;
+  if (kind == "pickup" && !*occupied && on_file) return open_cause::pickup;
+  if (kind == "removal" && !*occupied && on_file) return open_cause::courier_removal;
+  return std::nullopt;
+}
 
 void controller::account_for_contents(store::transaction& tx, slot& s) {
   if (!s.machine->alarms().has(alarm_type::tamper)) return;

@@ -144,6 +144,9 @@ class controller final : public compartment::compartment_observer,
   void arm_lockout_timer();
   void lockout_ended();
 
+  // At start, for an unlock of the old process whose door is shut again: the cause to report
+  // its opening and closing with, if the presence sensor shows the operation `kind` was done.
+  std::optional<compartment::open_cause> done_while_down(const slot& s, const std::string& kind);
   // Clears the compartment's tamper alarm if its missing parcel is accounted for now.
   // Inside commit_together().
   void account_for_contents(store::transaction& tx, slot& s);

@@ -1104,6 +1104,50 @@ TEST_F(scenario, restart_during_unlock_is_not_a_forced_door) {
   EXPECT_TRUE(rig.compartment("1").alarms().empty());
 }
 
+TEST_F(scenario, deposit_done_while_the_locker_was_down_is_stored_at_start) {
+  // Killed just before the door opening was committed; the courier went on regardless:
+  // parcel in, door shut. The presence sensor says the deposit happened.
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  start_deposit(rig, "1417", '1');
+  const auto before = rig.event_count();
+  rig.restart([&] {
+    rig.advance(move_time);
+    ASSERT_TRUE(rig.model().open("1").ok());
+    ASSERT_TRUE(rig.model().put("1").ok());
+    ASSERT_TRUE(rig.model().close("1").ok());
+    rig.advance(move_time);
+  });
+  auto events = rig.events_since(before);
+  EXPECT_EQ(types(events), (std::vector<std::string>{"opened:deposit@1", "closed:deposit@1",
+                                                     "stored@1"}));
+  EXPECT_EQ(events.back()["tracking_number"], "1417");
+  expect_contiguous(rig.events());
+  expect_closed_locked(rig, "1");
+  EXPECT_TRUE(rig.db().live_parcel_in("1"));
+  EXPECT_TRUE(rig.compartment("1").alarms().empty());
+}
+
+TEST_F(scenario, pickup_done_while_the_locker_was_down_is_collected_at_start) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  const auto code = deposit(rig, "1418", '1', "1");
+  rig.press(code + "#");  // the coil pulses; killed before the opening is committed
+  const auto before = rig.event_count();
+  rig.restart([&] {
+    rig.advance(move_time);
+    ASSERT_TRUE(rig.model().open("1").ok());
+    ASSERT_TRUE(rig.model().take("1").ok());
+    ASSERT_TRUE(rig.model().close("1").ok());
+    rig.advance(move_time);
+  });
+  EXPECT_EQ(types(rig.events_since(before)),
+            (std::vector<std::string>{"opened:pickup@1", "closed:pickup@1", "collected@1"}));
+  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_TRUE(rig.events_of("tamper").empty()) << "nothing is missing";
+  expect_contiguous(rig.events());
+}
+
 TEST_F(scenario, restart_during_unlock_that_never_opened_fails_the_deposit) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
