@@ -13,7 +13,10 @@ debounced_input::debounced_input(input_line& line, clock& c, millis settle)
   line_.on_change([this](line_event e) { edge(e); });
 }
 
-debounced_input::~debounced_input() { line_.on_change({}); }
+debounced_input::~debounced_input() {
+  line_.on_change({});
+  line_.on_fault({});
+}
 
 void debounced_input::edge(line_event e) {
   pending_ = e.active;

@@ -27,6 +27,9 @@ class debounced_input {
   void set_settle(millis settle) { settle_ = settle; }
   [[nodiscard]] millis settle() const { return settle_; }
   void on_change(std::function<void(bool active)> handler) { handler_ = std::move(handler); }
+  // The line's own faults, passed through (a level that changed while it was broken comes
+  // through the debounce like any edge).
+  void on_fault(std::function<void(std::error_code)> handler) { line_.on_fault(std::move(handler)); }
 
  private:
   void edge(line_event e);
@@ -54,6 +57,9 @@ class debounced_door_sensor final : public door_sensor {
   void set_settle(millis settle) { in_.set_settle(settle); }
   [[nodiscard]] millis settle() const { return in_.settle(); }
   void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    in_.on_fault(std::move(handler));
+  }
 
  private:
   debounced_input in_;
@@ -67,6 +73,23 @@ class debounced_presence_sensor final : public presence_sensor {
   void set_settle(millis settle) { in_.set_settle(settle); }
   [[nodiscard]] millis settle() const { return in_.settle(); }
   void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    in_.on_fault(std::move(handler));
+  }
+
+ private:
+  debounced_input in_;
+};
+
+// A power-sense line over a debounced line: active means running on the backup supply.
+class debounced_power_sensor final : public power_sensor {
+ public:
+  debounced_power_sensor(input_line& line, clock& c, millis settle) : in_(line, c, settle) {}
+  [[nodiscard]] bool on_backup() const override { return in_.get(); }
+  void on_change(std::function<void(bool)> handler) override { in_.on_change(std::move(handler)); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    in_.on_fault(std::move(handler));
+  }
 
  private:
   debounced_input in_;

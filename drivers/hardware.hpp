@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "drivers/clock.hpp"
 #include "drivers/line.hpp"
@@ -13,16 +14,27 @@
 namespace locker::drivers {
 
 // One compartment's electric lock. unlock() asks for one bounded pulse of the coil; the
-// pulse may start later if another coil on the shared supply is energized.
+// pulse may start later if another coil on the shared supply is energized. After unlock(),
+// on_pulse() tells when the coil is energized, or on_fault() that it could not be, unless
+// release() came first.
 class lock {
  public:
   virtual ~lock() = default;
   virtual void unlock() = 0;
-  // The door is open, the latch has done its job: ends the pulse now (or drops it if it
-  // is still waiting for the supply). A coil held on after the door opened would let the
-  // door spring open again if it is shut quickly.
+  // The door is open, the latch has done its job (or the wait for it is over): ends the
+  // pulse now, or drops it if it is still waiting for the supply. A coil held on after the
+  // door opened would let the door spring open again if it is shut quickly; a pulse fired
+  // after the wait was given up would open a door nobody is told about.
   virtual void release() = 0;
   [[nodiscard]] virtual bool energized() const = 0;
+  // Called on the event loop when a pulse asked for by unlock() starts: the coil is
+  // energized now (possibly from inside unlock(), when the supply was free). Replaces any
+  // earlier handler.
+  virtual void on_pulse(std::function<void()> handler) = 0;
+  // Called on the event loop, never from inside unlock() or release(), when the coil's line
+  // could not be driven: a pulse that did not start, or a coil that could not be switched
+  // off (it is retried until it is). Replaces any earlier handler.
+  virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
 };
 
 // One compartment's door contact, debounced. open() is the truth about the door.
@@ -31,6 +43,8 @@ class door_sensor {
   virtual ~door_sensor() = default;
   [[nodiscard]] virtual bool open() const = 0;
   virtual void on_change(std::function<void(bool open)> handler) = 0;
+  // The sensor's line stopped reporting (the error), or reports again (empty error_code).
+  virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
 };
 
 // Optional: tells whether something lies in the compartment.
@@ -39,6 +53,19 @@ class presence_sensor {
   virtual ~presence_sensor() = default;
   [[nodiscard]] virtual bool occupied() const = 0;
   virtual void on_change(std::function<void(bool occupied)> handler) = 0;
+  // As door_sensor::on_fault.
+  virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
+};
+
+// Optional: tells whether the cabinet runs on its backup supply (mains lost), from a UPS or
+// power supply signal wired to an input.
+class power_sensor {
+ public:
+  virtual ~power_sensor() = default;
+  [[nodiscard]] virtual bool on_backup() const = 0;
+  virtual void on_change(std::function<void(bool on_backup)> handler) = 0;
+  // As door_sensor::on_fault.
+  virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
 };
 
 // Keys are '0'-'9', '*', '#' and, on 4x4 keypads, 'A'-'D'.

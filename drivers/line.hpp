@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "drivers/clock.hpp"
 
@@ -33,7 +34,11 @@ struct line_spec {
 class output_line {
  public:
   virtual ~output_line() = default;
-  virtual void set(bool active) = 0;
+  // Drives the line; never throws. Returns an empty error_code when the level was written,
+  // else why not: the line then keeps its last written level (get() says which), and a
+  // caller that drives something that matters (a lock coil) acts on it.
+  virtual std::error_code set(bool active) = 0;
+  // The level last written.
   [[nodiscard]] virtual bool get() const = 0;
 };
 
@@ -51,6 +56,10 @@ class input_line {
   [[nodiscard]] virtual bool get() const = 0;
   // Replaces any earlier handler.
   virtual void on_change(std::function<void(line_event)> handler) = 0;
+  // Told on the event loop when the line stops reporting edges (with why), and when it
+  // reports again (an empty error_code; a level that changed meanwhile then arrives as an
+  // edge). Replaces any earlier handler.
+  virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
 };
 
 }  // namespace locker::drivers

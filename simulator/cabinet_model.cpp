@@ -83,6 +83,10 @@ cabinet_model::cabinet_model(const config::board_config& board, drivers::clock& 
   }
   if (board.buzzer) add_line(board.buzzer->describe(), {nullptr, role::buzzer});
   if (board.alarm_led) add_line(board.alarm_led->describe(), {nullptr, role::alarm_led});
+  if (board.backup_power) {
+    backup_line_ = board.backup_power->describe();
+    add_line(backup_line_, {nullptr, role::backup_power});
+  }
 }
 
 cabinet_model::~cabinet_model() = default;
@@ -104,7 +108,8 @@ bool cabinet_model::set_output(std::string_view line, bool active) {
       }
       return true;
     case role::door:
-    case role::presence: return false;
+    case role::presence:
+    case role::backup_power: return false;
   }
   return false;
 }
@@ -117,7 +122,8 @@ std::optional<bool> cabinet_model::output(std::string_view line) const {
     case role::buzzer: return buzzer_;
     case role::alarm_led: return alarm_;
     case role::door:
-    case role::presence: return std::nullopt;
+    case role::presence:
+    case role::backup_power: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -127,6 +133,7 @@ std::optional<bool> cabinet_model::input(std::string_view line) const {
   if (it == lines_.end()) return std::nullopt;
   if (it->second.r == role::door) return it->second.c->door_level;
   if (it->second.r == role::presence) return it->second.c->presence_level;
+  if (it->second.r == role::backup_power) return on_battery();
   return std::nullopt;
 }
 
@@ -457,7 +464,15 @@ action_result cabinet_model::set_bounce(bounce_settings b) {
 }
 
 action_result cabinet_model::set_power(bool on) {
-  if (on == powered_) return refused(std::string("power is already ") + (on ? "on" : "off"));
+  if (on == mains_) return refused(std::string("power is already ") + (on ? "on" : "off"));
+  mains_ = on;
+  if (has_battery()) {
+    // The battery takes over without a flicker; the power-sense line says so (one clean
+    // edge: a relay contact or a logic signal, no bounce worth modelling).
+    emit("power", on ? "on" : "off (battery)");
+    dispatch(input_subs_, backup_line_, !on);
+    return {};
+  }
   if (!on) {
     release_all_outputs();
     show("");
@@ -488,7 +503,8 @@ std::vector<compartment_status> cabinet_model::status() const {
 
 std::string cabinet_model::state_json() const {
   nlohmann::json j;
-  j["power"] = powered_;
+  j["power"] = mains_;
+  j["battery"] = on_battery();
   j["display"] = display_;
   j["buzzer"] = buzzer_;
   j["last_beep"] = last_beep_;

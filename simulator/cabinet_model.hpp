@@ -109,8 +109,10 @@ class cabinet_model {
   action_result chatter(std::string_view id);           // toggles for chatter_length
   action_result unstick(std::string_view id);           // ends stuck or chatter
   action_result set_bounce(bounce_settings b);
-  // Off: outputs drop and read off, inputs hold their last level, display blank, keys
-  // dead. On: inputs jump to what the doors really are.
+  // The mains. On a board with a backup_power line the backup battery carries the cabinet:
+  // off, everything keeps working and that line reads active; on, it reads inactive again.
+  // Without one, off is a blackout: outputs drop and read off, inputs hold their last level,
+  // display blank, keys dead; on, inputs jump to what the doors really are.
   action_result set_power(bool on);
 
   // Puts something that happened outside the model (a client attached) on the stream.
@@ -118,7 +120,12 @@ class cabinet_model {
 
   [[nodiscard]] std::vector<compartment_status> status() const;
   [[nodiscard]] const std::string& display_text() const { return display_; }
+  // The electronics have power (from the mains or the battery).
   [[nodiscard]] bool powered() const { return powered_; }
+  [[nodiscard]] bool mains() const { return mains_; }
+  // The battery carries the cabinet (mains off, a backup_power line on the board).
+  [[nodiscard]] bool on_battery() const { return !mains_ && has_battery(); }
+  [[nodiscard]] bool has_battery() const { return !backup_line_.empty(); }
   [[nodiscard]] bool alarm() const { return alarm_; }
   [[nodiscard]] bool buzzer() const { return buzzer_; }
   [[nodiscard]] const std::string& last_beep() const { return last_beep_; }
@@ -128,7 +135,7 @@ class cabinet_model {
 
  private:
   struct compartment;
-  enum class role { lock, door, presence, buzzer, alarm_led };
+  enum class role { lock, door, presence, buzzer, alarm_led, backup_power };
   struct line_ref {
     compartment* c;
     role r;
@@ -155,6 +162,8 @@ class cabinet_model {
   std::string display_;
   std::string last_beep_;
   bool powered_ = true;
+  bool mains_ = true;
+  std::string backup_line_;  // empty: no battery, no power-sense line
   bool alarm_ = false;
   bool buzzer_ = false;
   subscription next_sub_ = 1;

@@ -48,7 +48,7 @@ std::vector<std::string> control_help() {
       "  chatter <id>              the door sensor toggles for about 1 s",
       "  unstick <id>              ends stuck or chatter",
       "  bounce <ms> <count>       door contact bounce (count 0: none)",
-      "  power off|on              cut or restore the cabinet's power",
+      "  power off|on              cut or restore the mains (a battery carries backup_power boards)",
       "  state                     everything as one JSON line",
       "  display                   'ok <display text, \\n escaped>'",
       "  watch                     then 'event <kind> <details>' lines for every change",

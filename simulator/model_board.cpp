@@ -8,7 +8,10 @@ namespace locker::simulator {
 class model_board::model_output final : public drivers::output_line {
  public:
   model_output(cabinet_model& m, std::string line) : model_(m), line_(std::move(line)) {}
-  void set(bool active) override { model_.set_output(line_, active); }
+  std::error_code set(bool active) override {
+    model_.set_output(line_, active);
+    return {};  // the model's wires do not break
+  }
   [[nodiscard]] bool get() const override { return model_.output(line_).value_or(false); }
 
  private:
@@ -23,6 +26,9 @@ class model_board::model_input final : public drivers::input_line {
   void on_change(std::function<void(drivers::line_event)> handler) override {
     handler_ = std::move(handler);
   }
+  // The model's wires do not break: a sensor fault is simulated by its contact (stuck,
+  // chatter), which reaches the controller as levels.
+  void on_fault(std::function<void(std::error_code)> /*handler*/) override {}
   void edge(bool level, drivers::steady_time at) {
     if (handler_) handler_({level, at});
   }
@@ -80,7 +86,7 @@ drivers::output_line& model_board::output(const drivers::line_spec& spec) {
       throw std::runtime_error("simulated cabinet has no output line " + line);
     }
     slot = std::make_unique<model_output>(model_, line);
-    slot->set(false);
+    (void)slot->set(false);
   }
   return *slot;
 }

@@ -47,7 +47,8 @@ std::string render_cabinet(const cabinet_model& model, const std::deque<std::str
   constexpr int cell_width = 38;
   constexpr int gap = 2;
   const int per_row = std::max(1, (width + gap) / (cell_width + gap));
-  std::string out = "locker-sim   power " + std::string(model.powered() ? "on" : "OFF") +
+  const std::string power = model.on_battery() ? "BATTERY" : model.powered() ? "on" : "OFF";
+  std::string out = "locker-sim   power " + power +
                     "   alarm " + (model.alarm() ? "ON" : "off") + "   buzzer " +
                     (model.buzzer() ? "ON" : "off") + "   last beep " +
                     (model.last_beep().empty() ? "-" : model.last_beep()) + "\n\n";

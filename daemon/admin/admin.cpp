@@ -69,6 +69,7 @@ Commands:
   reservation add --id RID --tracking TN --size S [--window-h H] [--code-stdin]
   reservation list
   compartments                                 compartments and the parcels in them
+  in-service ID --reason TEXT                  back in service at lockerd's next start
   parcels [--all]                              parcels still in a compartment (--all: every one)
   journal [--limit N] [--follow]               events not yet acknowledged by the broker
   audit [--limit N]                            the newest entries of the audit log
@@ -109,6 +110,21 @@ constexpr std::string_view compartments_help = R"(Usage: lockeradm compartments
 
 Every compartment: id, size, service state (and why), last known door state, active alarms,
 and the tracking number and state of the parcel inside, if any.
+)";
+
+constexpr std::string_view in_service_help =
+    R"(Usage: lockeradm in-service ID --reason TEXT
+
+Asks lockerd to put compartment ID back in service, as the operator's compartment_set_service
+(in_service true) does over MQTT: a lock_fault or sensor_fault is cleared, but only if the door
+sensor then reads closed and no sensor line is down; otherwise nothing changes and the audit
+log says why (in_service_request_refused). A running lockerd keeps the compartments' state in
+its memory and saves it over any change made here, so the request is carried out when lockerd
+next starts:
+
+  lockeradm in-service 7 --reason "lock replaced" && systemctl restart lockerd
+
+With a broker, `lockerctl service --compartment 7 --in --reason ...` does the same at once.
 )";
 
 constexpr std::string_view parcels_help = R"(Usage: lockeradm parcels [--all]
@@ -579,6 +595,9 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
 
   r.created_at = now();
   store::transaction tx(st.db());
+  // Checked inside the transaction, so lockerd cannot give the same code in between.
+  if (r.pickup_code_hash && st.pickup_code_in_use(*r.pickup_code_hash))
+    throw admin_error("this pickup code is not available: choose another");
   try {
     st.create_reservation(tx, r);
   } catch (const store::store_error& e) {
@@ -646,6 +665,27 @@ int compartments(session& s, std::span<const std::string_view> args) {
                     p == inside.end() ? "-" : std::string(store::to_string(p->second.state))});
   }
   print_table(s.out(), {"ID", "SIZE", "SERVICE", "DOOR", "ALARMS", "PARCEL", "STATE"}, rows);
+  return exit_ok;
+}
+
+int in_service(session& s, std::span<const std::string_view> args) {
+  const std::string h = "in-service";
+  const auto p = parse_args(h, args, {"--reason"}, {}, 1);
+  if (p.positional.empty()) throw usage_error(h, "in-service needs a compartment ID");
+  const std::string id(p.positional[0]);
+  const std::string reason = required(p, h, "--reason");
+  check_text(h, "the reason", reason, 1, 200);
+  auto& st = s.db(false);
+  const auto c = st.compartment(id);
+  if (!c) throw admin_error("no compartment " + in_quotes(id));
+  const auto t = now();
+  store::transaction tx(st.db());
+  st.request_in_service(tx, id, reason);
+  st.audit(tx, t, actor, "in_service_requested", {{"compartment", id}, {"reason", reason}});
+  tx.commit();
+  s.out() << "compartment " << id << " goes back in service when lockerd next starts"
+          << (c->alarms.empty() ? "" : " (clearing " + c->alarms + " if its sensors agree)")
+          << ": systemctl restart lockerd\n";
   return exit_ok;
 }
 
@@ -728,6 +768,7 @@ constexpr command_entry commands[] = {
     {"courier", courier_help, courier},
     {"reservation", reservation_help, reservation},
     {"compartments", compartments_help, compartments},
+    {"in-service", in_service_help, in_service},
     {"parcels", parcels_help, parcels},
     {"journal", journal_help, journal},
     {"audit", audit_help, audit},

@@ -347,6 +347,12 @@ command_handler::outcome command_handler::reservation_create(
                    "tracking_number is already announced by reservation " + other->reservation_id),
             detail};
 
+  // One code opens one compartment: a code that already opens something, or will (another
+  // announced reservation's, a stored parcel's), is refused. The reply says no more than that.
+  if (code_hash && db_.pickup_code_in_use(*code_hash))
+    return {refuse(req_id, error_code::conflict, "pickup_code: not available; choose another"),
+            detail};
+
   store::reservation_record rec;
   rec.reservation_id = a.reservation_id;
   rec.tracking_number = a.tracking_number;
@@ -453,7 +459,8 @@ void command_handler::compartment_open(const route& r, const protocol::command& 
   if (c->service() == compartment::service_state::faulty) {
     if (c->alarms().has(compartment::alarm_type::lock_fault))
       return refused(error_code::lock_fault,
-                     "the lock did not open last time; a technician must clear the fault");
+                     "the lock did not open last time; once it is checked, compartment_set_service "
+                     "in_service=true clears the fault");
     return refused(error_code::conflict,
                    "compartment is faulty (" + std::string(c->service_reason()) + ")");
   }
@@ -511,11 +518,16 @@ void command_handler::compartment_set_service(const route& r, const protocol::co
   const std::string& req_id = cmd.req_id;
   const json detail = {
       {"compartment", a.compartment}, {"in_service", a.in_service}, {"reason", a.reason}};
-  const auto answer =
+  const auto result =
       locker_.set_service_by_operator(a.compartment, a.in_service, default_actor, a.reason);
   protocol::reply reply = protocol::ok_reply(req_id);
-  switch (answer) {
+  json audit = detail;
+  switch (result.answer) {
     case controller::controller::service_answer::done:
+      if (!result.detail.empty()) {
+        reply.message = "cleared: " + result.detail;
+        audit["cleared"] = result.detail;
+      }
       break;
     case controller::controller::service_answer::not_found:
       reply = refuse(req_id, error_code::not_found, "no such compartment");
@@ -523,16 +535,16 @@ void command_handler::compartment_set_service(const route& r, const protocol::co
     case controller::controller::service_answer::busy:
       reply = refuse(req_id, error_code::busy, "compartment is in use");
       break;
-    case controller::controller::service_answer::faulty:
-      reply = refuse(req_id, error_code::conflict,
-                     "compartment is faulty; a technician must clear the fault at the locker");
+    case controller::controller::service_answer::sensors_disagree:
+      // The fault stays: the operator's check is not what the sensors say now.
+      reply = refuse(req_id, error_code::conflict, "compartment is faulty and " + result.detail);
       break;
     case controller::controller::service_answer::failed:
       reply = refuse(req_id, error_code::internal, "the locker could not save the change");
       break;
   }
   execute(r, req_id, default_actor, [&](store::transaction&) {
-    return outcome{std::move(reply), detail};
+    return outcome{std::move(reply), audit};
   });
 }
 

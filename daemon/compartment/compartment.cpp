@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "daemon/log/log.hpp"
+
 namespace locker::compartment {
 
 std::string_view to_string(lock_state s) {
@@ -63,6 +65,8 @@ std::string_view to_string(alarm_type a) {
       return "lock_fault";
     case alarm_type::sensor_fault:
       return "sensor_fault";
+    case alarm_type::tamper:
+      return "tamper";
   }
   return "unknown";
 }
@@ -103,6 +107,20 @@ std::string_view to_string(open_status s) {
   return "unknown";
 }
 
+std::string_view to_string(clear_check c) {
+  switch (c) {
+    case clear_check::ok:
+      return "";
+    case clear_check::door_open:
+      return "the door sensor reads open: close the door, then try again";
+    case clear_check::sensor_unsettled:
+      return "a sensor is still changing: wait until it is steady, then try again";
+    case clear_check::sensor_line_down:
+      return "a sensor's line does not answer: have the wiring checked";
+  }
+  return "unknown";
+}
+
 std::optional<open_cause> open_cause_from_string(std::string_view s) {
   for (auto c : {open_cause::deposit, open_cause::pickup, open_cause::courier_removal,
                  open_cause::by_operator, open_cause::none}) {
@@ -112,8 +130,7 @@ std::optional<open_cause> open_cause_from_string(std::string_view s) {
 }
 
 std::optional<alarm_type> alarm_type_from_string(std::string_view s) {
-  for (auto a : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
-                 alarm_type::sensor_fault}) {
+  for (auto a : all_alarm_types) {
     if (to_string(a) == s) return a;
   }
   return std::nullopt;
@@ -139,14 +156,31 @@ compartment::compartment(std::string id, std::string size, drivers::lock& lock_d
       open_detect_timer_(time),
       left_open_timer_(time) {
   door_sensor_.on_change([this](bool open) { door_changed(open); });
-  if (presence_ != nullptr)
+  door_sensor_.on_fault([this](std::error_code ec) {
+    door_line_down_ = static_cast<bool>(ec);
+    sensor_line_failed("door sensor", ec);
+  });
+  if (presence_ != nullptr) {
     presence_->on_change([this](bool occupied) { presence_changed(occupied); });
+    presence_->on_fault([this](std::error_code ec) {
+      presence_line_down_ = static_cast<bool>(ec);
+      sensor_line_failed("presence sensor", ec);
+    });
+  }
+  lock_dev_.on_pulse([this] { pulse_started(); });
+  lock_dev_.on_fault([this](std::error_code ec) { lock_line_failed(ec); });
 }
 
 compartment::~compartment() {
-  // The sensors outlive us: leave them no handler pointing at a dead object.
+  // The devices outlive us: leave them no handler pointing at a dead object.
   door_sensor_.on_change({});
-  if (presence_ != nullptr) presence_->on_change({});
+  door_sensor_.on_fault({});
+  if (presence_ != nullptr) {
+    presence_->on_change({});
+    presence_->on_fault({});
+  }
+  lock_dev_.on_pulse({});
+  lock_dev_.on_fault({});
 }
 
 service_state compartment::service() const {
@@ -193,18 +227,54 @@ open_status compartment::open(open_cause cause) {
 
   lock_ = lock_state::unlocking;
   pending_cause_ = cause;
-  // Counted from the request, not from the pulse: the lock interface does not say when a
-  // queued pulse starts, and open_detect is far longer than a queue of pulses.
-  open_detect_timer_.start(settings_.open_detect, [this] { open_detect_expired(); });
+  // open_detect counts from the pulse (pulse_started), which may wait behind other coils on
+  // the shared supply; counted from here, a long queue would end the wait before the pulse
+  // fired, and the late pulse would then pop a door open that looked forced. Until then,
+  // the wait for the supply itself is bounded.
+  open_detect_timer_.start(settings_.pulse_wait, [this] { open_detect_expired(); });
   lock_dev_.unlock();
   return open_status::accepted;
 }
 
-void compartment::open_detect_expired() {
+void compartment::pulse_started() {
+  if (lock_ != lock_state::unlocking) return;
+  open_detect_timer_.start(settings_.open_detect, [this] { open_detect_expired(); });
+}
+
+void compartment::give_up_unlock() {
+  open_detect_timer_.cancel();
   lock_ = lock_state::locked;
   pending_cause_ = open_cause::none;
+  // A pulse still queued on the coil supply must never fire now: the door it opened would
+  // be reported as forced.
+  lock_dev_.release();
+}
+
+void compartment::open_detect_expired() {
+  give_up_unlock();
   set_alarm(alarm_type::lock_fault, true);
   observer_.open_result(id_, open_outcome::not_detected);
+}
+
+void compartment::lock_line_failed(std::error_code ec) {
+  log::error("compartment", id_, ": the lock's coil line failed (", ec.message(),
+             "): lock_fault");
+  const bool was_unlocking = lock_ == lock_state::unlocking;
+  if (was_unlocking) give_up_unlock();
+  set_alarm(alarm_type::lock_fault, true);
+  if (was_unlocking) observer_.open_result(id_, open_outcome::not_detected);
+}
+
+void compartment::sensor_line_failed(std::string_view sensor, std::error_code ec) {
+  if (!ec) {
+    // Its readings are trusted again only when someone clears the fault (clear_fault), who
+    // then also sees the door as it is now.
+    log::info("compartment", id_, ": the ", sensor, " line answers again");
+    return;
+  }
+  log::error("compartment", id_, ": the ", sensor, " line failed (", ec.message(),
+             "): sensor_fault");
+  raise_sensor_fault();
 }
 
 void compartment::set_service(bool in_service, std::string_view reason) {
@@ -212,6 +282,16 @@ void compartment::set_service(bool in_service, std::string_view reason) {
   out_of_service_ = !in_service;
   service_reason_ = in_service ? std::string{} : std::string{reason};
   report_service_if_changed(before);
+}
+
+clear_check compartment::sensors_agree() const {
+  if (door_line_down_ || presence_line_down_) return clear_check::sensor_line_down;
+  const auto recent = [&](const std::deque<drivers::steady_time>& changes) {
+    return !changes.empty() && changes.back() + settings_.chatter_window > clock_.now();
+  };
+  if (recent(door_changes_) || recent(presence_changes_)) return clear_check::sensor_unsettled;
+  if (door_sensor_.open()) return clear_check::door_open;
+  return clear_check::ok;
 }
 
 bool compartment::clear_fault() {
@@ -336,11 +416,7 @@ bool compartment::chatters(std::deque<drivers::steady_time>& changes) {
 
 void compartment::raise_sensor_fault() {
   const bool was_unlocking = lock_ == lock_state::unlocking;
-  if (was_unlocking) {
-    open_detect_timer_.cancel();
-    lock_ = lock_state::locked;
-    pending_cause_ = open_cause::none;
-  }
+  if (was_unlocking) give_up_unlock();
   set_alarm(alarm_type::sensor_fault, true);
   // The sensor cannot tell whether the door opened: the request did not succeed.
   if (was_unlocking) observer_.open_result(id_, open_outcome::not_detected);

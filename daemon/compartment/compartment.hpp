@@ -4,12 +4,14 @@
 // commits the fact and its event in one transaction.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "drivers/clock.hpp"
 #include "drivers/hardware.hpp"
@@ -24,7 +26,12 @@ enum class service_state : std::uint8_t { in_service, out_of_service, faulty };
 // value is by_operator; to_string gives "operator".
 enum class open_cause : std::uint8_t { deposit, pickup, courier_removal, by_operator, none };
 
-enum class alarm_type : std::uint8_t { door_forced, door_left_open, lock_fault, sensor_fault };
+// tamper: the contents contradict the books (a parcel on file that the presence sensor does
+// not see); the controller raises and clears it (set_tamper), the compartment only keeps it.
+enum class alarm_type : std::uint8_t { door_forced, door_left_open, lock_fault, sensor_fault, tamper };
+inline constexpr std::array<alarm_type, 5> all_alarm_types{
+    alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
+    alarm_type::sensor_fault, alarm_type::tamper};
 enum class alarm_severity : std::uint8_t { warning, critical };
 
 // How an accepted open() ended (compartment_open reply `door`).
@@ -39,6 +46,14 @@ enum class open_status : std::uint8_t {
   invalid_cause,      // open_cause::none is not a reason to open
 };
 
+// Whether the sensors allow a fault to be cleared now (compartment::sensors_agree).
+enum class clear_check : std::uint8_t {
+  ok,
+  door_open,         // the door sensor reads open
+  sensor_unsettled,  // a sensor changed within the chatter window (it may still chatter)
+  sensor_line_down,  // a sensor's line stopped answering and has not come back
+};
+
 // Exactly the strings of the contract (protocol.md, `…/state`).
 [[nodiscard]] std::string_view to_string(lock_state s);
 [[nodiscard]] std::string_view to_string(door_state s);
@@ -48,12 +63,14 @@ enum class open_status : std::uint8_t {
 [[nodiscard]] std::string_view to_string(alarm_severity s);
 [[nodiscard]] std::string_view to_string(open_outcome o);
 [[nodiscard]] std::string_view to_string(open_status s);
+// A sentence for the operator: why the fault cannot be cleared yet ("" for ok).
+[[nodiscard]] std::string_view to_string(clear_check c);
 // The inverse, for reading back what the controller stored; nullopt for an unknown string.
 [[nodiscard]] std::optional<open_cause> open_cause_from_string(std::string_view s);
 [[nodiscard]] std::optional<alarm_type> alarm_type_from_string(std::string_view s);
 
-// door_forced, lock_fault and sensor_fault are critical (someone must go to the cabinet);
-// door_left_open is a warning.
+// door_forced, lock_fault, sensor_fault and tamper are critical (someone must go to the
+// cabinet); door_left_open is a warning.
 [[nodiscard]] alarm_severity severity_of(alarm_type a);
 
 // The set of active alarms of one compartment.
@@ -87,7 +104,13 @@ class compartment_observer {
 };
 
 struct settings {
+  // From the moment the coil is energized (the lock's on_pulse), not from the request: a
+  // pulse may wait for the shared coil supply, and the door cannot open before it fires.
   std::chrono::milliseconds open_detect{5000};
+  // How long an unlock may wait for its pulse to start at all: longer than the worst queue
+  // on the coil supply (the controller sets every other compartment's longest pulse plus
+  // the gap). Reached only when the supply is held by a coil that cannot be switched off.
+  std::chrono::milliseconds pulse_wait{60'000};
   std::chrono::milliseconds door_left_open{120'000};
   // More than chatter_limit debounced changes of one sensor within chatter_window is
   // sensor_fault: a real door or parcel does not move like that.
@@ -118,9 +141,11 @@ class compartment {
   compartment& operator=(const compartment&) = delete;
   ~compartment();
 
-  // Unlocks (one pulse) and waits up to open_detect for the door sensor. Accepted: exactly
-  // one open_result() follows, `opened` after door_opened(id, cause), or `not_detected`
-  // after the compartment turned faulty with a lock_fault alarm. Refused: nothing changes.
+  // Unlocks (one pulse) and waits up to open_detect, from the moment the pulse fires, for the
+  // door sensor. Accepted: exactly one open_result() follows, `opened` after
+  // door_opened(id, cause), or `not_detected` after the compartment turned faulty with a
+  // lock_fault alarm (and the lock was released: a pulse still waiting is dropped, so it can
+  // never open the door later). Refused: nothing changes.
   [[nodiscard]] open_status open(open_cause cause);
 
   // New limits, from the next unlock (open_detect) or door opening (door_left_open) on; a
@@ -132,10 +157,19 @@ class compartment {
   // putting a faulty compartment in service records the wish and reports nothing.
   void set_service(bool in_service, std::string_view reason);
 
-  // A technician's word that the lock and sensors are fine: clears lock_fault and
-  // sensor_fault, then reports whatever the door did while its sensor was not trusted.
-  // Returns false when there was no fault to clear.
+  // Whether the sensors now back a claim that the compartment is fine: the door reads
+  // closed, no sensor line is down, and no sensor changed within chatter_window.
+  [[nodiscard]] clear_check sensors_agree() const;
+
+  // A person's word that the lock and sensors are fine (the operator, after having them
+  // checked; callers check sensors_agree() first): clears lock_fault and sensor_fault, then
+  // reports whatever the door did while its sensor was not trusted. Returns false when
+  // there was no fault to clear.
   bool clear_fault();
+
+  // The controller's finding about the contents: a parcel on file is missing (true), or is
+  // accounted for again (false). Reported like any alarm; not a fault (service is unchanged).
+  void set_tamper(bool active) { set_alarm(alarm_type::tamper, active); }
 
   // At start, before reconcile(): takes what the database said, reporting nothing.
   void restore(const saved_state& saved);
@@ -160,7 +194,13 @@ class compartment {
  private:
   void door_changed(bool open);
   void presence_changed(bool occupied);
+  void pulse_started();
   void open_detect_expired();
+  // The unlock under way did not succeed: back to locked, the lock released.
+  void give_up_unlock();
+  // A line the compartment depends on stopped working (or works again).
+  void lock_line_failed(std::error_code ec);
+  void sensor_line_failed(std::string_view sensor, std::error_code ec);
   void door_left_open_expired();
   // Records a change of one sensor; true when that sensor now chatters.
   bool chatters(std::deque<drivers::steady_time>& changes);
@@ -191,6 +231,8 @@ class compartment {
   alarm_set alarms_;
   std::deque<drivers::steady_time> door_changes_;
   std::deque<drivers::steady_time> presence_changes_;
+  bool door_line_down_ = false;
+  bool presence_line_down_ = false;
   drivers::timer open_detect_timer_;
   drivers::timer left_open_timer_;
 };

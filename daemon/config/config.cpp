@@ -408,7 +408,8 @@ board_config load_board(const std::filesystem::path& file) {
   const toml::table root = parse_file(ctx, file);
   const table_reader top(
       ctx, root, "",
-      {"hardware", "sizes", "defaults", "keypad", "display", "buzzer", "alarm_led", "compartment"});
+      {"hardware", "sizes", "defaults", "keypad", "display", "buzzer", "alarm_led", "backup_power",
+       "compartment"});
   board_config b;
   b.file = file.string();
   b.hardware = top.required_string("hardware");
@@ -490,11 +491,12 @@ board_config load_board(const std::filesystem::path& file) {
     b.keypad = parse_keypad(ctx, *k, defaults["keypad_row"], defaults["keypad_column"], lines);
   }
   if (const auto* d = top.table("display")) b.display = parse_display(ctx, *d);
-  for (auto name : {"buzzer", "alarm_led"}) {
+  for (auto [name, slot] : {std::pair{"buzzer", &b.buzzer}, std::pair{"alarm_led", &b.alarm_led},
+                            std::pair{"backup_power", &b.backup_power}}) {
     if (const auto* n = top.node(name)) {
       auto spec = parse_line(ctx, *n, name, {});
       lines.add(spec, name, n);
-      (std::string_view(name) == "buzzer" ? b.buzzer : b.alarm_led) = spec;
+      *slot = spec;
     }
   }
   return b;
@@ -652,6 +654,15 @@ locker_config load_config(const std::filesystem::path& file) {
     }
     t.coil_gap = std::chrono::milliseconds(r.integer("coil_gap_ms", 50, 0, 10000));
     t.open_detect = std::chrono::seconds(r.integer("open_detect_s", 5, 1, 60));
+    // The door is watched from the moment the pulse fires (a pulse may first wait for the
+    // shared coil supply, which is bounded separately); giving up before the pulse itself
+    // is over would cut short the one chance the latch had.
+    if (t.open_detect <= t.lock_pulse) {
+      ctx.fail(r.key("open_detect_s"),
+               "out of range: must be longer than the lock pulse (lock_pulse_ms " +
+                   std::to_string(t.lock_pulse.count()) + ")",
+               r.node("open_detect_s") != nullptr ? r.node("open_detect_s") : r.node("lock_pulse_ms"));
+    }
     t.door_left_open = std::chrono::seconds(r.integer("door_left_open_s", 120, 10, 86400));
     t.debounce = std::chrono::milliseconds(r.integer("debounce_ms", 30, 0, 1000));
     t.session_idle = std::chrono::seconds(r.integer("session_idle_s", 60, 5, 3600));

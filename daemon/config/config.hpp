@@ -66,6 +66,8 @@ struct board_config {
   display_config display;
   std::optional<drivers::line_spec> buzzer;
   std::optional<drivers::line_spec> alarm_led;
+  // Input, active while the cabinet runs on its backup supply (the `power` alarm).
+  std::optional<drivers::line_spec> backup_power;
 
   // Index of a size in sizes, or -1.
   [[nodiscard]] int size_rank(const std::string& size) const;

@@ -18,6 +18,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view pickup_purpose = "pickup_code";
+// The settings row that keeps the power alarm across restarts: when it was raised, or "".
+constexpr std::string_view power_alarm_key = "power_alarm_since";
 constexpr std::string_view pin_purpose = "courier_pin";
 // The longest lockout: the back-off doubles up to here.
 constexpr std::chrono::seconds max_lockout{24 * 3600};
@@ -26,8 +28,7 @@ constexpr std::chrono::milliseconds max_timer_wait{3600 * 1000};
 
 std::string join_alarms(const compartment::alarm_set& alarms) {
   std::string out;
-  for (auto a : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
-                 alarm_type::sensor_fault}) {
+  for (auto a : compartment::all_alarm_types) {
     if (!alarms.has(a)) continue;
     if (!out.empty()) out += ',';
     out += compartment::to_string(a);
@@ -54,10 +55,13 @@ store::service_state to_store(compartment::service_state s) {
   return store::service_state::faulty;
 }
 
-compartment::settings compartment_settings(const config::timings& t) {
+compartment::settings compartment_settings(const config::timings& t, std::size_t compartments) {
   compartment::settings s;
   s.open_detect = t.open_detect;
   s.door_left_open = t.door_left_open;
+  // The worst queue on the shared coil supply: every compartment's longest pulse and gap.
+  s.pulse_wait = static_cast<std::int64_t>(std::max<std::size_t>(compartments, 1)) *
+                 (t.lock_pulse_max + t.coil_gap);
   return s;
 }
 
@@ -87,7 +91,7 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       cfg_(cfg),
       expiry_timer_(clock),
       lockout_timer_(clock) {
-  const auto settings = compartment_settings(cfg.timings);
+  const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
     auto s = std::make_unique<slot>(slot{hw, nullptr, cfg.board.size_rank(hw.config->size), {}, {}});
     s->machine = std::make_unique<compartment::compartment>(
@@ -97,7 +101,13 @@ controller::controller(store::store& db, const security::secret_key& key, driver
   }
 }
 
-controller::~controller() = default;
+controller::~controller() {
+  // The hardware outlives us: leave it no handler pointing at a dead object.
+  if (auto* sensor = hardware_.power()) {
+    sensor->on_change({});
+    sensor->on_fault({});
+  }
+}
 
 // --- start-up --------------------------------------------------------------------------
 
@@ -134,20 +144,25 @@ void controller::start() {
     reconciling_ = true;
     s->machine->reconcile();
     reconciling_ = false;
-    // A parcel on file that the presence sensor does not see went missing while down.
+    // A parcel on file that the presence sensor does not see went missing while down: tamper,
+    // once (it is kept with the compartment's alarms until the parcel is accounted for).
     if (auto occupied = s->machine->occupied(); occupied && !*occupied &&
                                                 s->machine->door() ==
-                                                    compartment::door_state::closed) {
+                                                    compartment::door_state::closed &&
+                                                !s->machine->alarms().has(alarm_type::tamper)) {
       if (auto p = db_.live_parcel_in(s->machine->id())) {
         log::warning("controller", "compartment ", s->machine->id(),
                      " should hold a parcel but its presence sensor sees none");
-        commit([&](store::transaction& tx) {
-          journal(tx, store::journal_topic::alarm, "tamper",
-                  {{"compartment", s->machine->id()}, {"severity", "critical"}, {"active", true}});
+        commit_together([&](store::transaction& tx) {
+          s->machine->set_tamper(true);
           db_.audit(tx, clock_.wall_now(), "lockerd", "parcel_missing_at_start",
                     {{"compartment", s->machine->id()}, {"tracking_number", p->tracking_number}});
         });
       }
+    }
+    // A tamper alarm from before whose parcel is seen again, or has left the books.
+    if (s->machine->alarms().has(alarm_type::tamper)) {
+      commit_together([&](store::transaction& tx) { account_for_contents(tx, *s); });
     }
     // Still-saved operations whose door is shut and unlock gone are over.
     if (!s->operation.is_null() && s->machine->door() == compartment::door_state::closed &&
@@ -156,6 +171,8 @@ void controller::start() {
       commit([&](store::transaction& tx) { save(tx, *s); });
     }
   }
+  carry_out_in_service_requests();
+  start_power_watch();
   expire_due_parcels();
   arm_lockout_timer();
   update_alarm_indicator();
@@ -166,6 +183,11 @@ void controller::start() {
 // --- persistence ---------------------------------------------------------------------
 
 bool controller::commit(const std::function<void(store::transaction&)>& fn) {
+  if (together_ != nullptr) {
+    // Part of commit_together()'s transaction, which commits (or fails) as a whole.
+    fn(*together_);
+    return true;
+  }
   journaled_ = false;
   try {
     store::transaction tx(db_.db());
@@ -181,6 +203,17 @@ bool controller::commit(const std::function<void(store::transaction&)>& fn) {
   journaled_ = false;
   if (on_change_) on_change_();
   return true;
+}
+
+bool controller::commit_together(const std::function<void(store::transaction&)>& fn) {
+  return commit([&](store::transaction& tx) {
+    together_ = &tx;
+    struct leave {
+      store::transaction*& together;
+      ~leave() { together = nullptr; }
+    } leave_on_exit{together_};
+    fn(tx);
+  });
 }
 
 void controller::save(store::transaction& tx, slot& s, std::optional<open_cause> opening) {
@@ -304,10 +337,9 @@ void controller::door_closed(std::string_view id, open_cause cause) {
   if (auto occupied = s->machine->occupied(); kind == "deposit" && occupied && !*occupied)
     kind = "nothing_put_in";
   const auto now = clock_.wall_now();
-  std::string pickup_code;  // generated at deposit, for the stored event only
-  if (kind == "deposit" && str(op, "pickup_code_hash").empty()) pickup_code = new_pickup_code();
 
-  const bool ok = commit([&](store::transaction& tx) {
+  // Together: clearing a tamper alarm (account_for_contents) reports through the observer.
+  const bool ok = commit_together([&](store::transaction& tx) {
     save(tx, *s);
     journal(tx, store::journal_topic::door, "closed",
             {{"compartment", std::string(id)}, {"cause", compartment::to_string(cause)}});
@@ -320,11 +352,21 @@ void controller::door_closed(std::string_view id, open_cause cause) {
       p.stored_at = now;
       const auto window = std::chrono::hours(op.value("pickup_window_h", cfg_.policy.pickup_window_h));
       p.expires_at = now + window;
-      if (pickup_code.empty()) {
-        p.pickup_code_hash = str(op, "pickup_code_hash");
-      } else {
-        p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, pickup_code);
-        p.pickup_code_plain = pickup_code;
+      p.pickup_code_hash = str(op, "pickup_code_hash");
+      if (p.pickup_code_hash.empty()) {
+        // Drawn inside the transaction: no other writer can take the same code in between.
+        if (auto code = new_pickup_code()) {
+          p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, *code);
+          p.pickup_code_plain = std::move(*code);
+        } else {
+          // The parcel is in the compartment and is stored, but with no code that opens it
+          // (an empty hash matches nothing typed): a code shared with another parcel would open
+          // the wrong door. It waits for expiry (or a cancel) and a courier's removal.
+          log::error("controller", "no unused pickup code could be drawn for the parcel in ",
+                     id, ": it is stored without a working code");
+          db_.audit(tx, now, "lockerd", "pickup_code_unavailable",
+                    {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
+        }
       }
       const auto parcel_id = db_.store_parcel(tx, p);
       if (p.reservation_id)
@@ -357,6 +399,9 @@ void controller::door_closed(std::string_view id, open_cause cause) {
                  {"compartment", std::string(id)},
                  {"dwell_s", std::max<std::int64_t>(0, dwell)},
                  {"failed_attempts", parcel->failed_attempts}});
+        // Who did what, as for deposits and removals; the code itself is never written.
+        db_.audit(tx, now, "recipient", "pickup",
+                  {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
       }
     } else if (kind == "removal") {
       const auto parcel = db_.parcel(op.value("parcel_id", std::int64_t{0}));
@@ -371,6 +416,7 @@ void controller::door_closed(std::string_view id, open_cause cause) {
                   {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
       }
     }
+    account_for_contents(tx, *s);
   });
   if (!ok) {
     s->operation = op;  // still owed: a later close or restart tries again
@@ -423,6 +469,17 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
     // crash, a person may be at it: keep the operation, so closing the door still stores,
     // collects or removes (reconcile reports the open door right after this).
     if (s->hw.door->open()) return;
+    // Shut again. The old process may have died just before it committed the door opening,
+    // and the person went on: the presence sensor tells whether the business was done (a
+    // parcel now in a deposit compartment, gone from a pickup or removal one). Then the door
+    // did open and close: report both, which completes the operation as the close would have.
+    if (const auto cause = done_while_down(*s, kind)) {
+      log::warning("controller", "compartment ", id, ": its ", kind,
+                   " was done while the locker was down");
+      door_opened(id, *cause);
+      door_closed(id, *cause);
+      return;
+    }
     const json op = std::move(s->operation);
     s->operation = nullptr;
     commit([&](store::transaction& tx) {
@@ -454,6 +511,101 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
   } else if (kind == "pickup" || kind == "removal") {
     if (session_) session_->open_failed(id);
   }
+}
+
+// --- contents and power --------------------------------------------------------------------
+
+std::optional<open_cause> controller::done_while_down(const slot& s, const std::string& kind) {
+  const auto occupied = s.machine->occupied();
+  if (!occupied) return std::nullopt;  // without a presence sensor there is no telling
+  const bool on_file = db_.live_parcel_in(s.machine->id()).has_value();
+  if (kind == "deposit" && *occupied && !on_file) return open_cause::deposit;
+  if (kind == "pickup" && !*occupied && on_file) return open_cause::pickup;
+  if (kind == "removal" && !*occupied && on_file) return open_cause::courier_removal;
+  return std::nullopt;
+}
+
+void controller::account_for_contents(store::transaction& tx, slot& s) {
+  if (!s.machine->alarms().has(alarm_type::tamper)) return;
+  // The missing parcel is accounted for when it has left the books (collected, or removed by
+  // a courier after the operator cancelled it or it expired), or when the presence sensor
+  // sees it again (looked at behind the closed door, or at a start).
+  const auto parcel = db_.live_parcel_in(s.machine->id());
+  const auto occupied = s.machine->occupied();
+  const bool seen = occupied.value_or(false) && s.machine->door() == compartment::door_state::closed;
+  if (parcel && !seen) return;
+  s.machine->set_tamper(false);
+  db_.audit(tx, clock_.wall_now(), "lockerd", "tamper_cleared",
+            {{"compartment", s.machine->id()},
+             {"because", parcel ? "the parcel is seen again" : "the parcel left the books"}});
+}
+
+void controller::carry_out_in_service_requests() {
+  for (auto& s : slots_) {
+    const std::string id = s->machine->id();
+    std::optional<std::string> reason;
+    try {
+      reason = db_.in_service_request(id);
+    } catch (const std::exception& e) {
+      log::error("controller", "reading the in-service request of ", id, ": ", e.what());
+    }
+    if (!reason) continue;
+    // The same rules as the operator's compartment_set_service: a fault is cleared only if
+    // the sensors back it.
+    const auto result = set_service_by_operator(id, true, "lockeradm", *reason);
+    if (result.answer == service_answer::failed) continue;  // the request waits for next time
+    const bool done = result.answer == service_answer::done;
+    std::string why = result.detail;
+    if (result.answer == service_answer::busy) why = "in use";
+    commit([&](store::transaction& tx) {
+      db_.drop_in_service_request(tx, id);
+      if (!done)
+        db_.audit(tx, clock_.wall_now(), "lockerd", "in_service_request_refused",
+                  {{"compartment", id}, {"why", why}});
+    });
+    if (done)
+      log::info("controller", "compartment ", id, " back in service as lockeradm asked");
+    else
+      log::warning("controller", "compartment ", id, " not back in service as lockeradm asked: ",
+                   why);
+  }
+}
+
+void controller::start_power_watch() {
+  const auto since = db_.setting(power_alarm_key).value_or("");
+  power_since_ = since.empty() ? std::nullopt : store::parse_rfc3339(since);
+  auto* sensor = hardware_.power();
+  if (sensor == nullptr) {
+    // The board file no longer names a power line: nothing could ever clear the alarm.
+    if (power_since_) power_changed(false);
+    return;
+  }
+  sensor->on_change([this](bool on_backup) { power_changed(on_backup); });
+  sensor->on_fault([](std::error_code ec) {
+    if (ec)
+      log::error("controller", "the backup_power line failed (", ec.message(),
+                 "): the power alarm shows its last reading");
+    else
+      log::info("controller", "the backup_power line answers again");
+  });
+  // What happened while the locker was off.
+  power_changed(sensor->on_backup());
+}
+
+void controller::power_changed(bool on_backup) {
+  if (on_backup == power_since_.has_value()) return;
+  const auto now = clock_.wall_now();
+  const bool ok = commit([&](store::transaction& tx) {
+    journal(tx, store::journal_topic::alarm, "power",
+            {{"severity", "warning"}, {"active", on_backup}});
+    db_.set_setting(tx, power_alarm_key, on_backup ? store::format_rfc3339_ms(now) : "");
+  });
+  if (!ok) return;  // tried again at the next change or start
+  power_since_ = on_backup ? std::optional<drivers::wall_time>(now) : std::nullopt;
+  if (on_backup)
+    log::warning("controller", "mains power lost: running on the backup supply");
+  else
+    log::info("controller", "mains power is back");
 }
 
 // --- deposits ---------------------------------------------------------------------------
@@ -690,10 +842,20 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
   }
   try {
     const auto hash = security::keyed_hash(key_, pickup_purpose, code);
-    for (const auto& p : db_.find_stored_parcels_by_code_hash(hash)) {
-      slot* s = find_slot(p.compartment_id);
-      if (!s) continue;
-      if (!s->operation.is_null()) continue;  // already being collected
+    const auto found = db_.find_stored_parcels_by_code_hash(hash);
+    if (found.size() > 1) {
+      // Only a database from before codes were kept unique can hold this. Opening one of them
+      // could hand a parcel to the wrong person: open none, and say where (never the code).
+      std::string where;
+      for (const auto& p : found) where += (where.empty() ? "" : ", ") + p.compartment_id;
+      log::error("controller", "a typed pickup code belongs to ", found.size(),
+                 " parcels (compartments ", where,
+                 "); none was opened: cancel them and give new codes");
+    }
+    slot* s = found.size() == 1 ? find_slot(found.front().compartment_id) : nullptr;
+    // A compartment already being collected is not opened twice.
+    if (s != nullptr && s->operation.is_null()) {
+      const auto& p = found.front();
       commit([&](store::transaction& tx) { reset_attempts(tx); });
       if (!open_for(*s, open_cause::pickup, {{"kind", "pickup"}, {"parcel_id", p.id}})) {
         // The right code, but the compartment cannot open (faulty): tell the person so,
@@ -740,15 +902,19 @@ std::optional<keypad::courier_identity> controller::courier_login(std::string_vi
   return std::nullopt;
 }
 
-std::string controller::new_pickup_code() {
-  // Unique among the codes of the parcels in the locker, so a code opens one compartment.
+std::optional<std::string> controller::new_pickup_code() {
+  // Unique among the codes that open something now or will (stored parcels, announced
+  // reservations), so that a code opens one compartment. With 10^digits codes and at most a
+  // few thousand in use, 100 draws all taken means the space is practically full: then no
+  // code rather than a shared one.
+  const auto in_use = db_.live_code_hashes();
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto code = security::random_digits(cfg_.policy.pickup_code_digits);
-    if (db_.find_stored_parcels_by_code_hash(security::keyed_hash(key_, pickup_purpose, code))
+    if (security::matching_hashes(in_use, security::keyed_hash(key_, pickup_purpose, code))
             .empty())
       return code;
   }
-  return security::random_digits(cfg_.policy.pickup_code_digits);
+  return std::nullopt;
 }
 
 // --- expiry -------------------------------------------------------------------------------
@@ -785,8 +951,9 @@ void controller::update_alarm_indicator() {
   bool critical = false;
   for (const auto& s : slots_) {
     const auto& a = s->machine->alarms();
-    critical = critical || a.has(alarm_type::door_forced) || a.has(alarm_type::lock_fault) ||
-               a.has(alarm_type::sensor_fault);
+    for (auto type : compartment::all_alarm_types)
+      critical = critical || (a.has(type) &&
+                              compartment::severity_of(type) == compartment::alarm_severity::critical);
   }
   hardware_.board().indicator().set_alarm(critical);
 }

@@ -84,11 +84,20 @@ class controller final : public compartment::compartment_observer,
   // The compartment where a courier's deposit for this reservation is under way (the
   // door is open or about to be; closing it stores the parcel), or nullopt.
   [[nodiscard]] std::optional<std::string> deposit_under_way(std::string_view reservation_id);
-  enum class service_answer { done, not_found, busy, faulty, failed };  // failed: database
+  // failed: the database refused; sensors_disagree: see service_result::why.
+  enum class service_answer { done, not_found, busy, sensors_disagree, failed };
+  struct service_result {
+    service_answer answer = service_answer::failed;
+    // sensors_disagree: why the fault cannot be cleared yet (a sentence for the operator).
+    // done: the faults that were cleared, comma-separated ("" if none).
+    std::string detail;
+  };
   // Takes a compartment out of service or back in; persisted and audited (actor `by`).
-  // faulty: asked back into service while a lock or sensor fault is active, which only a
-  // technician at the locker clears; nothing changed. Out of service always succeeds.
-  service_answer set_service_by_operator(std::string_view id, bool in_service,
+  // Back into service also clears lock_fault and sensor_fault: the operator says the
+  // compartment was checked. Only when its sensors back that (compartment::sensors_agree);
+  // otherwise nothing changes. The alarms' `active: false` events, the service change and
+  // the audit entry commit in one transaction. Out of service always succeeds.
+  service_result set_service_by_operator(std::string_view id, bool in_service,
                                          std::string_view by, std::string_view reason);
   // Replaces the policy values (code attempts, code digits, pickup window, lockout base).
   // They apply from the next code, deposit or lockout on.
@@ -100,6 +109,8 @@ class controller final : public compartment::compartment_observer,
   void apply_timings(const config::timings& timings);
   // The configuration in force, with the settings applied so far.
   [[nodiscard]] const config::locker_config& current_config() const { return cfg_; }
+  // Since when the cabinet runs on its backup supply (the `power` alarm); nullopt on mains.
+  [[nodiscard]] std::optional<drivers::wall_time> power_alarm_since() const { return power_since_; }
 
   // --- compartment_observer ---------------------------------------------------------------
   void door_opened(std::string_view id, compartment::open_cause cause) override;
@@ -127,8 +138,12 @@ class controller final : public compartment::compartment_observer,
 
   // Runs fn in one transaction and commits; saves each slot in `changed`. Wakes the
   // journal listener when events were added. Returns false (after logging) if the
-  // database refused: nothing of it happened.
+  // database refused: nothing of it happened. Inside commit_together(), fn runs in that
+  // transaction instead.
   bool commit(const std::function<void(store::transaction&)>& fn);
+  // As commit(), and every commit() made while fn runs (the compartments' observer calls)
+  // joins this one transaction: all of it happens, or none.
+  bool commit_together(const std::function<void(store::transaction&)>& fn);
   // opening: save it as an unlock in progress for that cause (before the coil moves).
   void save(store::transaction& tx, slot& s, std::optional<compartment::open_cause> opening = {});
   store::event journal(store::transaction& tx, store::journal_topic topic, std::string_view type,
@@ -141,9 +156,23 @@ class controller final : public compartment::compartment_observer,
   void arm_lockout_timer();
   void lockout_ended();
 
+  // At start, for an unlock of the old process whose door is shut again: the cause to report
+  // its opening and closing with, if the presence sensor shows the operation `kind` was done.
+  std::optional<compartment::open_cause> done_while_down(const slot& s, const std::string& kind);
+  // Clears the compartment's tamper alarm if its missing parcel is accounted for now.
+  // Inside commit_together().
+  void account_for_contents(store::transaction& tx, slot& s);
+  // At start: what lockeradm in-service asked while lockerd ran (store::request_in_service).
+  void carry_out_in_service_requests();
+  // The backup_power line: its reading at start, then every change, as the power alarm.
+  void start_power_watch();
+  void power_changed(bool on_backup);
+
   void expire_due_parcels();
   void arm_expiry_timer();
-  std::string new_pickup_code();
+  // A pickup code no live code shares; nullopt if none could be drawn. Call inside the
+  // transaction that stores it.
+  std::optional<std::string> new_pickup_code();
   void update_alarm_indicator();
 
   store::store& db_;
@@ -157,10 +186,12 @@ class controller final : public compartment::compartment_observer,
   std::function<void()> on_journal_;
   std::function<void()> on_change_;
   bool journaled_ = false;  // the current transaction added events
+  store::transaction* together_ = nullptr;  // the transaction of commit_together(), if any
   // While start() reconciles: an open_result then answers an unlock of the old process.
   bool reconciling_ = false;
   drivers::timer expiry_timer_;
   drivers::timer lockout_timer_;
+  std::optional<drivers::wall_time> power_since_;
 };
 
 }  // namespace locker::controller

@@ -52,26 +52,48 @@ bool controller::in_use(std::string_view id) {
   return c->lock() == compartment::lock_state::unlocking || !operation_kind(id).empty();
 }
 
-controller::service_answer controller::set_service_by_operator(std::string_view id, bool in_service,
+controller::service_result controller::set_service_by_operator(std::string_view id,
+                                                               bool in_service,
                                                                std::string_view by,
                                                                std::string_view reason) {
   const auto* c = find(id);
-  if (c == nullptr) return service_answer::not_found;
-  if (in_use(id)) return service_answer::busy;
-  if (in_service && c->service() == compartment::service_state::faulty)
-    return service_answer::faulty;
+  if (c == nullptr) return {service_answer::not_found, {}};
+  if (in_use(id)) return {service_answer::busy, {}};
+  auto* machine = mutable_machine(c);
+  std::string cleared;
+  if (in_service) {
+    for (auto a : {compartment::alarm_type::lock_fault, compartment::alarm_type::sensor_fault}) {
+      if (c->alarms().has(a)) cleared += (cleared.empty() ? "" : ",") + std::string(to_string(a));
+    }
+    // The operator's word that it was checked, but the sensors must not contradict it.
+    if (const auto check = machine->sensors_agree();
+        !cleared.empty() && check != compartment::clear_check::ok)
+      return {service_answer::sensors_disagree, std::string(to_string(check))};
+  }
   slot* s = find_slot(id);
-  // service_changed() persists a change of service() on its own; the operator's wish alone
-  // (e.g. out of service while faulty) changes nothing visible, so it is saved here too,
-  // with the audit entry.
-  mutable_machine(c)->set_service(in_service, in_service ? std::string_view{} : reason);
-  const bool saved = commit([&](store::transaction& tx) {
+  const auto before = machine->saved();
+  // clear_fault() and set_service() report through the observer (alarm events, the door
+  // as it is now, the service change); commit_together() puts all of it, the saved wish
+  // (a change service() does not show, e.g. out of service while faulty) and the audit
+  // entry in one transaction.
+  const bool saved = commit_together([&](store::transaction& tx) {
+    if (!cleared.empty()) machine->clear_fault();
+    machine->set_service(in_service, in_service ? std::string_view{} : reason);
     save(tx, *s);
+    nlohmann::json detail = {{"compartment", std::string(id)}, {"reason", std::string(reason)}};
+    if (!cleared.empty()) detail["cleared"] = cleared;
     db_.audit(tx, clock_.wall_now(), by,
-              in_service ? "compartment_in_service" : "compartment_out_of_service",
-              {{"compartment", std::string(id)}, {"reason", std::string(reason)}});
+              in_service ? "compartment_in_service" : "compartment_out_of_service", detail);
   });
-  return saved ? service_answer::done : service_answer::failed;
+  if (!saved) {
+    // Nothing was stored: the compartment goes back to what the database still says.
+    machine->restore(before);
+    return {service_answer::failed, {}};
+  }
+  if (!cleared.empty())
+    log::info("controller", "compartment ", id, ": ", cleared, " cleared by ", by);
+  update_alarm_indicator();
+  return {service_answer::done, cleared};
 }
 
 void controller::apply_settings(const config::policy& policy) {

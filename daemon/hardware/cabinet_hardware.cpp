@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/hardware/cabinet_hardware.hpp"
 
+#include <algorithm>
+
 namespace locker::hardware {
 
 cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
@@ -23,6 +25,10 @@ cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
       h.presence = std::make_unique<drivers::debounced_presence_sensor>(
           board.input(*h.config->presence), clock, timings.debounce);
     }
+  }
+  if (cfg.backup_power) {
+    power_ = std::make_unique<drivers::debounced_power_sensor>(
+        board.input(*cfg.backup_power), clock, std::max(timings.debounce, power_settle));
   }
 }
 

@@ -37,6 +37,11 @@ class cabinet_hardware {
   [[nodiscard]] compartment_hardware* find(std::string_view id);
   [[nodiscard]] drivers::board& board() { return board_; }
   [[nodiscard]] drivers::coil_supply& supply() { return supply_; }
+  // Null when the board has no backup_power line.
+  [[nodiscard]] drivers::power_sensor* power() { return power_.get(); }
+
+  // A mains dip shorter than this is the backup supply's business, not an alarm.
+  static constexpr drivers::millis power_settle{1000};
 
   // New lock_pulse, coil_gap and debounce for every line, from the next pulse, gap or edge
   // on (a pulse or a settle wait already running keeps its length). lock_pulse_max is the
@@ -47,6 +52,7 @@ class cabinet_hardware {
   drivers::board& board_;
   drivers::coil_supply supply_;
   std::vector<compartment_hardware> compartments_;
+  std::unique_ptr<drivers::debounced_power_sensor> power_;
 };
 
 // Requests every lock output of the board, which drives it to its safe (released) state.

@@ -240,4 +240,13 @@ bool same_hash(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::vector<std::size_t> matching_hashes(std::span<const std::string> candidates,
+                                         std::string_view hash) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (same_hash(candidates[i], hash)) out.push_back(i);
+  }
+  return out;
+}
+
 }  // namespace locker::security

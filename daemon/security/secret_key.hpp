@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace locker::security {
 
@@ -57,5 +58,11 @@ class secret_key {
 
 // Constant-time equality of two hashes (the length is not secret and is checked first).
 [[nodiscard]] bool same_hash(std::string_view a, std::string_view b);
+
+// The positions in `candidates` whose hash equals `hash`. Every candidate is compared, in
+// constant time, whatever matched before: how long it takes depends on how many candidates
+// there are, never on which of them (if any) matched or how much of one did.
+[[nodiscard]] std::vector<std::size_t> matching_hashes(std::span<const std::string> candidates,
+                                                       std::string_view hash);
 
 }  // namespace locker::security

@@ -27,7 +27,10 @@ constexpr std::pair<compartment::alarm_type, protocol::alarm_type> compartment_a
     {compartment::alarm_type::door_left_open, protocol::alarm_type::door_left_open},
     {compartment::alarm_type::lock_fault, protocol::alarm_type::lock_fault},
     {compartment::alarm_type::sensor_fault, protocol::alarm_type::sensor_fault},
+    {compartment::alarm_type::tamper, protocol::alarm_type::tamper},
 };
+static_assert(std::size(compartment_alarms) == compartment::all_alarm_types.size(),
+              "every compartment alarm has its name in the contract");
 
 constexpr protocol::alarm_type every_alarm_type[] = {
     protocol::alarm_type::door_forced,    protocol::alarm_type::door_left_open,
@@ -86,6 +89,7 @@ std::set<state_report::alarm_key> state_report::active_alarms() {
   }
   if (db_.setting(keypad_lockout_key).value_or("0") == "1")
     out.emplace(protocol::alarm_type::keypad_lockout, std::string());
+  if (locker_.power_alarm_since()) out.emplace(protocol::alarm_type::power, std::string());
   return out;
 }
 
@@ -94,8 +98,14 @@ void state_report::observe() {
     const auto active = active_alarms();
     const auto now = clock_.wall_now();
     bool changed = false;
-    for (const auto& key : active)
-      if (since_.emplace(key, now).second) changed = true;
+    for (const auto& key : active) {
+      // The controller knows when the cabinet went on its backup supply (kept across
+      // restarts); every other alarm is timed from when it is first seen here.
+      const auto since = key.first == protocol::alarm_type::power
+                             ? locker_.power_alarm_since().value_or(now)
+                             : now;
+      if (since_.emplace(key, since).second) changed = true;
+    }
     if (std::erase_if(since_, [&](const auto& kv) { return !active.contains(kv.first); }) > 0)
       changed = true;
     if (changed) save_since();
@@ -147,10 +157,10 @@ protocol::locker_state state_report::current() {
                            it != since_.end() ? it->second : now});
     }
   }
-  if (const auto it = since_.find(alarm_key{protocol::alarm_type::keypad_lockout, std::string()});
-      it != since_.end())
-    st.alarms.push_back({protocol::alarm_type::keypad_lockout, std::nullopt,
-                         protocol::alarm_severity::warning, it->second});
+  for (const auto type : {protocol::alarm_type::power, protocol::alarm_type::keypad_lockout}) {
+    if (const auto it = since_.find(alarm_key{type, std::string()}); it != since_.end())
+      st.alarms.push_back({type, std::nullopt, protocol::alarm_severity::warning, it->second});
+  }
   return st;
 }
 

@@ -42,10 +42,13 @@ database::database(const std::filesystem::path& path) : path_(path) {
   sqlite3_extended_result_codes(raw, 1);
   // Set before anything else touches the file, so the pragmas below wait for a writer too.
   sqlite3_busy_timeout(raw, 5000);
+  // secure_delete: deleted content (an erased pickup code, a delivered event) is overwritten
+  // with zeros in its page instead of lingering in free space until the page is reused.
   exec(
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=FULL;"
-      "PRAGMA foreign_keys=ON;");
+      "PRAGMA foreign_keys=ON;"
+      "PRAGMA secure_delete=ON;");
   // journal_mode is the one pragma that can silently not apply (e.g. on a file system
   // without shared memory); the durability rules depend on it, so check.
   statement mode = prepare("PRAGMA journal_mode");
@@ -53,6 +56,14 @@ database::database(const std::filesystem::path& path) : path_(path) {
     throw store_error(SQLITE_ERROR, "cannot open database " + path.string() +
                                         ": WAL journal mode is not available");
   }
+}
+
+bool database::checkpoint_truncate() {
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  if (rc == SQLITE_BUSY) return false;  // a reader or writer elsewhere held on past the timeout
+  if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, "wal_checkpoint(TRUNCATE)");
+  return true;
 }
 
 void database::exec(const std::string& sql) {

@@ -35,8 +35,8 @@ class store_error : public std::runtime_error {
 
 class statement;
 
-// One connection. Opening sets WAL, synchronous=FULL, foreign_keys=ON and a 5 s busy
-// timeout, so the admin tool can work on the same file beside the daemon.
+// One connection. Opening sets WAL, synchronous=FULL, foreign_keys=ON, secure_delete=ON and
+// a 5 s busy timeout, so the admin tool can work on the same file beside the daemon.
 class database {
  public:
   explicit database(const std::filesystem::path& path);
@@ -53,6 +53,11 @@ class database {
   // Rows changed by the most recent INSERT/UPDATE/DELETE.
   [[nodiscard]] int changes() const;
   [[nodiscard]] bool in_transaction() const;
+  // Copies every WAL frame into the database file and truncates the WAL to zero bytes, so
+  // that old page images (content since deleted) leave the disk files. Waits for other
+  // connections up to the busy timeout; false if one still held on (nothing is lost, the
+  // WAL just keeps its frames). Not inside a transaction.
+  bool checkpoint_truncate();
   [[nodiscard]] sqlite3* handle() const { return db_.get(); }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <utility>
@@ -8,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "daemon/security/random.hpp"
+#include "daemon/security/secret_key.hpp"
 #include "daemon/store/schema.hpp"
 
 namespace locker::store {
@@ -158,7 +160,12 @@ std::string_view to_string(update_state s) {
   return update_state_names[static_cast<std::size_t>(s)];
 }
 
-store::store(const std::filesystem::path& path) : db_(path) { migrate(db_); }
+store::store(const std::filesystem::path& path) : db_(path) {
+  migrate(db_);
+  // A crash between an erasure's commit and its checkpoint left old frames in the WAL.
+  erased_codes_ = true;
+  checkpoint_erased_codes();
+}
 
 void store::check_same_db(const transaction& tx) const {
   if (&tx.db() != &db_) throw std::logic_error("transaction belongs to another database");
@@ -305,11 +312,21 @@ std::optional<courier_record> store::courier(std::string_view courier_id) {
 }
 
 std::optional<courier_record> store::find_courier_by_pin_hash(std::string_view pin_hash) {
-  // An index lookup, not a constant-time scan: the hash is keyed, so its timing tells an
-  // attacker nothing about PINs.
-  statement s = db_.prepare(sql(courier_columns, "WHERE pin_hash = ?1"));
-  s.bind(1, pin_hash);
-  return read_one<courier_record>(s, read_courier);
+  // Compared in code, in constant time over every courier, not by an index lookup whose
+  // timing depends on the stored hashes (design.md: comparisons are constant-time).
+  std::vector<std::string> ids;
+  std::vector<std::string> hashes;
+  {
+    statement s = db_.prepare("SELECT courier_id, pin_hash FROM couriers");
+    while (s.step()) {
+      ids.push_back(s.column_text(0));
+      hashes.push_back(s.column_text(1));
+    }
+  }
+  const auto matches = security::matching_hashes(hashes, pin_hash);
+  // The unique index on pin_hash allows one at most.
+  if (matches.empty()) return std::nullopt;
+  return courier(ids[matches.front()]);
 }
 
 std::vector<courier_record> store::couriers() {
@@ -394,10 +411,41 @@ std::optional<parcel_record> store::parcel(std::int64_t id) {
 
 std::vector<parcel_record> store::find_stored_parcels_by_code_hash(
     std::string_view pickup_code_hash) {
+  // Every stored parcel's hash is compared in code, in constant time (design.md), rather than
+  // matched by SQL. There are at most as many stored parcels as compartments, and the partial
+  // index parcels_stored_by_code covers this query, so the scan stays cheap.
+  std::vector<std::int64_t> ids;
+  std::vector<std::string> hashes;
+  {
+    statement s = db_.prepare("SELECT id, pickup_code_hash FROM parcels WHERE state = 'stored'");
+    while (s.step()) {
+      ids.push_back(s.column_int64(0));
+      hashes.push_back(s.column_text(1));
+    }
+  }
+  std::vector<parcel_record> out;
+  for (const auto i : security::matching_hashes(hashes, pickup_code_hash)) {
+    if (auto p = parcel(ids[i])) out.push_back(std::move(*p));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+std::vector<std::string> store::live_code_hashes() {
   statement s = db_.prepare(
-      sql(parcel_columns, "WHERE pickup_code_hash = ?1 AND state = 'stored' ORDER BY id"));
-  s.bind(1, pickup_code_hash);
-  return read_all<parcel_record>(s, read_parcel);
+      "SELECT pickup_code_hash FROM parcels WHERE state = 'stored' "
+      "UNION ALL SELECT pickup_code_hash FROM reservations "
+      "WHERE state = 'announced' AND pickup_code_hash IS NOT NULL");
+  std::vector<std::string> out;
+  while (s.step()) {
+    // A parcel stored without a usable code has an empty hash: it matches no typed code.
+    if (auto h = s.column_text(0); !h.empty()) out.push_back(std::move(h));
+  }
+  return out;
+}
+
+bool store::pickup_code_in_use(std::string_view pickup_code_hash) {
+  return !security::matching_hashes(live_code_hashes(), pickup_code_hash).empty();
 }
 
 std::optional<parcel_record> store::live_parcel_in(std::string_view compartment_id) {
@@ -528,6 +576,31 @@ std::int64_t store::prune_command_replies(wall_time older_than) {
         .run();
     return std::int64_t{db_.changes()};
   });
+}
+
+// --- in-service requests ------------------------------------------------------------
+
+namespace {
+// Kept in the settings table: one row per compartment with a request waiting.
+std::string in_service_request_key(std::string_view compartment_id) {
+  return "in_service_request:" + std::string(compartment_id);
+}
+}  // namespace
+
+void store::request_in_service(transaction& tx, std::string_view compartment_id,
+                               std::string_view reason) {
+  set_setting(tx, in_service_request_key(compartment_id), reason);
+}
+
+std::optional<std::string> store::in_service_request(std::string_view compartment_id) {
+  return setting(in_service_request_key(compartment_id));
+}
+
+void store::drop_in_service_request(transaction& tx, std::string_view compartment_id) {
+  check_same_db(tx);
+  db_.prepare("DELETE FROM settings WHERE key = ?1")
+      .bind(1, in_service_request_key(compartment_id))
+      .run();
 }
 
 // --- settings ---------------------------------------------------------------------
@@ -668,37 +741,63 @@ std::vector<event> store::journal_pending(std::int64_t limit, std::uint64_t afte
 
 namespace {
 
+struct delivered {
+  std::int64_t events = 0;
+  std::int64_t codes_erased = 0;
+};
+
 // `where` selects the journal rows being delivered, with ?1 the seq.
-std::int64_t delete_delivered(database& db, std::string_view where, std::uint64_t seq) {
+delivered delete_delivered(database& db, std::string_view where, std::uint64_t seq) {
   // First the plain codes those events carried, then the events: both or neither, since
   // the caller's transaction spans the two.
-  db.prepare(sql("UPDATE parcels SET pickup_code_plain = NULL WHERE id IN "
-                 "(SELECT code_of_parcel FROM journal ",
+  delivered out;
+  db.prepare(sql("UPDATE parcels SET pickup_code_plain = NULL WHERE pickup_code_plain IS NOT NULL "
+                 "AND id IN (SELECT code_of_parcel FROM journal ",
                  sql(where, " AND code_of_parcel IS NOT NULL)")))
       .bind(1, to_int64(seq))
       .run();
+  out.codes_erased = db.changes();
   db.prepare(sql("DELETE FROM journal ", where)).bind(1, to_int64(seq)).run();
-  return db.changes();
+  out.events = db.changes();
+  return out;
 }
 
 }  // namespace
 
 std::int64_t store::journal_delete(transaction& tx, std::uint64_t seq) {
   check_same_db(tx);
-  return delete_delivered(db_, "WHERE seq = ?1", seq);
+  const auto d = delete_delivered(db_, "WHERE seq = ?1", seq);
+  if (d.codes_erased > 0) erased_codes_ = true;
+  return d.events;
 }
 
 std::int64_t store::journal_delete(std::uint64_t seq) {
-  return in_transaction([&](transaction& tx) { return journal_delete(tx, seq); });
+  const auto n = in_transaction([&](transaction& tx) { return journal_delete(tx, seq); });
+  checkpoint_erased_codes();
+  return n;
 }
 
 std::int64_t store::journal_delete_upto(transaction& tx, std::uint64_t seq) {
   check_same_db(tx);
-  return delete_delivered(db_, "WHERE seq <= ?1", seq);
+  const auto d = delete_delivered(db_, "WHERE seq <= ?1", seq);
+  if (d.codes_erased > 0) erased_codes_ = true;
+  return d.events;
 }
 
 std::int64_t store::journal_delete_upto(std::uint64_t seq) {
-  return in_transaction([&](transaction& tx) { return journal_delete_upto(tx, seq); });
+  const auto n = in_transaction([&](transaction& tx) { return journal_delete_upto(tx, seq); });
+  checkpoint_erased_codes();
+  return n;
+}
+
+bool store::checkpoint_erased_codes() {
+  if (!erased_codes_) return true;
+  // secure_delete zeroed the code in the new page images; the old ones are WAL frames (and,
+  // until the checkpoint, the database file's copy of the page). A truncating checkpoint
+  // writes the zeroed pages home and empties the WAL.
+  if (!db_.checkpoint_truncate()) return false;  // tried again after the next delivery
+  erased_codes_ = false;
+  return true;
 }
 
 std::int64_t store::journal_mark_queued(transaction& tx, std::uint64_t upto_seq) {

@@ -205,10 +205,18 @@ class store {
   // already holds a live parcel or does not exist.
   std::int64_t store_parcel(transaction& tx, const new_parcel& p);
   [[nodiscard]] std::optional<parcel_record> parcel(std::int64_t id);
-  // Stored parcels (the only ones a recipient can collect) whose code has this hash;
-  // normally at most one, but codes chosen by the tracking system can collide.
+  // Stored parcels (the only ones a recipient can collect) whose code has this hash, by id.
+  // Every stored parcel's hash is compared, in constant time. At most one while every new
+  // code is checked with pickup_code_in_use(); a database written before that rule may hold
+  // two, and the caller must then open neither.
   [[nodiscard]] std::vector<parcel_record> find_stored_parcels_by_code_hash(
       std::string_view pickup_code_hash);
+  // The hashes of every pickup code that works now or will: stored parcels' and announced
+  // reservations'. A new code must differ from all of them, so that one code opens one
+  // compartment.
+  [[nodiscard]] std::vector<std::string> live_code_hashes();
+  // Whether this hash is one of live_code_hashes(), compared in constant time.
+  [[nodiscard]] bool pickup_code_in_use(std::string_view pickup_code_hash);
   [[nodiscard]] std::optional<parcel_record> live_parcel_in(std::string_view compartment_id);
   [[nodiscard]] std::optional<parcel_record> live_parcel_for_reservation(
       std::string_view reservation_id);
@@ -239,6 +247,16 @@ class store {
   // Returns how many were deleted.
   std::int64_t prune_command_replies(wall_time older_than);
 
+  // --- a technician's request to put a compartment back in service ----------------
+  // lockeradm cannot change the running lockerd's compartments (they live in its memory and
+  // it saves them over any change made here); it leaves this request, which lockerd carries
+  // out at its next start like compartment_set_service with in_service true.
+  void request_in_service(transaction& tx, std::string_view compartment_id,
+                          std::string_view reason);
+  // The reason given, if a request is waiting.
+  [[nodiscard]] std::optional<std::string> in_service_request(std::string_view compartment_id);
+  void drop_in_service_request(transaction& tx, std::string_view compartment_id);
+
   // --- settings -------------------------------------------------------------------
   [[nodiscard]] std::optional<std::string> setting(std::string_view key);
   void set_setting(transaction& tx, std::string_view key, std::string_view value);
@@ -266,11 +284,18 @@ class store {
   // Oldest first, at most limit, starting after after_seq (0: from the start).
   [[nodiscard]] std::vector<event> journal_pending(std::int64_t limit, std::uint64_t after_seq = 0);
   // Delivered (PUBACK): deletes the event(s) and, in the same transaction, erases the plain
-  // pickup codes they carried. Return how many events were deleted.
+  // pickup codes they carried. Return how many events were deleted. The erased bytes are
+  // overwritten (secure_delete), and the overloads without a transaction then run
+  // checkpoint_erased_codes(), so the code leaves the WAL file too; after committing a
+  // transaction given to the others, call it yourself.
   std::int64_t journal_delete(transaction& tx, std::uint64_t seq);
   std::int64_t journal_delete(std::uint64_t seq);
   std::int64_t journal_delete_upto(transaction& tx, std::uint64_t seq);
   std::int64_t journal_delete_upto(std::uint64_t seq);
+  // If a pickup code was erased since the last successful call: a truncating checkpoint, so
+  // no old copy of it stays in the WAL. false when another connection kept it from completing
+  // (it is tried again on the next call, and at the next open). Not inside a transaction.
+  bool checkpoint_erased_codes();
   // Events up to upto_seq still in the journal will be published late: their payload
   // gains "queued": true. Returns how many changed.
   std::int64_t journal_mark_queued(transaction& tx, std::uint64_t upto_seq);
@@ -286,6 +311,7 @@ class store {
   auto in_transaction(F&& f);
 
   database db_;
+  bool erased_codes_ = false;  // a code was erased and its old copies may still be in the WAL
 };
 
 }  // namespace locker::store

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "drivers/gpiod/gpiod_lines.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "drivers/gpiod/request.hpp"
@@ -24,16 +26,17 @@ int dup_or_throw(int fd) {
 
 gpiod_output_line::gpiod_output_line(std::unique_ptr<line_port> port) : port_(std::move(port)) {}
 
-gpiod_output_line::~gpiod_output_line() { set(false); }
+gpiod_output_line::~gpiod_output_line() { (void)set(false); }
 
-void gpiod_output_line::set(bool active) {
+std::error_code gpiod_output_line::set(bool active) {
   try {
     port_->set_value(active);
     value_ = active;
+    return {};
   } catch (const std::system_error& e) {
-    error_ = e.code();
+    return e.code();
   } catch (const std::exception&) {
-    error_ = std::make_error_code(std::errc::io_error);
+    return std::make_error_code(std::errc::io_error);
   }
 }
 
@@ -42,7 +45,8 @@ gpiod_input_line::gpiod_input_line(boost::asio::io_context& io, drivers::clock& 
     : clock_(c),
       port_(std::move(port)),
       fd_(io, dup_or_throw(port_->event_fd())),
-      self_(std::make_shared<gpiod_input_line*>(this)) {
+      self_(std::make_shared<gpiod_input_line*>(this)),
+      retry_timer_(c) {
   level_ = port_->get_value();
   wait();
 }
@@ -68,7 +72,7 @@ void gpiod_input_line::wait() {
         auto alive = self.lock();
         if (!alive || *alive == nullptr || ec == boost::asio::error::operation_aborted) return;
         if (ec) {
-          (*alive)->error_ = ec;
+          (*alive)->failed(std::error_code(ec.value(), std::system_category()));
           return;
         }
         (*alive)->readable();
@@ -80,12 +84,14 @@ void gpiod_input_line::readable() {
   try {
     events = port_->read_events();
   } catch (const std::system_error& e) {
-    error_ = e.code();
-    return;  // not waiting again: a broken fd would wake the loop forever
+    failed(e.code());
+    return;
   } catch (const std::exception&) {
-    error_ = std::make_error_code(std::errc::io_error);
+    failed(std::make_error_code(std::errc::io_error));
     return;
   }
+  // Events were read: the line works, a later failure waits the shortest time again.
+  retry_delay_ = first_retry;
   // Re-arm first: a handler may destroy this line, and then must be the last to touch it.
   wait();
   std::weak_ptr<gpiod_input_line*> self = self_;
@@ -96,6 +102,47 @@ void gpiod_input_line::readable() {
     if (handler_) handler_(*e);
     const auto alive = self.lock();
     if (!alive || *alive == nullptr) return;
+  }
+}
+
+void gpiod_input_line::failed(std::error_code ec) {
+  const bool was_working = !error_;
+  error_ = ec;
+  // Not waiting on the fd again at once: a broken fd would wake the loop forever.
+  retry_timer_.start(retry_delay_, [this] { retry(); });
+  retry_delay_ = std::min(retry_delay_ * 2, last_retry);
+  // Once per outage, not at every failed retry.
+  if (was_working && fault_handler_) fault_handler_(ec);
+}
+
+void gpiod_input_line::retry() {
+  bool level = level_;
+  try {
+    level = port_->get_value();
+  } catch (const std::system_error& e) {
+    failed(e.code());
+    return;
+  } catch (const std::exception&) {
+    failed(std::make_error_code(std::errc::io_error));
+    return;
+  }
+  // The line answers again: say so, report what it did meanwhile, and listen for its edges.
+  error_ = {};
+  std::weak_ptr<gpiod_input_line*> self = self_;
+  if (fault_handler_) fault_handler_({});
+  if (const auto alive = self.lock(); !alive || *alive == nullptr) return;
+  if (level != level_) {
+    level_ = level;
+    if (handler_) handler_({level, clock_.now()});
+    if (const auto alive = self.lock(); !alive || *alive == nullptr) return;
+  }
+  // Events left unread by the failure: an edge-triggered wait would not see them (nothing
+  // new arrives to make the fd ready again), so read them now, which also waits again.
+  pollfd pending{fd_.native_handle(), POLLIN, 0};
+  if (::poll(&pending, 1, 0) > 0 && (pending.revents & POLLIN) != 0) {
+    readable();
+  } else {
+    wait();
   }
 }
 

@@ -15,8 +15,8 @@
 
 namespace locker::drivers::gpiod_backend {
 
-// A driven line. set() never throws (it runs on the event loop): a failed write is kept
-// in last_error(). Destruction drives the line inactive before releasing it.
+// A driven line. set() never throws (it runs on the event loop): a failed write is its
+// result. Destruction drives the line inactive before releasing it.
 class gpiod_output_line final : public output_line {
  public:
   explicit gpiod_output_line(std::unique_ptr<line_port> port);
@@ -24,20 +24,22 @@ class gpiod_output_line final : public output_line {
   gpiod_output_line& operator=(const gpiod_output_line&) = delete;
   ~gpiod_output_line() override;
 
-  void set(bool active) override;
+  std::error_code set(bool active) override;
   // The value last written (the port was requested inactive).
   [[nodiscard]] bool get() const override { return value_; }
-  [[nodiscard]] std::error_code last_error() const { return error_; }
 
  private:
   std::unique_ptr<line_port> port_;
   bool value_ = false;
-  std::error_code error_;
 };
 
 // A line with edge events. Waits for its event fd to become readable on the io_context
-// (no polling), then drains every pending event and reports each, in order. A read
-// error stops the line (kept in last_error()) instead of throwing on the loop.
+// (no polling), then drains every pending event and reports each, in order.
+//
+// A read that fails is reported through on_fault once, and the line stops waiting on its fd
+// (a broken fd would wake the loop forever). It tries again after first_retry, then less
+// and less often up to last_retry: when the line can be read again, it says so, reports the
+// level if it changed meanwhile, and listens for edges again.
 class gpiod_input_line final : public input_line {
  public:
   gpiod_input_line(boost::asio::io_context& io, drivers::clock& c, std::unique_ptr<line_port> port);
@@ -50,11 +52,20 @@ class gpiod_input_line final : public input_line {
   void on_change(std::function<void(line_event)> handler) override {
     handler_ = std::move(handler);
   }
-  [[nodiscard]] std::error_code last_error() const { return error_; }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    fault_handler_ = std::move(handler);
+  }
+  // Whether the line is broken now (between a fault and its recovery).
+  [[nodiscard]] bool broken() const { return static_cast<bool>(error_); }
+
+  static constexpr millis first_retry{1000};
+  static constexpr millis last_retry{60'000};
 
  private:
   void wait();
   void readable();
+  void failed(std::error_code ec);
+  void retry();
 
   drivers::clock& clock_;
   std::unique_ptr<line_port> port_;
@@ -64,7 +75,10 @@ class gpiod_input_line final : public input_line {
   std::shared_ptr<gpiod_input_line*> self_;
   bool level_ = false;
   std::error_code error_;
+  drivers::timer retry_timer_;
+  millis retry_delay_{first_retry};
   std::function<void(line_event)> handler_;
+  std::function<void(std::error_code)> fault_handler_;
 };
 
 }  // namespace locker::drivers::gpiod_backend

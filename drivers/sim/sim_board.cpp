@@ -3,6 +3,7 @@
 
 #include <array>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <iostream>
 #include <map>
@@ -18,16 +19,19 @@ using boost::asio::local::stream_protocol;
 
 class sim_output final : public output_line {
  public:
-  sim_output(std::function<void(const std::string&)> send, std::string name)
+  // send returns false when the simulator is not connected (the line was not driven).
+  sim_output(std::function<bool(const std::string&)> send, std::string name)
       : send_(std::move(send)), name_(std::move(name)) {}
-  void set(bool active) override {
+  std::error_code set(bool active) override {
+    if (!send_(format(from_board{set_output_msg{{name_, active}}})))
+      return std::make_error_code(std::errc::not_connected);
     level_ = active;
-    send_(format(from_board{set_output_msg{{name_, active}}}));
+    return {};
   }
   [[nodiscard]] bool get() const override { return level_; }
 
  private:
-  std::function<void(const std::string&)> send_;
+  std::function<bool(const std::string&)> send_;
   std::string name_;
   bool level_ = false;
 };
@@ -37,15 +41,23 @@ class sim_input final : public input_line {
   explicit sim_input(bool level) : level_(level) {}
   [[nodiscard]] bool get() const override { return level_; }
   void on_change(std::function<void(line_event)> handler) override { handler_ = std::move(handler); }
+  // The one way these lines fail: the simulator went away (lost()).
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    fault_handler_ = std::move(handler);
+  }
   void deliver(bool level, steady_time at) {
     if (level == level_) return;
     level_ = level;
     if (handler_) handler_({level, at});
   }
+  void fail(std::error_code ec) {
+    if (fault_handler_) fault_handler_(ec);
+  }
 
  private:
   bool level_;
   std::function<void(line_event)> handler_;
+  std::function<void(std::error_code)> fault_handler_;
 };
 
 }  // namespace
@@ -164,12 +176,13 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
     std::cerr << "sim board: ignoring unexpected '" << line << "' from locker-sim\n";
   }
 
-  void send(const std::string& line) {
-    if (!connected_) return;
+  // false when not connected (nothing was sent).
+  bool send(const std::string& line) {
+    if (!connected_) return false;
     if (writing_) {
       queue_ += line;
       queue_ += '\n';
-      return;
+      return true;
     }
     // Most writes complete at once on a local socket: no allocation, no round on the loop.
     std::string data = line + '\n';
@@ -177,12 +190,13 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
     const std::size_t n = socket_.write_some(boost::asio::buffer(data), ec);
     if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) {
       lost(ec.message());
-      return;
+      return false;
     }
     if (n < data.size()) {
       queue_ = data.substr(ec ? 0 : n);
       write_queue();
     }
+    return true;
   }
 
   void write_queue() {
@@ -207,6 +221,12 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
     std::cerr << "sim board: locker-sim at " << path_ << " went away: " << why << '\n';
     boost::system::error_code ignored;
     socket_.close(ignored);
+    // Posted: lost() may run inside an output's set(), and a sensor's owner must not be
+    // called back from there.
+    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->closed_) return;
+      for (auto& [name, in] : self->inputs_) in->fail(std::make_error_code(std::errc::not_connected));
+    });
     if (disconnect_handler_) disconnect_handler_();
   }
 
@@ -253,10 +273,11 @@ output_line& sim_board::output(const line_spec& spec) {
   }
   auto line = std::make_unique<sim_output>(
       [weak = std::weak_ptr<impl>(impl_)](const std::string& l) {
-        if (auto i = weak.lock()) i->send(l);
+        const auto i = weak.lock();
+        return i && i->send(l);
       },
       name);
-  line->set(false);  // the lock's safe state, before anything else
+  (void)line->set(false);  // the lock's safe state, before anything else
   return *impl_->outputs_.emplace(name, std::move(line)).first->second;
 }
 

@@ -36,7 +36,8 @@ class sim_board final : public drivers::board {
   drivers::indicator& indicator() override;
 
   // Called once, on io's thread, when the simulator goes away (it is logged to stderr
-  // too). Outputs are dropped from then on and inputs hold their last level.
+  // too). From then on outputs are not driven (set() says not_connected) and inputs hold
+  // their last level, having reported not_connected through their on_fault.
   void on_disconnect(std::function<void()> handler);
   [[nodiscard]] bool connected() const;
   [[nodiscard]] const std::string& socket_path() const;

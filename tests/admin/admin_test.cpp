@@ -260,6 +260,56 @@ TEST_F(admin_test, bad_reservations_are_refused_and_nothing_is_written) {
   EXPECT_EQ(st.reservation("r-1")->tracking_number, "TN-1");
 }
 
+TEST_F(admin_test, a_pickup_code_that_is_live_is_refused) {
+  {
+    store::store st(db_path());
+    add_compartments(st);
+  }
+  ASSERT_EQ(run({"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "S",
+                 "--code-stdin"},
+                "48213957\n")
+                .status,
+            exit_ok);
+  const auto r = run(
+      {"reservation", "add", "--id", "r-2", "--tracking", "TN-2", "--size", "S", "--code-stdin"},
+      "48213957\n");
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: this pickup code is not available: choose another\n");
+  store::store st(db_path());
+  EXPECT_FALSE(st.reservation("r-2"));
+  EXPECT_EQ(st.audit_log(10).size(), 1U);
+}
+
+TEST_F(admin_test, in_service_leaves_a_request_for_lockerds_next_start) {
+  {
+    store::store st(db_path());
+    add_compartments(st);
+    store::compartment_record rec = *st.compartment("A2");
+    rec.service = store::service_state::faulty;
+    rec.service_reason = "lock_fault";
+    rec.alarms = "lock_fault";
+    store::transaction tx(st.db());
+    st.save_compartment(tx, rec, t0_);
+    tx.commit();
+  }
+  auto r = run({"in-service", "A2", "--reason", "lock replaced"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("when lockerd next starts (clearing lock_fault if its sensors agree)"));
+  store::store st(db_path());
+  EXPECT_EQ(st.in_service_request("A2"), "lock replaced");
+  EXPECT_EQ(st.compartment("A2")->alarms, "lock_fault") << "lockerd clears it, not lockeradm";
+  EXPECT_EQ(st.audit_log(1)[0].action, "in_service_requested");
+
+  r = run({"in-service", "Z9", "--reason", "x"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: no compartment 'Z9'\n");
+  EXPECT_FALSE(st.in_service_request("Z9"));
+  r = run({"in-service", "A1"});
+  EXPECT_EQ(r.status, exit_usage);
+  EXPECT_THAT(r.err, HasSubstr("--reason is required"));
+  EXPECT_FALSE(st.in_service_request("A1"));
+}
+
 TEST_F(admin_test, compartments_and_parcels_never_show_a_code_or_hash) {
   const std::string code = "48213957";
   const std::string hash = security::keyed_hash(key(), "pickup_code", code);
@@ -419,7 +469,8 @@ TEST_F(admin_test, help_for_the_tool_and_each_command) {
   EXPECT_EQ(r.status, exit_ok);
   EXPECT_THAT(r.out, HasSubstr("pickup code"));
   EXPECT_THAT(r.out, HasSubstr("treat the"));
-  for (auto c : {"courier", "reservation", "compartments", "parcels", "journal", "audit"}) {
+  for (auto c :
+       {"courier", "reservation", "compartments", "in-service", "parcels", "journal", "audit"}) {
     r = run_raw({"help", c});
     EXPECT_EQ(r.status, exit_ok) << c;
     EXPECT_THAT(r.out, StartsWith(std::string("Usage: lockeradm ") + c)) << c;

@@ -225,12 +225,12 @@ class timing_board final : public drivers::board {
    public:
     timed_output(drivers::output_line& inner, std::string name, timing_board& owner)
         : inner_(inner), name_(std::move(name)), owner_(owner) {}
-    void set(bool active) override {
+    std::error_code set(bool active) override {
       if (active && !inner_.get()) {
         owner_.last_unlock = steady::now();
         owner_.last_unlock_line = name_;
       }
-      inner_.set(active);
+      return inner_.set(active);
     }
     [[nodiscard]] bool get() const override { return inner_.get(); }
 

@@ -243,6 +243,51 @@ TEST_F(commands, reservation_create_refuses_unknown_size_and_live_tracking_numbe
   EXPECT_EQ(snapshot(rig_.db()), before);
 }
 
+TEST_F(commands, reservation_create_refuses_a_code_that_is_live_without_saying_where) {
+  expect_ok(send("reservation_create", {{"req_id", "q1"},
+                                        {"reservation_id", "r-1"},
+                                        {"tracking_number", "2001"},
+                                        {"size", "S"},
+                                        {"pickup_code", "123456"}}),
+            "q1");
+  // The code of another announced reservation.
+  auto before = snapshot(rig_.db());
+  auto r = send("reservation_create", {{"req_id", "q2"},
+                                       {"reservation_id", "r-2"},
+                                       {"tracking_number", "2002"},
+                                       {"size", "S"},
+                                       {"pickup_code", "123456"}});
+  expect_error(r, "conflict");
+  const auto says = r.value("message", "");
+  EXPECT_NE(says.find("pickup_code"), std::string::npos) << says;
+  for (const char* secret : {"r-1", "2001", "123456"})
+    EXPECT_EQ(says.find(secret), std::string::npos) << says;
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // The code the locker generated for a stored parcel.
+  deposit("2003", false);
+  const auto stored = rig_.events_of("stored");
+  ASSERT_EQ(stored.size(), 1U);
+  const auto generated = stored[0].at("pickup_code").get<std::string>();
+  before = snapshot(rig_.db());
+  expect_error(send("reservation_create", {{"req_id", "q3"},
+                                           {"reservation_id", "r-3"},
+                                           {"tracking_number", "2004"},
+                                           {"size", "S"},
+                                           {"pickup_code", generated}}),
+               "conflict");
+  EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // Once nothing opens with it any more, the code may be given again.
+  expect_ok(send("reservation_cancel", {{"req_id", "q4"}, {"reservation_id", "r-1"}}), "q4");
+  expect_ok(send("reservation_create", {{"req_id", "q5"},
+                                        {"reservation_id", "r-5"},
+                                        {"tracking_number", "2005"},
+                                        {"size", "S"},
+                                        {"pickup_code", "123456"}}),
+            "q5");
+}
+
 // ---- requests that change nothing --------------------------------------------------------
 
 TEST_F(commands, bad_requests_are_answered_and_change_nothing) {
@@ -499,11 +544,63 @@ TEST_F(commands, compartment_open_with_a_jammed_lock_reports_not_detected) {
 
   const auto before = snapshot(rig_.db());
   expect_error(send("compartment_open", open_request("q2", "5")), "lock_fault");
-  expect_error(
-      send("compartment_set_service",
-           {{"req_id", "q3"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed?"}}),
-      "conflict");
   EXPECT_EQ(snapshot(rig_.db()), before);
+}
+
+TEST_F(commands, compartment_set_service_clears_a_fault_only_when_the_sensors_agree) {
+  ASSERT_TRUE(rig_.model().jam("5").ok());
+  send_raw("compartment_open", open_request("q1", "5").dump());
+  rig_.advance(10s);
+  ASSERT_EQ(rig_.compartment("5").service(), compartment::service_state::faulty);
+  ASSERT_TRUE(rig_.model().unjam("5").ok());  // the technician fixed the lock
+
+  // Someone opened the door meanwhile (with a key): the sensor reads open, so the operator's
+  // "it was checked" is not what the compartment says. Nothing changes.
+  ASSERT_TRUE(rig_.model().force("5").ok());
+  rig_.advance(move_time);
+  // Just moved: not steady yet.
+  expect_error(send("compartment_set_service", {{"req_id", "q2a"},
+                                                {"compartment", "5"},
+                                                {"in_service", true},
+                                                {"reason", "fixed"}}),
+               "conflict");
+  rig_.advance(3s);
+  auto before = snapshot(rig_.db());
+  const auto audits = audit_count();
+  auto r = send("compartment_set_service",
+                {{"req_id", "q2"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed"}});
+  expect_error(r, "conflict");
+  EXPECT_NE(r.value("message", "").find("door sensor reads open"), std::string::npos) << r.dump();
+  EXPECT_EQ(snapshot(rig_.db()), before);
+  EXPECT_EQ(audit_count(), audits + 1);  // the refused command, nothing else
+  EXPECT_EQ(rig_.compartment("5").service(), compartment::service_state::faulty);
+
+  // Closed again: the lock_fault is cleared, its alarm event journaled, and said so.
+  rig_.person_closes("5");
+  rig_.advance(3s);  // steady
+  const auto events_before = rig_.event_count();
+  r = send("compartment_set_service",
+           {{"req_id", "q3"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed"}});
+  expect_ok(r, "q3");
+  EXPECT_EQ(r.value("message", ""), "cleared: lock_fault");
+  EXPECT_EQ(r.at("data"), json::object());
+  EXPECT_EQ(rig_.compartment("5").service(), compartment::service_state::in_service);
+  const auto events = rig_.events_since(events_before);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].at("type"), "lock_fault");
+  EXPECT_EQ(events[0].at("active"), false);
+  EXPECT_EQ(events[0].at("compartment"), "5");
+  const auto audit = rig_.db().audit_log(2);
+  ASSERT_EQ(audit.size(), 2U);
+  EXPECT_EQ(audit[0].action, "cmd:compartment_set_service");
+  EXPECT_EQ(json::parse(audit[0].detail).value("cleared", ""), "lock_fault");
+  EXPECT_EQ(audit[1].action, "compartment_in_service");
+  EXPECT_EQ(rig_.db().compartment("5")->alarms, "");
+
+  // And it opens again.
+  send_raw("compartment_open", open_request("q4", "5").dump());
+  rig_.advance(move_time);
+  EXPECT_EQ(reply("compartment_open").at("data"), (json{{"door", "opened"}}));
 }
 
 TEST_F(commands, compartment_open_refusals_change_nothing) {
@@ -657,6 +754,34 @@ TEST_F(commands, get_state_is_the_state_body_plus_reservations) {
   ASSERT_EQ(d.at("reservations").size(), 1U);
   EXPECT_EQ(d.at("reservations")[0].at("reservation_id"), "r-1");
   EXPECT_EQ(d.at("alarms"), json::array());
+}
+
+TEST_F(commands, get_state_lists_the_power_and_tamper_alarms) {
+  const auto id = deposit("2002", false);
+  // The parcel vanished while the locker was off, and the mains is off now.
+  handler_.reset();
+  rig_.restart([&] {
+    ASSERT_TRUE(rig_.model().force(id).ok());
+    ASSERT_TRUE(rig_.model().take(id).ok());
+    ASSERT_TRUE(rig_.model().close(id).ok());
+    rig_.advance(move_time);
+  });
+  make_handler();
+  ASSERT_TRUE(rig_.model().set_power(false).ok());
+  rig_.advance(2s);
+  const auto r = send("get_state", {{"req_id", "q1"}});
+  expect_ok(r, "q1");
+  const auto& alarms = r.at("data").at("alarms");
+  ASSERT_EQ(alarms.size(), 2U) << alarms.dump();
+  json tamper;
+  json power;
+  for (const auto& a : alarms) (a.at("type") == "tamper" ? tamper : power) = a;
+  EXPECT_EQ(tamper.at("compartment"), id);
+  EXPECT_EQ(tamper.at("severity"), "critical");
+  EXPECT_EQ(power.at("type"), "power");
+  EXPECT_EQ(power.at("severity"), "warning");
+  EXPECT_FALSE(power.contains("compartment"));
+  EXPECT_EQ(power.at("since"), protocol::format_timestamp(*rig_.locker().power_alarm_since()));
 }
 
 TEST_F(commands, rebirth_calls_the_hook_once) {
@@ -829,6 +954,12 @@ TEST_F(cfg, a_bad_setting_rejects_the_whole_version) {
   ASSERT_TRUE(m);
   EXPECT_EQ(json::parse(m->payload).at("status"), "rejected");
   EXPECT_EQ(json::parse(m->payload).at("errors")[0].at("key"), "lock_pulse_ms");
+  // The door would be given up on before the pulse that opens it is over.
+  desired({{"version", 7}, {"open_detect_s", 1}, {"lock_pulse_ms", 1000}});
+  m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(json::parse(m->payload).at("status"), "rejected");
+  EXPECT_EQ(json::parse(m->payload).at("errors")[0].at("key"), "open_detect_s");
 
   desired({{"max_code_attempts", 3}});  // no version
   m = reported();

@@ -20,17 +20,47 @@ using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+// unlock() records the request; the pulse fires at once when the (pretend) coil supply is
+// free, else when the test says so with fire().
 class fake_lock final : public drivers::lock {
  public:
   explicit fake_lock(const drivers::clock& c) : clock_(c) {}
-  void unlock() override { pulses.push_back(clock_.now()); }
-  void release() override { releases.push_back(clock_.now()); }
+  void unlock() override {
+    pulses.push_back(clock_.now());
+    waiting_ = true;
+    if (supply_free) fire();
+  }
+  void release() override {
+    releases.push_back(clock_.now());
+    waiting_ = false;
+  }
   [[nodiscard]] bool energized() const override { return false; }
-  std::vector<drivers::steady_time> pulses;
+  void on_pulse(std::function<void()> handler) override { pulse_handler_ = std::move(handler); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    fault_handler_ = std::move(handler);
+  }
+  // The queued pulse starts now, if it is still wanted.
+  void fire() {
+    if (!waiting_) return;
+    waiting_ = false;
+    fired.push_back(clock_.now());
+    if (pulse_handler_) pulse_handler_();
+  }
+  void fault(std::error_code ec) {
+    if (fault_handler_) fault_handler_(ec);
+  }
+  [[nodiscard]] bool has_handlers() const { return pulse_handler_ && fault_handler_; }
+
+  bool supply_free = true;
+  std::vector<drivers::steady_time> pulses;  // unlock() calls
+  std::vector<drivers::steady_time> fired;   // pulses that started
   std::vector<drivers::steady_time> releases;
 
  private:
   const drivers::clock& clock_;
+  bool waiting_ = false;
+  std::function<void()> pulse_handler_;
+  std::function<void(std::error_code)> fault_handler_;
 };
 
 // A debounced sensor as the compartment sees it: a test moves the door by setting it.
@@ -38,33 +68,47 @@ class fake_door final : public drivers::door_sensor {
  public:
   [[nodiscard]] bool open() const override { return open_; }
   void on_change(std::function<void(bool)> handler) override { handler_ = std::move(handler); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    fault_handler_ = std::move(handler);
+  }
   void set(bool open) {
     if (open == open_) return;
     open_ = open;
     if (handler_) handler_(open);
   }
+  void fault(std::error_code ec) {
+    if (fault_handler_) fault_handler_(ec);
+  }
   // For start-up tests: the state the sensor reads before anyone listens.
   void preset(bool open) { open_ = open; }
-  [[nodiscard]] bool has_handler() const { return static_cast<bool>(handler_); }
+  [[nodiscard]] bool has_handler() const { return handler_ && fault_handler_; }
 
  private:
   bool open_ = false;
   std::function<void(bool)> handler_;
+  std::function<void(std::error_code)> fault_handler_;
 };
 
 class fake_presence final : public drivers::presence_sensor {
  public:
   [[nodiscard]] bool occupied() const override { return occupied_; }
   void on_change(std::function<void(bool)> handler) override { handler_ = std::move(handler); }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    fault_handler_ = std::move(handler);
+  }
   void set(bool occupied) {
     if (occupied == occupied_) return;
     occupied_ = occupied;
     if (handler_) handler_(occupied);
   }
+  void fault(std::error_code ec) {
+    if (fault_handler_) fault_handler_(ec);
+  }
 
  private:
   bool occupied_ = false;
   std::function<void(bool)> handler_;
+  std::function<void(std::error_code)> fault_handler_;
 };
 
 // Every observer call as one line, so a test states the exact sequence it expects.
@@ -491,9 +535,110 @@ TEST_F(compartment_test, reconcile_leaves_the_door_alone_while_its_sensor_is_fau
                           "door_opened A1 none", "alarm A1 door_forced critical raised"));
 }
 
+TEST_F(compartment_test, sensors_agree_only_when_the_door_reads_closed_and_steady) {
+  EXPECT_EQ(c_->sensors_agree(), clear_check::ok);
+  door_.set(true);  // forced
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_unsettled);
+  clock_.advance(settings_.chatter_window);
+  EXPECT_EQ(c_->sensors_agree(), clear_check::door_open);
+  door_.set(false);
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_unsettled);
+  clock_.advance(settings_.chatter_window);
+  EXPECT_EQ(c_->sensors_agree(), clear_check::ok);
+  presence_.fault(std::make_error_code(std::errc::io_error));
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_line_down);
+  presence_.fault({});
+  EXPECT_EQ(c_->sensors_agree(), clear_check::ok);
+  door_.fault(std::make_error_code(std::errc::io_error));
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_line_down);
+  EXPECT_NE(to_string(clear_check::sensor_line_down), "");
+  EXPECT_EQ(to_string(clear_check::ok), "");
+}
+
+// ---- the coil supply's queue and late pulses ------------------------------------------
+
+TEST_F(compartment_test, open_detect_counts_from_the_pulse_not_from_the_request) {
+  // Other coils are pulsing: this pulse waits far longer than open_detect.
+  lock_.supply_free = false;
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  clock_.advance(seconds{20});
+  EXPECT_THAT(observer_.take(), IsEmpty()) << "given up before the pulse could open the door";
+  EXPECT_EQ(c_->lock(), lock_state::unlocking);
+  lock_.fire();
+  clock_.advance(milliseconds{4999});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  door_.set(true);
+  EXPECT_THAT(observer_.take(), ElementsAre("door_opened A1 deposit", "open_result A1 opened"));
+  EXPECT_FALSE(c_->alarms().has(alarm_type::door_forced));
+}
+
+TEST_F(compartment_test, a_pulse_that_never_starts_is_a_lock_fault_and_is_dropped) {
+  lock_.supply_free = false;
+  ASSERT_EQ(c_->open(open_cause::pickup), open_status::accepted);
+  clock_.advance(settings_.pulse_wait - milliseconds{1});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  clock_.advance(milliseconds{1});
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 lock_fault critical raised", "service A1 faulty lock_fault",
+                          "open_result A1 not_detected"));
+  // Released: the queued pulse is dropped and can never fire later.
+  ASSERT_EQ(lock_.releases.size(), 1U);
+  lock_.fire();
+  EXPECT_TRUE(lock_.fired.empty());
+}
+
+TEST_F(compartment_test, lock_fault_releases_the_lock_so_no_late_pulse_fires) {
+  ASSERT_EQ(c_->open(open_cause::pickup), open_status::accepted);
+  clock_.advance(settings_.open_detect);
+  EXPECT_TRUE(c_->alarms().has(alarm_type::lock_fault));
+  EXPECT_EQ(lock_.releases.size(), 1U);
+}
+
+// ---- lines that stop working -------------------------------------------------------------
+
+TEST_F(compartment_test, a_coil_line_fault_while_unlocking_is_a_lock_fault_not_detected) {
+  lock_.supply_free = false;
+  ASSERT_EQ(c_->open(open_cause::deposit), open_status::accepted);
+  lock_.fault(std::make_error_code(std::errc::io_error));
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 lock_fault critical raised", "service A1 faulty lock_fault",
+                          "open_result A1 not_detected"));
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+  EXPECT_EQ(lock_.releases.size(), 1U);
+  clock_.advance(seconds{120});
+  EXPECT_THAT(observer_.take(), IsEmpty()) << "no second result";
+}
+
+TEST_F(compartment_test, a_coil_line_fault_when_idle_is_a_lock_fault) {
+  // E.g. the coil could not be switched off after a pulse that opened the door.
+  lock_.fault(std::make_error_code(std::errc::io_error));
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 lock_fault critical raised", "service A1 faulty lock_fault"));
+}
+
+TEST_F(compartment_test, a_dead_sensor_line_is_a_sensor_fault_until_cleared) {
+  ASSERT_EQ(c_->open(open_cause::pickup), open_status::accepted);
+  door_.fault(std::make_error_code(std::errc::io_error));
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 sensor_fault critical raised", "service A1 faulty sensor_fault",
+                          "open_result A1 not_detected"));
+  EXPECT_EQ(lock_.releases.size(), 1U) << "the unlock is given up, its pulse released";
+  // The line answers again: noted, but only a person clears the fault.
+  door_.fault({});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->service(), service_state::faulty);
+}
+
+TEST_F(compartment_test, a_dead_presence_line_is_a_sensor_fault) {
+  presence_.fault(std::make_error_code(std::errc::no_such_device));
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("alarm A1 sensor_fault critical raised", "service A1 faulty sensor_fault"));
+}
+
 TEST_F(compartment_test, destroyed_compartment_leaves_no_handler_on_its_sensors) {
   c_.reset();
   EXPECT_FALSE(door_.has_handler());
+  EXPECT_FALSE(lock_.has_handlers());
   door_.set(true);  // would be a use-after-free if the handler stayed
   EXPECT_THAT(observer_.take(), IsEmpty());
 }

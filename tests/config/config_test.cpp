@@ -107,6 +107,8 @@ TEST(config_shipped, sim_24_board) {
   ASSERT_TRUE(b.buzzer && b.alarm_led);
   EXPECT_EQ(b.buzzer->name, "BUZZER");
   EXPECT_EQ(b.alarm_led->name, "LED_ALARM");
+  ASSERT_TRUE(b.backup_power.has_value());
+  EXPECT_EQ(b.backup_power->name, "POWER_BACKUP");
 }
 
 TEST(config_shipped, example_config_and_reference_board) {
@@ -224,6 +226,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.board.display.kind, display_kind::sim);
   EXPECT_FALSE(c.board.buzzer.has_value());
   EXPECT_FALSE(c.board.alarm_led.has_value());
+  EXPECT_FALSE(c.board.backup_power.has_value());
   EXPECT_FALSE(c.board.compartments[0].door.active_low);
   EXPECT_EQ(c.board.compartments[0].door.bias, drivers::bias::as_is);
   EXPECT_EQ(c.board.size_rank("M"), 1);
@@ -337,6 +340,7 @@ hardware = "test"
 sizes = ["S"]
 buzzer = { chip = "gpiochip0", offset = 18, active_low = true }
 alarm_led = "gpiochip0:17"
+backup_power = { name = "PWR_GOOD", active_low = true }
 [defaults]
 door = { active_low = true, bias = "pull-up" }
 presence = { bias = "pull-down" }
@@ -373,6 +377,8 @@ door = { chip = "/dev/gpiochip3", offset = 0, active_low = false, bias = "disabl
   EXPECT_EQ(b.buzzer->describe(), "gpiochip0:18");
   EXPECT_TRUE(b.buzzer->active_low);
   EXPECT_EQ(b.alarm_led->offset, 17U);
+  EXPECT_EQ(b.backup_power->name, "PWR_GOOD");
+  EXPECT_TRUE(b.backup_power->active_low);
 }
 
 TEST(config_load, evdev_keypad_and_none_display) {
@@ -587,6 +593,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "already used by compartment[0].lock"},
         rejection{"duplicate_alarm_led", "buzzer = \"B\"\nalarm_led = \"B\"\n" + head + comp("1"),
                   "alarm_led", "already used by buzzer"},
+        rejection{"duplicate_backup_power", "backup_power = \"DOOR_1\"\n" + head + comp("1"),
+                  "backup_power", "already used by compartment[0].door"},
+        rejection{"backup_power_type", "backup_power = 5\n" + head + comp("1"), "backup_power",
+                  "wrong type"},
         rejection{"keypad_kind", head + "[keypad]\nkind = \"usb\"\n" + comp("1"), "keypad.kind",
                   "must be one of sim, matrix, evdev"},
         rejection{"keypad_keys_rows",
@@ -694,6 +704,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "timings.lock_pulse_ms", "out of range"},
         rejection{"open_detect_range", minimal_main + "[timings]\nopen_detect_s = 0\n",
                   "timings.open_detect_s", "must be between 1 and 60, got 0"},
+        rejection{"open_detect_within_the_pulse",
+                  minimal_main + "[timings]\nlock_pulse_ms = 1000\nopen_detect_s = 1\n",
+                  "timings.open_detect_s", "longer than the lock pulse (lock_pulse_ms 1000)"},
         rejection{"digits_low", minimal_main + "[policy]\npickup_code_digits = 5\n",
                   "policy.pickup_code_digits", "must be between 6 and 10, got 5"},
         rejection{"digits_high", minimal_main + "[policy]\npickup_code_digits = 11\n",

@@ -2,6 +2,7 @@
 #include "drivers/debounced_input.hpp"
 
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -167,6 +168,19 @@ TEST_F(debounce, door_sensor_reports_open_and_closed) {
   clock.advance(50ms);
   EXPECT_FALSE(door.open());
   EXPECT_EQ(seen, (std::vector<bool>{true, false}));
+}
+
+TEST_F(debounce, line_faults_reach_the_sensor_owner_and_stop_with_the_sensor) {
+  std::vector<std::error_code> faults;
+  {
+    debounced_presence_sensor presence(line, clock, 30ms);
+    presence.on_fault([&](std::error_code ec) { faults.push_back(ec); });
+    line.fault(std::make_error_code(std::errc::io_error));
+    line.fault({});
+    EXPECT_EQ(faults, (std::vector<std::error_code>{std::make_error_code(std::errc::io_error),
+                                                    std::error_code{}}));
+  }
+  EXPECT_FALSE(line.has_fault_handler()) << "the line must not call into the destroyed sensor";
 }
 
 }  // namespace

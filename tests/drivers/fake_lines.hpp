@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -21,11 +22,13 @@ class fake_output_line final : public output_line {
 
   explicit fake_output_line(const clock& c) : clock_(c) {}
 
-  void set(bool active) override {
+  std::error_code set(bool active) override {
+    ++writes_;
+    if (fail_writes_) return fail_writes_;  // the line keeps its level
     if (active != value_) history_.push_back({active, clock_.now()});
     value_ = active;
-    ++writes_;
     if (on_set_) on_set_(active);
+    return {};
   }
   [[nodiscard]] bool get() const override { return value_; }
 
@@ -33,6 +36,8 @@ class fake_output_line final : public output_line {
   [[nodiscard]] int writes() const { return writes_; }
   // Lets a test model what the output drives (a keypad matrix, a coil supply).
   void on_set(std::function<void(bool)> fn) { on_set_ = std::move(fn); }
+  // From now on every write fails with ec (an empty ec: writes work again).
+  void fail_writes(std::error_code ec) { fail_writes_ = ec; }
 
  private:
   const clock& clock_;
@@ -40,6 +45,7 @@ class fake_output_line final : public output_line {
   int writes_ = 0;
   std::vector<change> history_;
   std::function<void(bool)> on_set_;
+  std::error_code fail_writes_;
 };
 
 // An input whose level the test drives; every level change is reported as a raw edge.
@@ -51,6 +57,14 @@ class fake_input_line final : public input_line {
   void on_change(std::function<void(line_event)> handler) override {
     handler_ = std::move(handler);
   }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    fault_handler_ = std::move(handler);
+  }
+  // What a backend reports when the line breaks (ec) or answers again (empty ec).
+  void fault(std::error_code ec) {
+    if (fault_handler_) fault_handler_(ec);
+  }
+  [[nodiscard]] bool has_fault_handler() const { return static_cast<bool>(fault_handler_); }
 
   // Drives the level; an edge is reported only when it changes.
   void drive(bool level) {
@@ -64,6 +78,7 @@ class fake_input_line final : public input_line {
   const clock& clock_;
   bool level_;
   std::function<void(line_event)> handler_;
+  std::function<void(std::error_code)> fault_handler_;
 };
 
 }  // namespace locker::drivers::testing

@@ -2,6 +2,7 @@
 #include "drivers/pulsed_lock.hpp"
 
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -242,6 +243,102 @@ TEST_F(pulses, release_drops_a_queued_request_and_is_harmless_when_idle) {
   clock.advance(2s);
   EXPECT_EQ(pulses_of(*c1).size(), 1U);
   EXPECT_TRUE(pulses_of(*c2).empty());
+}
+
+TEST_F(pulses, on_pulse_tells_when_a_queued_pulse_really_starts) {
+  auto c1 = coil();
+  auto c2 = coil();
+  coil_supply supply(clock, 50ms);
+  pulsed_lock a(*c1, supply, 300ms, 1000ms);
+  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+  std::vector<millis> started_a;
+  std::vector<millis> started_b;
+  a.on_pulse([&] { started_a.push_back(std::chrono::duration_cast<millis>(clock.now() - t0)); });
+  b.on_pulse([&] { started_b.push_back(std::chrono::duration_cast<millis>(clock.now() - t0)); });
+  a.unlock();  // the supply is free: at once, from inside unlock()
+  b.unlock();  // behind a's pulse and the gap
+  EXPECT_EQ(started_a, (std::vector<millis>{0ms}));
+  EXPECT_TRUE(started_b.empty());
+  clock.advance(2s);
+  EXPECT_EQ(started_b, (std::vector<millis>{350ms}));
+  EXPECT_TRUE(c2->history().front().active);
+  EXPECT_EQ(c2->history().front().at - t0, 350ms);
+}
+
+TEST_F(pulses, a_released_queued_request_never_reports_a_pulse) {
+  auto c1 = coil();
+  auto c2 = coil();
+  coil_supply supply(clock, 50ms);
+  pulsed_lock a(*c1, supply, 300ms, 1000ms);
+  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+  int started_b = 0;
+  b.on_pulse([&] { ++started_b; });
+  a.unlock();
+  b.unlock();
+  b.release();
+  clock.advance(2s);
+  EXPECT_EQ(started_b, 0);
+  EXPECT_TRUE(c2->history().empty());
+}
+
+TEST_F(pulses, a_coil_that_cannot_be_energized_is_a_fault_and_frees_the_supply) {
+  auto c1 = coil();
+  auto c2 = coil();
+  coil_supply supply(clock, 50ms);
+  pulsed_lock a(*c1, supply, 300ms, 1000ms);
+  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+  std::vector<std::error_code> faults;
+  int started_a = 0;
+  a.on_fault([&](std::error_code ec) { faults.push_back(ec); });
+  a.on_pulse([&] { ++started_a; });
+  c1->fail_writes(std::make_error_code(std::errc::io_error));
+  a.unlock();
+  b.unlock();
+  EXPECT_TRUE(faults.empty()) << "reported on the loop, not from inside unlock()";
+  clock.advance(0ms);
+  ASSERT_EQ(faults.size(), 1U);
+  EXPECT_EQ(faults[0], std::make_error_code(std::errc::io_error));
+  EXPECT_EQ(started_a, 0);
+  clock.advance(50ms);  // the gap, then the next coil
+  EXPECT_TRUE(b.energized());
+  clock.advance(1s);
+  EXPECT_EQ(pulses_of(*c2).size(), 1U);
+}
+
+TEST_F(pulses, a_coil_that_cannot_be_switched_off_holds_the_supply_until_it_is) {
+  auto c1 = coil();
+  auto c2 = coil();
+  coil_supply supply(clock, 50ms);
+  pulsed_lock a(*c1, supply, 300ms, 1000ms);
+  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+  std::vector<std::error_code> faults;
+  a.on_fault([&](std::error_code ec) { faults.push_back(ec); });
+  a.unlock();
+  b.unlock();
+  clock.advance(100ms);
+  c1->fail_writes(std::make_error_code(std::errc::io_error));  // the line dies mid-pulse
+  clock.advance(200ms);                                         // the pulse ends: off fails
+  ASSERT_EQ(faults.size(), 1U);
+  EXPECT_TRUE(a.energized()) << "may still be on";
+  // Never two coils at once: b waits as long as a may be energized.
+  clock.advance(5s);
+  EXPECT_FALSE(b.energized());
+  EXPECT_TRUE(c2->history().empty());
+  EXPECT_EQ(faults.size(), 1U) << "one fault, not one per retry";
+  const int tries = c1->writes();
+  clock.advance(10s);
+  EXPECT_LE(c1->writes() - tries, 6) << "retried more and more slowly";
+  // The line answers: a is switched off at the next try, then b gets its pulse.
+  c1->fail_writes({});
+  clock.advance(pulsed_lock::last_off_retry);
+  EXPECT_FALSE(a.energized());
+  clock.advance(1s);
+  EXPECT_EQ(energized_max, 1);
+  const auto off = c1->history().back();
+  ASSERT_FALSE(off.active);
+  const auto pb = pulses_of(*c2);
+  ASSERT_EQ(pb.size(), 1U);
+  EXPECT_EQ(t0 + pb[0].start, off.at + 50ms) << "after a is off, and the gap";
 }
 
 }  // namespace

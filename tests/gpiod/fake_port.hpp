@@ -29,6 +29,8 @@ struct port_state {
   bool released = false;
   bool fail_reads = false;
   bool fail_writes = false;
+  bool fail_gets = false;
+  int gets = 0;
   int pipe_fds[2] = {-1, -1};
   std::deque<raw_event> queue;
 
@@ -53,7 +55,11 @@ class fake_port final : public line_port {
  public:
   explicit fake_port(std::shared_ptr<port_state> s) : s_(std::move(s)) {}
   ~fake_port() override { s_->released = true; }
-  [[nodiscard]] bool get_value() const override { return s_->value; }
+  [[nodiscard]] bool get_value() const override {
+    ++s_->gets;
+    if (s_->fail_gets) throw std::system_error(EIO, std::generic_category(), "get");
+    return s_->value;
+  }
   void set_value(bool active) override {
     if (s_->fail_writes) throw std::system_error(EIO, std::generic_category(), "set");
     s_->value = active;

@@ -86,6 +86,12 @@ TEST(LockerctlFormat, RepliesInWords) {
       describe_success(
           open, json::parse(R"({"req_id":"r","status":"ok","data":{"door":"not_detected"}})")),
       "compartment A3: unlocked, but the door was not detected opening");
+  const service_args back{"A4", true, "lock replaced"};
+  EXPECT_EQ(describe_success(back, json::parse(R"({"req_id":"r","status":"ok","data":{}})")),
+            "compartment A4 is back in service");
+  EXPECT_EQ(describe_success(back, json::parse(R"({"req_id":"r","status":"ok","data":{},
+                                                   "message":"cleared: lock_fault"})")),
+            "compartment A4 is back in service (cleared: lock_fault)");
   EXPECT_EQ(describe_success(cancel_args{"R1"},
                              json::parse(R"({"status":"ok","data":{"state":"removal_pending"}})")),
             "reservation R1: the parcel is stored; marked for removal by a courier");

@@ -94,6 +94,26 @@ TEST_F(reporter_test, state_follows_changes_at_most_five_per_second) {
   EXPECT_LE(rep.states_published(), 2U + 5U * 3U);
 }
 
+TEST_F(reporter_test, state_lists_the_power_alarm_while_on_the_backup_supply) {
+  ASSERT_TRUE(rig_.model().set_power(false).ok());  // sim-24 has a backup battery
+  rig_.advance(2s);
+  ASSERT_TRUE(rig_.locker().power_alarm_since());
+  test::mosquitto_broker broker;
+  test::test_subscriber sub(broker.url(), topics_.state());
+  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
+  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
+               settings());
+  link.start();
+  ASSERT_TRUE(run_until([&] { return sub.count() == 1; }));
+  const auto alarms = json::parse(sub.messages().back().payload).at("alarms");
+  ASSERT_EQ(alarms.size(), 1U) << alarms.dump();
+  EXPECT_EQ(alarms[0].at("type"), "power");
+  EXPECT_EQ(alarms[0].at("severity"), "warning");
+  EXPECT_FALSE(alarms[0].contains("compartment"));
+  EXPECT_EQ(alarms[0].at("since"),
+            protocol::format_timestamp(*rig_.locker().power_alarm_since()));
+}
+
 TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
   test::mosquitto_broker broker;
   test::test_subscriber sub(broker.url(), topics_.tele(),

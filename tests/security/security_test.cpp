@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <gtest/gtest.h>
@@ -147,6 +148,14 @@ TEST(same_hash, compares_content_and_length) {
   EXPECT_FALSE(same_hash("abcdef", "abcde"));
   EXPECT_FALSE(same_hash("", "a"));
   EXPECT_TRUE(same_hash("", ""));
+}
+
+TEST(matching_hashes, finds_every_match_not_only_the_first) {
+  const std::vector<std::string> candidates{"aa", "bb", "aa", "a", ""};
+  EXPECT_EQ(matching_hashes(candidates, "aa"), (std::vector<std::size_t>{0, 2}));
+  EXPECT_EQ(matching_hashes(candidates, "bb"), (std::vector<std::size_t>{1}));
+  EXPECT_TRUE(matching_hashes(candidates, "cc").empty());
+  EXPECT_TRUE(matching_hashes({}, "aa").empty());
 }
 
 TEST(random_digits, length_and_alphabet) {

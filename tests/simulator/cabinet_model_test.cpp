@@ -33,6 +33,8 @@ config::board_config three_compartments() {
   return b;
 }
 
+compartment_status status_of(const cabinet_model& m, std::size_t i) { return m.status().at(i); }
+
 struct edge {
   std::string line;
   bool active;
@@ -273,6 +275,42 @@ TEST_F(cabinet_model_test, power_off_drops_outputs_holds_inputs_and_blanks_the_d
   ASSERT_TRUE(model_.set_power(true).ok());
   EXPECT_EQ(model_.input("DOOR_01"), false);
   EXPECT_EQ(edges_on("DOOR_01"), 1U);
+}
+
+TEST(cabinet_model_battery, power_off_on_a_battery_board_keeps_working_and_says_so) {
+  drivers::virtual_clock clock;
+  auto board = three_compartments();
+  board.backup_power = named("POWER_BACKUP");
+  cabinet_model model(board, clock);
+  std::vector<std::pair<std::string, bool>> edges;
+  std::vector<std::string> events;
+  model.on_input([&](const std::string& l, bool a) { edges.emplace_back(l, a); });
+  model.on_event([&](const cabinet_event& e) { events.push_back(e.kind + " " + e.details); });
+  EXPECT_EQ(model.input("POWER_BACKUP"), false);
+  EXPECT_EQ(model.inputs().size(), 6U);
+
+  ASSERT_TRUE(model.set_power(false).ok());
+  EXPECT_FALSE(model.mains());
+  EXPECT_TRUE(model.on_battery());
+  EXPECT_TRUE(model.powered()) << "the battery carries the cabinet";
+  EXPECT_EQ(model.input("POWER_BACKUP"), true);
+  EXPECT_EQ(edges, (std::vector<std::pair<std::string, bool>>{{"POWER_BACKUP", true}}));
+  EXPECT_EQ(events.back(), "power off (battery)");
+  EXPECT_NE(model.state_json().find(R"("battery":true)"), std::string::npos);
+  EXPECT_NE(model.state_json().find(R"("power":false)"), std::string::npos);
+  // Everything works on the battery: a coil, the display, the keys.
+  EXPECT_TRUE(model.set_output("LOCK_01", true));
+  EXPECT_TRUE(status_of(model, 0).coil);
+  model.show("On battery");
+  EXPECT_EQ(model.display_text(), "On battery");
+  EXPECT_TRUE(model.press("1").ok());
+  EXPECT_FALSE(model.set_power(false).ok());
+
+  ASSERT_TRUE(model.set_power(true).ok());
+  EXPECT_FALSE(model.on_battery());
+  EXPECT_EQ(model.input("POWER_BACKUP"), false);
+  EXPECT_EQ(edges.back(), (std::pair<std::string, bool>{"POWER_BACKUP", false}));
+  EXPECT_EQ(events.back(), "power on");
 }
 
 TEST_F(cabinet_model_test, release_all_outputs_drops_every_coil) {

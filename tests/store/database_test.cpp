@@ -41,12 +41,13 @@ TEST_F(database_test, pragmas_in_effect) {
   EXPECT_EQ(pragma(db, "synchronous"), 2);  // FULL
   EXPECT_EQ(pragma(db, "foreign_keys"), 1);
   EXPECT_EQ(pragma(db, "busy_timeout"), 5000);
+  EXPECT_EQ(pragma(db, "secure_delete"), 1);
 }
 
 TEST_F(database_test, migrates_from_empty) {
   store st(db_path());
   EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
-  EXPECT_EQ(schema_version(), 2);
+  EXPECT_EQ(schema_version(), 3);
   for (const char* table : {"compartments", "couriers", "reservations", "parcels", "keypad_lockout",
                             "journal", "journal_counter", "audit", "command_replies", "settings"}) {
     statement s =
@@ -57,6 +58,31 @@ TEST_F(database_test, migrates_from_empty) {
   }
   EXPECT_EQ(count(st.db(), "keypad_lockout"), 1);
   EXPECT_EQ(count(st.db(), "journal_counter"), 1);
+}
+
+TEST_F(database_test, upgrades_a_version_2_database) {
+  const auto now = std::chrono::system_clock::now();
+  {
+    database db(db_path());
+    db.exec(std::string(migrations()[0]));
+    db.exec(std::string(migrations()[1]));
+    db.exec("PRAGMA user_version = 2");
+  }
+  {
+    database db(db_path());
+    db.exec(
+        "INSERT INTO reservations (reservation_id, tracking_number, size, pickup_code_hash, "
+        "created_at) VALUES ('R1', 'TN1', 'S', 'h', '2024-05-01T08:00:00.000Z')");
+  }
+  store st(db_path());
+  EXPECT_EQ(pragma(st.db(), "user_version"), 3);
+  statement s = st.db().prepare(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+      "name = 'reservations_announced_by_code'");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_int64(0), 1);
+  EXPECT_TRUE(st.pickup_code_in_use("h"));  // the data came along
+  st.upsert_compartment("A1", "S", now);
 }
 
 TEST_F(database_test, reopen_is_idempotent_and_keeps_data) {

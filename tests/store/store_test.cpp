@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "tests/store/temp_dir.hpp"
 
@@ -185,6 +191,47 @@ TEST_F(store_test, delivery_erases_plain_pickup_code_in_the_same_transaction) {
   EXPECT_EQ(st.parcel(id)->pickup_code_plain, std::nullopt);
   EXPECT_EQ(st.parcel(id)->pickup_code_hash, "hash-TN1");  // the code still works
   EXPECT_EQ(st.journal_backlog(), 0);
+}
+
+// Whether any of the database's files (main, WAL, shared memory) holds these bytes.
+bool files_contain(const std::filesystem::path& dir, std::string_view bytes) {
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (content.find(bytes) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_F(store_test, a_delivered_code_is_gone_from_the_database_files) {
+  // Erasing the plain code must erase its bytes: not leave them in a page's free space or in
+  // an old WAL frame, where anyone who copies the file could read them.
+  const std::string code = "73915264";
+  store st(db_path());
+  add_compartments(st);
+  std::uint64_t seq = 0;
+  {
+    transaction tx(st.db());
+    new_parcel p = parcel_in("A1", "TN1");
+    p.pickup_code_plain = code;
+    const auto id = st.store_parcel(tx, p);
+    seq = st.journal_append(tx, journal_topic::parcel, "stored",
+                            {{"tracking_number", "TN1"}, {"pickup_code", code}}, t0, id)
+              .seq;
+    tx.commit();
+  }
+  // The broker was away: the payload is rewritten once (its old copy freed) before delivery.
+  st.journal_mark_queued(seq);
+  // Move it all from the WAL into the main file, as SQLite's own checkpoints do.
+  ASSERT_TRUE(st.db().checkpoint_truncate());
+  append(st, "opened");  // later events, delivered in the same batch
+  ASSERT_TRUE(files_contain(dir_, code)) << "the test does not see the files";
+
+  EXPECT_EQ(st.journal_delete_upto(seq + 1), 2);
+  EXPECT_FALSE(files_contain(dir_, code)) << "the erased code is still in a database file";
+  EXPECT_EQ(st.parcels().at(0).pickup_code_hash, "hash-TN1");  // its hash still opens it
+  // Nothing to do when no code was erased since.
+  EXPECT_TRUE(st.checkpoint_erased_codes());
 }
 
 TEST_F(store_test, delete_upto_erases_codes_of_every_delivered_event) {
@@ -375,6 +422,115 @@ TEST_F(store_test, courier_lookup_by_pin_hash) {
   EXPECT_FALSE(st.remove_courier("c-1"));
   EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-1"));
   EXPECT_EQ(st.couriers().size(), 1u);
+}
+
+// Every statement SQLite runs on a connection, with its bound values filled in.
+class statement_log {
+ public:
+  explicit statement_log(sqlite3* db) : db_(db) {
+    sqlite3_trace_v2(db_, SQLITE_TRACE_STMT, &statement_log::record, this);
+  }
+  statement_log(const statement_log&) = delete;
+  statement_log& operator=(const statement_log&) = delete;
+  ~statement_log() { sqlite3_trace_v2(db_, 0, nullptr, nullptr); }
+
+  // Whether any statement carried `text` (in its SQL or a bound value).
+  [[nodiscard]] bool saw(std::string_view text) const {
+    for (const auto& s : statements_)
+      if (s.find(text) != std::string::npos) return true;
+    return false;
+  }
+  [[nodiscard]] std::size_t size() const { return statements_.size(); }
+
+ private:
+  static int record(unsigned /*type*/, void* self, void* stmt, void* /*sql*/) {
+    char* expanded = sqlite3_expanded_sql(static_cast<sqlite3_stmt*>(stmt));
+    if (expanded != nullptr) {
+      static_cast<statement_log*>(self)->statements_.emplace_back(expanded);
+      sqlite3_free(expanded);
+    }
+    return 0;
+  }
+  sqlite3* db_;
+  std::vector<std::string> statements_;
+};
+
+TEST_F(store_test, code_and_pin_hashes_are_compared_in_code_never_by_sqlite) {
+  // An SQL `=` or an index search compares with memcmp and stops at the first difference;
+  // design.md wants constant-time comparisons, so the hash looked for must never reach SQLite.
+  store st(db_path());
+  add_compartments(st);
+  {
+    transaction tx(st.db());
+    st.store_parcel(tx, parcel_in("A1", "TN1"));
+    st.store_parcel(tx, parcel_in("A2", "TN2"));
+    tx.commit();
+  }
+  st.upsert_courier("c-1", "Ana", "pinhash-1", true, t0);
+  st.upsert_courier("c-2", "Ben", "pinhash-2", true, t0);
+
+  statement_log log(st.db().handle());
+  const auto found = st.find_stored_parcels_by_code_hash("hash-TN2");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].compartment_id, "A2");
+  EXPECT_TRUE(st.find_stored_parcels_by_code_hash("hash-TN9").empty());
+  const auto courier = st.find_courier_by_pin_hash("pinhash-2");
+  ASSERT_TRUE(courier);
+  EXPECT_EQ(courier->courier_id, "c-2");
+  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-9"));
+  EXPECT_FALSE(st.pickup_code_in_use("hash-TN9"));
+
+  EXPECT_GT(log.size(), 0u);
+  for (const char* looked_for : {"hash-TN2", "hash-TN9", "pinhash-2", "pinhash-9"})
+    EXPECT_FALSE(log.saw(looked_for)) << looked_for << " was handed to SQLite";
+}
+
+TEST_F(store_test, two_stored_parcels_with_one_code_are_both_found) {
+  // A database from before codes were checked for collisions: the caller must see both.
+  store st(db_path());
+  add_compartments(st);
+  {
+    transaction tx(st.db());
+    auto a = parcel_in("A2", "TN1");
+    auto b = parcel_in("A1", "TN2");
+    a.pickup_code_hash = b.pickup_code_hash = "same-hash";
+    st.store_parcel(tx, a);
+    st.store_parcel(tx, b);
+    tx.commit();
+  }
+  const auto found = st.find_stored_parcels_by_code_hash("same-hash");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_LT(found[0].id, found[1].id);
+}
+
+TEST_F(store_test, live_codes_are_those_of_stored_parcels_and_announced_reservations) {
+  store st(db_path());
+  add_compartments(st);
+  {
+    transaction tx(st.db());
+    st.create_reservation(
+        tx, {"R1", "TN1", "S", "code-announced", std::nullopt, reservation_state::announced, t0});
+    st.create_reservation(
+        tx, {"R2", "TN2", "S", "code-cancelled", std::nullopt, reservation_state::cancelled, t0});
+    st.create_reservation(tx,
+                          {"R3", "TN3", "S", std::nullopt, std::nullopt, reservation_state::announced, t0});
+    auto stored = parcel_in("A1", "TN4");
+    stored.pickup_code_hash = "code-stored";
+    st.store_parcel(tx, stored);
+    auto expired = parcel_in("A2", "TN5");
+    expired.pickup_code_hash = "code-expired";
+    st.mark_parcel(tx, st.store_parcel(tx, expired), parcel_state::expired, t0);
+    tx.commit();
+  }
+  auto live = st.live_code_hashes();
+  std::sort(live.begin(), live.end());
+  EXPECT_EQ(live, (std::vector<std::string>{"code-announced", "code-stored"}));
+  EXPECT_TRUE(st.pickup_code_in_use("code-announced"));
+  EXPECT_TRUE(st.pickup_code_in_use("code-stored"));
+  // Codes that no longer open anything may be given again.
+  EXPECT_FALSE(st.pickup_code_in_use("code-cancelled"));
+  EXPECT_FALSE(st.pickup_code_in_use("code-expired"));
+  EXPECT_FALSE(st.pickup_code_in_use(""));
 }
 
 TEST_F(store_test, lockout_survives_reopen) {

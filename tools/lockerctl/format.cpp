@@ -74,8 +74,11 @@ std::string describe_success(const command_args& c, const json& reply) {
           }
           return "compartment " + a.compartment + ": door " + door;
         } else if constexpr (std::is_same_v<T, service_args>) {
+          // Back in service after a fault: the locker says which faults it cleared.
+          const std::string message = text_of(reply, "message", "");
           return "compartment " + a.compartment +
-                 (a.in_service ? " is back in service" : " is out of service");
+                 (a.in_service ? " is back in service" : " is out of service") +
+                 (message.empty() ? "" : " (" + message + ")");
         } else if constexpr (std::is_same_v<T, courier_upsert_args>) {
           return "courier " + a.courier_id + " saved (" + (a.enabled ? "enabled" : "disabled") +
                  ")";
