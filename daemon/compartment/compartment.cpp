@@ -87,6 +87,8 @@ std::string_view to_string(open_outcome o) {
       return "opened";
     case open_outcome::not_detected:
       return "not_detected";
+    case open_outcome::abandoned:
+      return "abandoned";
   }
   return "unknown";
 }
@@ -256,6 +258,11 @@ void compartment::open_detect_expired() {
   observer_.open_result(id_, open_outcome::not_detected);
 }
 
+void compartment::resumed_unlock_expired() {
+  give_up_unlock();
+  observer_.open_result(id_, open_outcome::abandoned);
+}
+
 void compartment::lock_line_failed(std::error_code ec) {
   log::error("compartment", id_, ": the lock's coil line failed (", ec.message(),
              "): lock_fault");
@@ -315,6 +322,7 @@ void compartment::restore(const saved_state& saved) {
   cause_ = saved.door == door_state::open ? saved.cause : open_cause::none;
   pending_cause_ = open_cause::none;
   open_pending_at_start_ = saved.open_pending;
+  resumable_cause_ = saved.open_pending ? saved.cause : open_cause::none;
   out_of_service_ = saved.out_of_service;
   service_reason_ = saved.service_reason;
   alarms_ = saved.alarms;
@@ -325,10 +333,23 @@ void compartment::restore(const saved_state& saved) {
 void compartment::reconcile() {
   const bool pending = std::exchange(open_pending_at_start_, false);
   // The session or command that asked is gone with the old process: it did not complete.
+  // The observer may resume it (resume_unlock) while this call lasts.
   if (pending) observer_.open_result(id_, open_outcome::not_detected);
+  resumable_cause_ = open_cause::none;
   // An untrusted sensor is no reason to change anything; clear_fault() syncs later.
   if (alarms_.has(alarm_type::sensor_fault)) return;
   sync_door(pending);
+}
+
+bool compartment::resume_unlock() {
+  const open_cause cause = std::exchange(resumable_cause_, open_cause::none);
+  if (cause == open_cause::none || alarms_.has(alarm_type::sensor_fault) ||
+      door_ != door_state::closed || door_sensor_.open())
+    return false;
+  lock_ = lock_state::unlocking;
+  pending_cause_ = cause;
+  open_detect_timer_.start(settings_.open_detect, [this] { resumed_unlock_expired(); });
+  return true;
 }
 
 void compartment::sync_door(bool unlocked_by_us) {

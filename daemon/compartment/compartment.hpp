@@ -34,8 +34,10 @@ inline constexpr std::array<alarm_type, 5> all_alarm_types{
     alarm_type::sensor_fault, alarm_type::tamper};
 enum class alarm_severity : std::uint8_t { warning, critical };
 
-// How an accepted open() ended (compartment_open reply `door`).
-enum class open_outcome : std::uint8_t { opened, not_detected };
+// How an accepted open() ended (compartment_open reply `door`). abandoned: an unlock that
+// the process before a restart had started, whose door did not open after all (no fault is
+// known: its pulse may never have fired).
+enum class open_outcome : std::uint8_t { opened, not_detected, abandoned };
 
 // The answer of open() itself: accepted, or why nothing was done.
 enum class open_status : std::uint8_t {
@@ -174,8 +176,16 @@ class compartment {
   // At start, before reconcile(): takes what the database said, reporting nothing.
   void restore(const saved_state& saved);
   // At start, after restore(): compares the saved state with the sensors now and reports
-  // every difference through the observer. Never touches the lock.
+  // every difference through the observer. Never touches the lock. An unlock the old process
+  // had started is answered with open_result(`not_detected`) first.
   void reconcile();
+  // Only from that open_result: the unlock is not over yet if the door still reads shut. Its
+  // latch may have let go just before the restart (the door springs a moment later), or its
+  // contact may still be bouncing. It is resumed without a new pulse: the door opening within
+  // open_detect is that unlock's (door_opened with the saved cause, then `opened`); else
+  // open_result(`abandoned`), with no lock_fault. False (nothing changed) if the door reads
+  // open, the sensor is not trusted, or there is no such unlock.
+  bool resume_unlock();
 
   [[nodiscard]] const std::string& id() const { return id_; }
   [[nodiscard]] const std::string& size() const { return size_; }
@@ -196,6 +206,7 @@ class compartment {
   void presence_changed(bool occupied);
   void pulse_started();
   void open_detect_expired();
+  void resumed_unlock_expired();
   // The unlock under way did not succeed: back to locked, the lock released.
   void give_up_unlock();
   // A line the compartment depends on stopped working (or works again).
@@ -226,6 +237,7 @@ class compartment {
   open_cause cause_ = open_cause::none;
   open_cause pending_cause_ = open_cause::none;
   bool open_pending_at_start_ = false;  // from restore(), answered by reconcile()
+  open_cause resumable_cause_ = open_cause::none;  // what that unlock was for
   bool out_of_service_ = false;
   std::string service_reason_;
   alarm_set alarms_;

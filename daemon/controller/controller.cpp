@@ -463,7 +463,7 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
       session_->door_opened(id);
     return;
   }
-  if (reconciling_) {
+  if (reconciling_ || outcome == open_outcome::abandoned) {
     // An unlock the old process started. Its session is gone: moving a deposit elsewhere
     // would pop open a compartment nobody stands at. If the door did open before the
     // crash, a person may be at it: keep the operation, so closing the door still stores,
@@ -478,6 +478,13 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
                    " was done while the locker was down");
       door_opened(id, *cause);
       door_closed(id, *cause);
+      return;
+    }
+    // No sign of it yet: the latch may have let go just before the restart. The door gets
+    // open_detect to spring; if it does, closing it completes the operation as usual.
+    if (reconciling_ && s->machine->resume_unlock()) {
+      log::info("controller", "compartment ", id, ": waiting for the door of the ", kind,
+                " unlocked before the restart");
       return;
     }
     const json op = std::move(s->operation);

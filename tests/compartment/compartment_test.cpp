@@ -127,7 +127,12 @@ class recording_observer final : public compartment_observer {
   }
   void open_result(std::string_view id, open_outcome outcome) override {
     add("open_result", id, to_string(outcome));
+    if (resume_on_not_detected && outcome == open_outcome::not_detected)
+      add("resumed", id, resume_on_not_detected->resume_unlock() ? "yes" : "no");
   }
+  // Set: answers reconcile()'s not_detected as the controller does when nothing shows the
+  // door opened while the locker was down.
+  compartment* resume_on_not_detected = nullptr;
   void service_changed(std::string_view id, service_state service,
                        std::string_view reason) override {
     add("service", id, std::string{to_string(service)} + " " + std::string{reason});
@@ -488,6 +493,49 @@ TEST_F(compartment_test, reconcile_request_in_progress_with_door_closed_is_not_c
   EXPECT_TRUE(c_->alarms().empty());
   clock_.advance(seconds{10});
   EXPECT_THAT(observer_.take(), IsEmpty());
+}
+
+TEST_F(compartment_test, a_resumed_unlock_takes_the_door_opening_as_its_own) {
+  make();
+  observer_.resume_on_not_detected = c_.get();
+  saved_state s;
+  s.open_pending = true;
+  s.cause = open_cause::pickup;
+  c_->restore(s);
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(), ElementsAre("open_result A1 not_detected", "resumed A1 yes"));
+  EXPECT_EQ(c_->lock(), lock_state::unlocking);
+  EXPECT_TRUE(c_->saved().open_pending);  // a restart now resumes it again
+  door_.set(true);
+  EXPECT_THAT(observer_.take(), ElementsAre("door_opened A1 pickup", "open_result A1 opened"));
+  EXPECT_FALSE(c_->alarms().has(alarm_type::door_forced));
+  EXPECT_TRUE(lock_.pulses.empty());  // no new pulse
+}
+
+TEST_F(compartment_test, a_resumed_unlock_whose_door_stays_shut_is_abandoned_without_a_fault) {
+  make();
+  observer_.resume_on_not_detected = c_.get();
+  saved_state s;
+  s.open_pending = true;
+  s.cause = open_cause::deposit;
+  c_->restore(s);
+  c_->reconcile();
+  EXPECT_THAT(observer_.take(), ElementsAre("open_result A1 not_detected", "resumed A1 yes"));
+  clock_.advance(seconds{5});
+  EXPECT_THAT(observer_.take(), ElementsAre("open_result A1 abandoned"));
+  EXPECT_EQ(c_->lock(), lock_state::locked);
+  EXPECT_TRUE(c_->alarms().empty());
+  EXPECT_EQ(c_->service(), service_state::in_service);
+  // Opened later by hand, it is forced like any locked door.
+  door_.set(true);
+  EXPECT_THAT(observer_.take(), ElementsAre("door_opened A1 none",
+                                            "alarm A1 door_forced critical raised"));
+}
+
+TEST_F(compartment_test, only_an_unlock_from_before_the_restart_can_be_resumed) {
+  make();
+  EXPECT_FALSE(c_->resume_unlock());
+  EXPECT_EQ(c_->lock(), lock_state::locked);
 }
 
 TEST_F(compartment_test, reconcile_request_in_progress_with_door_open_is_not_forced) {

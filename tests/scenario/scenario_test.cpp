@@ -1211,6 +1211,56 @@ TEST_F(scenario, restart_during_pickup_unlock_still_reports_collected) {
   expect_contiguous(rig.events());
 }
 
+TEST_F(scenario, restart_while_the_door_contact_still_bounces_is_not_a_forced_door) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  const auto code = deposit(rig, "1421", '1', "1");
+  rig.press(code);
+  ASSERT_TRUE(rig.model().press("#").ok());
+  // The door sprang ajar 30 ms after the coil; 1 ms later its contact is mid-bounce and
+  // reads shut. Killed now: the new process starts on that reading, then the contact settles.
+  rig.advance(std::chrono::milliseconds{31});
+  ASSERT_EQ(rig.cabinet("1").door, simulator::door_state::ajar);
+  ASSERT_FALSE(rig.cabinet("1").sensor) << "not mid-bounce: the test needs another instant";
+  const auto before = rig.event_count();
+  rig.restart();
+  rig.advance(std::chrono::seconds{1});
+  // The unlock from before the restart explains the door: the pickup goes on.
+  EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"opened:pickup@1"}));
+  rig.person_opens("1");
+  rig.person_takes("1");
+  rig.person_closes("1");
+  EXPECT_EQ(types(rig.events_since(before)),
+            (std::vector<std::string>{"opened:pickup@1", "closed:pickup@1", "collected@1"}));
+  EXPECT_TRUE(rig.events_of("door_forced").empty());
+  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  expect_closed_locked(rig, "1");
+  expect_contiguous(rig.events());
+}
+
+TEST_F(scenario, an_unlock_resumed_after_a_restart_that_never_opens_is_abandoned_without_a_fault) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  const auto code = deposit(rig, "1422", '1', "1");
+  rig.press(code);
+  ASSERT_TRUE(rig.model().press("#").ok());
+  rig.advance(std::chrono::milliseconds{5});  // the coil pulses; killed before the latch let go
+  ASSERT_TRUE(rig.cabinet("1").coil);
+  const auto before = rig.event_count();
+  rig.restart();
+  EXPECT_EQ(rig.compartment("1").lock(), lock_state::unlocking);
+  rig.advance(std::chrono::seconds{10});
+  // Nothing happened: no event, no fault, the parcel still there for its recipient.
+  EXPECT_TRUE(rig.events_since(before).empty())
+      << ::testing::PrintToString(types(rig.events_since(before)));
+  expect_closed_locked(rig, "1");
+  EXPECT_TRUE(rig.compartment("1").alarms().empty());
+  EXPECT_TRUE(rig.db().live_parcel_in("1"));
+  rig.press(code + "#");
+  rig.advance(move_time);
+  EXPECT_EQ(rig.cabinet("1").door, simulator::door_state::ajar);
+}
+
 TEST_F(scenario, deposit_door_closed_while_down_is_stored_at_start) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
