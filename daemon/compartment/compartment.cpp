@@ -244,6 +244,7 @@ void compartment::pulse_started() {
 }
 
 void compartment::give_up_unlock() {
+  resumed_ = false;
   open_detect_timer_.cancel();
   lock_ = lock_state::locked;
   pending_cause_ = open_cause::none;
@@ -318,6 +319,7 @@ void compartment::restore(const saved_state& saved) {
   open_detect_timer_.cancel();
   left_open_timer_.cancel();
   lock_ = lock_state::locked;  // all lock outputs are safe (locked) at start
+  resumed_ = false;
   door_ = saved.door;
   cause_ = saved.door == door_state::open ? saved.cause : open_cause::none;
   pending_cause_ = open_cause::none;
@@ -348,8 +350,13 @@ bool compartment::resume_unlock() {
     return false;
   lock_ = lock_state::unlocking;
   pending_cause_ = cause;
+  resumed_ = true;
   open_detect_timer_.start(settings_.open_detect, [this] { resumed_unlock_expired(); });
   return true;
+}
+
+void compartment::abandon_resumed_unlock() {
+  if (resumed_) resumed_unlock_expired();
 }
 
 void compartment::sync_door(bool unlocked_by_us) {
@@ -394,6 +401,7 @@ void compartment::door_changed(bool open) {
       open_detect_timer_.cancel();
       lock_dev_.release();
       lock_ = lock_state::locked;
+      resumed_ = false;
       cause_ = std::exchange(pending_cause_, open_cause::none);
       observer_.door_opened(id_, cause_);
       observer_.open_result(id_, open_outcome::opened);

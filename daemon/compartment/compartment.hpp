@@ -186,6 +186,11 @@ class compartment {
   // open_result(`abandoned`), with no lock_fault. False (nothing changed) if the door reads
   // open, the sensor is not trusted, or there is no such unlock.
   bool resume_unlock();
+  // Whether a resumed unlock is waiting for its door.
+  [[nodiscard]] bool resumed() const { return resumed_; }
+  // Ends a resumed unlock now, as if its wait had run out (open_result `abandoned`): the
+  // person now at the keypad for this compartment goes before one who may have left.
+  void abandon_resumed_unlock();
 
   [[nodiscard]] const std::string& id() const { return id_; }
   [[nodiscard]] const std::string& size() const { return size_; }
@@ -238,6 +243,7 @@ class compartment {
   open_cause pending_cause_ = open_cause::none;
   bool open_pending_at_start_ = false;  // from restore(), answered by reconcile()
   open_cause resumable_cause_ = open_cause::none;  // what that unlock was for
+  bool resumed_ = false;                           // resume_unlock() is waiting
   bool out_of_service_ = false;
   std::string service_reason_;
   alarm_set alarms_;

@@ -752,6 +752,7 @@ bool controller::begin_removal(const keypad::courier_identity& courier, std::int
                p->state != store::parcel_state::cancelled))
       return false;
     slot* s = find_slot(p->compartment_id);
+    if (s != nullptr) s->machine->abandon_resumed_unlock();  // the courier is here now
     if (!s || !s->operation.is_null()) return false;
     return open_for(*s, open_cause::courier_removal,
                     {{"kind", "removal"},
@@ -860,6 +861,7 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
                  "); none was opened: cancel them and give new codes");
     }
     slot* s = found.size() == 1 ? find_slot(found.front().compartment_id) : nullptr;
+    if (s != nullptr) s->machine->abandon_resumed_unlock();  // the recipient is here now
     // A compartment already being collected is not opened twice.
     if (s != nullptr && s->operation.is_null()) {
       const auto& p = found.front();

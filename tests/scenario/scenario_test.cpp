@@ -1261,6 +1261,31 @@ TEST_F(scenario, an_unlock_resumed_after_a_restart_that_never_opens_is_abandoned
   EXPECT_EQ(rig.cabinet("1").door, simulator::door_state::ajar);
 }
 
+TEST_F(scenario, a_recipient_who_types_the_code_again_after_a_restart_is_not_kept_waiting) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  const auto code = deposit(rig, "1423", '1', "1");
+  rig.press(code);
+  ASSERT_TRUE(rig.model().press("#").ok());
+  rig.advance(std::chrono::milliseconds{5});  // killed before the latch let go
+  const auto before = rig.event_count();
+  rig.restart();
+  ASSERT_TRUE(rig.compartment("1").resumed());
+  // The display starts over; the recipient types the code again at once.
+  rig.press(code + "#");
+  rig.advance(move_time);
+  EXPECT_EQ(rig.cabinet("1").door, simulator::door_state::ajar);
+  rig.person_opens("1");
+  rig.person_takes("1");
+  rig.person_closes("1");
+  auto events = rig.events_since(before);
+  EXPECT_EQ(types(events),
+            (std::vector<std::string>{"opened:pickup@1", "closed:pickup@1", "collected@1"}));
+  EXPECT_EQ(events.back()["failed_attempts"], 0) << "the right code is not a wrong attempt";
+  EXPECT_TRUE(rig.compartment("1").alarms().empty());
+  expect_contiguous(rig.events());
+}
+
 TEST_F(scenario, deposit_door_closed_while_down_is_stored_at_start) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
