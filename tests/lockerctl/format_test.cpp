@@ -69,6 +69,9 @@ TEST(LockerctlFormat, EventLineIsSeqTimeTypeCompartmentDetails) {
   EXPECT_NE(line.find("queued=true"), std::string::npos);
   EXPECT_NE(line.find("pickup_code=***"), std::string::npos);
   EXPECT_EQ(line.find("123456"), std::string::npos);
+  // Asked for (the demo): shown as it came.
+  EXPECT_NE(format_event_line("parcel", stored, true).find("pickup_code=123456"),
+            std::string::npos);
 
   const json alarm =
       json::parse(R"({"event_id":"e3","seq":9,"ts":"2026-11-21T09:12:46.000Z","type":"power",

@@ -22,7 +22,8 @@ const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size", "window-h", "compartment",
     "reason",      "operator", "id",   "name",     "since-seq", "job-id", "url",  "sha256"};
 const std::set<std::string, std::less<>> command_flags = {"code-stdin", "in",       "out",
-                                                          "enabled",    "disabled", "follow"};
+                                                          "enabled",    "disabled", "follow",
+                                                          "show-codes"};
 
 // An upper bound on --timeout: lockerctl is interactive, and a request kept waiting longer is
 // better re-sent with a fresh req_id.
@@ -201,6 +202,7 @@ command_args read_command(const std::string& name, command_tokens tokens) {
   if (name == "events") {
     events_args a;
     a.follow = r.flag("follow");
+    a.show_codes = r.flag("show-codes");
     if (const auto s = r.optional("since-seq")) {
       const auto v = parse_integer(*s);
       if (!v || *v < 0) usage_fail("events: --since-seq must be a whole number >= 0");
@@ -401,9 +403,10 @@ Commands:
   courier add|set --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
   courier remove --id C
   state                 compartments, parcels and alarms as a table
-  events [--follow] [--since-seq N]
+  events [--follow] [--since-seq N] [--show-codes]
                         print events live (only those with seq > N); without --follow,
-                        stop after --timeout seconds of silence
+                        stop after --timeout seconds of silence; pickup codes show as ***
+                        unless --show-codes (--json prints the payloads as they are)
   push-config FILE.json publish the desired config and wait for the locker's verdict
   rebirth               ask the locker to republish status, info and state
   reboot --reason TEXT

@@ -67,6 +67,7 @@ struct courier_remove_args {
 struct state_args {};
 struct events_args {
   bool follow = false;
+  bool show_codes = false;  // print pickup codes instead of *** (the demo, a test bench)
   std::optional<std::uint64_t> since_seq;  // show only events with a greater seq
 };
 struct push_config_args {

@@ -185,7 +185,7 @@ std::string format_state_table(const json& data) {
   return out;
 }
 
-std::string format_event_line(std::string_view category, const json& event) {
+std::string format_event_line(std::string_view category, const json& event, bool show_codes) {
   std::string line = text_of(event, "seq") + " " + text_of(event, "ts") + " " +
                      std::string(category) + "." + text_of(event, "type") + " " +
                      text_of(event, "compartment", "-");
@@ -201,7 +201,7 @@ std::string format_event_line(std::string_view category, const json& event) {
         continue;
       }
       if (key == "queued" && value != true) continue;
-      const std::string shown = key == "pickup_code"
+      const std::string shown = key == "pickup_code" && !show_codes
                                     ? "***"
                                     : (value.is_string() ? value.get<std::string>() : value.dump());
       std::string detail = key;

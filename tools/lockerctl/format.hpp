@@ -35,9 +35,10 @@ namespace locker::ctl {
 [[nodiscard]] std::string format_state_table(const nlohmann::json& data);
 
 // One event as "seq ts type compartment details", type as "<category>.<type>" (category: the
-// last topic level, parcel|door|alarm). The pickup code is masked: a terminal is not the place
-// for it.
-[[nodiscard]] std::string format_event_line(std::string_view category, const nlohmann::json& event);
+// last topic level, parcel|door|alarm). The pickup code is masked unless show_codes: a
+// terminal is not the place for it, but for a demo or a test bench.
+[[nodiscard]] std::string format_event_line(std::string_view category, const nlohmann::json& event,
+                                            bool show_codes = false);
 
 // One …/job/<job_id> message: "job J: installing 40%: Copying image".
 [[nodiscard]] std::string format_job_line(const nlohmann::json& job);

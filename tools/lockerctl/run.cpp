@@ -272,7 +272,7 @@ class runner {
       if (inv_.json)
         out_ << m.payload << std::endl;
       else
-        out_ << format_event_line(category, *payload) << std::endl;
+        out_ << format_event_line(category, *payload, args.show_codes) << std::endl;
     }
   }
 
