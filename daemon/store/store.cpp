@@ -55,6 +55,26 @@ std::optional<wall_time> optional_time_column(const statement& s, int column) {
 
 std::int64_t to_int64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
+// Runs `query`, whose rows are (key, hash), and returns the keys (read by read_key) of the rows
+// whose hash is `hash`. Compared in code, in constant time over every row (design.md:
+// comparisons are constant-time), not matched by SQL, whose timing would depend on the stored
+// hashes.
+template <class ReadKey>
+auto keys_with_hash(database& db, std::string_view query, std::string_view hash, ReadKey read_key) {
+  std::vector<decltype(read_key(std::declval<const statement&>()))> keys;
+  std::vector<std::string> hashes;
+  {
+    statement s = db.prepare(query);
+    while (s.step()) {
+      keys.push_back(read_key(s));
+      hashes.push_back(s.column_text(1));
+    }
+  }
+  decltype(keys) out;
+  for (const auto i : security::matching_hashes(hashes, hash)) out.push_back(std::move(keys[i]));
+  return out;
+}
+
 constexpr std::string_view compartment_columns =
     "SELECT id, size, service, service_reason, door, cause, open_pending, out_of_service, alarms, "
     "operation, updated_at FROM compartments ";
@@ -312,21 +332,11 @@ std::optional<courier_record> store::courier(std::string_view courier_id) {
 }
 
 std::optional<courier_record> store::find_courier_by_pin_hash(std::string_view pin_hash) {
-  // Compared in code, in constant time over every courier, not by an index lookup whose
-  // timing depends on the stored hashes (design.md: comparisons are constant-time).
-  std::vector<std::string> ids;
-  std::vector<std::string> hashes;
-  {
-    statement s = db_.prepare("SELECT courier_id, pin_hash FROM couriers");
-    while (s.step()) {
-      ids.push_back(s.column_text(0));
-      hashes.push_back(s.column_text(1));
-    }
-  }
-  const auto matches = security::matching_hashes(hashes, pin_hash);
+  const auto ids = keys_with_hash(db_, "SELECT courier_id, pin_hash FROM couriers", pin_hash,
+                                  [](const statement& s) { return s.column_text(0); });
   // The unique index on pin_hash allows one at most.
-  if (matches.empty()) return std::nullopt;
-  return courier(ids[matches.front()]);
+  if (ids.empty()) return std::nullopt;
+  return courier(ids.front());
 }
 
 std::vector<courier_record> store::couriers() {
@@ -411,21 +421,13 @@ std::optional<parcel_record> store::parcel(std::int64_t id) {
 
 std::vector<parcel_record> store::find_stored_parcels_by_code_hash(
     std::string_view pickup_code_hash) {
-  // Every stored parcel's hash is compared in code, in constant time (design.md), rather than
-  // matched by SQL. There are at most as many stored parcels as compartments, and the partial
-  // index parcels_stored_by_code covers this query, so the scan stays cheap.
-  std::vector<std::int64_t> ids;
-  std::vector<std::string> hashes;
-  {
-    statement s = db_.prepare("SELECT id, pickup_code_hash FROM parcels WHERE state = 'stored'");
-    while (s.step()) {
-      ids.push_back(s.column_int64(0));
-      hashes.push_back(s.column_text(1));
-    }
-  }
+  // Every stored parcel's hash: there are at most as many stored parcels as compartments, and
+  // the partial index parcels_stored_by_code covers this query, so the scan stays cheap.
   std::vector<parcel_record> out;
-  for (const auto i : security::matching_hashes(hashes, pickup_code_hash)) {
-    if (auto p = parcel(ids[i])) out.push_back(std::move(*p));
+  for (const auto id :
+       keys_with_hash(db_, "SELECT id, pickup_code_hash FROM parcels WHERE state = 'stored'",
+                      pickup_code_hash, [](const statement& s) { return s.column_int64(0); })) {
+    if (auto p = parcel(id)) out.push_back(std::move(*p));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;

@@ -22,6 +22,20 @@ int dup_or_throw(int fd) {
   return copy;
 }
 
+// Runs one call on the line port and says how it went: the one place where what the adapter
+// around libgpiod throws becomes a result (an exception without a code is an I/O error).
+template <class F>
+std::error_code port_call(F&& call) {
+  try {
+    call();
+    return {};
+  } catch (const std::system_error& e) {
+    return e.code();
+  } catch (const std::exception&) {
+    return std::make_error_code(std::errc::io_error);
+  }
+}
+
 }  // namespace
 
 gpiod_output_line::gpiod_output_line(std::unique_ptr<line_port> port) : port_(std::move(port)) {}
@@ -29,15 +43,9 @@ gpiod_output_line::gpiod_output_line(std::unique_ptr<line_port> port) : port_(st
 gpiod_output_line::~gpiod_output_line() { (void)set(false); }
 
 std::error_code gpiod_output_line::set(bool active) {
-  try {
-    port_->set_value(active);
-    value_ = active;
-    return {};
-  } catch (const std::system_error& e) {
-    return e.code();
-  } catch (const std::exception&) {
-    return std::make_error_code(std::errc::io_error);
-  }
+  const auto ec = port_call([&] { port_->set_value(active); });
+  if (!ec) value_ = active;
+  return ec;
 }
 
 gpiod_input_line::gpiod_input_line(boost::asio::io_context& io, drivers::clock& c,
@@ -81,13 +89,8 @@ void gpiod_input_line::wait() {
 
 void gpiod_input_line::readable() {
   std::vector<raw_event> events;
-  try {
-    events = port_->read_events();
-  } catch (const std::system_error& e) {
-    failed(e.code());
-    return;
-  } catch (const std::exception&) {
-    failed(std::make_error_code(std::errc::io_error));
+  if (const auto ec = port_call([&] { events = port_->read_events(); })) {
+    failed(ec);
     return;
   }
   // Events were read: the line works, a later failure waits the shortest time again.
@@ -117,13 +120,8 @@ void gpiod_input_line::failed(std::error_code ec) {
 
 void gpiod_input_line::retry() {
   bool level = level_;
-  try {
-    level = port_->get_value();
-  } catch (const std::system_error& e) {
-    failed(e.code());
-    return;
-  } catch (const std::exception&) {
-    failed(std::make_error_code(std::errc::io_error));
+  if (const auto ec = port_call([&] { level = port_->get_value(); })) {
+    failed(ec);
     return;
   }
   // The line answers again: say so, report what it did meanwhile, and listen for its edges.

@@ -20,6 +20,7 @@
 #include "daemon/update/updater.hpp"
 #include "protocol/timestamp.hpp"
 #include "tests/scenario/locker_rig.hpp"
+#include "tests/support/command_replies.hpp"
 
 namespace locker::commands {
 namespace {
@@ -27,6 +28,8 @@ namespace {
 using nlohmann::json;
 using scenario::locker_rig;
 using scenario::move_time;
+using test::expect_error;
+using test::expect_ok;
 using namespace std::chrono_literals;
 
 const std::string courier_pin = "24681357";
@@ -148,15 +151,6 @@ class commands : public ::testing::Test {
   std::unique_ptr<command_handler> handler_;
   int rebirths_ = 0;
 };
-
-void expect_ok(const json& r, const std::string& req_id) {
-  EXPECT_EQ(r.value("status", ""), "ok") << r.dump();
-  EXPECT_EQ(r.value("req_id", ""), req_id) << r.dump();
-}
-void expect_error(const json& r, std::string_view code) {
-  EXPECT_EQ(r.value("status", ""), "error") << r.dump();
-  EXPECT_EQ(r.value("code", ""), code) << r.dump();
-}
 
 // ---- reservation_create ------------------------------------------------------------------
 

@@ -13,10 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
-#include <deque>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -24,31 +21,19 @@
 #include <optional>
 #include <random>
 #include <set>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sqlite3.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "daemon/keypad/screen_texts.hpp"
-#include "daemon/security/secret_key.hpp"
-#include "daemon/store/store.hpp"
-#include "drivers/sim/sim_protocol.hpp"
-
-extern char** environ;
+#include "tests/support/failure.hpp"
+#include "tests/support/locker_db.hpp"
+#include "tests/support/locker_processes.hpp"
+#include "tests/support/sim_control.hpp"
 
 namespace locker::crash {
 namespace {
@@ -67,215 +52,19 @@ constexpr auto deadline = 6s;
 // the daemon's debounce (30 ms), as any real hand is.
 constexpr auto hand_time = 50ms;
 
-// The test failed: the message says what was wrong, the test ends.
-struct failure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using test::db_reader;
+using test::fail;
+using test::failure;
+using test::match;
+
 // lockerd was just killed: the interrupted step ends here.
 struct killed {};
-
-template <class... A>
-[[noreturn]] void fail(const A&... parts) {
-  std::ostringstream out;
-  (out << ... << parts);
-  throw failure(out.str());
-}
 
 std::uint64_t env_number(const char* name, std::uint64_t fallback) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return fallback;
   return std::stoull(v);
 }
-
-// Matches text against a screen_texts pattern; the "{}" parts are returned.
-std::optional<std::vector<std::string>> match(std::string_view pattern, std::string_view text) {
-  std::vector<std::string> out;
-  while (true) {
-    const auto hole = pattern.find("{}");
-    const auto fixed = pattern.substr(0, hole);
-    if (!text.starts_with(fixed)) return std::nullopt;
-    text.remove_prefix(fixed.size());
-    if (hole == std::string_view::npos) {
-      if (!text.empty()) return std::nullopt;
-      return out;
-    }
-    pattern.remove_prefix(hole + 2);
-    // The value runs up to the next fixed part (the patterns used here have no ambiguity).
-    const auto next_fixed = pattern.substr(0, pattern.find("{}"));
-    const auto end = next_fixed.empty() ? text.size() : text.find(next_fixed);
-    if (end == std::string_view::npos) return std::nullopt;
-    out.emplace_back(text.substr(0, end));
-    text.remove_prefix(end);
-  }
-}
-
-// ---- processes ----------------------------------------------------------------------------
-
-// A child process with stdout and stderr appended to a log file; killed and reaped however
-// the test ends.
-class child_process {
- public:
-  child_process() = default;
-  child_process(const child_process&) = delete;
-  child_process& operator=(const child_process&) = delete;
-  ~child_process() { stop(SIGKILL); }
-
-  void start(const std::vector<std::string>& args, const fs::path& log) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    ::posix_spawn_file_actions_init(&files);
-    ::posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
-                                       O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ::posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
-    const int rc = ::posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), environ);
-    ::posix_spawn_file_actions_destroy(&files);
-    if (rc != 0) {
-      pid_ = -1;
-      fail("cannot start ", args[0], ": ", std::strerror(rc));
-    }
-  }
-
-  [[nodiscard]] bool running() const { return pid_ > 0; }
-  [[nodiscard]] pid_t pid() const { return pid_; }
-
-  // The exit status if the process ended on its own (reaped), else nullopt.
-  std::optional<int> ended() {
-    if (pid_ <= 0) return std::nullopt;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
-    pid_ = -1;
-    return status;
-  }
-
-  // Signals and reaps; the exit status, or -1 if nothing was running.
-  int stop(int sig) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-// ---- the simulator's control socket -------------------------------------------------------
-
-// One blocking control connection with `watch` on: replies are queued, change-stream lines
-// go to on_event as they are read.
-class control_client {
- public:
-  std::function<void(std::string_view kind, std::string_view details)> on_event;
-
-  explicit control_client(const std::string& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (fd_ < 0 || path.size() >= sizeof(addr.sun_path)) fail("cannot make a socket for ", path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0)
-      fail("cannot connect to ", path, ": ", std::strerror(errno));
-  }
-  control_client(const control_client&) = delete;
-  control_client& operator=(const control_client&) = delete;
-  ~control_client() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  // Sends one command and returns its reply line.
-  std::string request(const std::string& command) {
-    const std::string line = command + "\n";
-    std::size_t sent = 0;
-    while (sent < line.size()) {
-      const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) fail("locker-sim went away while sending '", command, "'");
-      sent += static_cast<std::size_t>(n);
-    }
-    const auto end = steady::now() + deadline;
-    while (replies_.empty()) {
-      if (steady::now() > end) fail("locker-sim did not answer '", command, "'");
-      pump(10ms);
-    }
-    std::string reply = std::move(replies_.front());
-    replies_.pop_front();
-    return reply;
-  }
-
-  // Reads what has arrived, waiting at most `wait` for the first bytes.
-  void pump(std::chrono::milliseconds wait) {
-    pollfd p{fd_, POLLIN, 0};
-    int timeout = static_cast<int>(wait.count());
-    while (::poll(&p, 1, timeout) > 0) {
-      char buf[16384];
-      const ssize_t n = ::read(fd_, buf, sizeof(buf));
-      if (n <= 0) fail("locker-sim closed the control connection");
-      splitter_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-      timeout = 0;
-    }
-    if (splitter_.broken()) fail("locker-sim sent an overlong line");
-    while (auto l = splitter_.next()) {
-      if (l->starts_with("event ")) {
-        const std::string_view rest = std::string_view(*l).substr(6);
-        const auto space = rest.find(' ');
-        if (on_event)
-          on_event(rest.substr(0, space),
-                   space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1));
-      } else {
-        replies_.push_back(std::move(*l));
-      }
-    }
-  }
-
- private:
-  int fd_ = -1;
-  drivers::sim::line_splitter splitter_{1 << 20};
-  std::deque<std::string> replies_;
-};
-
-// ---- the database, read-only beside the daemon (WAL allows it) ----------------------------
-
-class db_reader {
- public:
-  using row = std::vector<std::string>;  // NULL reads as ""
-
-  explicit db_reader(const fs::path& file) {
-    sqlite3* db = nullptr;
-    if (::sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      const std::string why = db ? ::sqlite3_errmsg(db) : "out of memory";
-      ::sqlite3_close(db);
-      fail("cannot open ", file, " read-only: ", why);
-    }
-    db_.reset(db);
-    ::sqlite3_busy_timeout(db, 5000);
-  }
-
-  std::vector<row> query(const std::string& sql) {
-    sqlite3_stmt* raw = nullptr;
-    if (::sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
-      fail("query '", sql, "': ", ::sqlite3_errmsg(db_.get()));
-    const std::unique_ptr<sqlite3_stmt, decltype(&::sqlite3_finalize)> stmt(raw,
-                                                                            &::sqlite3_finalize);
-    std::vector<row> rows;
-    int rc = SQLITE_OK;
-    while ((rc = ::sqlite3_step(raw)) == SQLITE_ROW) {
-      row r;
-      for (int i = 0; i < ::sqlite3_column_count(raw); ++i) {
-        const auto* text = ::sqlite3_column_text(raw, i);
-        r.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
-      }
-      rows.push_back(std::move(r));
-    }
-    if (rc != SQLITE_DONE) fail("query '", sql, "': ", ::sqlite3_errmsg(db_.get()));
-    return rows;
-  }
-
- private:
-  std::unique_ptr<sqlite3, decltype(&::sqlite3_close)> db_{nullptr, &::sqlite3_close};
-};
 
 // ---- the rig --------------------------------------------------------------------------------
 
@@ -304,14 +93,14 @@ struct person_task {
 
 class crash_rig {
  public:
-  crash_rig(std::uint64_t seed, fs::path dir) : rng_(seed), dir_(std::move(dir)) {}
+  crash_rig(std::uint64_t seed, const fs::path& dir) : rng_(seed), files_(dir) {}
   crash_rig(const crash_rig&) = delete;
   crash_rig& operator=(const crash_rig&) = delete;
   ~crash_rig() {
     // The daemon first, so that it never sees its cabinet vanish.
     lockerd_.stop(SIGKILL);
-    control_.reset();
-    sim_.stop(SIGTERM);
+    control_ = nullptr;
+    sim_.reset();
   }
 
   void run(std::uint64_t kills_wanted) {
@@ -336,88 +125,31 @@ class crash_rig {
               << " doors found open with nobody at them\n";
   }
 
-  [[nodiscard]] std::string log_tail() const {
-    std::ifstream in(log_file_);
-    std::deque<std::string> lines;
-    for (std::string l; std::getline(in, l);) {
-      lines.push_back(l);
-      if (lines.size() > 40) lines.pop_front();
-    }
-    std::string out;
-    for (const auto& l : lines) out += "  " + l + "\n";
-    return out;
-  }
+  [[nodiscard]] std::string log_tail() const { return lockerd_.log_tail(40); }
 
  private:
   // ---- setting up ----
 
   void set_up() {
-    const fs::path board = fs::path(LOCKER_SOURCE_DIR) / "config/boards/sim-24.toml";
-    state_dir_ = dir_ / "state";
-    socket_ = (dir_ / "sim.sock").string();
-    log_file_ = dir_ / "lockerd.log";
-    fs::create_directories(state_dir_);
-    fs::permissions(state_dir_, fs::perms::owner_all, fs::perm_options::replace);
+    test::make_state_dir(files_.state_dir);
+    test::write_config(files_, "crash-1", board_);
+    // The courier exists before the first start.
+    test::add_courier(files_.state_dir, "courier-1", courier_name, courier_pin);
+    db_ = std::make_unique<db_reader>(files_.state_dir / "lockerd.db");
 
-    config_file_ = dir_ / "lockerd.toml";
-    std::ofstream(config_file_) << "locker_id = \"crash-1\"\n"
-                                << "state_dir = \"" << state_dir_.string() << "\"\n"
-                                << "board = \"" << board.string() << "\"\n"
-                                << "log_level = \"info\"\n"
-                                << "[hardware]\nbackend = \"sim\"\n"
-                                << "sim_socket = \"" << socket_ << "\"\n";
-
-    // The courier exists before the first start, made the way the admin tool makes one.
-    {
-      const auto key = security::load_or_create_key(state_dir_);
-      store::store db(state_dir_ / "lockerd.db");
-      db.upsert_courier("courier-1", courier_name,
-                        security::keyed_hash(key, "courier_pin", courier_pin), true,
-                        std::chrono::system_clock::now());
-    }
-    db_ = std::make_unique<db_reader>(state_dir_ / "lockerd.db");
-
-    sim_.start({LOCKER_SIM_PATH, "--board", board.string(), "--socket", socket_, "--no-tui"},
-               dir_ / "locker-sim.log");
-    const auto end = steady::now() + deadline;
-    while (!fs::exists(socket_)) {
-      if (steady::now() > end) fail("locker-sim made no socket at ", socket_);
-      std::this_thread::sleep_for(5ms);
-    }
-    control_ = std::make_unique<control_client>(socket_);
+    sim_ = std::make_unique<test::locker_sim_process>(LOCKER_SIM_PATH, board_, files_.sim_socket,
+                                                      files_.sim_log, deadline);
+    control_ = &sim_->control();
     control_->on_event = [this](std::string_view kind, std::string_view details) {
       on_event(kind, details);
     };
-    if (const auto r = control_->request("watch"); r != "ok watching") fail("watch refused: ", r);
-    if (const auto r = control_->request("display"); r.starts_with("ok"))
-      display_ = drivers::sim::unescape_text(r.size() > 3 ? r.substr(3) : "").value_or("");
   }
 
   // ---- lockerd ----
 
   void start_lockerd() {
-    // The previous process's board connection must be gone: the simulator takes one.
-    const auto end = steady::now() + deadline;
-    while (board_attached_) {
-      if (steady::now() > end) fail("locker-sim never saw the killed lockerd detach");
-      control_->pump(5ms);
-    }
-    const auto log_start = fs::exists(log_file_) ? fs::file_size(log_file_) : 0;
-    lockerd_.start({LOCKERD_PATH, "-c", config_file_.string()}, log_file_);
-    while (true) {
-      if (auto status = lockerd_.ended())
-        fail("lockerd exited during start (status ", *status, "):\n", log_tail());
-      if (steady::now() > end) fail("lockerd never said ready:\n", log_tail());
-      if (log_since(log_start).find("lockerd: ready") != std::string::npos) break;
-      control_->pump(2ms);
-    }
+    lockerd_.start(*control_);
     trace("lockerd ready");
-  }
-
-  std::string log_since(std::uintmax_t offset) const {
-    std::ifstream in(log_file_, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset));
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
 
   // Called between every step of a person: fails if lockerd died on its own, kills it when
@@ -600,28 +332,23 @@ class crash_rig {
   // ---- what the cabinet shows ----
 
   void on_event(std::string_view kind, std::string_view details) {
-    if (kind == "board") {
-      board_attached_ = details == "attached";
-    } else if (kind == "display") {
-      auto text = drivers::sim::unescape_text(details);
-      if (!text) fail("undecodable display text: ", details);
-      display_ = std::move(*text);
-      trace("display: ", details);
-      on_display();
-    }
+    if (kind != "display") return;
+    trace("display: ", details);
+    on_display();
   }
+  [[nodiscard]] const std::string& display() const { return control_->display(); }
 
   // Records what the person was told, and checks right away that it was committed first.
   void on_display() {
-    if (auto m = match(texts_.stored, display_)) {
+    if (auto m = match(texts_.stored, display())) {
       if (task_.what != person_task::kind::deposit || (*m)[0] != task_.compartment)
-        fail("the display says '", display_, "' but nobody deposited into ", (*m)[0]);
+        fail("the display says '", display(), "' but nobody deposited into ", (*m)[0]);
       told_.push_back({"stored", task_.tracking_number, task_.compartment});
       verify_told(told_.back());
       ++deposits_told_;
-    } else if (display_ == texts_.thank_you) {
+    } else if (display() == texts_.thank_you) {
       if (task_.what != person_task::kind::pickup || task_.compartment.empty())
-        fail("the display says '", display_, "' but nobody was collecting");
+        fail("the display says '", display(), "' but nobody was collecting");
       told_.push_back({"collected", task_.tracking_number, task_.compartment});
       verify_told(told_.back());
       ++pickups_told_;
@@ -629,9 +356,7 @@ class crash_rig {
   }
 
   std::map<std::string, compartment_view> sim_state() {
-    const auto reply = control_->request("state");
-    const auto j = json::parse(reply, nullptr, false);
-    if (!j.is_object() || !j.contains("compartments")) fail("bad state reply: ", reply);
+    const auto j = control_->state();
     std::map<std::string, compartment_view> out;
     for (const auto& c : j["compartments"])
       out[c["id"].get<std::string>()] = {c["door"].get<std::string>(), c["sensor"].get<bool>(),
@@ -662,30 +387,31 @@ class crash_rig {
     for (int i = 0; i < 12; ++i) {
       tick();
       control_->pump(1ms);
-      if (display_ == texts_.idle) return;
-      if (match(texts_.locked_out, display_))
-        fail("the keypad locked out, but nobody typed a wrong code: ", display_);
-      const std::string before = display_;
+      if (display() == texts_.idle) return;
+      if (match(texts_.locked_out, display()))
+        fail("the keypad locked out, but nobody typed a wrong code: ", display());
+      const std::string before = display();
       // '*' clears typed input (a '#' would submit a partial code); '#' ends the rest.
-      press(display_.ends_with("* = clear") || display_.ends_with("* = back") ? "*" : "#");
+      press(display().ends_with("* = clear") || display().ends_with("* = back") ? "*" : "#");
       const auto end = steady::now() + 300ms;
-      while (display_ == before && steady::now() < end) {
+      while (display() == before && steady::now() < end) {
         tick();
         control_->pump(1ms);
       }
     }
-    fail("the keypad does not get back to the idle prompt; it shows '", display_, "'");
+    fail("the keypad does not get back to the idle prompt; it shows '", display(), "'");
   }
 
   void expect_display(const std::function<bool()>& pred, std::string_view waiting_for) {
     wait_until(pred, [&] {
-      return "waiting for '" + std::string(waiting_for) + "', the display shows '" + display_ + "'";
+      return "waiting for '" + std::string(waiting_for) + "', the display shows '" + display() +
+             "'";
     });
   }
 
   void wait_door_moved(const std::string& id) {
     wait_until([&] { return compartment(id).door != "closed"; },
-               [&] { return "door " + id + " never sprang open; display '" + display_ + "'"; });
+               [&] { return "door " + id + " never sprang open; display '" + display() + "'"; });
   }
 
   // A person shuts a door and makes sure it stays shut: against a coil still energized the
@@ -708,24 +434,25 @@ class crash_rig {
     step("courier login");
     go_idle();
     press("*");
-    expect_display([&] { return display_ == texts_.pin_prompt; }, texts_.pin_prompt);
+    expect_display([&] { return display() == texts_.pin_prompt; }, texts_.pin_prompt);
     pause(30ms);
     press(std::string(courier_pin) + "#");
-    expect_display([&] { return match(texts_.menu, display_).has_value(); }, texts_.menu);
+    expect_display([&] { return match(texts_.menu, display()).has_value(); }, texts_.menu);
     pause(30ms);
     step("tracking number");
     press("1");
-    expect_display([&] { return display_ == texts_.tracking_prompt; }, texts_.tracking_prompt);
+    expect_display([&] { return display() == texts_.tracking_prompt; }, texts_.tracking_prompt);
     press(task_.tracking_number + "#");
-    expect_display([&] { return match(texts_.size_menu, display_).has_value(); }, texts_.size_menu);
+    expect_display([&] { return match(texts_.size_menu, display()).has_value(); },
+                   texts_.size_menu);
     pause(30ms);
     step("size choice");
     press(std::to_string(uniform(1, 3)));
     std::optional<std::vector<std::string>> opening;
     expect_display(
         [&] {
-          opening = match(texts_.opening, display_);
-          return opening || match(texts_.no_free_compartment, display_);
+          opening = match(texts_.opening, display());
+          return opening || match(texts_.no_free_compartment, display());
         },
         texts_.opening);
     if (!opening) {
@@ -744,7 +471,7 @@ class crash_rig {
     step("close the door");
     pause(120ms, hand_time);
     shut(task_.compartment);
-    expect_display([&] { return match(texts_.stored, display_).has_value(); }, texts_.stored);
+    expect_display([&] { return match(texts_.stored, display()).has_value(); }, texts_.stored);
     task_ = {};
     pause(20ms);
     press("#");
@@ -769,7 +496,7 @@ class crash_rig {
     go_idle();
     press(code + "#");
     std::optional<std::vector<std::string>> opening;
-    expect_display([&] { return (opening = match(texts_.opening, display_)).has_value(); },
+    expect_display([&] { return (opening = match(texts_.opening, display())).has_value(); },
                    texts_.opening);
     if ((*opening)[0] != parcel[1])
       fail("the code of parcel ", parcel[0], " in ", parcel[1], " opened box ", (*opening)[0]);
@@ -785,7 +512,7 @@ class crash_rig {
     step("close the door");
     pause(120ms, hand_time);
     shut(task_.compartment);
-    expect_display([&] { return display_ == texts_.thank_you; }, texts_.thank_you);
+    expect_display([&] { return display() == texts_.thank_you; }, texts_.thank_you);
     task_ = {};
   }
 
@@ -866,20 +593,15 @@ class crash_rig {
   }
 
   std::mt19937_64 rng_;
-  fs::path dir_;
-  fs::path state_dir_;
-  fs::path config_file_;
-  fs::path log_file_;
-  std::string socket_;
+  test::locker_files files_;
+  fs::path board_ = fs::path(LOCKER_SOURCE_DIR) / "config/boards/sim-24.toml";
   const keypad::screen_texts texts_{};
 
-  child_process sim_;
-  child_process lockerd_;
-  std::unique_ptr<control_client> control_;
+  std::unique_ptr<test::locker_sim_process> sim_;
+  test::control_client* control_ = nullptr;  // sim_'s, watching
+  test::lockerd_process lockerd_{LOCKERD_PATH, files_.config_file, files_.lockerd_log};
   std::unique_ptr<db_reader> db_;
 
-  std::string display_;
-  bool board_attached_ = false;
   steady::time_point kill_at_ = steady::time_point::max();
   std::int64_t steps_to_kill_ = -1;  // -1: the kill is armed or the daemon is being checked
   person_task task_;

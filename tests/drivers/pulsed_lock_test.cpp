@@ -206,12 +206,16 @@ TEST_F(pulses, destroying_a_queued_lock_drops_its_request) {
   EXPECT_EQ(p[0].start, 350ms);
 }
 
-TEST_F(pulses, release_ends_a_running_pulse_and_frees_the_supply) {
-  auto c1 = coil();
-  auto c2 = coil();
-  coil_supply supply(clock, 50ms);
-  pulsed_lock a(*c1, supply, 300ms, 1000ms);
-  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+// Two locks on one coil supply that leaves 50 ms between two pulses.
+struct two_locks : pulses {
+  std::unique_ptr<fake_output_line> c1 = coil();
+  std::unique_ptr<fake_output_line> c2 = coil();
+  coil_supply supply{clock, 50ms};
+  pulsed_lock a{*c1, supply, 300ms, 1000ms};
+  pulsed_lock b{*c2, supply, 300ms, 1000ms};
+};
+
+TEST_F(two_locks, release_ends_a_running_pulse_and_frees_the_supply) {
   a.unlock();
   b.unlock();  // waits for a
   clock.advance(60ms);
@@ -230,12 +234,7 @@ TEST_F(pulses, release_ends_a_running_pulse_and_frees_the_supply) {
   EXPECT_EQ(pulses_of(*c1).size(), 2U);
 }
 
-TEST_F(pulses, release_drops_a_queued_request_and_is_harmless_when_idle) {
-  auto c1 = coil();
-  auto c2 = coil();
-  coil_supply supply(clock, 50ms);
-  pulsed_lock a(*c1, supply, 300ms, 1000ms);
-  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+TEST_F(two_locks, release_drops_a_queued_request_and_is_harmless_when_idle) {
   b.release();  // idle: nothing happens
   a.unlock();
   b.unlock();
@@ -245,12 +244,7 @@ TEST_F(pulses, release_drops_a_queued_request_and_is_harmless_when_idle) {
   EXPECT_TRUE(pulses_of(*c2).empty());
 }
 
-TEST_F(pulses, on_pulse_tells_when_a_queued_pulse_really_starts) {
-  auto c1 = coil();
-  auto c2 = coil();
-  coil_supply supply(clock, 50ms);
-  pulsed_lock a(*c1, supply, 300ms, 1000ms);
-  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+TEST_F(two_locks, on_pulse_tells_when_a_queued_pulse_really_starts) {
   std::vector<millis> started_a;
   std::vector<millis> started_b;
   a.on_pulse([&] { started_a.push_back(std::chrono::duration_cast<millis>(clock.now() - t0)); });
@@ -265,12 +259,7 @@ TEST_F(pulses, on_pulse_tells_when_a_queued_pulse_really_starts) {
   EXPECT_EQ(c2->history().front().at - t0, 350ms);
 }
 
-TEST_F(pulses, a_released_queued_request_never_reports_a_pulse) {
-  auto c1 = coil();
-  auto c2 = coil();
-  coil_supply supply(clock, 50ms);
-  pulsed_lock a(*c1, supply, 300ms, 1000ms);
-  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+TEST_F(two_locks, a_released_queued_request_never_reports_a_pulse) {
   int started_b = 0;
   b.on_pulse([&] { ++started_b; });
   a.unlock();
@@ -281,12 +270,7 @@ TEST_F(pulses, a_released_queued_request_never_reports_a_pulse) {
   EXPECT_TRUE(c2->history().empty());
 }
 
-TEST_F(pulses, a_coil_that_cannot_be_energized_is_a_fault_and_frees_the_supply) {
-  auto c1 = coil();
-  auto c2 = coil();
-  coil_supply supply(clock, 50ms);
-  pulsed_lock a(*c1, supply, 300ms, 1000ms);
-  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+TEST_F(two_locks, a_coil_that_cannot_be_energized_is_a_fault_and_frees_the_supply) {
   std::vector<std::error_code> faults;
   int started_a = 0;
   a.on_fault([&](std::error_code ec) { faults.push_back(ec); });
@@ -305,12 +289,7 @@ TEST_F(pulses, a_coil_that_cannot_be_energized_is_a_fault_and_frees_the_supply) 
   EXPECT_EQ(pulses_of(*c2).size(), 1U);
 }
 
-TEST_F(pulses, a_coil_that_cannot_be_switched_off_holds_the_supply_until_it_is) {
-  auto c1 = coil();
-  auto c2 = coil();
-  coil_supply supply(clock, 50ms);
-  pulsed_lock a(*c1, supply, 300ms, 1000ms);
-  pulsed_lock b(*c2, supply, 300ms, 1000ms);
+TEST_F(two_locks, a_coil_that_cannot_be_switched_off_holds_the_supply_until_it_is) {
   std::vector<std::error_code> faults;
   a.on_fault([&](std::error_code ec) { faults.push_back(ec); });
   a.unlock();

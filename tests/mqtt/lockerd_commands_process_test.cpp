@@ -5,18 +5,13 @@
 // correlation data, and what fails changes nothing; cfg/desired is applied without a restart
 // and answered on cfg/reported. TearDown checks every payload against its schema.
 #include "tests/mqtt/lockerd_process.hpp"
+#include "tests/support/command_replies.hpp"
 
 namespace locker::mqtt::process_testing {
 namespace {
 
-void expect_ok(const json& r, const std::string& req_id) {
-  EXPECT_EQ(r.value("status", ""), "ok") << r.dump();
-  EXPECT_EQ(r.value("req_id", ""), req_id) << r.dump();
-}
-void expect_error(const json& r, std::string_view code) {
-  EXPECT_EQ(r.value("status", ""), "error") << r.dump();
-  EXPECT_EQ(r.value("code", ""), code) << r.dump();
-}
+using test::expect_error;
+using test::expect_ok;
 
 class commands_process : public mqtt_lockerd_process {
  protected:

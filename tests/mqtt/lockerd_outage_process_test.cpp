@@ -15,42 +15,8 @@ constexpr int per_round = 20;
 std::string tracking_number(int i) { return std::to_string(80000000 + i); }
 std::string pickup_code(int i) { return std::to_string(30000000 + 7919 * i); }
 
-class outage_process : public mqtt_lockerd_process {
- protected:
-  // A courier logged in at the menu deposits an announced parcel; returns the compartment.
-  // Leaves the keypad on the "stored" screen, where 1 starts the next one.
-  std::string deposit_announced(const std::string& tracking) {
-    send("press 1");
-    wait_display([&](const std::string& d) { return d == texts_.tracking_prompt; },
-                 texts_.tracking_prompt);
-    send("press " + tracking + "#");
-    std::string box;
-    wait_display(
-        [&](const std::string& d) {
-          const auto m = match(texts_.opening, d);
-          if (m) box = (*m)[0];
-          return m.has_value();
-        },
-        texts_.opening);
-    wait_door_moved(box);
-    send("open " + box);
-    send("put " + box);
-    control_->pump(hand_time);
-    shut(box);
-    wait_display([&](const std::string& d) { return match(texts_.stored, d).has_value(); },
-                 texts_.stored);
-    return box;
-  }
-
-  void courier_login() {
-    go_idle();
-    send("press *");
-    wait_display([&](const std::string& d) { return d == texts_.pin_prompt; }, texts_.pin_prompt);
-    send("press " + std::string(courier_pin) + "#");
-    wait_display([&](const std::string& d) { return match(texts_.menu, d).has_value(); },
-                 texts_.menu);
-  }
-};
+// The rig's people and recorder, in a test suite of its own.
+class outage_process : public mqtt_lockerd_process {};
 
 TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arrive_in_order) {
   try {
@@ -75,7 +41,7 @@ TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arriv
       courier_login();
       std::vector<std::string> boxes;
       for (int k = 0; k < per_round; ++k)
-        boxes.push_back(deposit_announced(tracking_number(round * per_round + k)));
+        boxes.push_back(deposit_at_menu(tracking_number(round * per_round + k), true));
       send("press #");  // the courier is done
       for (int k = 0; k < per_round; ++k) pickup(pickup_code(round * per_round + k), boxes[k]);
     }

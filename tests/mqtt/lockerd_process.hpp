@@ -8,10 +8,7 @@
 // survive.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,35 +17,23 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <mqtt/properties.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sqlite3.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "daemon/keypad/screen_texts.hpp"
-#include "daemon/security/secret_key.hpp"
-#include "daemon/store/store.hpp"
-#include "drivers/sim/sim_protocol.hpp"
 #include "protocol/schema_check.hpp"
 #include "protocol/timestamp.hpp"
+#include "tests/support/failure.hpp"
+#include "tests/support/locker_db.hpp"
+#include "tests/support/locker_processes.hpp"
 #include "tests/support/mosquitto_broker.hpp"
-
-extern char** environ;
+#include "tests/support/sim_control.hpp"
 
 namespace locker::mqtt::process_testing {
 
@@ -56,6 +41,10 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using steady = std::chrono::steady_clock;
+using test::db_reader;
+using test::fail;
+using test::failure;
+using test::match;
 
 constexpr std::string_view locker_id = "t1";
 constexpr std::string_view root = "locker/v1/t1/";
@@ -69,166 +58,6 @@ constexpr auto deadline = 15s;
 constexpr int debounce_ms = 8;
 constexpr auto hand_time = 25ms;
 constexpr int keepalive_s = 2;
-
-struct failure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-template <class... A>
-[[noreturn]] inline void fail(const A&... parts) {
-  std::ostringstream out;
-  (out << ... << parts);
-  throw failure(out.str());
-}
-
-// Matches text against a screen_texts pattern; the "{}" parts are returned.
-inline std::optional<std::vector<std::string>> match(std::string_view pattern,
-                                                     std::string_view text) {
-  std::vector<std::string> out;
-  while (true) {
-    const auto hole = pattern.find("{}");
-    const auto fixed = pattern.substr(0, hole);
-    if (!text.starts_with(fixed)) return std::nullopt;
-    text.remove_prefix(fixed.size());
-    if (hole == std::string_view::npos) {
-      if (!text.empty()) return std::nullopt;
-      return out;
-    }
-    pattern.remove_prefix(hole + 2);
-    const auto next_fixed = pattern.substr(0, pattern.find("{}"));
-    const auto end = next_fixed.empty() ? text.size() : text.find(next_fixed);
-    if (end == std::string_view::npos) return std::nullopt;
-    out.emplace_back(text.substr(0, end));
-    text.remove_prefix(end);
-  }
-}
-
-// A child process with stdout and stderr appended to a log file; killed and reaped however
-// the test ends, so no lockerd or locker-sim outlives it.
-class child_process {
- public:
-  child_process() = default;
-  child_process(const child_process&) = delete;
-  child_process& operator=(const child_process&) = delete;
-  ~child_process() { stop(SIGKILL); }
-
-  void start(const std::vector<std::string>& args, const fs::path& log) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    ::posix_spawn_file_actions_init(&files);
-    ::posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
-                                       O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ::posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
-    const int rc = ::posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), environ);
-    ::posix_spawn_file_actions_destroy(&files);
-    if (rc != 0) {
-      pid_ = -1;
-      fail("cannot start ", args[0], ": ", std::strerror(rc));
-    }
-  }
-
-  // The exit status if the process ended on its own (reaped), else nullopt.
-  std::optional<int> ended() {
-    if (pid_ <= 0) return std::nullopt;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
-    pid_ = -1;
-    return status;
-  }
-
-  // Signals and reaps; the exit status, or -1 if nothing was running.
-  int stop(int sig) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-// One blocking control connection to locker-sim with `watch` on: replies are queued, the
-// display and board lines of the change stream are kept.
-class control_client {
- public:
-  explicit control_client(const std::string& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (fd_ < 0 || path.size() >= sizeof(addr.sun_path)) fail("cannot make a socket for ", path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0)
-      fail("cannot connect to ", path, ": ", std::strerror(errno));
-  }
-  control_client(const control_client&) = delete;
-  control_client& operator=(const control_client&) = delete;
-  ~control_client() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  std::string request(const std::string& command) {
-    const std::string line = command + "\n";
-    std::size_t sent = 0;
-    while (sent < line.size()) {
-      const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) fail("locker-sim went away while sending '", command, "'");
-      sent += static_cast<std::size_t>(n);
-    }
-    const auto end = steady::now() + deadline;
-    while (replies_.empty()) {
-      if (steady::now() > end) fail("locker-sim did not answer '", command, "'");
-      pump(10ms);
-    }
-    std::string reply = std::move(replies_.front());
-    replies_.pop_front();
-    return reply;
-  }
-
-  void pump(std::chrono::milliseconds wait) {
-    pollfd p{fd_, POLLIN, 0};
-    int timeout = static_cast<int>(wait.count());
-    while (::poll(&p, 1, timeout) > 0) {
-      char buf[16384];
-      const ssize_t n = ::read(fd_, buf, sizeof(buf));
-      if (n <= 0) fail("locker-sim closed the control connection");
-      splitter_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-      timeout = 0;
-    }
-    if (splitter_.broken()) fail("locker-sim sent an overlong line");
-    while (auto l = splitter_.next()) {
-      if (!l->starts_with("event ")) {
-        replies_.push_back(std::move(*l));
-        continue;
-      }
-      const std::string_view rest = std::string_view(*l).substr(6);
-      const auto space = rest.find(' ');
-      const auto kind = rest.substr(0, space);
-      const auto details =
-          space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-      if (kind == "board") {
-        board_attached_ = details == "attached";
-      } else if (kind == "display") {
-        display_ = drivers::sim::unescape_text(details).value_or("");
-      }
-    }
-  }
-
-  [[nodiscard]] const std::string& display() const { return display_; }
-  void set_display(std::string d) { display_ = std::move(d); }
-  [[nodiscard]] bool board_attached() const { return board_attached_; }
-
- private:
-  int fd_ = -1;
-  drivers::sim::line_splitter splitter_{1 << 20};
-  std::deque<std::string> replies_;
-  std::string display_;
-  bool board_attached_ = false;
-};
 
 // The schema a reply's data must pass when the reply is ok (or accepted with data), by
 // command; nullopt where the contract leaves data free.
@@ -283,50 +112,9 @@ inline std::optional<schema_checks> contract_for(std::string_view topic, const j
   return schema_checks{{it->second, ""}};
 }
 
-// The locker's database, read-only beside the running daemon (WAL allows it).
-class db_reader {
- public:
-  using row = std::vector<std::string>;  // NULL reads as ""
-
-  explicit db_reader(const fs::path& file) {
-    sqlite3* db = nullptr;
-    if (::sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      const std::string why = db ? ::sqlite3_errmsg(db) : "out of memory";
-      ::sqlite3_close(db);
-      fail("cannot open ", file, " read-only: ", why);
-    }
-    db_.reset(db);
-    ::sqlite3_busy_timeout(db, 5000);
-  }
-
-  std::vector<row> query(const std::string& sql) {
-    sqlite3_stmt* raw = nullptr;
-    if (::sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
-      fail("query '", sql, "': ", ::sqlite3_errmsg(db_.get()));
-    const std::unique_ptr<sqlite3_stmt, decltype(&::sqlite3_finalize)> stmt(raw,
-                                                                            &::sqlite3_finalize);
-    std::vector<row> rows;
-    int rc = SQLITE_OK;
-    while ((rc = ::sqlite3_step(raw)) == SQLITE_ROW) {
-      row r;
-      for (int i = 0; i < ::sqlite3_column_count(raw); ++i) {
-        const auto* text = ::sqlite3_column_text(raw, i);
-        r.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
-      }
-      rows.push_back(std::move(r));
-    }
-    if (rc != SQLITE_DONE) fail("query '", sql, "': ", ::sqlite3_errmsg(db_.get()));
-    return rows;
-  }
-
- private:
-  std::unique_ptr<sqlite3, decltype(&::sqlite3_close)> db_{nullptr, &::sqlite3_close};
-};
-
 class mqtt_lockerd_process : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = test::detail::make_temp_dir("locker-mqtt-process");
     auto schemas = protocol::schema_set::load(fs::path(LOCKER_SOURCE_DIR) / "protocol" / "schemas");
     ASSERT_TRUE(schemas.ok()) << schemas.error();
     schemas_ = std::make_unique<protocol::schema_set>(std::move(schemas.value()));
@@ -343,14 +131,16 @@ class mqtt_lockerd_process : public ::testing::Test {
                                  .persistent = true,
                                  .qos = 1});
     write_config();
-    start_sim();
+    sim_ = std::make_unique<test::locker_sim_process>(LOCKER_SIM_PATH, board_, files_.sim_socket,
+                                                      files_.sim_log, deadline);
+    control_ = &sim_->control();
   }
 
   void TearDown() override {
     // The daemon first, so that it never sees its cabinet vanish; then everything else.
     lockerd_.stop(SIGKILL);
-    control_.reset();
-    sim_.stop(SIGTERM);
+    control_ = nullptr;
+    sim_.reset();
     if (recorder_) {
       check_contract_at_the_end(recorder_->messages());
       recorder_.reset();
@@ -364,82 +154,22 @@ class mqtt_lockerd_process : public ::testing::Test {
   }
 
   void write_config() {
-    const fs::path board = fs::path(LOCKER_SOURCE_DIR) / "config/boards/sim-24.toml";
-    state_dir_ = dir_ / "state";
-    socket_ = (dir_ / "sim.sock").string();
-    log_file_ = dir_ / "lockerd.log";
-    board_ = board.string();
-    fs::create_directories(state_dir_);
-    fs::permissions(state_dir_, fs::perms::owner_all, fs::perm_options::replace);
-    config_file_ = dir_ / "lockerd.toml";
-    std::ofstream(config_file_) << "locker_id = \"" << locker_id << "\"\n"
-                                << "state_dir = \"" << state_dir_.string() << "\"\n"
-                                << "board = \"" << board_ << "\"\n"
-                                << "log_level = \"info\"\n"
-                                // Every second, so every test's contract check sees some.
-                                << "telemetry_s = 1\n"
-                                << "[hardware]\nbackend = \"sim\"\n"
-                                << "sim_socket = \"" << socket_ << "\"\n"
-                                << "[broker]\nurl = \"" << broker_->url() << "\"\n"
-                                << "keepalive_s = " << keepalive_s
-                                << "\n"
-                                // Back within a second of the broker, after any outage.
-                                << "reconnect_max_s = 1\n"
-                                << "[timings]\ndebounce_ms = " << debounce_ms << "\n";
-    // The courier exists before the first start, made the way the admin tool makes one.
-    const auto key = security::load_or_create_key(state_dir_);
-    store::store db(state_dir_ / "lockerd.db");
-    db.upsert_courier("courier-1", "Test", security::keyed_hash(key, "courier_pin", courier_pin),
-                      true, std::chrono::system_clock::now());
+    test::make_state_dir(state_dir_);
+    test::config_extras more;
+    // Every second, so every test's contract check sees some.
+    more.top_level = "telemetry_s = 1\n";
+    // Back within a second of the broker, after any outage.
+    more.tables = "[broker]\nurl = \"" + broker_->url() +
+                  "\"\nkeepalive_s = " + std::to_string(keepalive_s) + "\nreconnect_max_s = 1\n" +
+                  "[timings]\ndebounce_ms = " + std::to_string(debounce_ms) + "\n";
+    test::write_config(files_, locker_id, board_, more);
+    // The courier exists before the first start.
+    test::add_courier(state_dir_, "courier-1", "Test", courier_pin);
   }
 
-  void start_sim() {
-    sim_.start({LOCKER_SIM_PATH, "--board", board_, "--socket", socket_, "--no-tui"},
-               dir_ / "locker-sim.log");
-    const auto end = steady::now() + deadline;
-    while (!fs::exists(socket_)) {
-      if (steady::now() > end) fail("locker-sim made no socket at ", socket_);
-      std::this_thread::sleep_for(5ms);
-    }
-    control_ = std::make_unique<control_client>(socket_);
-    if (const auto r = control_->request("watch"); r != "ok watching") fail("watch refused: ", r);
-    if (const auto r = control_->request("display"); r.starts_with("ok"))
-      control_->set_display(
-          drivers::sim::unescape_text(r.size() > 3 ? r.substr(3) : "").value_or(""));
-  }
+  [[nodiscard]] std::string log_tail() const { return lockerd_.log_tail(30); }
 
-  [[nodiscard]] std::string log_tail() const {
-    std::ifstream in(log_file_);
-    std::deque<std::string> lines;
-    for (std::string l; std::getline(in, l);) {
-      lines.push_back(l);
-      if (lines.size() > 30) lines.pop_front();
-    }
-    std::string out;
-    for (const auto& l : lines) out += "  " + l + "\n";
-    return out;
-  }
-
-  void start_lockerd() {
-    // The previous process's board connection must be gone: the simulator takes one.
-    const auto end = steady::now() + deadline;
-    while (control_->board_attached()) {
-      if (steady::now() > end) fail("locker-sim never saw the old lockerd detach");
-      control_->pump(5ms);
-    }
-    const auto log_start = fs::exists(log_file_) ? fs::file_size(log_file_) : 0;
-    lockerd_.start({LOCKERD_PATH, "-c", config_file_.string()}, log_file_);
-    while (true) {
-      if (auto status = lockerd_.ended())
-        fail("lockerd exited during start (status ", *status, "):\n", log_tail());
-      if (steady::now() > end) fail("lockerd never said ready:\n", log_tail());
-      std::ifstream in(log_file_, std::ios::binary);
-      in.seekg(static_cast<std::streamoff>(log_start));
-      const std::string since{std::istreambuf_iterator<char>(in), {}};
-      if (since.find("lockerd: ready") != std::string::npos) break;
-      control_->pump(2ms);
-    }
-  }
+  void start_lockerd() { lockerd_.start(*control_); }
 
   // Waits until pred holds on the recorder's messages, keeping the control socket read.
   bool wait_recorded(const std::function<bool(const std::vector<test::received_message>&)>& pred,
@@ -471,22 +201,11 @@ class mqtt_lockerd_process : public ::testing::Test {
       control_->pump(5ms);
     }
   }
-  void send(const std::string& command) {
-    if (const auto r = control_->request(command); r != "ok") fail(command, ": ", r);
-  }
-  json sim_compartment(const std::string& id) {
-    const auto j = json::parse(control_->request("state"), nullptr, false);
-    if (!j.is_object()) fail("bad state reply");
-    for (const auto& c : j["compartments"])
-      if (c["id"] == id) return c;
-    fail("no compartment ", id);
-  }
+  void send(const std::string& command) { control_->command(command); }
+  json sim_compartment(const std::string& id) { return control_->compartment(id); }
   void wait_door_moved(const std::string& id) {
-    const auto end = steady::now() + deadline;
-    while (sim_compartment(id)["door"] == "closed") {
-      if (steady::now() > end) fail("door ", id, " never sprang open");
-      control_->pump(5ms);
-    }
+    control_->wait_until([&] { return sim_compartment(id)["door"] != "closed"; },
+                         [&] { return "door " + id + " never sprang open"; });
   }
   // Shuts a door so that it stays shut (against a coil still energized it springs ajar).
   void shut(const std::string& id) {
@@ -510,21 +229,29 @@ class mqtt_lockerd_process : public ::testing::Test {
     wait_display([&](const std::string& d) { return d == texts_.idle; }, texts_.idle);
   }
 
-  // A courier deposits a parcel (size S); returns the compartment.
-  std::string deposit(const std::string& tracking_number) {
+  // A courier logs in at the keypad and gets to the menu.
+  void courier_login() {
     go_idle();
     send("press *");
     wait_display([&](const std::string& d) { return d == texts_.pin_prompt; }, texts_.pin_prompt);
     send("press " + std::string(courier_pin) + "#");
     wait_display([&](const std::string& d) { return match(texts_.menu, d).has_value(); },
                  texts_.menu);
+  }
+
+  // A courier at the menu (or on the "stored" screen, where 1 starts the next) deposits a
+  // parcel: size S, or the announced size without a choice. Returns the compartment and leaves
+  // the keypad on the "stored" screen.
+  std::string deposit_at_menu(const std::string& tracking_number, bool announced = false) {
     send("press 1");
     wait_display([&](const std::string& d) { return d == texts_.tracking_prompt; },
                  texts_.tracking_prompt);
     send("press " + tracking_number + "#");
-    wait_display([&](const std::string& d) { return match(texts_.size_menu, d).has_value(); },
-                 texts_.size_menu);
-    send("press 1");
+    if (!announced) {
+      wait_display([&](const std::string& d) { return match(texts_.size_menu, d).has_value(); },
+                   texts_.size_menu);
+      send("press 1");
+    }
     std::string box;
     wait_display(
         [&](const std::string& d) {
@@ -540,6 +267,13 @@ class mqtt_lockerd_process : public ::testing::Test {
     shut(box);
     wait_display([&](const std::string& d) { return match(texts_.stored, d).has_value(); },
                  texts_.stored);
+    return box;
+  }
+
+  // A courier logs in and deposits a parcel (size S); returns the compartment.
+  std::string deposit(const std::string& tracking_number) {
+    courier_login();
+    const auto box = deposit_at_menu(tracking_number);
     send("press #");
     return box;
   }
@@ -700,7 +434,7 @@ class mqtt_lockerd_process : public ::testing::Test {
              "case \"$1\" in info) exec /usr/bin/rauc \"$@\" ;; install) echo ' 50% Copying'; "
              "echo '100% Installing done.' ;; esac\nexit 0\n");
     stand_in("systemctl", "exit 0\n");
-    std::ofstream(config_file_, std::ios::app)
+    std::ofstream(files_.config_file, std::ios::app)
         << "[update]\nkeyring = \"" << (bundles_ / "test-ca.pem").string() << "\"\n"
         << "compatible = \"locker-test\"\n"
         << "rauc = \"" << (dir_ / "rauc").string() << "\"\n"
@@ -740,20 +474,18 @@ class mqtt_lockerd_process : public ::testing::Test {
     });
   }
 
+  test::locker_files files_{test::detail::make_temp_dir("locker-mqtt-process")};
+  const fs::path& dir_ = files_.dir;
+  const fs::path& state_dir_ = files_.state_dir;
   fs::path bundles_;
-  fs::path dir_;
-  fs::path state_dir_;
-  fs::path config_file_;
-  fs::path log_file_;
-  std::string socket_;
-  std::string board_;
+  fs::path board_ = fs::path(LOCKER_SOURCE_DIR) / "config/boards/sim-24.toml";
   const keypad::screen_texts texts_{};
   std::unique_ptr<protocol::schema_set> schemas_;
   std::unique_ptr<test::mosquitto_broker> broker_;
   std::unique_ptr<test::test_subscriber> recorder_;
-  child_process sim_;
-  child_process lockerd_;
-  std::unique_ptr<control_client> control_;
+  std::unique_ptr<test::locker_sim_process> sim_;
+  test::control_client* control_ = nullptr;  // sim_'s, watching
+  test::lockerd_process lockerd_{LOCKERD_PATH, files_.config_file, files_.lockerd_log};
   int commands_sent_ = 0;
   std::map<int, std::string> command_names_;
 };

@@ -22,20 +22,42 @@ class reporter_test : public mqtt_fixture {
     s.telemetry = 1s;
     return s;
   }
+  // A reporter on a link to a broker of its own; the link is not started yet.
+  struct reporting {
+    explicit reporting(reporter_test& t)
+        : link(t.io_, t.clock_, test_settings(broker.url(), t.topics_)),
+          rep(link, t.rig_.clock(), t.rig_.db(), t.rig_.locker(), t.report_, t.rig_.cfg(),
+              t.topics_, t.settings()) {}
+    test::mosquitto_broker broker;
+    mqtt_link link;
+    reporter rep;
+  };
+  // Starts the link: true once it is connected and the first state is out.
+  bool online(reporting& r) {
+    r.link.start();
+    return run_until([&] { return r.link.connected() && r.rep.states_published() == 1; });
+  }
+  // A subscriber to telemetry, at QoS 0 as it is sent.
+  static test::subscriber_options at_qos0() {
+    return {.client_id = "", .more_filters = {}, .persistent = false, .qos = 0};
+  }
+  // Starts the link and lets one telemetry period (1 s) pass: its one message reaches sub.
+  bool first_telemetry(reporting& r, test::test_subscriber& sub) {
+    r.link.start();
+    if (!run_until([&] { return r.link.connected(); })) return false;
+    rig_.advance(1001ms);
+    return run_until([&] { return sub.count() == 1; });
+  }
   scenario::locker_rig rig_;  // locker id "test", as topics_
   state::state_report report_{rig_.locker(), rig_.db(), rig_.clock()};
 };
 
 TEST_F(reporter_test, status_info_and_state_are_retained_after_connect) {
-  test::mosquitto_broker broker;
-  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
-               settings());
-  link.start();
-  ASSERT_TRUE(run_until([&] { return link.connected() && rep.states_published() == 1; }));
+  reporting r(*this);
+  ASSERT_TRUE(online(r));
 
   // A subscriber arriving later gets all three, retained.
-  test::test_subscriber late(broker.url(), topics_.root() + "+");
+  test::test_subscriber late(r.broker.url(), topics_.root() + "+");
   ASSERT_TRUE(late.wait_for([](const auto& m) { return m.size() >= 3; })) << late.count();
   const auto status = late.on_topic(topics_.status());
   const auto info = late.on_topic(topics_.info());
@@ -115,16 +137,9 @@ TEST_F(reporter_test, state_lists_the_power_alarm_while_on_the_backup_supply) {
 }
 
 TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
-  test::mosquitto_broker broker;
-  test::test_subscriber sub(broker.url(), topics_.tele(),
-                            {.client_id = "", .more_filters = {}, .persistent = false, .qos = 0});
-  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
-               settings());
-  link.start();
-  ASSERT_TRUE(run_until([&] { return link.connected(); }));
-  rig_.advance(1001ms);
-  ASSERT_TRUE(run_until([&] { return sub.count() >= 1; }));
+  reporting r(*this);
+  test::test_subscriber sub(r.broker.url(), topics_.tele(), at_qos0());
+  ASSERT_TRUE(first_telemetry(r, sub)) << sub.count();
   const auto t = json::parse(sub.messages()[0].payload);
   EXPECT_EQ(sub.messages()[0].qos, 0);
   EXPECT_TRUE(t.contains("uptime_s"));
@@ -133,19 +148,12 @@ TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
 }
 
 TEST_F(reporter_test, a_new_telemetry_period_takes_effect_at_once) {
-  test::mosquitto_broker broker;
-  test::test_subscriber sub(broker.url(), topics_.tele(),
-                            {.client_id = "", .more_filters = {}, .persistent = false, .qos = 0});
-  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
-               settings());
-  link.start();
-  ASSERT_TRUE(run_until([&] { return link.connected(); }));
-  rig_.advance(1001ms);
-  ASSERT_TRUE(run_until([&] { return sub.count() == 1; }));
+  reporting r(*this);
+  test::test_subscriber sub(r.broker.url(), topics_.tele(), at_qos0());
+  ASSERT_TRUE(first_telemetry(r, sub)) << sub.count();
 
   // 1 s -> 5 s: nothing at the old pace, the next one 5 s after the change.
-  rep.set_telemetry(5s);
+  r.rep.set_telemetry(5s);
   rig_.advance(4500ms);
   io_.restart();
   io_.run_for(100ms);
@@ -155,19 +163,15 @@ TEST_F(reporter_test, a_new_telemetry_period_takes_effect_at_once) {
 }
 
 TEST_F(reporter_test, rebirth_keeps_the_state_to_five_per_second) {
-  test::mosquitto_broker broker;
-  mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
-               settings());
-  link.start();
-  ASSERT_TRUE(run_until([&] { return link.connected() && rep.states_published() == 1; }));
+  reporting r(*this);
+  ASSERT_TRUE(online(r));
   // A flood of rebirth commands at one instant: status and info each time, one state later.
-  for (int i = 0; i < 20; ++i) rep.rebirth();
-  EXPECT_EQ(rep.states_published(), 1U);
+  for (int i = 0; i < 20; ++i) r.rep.rebirth();
+  EXPECT_EQ(r.rep.states_published(), 1U);
   rig_.advance(250ms);
-  EXPECT_EQ(rep.states_published(), 2U);
+  EXPECT_EQ(r.rep.states_published(), 2U);
   rig_.advance(1s);
-  EXPECT_EQ(rep.states_published(), 2U) << "nothing more was due";
+  EXPECT_EQ(r.rep.states_published(), 2U) << "nothing more was due";
 }
 
 TEST_F(reporter_test, info_lists_what_this_board_has) {

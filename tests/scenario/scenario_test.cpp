@@ -958,19 +958,25 @@ TEST_F(scenario, mains_lost_and_back_while_down_is_reported_at_start) {
 
 // ---- a parcel missing at start ------------------------------------------------------------------
 
+// While the locker is off, someone pries compartment id open, takes its parcel out (or puts
+// one in) and shuts the door again; then the locker starts.
+enum class hand { takes, puts };
+void restart_after_a_hand_in(locker_rig& rig, const std::string& id, hand what) {
+  rig.restart([&] {
+    ASSERT_TRUE(rig.model().force(id).ok());
+    rig.advance(move_time);
+    ASSERT_TRUE((what == hand::takes ? rig.model().take(id) : rig.model().put(id)).ok());
+    ASSERT_TRUE(rig.model().close(id).ok());
+    rig.advance(move_time);
+  });
+}
+
 TEST_F(scenario, a_missing_parcel_is_tamper_once_until_it_leaves_the_books) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
   const auto code = deposit(rig, "6006", '1', "1");
   const auto before = rig.event_count();
-  // While the locker is off, someone pries the door and takes the parcel.
-  rig.restart([&] {
-    ASSERT_TRUE(rig.model().force("1").ok());
-    rig.advance(move_time);
-    ASSERT_TRUE(rig.model().take("1").ok());
-    ASSERT_TRUE(rig.model().close("1").ok());
-    rig.advance(move_time);
-  });
+  restart_after_a_hand_in(rig, "1", hand::takes);
   EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"tamper:on@1"}));
   EXPECT_EQ(rig.events_of("tamper").back()["severity"], "critical");
   EXPECT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
@@ -1002,12 +1008,7 @@ TEST_F(scenario, a_missing_parcel_removed_by_a_courier_clears_tamper) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
   deposit(rig, "6007", '1', "1");
-  rig.restart([&] {
-    ASSERT_TRUE(rig.model().force("1").ok());
-    ASSERT_TRUE(rig.model().take("1").ok());
-    ASSERT_TRUE(rig.model().close("1").ok());
-    rig.advance(move_time);
-  });
+  restart_after_a_hand_in(rig, "1", hand::takes);
   ASSERT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
   rig.advance(std::chrono::hours{73});  // expired: a courier takes it out
   rig.press("*" + courier_pin + "#");
@@ -1027,20 +1028,10 @@ TEST_F(scenario, a_missing_parcel_seen_again_at_start_clears_tamper) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
   deposit(rig, "6008", '1', "1");
-  rig.restart([&] {
-    ASSERT_TRUE(rig.model().force("1").ok());
-    ASSERT_TRUE(rig.model().take("1").ok());
-    ASSERT_TRUE(rig.model().close("1").ok());
-    rig.advance(move_time);
-  });
+  restart_after_a_hand_in(rig, "1", hand::takes);
   ASSERT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
   // Put back while the locker was off.
-  rig.restart([&] {
-    ASSERT_TRUE(rig.model().force("1").ok());
-    ASSERT_TRUE(rig.model().put("1").ok());
-    ASSERT_TRUE(rig.model().close("1").ok());
-    rig.advance(move_time);
-  });
+  restart_after_a_hand_in(rig, "1", hand::puts);
   EXPECT_EQ(types(rig.events_of("tamper")), (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
   EXPECT_EQ(rig.db().live_parcel_in("1")->state, store::parcel_state::stored);
 }

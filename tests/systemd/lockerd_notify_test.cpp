@@ -5,22 +5,19 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include "tests/systemd/notify_socket.hpp"
-
-extern char** environ;
+#include "tests/support/child_process.hpp"
+#include "tests/support/locker_processes.hpp"
+#include "tests/support/notify_socket.hpp"
 
 namespace locker::service {
 namespace {
@@ -30,62 +27,7 @@ using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 using test::notify_socket;
 
-// A child process with its own environment and output file, killed and reaped however the
-// test ends.
-class child_process {
- public:
-  child_process(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                const fs::path& log) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    ::posix_spawn_file_actions_init(&files);
-    ::posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
-                                       O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ::posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
-    if (::posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
-    ::posix_spawn_file_actions_destroy(&files);
-  }
-  child_process(const child_process&) = delete;
-  child_process& operator=(const child_process&) = delete;
-  ~child_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-
-  [[nodiscard]] bool running() const { return pid_ > 0; }
-  void signal(int sig) const { ::kill(pid_, sig); }
-  // Reaps the process; its wait status.
-  int wait() {
-    int status = -1;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-// This environment without anything systemd may have set for whoever runs the test.
-std::vector<std::string> clean_environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view v(*e);
-    if (v.starts_with("NOTIFY_SOCKET=") || v.starts_with("WATCHDOG_") ||
-        v.starts_with("JOURNAL_STREAM=")) {
-      continue;
-    }
-    env.emplace_back(v);
-  }
-  return env;
-}
+constexpr auto deadline = 10s;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p);
@@ -99,66 +41,57 @@ class lockerd_notify : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/lockerd-notify-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    files_ = std::make_unique<test::locker_files>(tmpl);
     const fs::path board = fs::path(LOCKER_SOURCE_DIR) / "config/boards/sim-24.toml";
-    sim_socket_ = (dir_ / "sim.sock").string();
-    log_ = dir_ / "lockerd.log";
-    config_ = dir_ / "lockerd.toml";
-    std::ofstream(config_) << "locker_id = \"notify-1\"\n"
-                           << "state_dir = \"" << (dir_ / "state").string() << "\"\n"
-                           << "board = \"" << board.string() << "\"\n"
-                           << "log_level = \"info\"\n"
-                           << "[hardware]\nbackend = \"sim\"\n"
-                           << "sim_socket = \"" << sim_socket_ << "\"\n";
-    sim_.emplace(std::vector<std::string>{LOCKER_SIM_PATH, "--board", board.string(), "--socket",
-                                          sim_socket_, "--no-tui"},
-                 clean_environment(), dir_ / "sim.log");
-    ASSERT_TRUE(sim_->running());
-    const auto end = steady::now() + 5s;
-    while (!fs::exists(sim_socket_)) {
-      ASSERT_LT(steady::now(), end) << "locker-sim made no socket";
-      ::usleep(5000);
-    }
+    // The state folder is lockerd's to make, as on a fresh board.
+    test::write_config(*files_, "notify-1", board);
+    sim_ = std::make_unique<test::locker_sim_process>(LOCKER_SIM_PATH, board, files_->sim_socket,
+                                                      files_->sim_log, deadline);
   }
   void TearDown() override {
-    lockerd_.reset();
+    lockerd_.stop(SIGKILL);
     sim_.reset();
     std::error_code ec;
-    fs::remove_all(dir_, ec);
+    if (files_) fs::remove_all(files_->dir, ec);
   }
 
+  // lockerd with systemd's variables for this test only: none from whoever runs it.
   void start_lockerd(const notify_socket& systemd, std::optional<std::string> watchdog_usec) {
-    auto env = clean_environment();
-    env.push_back("NOTIFY_SOCKET=" + systemd.name());
+    std::vector<std::string> env{"NOTIFY_SOCKET=" + systemd.name()};
     if (watchdog_usec) env.push_back("WATCHDOG_USEC=" + *watchdog_usec);
-    lockerd_.emplace(std::vector<std::string>{LOCKERD_PATH, "-c", config_.string()}, env, log_);
-    ASSERT_TRUE(lockerd_->running());
+    lockerd_.start({LOCKERD_PATH, "-c", files_->config_file.string()}, files_->lockerd_log, env);
   }
 
   // The next notification, up to the deadline; "" if none came.
-  std::string next(notify_socket& systemd, std::chrono::milliseconds deadline = 10s) {
-    return systemd.receive(deadline).value_or("");
+  std::string next(notify_socket& systemd, std::chrono::milliseconds wait = deadline) {
+    return systemd.receive(wait).value_or("");
   }
 
-  fs::path dir_;
-  fs::path log_;
-  fs::path config_;
-  std::string sim_socket_;
-  std::optional<child_process> sim_;
-  std::optional<child_process> lockerd_;
+  // SIGTERM's end: lockerd exits, and with status 0.
+  void expect_clean_exit() {
+    const auto status = lockerd_.wait_exit(deadline);
+    ASSERT_TRUE(status) << "lockerd still runs " << deadline.count() << " s after SIGTERM\n"
+                        << read_file(files_->lockerd_log);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status << "\n"
+                                                                 << read_file(files_->lockerd_log);
+  }
+
+  std::unique_ptr<test::locker_files> files_;
+  std::unique_ptr<test::locker_sim_process> sim_;
+  test::child_process lockerd_;
 };
 
 TEST_F(lockerd_notify, ready_after_start_watchdog_while_running_stopping_on_sigterm) {
-  notify_socket systemd((dir_ / "notify.sock").string());
+  notify_socket systemd((files_->dir / "notify.sock").string());
   start_lockerd(systemd, "200000");  // WatchdogSec=200ms: a ping every 100 ms
 
   // READY=1 is the first word from lockerd, and by then it has done everything it must do
   // first: locks safe, state open, controller started.
-  ASSERT_EQ(next(systemd), "READY=1") << read_file(log_);
-  const std::string log_at_ready = read_file(log_);
+  ASSERT_EQ(next(systemd), "READY=1") << read_file(files_->lockerd_log);
+  const std::string log_at_ready = read_file(files_->lockerd_log);
   EXPECT_NE(log_at_ready.find("all locks in the safe state"), std::string::npos) << log_at_ready;
   EXPECT_NE(log_at_ready.find("lockerd: ready"), std::string::npos) << log_at_ready;
-  EXPECT_TRUE(fs::exists(dir_ / "state" / "lockerd.db"));
+  EXPECT_TRUE(fs::exists(files_->state_dir / "lockerd.db"));
 
   // Then the pings keep coming from the running loop, and READY=1 is never repeated.
   int pings = 0;
@@ -171,7 +104,7 @@ TEST_F(lockerd_notify, ready_after_start_watchdog_while_running_stopping_on_sigt
   }
   EXPECT_GE(pings, 5);  // ~10 expected in a second; a loaded machine may be slower
 
-  lockerd_->signal(SIGTERM);
+  lockerd_.signal(SIGTERM);
   bool stopping = false;
   for (auto m = next(systemd, 5s); !m.empty(); m = next(systemd, 5s)) {
     if (m == "STOPPING=1") {
@@ -179,22 +112,20 @@ TEST_F(lockerd_notify, ready_after_start_watchdog_while_running_stopping_on_sigt
       break;
     }
   }
-  EXPECT_TRUE(stopping) << read_file(log_);
-  const int status = lockerd_->wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << read_file(log_);
+  EXPECT_TRUE(stopping) << read_file(files_->lockerd_log);
+  expect_clean_exit();
 }
 
 TEST_F(lockerd_notify, no_watchdog_pings_without_watchdog_usec) {
-  notify_socket systemd("@lockerd-notify-test-" + dir_.filename().string());
+  notify_socket systemd("@lockerd-notify-test-" + files_->dir.filename().string());
   start_lockerd(systemd, std::nullopt);
-  ASSERT_EQ(next(systemd), "READY=1") << read_file(log_);
+  ASSERT_EQ(next(systemd), "READY=1") << read_file(files_->lockerd_log);
   for (auto m = next(systemd, 500ms); !m.empty(); m = next(systemd, 500ms)) {
     EXPECT_NE(m, "WATCHDOG=1");
   }
-  lockerd_->signal(SIGTERM);
+  lockerd_.signal(SIGTERM);
   EXPECT_EQ(next(systemd, 5s), "STOPPING=1");
-  const int status = lockerd_->wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  expect_clean_exit();
 }
 
 }  // namespace

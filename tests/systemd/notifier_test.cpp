@@ -12,7 +12,7 @@
 
 #include "daemon/service/watchdog.hpp"
 #include "drivers/virtual_clock.hpp"
-#include "tests/systemd/notify_socket.hpp"
+#include "tests/support/notify_socket.hpp"
 
 namespace locker::service {
 namespace {
