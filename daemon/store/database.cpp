@@ -1,11 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/store/database.hpp"
 
+#include <functional>
 #include <limits>
+#include <unordered_map>
 
 #include <sqlite3.h>
 
 namespace locker::store {
+
+namespace detail {
+
+// The statements of one connection not in use now, by SQL text.
+struct statement_cache {
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Node-based: the address of a list stays valid while the map grows.
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>, text_hash, std::equal_to<>> spares;
+
+  statement_cache() = default;
+  statement_cache(const statement_cache&) = delete;
+  statement_cache& operator=(const statement_cache&) = delete;
+  ~statement_cache() {
+    for (auto& [sql, list] : spares)
+      for (auto* s : list) sqlite3_finalize(s);
+  }
+};
+
+}  // namespace detail
 
 store_error::store_error(int code, const std::string& message)
     : std::runtime_error(message), code_(code) {}
@@ -31,7 +55,8 @@ void database::closer::operator()(sqlite3* db) const {
   sqlite3_close_v2(db);
 }
 
-database::database(const std::filesystem::path& path) : path_(path) {
+database::database(const std::filesystem::path& path)
+    : path_(path), cache_(std::make_shared<detail::statement_cache>()) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &raw,
@@ -75,7 +100,19 @@ void database::exec(const std::string& sql) {
   }
 }
 
-statement database::prepare(std::string_view sql) { return statement(db_.get(), sql); }
+statement database::prepare(std::string_view sql) {
+  auto it = cache_->spares.find(sql);
+  if (it == cache_->spares.end()) it = cache_->spares.emplace(std::string(sql), 0).first;
+  auto& list = it->second;
+  detail::statement_home home{cache_, &list};
+  if (!list.empty()) {
+    sqlite3_stmt* s = list.back();
+    list.pop_back();
+    return statement(db_.get(), s, std::move(home));
+  }
+  statement fresh(db_.get(), sql);
+  return statement(db_.get(), fresh.stmt_.release(), std::move(home));
+}
 
 std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 
@@ -83,7 +120,20 @@ int database::changes() const { return sqlite3_changes(db_.get()); }
 
 bool database::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
-void statement::finalizer::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+void detail::statement_home::operator()(sqlite3_stmt* s) const {
+  if (const auto home = cache.lock(); home && spares != nullptr) {
+    // Ready for the next user: not mid-step, nothing bound (a reset cannot fail here; an
+    // error it repeats was the last step's, already reported).
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    spares->push_back(s);
+    return;
+  }
+  sqlite3_finalize(s);
+}
+
+statement::statement(sqlite3* db, sqlite3_stmt* prepared, detail::statement_home home)
+    : db_(db), stmt_(prepared, std::move(home)) {}
 
 statement::statement(sqlite3* db, std::string_view sql) : db_(db) {
   sqlite3_stmt* raw = nullptr;

@@ -34,6 +34,16 @@ class store_error : public std::runtime_error {
 };
 
 class statement;
+namespace detail {
+struct statement_cache;
+// Gives a statement back to its cache's list for its SQL text, or finalizes it when it has
+// none (or the cache is gone with its database).
+struct statement_home {
+  std::weak_ptr<statement_cache> cache;
+  std::vector<sqlite3_stmt*>* spares = nullptr;
+  void operator()(sqlite3_stmt* s) const;
+};
+}  // namespace detail
 
 // One connection. Opening sets WAL, synchronous=FULL, foreign_keys=ON, secure_delete=ON and
 // a 5 s busy timeout, so the admin tool can work on the same file beside the daemon.
@@ -48,6 +58,9 @@ class database {
 
   // Runs one or more statements that return no rows (e.g. a migration script).
   void exec(const std::string& sql);
+  // Prepared once per SQL text and kept: a statement given back (destroyed) is reset, its
+  // bindings cleared, and handed out again for the same text, so the hot paths do not parse
+  // and plan their SQL on every call.
   [[nodiscard]] statement prepare(std::string_view sql);
   [[nodiscard]] std::int64_t last_insert_rowid() const;
   // Rows changed by the most recent INSERT/UPDATE/DELETE.
@@ -67,12 +80,15 @@ class database {
   };
   std::filesystem::path path_;
   std::unique_ptr<sqlite3, closer> db_;
+  // After db_: destroyed first, finalizing what it keeps before the connection closes.
+  std::shared_ptr<detail::statement_cache> cache_;
 };
 
 // A prepared statement. Parameters are 1-based by index, or by name including the
 // prefix (":id"). Columns are 0-based.
 class statement {
  public:
+  // Prepared for this statement alone, finalized with it (database::prepare() reuses).
   statement(sqlite3* db, std::string_view sql);
 
   statement& bind(int index, std::int64_t value);
@@ -109,11 +125,10 @@ class statement {
   [[nodiscard]] int index_of(const char* name) const;
   void check(int rc) const;
 
-  struct finalizer {
-    void operator()(sqlite3_stmt* s) const;
-  };
+  friend class database;
+  statement(sqlite3* db, sqlite3_stmt* prepared, detail::statement_home home);
   sqlite3* db_;
-  std::unique_ptr<sqlite3_stmt, finalizer> stmt_;
+  std::unique_ptr<sqlite3_stmt, detail::statement_home> stmt_;
 };
 
 // BEGIN IMMEDIATE: takes the write lock at the start, so a transaction never fails

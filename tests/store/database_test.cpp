@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -163,6 +164,44 @@ TEST_F(database_test, statement_binds_and_reads_every_type) {
   EXPECT_EQ(s.column_optional_int64(4), std::nullopt);
   EXPECT_FALSE(s.step());
   EXPECT_THROW(s.bind(":missing", std::int64_t{1}), store_error);
+}
+
+TEST_F(database_test, a_statement_prepared_again_starts_clean) {
+  database db(db_path());
+  {
+    statement s = db.prepare("SELECT ?1");
+    s.bind(1, std::int64_t{5});
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int64(0), 5);
+  }
+  // The same text again (the kept statement): nothing bound is left from before.
+  statement again = db.prepare("SELECT ?1");
+  ASSERT_TRUE(again.step());
+  EXPECT_TRUE(again.is_null(0));
+  // Two at once with the same text are two statements.
+  statement other = db.prepare("SELECT ?1");
+  other.bind(1, "x");
+  ASSERT_TRUE(other.step());
+  EXPECT_EQ(other.column_text(0), "x");
+  EXPECT_TRUE(again.is_null(0));
+}
+
+TEST_F(database_test, a_statement_given_back_mid_read_holds_no_read_lock) {
+  database db(db_path());
+  db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);");
+  {
+    statement s = db.prepare("SELECT x FROM t");
+    ASSERT_TRUE(s.step());  // a row pending: a read transaction is open
+  }
+  // A truncating checkpoint needs every reader gone.
+  EXPECT_TRUE(db.checkpoint_truncate());
+}
+
+TEST_F(database_test, a_statement_may_outlive_its_database) {
+  auto db = std::make_unique<database>(db_path());
+  statement s = db->prepare("SELECT 1");
+  ASSERT_TRUE(s.step());
+  db.reset();  // the kept statements are finalized; this one is finalized on its own
 }
 
 TEST_F(database_test, errors_carry_code_and_sql_message) {
