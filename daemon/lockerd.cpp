@@ -27,6 +27,7 @@
 #include "daemon/service/notifier.hpp"
 #include "daemon/service/watchdog.hpp"
 #include "daemon/state/state_report.hpp"
+#include "daemon/store/idle_checkpoint.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/locker_activity.hpp"
 #include "daemon/update/updater.hpp"
@@ -186,6 +187,8 @@ int run(const options& o) {
     return exit_failure;
   }
 
+  // WAL checkpoints between people, not inside the commit a person waits on.
+  store::idle_checkpoint checkpoints(db->db(), clock);
   controller::controller locker(*db, *key, clock, *cabinet, cfg);
   keypad::session_settings session_cfg;
   session_cfg.session_idle = cfg.timings.session_idle;

@@ -29,6 +29,30 @@ struct statement_cache {
   }
 };
 
+// What the WAL hook needs; see database::on_wal_commit().
+struct wal_watch {
+  database::wal_listener listener;
+  int hard_limit = database::default_wal_hard_limit;
+  int pages = 0;
+
+  static int committed(void* self, sqlite3* db, const char* schema, int pages) {
+    auto& w = *static_cast<wal_watch*>(self);
+    w.pages = pages;
+    if (pages >= w.hard_limit) {
+      // What SQLite's own hook does at its (lower) limit; a failure here is not the
+      // commit's (it has happened), and the next commit tries again.
+      int log = 0;
+      int copied = 0;
+      if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
+              SQLITE_OK &&
+          log == copied)
+        w.pages = 0;
+    }
+    if (w.listener) w.listener(w.pages);
+    return SQLITE_OK;
+  }
+};
+
 }  // namespace detail
 
 store_error::store_error(int code, const std::string& message)
@@ -56,7 +80,9 @@ void database::closer::operator()(sqlite3* db) const {
 }
 
 database::database(const std::filesystem::path& path)
-    : path_(path), cache_(std::make_shared<detail::statement_cache>()) {
+    : path_(path),
+      wal_(std::make_unique<detail::wal_watch>()),
+      cache_(std::make_shared<detail::statement_cache>()) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &raw,
@@ -81,6 +107,30 @@ database::database(const std::filesystem::path& path)
     throw store_error(SQLITE_ERROR, "cannot open database " + path.string() +
                                         ": WAL journal mode is not available");
   }
+  // Replaces SQLite's automatic checkpoint (see on_wal_commit()).
+  sqlite3_wal_hook(raw, &detail::wal_watch::committed, wal_.get());
+}
+
+database::database(database&&) noexcept = default;
+database& database::operator=(database&&) noexcept = default;
+database::~database() = default;
+
+void database::on_wal_commit(wal_listener listener) { wal_->listener = std::move(listener); }
+
+void database::set_wal_hard_limit(int pages) { wal_->hard_limit = pages < 1 ? 1 : pages; }
+
+int database::wal_pages() const { return wal_->pages; }
+
+bool database::checkpoint_passive() {
+  int log = 0;
+  int copied = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, "wal_checkpoint(PASSIVE)");
+  if (log != copied) return false;  // a reader elsewhere still needs the older frames
+  wal_->pages = 0;
+  return true;
 }
 
 bool database::checkpoint_truncate() {
@@ -88,6 +138,7 @@ bool database::checkpoint_truncate() {
       sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   if (rc == SQLITE_BUSY) return false;  // a reader or writer elsewhere held on past the timeout
   if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, "wal_checkpoint(TRUNCATE)");
+  wal_->pages = 0;
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -43,6 +44,7 @@ struct statement_home {
   std::vector<sqlite3_stmt*>* spares = nullptr;
   void operator()(sqlite3_stmt* s) const;
 };
+struct wal_watch;
 }  // namespace detail
 
 // One connection. Opening sets WAL, synchronous=FULL, foreign_keys=ON, secure_delete=ON and
@@ -50,11 +52,11 @@ struct statement_home {
 class database {
  public:
   explicit database(const std::filesystem::path& path);
-  database(database&&) noexcept = default;
-  database& operator=(database&&) noexcept = default;
+  database(database&&) noexcept;
+  database& operator=(database&&) noexcept;
   database(const database&) = delete;
   database& operator=(const database&) = delete;
-  ~database() = default;
+  ~database();
 
   // Runs one or more statements that return no rows (e.g. a migration script).
   void exec(const std::string& sql);
@@ -71,6 +73,24 @@ class database {
   // connections up to the busy timeout; false if one still held on (nothing is lost, the
   // WAL just keeps its frames). Not inside a transaction.
   bool checkpoint_truncate();
+
+  // WAL checkpoints. SQLite's automatic one runs inside whichever commit takes the WAL past
+  // 1000 pages, so now and then a commit on a person's path (a pickup's intent, before the
+  // coil moves) also copies megabytes and fsyncs the database file. Here a commit only
+  // checkpoints by itself once the WAL reaches wal_hard_limit pages; below that, the
+  // listener is told the WAL's size after every commit and checkpoints later, off that path
+  // (idle_checkpoint does it on the event loop).
+  using wal_listener = std::function<void(int wal_pages)>;
+  static constexpr int default_wal_hard_limit = 4000;  // 16 MB of 4 KiB pages
+  void on_wal_commit(wal_listener listener);
+  void set_wal_hard_limit(int pages);
+  // Copies what it can of the WAL into the database file, not waiting for other
+  // connections. true if all of it was copied: the next commit starts the WAL from the
+  // beginning again, so the file stops growing. Not inside a transaction.
+  bool checkpoint_passive();
+  // WAL pages not yet copied into the database file, as of the last commit or checkpoint.
+  [[nodiscard]] int wal_pages() const;
+
   [[nodiscard]] sqlite3* handle() const { return db_.get(); }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
@@ -79,6 +99,9 @@ class database {
     void operator()(sqlite3* db) const;
   };
   std::filesystem::path path_;
+  // Before db_: SQLite's WAL hook keeps its address until the connection has closed, and
+  // while the database object moves.
+  std::unique_ptr<detail::wal_watch> wal_;
   std::unique_ptr<sqlite3, closer> db_;
   // After db_: destroyed first, finalizing what it keeps before the connection closes.
   std::shared_ptr<detail::statement_cache> cache_;
