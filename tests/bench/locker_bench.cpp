@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@
 #include "daemon/mqtt/journal_relay.hpp"
 #include "daemon/mqtt/mqtt_link.hpp"
 #include "daemon/security/secret_key.hpp"
+#include "daemon/store/idle_checkpoint.hpp"
 #include "daemon/store/store.hpp"
 #include "drivers/asio_clock.hpp"
 #include "protocol/topics.hpp"
@@ -254,6 +256,7 @@ struct in_process_locker {
   std::unique_ptr<hardware::cabinet_hardware> hardware;
   std::unique_ptr<security::secret_key> key;
   std::unique_ptr<store::store> db;
+  std::unique_ptr<store::idle_checkpoint> checkpoints;
   std::unique_ptr<controller::controller> locker;
   std::unique_ptr<keypad::keypad_session> session;
 
@@ -270,6 +273,7 @@ struct in_process_locker {
     key = std::make_unique<security::secret_key>(security::load_or_create_key(cfg.state_dir));
     db = std::make_unique<store::store>(cfg.state_dir / "lockerd.db");
     if (parcels > 0) seed_parcels(*db, *key, cfg.board, parcels);
+    checkpoints = std::make_unique<store::idle_checkpoint>(db->db(), clock);  // as lockerd
     locker = std::make_unique<controller::controller>(*db, *key, clock, *hardware, cfg);
     keypad::session_settings sc;
     sc.session_idle = cfg.timings.session_idle;
@@ -281,6 +285,7 @@ struct in_process_locker {
   ~in_process_locker() {
     session.reset();
     locker.reset();
+    checkpoints.reset();
     hardware.reset();
     board.reset();
     model_board.reset();
@@ -355,6 +360,43 @@ void figure_key_to_lock(int samples, const fs::path& board_file) {
     add_latency(name, ms, 1.0, goal);
   } catch (const std::exception& e) {
     not_measured(name, goal, e.what());
+  }
+}
+
+// What figure 1 cannot go below on this disk: the pickup's intent is committed (one WAL
+// fsync) before the coil moves, and a person's key press comes after the disk has been idle.
+// One 4 KiB page written in place and fdatasync'd, after the same idle gap as figure 1's
+// cycle, in the same folder.
+void figure_disk_floor(int samples, drivers::millis idle) {
+  const std::string name = "  reference: 4 KiB write + fdatasync after " +
+                           std::to_string(idle.count()) + " ms idle (this disk)";
+  try {
+    const auto dir = make_dir("locker-bench-disk");
+    const auto file = dir / "probe";
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot create " + file.string());
+    std::vector<char> page(4096 + 24, 0);
+    std::vector<double> ms;
+    bool ok = true;
+    for (int i = 0; i < 64 && ok; ++i)  // the file exists, as the WAL does
+      ok = ::pwrite(fd, page.data(), page.size(), static_cast<off_t>(i) * 4120) ==
+           static_cast<ssize_t>(page.size());
+    ok = ok && ::fsync(fd) == 0;
+    for (int i = 0; i < samples && ok; ++i) {
+      std::this_thread::sleep_for(idle);
+      const auto t0 = steady::now();
+      ok = ::pwrite(fd, page.data(), page.size(), static_cast<off_t>(i % 64) * 4120) ==
+               static_cast<ssize_t>(page.size()) &&
+           ::fdatasync(fd) == 0;
+      ms.push_back(ms_between(t0, steady::now()));
+    }
+    ::close(fd);
+    fs::remove_all(dir);
+    if (!ok) throw std::runtime_error("write or fdatasync failed");
+    table.push_back({name + " (n=" + std::to_string(ms.size()) + ")", fmt(percentile(ms, 0.5), "ms"),
+                     fmt(percentile(ms, 0.99), "ms"), "(floor)", "info"});
+  } catch (const std::exception& e) {
+    not_measured(name, "(floor)", e.what());
   }
 }
 
@@ -445,6 +487,7 @@ void figure_backlog(std::size_t events, test::mosquitto_broker& broker) {
       }
       boost::asio::io_context io;
       drivers::asio_clock clock(io);
+      store::idle_checkpoint checkpoints(db->db(), clock);  // as lockerd
       const auto topics = protocol::topic_set::make("bench");
       if (!topics) throw std::runtime_error("no topic set");
       locker::mqtt::mqtt_link link(io, clock, link_settings_for(broker.url(), *topics));
@@ -710,6 +753,7 @@ int main(int argc, char** argv) {
     if (wanted("key")) {
       std::cerr << "[bench] 1: key press -> lock\n";
       figure_key_to_lock(latency_samples, board200);
+      figure_disk_floor(latency_samples, 50ms);
     }
     if (wanted("mqtt")) {
       std::optional<test::mosquitto_broker> broker;
