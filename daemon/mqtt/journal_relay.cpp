@@ -97,7 +97,7 @@ void journal_relay::pump() {
       const auto generation = generation_;
       const auto seq = e.seq;
       const auto ts = protocol::parse_timestamp(e.ts);
-      const bool queued = !e.queued && ts && *ts < late;
+      const bool queued = ts && *ts < late;
       link_.publish(topic_for(e.topic), queued ? with_queued(e.payload) : e.payload, 1, false,
                     [this, generation, seq](bool ok) { acknowledged(generation, seq, ok); });
     }

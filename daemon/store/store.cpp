@@ -727,7 +727,7 @@ event store::journal_append(transaction& tx, journal_topic topic, std::string_vi
 
 std::vector<event> store::journal_pending(std::int64_t limit, std::uint64_t after_seq) {
   statement s = db_.prepare(
-      "SELECT seq, event_id, topic, type, ts, payload, queued FROM journal WHERE seq > ?1 "
+      "SELECT seq, event_id, topic, type, ts, payload FROM journal WHERE seq > ?1 "
       "ORDER BY seq LIMIT ?2");
   s.bind(1, to_int64(after_seq)).bind(2, limit);
   return read_all<event>(s, [](const statement& r) {
@@ -736,8 +736,7 @@ std::vector<event> store::journal_pending(std::int64_t limit, std::uint64_t afte
                  from_name<journal_topic>(topic_names, "journal topic", r.column_text(2)),
                  r.column_text(3),
                  r.column_text(4),
-                 r.column_text(5),
-                 r.column_int64(6) != 0};
+                 r.column_text(5)};
   });
 }
 
@@ -800,20 +799,6 @@ bool store::checkpoint_erased_codes() {
   if (!db_.checkpoint_truncate()) return false;  // tried again after the next delivery
   erased_codes_ = false;
   return true;
-}
-
-std::int64_t store::journal_mark_queued(transaction& tx, std::uint64_t upto_seq) {
-  check_same_db(tx);
-  db_.prepare(
-         "UPDATE journal SET queued = 1, payload = json_set(payload, '$.queued', json('true')) "
-         "WHERE queued = 0 AND seq <= ?1")
-      .bind(1, to_int64(upto_seq))
-      .run();
-  return db_.changes();
-}
-
-std::int64_t store::journal_mark_queued(std::uint64_t upto_seq) {
-  return in_transaction([&](transaction& tx) { return journal_mark_queued(tx, upto_seq); });
 }
 
 std::int64_t store::journal_backlog() {

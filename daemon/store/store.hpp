@@ -111,7 +111,7 @@ struct lockout_state {
 };
 
 // One journaled event. payload is the complete JSON body as published: the fields plus
-// event_id, seq, ts, type, and "queued": true once journal_mark_queued() covered it.
+// event_id, seq, ts, type ("queued" is added by the relay when it publishes it late).
 struct event {
   std::uint64_t seq = 0;
   std::string event_id;
@@ -119,7 +119,6 @@ struct event {
   std::string type;
   std::string ts;
   std::string payload;
-  bool queued = false;
 };
 
 struct audit_entry {
@@ -296,10 +295,6 @@ class store {
   // no old copy of it stays in the WAL. false when another connection kept it from completing
   // (it is tried again on the next call, and at the next open). Not inside a transaction.
   bool checkpoint_erased_codes();
-  // Events up to upto_seq still in the journal will be published late: their payload
-  // gains "queued": true. Returns how many changed.
-  std::int64_t journal_mark_queued(transaction& tx, std::uint64_t upto_seq);
-  std::int64_t journal_mark_queued(std::uint64_t upto_seq);
   [[nodiscard]] std::int64_t journal_backlog();
   // The seq of the newest event ever appended (0 if none), delivered or not.
   [[nodiscard]] std::uint64_t journal_last_seq();

@@ -121,7 +121,6 @@ TEST_F(store_test, event_payload_contains_every_field) {
   EXPECT_EQ(pending[0].topic, journal_topic::parcel);
   EXPECT_EQ(pending[0].type, "collected");
   EXPECT_EQ(pending[0].ts, e.ts);
-  EXPECT_FALSE(pending[0].queued);
 }
 
 TEST_F(store_test, journal_refuses_reserved_fields) {
@@ -142,20 +141,6 @@ TEST_F(store_test, journal_pending_pages_in_seq_order) {
   auto next = st.journal_pending(10, first.back().seq);
   ASSERT_EQ(next.size(), 3u);
   EXPECT_EQ(next[0].seq, 3u);
-}
-
-TEST_F(store_test, mark_queued_adds_flag_to_payload) {
-  store st(db_path());
-  for (int i = 0; i < 3; ++i) append(st, "opened");
-  EXPECT_EQ(st.journal_mark_queued(2), 2);
-  EXPECT_EQ(st.journal_mark_queued(2), 0);  // already marked
-  auto pending = st.journal_pending(10);
-  ASSERT_EQ(pending.size(), 3u);
-  EXPECT_TRUE(pending[0].queued);
-  EXPECT_EQ(json::parse(pending[0].payload).at("queued"), true);
-  EXPECT_EQ(json::parse(pending[1].payload).at("seq"), 2);
-  EXPECT_FALSE(pending[2].queued);
-  EXPECT_FALSE(json::parse(pending[2].payload).contains("queued"));
 }
 
 TEST_F(store_test, delivery_erases_plain_pickup_code_in_the_same_transaction) {
@@ -220,8 +205,6 @@ TEST_F(store_test, a_delivered_code_is_gone_from_the_database_files) {
               .seq;
     tx.commit();
   }
-  // The broker was away: the payload is rewritten once (its old copy freed) before delivery.
-  st.journal_mark_queued(seq);
   // Move it all from the WAL into the main file, as SQLite's own checkpoints do.
   ASSERT_TRUE(st.db().checkpoint_truncate());
   append(st, "opened");  // later events, delivered in the same batch
