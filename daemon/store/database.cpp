@@ -48,7 +48,13 @@ struct wal_watch {
           log == copied)
         w.pages = 0;
     }
-    if (w.listener) w.listener(w.pages);
+    // Called from inside SQLite's C frames: nothing may be thrown through them.
+    if (w.listener) {
+      try {
+        w.listener(w.pages);
+      } catch (...) {  // only allocation can fail there; the next commit calls again
+      }
+    }
     return SQLITE_OK;
   }
 };
