@@ -276,6 +276,14 @@ std::string statement::column_text(int column) const {
              : std::string();
 }
 
+std::string_view statement::column_text_view(int column) const {
+  const auto* text = sqlite3_column_text(stmt_.get(), column);
+  const int n = sqlite3_column_bytes(stmt_.get(), column);
+  return text != nullptr
+             ? std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(n))
+             : std::string_view();
+}
+
 std::optional<std::string> statement::column_optional_text(int column) const {
   if (is_null(column)) return std::nullopt;
   return column_text(column);

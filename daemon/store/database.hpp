@@ -140,6 +140,8 @@ class statement {
   [[nodiscard]] bool is_null(int column) const;
   [[nodiscard]] std::int64_t column_int64(int column) const;
   [[nodiscard]] std::string column_text(int column) const;
+  // The text without a copy: valid until the next step() or reset().
+  [[nodiscard]] std::string_view column_text_view(int column) const;
   [[nodiscard]] std::optional<std::string> column_optional_text(int column) const;
   [[nodiscard]] std::optional<std::int64_t> column_optional_int64(int column) const;
   [[nodiscard]] std::vector<std::byte> column_blob(int column) const;

@@ -58,20 +58,15 @@ std::int64_t to_int64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 // Runs `query`, whose rows are (key, hash), and returns the keys (read by read_key) of the rows
 // whose hash is `hash`. Compared in code, in constant time over every row (design.md:
 // comparisons are constant-time), not matched by SQL, whose timing would depend on the stored
-// hashes.
+// hashes. Each row's hash is compared where SQLite holds it, without a copy: a person at the
+// keypad waits for this scan.
 template <class ReadKey>
 auto keys_with_hash(database& db, std::string_view query, std::string_view hash, ReadKey read_key) {
-  std::vector<decltype(read_key(std::declval<const statement&>()))> keys;
-  std::vector<std::string> hashes;
-  {
-    statement s = db.prepare(query);
-    while (s.step()) {
-      keys.push_back(read_key(s));
-      hashes.push_back(s.column_text(1));
-    }
+  std::vector<decltype(read_key(std::declval<const statement&>()))> out;
+  statement s = db.prepare(query);
+  while (s.step()) {
+    if (security::same_hash(s.column_text_view(1), hash)) out.push_back(read_key(s));
   }
-  decltype(keys) out;
-  for (const auto i : security::matching_hashes(hashes, hash)) out.push_back(std::move(keys[i]));
   return out;
 }
 
