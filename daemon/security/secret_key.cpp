@@ -94,9 +94,14 @@ secret_key read_key(const std::filesystem::path& path, const unique_fd& fd) {
     if (n == 0) throw security_error(path.string() + ": key file shrank while being read");
     got += static_cast<std::size_t>(n);
   }
-  secret_key key{std::span<const std::byte, secret_key::size>(buf)};
-  OPENSSL_cleanse(buf.data(), buf.size());
-  return key;
+  try {
+    secret_key key{std::span<const std::byte, secret_key::size>(buf)};
+    OPENSSL_cleanse(buf.data(), buf.size());
+    return key;
+  } catch (...) {
+    OPENSSL_cleanse(buf.data(), buf.size());
+    throw;
+  }
 }
 
 void write_all(const std::filesystem::path& path, int fd, const std::byte* data, std::size_t n) {
@@ -176,19 +181,56 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
+// HMAC-SHA-256 with its key set, ready for data.
+std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> keyed_hmac(std::span<const std::byte> key) {
+  std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(hmac_algorithm()));
+  if (!ctx) detail::throw_openssl_error("EVP_MAC_CTX_new failed");
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   params) != 1) {
+    detail::throw_openssl_error("EVP_MAC_init(HMAC-SHA-256) failed");
+  }
+  return ctx;
+}
+
+// Feeds the parts to a keyed context and returns the hex MAC. Fed in parts so the secret is
+// never copied into a temporary buffer.
+std::string mac_hex(EVP_MAC_CTX* ctx, std::initializer_list<std::string_view> parts) {
+  for (std::string_view part : parts) {
+    if (EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) !=
+        1) {
+      detail::throw_openssl_error("EVP_MAC_update failed");
+    }
+  }
+  unsigned char out[EVP_MAX_MD_SIZE];
+  std::size_t out_len = 0;
+  if (EVP_MAC_final(ctx, out, &out_len, sizeof out) != 1) {
+    detail::throw_openssl_error("EVP_MAC_final failed");
+  }
+  return to_hex(out, out_len);
+}
+
 }  // namespace
+
+void secret_key::mac_free::operator()(evp_mac_ctx_st* ctx) const { EVP_MAC_CTX_free(ctx); }
 
 secret_key::secret_key(std::span<const std::byte, size> bytes) {
   std::memcpy(bytes_.data(), bytes.data(), size);
+  mac_.reset(keyed_hmac(bytes_).release());
 }
 
-secret_key::secret_key(secret_key&& other) noexcept : bytes_(other.bytes_) {
+secret_key::secret_key(secret_key&& other) noexcept
+    : bytes_(other.bytes_), mac_(std::move(other.mac_)) {
   OPENSSL_cleanse(other.bytes_.data(), size);
 }
 
 secret_key& secret_key::operator=(secret_key&& other) noexcept {
   if (this != &other) {
     bytes_ = other.bytes_;
+    mac_ = std::move(other.mac_);
     OPENSSL_cleanse(other.bytes_.data(), size);
   }
   return *this;
@@ -207,33 +249,14 @@ secret_key load_or_create_key(const std::filesystem::path& state_dir) {
 
 std::string hmac_sha256_hex(std::span<const std::byte> key,
                             std::initializer_list<std::string_view> parts) {
-  std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(hmac_algorithm()));
-  if (!ctx) detail::throw_openssl_error("EVP_MAC_CTX_new failed");
-  char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                   params) != 1) {
-    detail::throw_openssl_error("EVP_MAC_init(HMAC-SHA-256) failed");
-  }
-  // Fed in parts so the secret is never copied into a temporary buffer.
-  for (std::string_view part : parts) {
-    if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()),
-                       part.size()) != 1) {
-      detail::throw_openssl_error("EVP_MAC_update failed");
-    }
-  }
-  unsigned char out[EVP_MAX_MD_SIZE];
-  std::size_t out_len = 0;
-  if (EVP_MAC_final(ctx.get(), out, &out_len, sizeof out) != 1) {
-    detail::throw_openssl_error("EVP_MAC_final failed");
-  }
-  return to_hex(out, out_len);
+  return mac_hex(keyed_hmac(key).get(), parts);
 }
 
 std::string keyed_hash(const secret_key& key, std::string_view purpose, std::string_view secret) {
-  return hmac_sha256_hex(key.bytes(), {purpose, std::string_view("\0", 1), secret});
+  if (!key.mac_) throw security_error("keyed_hash: the key was moved away");
+  std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_dup(key.mac_.get()));
+  if (!ctx) detail::throw_openssl_error("EVP_MAC_CTX_dup failed");
+  return mac_hex(ctx.get(), {purpose, std::string_view("\0", 1), secret});
 }
 
 bool same_hash(std::string_view a, std::string_view b) {

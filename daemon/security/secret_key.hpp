@@ -7,11 +7,14 @@
 #include <cstddef>
 #include <filesystem>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace locker::security {
 
@@ -38,7 +41,15 @@ class secret_key {
   [[nodiscard]] std::span<const std::byte, size> bytes() const { return bytes_; }
 
  private:
+  friend std::string keyed_hash(const secret_key& key, std::string_view purpose,
+                                std::string_view secret);
+  struct mac_free {
+    void operator()(evp_mac_ctx_st* ctx) const;
+  };
   std::array<std::byte, size> bytes_{};
+  // HMAC-SHA-256 keyed with bytes_ once; each keyed_hash() finishes a copy of it, which
+  // saves the digest lookup and key schedule on the path of a typed code.
+  std::unique_ptr<evp_mac_ctx_st, mac_free> mac_;
 };
 
 // Reads state_dir/secret.key, or creates it on first start (random, mode 0600, written

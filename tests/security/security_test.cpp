@@ -125,6 +125,16 @@ TEST(keyed_hash, is_hmac_over_purpose_nul_secret) {
   EXPECT_EQ(keyed_hash(key, "pickup_code", "12345678").size(), 64u);
 }
 
+TEST(keyed_hash, the_same_after_many_uses_and_after_a_move) {
+  // Each hash works on a copy of the keyed context: one use leaves nothing for the next.
+  secret_key key = fixed_key(7);
+  const std::string first = keyed_hash(key, "pickup_code", "12345678");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(keyed_hash(key, "pickup_code", "12345678"), first);
+  secret_key moved = std::move(key);
+  EXPECT_EQ(keyed_hash(moved, "pickup_code", "12345678"), first);
+  EXPECT_THROW((void)keyed_hash(key, "pickup_code", "12345678"), security_error);  // NOLINT
+}
+
 TEST(keyed_hash, purposes_and_keys_separate) {
   secret_key key = fixed_key(7);
   const std::string code = keyed_hash(key, "pickup_code", "123456");
