@@ -865,8 +865,12 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
     // A compartment already being collected is not opened twice.
     if (s != nullptr && s->operation.is_null()) {
       const auto& p = found.front();
-      commit([&](store::transaction& tx) { reset_attempts(tx); });
-      if (!open_for(*s, open_cause::pickup, {{"kind", "pickup"}, {"parcel_id", p.id}})) {
+      // The right code ends the run of wrong ones, in the intent's own commit: one fsync
+      // before the coil, not two.
+      const auto right_code = [&](store::transaction& tx) { reset_attempts(tx); };
+      if (!open_for(*s, open_cause::pickup, {{"kind", "pickup"}, {"parcel_id", p.id}},
+                    right_code)) {
+        commit(right_code);
         // The right code, but the compartment cannot open (faulty): tell the person so,
         // on the loop, as if the door had not opened.
         std::string id = p.compartment_id;

@@ -630,7 +630,10 @@ TEST_F(scenario, collected_counts_failed_attempts_since_stored) {
   rig.press("11111111#");
   rig.press("22222222#");
   EXPECT_EQ(rig.display(), "Wrong code\nTries left: 3");
+  EXPECT_EQ(rig.db().lockout().failed_attempts, 2);
   rig.press(code + "#");
+  // The right code ends the keypad's run of wrong ones (committed with the opening's intent).
+  EXPECT_EQ(rig.db().lockout().failed_attempts, 0);
   rig.advance(move_time);
   rig.person_opens("1");
   rig.person_takes("1");
