@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/store/idle_checkpoint.hpp"
 
+#include <chrono>
+
 #include "daemon/log/log.hpp"
 
 namespace locker::store {
 
 idle_checkpoint::idle_checkpoint(database& db, drivers::clock& clock, checkpoint_settings settings)
-    : db_(db), settings_(settings), timer_(clock) {
+    : db_(db), clock_(clock), settings_(settings), timer_(clock) {
   db_.on_wal_commit([this](int pages) { committed(pages); });
 }
 
@@ -18,10 +20,27 @@ void idle_checkpoint::committed(int wal_pages) {
     soon_ = false;
     return;
   }
-  if (soon_ && timer_.armed()) return;  // already due on the next turn
-  soon_ = wal_pages >= settings_.soon_pages;
-  // Restarted by every commit: "quiet" means no commit for that long.
-  timer_.start(soon_ ? drivers::millis{0} : settings_.quiet, [this] { run(); });
+  // Runs inside every commit, a pickup's included: a time noted, a timer set only when
+  // none is.
+  last_commit_ = clock_.now();
+  if (soon_) return;  // already due on the next turn
+  if (wal_pages >= settings_.soon_pages) {
+    soon_ = true;
+    timer_.start(drivers::millis{0}, [this] { run(); });
+  } else if (!timer_.armed()) {
+    timer_.start(settings_.quiet, [this] { when_quiet(); });
+  }
+}
+
+void idle_checkpoint::when_quiet() {
+  // "Quiet" means no commit for that long: one since the timer was set moves it on.
+  const auto since = clock_.now() - last_commit_;
+  if (since < settings_.quiet) {
+    timer_.start(std::chrono::ceil<drivers::millis>(settings_.quiet - since),
+                 [this] { when_quiet(); });
+    return;
+  }
+  run();
 }
 
 void idle_checkpoint::run() {

@@ -27,11 +27,14 @@ class idle_checkpoint {
 
  private:
   void committed(int wal_pages);
+  void when_quiet();
   void run();
 
   database& db_;
+  drivers::clock& clock_;
   checkpoint_settings settings_;
   drivers::timer timer_;
+  drivers::steady_time last_commit_{};
   bool soon_ = false;  // timer_ is the next-turn one
 };
 
