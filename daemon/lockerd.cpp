@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // lockerd: the locker controller. Loads the config, drives every lock to its safe state,
 // attaches to the hardware backend and runs one event loop until SIGTERM/SIGINT.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -11,6 +9,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include "daemon/commands/command_handler.hpp"
 #include "daemon/commands/remote_settings.hpp"
@@ -105,10 +106,14 @@ std::optional<int> parse_args(const std::vector<std::string_view>& args, options
 
 log::level to_log_level(config::log_level l) {
   switch (l) {
-    case config::log_level::debug: return log::level::debug;
-    case config::log_level::info: return log::level::info;
-    case config::log_level::warning: return log::level::warning;
-    case config::log_level::error: return log::level::error;
+    case config::log_level::debug:
+      return log::level::debug;
+    case config::log_level::info:
+      return log::level::info;
+    case config::log_level::warning:
+      return log::level::warning;
+    case config::log_level::error:
+      return log::level::error;
   }
   return log::level::info;
 }
@@ -214,7 +219,8 @@ int run(const options& o) {
   std::unique_ptr<update::updater> updater;
   if (!cfg.broker.url.empty() && topics) {
     try {
-      link = std::make_unique<locker::mqtt::mqtt_link>(io, clock, locker::mqtt::settings_from(cfg, *topics));
+      link = std::make_unique<locker::mqtt::mqtt_link>(io, clock,
+                                                       locker::mqtt::settings_from(cfg, *topics));
       relay = std::make_unique<locker::mqtt::journal_relay>(*db, *link, clock, *topics);
       locker::mqtt::reporter_settings rs;
       rs.version = LOCKER_VERSION;
@@ -261,8 +267,8 @@ int run(const options& o) {
       link->on_connected([u = updater.get()] { u->connected(); });
       link->on_disconnected([u = updater.get()] { u->disconnected(); });
       // The controller has the policy and timings; the rest is the session's and reporter's.
-      commands->on_settings_applied([r = reporter.get(), h = commands.get(), &session](
-                                        const config::locker_config& in_force) {
+      commands->on_settings_applied([r = reporter.get(), h = commands.get(),
+                                     &session](const config::locker_config& in_force) {
         session.set_session_idle(in_force.timings.session_idle);
         r->set_telemetry(in_force.telemetry);
         r->set_config_version(h->config_version());

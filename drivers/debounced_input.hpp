@@ -29,7 +29,9 @@ class debounced_input {
   void on_change(std::function<void(bool active)> handler) { handler_ = std::move(handler); }
   // The line's own faults, passed through (a level that changed while it was broken comes
   // through the debounce like any edge).
-  void on_fault(std::function<void(std::error_code)> handler) { line_.on_fault(std::move(handler)); }
+  void on_fault(std::function<void(std::error_code)> handler) {
+    line_.on_fault(std::move(handler));
+  }
 
  private:
   void edge(line_event e);

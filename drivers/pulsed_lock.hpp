@@ -15,7 +15,8 @@ class pulsed_lock;
 // requests queue here and are served in order, with a short gap between pulses.
 class coil_supply {
  public:
-  explicit coil_supply(drivers::clock& c, millis gap = millis{50}) : clock_(c), gap_timer_(c), gap_(gap) {}
+  explicit coil_supply(drivers::clock& c, millis gap = millis{50})
+      : clock_(c), gap_timer_(c), gap_(gap) {}
   coil_supply(const coil_supply&) = delete;
   coil_supply& operator=(const coil_supply&) = delete;
 

@@ -11,16 +11,26 @@ namespace locker::protocol {
 
 std::string_view to_string(error_code code) {
   switch (code) {
-    case error_code::bad_request: return "bad_request";
-    case error_code::unknown_command: return "unknown_command";
-    case error_code::expired: return "expired";
-    case error_code::not_found: return "not_found";
-    case error_code::conflict: return "conflict";
-    case error_code::no_free_compartment: return "no_free_compartment";
-    case error_code::door_open: return "door_open";
-    case error_code::lock_fault: return "lock_fault";
-    case error_code::busy: return "busy";
-    case error_code::internal: return "internal";
+    case error_code::bad_request:
+      return "bad_request";
+    case error_code::unknown_command:
+      return "unknown_command";
+    case error_code::expired:
+      return "expired";
+    case error_code::not_found:
+      return "not_found";
+    case error_code::conflict:
+      return "conflict";
+    case error_code::no_free_compartment:
+      return "no_free_compartment";
+    case error_code::door_open:
+      return "door_open";
+    case error_code::lock_fault:
+      return "lock_fault";
+    case error_code::busy:
+      return "busy";
+    case error_code::internal:
+      return "internal";
   }
   return "internal";
 }
@@ -174,8 +184,9 @@ request decode_args(std::string_view name, fields& f) {
     r.job_id = f.text("job_id", job_id_rule);
     r.url = f.text("url", url_rule);
     r.sha256 = f.text("sha256", sha256_rule);
-    std::transform(r.sha256.begin(), r.sha256.end(), r.sha256.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    std::transform(r.sha256.begin(), r.sha256.end(), r.sha256.begin(), [](char c) {
+      return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
     return r;
   }
   return reboot{f.text("reason", reason_rule)};  // the name was checked against the table
@@ -190,9 +201,8 @@ error make_error(error_code code, std::string message, std::optional<std::string
 result<command, error> decode_command(std::string_view name, std::string_view payload,
                                       wall_time now) {
   if (payload.size() > max_command_bytes) {
-    return fail(make_error(error_code::bad_request, "payload larger than " +
-                                                        std::to_string(max_command_bytes) +
-                                                        " bytes"));
+    return fail(make_error(error_code::bad_request,
+                           "payload larger than " + std::to_string(max_command_bytes) + " bytes"));
   }
   auto parsed = detail::parse_json(payload);
 
@@ -222,14 +232,15 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
   }
   if (!parsed.value) return fail(make_error(error_code::bad_request, parsed.message));
   const json& obj = *parsed.value;
-  if (!obj.is_object()) return fail(make_error(error_code::bad_request, "payload: must be a JSON object"));
+  if (!obj.is_object())
+    return fail(make_error(error_code::bad_request, "payload: must be a JSON object"));
   if (req_id_problem) return fail(make_error(error_code::bad_request, *req_id_problem));
 
   command cmd;
   cmd.req_id = *req_id;
   if (const auto it = obj.find("expires_at"); it != obj.end()) {
-    const auto t = it->is_string() ? parse_timestamp(it->get_ref<const std::string&>())
-                                   : std::nullopt;
+    const auto t =
+        it->is_string() ? parse_timestamp(it->get_ref<const std::string&>()) : std::nullopt;
     if (!t) {
       return fail(make_error(error_code::bad_request,
                              "expires_at: must be an RFC 3339 UTC timestamp with milliseconds "
@@ -239,12 +250,14 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
     cmd.expires_at = t;
   }
   if (cmd.expires_at && now > *cmd.expires_at) {
-    return fail(make_error(error_code::expired, "expires_at: the request expired before it arrived", req_id));
+    return fail(make_error(error_code::expired, "expires_at: the request expired before it arrived",
+                           req_id));
   }
   if (name == "compartment_open") {
     // An open buffered during an outage must never fire late: the sender bounds its life.
     if (!cmd.expires_at) {
-      return fail(make_error(error_code::bad_request, "expires_at: required for compartment_open", req_id));
+      return fail(
+          make_error(error_code::bad_request, "expires_at: required for compartment_open", req_id));
     }
     if (*cmd.expires_at - now > max_open_lead) {
       return fail(make_error(error_code::bad_request,

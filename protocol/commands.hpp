@@ -15,9 +15,9 @@
 namespace locker::protocol {
 
 struct reservation_create {
-  std::string reservation_id;   // 1–64 chars
-  std::string tracking_number;  // 1–64 printable ASCII, no space
-  std::string size;             // 1–32 chars; the daemon checks it against the board
+  std::string reservation_id;              // 1–64 chars
+  std::string tracking_number;             // 1–64 printable ASCII, no space
+  std::string size;                        // 1–32 chars; the daemon checks it against the board
   std::optional<std::string> pickup_code;  // 6–10 digits; secret
   std::optional<int> pickup_window_h;      // 1–720
 };
@@ -62,13 +62,13 @@ struct reboot {
   std::string reason;
 };
 
-using request = std::variant<reservation_create, reservation_cancel, compartment_open,
-                             compartment_set_service, courier_upsert, courier_remove, get_state,
-                             rebirth, fw_update, reboot>;
+using request =
+    std::variant<reservation_create, reservation_cancel, compartment_open, compartment_set_service,
+                 courier_upsert, courier_remove, get_state, rebirth, fw_update, reboot>;
 
 // A decoded command: the envelope every request carries, and its typed arguments.
 struct command {
-  std::string req_id;                  // 1–64 chars
+  std::string req_id;                   // 1–64 chars
   std::optional<wall_time> expires_at;  // always set for compartment_open
   request args;
 };
@@ -86,8 +86,8 @@ inline constexpr std::size_t max_command_bytes = 16 * 1024;
 //   bad_request: compartment_open without expires_at or with it more than 5 minutes ahead;
 //                any argument missing, mistyped or out of range (the first one found).
 // Unknown fields are ignored.
-[[nodiscard]] result<command, error> decode_command(std::string_view name,
-                                                    std::string_view payload, wall_time now);
+[[nodiscard]] result<command, error> decode_command(std::string_view name, std::string_view payload,
+                                                    wall_time now);
 
 // The wire name of a decoded request ("reservation_create", …).
 [[nodiscard]] std::string_view command_name(const request& r);

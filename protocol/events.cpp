@@ -22,37 +22,52 @@ json header(const event_header& h, std::string_view type) {
 
 std::string_view to_string(parcel_state s) {
   switch (s) {
-    case parcel_state::stored: return "stored";
-    case parcel_state::expired: return "expired";
-    case parcel_state::removal_pending: return "removal_pending";
+    case parcel_state::stored:
+      return "stored";
+    case parcel_state::expired:
+      return "expired";
+    case parcel_state::removal_pending:
+      return "removal_pending";
   }
   return "stored";
 }
 std::string_view to_string(door_state s) {
   switch (s) {
-    case door_state::open: return "open";
-    case door_state::closed: return "closed";
-    case door_state::unknown: return "unknown";
+    case door_state::open:
+      return "open";
+    case door_state::closed:
+      return "closed";
+    case door_state::unknown:
+      return "unknown";
   }
   return "unknown";
 }
 std::string_view to_string(lock_state s) { return s == lock_state::locked ? "locked" : "unlocked"; }
 std::string_view to_string(service_state s) {
   switch (s) {
-    case service_state::in_service: return "in_service";
-    case service_state::out_of_service: return "out_of_service";
-    case service_state::faulty: return "faulty";
+    case service_state::in_service:
+      return "in_service";
+    case service_state::out_of_service:
+      return "out_of_service";
+    case service_state::faulty:
+      return "faulty";
   }
   return "faulty";
 }
 std::string_view to_string(job_state s) {
   switch (s) {
-    case job_state::downloading: return "downloading";
-    case job_state::verifying: return "verifying";
-    case job_state::installing: return "installing";
-    case job_state::rebooting: return "rebooting";
-    case job_state::done: return "done";
-    case job_state::failed: return "failed";
+    case job_state::downloading:
+      return "downloading";
+    case job_state::verifying:
+      return "verifying";
+    case job_state::installing:
+      return "installing";
+    case job_state::rebooting:
+      return "rebooting";
+    case job_state::done:
+      return "done";
+    case job_state::failed:
+      return "failed";
   }
   return "failed";
 }
@@ -106,41 +121,62 @@ json alarm_json(alarm_type type, const std::optional<std::string>& compartment,
 
 std::string_view to_string(removal_reason r) {
   switch (r) {
-    case removal_reason::expired: return "expired";
-    case removal_reason::cancelled: return "cancelled";
-    case removal_reason::by_operator: return "operator";
+    case removal_reason::expired:
+      return "expired";
+    case removal_reason::cancelled:
+      return "cancelled";
+    case removal_reason::by_operator:
+      return "operator";
   }
   return "operator";
 }
 std::string_view to_string(deposit_failure r) {
   switch (r) {
-    case deposit_failure::no_free_compartment: return "no_free_compartment";
-    case deposit_failure::lock_fault: return "lock_fault";
-    case deposit_failure::timeout: return "timeout";
-    case deposit_failure::cancelled: return "cancelled";
+    case deposit_failure::no_free_compartment:
+      return "no_free_compartment";
+    case deposit_failure::lock_fault:
+      return "lock_fault";
+    case deposit_failure::timeout:
+      return "timeout";
+    case deposit_failure::cancelled:
+      return "cancelled";
   }
   return "timeout";
 }
-std::string_view to_string(door_movement m) { return m == door_movement::opened ? "opened" : "closed"; }
+std::string_view to_string(door_movement m) {
+  return m == door_movement::opened ? "opened" : "closed";
+}
 std::string_view to_string(door_cause c) {
   switch (c) {
-    case door_cause::deposit: return "deposit";
-    case door_cause::pickup: return "pickup";
-    case door_cause::courier_removal: return "courier_removal";
-    case door_cause::by_operator: return "operator";
-    case door_cause::none: return "none";
+    case door_cause::deposit:
+      return "deposit";
+    case door_cause::pickup:
+      return "pickup";
+    case door_cause::courier_removal:
+      return "courier_removal";
+    case door_cause::by_operator:
+      return "operator";
+    case door_cause::none:
+      return "none";
   }
   return "none";
 }
 std::string_view to_string(alarm_type t) {
   switch (t) {
-    case alarm_type::door_forced: return "door_forced";
-    case alarm_type::door_left_open: return "door_left_open";
-    case alarm_type::lock_fault: return "lock_fault";
-    case alarm_type::sensor_fault: return "sensor_fault";
-    case alarm_type::keypad_lockout: return "keypad_lockout";
-    case alarm_type::power: return "power";
-    case alarm_type::tamper: return "tamper";
+    case alarm_type::door_forced:
+      return "door_forced";
+    case alarm_type::door_left_open:
+      return "door_left_open";
+    case alarm_type::lock_fault:
+      return "lock_fault";
+    case alarm_type::sensor_fault:
+      return "sensor_fault";
+    case alarm_type::keypad_lockout:
+      return "keypad_lockout";
+    case alarm_type::power:
+      return "power";
+    case alarm_type::tamper:
+      return "tamper";
   }
   return "tamper";
 }

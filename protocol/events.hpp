@@ -69,7 +69,13 @@ using parcel_event = std::variant<parcel_stored, parcel_collected, parcel_expire
                                   parcel_deposit_failed>;
 
 enum class door_movement { opened, closed };
-enum class door_cause { deposit, pickup, courier_removal, by_operator, none };  // by_operator: "operator"
+enum class door_cause {
+  deposit,
+  pickup,
+  courier_removal,
+  by_operator,
+  none
+};  // by_operator: "operator"
 
 struct door_event {
   door_movement type = door_movement::opened;

@@ -5,9 +5,12 @@ namespace locker::protocol {
 
 std::string_view to_string(reply_status s) {
   switch (s) {
-    case reply_status::ok: return "ok";
-    case reply_status::error: return "error";
-    case reply_status::accepted: return "accepted";
+    case reply_status::ok:
+      return "ok";
+    case reply_status::error:
+      return "error";
+    case reply_status::accepted:
+      return "accepted";
   }
   return "error";
 }
@@ -17,8 +20,7 @@ reply ok_reply(std::string req_id, nlohmann::json data) {
 }
 
 reply accepted_reply(std::string req_id) {
-  return reply{std::move(req_id), reply_status::accepted, std::nullopt, std::nullopt,
-               std::nullopt};
+  return reply{std::move(req_id), reply_status::accepted, std::nullopt, std::nullopt, std::nullopt};
 }
 
 reply error_reply(const error& e) {

@@ -17,9 +17,11 @@ using nlohmann::json;
 const std::set<std::string, std::less<>> annotations{
     "$schema", "$id", "$defs", "$comment", "title", "description", "format", "examples", "default"};
 const std::set<std::string, std::less<>> assertions{
-    "type",    "required",  "properties", "additionalProperties", "enum",     "const",
-    "pattern", "minLength", "maxLength",  "minimum",              "maximum",  "items",
-    "minItems", "maxItems", "$ref",       "oneOf",                "anyOf",    "allOf"};
+    "type",      "required", "properties", "additionalProperties",
+    "enum",      "const",    "pattern",    "minLength",
+    "maxLength", "minimum",  "maximum",    "items",
+    "minItems",  "maxItems", "$ref",       "oneOf",
+    "anyOf",     "allOf"};
 
 bool has_type(const json& inst, std::string_view type) {
   if (type == "null") return inst.is_null();
@@ -78,7 +80,8 @@ result<schema_set, std::string> schema_set::load(const std::filesystem::path& di
   return set;
 }
 
-std::string schema_set::check_schema(const std::string& file, const json& s, const std::string& at) {
+std::string schema_set::check_schema(const std::string& file, const json& s,
+                                     const std::string& at) {
   if (s.is_boolean()) return {};
   if (!s.is_object()) return file + at + ": a schema must be an object or a boolean";
   for (const auto& [key, value] : s.items()) {
@@ -103,14 +106,14 @@ std::string schema_set::check_schema(const std::string& file, const json& s, con
       if (!value.is_string()) return file + here + ": must be a string";
       const auto& text = value.get_ref<const std::string&>();
       try {
-        patterns_.try_emplace(text, std::make_shared<const std::regex>(text, std::regex::ECMAScript));
+        patterns_.try_emplace(text,
+                              std::make_shared<const std::regex>(text, std::regex::ECMAScript));
       } catch (const std::regex_error&) {
         return file + here + ": not a regular expression std::regex accepts";
       }
     } else if (key == "$ref") {
       const std::string* target_file = nullptr;
-      if (!value.is_string() ||
-          resolve(file, value.get<std::string>(), &target_file) == nullptr) {
+      if (!value.is_string() || resolve(file, value.get<std::string>(), &target_file) == nullptr) {
         return file + here + ": does not resolve";
       }
     } else if (key == "required") {
@@ -118,7 +121,8 @@ std::string schema_set::check_schema(const std::string& file, const json& s, con
     } else if (key == "enum") {
       if (!value.is_array()) return file + here + ": must be an array";
     } else if (key == "type") {
-      if (!value.is_string() && !value.is_array()) return file + here + ": must be a string or array";
+      if (!value.is_string() && !value.is_array())
+        return file + here + ": must be a string or array";
     }
     if (!problem.empty()) return problem;
   }
@@ -197,7 +201,8 @@ void schema_set::check(where w, const json& inst, const std::string& path, int d
       for (const auto& t : *it) any = any || has_type(inst, t.get<std::string>());
     }
     if (!any) {
-      out.push_back(at + ": must be of type " + (it->is_string() ? it->get<std::string>() : it->dump()));
+      out.push_back(at + ": must be of type " +
+                    (it->is_string() ? it->get<std::string>() : it->dump()));
       return;  // the other keywords would only repeat the same complaint
     }
   }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Timestamps on the wire: RFC 3339, UTC, exactly millisecond precision ("2026-11-21T09:12:44.120Z").
+// Timestamps on the wire: RFC 3339, UTC, exactly millisecond precision
+// ("2026-11-21T09:12:44.120Z").
 #pragma once
 
 #include <chrono>

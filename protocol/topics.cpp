@@ -9,23 +9,25 @@ namespace locker::protocol {
 namespace {
 
 constexpr std::array<std::string_view, 10> command_table{
-    "reservation_create", "reservation_cancel", "compartment_open", "compartment_set_service",
-    "courier_upsert",     "courier_remove",     "get_state",        "rebirth",
+    "reservation_create", "reservation_cancel",
+    "compartment_open",   "compartment_set_service",
+    "courier_upsert",     "courier_remove",
+    "get_state",          "rebirth",
     "fw_update",          "reboot"};
 
 }  // namespace
 
 bool valid_locker_id(std::string_view id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-         });
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
 }
 
 bool valid_job_id(std::string_view id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_';
-         });
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
 }
 
 std::span<const std::string_view> command_names() { return command_table; }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "simulator/cabinet_model.hpp"
 
-#include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include "drivers/sim/sim_protocol.hpp"
 
@@ -39,9 +40,12 @@ struct cabinet_model::compartment {
 
 std::string_view door_name(door_state d) {
   switch (d) {
-    case door_state::closed: return "closed";
-    case door_state::ajar: return "ajar";
-    case door_state::open: return "open";
+    case door_state::closed:
+      return "closed";
+    case door_state::ajar:
+      return "ajar";
+    case door_state::open:
+      return "open";
   }
   return "closed";
 }
@@ -99,8 +103,12 @@ bool cabinet_model::set_output(std::string_view line, bool active) {
   const line_ref ref = it->second;
   if (!powered_) return ref.r == role::lock || ref.r == role::buzzer || ref.r == role::alarm_led;
   switch (ref.r) {
-    case role::lock: set_coil(*ref.c, active); return true;
-    case role::alarm_led: set_alarm(active); return true;
+    case role::lock:
+      set_coil(*ref.c, active);
+      return true;
+    case role::alarm_led:
+      set_alarm(active);
+      return true;
     case role::buzzer:
       if (buzzer_ != active) {
         buzzer_ = active;
@@ -109,7 +117,8 @@ bool cabinet_model::set_output(std::string_view line, bool active) {
       return true;
     case role::door:
     case role::presence:
-    case role::backup_power: return false;
+    case role::backup_power:
+      return false;
   }
   return false;
 }
@@ -118,12 +127,16 @@ std::optional<bool> cabinet_model::output(std::string_view line) const {
   const auto it = lines_.find(line);
   if (it == lines_.end()) return std::nullopt;
   switch (it->second.r) {
-    case role::lock: return it->second.c->coil;
-    case role::buzzer: return buzzer_;
-    case role::alarm_led: return alarm_;
+    case role::lock:
+      return it->second.c->coil;
+    case role::buzzer:
+      return buzzer_;
+    case role::alarm_led:
+      return alarm_;
     case role::door:
     case role::presence:
-    case role::backup_power: return std::nullopt;
+    case role::backup_power:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -516,9 +529,9 @@ std::string cabinet_model::state_json() const {
     if (s.jammed) faults.push_back("jam");
     if (s.stuck) faults.push_back(*s.stuck ? "stuck open" : "stuck closed");
     if (s.chattering) faults.push_back("chatter");
-    nlohmann::json c = {{"id", s.id},           {"size", s.size},     {"door", door_name(s.door)},
-                        {"forced", s.forced},   {"coil", s.coil},     {"latched", s.latched},
-                        {"sensor", s.sensor},   {"faults", faults}};
+    nlohmann::json c = {{"id", s.id},         {"size", s.size},  {"door", door_name(s.door)},
+                        {"forced", s.forced}, {"coil", s.coil},  {"latched", s.latched},
+                        {"sensor", s.sensor}, {"faults", faults}};
     c["occupied"] = s.occupied;
     c["presence_sensor"] = s.has_presence;
     list.push_back(std::move(c));

@@ -104,7 +104,7 @@ class cabinet_model {
   // ---- faults ----
   action_result jam(std::string_view id);  // the coil energizes, the latch holds
   action_result unjam(std::string_view id);
-  action_result force(std::string_view id);  // a closed door opened without the lock
+  action_result force(std::string_view id);             // a closed door opened without the lock
   action_result stick(std::string_view id, bool open);  // the sensor reads a fixed level
   action_result chatter(std::string_view id);           // toggles for chatter_length
   action_result unstick(std::string_view id);           // ends stuck or chatter

@@ -48,7 +48,8 @@ std::vector<std::string> control_help() {
       "  chatter <id>              the door sensor toggles for about 1 s",
       "  unstick <id>              ends stuck or chatter",
       "  bounce <ms> <count>       door contact bounce (count 0: none)",
-      "  power off|on              cut or restore the mains (a battery carries backup_power boards)",
+      "  power off|on              cut or restore the mains (a battery carries backup_power "
+      "boards)",
       "  state                     everything as one JSON line",
       "  display                   'ok <display text, \\n escaped>'",
       "  watch                     then 'event <kind> <details>' lines for every change",
@@ -101,10 +102,10 @@ control_reply run_control(cabinet_model& model, std::string_view line) {
 
   using action = action_result (cabinet_model::*)(std::string_view);
   static const std::pair<std::string_view, action> per_compartment[] = {
-      {"open", &cabinet_model::open},   {"close", &cabinet_model::close},
-      {"put", &cabinet_model::put},     {"take", &cabinet_model::take},
-      {"jam", &cabinet_model::jam},     {"unjam", &cabinet_model::unjam},
-      {"force", &cabinet_model::force}, {"chatter", &cabinet_model::chatter},
+      {"open", &cabinet_model::open},       {"close", &cabinet_model::close},
+      {"put", &cabinet_model::put},         {"take", &cabinet_model::take},
+      {"jam", &cabinet_model::jam},         {"unjam", &cabinet_model::unjam},
+      {"force", &cabinet_model::force},     {"chatter", &cabinet_model::chatter},
       {"unstick", &cabinet_model::unstick},
   };
   for (const auto& [name, fn] : per_compartment) {

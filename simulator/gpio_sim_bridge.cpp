@@ -237,8 +237,8 @@ void gpio_sim_bridge::poll_outputs() {
       // The pulse as the line carried it, measured on this side: what the coil got, with
       // the physical level that energized it (low on an active-low line).
       const auto ms = std::chrono::duration_cast<drivers::millis>(now - o.since).count();
-      const std::string details = o.line.name + " " + std::to_string(ms) + " ms " +
-                                  (o.line.active_low ? "low" : "high");
+      const std::string details =
+          o.line.name + " " + std::to_string(ms) + " ms " + (o.line.active_low ? "low" : "high");
       model_.announce("pulse", details);
     }
     o.active = active;

@@ -76,8 +76,8 @@ class gpio_sim_bridge {
     sysfs_line line;
     output_role role = output_role::model;
     bool is_lock = false;
-    bool active = false;  // logical, as last read
-    bool driven = false;  // seen away from the level the line floats at
+    bool active = false;         // logical, as last read
+    bool driven = false;         // seen away from the level the line floats at
     bool floats_active = false;  // its pull is the active level (a probed lock line)
     drivers::steady_time since{};
   };

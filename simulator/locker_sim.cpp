@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // locker-sim: the simulated cabinet on a Unix socket, with a terminal view for people.
-#include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <charconv>
 #include <csignal>
 #include <iostream>
@@ -11,6 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <unistd.h>
 
 #include "daemon/config/config.hpp"
 #include "drivers/asio_clock.hpp"
@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
     } else {
       view = std::make_unique<sim::terminal_view>(io, model, clock, shut_down);
     }
-    std::cerr << "locker-sim: " << board.compartments.size() << " compartments from "
-              << opts->board << ", listening on " << opts->socket << '\n';
+    std::cerr << "locker-sim: " << board.compartments.size() << " compartments from " << opts->board
+              << ", listening on " << opts->socket << '\n';
     io.run();
     view.reset();
     std::cerr << "locker-sim: stopped\n";

@@ -40,8 +40,8 @@ class model_board::model_input final : public drivers::input_line {
 };
 
 class model_board::model_panel final : public drivers::keypad,
-                                 public drivers::display,
-                                 public drivers::indicator {
+                                       public drivers::display,
+                                       public drivers::indicator {
  public:
   explicit model_panel(cabinet_model& m) : model_(m) {
     sub_ = model_.on_key([this](char k) {

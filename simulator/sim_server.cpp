@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "simulator/sim_server.hpp"
 
-#include <sys/stat.h>
-
 #include <array>
-#include <boost/asio/write.hpp>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
+
+#include <boost/asio/write.hpp>
+#include <sys/stat.h>
 
 #include "drivers/sim/sim_protocol.hpp"
 #include "simulator/control.hpp"
@@ -48,26 +48,26 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
   static constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
 
   void read() {
-    socket_.async_read_some(boost::asio::buffer(buf_), [self = shared_from_this()](
-                                                           boost::system::error_code ec,
-                                                           std::size_t n) {
-      if (self->closed_) return;
-      if (ec) {
-        self->close();
-        return;
-      }
-      self->splitter_.feed(std::string_view(self->buf_.data(), n));
-      while (auto line = self->splitter_.next()) {
-        self->handle(*line);
-        if (self->closed_ || self->close_after_write_) return;
-      }
-      if (self->splitter_.broken()) {
-        self->send("error line too long");
-        self->close_after_write_ = true;
-        return;
-      }
-      self->read();
-    });
+    socket_.async_read_some(
+        boost::asio::buffer(buf_),
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          if (self->closed_) return;
+          if (ec) {
+            self->close();
+            return;
+          }
+          self->splitter_.feed(std::string_view(self->buf_.data(), n));
+          while (auto line = self->splitter_.next()) {
+            self->handle(*line);
+            if (self->closed_ || self->close_after_write_) return;
+          }
+          if (self->splitter_.broken()) {
+            self->send("error line too long");
+            self->close_after_write_ = true;
+            return;
+          }
+          self->read();
+        });
   }
 
   void handle(const std::string& line) {
@@ -77,7 +77,9 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
     }
     control_reply r = run_control(model_, line);
     switch (r.action) {
-      case control_action::attach_board: attach(); return;
+      case control_action::attach_board:
+        attach();
+        return;
       case control_action::watch:
         if (!watching_) {
           watching_ = true;
@@ -86,8 +88,11 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
           }));
         }
         break;
-      case control_action::quit: close_after_write_ = true; break;
-      case control_action::none: break;
+      case control_action::quit:
+        close_after_write_ = true;
+        break;
+      case control_action::none:
+        break;
     }
     for (auto& l : r.lines) send(std::move(l));
   }
@@ -109,8 +114,8 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
     subs_.push_back(model_.on_input([this](const std::string& line, bool level) {
       send(sim::format(sim::to_board{sim::input_msg{{line, level}}}));
     }));
-    subs_.push_back(model_.on_key(
-        [this](char k) { send(sim::format(sim::to_board{sim::key_msg{k}})); }));
+    subs_.push_back(
+        model_.on_key([this](char k) { send(sim::format(sim::to_board{sim::key_msg{k}})); }));
     model_.announce("board", "attached");
   }
 
@@ -235,19 +240,19 @@ void sim_server::stop() {
 }
 
 void sim_server::accept() {
-  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec,
-                                                stream_protocol::socket socket) {
-    if (!*alive || stopped_) return;
-    if (!ec) {
-      auto s = std::make_shared<sim_session>(*this, std::move(socket));
-      std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
-      sessions_.push_back(s);
-      s->start();
-    } else if (ec == boost::asio::error::operation_aborted) {
-      return;
-    }
-    accept();
-  });
+  acceptor_.async_accept(
+      [this, alive = alive_](boost::system::error_code ec, stream_protocol::socket socket) {
+        if (!*alive || stopped_) return;
+        if (!ec) {
+          auto s = std::make_shared<sim_session>(*this, std::move(socket));
+          std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+          sessions_.push_back(s);
+          s->start();
+        } else if (ec == boost::asio::error::operation_aborted) {
+          return;
+        }
+        accept();
+      });
 }
 
 bool sim_server::claim_board(sim_session* s) {

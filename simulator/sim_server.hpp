@@ -3,10 +3,11 @@
 // board connection (lockerd's sim backend), both line-oriented text.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <memory>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 
 #include "simulator/cabinet_model.hpp"
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "simulator/terminal_view.hpp"
 
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <boost/asio/read_until.hpp>
 #include <cstdio>
 #include <istream>
+
+#include <boost/asio/read_until.hpp>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "drivers/sim/sim_protocol.hpp"
 #include "simulator/control.hpp"
@@ -48,9 +48,8 @@ std::string render_cabinet(const cabinet_model& model, const std::deque<std::str
   constexpr int gap = 2;
   const int per_row = std::max(1, (width + gap) / (cell_width + gap));
   const std::string power = model.on_battery() ? "BATTERY" : model.powered() ? "on" : "OFF";
-  std::string out = "locker-sim   power " + power +
-                    "   alarm " + (model.alarm() ? "ON" : "off") + "   buzzer " +
-                    (model.buzzer() ? "ON" : "off") + "   last beep " +
+  std::string out = "locker-sim   power " + power + "   alarm " + (model.alarm() ? "ON" : "off") +
+                    "   buzzer " + (model.buzzer() ? "ON" : "off") + "   last beep " +
                     (model.last_beep().empty() ? "-" : model.last_beep()) + "\n\n";
   for (std::size_t i = 0; i < all.size(); ++i) {
     out += cell(all[i]);
@@ -63,8 +62,9 @@ std::string render_cabinet(const cabinet_model& model, const std::deque<std::str
   for (int line = 0; line < 2; ++line) {
     const std::size_t nl = text.find('\n', start);
     std::string part =
-        start <= text.size() ? text.substr(start, nl == std::string::npos ? std::string::npos : nl - start)
-                             : "";
+        start <= text.size()
+            ? text.substr(start, nl == std::string::npos ? std::string::npos : nl - start)
+            : "";
     out += "| " + pad(part.substr(0, 40), 40) + " |\n";
     start = nl == std::string::npos ? text.size() + 1 : nl + 1;
   }
@@ -136,8 +136,8 @@ void terminal_view::schedule_draw() {
 }
 
 void terminal_view::draw() {
-  const std::string screen = "\x1b[H\x1b[2J" +
-                             render_cabinet(model_, events_, reply_, terminal_width()) + "> ";
+  const std::string screen =
+      "\x1b[H\x1b[2J" + render_cabinet(model_, events_, reply_, terminal_width()) + "> ";
   std::fwrite(screen.data(), 1, screen.size(), stdout);
   std::fflush(stdout);
 }

@@ -3,12 +3,13 @@
 // change, and a prompt on stdin taking the same commands as the control socket.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <deque>
 #include <functional>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/streambuf.hpp>
 
 #include "drivers/clock.hpp"
 #include "simulator/cabinet_model.hpp"

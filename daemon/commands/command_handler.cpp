@@ -578,8 +578,7 @@ void command_handler::reboot(const route& r, const protocol::command& cmd,
   const json detail = {{"reason", a.reason}};
   if (updater_ == nullptr) {
     execute(r, req_id, default_actor, [&](store::transaction&) {
-      return outcome{refuse(req_id, error_code::internal, "reboot is not available here"),
-                     detail};
+      return outcome{refuse(req_id, error_code::internal, "reboot is not available here"), detail};
     });
     return;
   }

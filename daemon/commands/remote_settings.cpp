@@ -111,7 +111,8 @@ std::vector<protocol::setting_error> check_settings(const protocol::settings_pat
   // As in the configuration file: the door is watched from the pulse's start.
   const auto pulse =
       p.lock_pulse_ms ? std::chrono::milliseconds(*p.lock_pulse_ms) : cfg.timings.lock_pulse;
-  const auto detect = p.open_detect_s ? std::chrono::seconds(*p.open_detect_s) : cfg.timings.open_detect;
+  const auto detect =
+      p.open_detect_s ? std::chrono::seconds(*p.open_detect_s) : cfg.timings.open_detect;
   if ((p.open_detect_s || p.lock_pulse_ms) && detect <= pulse)
     errors.push_back({p.open_detect_s ? "open_detect_s" : "lock_pulse_ms",
                       "open_detect_s must be longer than the lock pulse (" +

@@ -265,8 +265,7 @@ void compartment::resumed_unlock_expired() {
 }
 
 void compartment::lock_line_failed(std::error_code ec) {
-  log::error("compartment", id_, ": the lock's coil line failed (", ec.message(),
-             "): lock_fault");
+  log::error("compartment", id_, ": the lock's coil line failed (", ec.message(), "): lock_fault");
   const bool was_unlocking = lock_ == lock_state::unlocking;
   if (was_unlocking) give_up_unlock();
   set_alarm(alarm_type::lock_fault, true);

@@ -28,7 +28,13 @@ enum class open_cause : std::uint8_t { deposit, pickup, courier_removal, by_oper
 
 // tamper: the contents contradict the books (a parcel on file that the presence sensor does
 // not see); the controller raises and clears it (set_tamper), the compartment only keeps it.
-enum class alarm_type : std::uint8_t { door_forced, door_left_open, lock_fault, sensor_fault, tamper };
+enum class alarm_type : std::uint8_t {
+  door_forced,
+  door_left_open,
+  lock_fault,
+  sensor_fault,
+  tamper
+};
 inline constexpr std::array<alarm_type, 5> all_alarm_types{
     alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
     alarm_type::sensor_fault, alarm_type::tamper};
@@ -241,7 +247,7 @@ class compartment {
   door_state door_ = door_state::closed;
   open_cause cause_ = open_cause::none;
   open_cause pending_cause_ = open_cause::none;
-  bool open_pending_at_start_ = false;  // from restore(), answered by reconcile()
+  bool open_pending_at_start_ = false;             // from restore(), answered by reconcile()
   open_cause resumable_cause_ = open_cause::none;  // what that unlock was for
   bool resumed_ = false;                           // resume_unlock() is waiting
   bool out_of_service_ = false;

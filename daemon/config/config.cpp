@@ -406,10 +406,9 @@ display_config parse_display(const context& ctx, const toml::table& t) {
 board_config load_board(const std::filesystem::path& file) {
   const context ctx{file.string()};
   const toml::table root = parse_file(ctx, file);
-  const table_reader top(
-      ctx, root, "",
-      {"hardware", "sizes", "defaults", "keypad", "display", "buzzer", "alarm_led", "backup_power",
-       "compartment"});
+  const table_reader top(ctx, root, "",
+                         {"hardware", "sizes", "defaults", "keypad", "display", "buzzer",
+                          "alarm_led", "backup_power", "compartment"});
   board_config b;
   b.file = file.string();
   b.hardware = top.required_string("hardware");
@@ -599,10 +598,9 @@ locker_config load_config(const std::filesystem::path& file) {
     if (const auto* pw = t.get("password")) {
       ctx.fail("broker.password", "inline passwords are not allowed: use password_file", pw);
     }
-    const table_reader r(
-        ctx, t, "broker",
-        {"url", "username", "password_file", "ca_file", "cert_file", "key_file", "keepalive_s",
-         "reconnect_max_s"});
+    const table_reader r(ctx, t, "broker",
+                         {"url", "username", "password_file", "ca_file", "cert_file", "key_file",
+                          "keepalive_s", "reconnect_max_s"});
     auto& b = c.broker;
     b.url = r.string("url", "");
     if (!b.url.empty()) {
@@ -658,10 +656,11 @@ locker_config load_config(const std::filesystem::path& file) {
     // shared coil supply, which is bounded separately); giving up before the pulse itself
     // is over would cut short the one chance the latch had.
     if (t.open_detect <= t.lock_pulse) {
-      ctx.fail(r.key("open_detect_s"),
-               "out of range: must be longer than the lock pulse (lock_pulse_ms " +
-                   std::to_string(t.lock_pulse.count()) + ")",
-               r.node("open_detect_s") != nullptr ? r.node("open_detect_s") : r.node("lock_pulse_ms"));
+      ctx.fail(
+          r.key("open_detect_s"),
+          "out of range: must be longer than the lock pulse (lock_pulse_ms " +
+              std::to_string(t.lock_pulse.count()) + ")",
+          r.node("open_detect_s") != nullptr ? r.node("open_detect_s") : r.node("lock_pulse_ms"));
     }
     t.door_left_open = std::chrono::seconds(r.integer("door_left_open_s", 120, 10, 86400));
     t.debounce = std::chrono::milliseconds(r.integer("debounce_ms", 30, 0, 1000));
@@ -694,9 +693,8 @@ locker_config load_config(const std::filesystem::path& file) {
                "missing: keyring and compatible go together (both empty: updates are off)",
                r.node(u.keyring.empty() ? "compatible" : "keyring"));
     }
-    if (!u.compatible.empty() &&
-        !std::all_of(u.compatible.begin(), u.compatible.end(),
-                     [](char ch) { return ch >= 0x20 && ch < 0x7f; })) {
+    if (!u.compatible.empty() && !std::all_of(u.compatible.begin(), u.compatible.end(),
+                                              [](char ch) { return ch >= 0x20 && ch < 0x7f; })) {
       ctx.fail("update.compatible", "invalid: printable ASCII only", r.node("compatible"));
     }
     // The helpers are started without a PATH search: an absolute path, as given.

@@ -33,7 +33,7 @@ struct compartment_config {
   std::string id;    // [A-Za-z0-9-]{1,16}, unique
   std::string size;  // one of board_config::sizes
   drivers::line_spec lock;
-  drivers::line_spec door;  // active = door open
+  drivers::line_spec door;                     // active = door open
   std::optional<drivers::line_spec> presence;  // active = parcel inside
 };
 
@@ -100,7 +100,7 @@ struct timings {
 
 struct policy {
   int max_code_attempts = 5;
-  int pickup_code_digits = 8;     // 6..10
+  int pickup_code_digits = 8;  // 6..10
   int pickup_window_h = 72;
   std::chrono::seconds lockout_base{30};  // doubles with each further lockout
 };

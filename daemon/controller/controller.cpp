@@ -48,9 +48,12 @@ compartment::alarm_set split_alarms(std::string_view text) {
 
 store::service_state to_store(compartment::service_state s) {
   switch (s) {
-    case compartment::service_state::in_service: return store::service_state::in_service;
-    case compartment::service_state::out_of_service: return store::service_state::out_of_service;
-    case compartment::service_state::faulty: return store::service_state::faulty;
+    case compartment::service_state::in_service:
+      return store::service_state::in_service;
+    case compartment::service_state::out_of_service:
+      return store::service_state::out_of_service;
+    case compartment::service_state::faulty:
+      return store::service_state::faulty;
   }
   return store::service_state::faulty;
 }
@@ -93,10 +96,11 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       lockout_timer_(clock) {
   const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
-    auto s = std::make_unique<slot>(slot{hw, nullptr, cfg.board.size_rank(hw.config->size), {}, {}});
-    s->machine = std::make_unique<compartment::compartment>(
-        hw.config->id, hw.config->size, *hw.lock, *hw.door, hw.presence.get(), clock_, settings,
-        *this);
+    auto s =
+        std::make_unique<slot>(slot{hw, nullptr, cfg.board.size_rank(hw.config->size), {}, {}});
+    s->machine = std::make_unique<compartment::compartment>(hw.config->id, hw.config->size,
+                                                            *hw.lock, *hw.door, hw.presence.get(),
+                                                            clock_, settings, *this);
     slots_.push_back(std::move(s));
   }
 }
@@ -146,10 +150,9 @@ void controller::start() {
     reconciling_ = false;
     // A parcel on file that the presence sensor does not see went missing while down: tamper,
     // once (it is kept with the compartment's alarms until the parcel is accounted for).
-    if (auto occupied = s->machine->occupied(); occupied && !*occupied &&
-                                                s->machine->door() ==
-                                                    compartment::door_state::closed &&
-                                                !s->machine->alarms().has(alarm_type::tamper)) {
+    if (auto occupied = s->machine->occupied();
+        occupied && !*occupied && s->machine->door() == compartment::door_state::closed &&
+        !s->machine->alarms().has(alarm_type::tamper)) {
       if (auto p = db_.live_parcel_in(s->machine->id())) {
         log::warning("controller", "compartment ", s->machine->id(),
                      " should hold a parcel but its presence sensor sees none");
@@ -271,8 +274,7 @@ bool controller::open_for(slot& s, open_cause cause, json operation,
                           const std::function<void(store::transaction&)>& also) {
   auto& m = *s.machine;
   if (m.service() != compartment::service_state::in_service ||
-      m.door() != compartment::door_state::closed ||
-      m.lock() != compartment::lock_state::locked)
+      m.door() != compartment::door_state::closed || m.lock() != compartment::lock_state::locked)
     return false;
   // The intent is on disk before the coil moves: a crash in between is answered at start
   // by reconcile() (an unlock that never completed), never by a lost deposit.
@@ -350,7 +352,8 @@ void controller::door_closed(std::string_view id, open_cause cause) {
       if (auto r = str(op, "reservation_id"); !r.empty()) p.reservation_id = r;
       p.courier_id = str(op, "courier_id");
       p.stored_at = now;
-      const auto window = std::chrono::hours(op.value("pickup_window_h", cfg_.policy.pickup_window_h));
+      const auto window =
+          std::chrono::hours(op.value("pickup_window_h", cfg_.policy.pickup_window_h));
       p.expires_at = now + window;
       p.pickup_code_hash = str(op, "pickup_code_hash");
       if (p.pickup_code_hash.empty()) {
@@ -362,8 +365,8 @@ void controller::door_closed(std::string_view id, open_cause cause) {
           // The parcel is in the compartment and is stored, but with no code that opens it
           // (an empty hash matches nothing typed): a code shared with another parcel would open
           // the wrong door. It waits for expiry (or a cancel) and a courier's removal.
-          log::error("controller", "no unused pickup code could be drawn for the parcel in ",
-                     id, ": it is stored without a working code");
+          log::error("controller", "no unused pickup code could be drawn for the parcel in ", id,
+                     ": it is stored without a working code");
           db_.audit(tx, now, "lockerd", "pickup_code_unavailable",
                     {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
         }
@@ -424,10 +427,14 @@ void controller::door_closed(std::string_view id, open_cause cause) {
   }
   if (kind == "deposit") arm_expiry_timer();
   if (!session_) return;
-  if (kind == "deposit") session_->stored(id);
-  else if (kind == "pickup") session_->collected(id);
-  else if (kind == "removal") session_->removed(id);
-  else if (kind == "given_up" || kind == "nothing_put_in") session_->closed_empty(id);
+  if (kind == "deposit")
+    session_->stored(id);
+  else if (kind == "pickup")
+    session_->collected(id);
+  else if (kind == "removal")
+    session_->removed(id);
+  else if (kind == "given_up" || kind == "nothing_put_in")
+    session_->closed_empty(id);
 }
 
 void controller::alarm(std::string_view id, alarm_type type, compartment::alarm_severity severity,
@@ -539,7 +546,8 @@ void controller::account_for_contents(store::transaction& tx, slot& s) {
   // sees it again (looked at behind the closed door, or at a start).
   const auto parcel = db_.live_parcel_in(s.machine->id());
   const auto occupied = s.machine->occupied();
-  const bool seen = occupied.value_or(false) && s.machine->door() == compartment::door_state::closed;
+  const bool seen =
+      occupied.value_or(false) && s.machine->door() == compartment::door_state::closed;
   if (parcel && !seen) return;
   s.machine->set_tamper(false);
   db_.audit(tx, clock_.wall_now(), "lockerd", "tamper_cleared",
@@ -573,8 +581,8 @@ void controller::carry_out_in_service_requests() {
     if (done)
       log::info("controller", "compartment ", id, " back in service as lockeradm asked");
     else
-      log::warning("controller", "compartment ", id, " not back in service as lockeradm asked: ",
-                   why);
+      log::warning("controller", "compartment ", id,
+                   " not back in service as lockeradm asked: ", why);
   }
 }
 
@@ -748,17 +756,18 @@ std::vector<keypad::removal_item> controller::removals() {
 bool controller::begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) {
   try {
     const auto p = db_.parcel(parcel_id);
-    if (!p || (p->state != store::parcel_state::expired &&
-               p->state != store::parcel_state::cancelled))
+    if (!p ||
+        (p->state != store::parcel_state::expired && p->state != store::parcel_state::cancelled))
       return false;
     slot* s = find_slot(p->compartment_id);
     if (s != nullptr) s->machine->abandon_resumed_unlock();  // the courier is here now
     if (!s || !s->operation.is_null()) return false;
-    return open_for(*s, open_cause::courier_removal,
-                    {{"kind", "removal"},
-                     {"parcel_id", p->id},
-                     {"courier_id", courier.courier_id},
-                     {"reason", p->state == store::parcel_state::expired ? "expired" : "cancelled"}});
+    return open_for(
+        *s, open_cause::courier_removal,
+        {{"kind", "removal"},
+         {"parcel_id", p->id},
+         {"courier_id", courier.courier_id},
+         {"reason", p->state == store::parcel_state::expired ? "expired" : "cancelled"}});
   } catch (const std::exception& e) {
     log::error("controller", "starting a removal: ", e.what());
     return false;
@@ -823,8 +832,8 @@ void controller::arm_lockout_timer() {
   const auto l = db_.lockout();
   const bool alarm_on = db_.setting("keypad_lockout_alarm").value_or("0") == "1";
   if (!alarm_on) return;
-  const auto left = l.locked_until ? *l.locked_until - clock_.wall_now()
-                                    : drivers::wall_time::duration{0};
+  const auto left =
+      l.locked_until ? *l.locked_until - clock_.wall_now() : drivers::wall_time::duration{0};
   if (left <= drivers::wall_time::duration{0}) {
     lockout_ended();
     return;
@@ -923,8 +932,7 @@ std::optional<std::string> controller::new_pickup_code() {
   const auto in_use = db_.live_code_hashes();
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto code = security::random_digits(cfg_.policy.pickup_code_digits);
-    if (security::matching_hashes(in_use, security::keyed_hash(key_, pickup_purpose, code))
-            .empty())
+    if (security::matching_hashes(in_use, security::keyed_hash(key_, pickup_purpose, code)).empty())
       return code;
   }
   return std::nullopt;
@@ -965,8 +973,8 @@ void controller::update_alarm_indicator() {
   for (const auto& s : slots_) {
     const auto& a = s->machine->alarms();
     for (auto type : compartment::all_alarm_types)
-      critical = critical || (a.has(type) &&
-                              compartment::severity_of(type) == compartment::alarm_severity::critical);
+      critical = critical || (a.has(type) && compartment::severity_of(type) ==
+                                                 compartment::alarm_severity::critical);
   }
   hardware_.board().indicator().set_alarm(critical);
 }

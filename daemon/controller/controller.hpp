@@ -24,8 +24,7 @@
 
 namespace locker::controller {
 
-class controller final : public compartment::compartment_observer,
-                         public keypad::locker_services {
+class controller final : public compartment::compartment_observer, public keypad::locker_services {
  public:
   // Everything referenced must outlive the controller.
   controller(store::store& db, const security::secret_key& key, drivers::clock& clock,
@@ -97,8 +96,8 @@ class controller final : public compartment::compartment_observer,
   // compartment was checked. Only when its sensors back that (compartment::sensors_agree);
   // otherwise nothing changes. The alarms' `active: false` events, the service change and
   // the audit entry commit in one transaction. Out of service always succeeds.
-  service_result set_service_by_operator(std::string_view id, bool in_service,
-                                         std::string_view by, std::string_view reason);
+  service_result set_service_by_operator(std::string_view id, bool in_service, std::string_view by,
+                                         std::string_view reason);
   // Replaces the policy values (code attempts, code digits, pickup window, lockout base).
   // They apply from the next code, deposit or lockout on.
   void apply_settings(const config::policy& policy);
@@ -185,7 +184,7 @@ class controller final : public compartment::compartment_observer,
   keypad::session_events* session_ = nullptr;
   std::function<void()> on_journal_;
   std::function<void()> on_change_;
-  bool journaled_ = false;  // the current transaction added events
+  bool journaled_ = false;                  // the current transaction added events
   store::transaction* together_ = nullptr;  // the transaction of commit_together(), if any
   // While start() reconciles: an open_result then answers an unlock of the old process.
   bool reconciling_ = false;

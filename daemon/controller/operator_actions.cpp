@@ -52,8 +52,7 @@ bool controller::in_use(std::string_view id) {
   return c->lock() == compartment::lock_state::unlocking || !operation_kind(id).empty();
 }
 
-controller::service_result controller::set_service_by_operator(std::string_view id,
-                                                               bool in_service,
+controller::service_result controller::set_service_by_operator(std::string_view id, bool in_service,
                                                                std::string_view by,
                                                                std::string_view reason) {
   const auto* c = find(id);

@@ -6,8 +6,7 @@
 namespace locker::hardware {
 
 cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
-                                   const config::board_config& cfg,
-                                   const config::timings& timings)
+                                   const config::board_config& cfg, const config::timings& timings)
     : board_(board), supply_(clock, timings.coil_gap) {
   compartments_.reserve(cfg.compartments.size());
   // Outputs first: a lock is safe from the moment its line is requested.

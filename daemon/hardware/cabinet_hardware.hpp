@@ -3,11 +3,12 @@
 // whichever backend is configured.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
 
 #include "daemon/config/config.hpp"
 #include "drivers/debounced_input.hpp"

@@ -23,7 +23,8 @@ std::unique_ptr<drivers::board> make_board(const config::locker_config& cfg,
 #if LOCKER_WITH_GPIOD
       return std::make_unique<drivers::gpiod_backend::gpiod_board>(io, clock, cfg.board);
 #else
-      throw std::runtime_error("this lockerd was built without the gpiod backend (LOCKER_WITH_GPIOD=OFF)");
+      throw std::runtime_error(
+          "this lockerd was built without the gpiod backend (LOCKER_WITH_GPIOD=OFF)");
 #endif
   }
   throw std::runtime_error("unknown hardware backend");

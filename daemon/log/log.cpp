@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/log/log.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <string>
+
+#include <unistd.h>
 
 namespace locker::log {
 namespace {
@@ -14,20 +14,28 @@ std::atomic<bool> syslog_prefixes{false};
 
 std::string_view word(level l) {
   switch (l) {
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warning: return "warning";
-    case level::error: return "error";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warning:
+      return "warning";
+    case level::error:
+      return "error";
   }
   return "?";
 }
 
 std::string_view priority(level l) {
   switch (l) {
-    case level::debug: return "<7>";
-    case level::info: return "<6>";
-    case level::warning: return "<4>";
-    case level::error: return "<3>";
+    case level::debug:
+      return "<7>";
+    case level::info:
+      return "<6>";
+    case level::warning:
+      return "<4>";
+    case level::error:
+      return "<3>";
   }
   return "<6>";
 }

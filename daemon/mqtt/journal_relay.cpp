@@ -39,9 +39,12 @@ journal_relay::journal_relay(store::store& db, mqtt_link& link, drivers::clock& 
 
 std::string journal_relay::topic_for(store::journal_topic t) const {
   switch (t) {
-    case store::journal_topic::parcel: return topics_.evt_parcel();
-    case store::journal_topic::door: return topics_.evt_door();
-    case store::journal_topic::alarm: return topics_.evt_alarm();
+    case store::journal_topic::parcel:
+      return topics_.evt_parcel();
+    case store::journal_topic::door:
+      return topics_.evt_door();
+    case store::journal_topic::alarm:
+      return topics_.evt_alarm();
   }
   return topics_.evt_parcel();
 }

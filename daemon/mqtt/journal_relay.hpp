@@ -60,9 +60,9 @@ class journal_relay {
   // Bumped on every connect and disconnect: PUBACKs of an older connection are ignored
   // (the events are sent again; consumers drop duplicates by event_id).
   std::uint64_t generation_ = 0;
-  std::uint64_t cursor_ = 0;                // the newest seq handed to the link
+  std::uint64_t cursor_ = 0;                 // the newest seq handed to the link
   std::map<std::uint64_t, bool> in_flight_;  // seq -> acknowledged
-  std::uint64_t acked_upto_ = 0;            // every seq up to here is acknowledged
+  std::uint64_t acked_upto_ = 0;             // every seq up to here is acknowledged
   std::uint64_t deleted_upto_ = 0;
   bool flush_posted_ = false;
   std::uint64_t delivered_ = 0;

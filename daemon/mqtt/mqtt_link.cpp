@@ -114,21 +114,20 @@ mqtt_link::mqtt_link(boost::asio::io_context& io, drivers::clock& clock, link_se
   // the builder point into a destroyed temporary, and MQTTAsync_connect later copies from
   // freed memory. Setting them on this long-lived object makes every later copy (connect()
   // takes the options by value) point here.
-  connect_options_->set_properties(::mqtt::properties{::mqtt::property(
-      ::mqtt::property::SESSION_EXPIRY_INTERVAL, static_cast<int>(settings_.session_expiry.count()))});
+  connect_options_->set_properties(
+      ::mqtt::properties{::mqtt::property(::mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                          static_cast<int>(settings_.session_expiry.count()))});
 
-  client_->set_connected_handler([this](const std::string&) {
-    post([this] { handle_connected(); });
-  });
+  client_->set_connected_handler(
+      [this](const std::string&) { post([this] { handle_connected(); }); });
   client_->set_connection_lost_handler([this](const std::string& cause) {
     post([this, cause] { handle_lost(cause.empty() ? "connection lost" : cause); });
   });
-  client_->set_disconnected_handler(
-      [this](const ::mqtt::properties&, ::mqtt::ReasonCode reason) {
-        post([this, reason] {
-          handle_lost("broker disconnected, reason " + std::to_string(static_cast<int>(reason)));
-        });
-      });
+  client_->set_disconnected_handler([this](const ::mqtt::properties&, ::mqtt::ReasonCode reason) {
+    post([this, reason] {
+      handle_lost("broker disconnected, reason " + std::to_string(static_cast<int>(reason)));
+    });
+  });
   client_->set_message_callback([this](::mqtt::const_message_ptr m) {
     incoming_message in;
     in.topic = m->get_topic();
@@ -269,8 +268,8 @@ void mqtt_link::publish(std::string_view topic, std::string_view payload, int qo
   }
   if (done) pending_.emplace(id, std::move(done));
   try {
-    auto msg = ::mqtt::make_message(std::string(topic), payload.data(), payload.size(), qos,
-                                    retained);
+    auto msg =
+        ::mqtt::make_message(std::string(topic), payload.data(), payload.size(), qos, retained);
     if (!correlation_data.empty()) {
       msg->set_properties(::mqtt::properties{
           ::mqtt::property(::mqtt::property::CORRELATION_DATA, std::string(correlation_data))});

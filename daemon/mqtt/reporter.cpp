@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/mqtt/reporter.hpp"
 
-#include <sys/statvfs.h>
-
 #include <exception>
 #include <set>
+
+#include <sys/statvfs.h>
 
 #include "daemon/log/log.hpp"
 
@@ -136,7 +136,7 @@ protocol::telemetry reporter::current_telemetry() {
   }
   const auto backlog = db_.journal_backlog();
   t.journal_backlog = backlog > 0 ? static_cast<std::uint64_t>(backlog) : 0;
-  struct statvfs vfs{};
+  struct statvfs vfs {};
   if (::statvfs(cfg_.state_dir.c_str(), &vfs) == 0) {
     t.disk_free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
     t.disk_total_bytes = static_cast<std::uint64_t>(vfs.f_blocks) * vfs.f_frsize;

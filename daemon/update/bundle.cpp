@@ -126,8 +126,8 @@ outcome<std::unique_ptr<X509_STORE, store_free>> load_keyring(const fs::path& ke
 
 }  // namespace
 
-outcome<bundle_layout> read_bundle_layout(std::uint64_t file_size,
-                                          const std::array<std::byte, bundle_trailer_size>& trailer) {
+outcome<bundle_layout> read_bundle_layout(
+    std::uint64_t file_size, const std::array<std::byte, bundle_trailer_size>& trailer) {
   if (file_size < bundle_trailer_size + bundle_block)
     return fail(std::string("not a RAUC bundle: too small (") + std::to_string(file_size) +
                 " bytes)");
@@ -135,8 +135,8 @@ outcome<bundle_layout> read_bundle_layout(std::uint64_t file_size,
   for (auto b : trailer) sig = (sig << 8) | static_cast<std::uint64_t>(b);
   if (sig == 0) return fail(std::string("not a RAUC bundle: the signature size is 0"));
   if (sig > max_signature_size)
-    return fail("not a RAUC bundle: the signature size " + std::to_string(sig) +
-                " is above " + std::to_string(max_signature_size) + " bytes");
+    return fail("not a RAUC bundle: the signature size " + std::to_string(sig) + " is above " +
+                std::to_string(max_signature_size) + " bytes");
   const std::uint64_t rest = file_size - bundle_trailer_size;
   if (sig >= rest)
     return fail(std::string("not a RAUC bundle: the signature size exceeds the file"));
@@ -156,9 +156,8 @@ outcome<verified_bundle> verify_bundle(const fs::path& bundle, const fs::path& k
     return fail(std::string("the bundle is not a regular file"));
   const auto size = static_cast<std::uint64_t>(st.st_size);
   std::array<std::byte, bundle_trailer_size> trailer{};
-  if (size < bundle_trailer_size ||
-      !read_exact(fd.get(), trailer.data(), trailer.size(),
-                  static_cast<off_t>(size - bundle_trailer_size)))
+  if (size < bundle_trailer_size || !read_exact(fd.get(), trailer.data(), trailer.size(),
+                                                static_cast<off_t>(size - bundle_trailer_size)))
     return fail(std::string("not a RAUC bundle: cannot read its end"));
   auto layout = read_bundle_layout(size, trailer);
   if (!layout) return fail(layout.error());
@@ -219,7 +218,8 @@ outcome<std::string> file_sha256(const fs::path& file) {
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return fail("SHA-256 failed: " + openssl_reason());
+  if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
+    return fail("SHA-256 failed: " + openssl_reason());
   return hex(md, len);
 }
 

@@ -104,8 +104,14 @@ class https_session : public std::enable_shared_from_this<https_session> {
  public:
   https_session(asio::io_context& io, drivers::clock& clock, bundle_source source, fs::path to,
                 fetch_settings settings, fetch::done_fn done)
-      : io_(io), source_(std::move(source)), to_(std::move(to)), settings_(std::move(settings)),
-        done_(std::move(done)), tls_(ssl::context::tls_client), resolver_(io), deadline_(clock) {}
+      : io_(io),
+        source_(std::move(source)),
+        to_(std::move(to)),
+        settings_(std::move(settings)),
+        done_(std::move(done)),
+        tls_(ssl::context::tls_client),
+        resolver_(io),
+        deadline_(clock) {}
 
   void begin() {
     boost::system::error_code ec;
@@ -164,14 +170,12 @@ class https_session : public std::enable_shared_from_this<https_session> {
         [self = shared_from_this()](const boost::system::error_code& e, const tcp::endpoint&) {
           if (self->abandoned_) return;
           if (e) return self->failed("cannot connect to " + self->source_.host, e);
-          self->stream_->async_handshake(ssl::stream_base::client,
-                                         [self](const boost::system::error_code& h) {
-                                           if (self->abandoned_) return;
-                                           if (h)
-                                             return self->failed(
-                                                 "TLS handshake with " + self->source_.host, h);
-                                           self->request();
-                                         });
+          self->stream_->async_handshake(
+              ssl::stream_base::client, [self](const boost::system::error_code& h) {
+                if (self->abandoned_) return;
+                if (h) return self->failed("TLS handshake with " + self->source_.host, h);
+                self->request();
+              });
         });
   }
 
@@ -182,17 +186,16 @@ class https_session : public std::enable_shared_from_this<https_session> {
     request_.set(http::field::host, source_.host);
     request_.set(http::field::user_agent, std::string(user_agent));
     request_.set(http::field::connection, "close");
-    http::async_write(
-        *stream_, request_,
-        [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
-          if (self->abandoned_) return;
-          if (e) return self->failed("sending the request", e);
-          http::async_read(*self->stream_, self->buffer_, self->parser_,
-                           [self](const boost::system::error_code& r, std::size_t) {
-                             if (self->abandoned_) return;
-                             self->received(r);
-                           });
-        });
+    http::async_write(*stream_, request_,
+                      [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
+                        if (self->abandoned_) return;
+                        if (e) return self->failed("sending the request", e);
+                        http::async_read(*self->stream_, self->buffer_, self->parser_,
+                                         [self](const boost::system::error_code& r, std::size_t) {
+                                           if (self->abandoned_) return;
+                                           self->received(r);
+                                         });
+                      });
   }
 
   void received(const boost::system::error_code& e) {

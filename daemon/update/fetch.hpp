@@ -28,7 +28,7 @@ struct bundle_source {
   std::filesystem::path path;  // local
   std::string host;            // https: a name or an IP literal (without brackets)
   std::string port = "443";
-  std::string target = "/";    // path and query
+  std::string target = "/";  // path and query
 };
 
 // https://host[:port]/path[?query], file:///absolute/path or /absolute/path. No user

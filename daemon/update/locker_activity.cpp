@@ -7,7 +7,8 @@ std::optional<std::string> why_busy(controller::controller& locker,
                                     const keypad::keypad_session* session) {
   for (const auto* c : locker.compartments()) {
     const std::string id(c->id());
-    if (c->door() == compartment::door_state::open) return "the door of compartment " + id + " is open";
+    if (c->door() == compartment::door_state::open)
+      return "the door of compartment " + id + " is open";
     if (locker.in_use(id)) {
       const auto kind = locker.operation_kind(id);
       return "compartment " + id + " is in use" + (kind.empty() ? "" : " (" + kind + ")");

@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -41,7 +41,8 @@ std::string last_line(const std::string& text) {
 std::string program_result::describe() const {
   if (!started) return error;
   if (timed_out) return "did not finish in time (killed)";
-  std::string s = exit_code >= 0 ? "exit status " + std::to_string(exit_code) : "killed by a signal";
+  std::string s =
+      exit_code >= 0 ? "exit status " + std::to_string(exit_code) : "killed by a signal";
   if (const auto l = last_line(err); !l.empty()) s += ": " + l;
   return s;
 }
@@ -49,7 +50,11 @@ std::string program_result::describe() const {
 class program_run::impl : public std::enable_shared_from_this<program_run::impl> {
  public:
   impl(asio::io_context& io, drivers::clock& clock, line_fn on_line, done_fn done)
-      : out_(io), err_(io), pidfd_(io), timer_(clock), on_line_(std::move(on_line)),
+      : out_(io),
+        err_(io),
+        pidfd_(io),
+        timer_(clock),
+        on_line_(std::move(on_line)),
         done_(std::move(done)) {}
 
   // Returns an error message, or "" once the program runs.
@@ -162,19 +167,20 @@ class program_run::impl : public std::enable_shared_from_this<program_run::impl>
 
   void read_out() {
     auto self = shared_from_this();
-    out_.async_read_some(asio::buffer(out_buf_), [self](const boost::system::error_code& ec,
-                                                        std::size_t n) {
-      if (n > 0) self->take_out(std::string_view(self->out_buf_.data(), n));
-      if (ec) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!self->line_.empty() && self->on_line_) self->on_line_(self->line_);
-        self->line_.clear();
-        self->out_done_ = true;
-        self->maybe_done();
-        return;
-      }
-      self->read_out();
-    });
+    out_.async_read_some(asio::buffer(out_buf_),
+                         [self](const boost::system::error_code& ec, std::size_t n) {
+                           if (n > 0) self->take_out(std::string_view(self->out_buf_.data(), n));
+                           if (ec) {
+                             if (ec == asio::error::operation_aborted) return;
+                             if (!self->line_.empty() && self->on_line_)
+                               self->on_line_(self->line_);
+                             self->line_.clear();
+                             self->out_done_ = true;
+                             self->maybe_done();
+                             return;
+                           }
+                           self->read_out();
+                         });
   }
 
   void read_err() {
@@ -234,8 +240,8 @@ class program_run::impl : public std::enable_shared_from_this<program_run::impl>
 
 std::unique_ptr<program_run> program_run::start(asio::io_context& io, drivers::clock& clock,
                                                 std::vector<std::string> argv,
-                                                std::chrono::milliseconds deadline,
-                                                line_fn on_line, done_fn done) {
+                                                std::chrono::milliseconds deadline, line_fn on_line,
+                                                done_fn done) {
   auto i = std::make_shared<impl>(io, clock, std::move(on_line), std::move(done));
   if (argv.empty() || argv[0].empty() || argv[0][0] != '/') {
     i->fail_later(io, "not an absolute program path: " + (argv.empty() ? "" : argv[0]));

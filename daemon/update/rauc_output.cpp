@@ -12,7 +12,8 @@ outcome<bundle_manifest> parse_rauc_info(std::string_view json_text) {
   if (j.is_discarded() || !j.is_object())
     return fail(std::string("rauc info did not print a JSON object"));
   bundle_manifest m;
-  for (auto [key, out] : {std::pair{"compatible", &m.compatible}, std::pair{"version", &m.version}}) {
+  for (auto [key, out] :
+       {std::pair{"compatible", &m.compatible}, std::pair{"version", &m.version}}) {
     const auto it = j.find(key);
     if (it == j.end() || !it->is_string() || it->get<std::string>().empty())
       return fail(std::string("the bundle's manifest has no ") + key);

@@ -23,12 +23,18 @@ constexpr std::string_view bundle_suffix = ".raucb";  // RAUC insists on it
 
 protocol::job_state to_job_state(update_state s) {
   switch (s) {
-    case update_state::downloading: return protocol::job_state::downloading;
-    case update_state::verifying: return protocol::job_state::verifying;
-    case update_state::installing: return protocol::job_state::installing;
-    case update_state::rebooting: return protocol::job_state::rebooting;
-    case update_state::done: return protocol::job_state::done;
-    case update_state::failed: return protocol::job_state::failed;
+    case update_state::downloading:
+      return protocol::job_state::downloading;
+    case update_state::verifying:
+      return protocol::job_state::verifying;
+    case update_state::installing:
+      return protocol::job_state::installing;
+    case update_state::rebooting:
+      return protocol::job_state::rebooting;
+    case update_state::done:
+      return protocol::job_state::done;
+    case update_state::failed:
+      return protocol::job_state::failed;
   }
   return protocol::job_state::failed;
 }
@@ -40,8 +46,15 @@ bool finished(update_state s) { return s == update_state::done || s == update_st
 updater::updater(boost::asio::io_context& io, drivers::clock& clock, store::store& db,
                  const protocol::topic_set& topics, update_settings settings, busy_check busy,
                  publish_fn publish)
-    : io_(io), clock_(clock), db_(db), topics_(topics), settings_(std::move(settings)),
-      busy_(std::move(busy)), publish_(std::move(publish)), retry_timer_(clock), worker_(io) {}
+    : io_(io),
+      clock_(clock),
+      db_(db),
+      topics_(topics),
+      settings_(std::move(settings)),
+      busy_(std::move(busy)),
+      publish_(std::move(publish)),
+      retry_timer_(clock),
+      worker_(io) {}
 
 updater::~updater() { *alive_ = false; }
 
@@ -54,9 +67,9 @@ protocol::reply updater::accept(store::transaction& tx, const std::string& req_i
                                  "software updates are not configured on this locker "
                                  "([update] keyring)");
   if (const auto before = db_.update_job(a.job_id))
-    return protocol::error_reply(req_id, error_code::conflict,
-                                 "job_id was used before (" +
-                                     std::string(store::to_string(before->state)) + ")");
+    return protocol::error_reply(
+        req_id, error_code::conflict,
+        "job_id was used before (" + std::string(store::to_string(before->state)) + ")");
   if (const auto running = db_.unfinished_update_job())
     return protocol::error_reply(req_id, error_code::busy,
                                  "update job " + running->job_id + " is still running (" +
@@ -221,8 +234,7 @@ std::optional<std::string> updater::reboot_refusal() const {
   // would cut RAUC off in the middle of writing a slot.
   if (const auto running = db_.unfinished_update_job();
       running && running->state != update_state::rebooting)
-    return "update job " + running->job_id + " is " +
-           std::string(store::to_string(running->state));
+    return "update job " + running->job_id + " is " + std::string(store::to_string(running->state));
   if (busy_) return busy_();
   return std::nullopt;
 }
@@ -237,11 +249,11 @@ void updater::reboot(const std::string& reason, const std::string& actor) {
 
 void updater::run_reboot(std::function<void(const program_result&)> done) {
   std::weak_ptr<bool> alive = alive_;
-  reboot_program_ = program_run::start(
-      io_, clock_, {settings_.systemctl.string(), "reboot"}, settings_.command_timeout, nullptr,
-      [alive, done = std::move(done)](const program_result& r) {
-        if (alive.lock()) done(r);
-      });
+  reboot_program_ = program_run::start(io_, clock_, {settings_.systemctl.string(), "reboot"},
+                                       settings_.command_timeout, nullptr,
+                                       [alive, done = std::move(done)](const program_result& r) {
+                                         if (alive.lock()) done(r);
+                                       });
 }
 
 // ---- across restarts ------------------------------------------------------------------
@@ -254,8 +266,8 @@ void updater::resume() {
       } else {
         log::warning(component, "job ", j->job_id, " was interrupted while ",
                      store::to_string(j->state));
-        fail(j->job_id, "interrupted: lockerd restarted while " +
-                            std::string(store::to_string(j->state)));
+        fail(j->job_id,
+             "interrupted: lockerd restarted while " + std::string(store::to_string(j->state)));
       }
     }
   } catch (const std::exception& e) {
@@ -297,8 +309,7 @@ void updater::finish_after_restart(store::update_job_record j) {
       io_, clock_, {settings_.rauc.string(), "status", "mark-good"}, settings_.command_timeout,
       nullptr, [this, alive, j](const program_result& r) {
         if (!alive.lock()) return;
-        if (!r.succeeded())
-          return fail(j.job_id, "rauc status mark-good failed: " + r.describe());
+        if (!r.succeeded()) return fail(j.job_id, "rauc status mark-good failed: " + r.describe());
         succeed(j);
       });
 }

@@ -25,7 +25,8 @@ std::optional<version> parse_version(std::string_view text) {
   while (true) {
     const auto dot = text.find('.');
     const auto part = text.substr(0, dot);
-    if (part.empty() || part.size() > max_digits || !std::all_of(part.begin(), part.end(), is_digit))
+    if (part.empty() || part.size() > max_digits ||
+        !std::all_of(part.begin(), part.end(), is_digit))
       return std::nullopt;
     std::uint64_t n = 0;
     for (char c : part) n = n * 10 + static_cast<std::uint64_t>(c - '0');

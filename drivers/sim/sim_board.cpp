@@ -2,12 +2,13 @@
 #include "drivers/sim/sim_board.hpp"
 
 #include <array>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <iostream>
 #include <map>
 #include <stdexcept>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 
 #include "drivers/sim/sim_protocol.hpp"
 
@@ -40,7 +41,9 @@ class sim_input final : public input_line {
  public:
   explicit sim_input(bool level) : level_(level) {}
   [[nodiscard]] bool get() const override { return level_; }
-  void on_change(std::function<void(line_event)> handler) override { handler_ = std::move(handler); }
+  void on_change(std::function<void(line_event)> handler) override {
+    handler_ = std::move(handler);
+  }
   // The one way these lines fail: the simulator went away (lost()).
   void on_fault(std::function<void(std::error_code)> handler) override {
     fault_handler_ = std::move(handler);
@@ -126,22 +129,22 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
   }
 
   void read() {
-    socket_.async_read_some(boost::asio::buffer(buf_),
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                              if (self->closed_) return;
-                              if (ec) {
-                                self->lost(ec == boost::asio::error::eof ? "closed the connection"
-                                                                         : ec.message());
-                                return;
-                              }
-                              self->splitter_.feed(std::string_view(self->buf_.data(), n));
-                              if (self->splitter_.broken()) {
-                                self->lost("sent a line too long");
-                                return;
-                              }
-                              self->drain();
-                              if (self->connected_) self->read();
-                            });
+    socket_.async_read_some(
+        boost::asio::buffer(buf_),
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          if (self->closed_) return;
+          if (ec) {
+            self->lost(ec == boost::asio::error::eof ? "closed the connection" : ec.message());
+            return;
+          }
+          self->splitter_.feed(std::string_view(self->buf_.data(), n));
+          if (self->splitter_.broken()) {
+            self->lost("sent a line too long");
+            return;
+          }
+          self->drain();
+          if (self->connected_) self->read();
+        });
   }
 
   void drain() {
@@ -203,16 +206,17 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
     writing_ = true;
     out_ = std::move(queue_);
     queue_.clear();
-    boost::asio::async_write(socket_, boost::asio::buffer(out_),
-                             [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                               self->writing_ = false;
-                               if (self->closed_ || !self->connected_) return;
-                               if (ec) {
-                                 self->lost(ec.message());
-                               } else if (!self->queue_.empty()) {
-                                 self->write_queue();
-                               }
-                             });
+    boost::asio::async_write(
+        socket_, boost::asio::buffer(out_),
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          self->writing_ = false;
+          if (self->closed_ || !self->connected_) return;
+          if (ec) {
+            self->lost(ec.message());
+          } else if (!self->queue_.empty()) {
+            self->write_queue();
+          }
+        });
   }
 
   void lost(const std::string& why) {
@@ -225,7 +229,8 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
     // called back from there.
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
       if (self->closed_) return;
-      for (auto& [name, in] : self->inputs_) in->fail(std::make_error_code(std::errc::not_connected));
+      for (auto& [name, in] : self->inputs_)
+        in->fail(std::make_error_code(std::errc::not_connected));
     });
     if (disconnect_handler_) disconnect_handler_();
   }

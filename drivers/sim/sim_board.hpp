@@ -3,10 +3,11 @@
 // It invents nothing; every level comes from the simulator, which owns the physics.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
 
 #include "drivers/clock.hpp"
 #include "drivers/hardware.hpp"

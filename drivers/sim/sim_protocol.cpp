@@ -63,10 +63,14 @@ bool valid_key(char k) {
 
 std::string_view sound_name(sound s) {
   switch (s) {
-    case sound::key: return "key";
-    case sound::ok: return "ok";
-    case sound::error: return "error";
-    case sound::alarm: return "alarm";
+    case sound::key:
+      return "key";
+    case sound::ok:
+      return "ok";
+    case sound::error:
+      return "error";
+    case sound::alarm:
+      return "alarm";
   }
   return "key";
 }
@@ -113,10 +117,17 @@ std::optional<std::string> unescape_text(std::string_view text) {
     }
     if (++i == text.size()) return std::nullopt;
     switch (text[i]) {
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case '\\': out += '\\'; break;
-      default: return std::nullopt;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      default:
+        return std::nullopt;
     }
   }
   return out;
@@ -211,14 +222,15 @@ std::string format(const to_board& m) {
 }
 
 std::string format(const from_board& m) {
-  return std::visit(overloaded{
-                        [](const attach_msg&) { return std::string("attach board"); },
-                        [](const set_output_msg& x) { return level_text("out", x); },
-                        [](const display_msg& x) { return "display " + escape_text(x.text); },
-                        [](const beep_msg& x) { return "beep " + std::string(sound_name(x.what)); },
-                        [](const alarm_msg& x) { return std::string(x.on ? "alarm 1" : "alarm 0"); },
-                    },
-                    m);
+  return std::visit(
+      overloaded{
+          [](const attach_msg&) { return std::string("attach board"); },
+          [](const set_output_msg& x) { return level_text("out", x); },
+          [](const display_msg& x) { return "display " + escape_text(x.text); },
+          [](const beep_msg& x) { return "beep " + std::string(sound_name(x.what)); },
+          [](const alarm_msg& x) { return std::string(x.on ? "alarm 1" : "alarm 0"); },
+      },
+      m);
 }
 
 void line_splitter::feed(std::string_view bytes) {

@@ -294,7 +294,8 @@ TEST_F(admin_test, in_service_leaves_a_request_for_lockerds_next_start) {
   }
   auto r = run({"in-service", "A2", "--reason", "lock replaced"});
   ASSERT_EQ(r.status, exit_ok) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("when lockerd next starts (clearing lock_fault if its sensors agree)"));
+  EXPECT_THAT(r.out,
+              HasSubstr("when lockerd next starts (clearing lock_fault if its sensors agree)"));
   store::store st(db_path());
   EXPECT_EQ(st.in_service_request("A2"), "lock replaced");
   EXPECT_EQ(st.compartment("A2")->alarms, "lock_fault") << "lockerd clears it, not lockeradm";

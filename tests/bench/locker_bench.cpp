@@ -128,7 +128,8 @@ void print_report() {
   const std::time_t now = std::time(nullptr);
   char date[64];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
-  std::cout << "\nlocker_bench — " << date << "\nmachine: nproc=" << std::thread::hardware_concurrency()
+  std::cout << "\nlocker_bench — " << date
+            << "\nmachine: nproc=" << std::thread::hardware_concurrency()
             << ", cpu: " << first_line_of("/proc/cpuinfo", "model name") << ", kernel " << u.sysname
             << " " << u.release << " (" << u.machine << ")\nload average at the end (other work on "
             << "the machine skews every figure): " << first_word_of("/proc/loadavg", 3) << "\n\n";
@@ -139,7 +140,9 @@ void print_report() {
     w[2] = std::max(w[2], r.p99.size());
     w[3] = std::max(w[3], r.goal.size());
   }
-  const auto pad = [](const std::string& s, std::size_t n) { return s + std::string(n - s.size(), ' '); };
+  const auto pad = [](const std::string& s, std::size_t n) {
+    return s + std::string(n - s.size(), ' ');
+  };
   std::cout << pad("figure", w[0]) << " | " << pad("p50", w[1]) << " | "
             << pad("p99 / value", std::max<std::size_t>(w[2], 11)) << " | " << pad("goal", w[3])
             << " | verdict\n";
@@ -176,8 +179,8 @@ std::string code_for(std::size_t i) { return std::to_string(20000000 + i * 7919)
 // `total` parcels on file: collected history spread over the compartments, then one stored
 // parcel (code code_for(i)) in each compartment i. Compartments are created as the controller
 // would. One transaction: the seeding is not what is measured.
-void seed_parcels(store::store& db, const security::secret_key& key, const config::board_config& board,
-                  std::size_t total) {
+void seed_parcels(store::store& db, const security::secret_key& key,
+                  const config::board_config& board, std::size_t total) {
   const auto now = std::chrono::system_clock::now();
   const std::size_t n = board.compartments.size();
   store::transaction tx(db.db());
@@ -189,8 +192,8 @@ void seed_parcels(store::store& db, const security::secret_key& key, const confi
     p.tracking_number = "BENCH" + std::to_string(i);
     p.compartment_id = c.id;
     p.courier_id = "bench";
-    p.pickup_code_hash = security::keyed_hash(
-        key, "pickup_code", history ? "h" + std::to_string(i) : code_for(i % n));
+    p.pickup_code_hash = security::keyed_hash(key, "pickup_code",
+                                              history ? "h" + std::to_string(i) : code_for(i % n));
     p.stored_at = now - 1h;
     p.expires_at = now + 72h;
     const auto id = db.store_parcel(tx, p);
@@ -265,8 +268,8 @@ struct in_process_locker {
     cfg.locker_id = "bench";
     cfg.state_dir = state_dir;
     cfg.board = config::load_board(board_file);
-    model = std::make_unique<simulator::cabinet_model>(cfg.board, clock,
-                                                       simulator::bounce_settings{drivers::millis{0}, 0});
+    model = std::make_unique<simulator::cabinet_model>(
+        cfg.board, clock, simulator::bounce_settings{drivers::millis{0}, 0});
     model_board = std::make_unique<simulator::model_board>(*model, clock);
     board = std::make_unique<timing_board>(*model_board);
     hardware = std::make_unique<hardware::cabinet_hardware>(*board, clock, cfg.board, cfg.timings);
@@ -343,8 +346,8 @@ void figure_key_to_lock(int samples, const fs::path& board_file) {
         const auto t0 = steady::now();
         l.model->press("#");
         if (!l.run_until([&] { return l.board->last_unlock.has_value(); }, 2s)) {
-          std::cerr << "figure 1: compartment " << comps[idx].id << " never unlocked; display: "
-                    << l.model->display_text() << '\n';
+          std::cerr << "figure 1: compartment " << comps[idx].id
+                    << " never unlocked; display: " << l.model->display_text() << '\n';
           break;
         }
         ms.push_back(ms_between(t0, *l.board->last_unlock));
@@ -393,14 +396,16 @@ void figure_disk_floor(int samples, drivers::millis idle) {
     ::close(fd);
     fs::remove_all(dir);
     if (!ok) throw std::runtime_error("write or fdatasync failed");
-    table.push_back({name + " (n=" + std::to_string(ms.size()) + ")", fmt(percentile(ms, 0.5), "ms"),
-                     fmt(percentile(ms, 0.99), "ms"), "(floor)", "info"});
+    table.push_back({name + " (n=" + std::to_string(ms.size()) + ")",
+                     fmt(percentile(ms, 0.5), "ms"), fmt(percentile(ms, 0.99), "ms"), "(floor)",
+                     "info"});
   } catch (const std::exception& e) {
     not_measured(name, "(floor)", e.what());
   }
 }
 
-locker::mqtt::link_settings link_settings_for(const std::string& url, const protocol::topic_set& topics) {
+locker::mqtt::link_settings link_settings_for(const std::string& url,
+                                              const protocol::topic_set& topics) {
   locker::mqtt::link_settings s;
   s.url = url;
   s.client_id = topics.client_id();
@@ -414,7 +419,8 @@ locker::mqtt::link_settings link_settings_for(const std::string& url, const prot
 }
 
 // Figure 2: debounced door-closed edge → the event's PUBACK and delete from the journal.
-void figure_door_to_puback(int samples, const fs::path& board_file, test::mosquitto_broker& broker) {
+void figure_door_to_puback(int samples, const fs::path& board_file,
+                           test::mosquitto_broker& broker) {
   const std::string name = "door-closed edge -> PUBACK (journal delete)";
   const std::string goal = "p99 < 5 ms";
   try {
@@ -461,7 +467,8 @@ void figure_door_to_puback(int samples, const fs::path& board_file, test::mosqui
     fs::remove_all(dir);
     add_latency(name, ms, 5.0, goal);
     if (!commit_ms.empty())
-      table.push_back({"  of which edge -> commit (journaled)", fmt(percentile(commit_ms, 0.5), "ms"),
+      table.push_back({"  of which edge -> commit (journaled)",
+                       fmt(percentile(commit_ms, 0.5), "ms"),
                        fmt(percentile(commit_ms, 0.99), "ms"), "(part)", "info"});
   } catch (const std::exception& e) {
     not_measured(name, goal, e.what());
@@ -494,10 +501,12 @@ void figure_backlog(std::size_t events, test::mosquitto_broker& broker) {
       locker::mqtt::journal_relay relay(*db, link, clock, *topics);
       const auto t0 = steady::now();
       link.start();
-      if (!test::run_until(io, [&] { return relay.delivered() >= events; }, 120s))
+      if (!test::run_until(
+              io, [&] { return relay.delivered() >= events; }, 120s))
         throw std::runtime_error("not drained in 120 s (" + std::to_string(relay.delivered()) +
                                  " delivered)");
-      if (!test::run_until(io, [&] { return relay.backlog() == 0; }, 10s))
+      if (!test::run_until(
+              io, [&] { return relay.backlog() == 0; }, 10s))
         throw std::runtime_error("delivered, but the journal kept events");
       const double s = ms_between(t0, steady::now()) / 1000.0;
       rate = static_cast<double>(events) / s;
@@ -696,13 +705,13 @@ void figure_processes(int runs, std::chrono::seconds idle, int pickups,
       pickup_failed += " (logs kept in " + files.dir.string() + ")";
     add_latency(start_name, start_ms, 200.0, "p99 < 200 ms");
     if (rss_kb)
-      table.push_back({rss_name, "-", fmt(static_cast<double>(*rss_kb) / 1024.0, "MB", 1), "< 16 MB",
-                       *rss_kb < 16 * 1024 ? "PASS" : "FAIL"});
+      table.push_back({rss_name, "-", fmt(static_cast<double>(*rss_kb) / 1024.0, "MB", 1),
+                       "< 16 MB", *rss_kb < 16 * 1024 ? "PASS" : "FAIL"});
     else
       not_measured(rss_name, "< 16 MB", "no /proc status");
     if (idle_cpu_ms)
-      table.push_back({cpu_name, "-", fmt(*idle_cpu_ms, "ms CPU", 0), "~ 0 (tick = " +
-                       std::to_string(1000 / ::sysconf(_SC_CLK_TCK)) + " ms)",
+      table.push_back({cpu_name, "-", fmt(*idle_cpu_ms, "ms CPU", 0),
+                       "~ 0 (tick = " + std::to_string(1000 / ::sysconf(_SC_CLK_TCK)) + " ms)",
                        *idle_cpu_ms <= 20.0 ? "PASS" : "FAIL"});
     else
       not_measured(cpu_name, "~ 0", "no /proc stat");

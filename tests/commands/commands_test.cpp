@@ -553,16 +553,16 @@ TEST_F(commands, compartment_set_service_clears_a_fault_only_when_the_sensors_ag
   ASSERT_TRUE(rig_.model().force("5").ok());
   rig_.advance(move_time);
   // Just moved: not steady yet.
-  expect_error(send("compartment_set_service", {{"req_id", "q2a"},
-                                                {"compartment", "5"},
-                                                {"in_service", true},
-                                                {"reason", "fixed"}}),
-               "conflict");
+  expect_error(
+      send("compartment_set_service",
+           {{"req_id", "q2a"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed"}}),
+      "conflict");
   rig_.advance(3s);
   auto before = snapshot(rig_.db());
   const auto audits = audit_count();
-  auto r = send("compartment_set_service",
-                {{"req_id", "q2"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed"}});
+  auto r =
+      send("compartment_set_service",
+           {{"req_id", "q2"}, {"compartment", "5"}, {"in_service", true}, {"reason", "fixed"}});
   expect_error(r, "conflict");
   EXPECT_NE(r.value("message", "").find("door sensor reads open"), std::string::npos) << r.dump();
   EXPECT_EQ(snapshot(rig_.db()), before);
@@ -1051,8 +1051,7 @@ TEST_F(commands_with_updater, reboot_answers_ok_then_asks_systemd) {
   const auto r = send("reboot", {{"req_id", "q1"}, {"reason", "maintenance"}});
   expect_ok(r, "q1");
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!std::filesystem::exists(dir_ / "systemctl.log") &&
-         std::chrono::steady_clock::now() < end)
+  while (!std::filesystem::exists(dir_ / "systemctl.log") && std::chrono::steady_clock::now() < end)
     io_.run_one_for(std::chrono::milliseconds(20));
   std::ifstream log(dir_ / "systemctl.log");
   std::string line;

@@ -528,8 +528,8 @@ TEST_F(compartment_test, a_resumed_unlock_whose_door_stays_shut_is_abandoned_wit
   EXPECT_EQ(c_->service(), service_state::in_service);
   // Opened later by hand, it is forced like any locked door.
   door_.set(true);
-  EXPECT_THAT(observer_.take(), ElementsAre("door_opened A1 none",
-                                            "alarm A1 door_forced critical raised"));
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_opened A1 none", "alarm A1 door_forced critical raised"));
 }
 
 TEST_F(compartment_test, only_an_unlock_from_before_the_restart_can_be_resumed) {
@@ -679,8 +679,8 @@ TEST_F(compartment_test, a_dead_sensor_line_is_a_sensor_fault_until_cleared) {
 
 TEST_F(compartment_test, a_dead_presence_line_is_a_sensor_fault) {
   presence_.fault(std::make_error_code(std::errc::no_such_device));
-  EXPECT_THAT(observer_.take(),
-              ElementsAre("alarm A1 sensor_fault critical raised", "service A1 faulty sensor_fault"));
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 sensor_fault critical raised",
+                                            "service A1 faulty sensor_fault"));
 }
 
 TEST_F(compartment_test, destroyed_compartment_leaves_no_handler_on_its_sensors) {

@@ -429,7 +429,8 @@ TEST(config_reject, unreadable_file) {
     return;
   }
   // Root reads any file: the check runs in a child that has become an ordinary user.
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(dir.path(),
+                  fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -439,7 +440,8 @@ TEST(config_reject, unreadable_file) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: could not become uid 65534; 1: not refused as unreadable";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "3: could not become uid 65534; 1: not refused as unreadable";
 }
 
 TEST(config_reject, syntax_error_gives_line_and_column) {

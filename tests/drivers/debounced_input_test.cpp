@@ -99,7 +99,7 @@ TEST_F(debounce, chatter_that_never_settles_is_sampled_once_per_settle_period) {
     EXPECT_NE(changes[i].first, changes[i - 1].first);
   }
   EXPECT_GE(changes.size(), 10U);  // enough for the compartment's chatter detection
-  line.drive(!in->get());  // ... and it stops at the other level
+  line.drive(!in->get());          // ... and it stops at the other level
   const bool final_level = line.get();
   const auto before = changes.size();
   clock.advance(30ms);

@@ -296,7 +296,7 @@ TEST_F(two_locks, a_coil_that_cannot_be_switched_off_holds_the_supply_until_it_i
   b.unlock();
   clock.advance(100ms);
   c1->fail_writes(std::make_error_code(std::errc::io_error));  // the line dies mid-pulse
-  clock.advance(200ms);                                         // the pulse ends: off fails
+  clock.advance(200ms);                                        // the pulse ends: off fails
   ASSERT_EQ(faults.size(), 1U);
   EXPECT_TRUE(a.energized()) << "may still be on";
   // Never two coils at once: b waits as long as a may be energized.

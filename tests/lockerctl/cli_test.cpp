@@ -108,8 +108,8 @@ TEST(LockerctlCli, EveryCommandParses) {
   EXPECT_TRUE(events.follow);
   EXPECT_EQ(events.since_seq, 41u);
   EXPECT_FALSE(events.show_codes);
-  EXPECT_TRUE(
-      std::get<events_args>(parsed({"--locker", "t1", "events", "--show-codes"}).command).show_codes);
+  EXPECT_TRUE(std::get<events_args>(parsed({"--locker", "t1", "events", "--show-codes"}).command)
+                  .show_codes);
   EXPECT_EQ(
       std::get<push_config_args>(parsed({"--locker", "t1", "push-config", "cfg.json"}).command)
           .file,

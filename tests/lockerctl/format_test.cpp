@@ -108,9 +108,10 @@ TEST(LockerctlFormat, RepliesInWords) {
 }
 
 TEST(LockerctlFormat, JobProgressInOneLine) {
-  EXPECT_EQ(format_job_line(json::parse(
-                R"({"job_id":"j1","state":"installing","percent":40,"message":"Copying","ts":"x"})")),
-            "job j1: installing 40%: Copying");
+  EXPECT_EQ(
+      format_job_line(json::parse(
+          R"({"job_id":"j1","state":"installing","percent":40,"message":"Copying","ts":"x"})")),
+      "job j1: installing 40%: Copying");
   EXPECT_EQ(format_job_line(json::parse(R"({"job_id":"j1","state":"done"})")), "job j1: done");
 }
 

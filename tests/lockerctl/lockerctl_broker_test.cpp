@@ -432,31 +432,29 @@ TEST_F(lockerctl_broker, FwUpdateFollowsTheJobUntilDoneOrFailed) {
   for (const std::string final_state : {"done", "failed"}) {
     SCOPED_TRACE(final_state);
     fake_locker* self = nullptr;
-    fake_locker locker(broker_.tcp_uri(),
-                       [&](const std::string& name, const json& req) -> std::optional<json> {
-                         if (name != "fw_update") return std::nullopt;
-                         const std::string topic = fake_locker::root + "job/" +
-                                                   req.value("job_id", "");
-                         const auto job = [&](const std::string& state, json extra) {
-                           extra["job_id"] = req.value("job_id", "");
-                           extra["state"] = state;
-                           extra["ts"] = "2026-11-21T09:12:44.120Z";
-                           self->publish(topic, extra.dump());
-                         };
-                         job("downloading", json::object());
-                         job("installing", {{"percent", 40}, {"message", "Copying image"}});
-                         job(final_state, final_state == "failed"
-                                              ? json{{"message", "bad signature"}}
-                                              : json{{"percent", 100}});
-                         return json{{"req_id", req.value("req_id", "")}, {"status", "accepted"}};
-                       });
+    fake_locker locker(
+        broker_.tcp_uri(), [&](const std::string& name, const json& req) -> std::optional<json> {
+          if (name != "fw_update") return std::nullopt;
+          const std::string topic = fake_locker::root + "job/" + req.value("job_id", "");
+          const auto job = [&](const std::string& state, json extra) {
+            extra["job_id"] = req.value("job_id", "");
+            extra["state"] = state;
+            extra["ts"] = "2026-11-21T09:12:44.120Z";
+            self->publish(topic, extra.dump());
+          };
+          job("downloading", json::object());
+          job("installing", {{"percent", 40}, {"message", "Copying image"}});
+          job(final_state, final_state == "failed" ? json{{"message", "bad signature"}}
+                                                   : json{{"percent", 100}});
+          return json{{"req_id", req.value("req_id", "")}, {"status", "accepted"}};
+        });
     self = &locker;
-    ctl_process ctl(args({"fw-update", "--job-id", "j-" + final_state, "--url",
-                          "https://updates.example.com/b.raucb", "--sha256",
-                          std::string(64, 'a')}));
+    ctl_process ctl(
+        args({"fw-update", "--job-id", "j-" + final_state, "--url",
+              "https://updates.example.com/b.raucb", "--sha256", std::string(64, 'a')}));
     ASSERT_EQ(ctl.wait(), final_state == "done" ? 0 : 1) << ctl.err();
-    const std::string last = final_state == "done" ? "job j-done: done 100%\n"
-                                                   : "job j-failed: failed: bad signature\n";
+    const std::string last =
+        final_state == "done" ? "job j-done: done 100%\n" : "job j-failed: failed: bad signature\n";
     EXPECT_EQ(ctl.out(), "accepted: the locker is working on it\njob j-" + final_state +
                              ": downloading\njob j-" + final_state +
                              ": installing 40%: Copying image\n" + last);

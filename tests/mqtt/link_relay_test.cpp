@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // The link and the journal relay against a real mosquitto on loopback, with a real SQLite
 // journal. Real time: every wait is a condition with a deadline.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <iostream>
 #include <optional>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "daemon/mqtt/journal_relay.hpp"
 #include "protocol/events.hpp"
@@ -29,8 +28,9 @@ TEST_F(mqtt_fixture, link_connects_with_mqtt5_and_a_persistent_session) {
   ASSERT_TRUE(run_until([&] { return link.connected(); }));
   EXPECT_EQ(connected, 1);
   // mosquitto logs "(p5, c0, ...)": protocol MQTT 5, clean start false.
-  ASSERT_TRUE(run_until([&] { return broker.log().find("as locker-test (p5, c0") != std::string::npos; }))
-      << broker.log();
+  ASSERT_TRUE(run_until([&] {
+    return broker.log().find("as locker-test (p5, c0") != std::string::npos;
+  })) << broker.log();
 }
 
 // What the link's CONNECT says on the wire (protocol.md: MQTT 5, clean start false, session
@@ -78,7 +78,8 @@ TEST_F(mqtt_fixture, the_connect_packet_asks_for_a_session_of_at_least_a_day) {
       if ((b & 0x80) == 0) return packet.size() >= i + 1 + length;
     }
     return false;
-  })) << packet.size() << " bytes";
+  })) << packet.size()
+      << " bytes";
   ::close(conn);
   ::close(listener);
 
@@ -162,8 +163,7 @@ TEST_F(mqtt_fixture, a_clean_stop_leaves_the_shutdown_status_retained_and_no_wil
 
 TEST_F(mqtt_fixture, the_daemon_side_runs_without_a_broker_and_connects_when_one_appears) {
   const auto port = test::detail::free_loopback_port();
-  mqtt_link link(io_, clock_,
-                 test_settings("mqtt://127.0.0.1:" + std::to_string(port), topics_));
+  mqtt_link link(io_, clock_, test_settings("mqtt://127.0.0.1:" + std::to_string(port), topics_));
   link.start();
   bool done = false;
   bool delivered = true;

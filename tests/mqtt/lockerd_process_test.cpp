@@ -39,7 +39,8 @@ TEST_F(mqtt_lockerd_process, status_is_online_then_the_will_on_kill_and_shutdown
       const auto s = status_of(m);
       return s && (*s)["online"] == false;
     })) << broker_->log();
-    EXPECT_EQ(*status_of(recorder_->messages()), json::parse(R"({"online":false,"reason":"lost"})"));
+    EXPECT_EQ(*status_of(recorder_->messages()),
+              json::parse(R"({"online":false,"reason":"lost"})"));
 
     // Back again, then a clean stop: the shutdown status, retained, and no will after it.
     start_lockerd();
@@ -79,16 +80,17 @@ TEST_F(mqtt_lockerd_process, a_deposit_and_a_pickup_reach_a_subscriber_in_seq_or
     ASSERT_TRUE(wait_online());
     const std::string tracking = "70000001";
     const auto box = deposit(tracking);
-    ASSERT_TRUE(wait_recorded([&](const auto& m) { return has_parcel_event(m, "stored", tracking); }))
-        << log_tail();
+    ASSERT_TRUE(wait_recorded([&](const auto& m) {
+      return has_parcel_event(m, "stored", tracking);
+    })) << log_tail();
     std::string code;
     for (const auto& e : distinct_events(recorder_->messages()))
       if (e["type"] == "stored") code = e.value("pickup_code", "");
     ASSERT_FALSE(code.empty()) << "the stored event carries no pickup_code";
     pickup(code, box);
-    ASSERT_TRUE(
-        wait_recorded([&](const auto& m) { return has_parcel_event(m, "collected", tracking); }))
-        << log_tail();
+    ASSERT_TRUE(wait_recorded([&](const auto& m) {
+      return has_parcel_event(m, "collected", tracking);
+    })) << log_tail();
     // The door's closing after the pickup may trail the collected event by a moment.
     ASSERT_TRUE(wait_recorded([&](const auto& m) {
       int closed = 0;
@@ -117,7 +119,7 @@ TEST_F(mqtt_lockerd_process, a_deposit_and_a_pickup_reach_a_subscriber_in_seq_or
       EXPECT_FALSE(e.value("queued", false)) << e.dump();
     }
     const std::vector<std::string> expected{
-        "evt/door:opened:" + box, "evt/door:closed:" + box,   "evt/parcel:stored:" + box,
+        "evt/door:opened:" + box, "evt/door:closed:" + box,      "evt/parcel:stored:" + box,
         "evt/door:opened:" + box, "evt/parcel:collected:" + box, "evt/door:closed:" + box};
     // The order of the door's closing and the parcel event within one step is the
     // controller's; what matters is that each is there, in seq order (checked above).
@@ -132,7 +134,8 @@ TEST_F(mqtt_lockerd_process, a_deposit_and_a_pickup_reach_a_subscriber_in_seq_or
     ASSERT_TRUE(wait_recorded([&](const auto& m) {
       const auto states = payloads_on(m, std::string(root) + "state");
       return !states.empty() && states.back()["seq"] == arrival.back();
-    })) << "the state never caught up with seq " << arrival.back();
+    })) << "the state never caught up with seq "
+        << arrival.back();
   } catch (const failure& f) {
     FAIL() << f.what() << "\n" << log_tail();
   }
@@ -147,7 +150,8 @@ TEST_F(mqtt_lockerd_process, events_in_flight_when_lockerd_is_killed_all_arrive_
     }));
     // One deposit while the broker is there: published at once.
     deposit("70000011");
-    ASSERT_TRUE(wait_recorded([&](const auto& m) { return has_parcel_event(m, "stored", "70000011"); }));
+    ASSERT_TRUE(
+        wait_recorded([&](const auto& m) { return has_parcel_event(m, "stored", "70000011"); }));
     // The last seq seen live before the outage (a door event may trail the stored one).
     const auto seen_live = [&] {
       std::uint64_t seq = 0;
@@ -166,12 +170,14 @@ TEST_F(mqtt_lockerd_process, events_in_flight_when_lockerd_is_killed_all_arrive_
     lockerd_.stop(SIGKILL);
     ASSERT_TRUE(recorder_->wait_subscribed(2, deadline));
     start_lockerd();
-    ASSERT_TRUE(wait_recorded([&](const auto& m) { return has_parcel_event(m, "stored", "70000012"); }))
-        << log_tail();
+    ASSERT_TRUE(wait_recorded([&](const auto& m) {
+      return has_parcel_event(m, "stored", "70000012");
+    })) << log_tail();
     // A last deposit after all that, published live.
     deposit("70000013");
-    ASSERT_TRUE(wait_recorded([&](const auto& m) { return has_parcel_event(m, "stored", "70000013"); }))
-        << log_tail();
+    ASSERT_TRUE(wait_recorded([&](const auto& m) {
+      return has_parcel_event(m, "stored", "70000013");
+    })) << log_tail();
 
     // Every event, once each by event_id, seq contiguous over the union.
     const auto events = distinct_events(recorder_->messages());

@@ -2,10 +2,11 @@
 // The birth (status, info, state retained after connect) and the rate-limited state, for a
 // whole in-process locker (the scenario rig on virtual time) and a real broker; and that
 // get_state answers the very state the reporter publishes.
+#include "daemon/mqtt/reporter.hpp"
+
 #include <gtest/gtest.h>
 
 #include "daemon/commands/command_handler.hpp"
-#include "daemon/mqtt/reporter.hpp"
 #include "tests/mqtt/mqtt_test_support.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
@@ -132,8 +133,7 @@ TEST_F(reporter_test, state_lists_the_power_alarm_while_on_the_backup_supply) {
   EXPECT_EQ(alarms[0].at("type"), "power");
   EXPECT_EQ(alarms[0].at("severity"), "warning");
   EXPECT_FALSE(alarms[0].contains("compartment"));
-  EXPECT_EQ(alarms[0].at("since"),
-            protocol::format_timestamp(*rig_.locker().power_alarm_since()));
+  EXPECT_EQ(alarms[0].at("since"), protocol::format_timestamp(*rig_.locker().power_alarm_since()));
 }
 
 TEST_F(reporter_test, telemetry_goes_out_at_qos0_every_interval) {
@@ -258,8 +258,8 @@ TEST_F(reporter_test, get_state_answers_the_published_state_plus_reservations) {
     }));
     return out;
   };
-  ASSERT_TRUE(run_until(
-      [&] { return last_state().value("seq", 0U) == rig_.db().journal_last_seq(); }));
+  ASSERT_TRUE(
+      run_until([&] { return last_state().value("seq", 0U) == rig_.db().journal_last_seq(); }));
   auto reply = get_state("q2");
   ASSERT_EQ(reply["status"], "ok") << reply;
   auto data = reply["data"];

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "protocol/commands.hpp"
 
-#include <gtest/gtest.h>
-
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "protocol/replies.hpp"
 #include "protocol/schema_check.hpp"
@@ -23,22 +23,34 @@ const wall_time now = *parse_timestamp("2026-11-21T09:00:00.000Z");
 std::map<std::string, json> valid_requests() {
   return {
       {"reservation_create",
-       {{"req_id", "r-1"}, {"reservation_id", "res-1"}, {"tracking_number", "TN-00012345"},
-        {"size", "M"}, {"pickup_code", "48213957"}, {"pickup_window_h", 48}}},
+       {{"req_id", "r-1"},
+        {"reservation_id", "res-1"},
+        {"tracking_number", "TN-00012345"},
+        {"size", "M"},
+        {"pickup_code", "48213957"},
+        {"pickup_window_h", 48}}},
       {"reservation_cancel", {{"req_id", "r-2"}, {"reservation_id", "res-1"}}},
       {"compartment_open",
-       {{"req_id", "r-3"}, {"expires_at", "2026-11-21T09:04:00.000Z"}, {"compartment", "A01"},
-        {"reason", "customer called"}, {"operator", "ops-7"}}},
+       {{"req_id", "r-3"},
+        {"expires_at", "2026-11-21T09:04:00.000Z"},
+        {"compartment", "A01"},
+        {"reason", "customer called"},
+        {"operator", "ops-7"}}},
       {"compartment_set_service",
        {{"req_id", "r-4"}, {"compartment", "B-12"}, {"in_service", false}, {"reason", "hinge"}}},
       {"courier_upsert",
-       {{"req_id", "r-5"}, {"courier_id", "c-9"}, {"pin", "73914682"}, {"name", "Ann"},
+       {{"req_id", "r-5"},
+        {"courier_id", "c-9"},
+        {"pin", "73914682"},
+        {"name", "Ann"},
         {"enabled", true}}},
       {"courier_remove", {{"req_id", "r-6"}, {"courier_id", "c-9"}}},
       {"get_state", {{"req_id", "r-7"}}},
       {"rebirth", {{"req_id", "r-8"}}},
       {"fw_update",
-       {{"req_id", "r-9"}, {"job_id", "fw-2026_11"}, {"url", "https://updates/lockerd.raucb"},
+       {{"req_id", "r-9"},
+        {"job_id", "fw-2026_11"},
+        {"url", "https://updates/lockerd.raucb"},
         {"sha256", std::string(64, 'A')}}},
       {"reboot", {{"req_id", "r-10"}, {"reason", "maintenance"}}},
   };

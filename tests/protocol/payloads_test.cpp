@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every payload builder's output validates against its schema in protocol/schemas, and
 // mutated payloads (a required field missing, a field of the wrong type, an extra field) do not.
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "protocol/events.hpp"
 #include "protocol/replies.hpp"
@@ -80,9 +80,9 @@ TEST(payloads, parcel_events_match_the_schema) {
   const std::string schema = "evt_parcel.schema.json";
   const std::string stored = encode_parcel_event(
       header(1), parcel_stored{"TN-1", "A01", "M", "c-9", "res-1", t1, "48213957"});
-  expect_valid_and_strict(schema, stored,
-                          with_header({"tracking_number", "compartment", "size", "courier_id",
-                                       "expires_at"}));
+  expect_valid_and_strict(
+      schema, stored,
+      with_header({"tracking_number", "compartment", "size", "courier_id", "expires_at"}));
   const json j = json::parse(stored);
   EXPECT_EQ(j["type"], "stored");
   EXPECT_EQ(j["expires_at"], "2026-11-24T09:12:44.120Z");
@@ -96,27 +96,25 @@ TEST(payloads, parcel_events_match_the_schema) {
   EXPECT_FALSE(json::parse(minimal).contains("pickup_code"));
   EXPECT_EQ(json::parse(minimal)["queued"], true);
 
-  expect_valid_and_strict(schema,
-                          encode_parcel_event(header(3), parcel_collected{"TN-1", "A01", 3600, 2}),
-                          with_header({"tracking_number", "compartment", "dwell_s",
-                                       "failed_attempts"}));
+  expect_valid_and_strict(
+      schema, encode_parcel_event(header(3), parcel_collected{"TN-1", "A01", 3600, 2}),
+      with_header({"tracking_number", "compartment", "dwell_s", "failed_attempts"}));
   expect_valid_and_strict(schema, encode_parcel_event(header(4), parcel_expired{"TN-1", "A01"}),
                           with_header({"tracking_number", "compartment"}));
-  for (auto reason : {removal_reason::expired, removal_reason::cancelled,
-                      removal_reason::by_operator}) {
+  for (auto reason :
+       {removal_reason::expired, removal_reason::cancelled, removal_reason::by_operator}) {
     expect_valid_and_strict(
         schema, encode_parcel_event(header(5), parcel_removed{"TN-1", "A01", "c-9", reason}),
         with_header({"tracking_number", "compartment", "courier_id", "reason"}));
   }
   for (auto reason : {deposit_failure::no_free_compartment, deposit_failure::lock_fault,
                       deposit_failure::timeout, deposit_failure::cancelled}) {
-    expect_valid_and_strict(
-        schema, encode_parcel_event(header(6), parcel_deposit_failed{"TN-1", reason}),
-        with_header({"tracking_number", "reason"}));
+    expect_valid_and_strict(schema,
+                            encode_parcel_event(header(6), parcel_deposit_failed{"TN-1", reason}),
+                            with_header({"tracking_number", "reason"}));
   }
-  EXPECT_EQ(json::parse(encode_parcel_event(header(5), parcel_removed{"T", "A", "c",
-                                                                      removal_reason::by_operator}))
-                ["reason"],
+  EXPECT_EQ(json::parse(encode_parcel_event(
+                header(5), parcel_removed{"T", "A", "c", removal_reason::by_operator}))["reason"],
             "operator");
 }
 
@@ -139,8 +137,7 @@ TEST(payloads, door_events_match_the_schema) {
     for (auto cause : {door_cause::deposit, door_cause::pickup, door_cause::courier_removal,
                        door_cause::by_operator, door_cause::none}) {
       const auto text = encode_door_event(header(7), door_event{type, "A01", cause});
-      expect_valid_and_strict("evt_door.schema.json", text,
-                              with_header({"compartment", "cause"}));
+      expect_valid_and_strict("evt_door.schema.json", text, with_header({"compartment", "cause"}));
     }
   }
   const auto j = json::parse(encode_door_event(
@@ -158,11 +155,11 @@ TEST(payloads, alarm_events_match_the_schema) {
           "evt_alarm.schema.json",
           encode_alarm_event(header(8), alarm_event{type, "A01", alarm_severity::critical, active}),
           with_header({"severity", "active"}));
-      expect_valid_and_strict("evt_alarm.schema.json",
-                              encode_alarm_event(header(8), alarm_event{type, std::nullopt,
-                                                                        alarm_severity::warning,
-                                                                        active}),
-                              {});
+      expect_valid_and_strict(
+          "evt_alarm.schema.json",
+          encode_alarm_event(header(8),
+                             alarm_event{type, std::nullopt, alarm_severity::warning, active}),
+          {});
     }
   }
 }
@@ -184,9 +181,9 @@ TEST(payloads, status_matches_the_schema) {
 TEST(payloads, info_matches_the_schema) {
   const locker_info info{"0.1.0", "ref-board-1", {{"A01", "S"}, {"A02", "M"}}, {"fw_update"}, 3};
   const auto text = encode_info(info);
-  expect_valid_and_strict("info.schema.json", text,
-                          {"version", "hardware", "compartments", "capabilities",
-                           "config_version"});
+  expect_valid_and_strict(
+      "info.schema.json", text,
+      {"version", "hardware", "compartments", "capabilities", "config_version"});
   json j = json::parse(text);
   j["compartments"][0].erase("size");
   EXPECT_FALSE(schemas().validate("info.schema.json", j).empty());
@@ -245,10 +242,9 @@ TEST(payloads, job_matches_the_schema) {
   expect_valid_and_strict("job.schema.json",
                           encode_job({"fw-1", job_state::downloading, 40, std::nullopt, t0}),
                           {"job_id", "state", "ts"});
-  expect_valid_and_strict("job.schema.json",
-                          encode_job({"fw-1", job_state::failed, std::nullopt,
-                                      "signature did not verify", t0}),
-                          {});
+  expect_valid_and_strict(
+      "job.schema.json",
+      encode_job({"fw-1", job_state::failed, std::nullopt, "signature did not verify", t0}), {});
   json j = json::parse(encode_job({"fw-1", job_state::downloading, 40, std::nullopt, t0}));
   j["percent"] = 101;
   EXPECT_FALSE(schemas().validate("job.schema.json", j).empty());
@@ -276,9 +272,11 @@ TEST(payloads, replies_match_the_schema) {
   const std::string schema = "reply.schema.json";
   expect_valid_and_strict(schema, encode_reply(ok_reply("r-1")), {"req_id", "status"});
   expect_valid_and_strict(schema, encode_reply(accepted_reply("r-9")), {"req_id", "status"});
-  expect_valid_and_strict(schema, encode_reply(error_reply("r-2", error_code::not_found, "no such reservation")),
-                          {"req_id", "status", "code"});
-  const auto unreadable = encode_reply(error_reply(error{error_code::bad_request, "malformed JSON at byte 3", std::nullopt}));
+  expect_valid_and_strict(
+      schema, encode_reply(error_reply("r-2", error_code::not_found, "no such reservation")),
+      {"req_id", "status", "code"});
+  const auto unreadable = encode_reply(
+      error_reply(error{error_code::bad_request, "malformed JSON at byte 3", std::nullopt}));
   EXPECT_EQ(json::parse(unreadable)["req_id"], nullptr);
   EXPECT_EQ(join(schemas().validate_text(schema, unreadable)), "");
   // ok replies carry no error code; an error reply needs one from the contract
@@ -307,10 +305,10 @@ TEST(payloads, reply_data_match_their_schemas) {
 }
 
 TEST(payloads, every_error_code_has_its_wire_name) {
-  for (auto code : {error_code::bad_request, error_code::unknown_command, error_code::expired,
-                    error_code::not_found, error_code::conflict, error_code::no_free_compartment,
-                    error_code::door_open, error_code::lock_fault, error_code::busy,
-                    error_code::internal}) {
+  for (auto code :
+       {error_code::bad_request, error_code::unknown_command, error_code::expired,
+        error_code::not_found, error_code::conflict, error_code::no_free_compartment,
+        error_code::door_open, error_code::lock_fault, error_code::busy, error_code::internal}) {
     const auto text = encode_reply(error_reply("r", code, "m"));
     EXPECT_EQ(join(schemas().validate_text("reply.schema.json", text)), "") << text;
   }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "protocol/schema_check.hpp"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "protocol/topics.hpp"
 
@@ -65,12 +65,24 @@ TEST(schema_check, accepts_a_valid_instance_and_rejects_each_violation) {
       "other":true,"either":"s","any":null,"map":{"x":1.5}})");
   EXPECT_TRUE(set->validate("sample.schema.json", good).empty());
 
-  const std::vector<std::pair<std::string, json>> bad{
-      {"name", "a"},          {"name", "abcde"},    {"name", "AB"},     {"name", 5},
-      {"n", 0},               {"n", 11},            {"n", 2.5},         {"n", "3"},
-      {"kind", "c"},          {"fixed", 8},         {"list", json::array()},
-      {"list", {1, 2, 3}},    {"list", {4}},        {"other", "yes"},   {"either", 1.5},
-      {"any", 0},             {"map", {{"x", "y"}}}, {"extra", 1}};
+  const std::vector<std::pair<std::string, json>> bad{{"name", "a"},
+                                                      {"name", "abcde"},
+                                                      {"name", "AB"},
+                                                      {"name", 5},
+                                                      {"n", 0},
+                                                      {"n", 11},
+                                                      {"n", 2.5},
+                                                      {"n", "3"},
+                                                      {"kind", "c"},
+                                                      {"fixed", 8},
+                                                      {"list", json::array()},
+                                                      {"list", {1, 2, 3}},
+                                                      {"list", {4}},
+                                                      {"other", "yes"},
+                                                      {"either", 1.5},
+                                                      {"any", 0},
+                                                      {"map", {{"x", "y"}}},
+                                                      {"extra", 1}};
   for (const auto& [key, value] : bad) {
     json j = good;
     j[key] = value;

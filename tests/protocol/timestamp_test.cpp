@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "protocol/timestamp.hpp"
 
-#include <gtest/gtest.h>
-
 #include <type_traits>
+
+#include <gtest/gtest.h>
 
 namespace locker::protocol {
 namespace {
@@ -11,8 +11,8 @@ namespace {
 using namespace std::chrono;
 
 TEST(timestamp, formats_utc_with_milliseconds) {
-  const wall_time t = sys_days{year{2026} / 11 / 21} + hours{9} + minutes{12} + seconds{44} +
-                      milliseconds{120};
+  const wall_time t =
+      sys_days{year{2026} / 11 / 21} + hours{9} + minutes{12} + seconds{44} + milliseconds{120};
   EXPECT_EQ(format_timestamp(t), "2026-11-21T09:12:44.120Z");
   EXPECT_EQ(format_timestamp(wall_time{}), "1970-01-01T00:00:00.000Z");
   // Sub-millisecond parts are truncated, never rounded into the future.
@@ -31,14 +31,27 @@ TEST(timestamp, round_trips) {
 }
 
 TEST(timestamp, rejects_anything_not_strict) {
-  for (const char* text : {
-           "", "2026-11-21T09:12:44Z", "2026-11-21T09:12:44.12Z", "2026-11-21T09:12:44.1200Z",
-           "2026-11-21t09:12:44.120Z", "2026-11-21T09:12:44.120z", "2026-11-21 09:12:44.120Z",
-           "2026-11-21T09:12:44.120+00:00", "2026-11-21T09:12:44.120", "2026-13-21T09:12:44.120Z",
-           "2026-00-21T09:12:44.120Z", "2026-02-29T09:12:44.120Z", "2026-04-31T09:12:44.120Z",
-           "2026-11-00T09:12:44.120Z", "2026-11-21T24:00:00.000Z", "2026-11-21T09:60:44.120Z",
-           "2026-11-21T09:12:60.000Z", "2026-1l-21T09:12:44.120Z", "+026-11-21T09:12:44.120Z",
-           "2026-11-21T09:12:44.-20Z", " 2026-11-21T09:12:44.120Z"}) {
+  for (const char* text : {"",
+                           "2026-11-21T09:12:44Z",
+                           "2026-11-21T09:12:44.12Z",
+                           "2026-11-21T09:12:44.1200Z",
+                           "2026-11-21t09:12:44.120Z",
+                           "2026-11-21T09:12:44.120z",
+                           "2026-11-21 09:12:44.120Z",
+                           "2026-11-21T09:12:44.120+00:00",
+                           "2026-11-21T09:12:44.120",
+                           "2026-13-21T09:12:44.120Z",
+                           "2026-00-21T09:12:44.120Z",
+                           "2026-02-29T09:12:44.120Z",
+                           "2026-04-31T09:12:44.120Z",
+                           "2026-11-00T09:12:44.120Z",
+                           "2026-11-21T24:00:00.000Z",
+                           "2026-11-21T09:60:44.120Z",
+                           "2026-11-21T09:12:60.000Z",
+                           "2026-1l-21T09:12:44.120Z",
+                           "+026-11-21T09:12:44.120Z",
+                           "2026-11-21T09:12:44.-20Z",
+                           " 2026-11-21T09:12:44.120Z"}) {
     EXPECT_FALSE(parse_timestamp(text)) << text;
   }
 }

@@ -609,7 +609,8 @@ TEST_F(scenario, pickup_with_code_from_stored_event_works_once) {
   ASSERT_EQ(audit.size(), 1U);
   EXPECT_EQ(audit[0].actor, "recipient");
   EXPECT_EQ(audit[0].action, "pickup");
-  EXPECT_EQ(json::parse(audit[0].detail), (json{{"compartment", "13"}, {"tracking_number", "8008"}}));
+  EXPECT_EQ(json::parse(audit[0].detail),
+            (json{{"compartment", "13"}, {"tracking_number", "8008"}}));
   EXPECT_EQ(audit[0].detail.find(code), std::string::npos);
 
   // The same code a second time: a wrong code, nothing opens.
@@ -682,7 +683,8 @@ TEST_F(scenario, generated_codes_differ_from_every_announced_and_stored_code) {
     EXPECT_GE(codes.back()[0], '5') << "code " << codes.back() << " is an announced one";
   }
   std::sort(codes.begin(), codes.end());
-  EXPECT_EQ(std::adjacent_find(codes.begin(), codes.end()), codes.end()) << "two parcels share a code";
+  EXPECT_EQ(std::adjacent_find(codes.begin(), codes.end()), codes.end())
+      << "two parcels share a code";
 }
 
 TEST_F(scenario, when_no_unused_code_can_be_drawn_the_parcel_is_stored_without_a_code) {
@@ -1022,7 +1024,8 @@ TEST_F(scenario, a_missing_parcel_removed_by_a_courier_clears_tamper) {
   rig.person_opens("1");
   rig.person_closes("1");
   EXPECT_EQ(types(rig.events_of("removed")), (std::vector<std::string>{"removed@1"}));
-  EXPECT_EQ(types(rig.events_of("tamper")), (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
+  EXPECT_EQ(types(rig.events_of("tamper")),
+            (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
   EXPECT_EQ(json::parse(rig.db().audit_log(1)[0].detail).value("because", ""),
             "the parcel left the books");
 }
@@ -1035,7 +1038,8 @@ TEST_F(scenario, a_missing_parcel_seen_again_at_start_clears_tamper) {
   ASSERT_TRUE(rig.compartment("1").alarms().has(alarm_type::tamper));
   // Put back while the locker was off.
   restart_after_a_hand_in(rig, "1", hand::puts);
-  EXPECT_EQ(types(rig.events_of("tamper")), (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
+  EXPECT_EQ(types(rig.events_of("tamper")),
+            (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
   EXPECT_EQ(rig.db().live_parcel_in("1")->state, store::parcel_state::stored);
 }
 
@@ -1113,8 +1117,8 @@ TEST_F(scenario, deposit_done_while_the_locker_was_down_is_stored_at_start) {
     rig.advance(move_time);
   });
   auto events = rig.events_since(before);
-  EXPECT_EQ(types(events), (std::vector<std::string>{"opened:deposit@1", "closed:deposit@1",
-                                                     "stored@1"}));
+  EXPECT_EQ(types(events),
+            (std::vector<std::string>{"opened:deposit@1", "closed:deposit@1", "stored@1"}));
   EXPECT_EQ(events.back()["tracking_number"], "1417");
   expect_contiguous(rig.events());
   expect_closed_locked(rig, "1");
@@ -1363,9 +1367,10 @@ TEST_F(scenario, a_pulse_queued_behind_others_opens_its_door_and_is_not_a_forced
   ASSERT_TRUE(rig.model().jam("2").ok());
   std::map<std::string, compartment::open_outcome> outcome;
   for (const std::string id : {"1", "2", "3"}) {
-    ASSERT_EQ(rig.locker().open_by_operator(
-                  id, "op-1", "test", [&outcome, id](compartment::open_outcome o) { outcome[id] = o; }),
-              compartment::open_status::accepted);
+    ASSERT_EQ(
+        rig.locker().open_by_operator(
+            id, "op-1", "test", [&outcome, id](compartment::open_outcome o) { outcome[id] = o; }),
+        compartment::open_status::accepted);
   }
   rig.advance(std::chrono::seconds{4});
   EXPECT_EQ(outcome["1"], compartment::open_outcome::not_detected);

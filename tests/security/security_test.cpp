@@ -6,8 +6,8 @@
 #include <random>
 #include <set>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -8,9 +8,15 @@ namespace {
 
 TEST(sim_protocol, to_board_round_trips) {
   const to_board all[] = {
-      input_msg{{"DOOR_07", true}}, input_msg{{"DOOR_07", false}}, output_msg{{"LOCK_07", false}},
-      key_msg{'#'},                 key_msg{'7'},                  ready_msg{},
-      ok_msg{},                     ok_msg{"watching"},            error_msg{"board already attached"},
+      input_msg{{"DOOR_07", true}},
+      input_msg{{"DOOR_07", false}},
+      output_msg{{"LOCK_07", false}},
+      key_msg{'#'},
+      key_msg{'7'},
+      ready_msg{},
+      ok_msg{},
+      ok_msg{"watching"},
+      error_msg{"board already attached"},
   };
   for (const auto& m : all) {
     const std::string line = format(m);
@@ -52,9 +58,9 @@ TEST(sim_protocol, malformed_lines_are_rejected_with_a_reason) {
     EXPECT_FALSE(p.message) << "'" << bad << "'";
     EXPECT_FALSE(p.error.empty()) << "'" << bad << "'";
   }
-  for (const char* bad : {"", "attach", "attach keypad", "out", "out LOCK_01", "out LOCK_01 yes",
-                          "beep", "beep loud", "alarm", "alarm 2", "display bad\\q",
-                          "display dangling\\", "in DOOR_01 1"}) {
+  for (const char* bad :
+       {"", "attach", "attach keypad", "out", "out LOCK_01", "out LOCK_01 yes", "beep", "beep loud",
+        "alarm", "alarm 2", "display bad\\q", "display dangling\\", "in DOOR_01 1"}) {
     const auto p = parse_from_board(bad);
     EXPECT_FALSE(p.message) << "'" << bad << "'";
     EXPECT_FALSE(p.error.empty()) << "'" << bad << "'";

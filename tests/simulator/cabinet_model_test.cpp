@@ -44,8 +44,11 @@ struct edge {
 class cabinet_model_test : public ::testing::Test {
  protected:
   cabinet_model_test() {
-    model_.on_input([this](const std::string& l, bool a) { edges_.push_back({l, a, clock_.now()}); });
-    model_.on_event([this](const cabinet_event& e) { events_.push_back(e.kind + " " + e.details); });
+    model_.on_input([this](const std::string& l, bool a) {
+      edges_.push_back({l, a, clock_.now()});
+    });
+    model_.on_event(
+        [this](const cabinet_event& e) { events_.push_back(e.kind + " " + e.details); });
   }
 
   std::size_t edges_on(const std::string& line) const {

@@ -83,11 +83,12 @@ TEST_F(control_test, queries_and_session_commands) {
 
 TEST_F(control_test, bad_input_gets_one_error_and_changes_nothing) {
   const std::string before = model_.state_json();
-  for (const char* bad : {"", "   ", "fly 1", "open", "open 1 2", "open 99", "close 1", "put 1",
-                          "press", "press 12x", "stuck 1", "stuck 1 sideways", "bounce",
-                          "bounce five 4", "bounce 5", "bounce -1 4", "power", "power maybe",
-                          "power on", "state now", "attach", "attach keypad", "unstick 1",
-                          "unjam 1", "take 2"}) {
+  for (const char* bad :
+       {"",         "   ",           "fly 1",    "open",          "open 1 2",  "open 99",
+        "close 1",  "put 1",         "press",    "press 12x",     "stuck 1",   "stuck 1 sideways",
+        "bounce",   "bounce five 4", "bounce 5", "bounce -1 4",   "power",     "power maybe",
+        "power on", "state now",     "attach",   "attach keypad", "unstick 1", "unjam 1",
+        "take 2"}) {
     const std::string reply = run(bad);
     EXPECT_EQ(reply.rfind("error ", 0), 0U) << "'" << bad << "' -> " << reply;
   }

@@ -182,7 +182,8 @@ TEST_F(store_test, delivery_erases_plain_pickup_code_in_the_same_transaction) {
 bool files_contain(const std::filesystem::path& dir, std::string_view bytes) {
   for (const auto& f : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(f.path(), std::ios::binary);
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string content((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
     if (content.find(bytes) != std::string::npos) return true;
   }
   return false;
@@ -495,8 +496,8 @@ TEST_F(store_test, live_codes_are_those_of_stored_parcels_and_announced_reservat
         tx, {"R1", "TN1", "S", "code-announced", std::nullopt, reservation_state::announced, t0});
     st.create_reservation(
         tx, {"R2", "TN2", "S", "code-cancelled", std::nullopt, reservation_state::cancelled, t0});
-    st.create_reservation(tx,
-                          {"R3", "TN3", "S", std::nullopt, std::nullopt, reservation_state::announced, t0});
+    st.create_reservation(
+        tx, {"R3", "TN3", "S", std::nullopt, std::nullopt, reservation_state::announced, t0});
     auto stored = parcel_in("A1", "TN4");
     stored.pickup_code_hash = "code-stored";
     st.store_parcel(tx, stored);

@@ -3,22 +3,12 @@
 // Real time and real sockets, so every wait is on a condition with a deadline.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mqtt/async_client.h>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -26,6 +16,16 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <boost/asio/io_context.hpp>
+#include <mqtt/async_client.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -254,11 +254,11 @@ struct subscriber_options {
 // every message. Thread-safe: Paho's thread appends, the test reads.
 class test_subscriber {
  public:
-  test_subscriber(const std::string& server_uri, std::string filter, subscriber_options options = {})
+  test_subscriber(const std::string& server_uri, std::string filter,
+                  subscriber_options options = {})
       : filter_(std::move(filter)),
         options_(std::move(options)),
-        client_(paho_uri(server_uri),
-                options_.client_id.empty() ? random_id() : options_.client_id,
+        client_(paho_uri(server_uri), options_.client_id.empty() ? random_id() : options_.client_id,
                 ::mqtt::create_options(MQTTVERSION_5)) {
     client_.set_message_callback([this](::mqtt::const_message_ptr m) {
       received_message r;

@@ -74,7 +74,7 @@ TEST(update_bundle_layout, image_then_signature_then_its_size_big_endian) {
   EXPECT_EQ(l->image_size, 8192u);
   EXPECT_EQ(l->signature_size, 1300u);
   EXPECT_FALSE(read_bundle_layout(8192 + 1300 + 8, trailer(0)));
-  EXPECT_FALSE(read_bundle_layout(8192 + 1300 + 8, trailer(1301)));  // image not 4 KiB blocks
+  EXPECT_FALSE(read_bundle_layout(8192 + 1300 + 8, trailer(1301)));    // image not 4 KiB blocks
   EXPECT_FALSE(read_bundle_layout(4096 + 70000 + 8, trailer(70000)));  // signature too large
   EXPECT_FALSE(read_bundle_layout(100, trailer(50)));
   EXPECT_FALSE(read_bundle_layout(8192 + 8, trailer(~0ULL)));

@@ -4,6 +4,8 @@
 // on loopback), and whole jobs through the updater, with a recording stand-in for the RAUC
 // command line (its `info` is the real one; `install` records the exact bundle it was given
 // and its SHA-256) and for systemctl. Timeouts run on virtual time.
+#include "daemon/update/updater.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -18,9 +20,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -31,7 +33,6 @@
 #include "daemon/update/bundle.hpp"
 #include "daemon/update/fetch.hpp"
 #include "daemon/update/program.hpp"
-#include "daemon/update/updater.hpp"
 #include "drivers/virtual_clock.hpp"
 #include "protocol/topics.hpp"
 
@@ -139,8 +140,9 @@ class tls_server {
   explicit tls_server(const std::string& cert) {
     const std::string c = (bundles() / (cert + ".pem")).string();
     const std::string k = (bundles() / (cert + ".key")).string();
-    std::vector<std::string> args{"/usr/bin/openssl", "s_server", "-WWW", "-accept", "127.0.0.1:0",
-                                  "-cert", c, "-key", k, "-naccept", "100"};
+    std::vector<std::string> args{
+        "/usr/bin/openssl", "s_server", "-WWW", "-accept", "127.0.0.1:0", "-cert", c, "-key", k,
+        "-naccept",         "100"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -203,7 +205,9 @@ class update_fetch : public ::testing::Test {
 
   outcome<std::uint64_t> get(const std::string& url, fetch_settings s = {}) {
     auto source = parse_bundle_url(url);
-    if (!source) return source.error().empty() ? protocol::fail(std::string("?")) : protocol::fail(source.error());
+    if (!source)
+      return source.error().empty() ? protocol::fail(std::string("?"))
+                                    : protocol::fail(source.error());
     std::optional<outcome<std::uint64_t>> result;
     auto f = fetch::start(l_.io, l_.clock, source.value(), dir_ / "b.raucb", s,
                           [&](outcome<std::uint64_t> r) { result = std::move(r); });
@@ -274,8 +278,8 @@ TEST_F(update_fetch, a_missing_local_file_is_named) {
 TEST_F(update_fetch, a_server_that_never_answers_times_out_on_virtual_time) {
   // Accepts TCP connections (the kernel's backlog) and never says a word of TLS.
   boost::asio::ip::tcp::acceptor silent(l_.io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  auto source = parse_bundle_url("https://127.0.0.1:" +
-                                 std::to_string(silent.local_endpoint().port()) + "/b.raucb");
+  auto source = parse_bundle_url(
+      "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/b.raucb");
   ASSERT_TRUE(source);
   auto s = with_ca("test-ca");
   s.deadline = 60s;
@@ -398,15 +402,16 @@ class update_job : public ::testing::Test {
   // A refused bundle: the job fails with `why` in its message and RAUC installs nothing.
   void expect_refused(const std::string& file, const std::string& sha, const std::string& why) {
     SCOPED_TRACE(file);
-    const auto reply = request("j-" + file.substr(0, file.find('.')),
-                               (bundles() / file).string(), sha);
+    const auto reply =
+        request("j-" + file.substr(0, file.find('.')), (bundles() / file).string(), sha);
     ASSERT_EQ(reply.status, protocol::reply_status::accepted) << reply.message.value_or("");
     const auto j = run_to("j-" + file.substr(0, file.find('.')), "rebooting");
     EXPECT_EQ(j["state"], "failed");
     EXPECT_NE(j.value("message", "").find(why), std::string::npos) << j.dump();
     EXPECT_FALSE(installed_anything()) << rauc_log();
     EXPECT_EQ(systemctl_log(), "");
-    EXPECT_FALSE(fs::exists(settings_.staging_dir / ("j-" + file.substr(0, file.find('.')) + ".raucb")));
+    EXPECT_FALSE(
+        fs::exists(settings_.staging_dir / ("j-" + file.substr(0, file.find('.')) + ".raucb")));
   }
 
   loop l_;
@@ -434,7 +439,7 @@ TEST_F(update_job, a_good_bundle_is_verified_then_handed_to_rauc_install_then_th
   const auto staged = (settings_.staging_dir / "j1.raucb").string();
   const auto log = rauc_log();
   const auto info = log.find("info --keyring=" + settings_.keyring.string() +
-                              " --output-format=json " + staged + "\n");
+                             " --output-format=json " + staged + "\n");
   const auto install = log.find("install " + staged + "\nsha256 " + sha + "\n");
   ASSERT_NE(info, std::string::npos) << log;
   ASSERT_NE(install, std::string::npos) << log;
@@ -478,7 +483,8 @@ TEST_F(update_job, a_bundle_for_another_board_is_refused) {
 }
 
 TEST_F(update_job, the_same_version_and_an_older_one_are_refused) {
-  expect_refused("same.raucb", sha_of(bundles() / "same.raucb"), "not newer than the running 0.1.0");
+  expect_refused("same.raucb", sha_of(bundles() / "same.raucb"),
+                 "not newer than the running 0.1.0");
   expect_refused("old.raucb", sha_of(bundles() / "old.raucb"), "0.0.9 is not newer");
 }
 
@@ -622,9 +628,9 @@ TEST_F(update_job, a_job_interrupted_by_a_restart_is_failed_and_reported_on_conn
   EXPECT_TRUE(db_->unreported_update_jobs().empty());
   // A new job may start now.
   std::ofstream(dir_ / "install_mode") << "ok";
-  EXPECT_EQ(request("j2", (bundles() / "good.raucb").string(), sha_of(bundles() / "good.raucb"))
-                .status,
-            protocol::reply_status::accepted);
+  EXPECT_EQ(
+      request("j2", (bundles() / "good.raucb").string(), sha_of(bundles() / "good.raucb")).status,
+      protocol::reply_status::accepted);
 }
 
 TEST_F(update_job, without_a_keyring_fw_update_is_refused_and_reboot_still_works) {
@@ -650,9 +656,10 @@ TEST(update_program, reports_exit_status_output_and_a_missing_program) {
   loop l;
   std::optional<program_result> r;
   std::vector<std::string> lines;
-  auto p = program_run::start(l.io, l.clock, {"/bin/sh", "-c", "echo one; echo two; echo oops >&2; exit 3"},
-                              10s, [&](const std::string& line) { lines.push_back(line); },
-                              [&](const program_result& res) { r = res; });
+  auto p = program_run::start(
+      l.io, l.clock, {"/bin/sh", "-c", "echo one; echo two; echo oops >&2; exit 3"}, 10s,
+      [&](const std::string& line) { lines.push_back(line); },
+      [&](const program_result& res) { r = res; });
   ASSERT_TRUE(l.run_until([&] { return r.has_value(); }));
   EXPECT_EQ(r->exit_code, 3);
   EXPECT_EQ(lines, (std::vector<std::string>{"one", "two"}));

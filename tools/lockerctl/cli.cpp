@@ -19,11 +19,10 @@ const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
 const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
-    "reservation", "tracking", "size", "window-h", "compartment",
-    "reason",      "operator", "id",   "name",     "since-seq", "job-id", "url",  "sha256"};
-const std::set<std::string, std::less<>> command_flags = {"code-stdin", "in",       "out",
-                                                          "enabled",    "disabled", "follow",
-                                                          "show-codes"};
+    "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
+    "id",          "name",     "since-seq", "job-id",   "url",         "sha256"};
+const std::set<std::string, std::less<>> command_flags = {
+    "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes"};
 
 // An upper bound on --timeout: lockerctl is interactive, and a request kept waiting longer is
 // better re-sent with a fresh req_id.

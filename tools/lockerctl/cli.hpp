@@ -87,10 +87,10 @@ struct raw_args {
   std::string payload;  // sent as is; lockerctl only fills in nothing
 };
 
-using command_args = std::variant<announce_args, cancel_args, open_args, service_args,
-                                  courier_upsert_args, courier_remove_args, state_args, events_args,
-                                  push_config_args, rebirth_args, reboot_args, fw_update_args,
-                                  raw_args>;
+using command_args =
+    std::variant<announce_args, cancel_args, open_args, service_args, courier_upsert_args,
+                 courier_remove_args, state_args, events_args, push_config_args, rebirth_args,
+                 reboot_args, fw_update_args, raw_args>;
 
 struct invocation {
   connection_options connection;
