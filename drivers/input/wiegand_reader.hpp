@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// A Wiegand badge reader on two input lines (D0, D1), on the event loop: the lines' raw
+// edges (not debounced: a pulse is 50 us) go to a wiegand_decoder with their own
+// timestamps, and a timer on the injected clock ends a frame when no pulse follows.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <system_error>
+
+#include "drivers/clock.hpp"
+#include "drivers/input/code_reader.hpp"
+#include "drivers/input/wiegand.hpp"
+#include "drivers/line.hpp"
+
+namespace locker::drivers::input {
+
+// Lines are logical: active = pulled low by the reader, so the board file marks both
+// active-low for the usual wiring (idle high, open-collector pulses).
+class wiegand_reader final : public code_reader {
+ public:
+  wiegand_reader(input_line& d0, input_line& d1, clock& c, wiegand_options options = {});
+  wiegand_reader(const wiegand_reader&) = delete;
+  wiegand_reader& operator=(const wiegand_reader&) = delete;
+  // Detaches from both lines, which may outlive it.
+  ~wiegand_reader() override;
+
+  // Each good frame's badge id ("facility:card").
+  void on_read(std::function<void(const std::string&)> handler) override {
+    read_handler_ = std::move(handler);
+  }
+  // A fault of either line (the first), and the empty error_code once both work again.
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    fault_handler_ = std::move(handler);
+  }
+  // Each garbled frame, after it was counted: for a log line with its reason.
+  void on_garbled(std::function<void(const wiegand_frame&)> handler) {
+    garbled_handler_ = std::move(handler);
+  }
+  [[nodiscard]] std::uint64_t garbled() const override { return decoder_.counters().garbled; }
+  [[nodiscard]] const wiegand_counters& counters() const { return decoder_.counters(); }
+
+ private:
+  void edge(wiegand_wire wire, line_event e);
+  void fault(unsigned line, std::error_code ec);
+  void report(const std::optional<wiegand_frame>& frame);
+
+  input_line& d0_;
+  input_line& d1_;
+  wiegand_decoder decoder_;
+  timer gap_timer_;
+  unsigned faulty_ = 0;  // bit per line
+  std::function<void(const std::string&)> read_handler_;
+  std::function<void(std::error_code)> fault_handler_;
+  std::function<void(const wiegand_frame&)> garbled_handler_;
+};
+
+}  // namespace locker::drivers::input
