@@ -5,7 +5,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#include <boost/asio/buffer.hpp>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -83,55 +82,23 @@ char key_for(std::uint16_t code) {
   }
 }
 
+evdev_keypad::evdev_keypad(boost::asio::io_context& io, clock& c, const std::string& device,
+                           evdev_ops ops)
+    : reader_(io, c, device, {.what = "keypad device", .grab = true, .required = true},
+              std::move(ops)) {
+  listen();
+}
+
 evdev_keypad::evdev_keypad(boost::asio::io_context& io, const std::string& device)
     : evdev_keypad(io, open_device(device)) {}
 
-evdev_keypad::evdev_keypad(boost::asio::io_context& io, int fd)
-    : fd_(io, fd), self_(std::make_shared<evdev_keypad*>(this)) {
-  read();
-}
+evdev_keypad::evdev_keypad(boost::asio::io_context& io, int fd) : reader_(io, fd) { listen(); }
 
-evdev_keypad::~evdev_keypad() {
-  *self_ = nullptr;
-  boost::system::error_code ignored;
-  fd_.close(ignored);
-}
-
-void evdev_keypad::read() {
-  fd_.async_read_some(
-      boost::asio::buffer(buffer_.data() + filled_, buffer_.size() - filled_),
-      [self = std::weak_ptr<evdev_keypad*>(self_)](const boost::system::error_code& ec,
-                                                   std::size_t n) {
-        auto alive = self.lock();
-        if (!alive || *alive == nullptr || ec == boost::asio::error::operation_aborted) return;
-        if (ec) {
-          (*alive)->error_ = ec;  // EOF, or the device went away: stop
-          return;
-        }
-        (*alive)->received(n);
-      });
-}
-
-void evdev_keypad::received(std::size_t n) {
-  filled_ += n;
-  std::size_t used = 0;
-  std::weak_ptr<evdev_keypad*> self = self_;
-  std::string keys;
-  for (; filled_ - used >= sizeof(input_event); used += sizeof(input_event)) {
-    input_event ev{};
-    std::memcpy(&ev, buffer_.data() + used, sizeof ev);
-    if (ev.type != EV_KEY || ev.value != 1) continue;  // key-down only; 2 is autorepeat
-    if (const char k = key_for(ev.code); k != 0) keys += k;
-  }
-  std::memmove(buffer_.data(), buffer_.data() + used, filled_ - used);
-  filled_ -= used;
-  read();
-  // Last: a handler may destroy this keypad.
-  for (const char k : keys) {
-    if (handler_) handler_(k);
-    const auto alive = self.lock();
-    if (!alive || *alive == nullptr) return;
-  }
+void evdev_keypad::listen() {
+  reader_.on_event([this](const input_event& ev) {
+    if (ev.type != EV_KEY || ev.value != 1) return;  // key-down only; 2 is autorepeat
+    if (const char k = key_for(ev.code); k != 0 && handler_) handler_(k);
+  });
 }
 
 }  // namespace locker::drivers::gpiod_backend

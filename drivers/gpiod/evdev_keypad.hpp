@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <system_error>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <linux/input.h>
 
+#include "drivers/clock.hpp"
+#include "drivers/gpiod/evdev_reader.hpp"
 #include "drivers/hardware.hpp"
 
 namespace locker::drivers::gpiod_backend {
@@ -23,31 +21,33 @@ namespace locker::drivers::gpiod_backend {
 [[nodiscard]] char key_for(std::uint16_t code);
 
 // A keypad that is a Linux input device (/dev/input/eventN): reads input_event records
-// on the io_context and reports keys on key-down. A read error or end of file stops it
-// (kept in last_error()); nothing is thrown on the loop.
+// on the io_context (evdev_reader) and reports keys on key-down. Nothing is thrown on the
+// loop.
 class evdev_keypad final : public keypad {
  public:
-  // Opens the device; throws std::runtime_error naming it if that fails.
+  // Opens the device, grabs it (typed codes must not reach the console) and opens it again
+  // whenever it is unplugged and back, on c. Throws std::runtime_error naming the device if
+  // the first open fails: a locker does not start without its keypad.
+  evdev_keypad(boost::asio::io_context& io, clock& c, const std::string& device,
+               evdev_ops ops = evdev_ops::system());
+  // Opens the device once; throws std::runtime_error naming it if that fails. A read error
+  // or end of file stops it (kept in last_error()).
   evdev_keypad(boost::asio::io_context& io, const std::string& device);
-  // Reads from fd, which it then owns (tests feed it through a pipe).
+  // Reads from fd, which it then owns (tests feed it through a pipe); stops as above.
   evdev_keypad(boost::asio::io_context& io, int fd);
-  evdev_keypad(const evdev_keypad&) = delete;
-  evdev_keypad& operator=(const evdev_keypad&) = delete;
-  ~evdev_keypad() override;
 
   void on_key(std::function<void(char key)> handler) override { handler_ = std::move(handler); }
-  [[nodiscard]] std::error_code last_error() const { return error_; }
+  // Unplugged (with why) and back (empty), when opened with a clock.
+  void on_fault(std::function<void(std::error_code)> handler) {
+    reader_.on_fault(std::move(handler));
+  }
+  [[nodiscard]] std::error_code last_error() const { return reader_.last_error(); }
+  [[nodiscard]] bool attached() const { return reader_.attached(); }
 
  private:
-  void read();
-  void received(std::size_t n);
+  void listen();
 
-  boost::asio::posix::stream_descriptor fd_;
-  std::shared_ptr<evdev_keypad*> self_;
-  // Room for a burst of events; a record split across reads is kept for the next one.
-  std::array<unsigned char, sizeof(input_event) * 32> buffer_{};
-  std::size_t filled_ = 0;
-  std::error_code error_;
+  evdev_reader reader_;
   std::function<void(char)> handler_;
 };
 

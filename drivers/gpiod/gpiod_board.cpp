@@ -72,7 +72,7 @@ drivers::keypad& gpiod_board::keypad() {
       break;
     }
     case config::keypad_kind::evdev:
-      keypad_ = std::make_unique<evdev_keypad>(io_, k.device);
+      keypad_ = std::make_unique<evdev_keypad>(io_, clock_, k.device);
       break;
     case config::keypad_kind::sim:
       throw std::runtime_error(cfg_.file + ": keypad: kind \"sim\" needs the sim backend");
