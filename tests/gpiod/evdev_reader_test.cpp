@@ -28,7 +28,7 @@ struct evdev_reader_rig : ::testing::Test {
   std::vector<std::uint16_t> keys_down;
   std::vector<std::error_code> faults;
 
-  void make(bool plugged = true, evdev_reader_options o = {}) {
+  void make(bool plugged = true, const evdev_reader_options& o = {}) {
     if (!plugged) device.unplug();
     reader = std::make_unique<evdev_reader>(io, clock, "/dev/input/by-id/usb-scanner-event-kbd", o,
                                             device.ops());

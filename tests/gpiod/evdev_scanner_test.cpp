@@ -51,7 +51,7 @@ struct scanner_rig : ::testing::Test {
   std::vector<std::string> scans;
   std::vector<std::error_code> faults;
 
-  void make(evdev_scanner_options o = {}) {
+  void make(const evdev_scanner_options& o = {}) {
     scanner = std::make_unique<evdev_scanner>(io, clock, "/dev/input/by-id/usb-scanner-event-kbd",
                                               o, device.ops());
     scanner->on_read([this](const std::string& s) { scans.push_back(s); });
