@@ -20,7 +20,10 @@ enum class wiegand_wire : std::uint8_t { d0, d1 };
 inline std::vector<bool> wiegand_bits(unsigned length, std::uint64_t payload) {
   const unsigned n = length - 2;
   std::vector<bool> bits(length);
-  for (unsigned i = 0; i < n; ++i) bits[1 + i] = ((payload >> (n - 1 - i)) & 1U) != 0;
+  for (unsigned i = 0; i < n; ++i) {
+    const unsigned shift = n - 1 - i;  // payload bits above the 64th are 0
+    bits[1 + i] = shift < 64 && ((payload >> shift) & 1U) != 0;
+  }
   unsigned first = 0;
   unsigned second = 0;
   for (unsigned i = 1; i <= n / 2; ++i) first += bits[i] ? 1 : 0;

@@ -11,6 +11,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "drivers/virtual_clock.hpp"
+#include "tests/gpiod/fake_evdev.hpp"
+
 namespace locker::drivers::gpiod_backend {
 namespace {
 
@@ -147,6 +150,54 @@ TEST(evdev_device, missing_device_names_it) {
               std::string::npos)
         << e.what();
   }
+}
+
+// Opened by path with a clock (as gpiod_board opens it): grabbed, and back after a replug.
+TEST(evdev_keypad_device, grabbed_and_reopened_after_an_unplug) {
+  using namespace std::chrono_literals;
+  boost::asio::io_context io;
+  virtual_clock clock;
+  testing::fake_evdev device;
+  evdev_keypad pad(io, clock, "/dev/input/by-path/platform-keypad-event", device.ops());
+  std::string typed;
+  std::vector<std::error_code> faults;
+  pad.on_key([&](char k) { typed += k; });
+  pad.on_fault([&](std::error_code ec) { faults.push_back(ec); });
+  EXPECT_EQ(device.grabs(), 1);
+  device.write(testing::tap(KEY_KP1));
+  io.poll();
+  device.unplug();
+  io.restart();
+  io.poll();
+  EXPECT_FALSE(pad.attached());
+  device.plug();
+  clock.advance(1s);
+  EXPECT_TRUE(pad.attached());
+  device.write(testing::tap(KEY_KP2));
+  io.restart();
+  io.poll();
+  EXPECT_EQ(typed, "12");
+  ASSERT_EQ(faults.size(), 2U);
+  EXPECT_TRUE(faults[0]);
+  EXPECT_FALSE(faults[1]);
+}
+
+TEST(evdev_keypad_device, missing_at_start_names_it_even_with_a_clock) {
+  boost::asio::io_context io;
+  virtual_clock clock;
+  testing::fake_evdev device(false);
+  EXPECT_THROW(
+      {
+        try {
+          evdev_keypad pad(io, clock, "/dev/input/by-path/platform-keypad-event", device.ops());
+        } catch (const std::runtime_error& e) {
+          EXPECT_STREQ(e.what(),
+                       "keypad device /dev/input/by-path/platform-keypad-event: No such file or "
+                       "directory");
+          throw;
+        }
+      },
+      std::runtime_error);
 }
 
 }  // namespace
