@@ -68,11 +68,6 @@ compartment::settings compartment_settings(const config::timings& t, std::size_t
   return s;
 }
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 }  // namespace
 
 // One compartment: the state machine, and what its door is open for (persisted with it).
@@ -80,8 +75,7 @@ struct controller::slot {
   hardware::compartment_hardware& hw;
   std::unique_ptr<compartment::compartment> machine;
   int rank = 0;
-  // {"kind": "deposit"|"pickup"|"removal"|"operator"|"given_up", ...}; null when none.
-  json operation;
+  operation op;  // what the door is open for; saved with the compartment (encode())
   std::function<void(open_outcome)> operator_done;  // not persisted: the reply is in memory
 };
 
@@ -140,8 +134,7 @@ void controller::start() {
     saved.service_reason = rec->service_reason;
     saved.alarms = split_alarms(rec->alarms);
     s->machine->restore(saved);
-    if (!rec->operation.empty()) s->operation = json::parse(rec->operation, nullptr, false);
-    if (s->operation.is_discarded()) s->operation = nullptr;
+    s->op = decode(rec->operation, s->machine->id());
   }
   // Each difference between the database and the sensors is reported as it is found.
   for (auto& s : slots_) {
@@ -168,9 +161,9 @@ void controller::start() {
       commit_together([&](store::transaction& tx) { account_for_contents(tx, *s); });
     }
     // Still-saved operations whose door is shut and unlock gone are over.
-    if (!s->operation.is_null() && s->machine->door() == compartment::door_state::closed &&
+    if (!is_none(s->op) && s->machine->door() == compartment::door_state::closed &&
         s->machine->lock() == compartment::lock_state::locked) {
-      s->operation = nullptr;
+      s->op = no_operation{};
       commit([&](store::transaction& tx) { save(tx, *s); });
     }
   }
@@ -236,7 +229,7 @@ void controller::save(store::transaction& tx, slot& s, std::optional<open_cause>
   rec.open_pending = saved.open_pending;
   rec.out_of_service = saved.out_of_service;
   rec.alarms = join_alarms(saved.alarms);
-  rec.operation = s.operation.is_null() ? std::string{} : s.operation.dump();
+  rec.operation = encode(s.op);
   db_.save_compartment(tx, rec, clock_.wall_now());
 }
 
@@ -270,7 +263,7 @@ std::vector<const compartment::compartment*> controller::compartments() const {
 
 // --- opening -------------------------------------------------------------------------
 
-bool controller::open_for(slot& s, open_cause cause, json operation,
+bool controller::open_for(slot& s, open_cause cause, operation op,
                           const std::function<void(store::transaction&)>& also) {
   auto& m = *s.machine;
   if (m.service() != compartment::service_state::in_service ||
@@ -278,17 +271,17 @@ bool controller::open_for(slot& s, open_cause cause, json operation,
     return false;
   // The intent is on disk before the coil moves: a crash in between is answered at start
   // by reconcile() (an unlock that never completed), never by a lost deposit.
-  s.operation = std::move(operation);
+  s.op = std::move(op);
   if (!commit([&](store::transaction& tx) {
         save(tx, s, cause);
         if (also) also(tx);
       })) {
-    s.operation = nullptr;
+    s.op = no_operation{};
     return false;
   }
   if (m.open(cause) != open_status::accepted) {
     // Cannot happen after the checks above; undo the intent all the same.
-    s.operation = nullptr;
+    s.op = no_operation{};
     commit([&](store::transaction& tx) { save(tx, s); });
     return false;
   }
@@ -303,10 +296,9 @@ compartment::open_status controller::open_by_operator(
   if (!s) return open_status::not_in_service;
   auto& m = *s->machine;
   if (m.door() == compartment::door_state::open) return open_status::door_already_open;
-  if (m.lock() == compartment::lock_state::unlocking || !s->operation.is_null())
-    return open_status::busy;
+  if (m.lock() == compartment::lock_state::unlocking || !is_none(s->op)) return open_status::busy;
   if (m.service() != compartment::service_state::in_service) return open_status::not_in_service;
-  json op = {{"kind", "operator"}, {"by", std::string(by)}, {"reason", std::string(reason)}};
+  operator_opening op{std::string(by), std::string(reason)};
   const bool opened = open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
     db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
               {{"compartment", m.id()}, {"reason", std::string(reason)}});
@@ -332,12 +324,11 @@ void controller::door_opened(std::string_view id, open_cause cause) {
 void controller::door_closed(std::string_view id, open_cause cause) {
   slot* s = find_slot(id);
   if (!s) return;
-  const json op = std::move(s->operation);
-  s->operation = nullptr;
-  std::string kind = op.is_object() ? str(op, "kind") : std::string{};
+  const operation op = std::exchange(s->op, no_operation{});
   // A presence sensor that sees nothing behind a closed deposit door: nothing was stored.
-  if (auto occupied = s->machine->occupied(); kind == "deposit" && occupied && !*occupied)
-    kind = "nothing_put_in";
+  const auto occupied = s->machine->occupied();
+  const bool nothing_put_in =
+      std::holds_alternative<deposit_operation>(op) && occupied && !*occupied;
   const auto now = clock_.wall_now();
 
   // Together: clearing a tamper alarm (account_for_contents) reports through the observer.
@@ -345,98 +336,115 @@ void controller::door_closed(std::string_view id, open_cause cause) {
     save(tx, *s);
     journal(tx, store::journal_topic::door, "closed",
             {{"compartment", std::string(id)}, {"cause", compartment::to_string(cause)}});
-    if (kind == "deposit") {
-      store::new_parcel p;
-      p.tracking_number = str(op, "tracking_number");
-      p.compartment_id = std::string(id);
-      if (auto r = str(op, "reservation_id"); !r.empty()) p.reservation_id = r;
-      p.courier_id = str(op, "courier_id");
-      p.stored_at = now;
-      const auto window =
-          std::chrono::hours(op.value("pickup_window_h", cfg_.policy.pickup_window_h));
-      p.expires_at = now + window;
-      p.pickup_code_hash = str(op, "pickup_code_hash");
-      if (p.pickup_code_hash.empty()) {
-        // Drawn inside the transaction: no other writer can take the same code in between.
-        if (auto code = new_pickup_code()) {
-          p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, *code);
-          p.pickup_code_plain = std::move(*code);
-        } else {
-          // The parcel is in the compartment and is stored, but with no code that opens it
-          // (an empty hash matches nothing typed): a code shared with another parcel would open
-          // the wrong door. It waits for expiry (or a cancel) and a courier's removal.
-          log::error("controller", "no unused pickup code could be drawn for the parcel in ", id,
-                     ": it is stored without a working code");
-          db_.audit(tx, now, "lockerd", "pickup_code_unavailable",
-                    {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
-        }
-      }
-      const auto parcel_id = db_.store_parcel(tx, p);
-      if (p.reservation_id)
-        db_.set_reservation_state(tx, *p.reservation_id, store::reservation_state::deposited);
-      json fields = {{"tracking_number", p.tracking_number},
-                     {"compartment", std::string(id)},
-                     {"size", s->machine->size()},
-                     {"courier_id", p.courier_id},
-                     {"expires_at", store::format_rfc3339_ms(p.expires_at)}};
-      if (p.reservation_id) fields["reservation_id"] = *p.reservation_id;
-      std::optional<std::int64_t> code_of_parcel;
-      if (p.pickup_code_plain) {
-        fields["pickup_code"] = *p.pickup_code_plain;
-        code_of_parcel = parcel_id;
-      }
-      journal(tx, store::journal_topic::parcel, "stored", fields, code_of_parcel);
-      db_.audit(tx, now, "courier:" + p.courier_id, "deposit",
-                {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
-    } else if (kind == "nothing_put_in") {
-      journal(tx, store::journal_topic::parcel, "deposit_failed",
-              {{"tracking_number", str(op, "tracking_number")}, {"reason", "cancelled"}});
-    } else if (kind == "pickup") {
-      const auto parcel = db_.parcel(op.value("parcel_id", std::int64_t{0}));
-      if (parcel) {
-        db_.mark_parcel(tx, parcel->id, store::parcel_state::collected, now);
-        const auto dwell =
-            std::chrono::duration_cast<std::chrono::seconds>(now - parcel->stored_at).count();
-        journal(tx, store::journal_topic::parcel, "collected",
-                {{"tracking_number", parcel->tracking_number},
-                 {"compartment", std::string(id)},
-                 {"dwell_s", std::max<std::int64_t>(0, dwell)},
-                 {"failed_attempts", parcel->failed_attempts}});
-        // Who did what, as for deposits and removals; the code itself is never written.
-        db_.audit(tx, now, "recipient", "pickup",
+    std::visit(
+        overloaded{
+            [&](const deposit_operation& d) {
+              if (nothing_put_in) {
+                journal(tx, store::journal_topic::parcel, "deposit_failed",
+                        {{"tracking_number", d.tracking_number}, {"reason", "cancelled"}});
+                return;
+              }
+              store::new_parcel p;
+              p.tracking_number = d.tracking_number;
+              p.compartment_id = std::string(id);
+              if (auto r = d.reservation_id.value_or(""); !r.empty()) p.reservation_id = r;
+              p.courier_id = d.courier_id;
+              p.stored_at = now;
+              const auto window =
+                  std::chrono::hours(d.pickup_window_h.value_or(cfg_.policy.pickup_window_h));
+              p.expires_at = now + window;
+              p.pickup_code_hash = d.pickup_code_hash.value_or("");
+              if (p.pickup_code_hash.empty()) {
+                // Drawn inside the transaction: no other writer can take the same code in
+                // between.
+                if (auto code = new_pickup_code()) {
+                  p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, *code);
+                  p.pickup_code_plain = std::move(*code);
+                } else {
+                  // The parcel is in the compartment and is stored, but with no code that opens
+                  // it (an empty hash matches nothing typed): a code shared with another parcel
+                  // would open the wrong door. It waits for expiry (or a cancel) and a
+                  // courier's removal.
+                  log::error("controller",
+                             "no unused pickup code could be drawn for the parcel in ", id,
+                             ": it is stored without a working code");
+                  db_.audit(
+                      tx, now, "lockerd", "pickup_code_unavailable",
+                      {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
+                }
+              }
+              const auto parcel_id = db_.store_parcel(tx, p);
+              if (p.reservation_id)
+                db_.set_reservation_state(tx, *p.reservation_id,
+                                          store::reservation_state::deposited);
+              json fields = {{"tracking_number", p.tracking_number},
+                             {"compartment", std::string(id)},
+                             {"size", s->machine->size()},
+                             {"courier_id", p.courier_id},
+                             {"expires_at", store::format_rfc3339_ms(p.expires_at)}};
+              if (p.reservation_id) fields["reservation_id"] = *p.reservation_id;
+              std::optional<std::int64_t> code_of_parcel;
+              if (p.pickup_code_plain) {
+                fields["pickup_code"] = *p.pickup_code_plain;
+                code_of_parcel = parcel_id;
+              }
+              journal(tx, store::journal_topic::parcel, "stored", fields, code_of_parcel);
+              db_.audit(tx, now, "courier:" + p.courier_id, "deposit",
+                        {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
+            },
+            [&](const pickup_operation& o) {
+              const auto parcel = db_.parcel(o.parcel_id);
+              if (!parcel) return;
+              db_.mark_parcel(tx, parcel->id, store::parcel_state::collected, now);
+              const auto dwell =
+                  std::chrono::duration_cast<std::chrono::seconds>(now - parcel->stored_at).count();
+              journal(tx, store::journal_topic::parcel, "collected",
+                      {{"tracking_number", parcel->tracking_number},
+                       {"compartment", std::string(id)},
+                       {"dwell_s", std::max<std::int64_t>(0, dwell)},
+                       {"failed_attempts", parcel->failed_attempts}});
+              // Who did what, as for deposits and removals; the code itself is never written.
+              db_.audit(
+                  tx, now, "recipient", "pickup",
                   {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
-      }
-    } else if (kind == "removal") {
-      const auto parcel = db_.parcel(op.value("parcel_id", std::int64_t{0}));
-      if (parcel) {
-        db_.mark_parcel(tx, parcel->id, store::parcel_state::removed, now);
-        journal(tx, store::journal_topic::parcel, "removed",
-                {{"tracking_number", parcel->tracking_number},
-                 {"compartment", std::string(id)},
-                 {"courier_id", str(op, "courier_id")},
-                 {"reason", str(op, "reason")}});
-        db_.audit(tx, now, "courier:" + str(op, "courier_id"), "removal",
+            },
+            [&](const removal_operation& o) {
+              const auto parcel = db_.parcel(o.parcel_id);
+              if (!parcel) return;
+              db_.mark_parcel(tx, parcel->id, store::parcel_state::removed, now);
+              journal(tx, store::journal_topic::parcel, "removed",
+                      {{"tracking_number", parcel->tracking_number},
+                       {"compartment", std::string(id)},
+                       {"courier_id", o.courier_id},
+                       {"reason", o.reason}});
+              db_.audit(
+                  tx, now, "courier:" + o.courier_id, "removal",
                   {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
-      }
-    }
+            },
+            // Nothing to book: the door was open for no parcel.
+            [](const operator_opening&) {}, [](const given_up_deposit&) {},
+            [](const no_operation&) {}},
+        op);
     account_for_contents(tx, *s);
   });
   if (!ok) {
-    s->operation = op;  // still owed: a later close or restart tries again
+    s->op = op;  // still owed: a later close or restart tries again
     return;
   }
-  if (kind == "deposit") arm_expiry_timer();
+  if (std::holds_alternative<deposit_operation>(op) && !nothing_put_in) arm_expiry_timer();
   if (!session_) return;
-  if (kind == "deposit")
-    session_->stored(id);
-  else if (kind == "pickup")
-    session_->collected(id);
-  else if (kind == "removal")
-    session_->removed(id);
-  else if (kind == "given_up" || kind == "nothing_put_in")
-    session_->closed_empty(id);
+  std::visit(overloaded{[&](const deposit_operation&) {
+                          if (nothing_put_in)
+                            session_->closed_empty(id);
+                          else
+                            session_->stored(id);
+                        },
+                        [&](const pickup_operation&) { session_->collected(id); },
+                        [&](const removal_operation&) { session_->removed(id); },
+                        [&](const given_up_deposit&) { session_->closed_empty(id); },
+                        [](const operator_opening&) {}, [](const no_operation&) {}},
+             op);
 }
-
 void controller::alarm(std::string_view id, alarm_type type, compartment::alarm_severity severity,
                        bool active) {
   slot* s = find_slot(id);
@@ -463,11 +471,18 @@ void controller::service_changed(std::string_view id, compartment::service_state
 void controller::open_result(std::string_view id, open_outcome outcome) {
   slot* s = find_slot(id);
   if (!s) return;
-  const std::string kind = s->operation.is_object() ? str(s->operation, "kind") : std::string{};
   if (outcome == open_outcome::opened) {
-    if (kind == "operator" && s->operator_done) std::exchange(s->operator_done, {})(outcome);
-    if (session_ && (kind == "deposit" || kind == "pickup" || kind == "removal"))
-      session_->door_opened(id);
+    const auto tell_session = [&] {
+      if (session_) session_->door_opened(id);
+    };
+    std::visit(overloaded{[&](const operator_opening&) {
+                            if (s->operator_done) std::exchange(s->operator_done, {})(outcome);
+                          },
+                          [&](const deposit_operation&) { tell_session(); },
+                          [&](const pickup_operation&) { tell_session(); },
+                          [&](const removal_operation&) { tell_session(); },
+                          [](const given_up_deposit&) {}, [](const no_operation&) {}},
+               s->op);
     return;
   }
   if (reconciling_ || outcome == open_outcome::abandoned) {
@@ -480,8 +495,8 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
     // and the person went on: the presence sensor tells whether the business was done (a
     // parcel now in a deposit compartment, gone from a pickup or removal one). Then the door
     // did open and close: report both, which completes the operation as the close would have.
-    if (const auto cause = done_while_down(*s, kind)) {
-      log::warning("controller", "compartment ", id, ": its ", kind,
+    if (const auto cause = done_while_down(*s, s->op)) {
+      log::warning("controller", "compartment ", id, ": its ", kind_of(s->op),
                    " was done while the locker was down");
       door_opened(id, *cause);
       door_closed(id, *cause);
@@ -490,53 +505,70 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
     // No sign of it yet: the latch may have let go just before the restart. The door gets
     // open_detect to spring; if it does, closing it completes the operation as usual.
     if (reconciling_ && s->machine->resume_unlock()) {
-      log::info("controller", "compartment ", id, ": waiting for the door of the ", kind,
+      log::info("controller", "compartment ", id, ": waiting for the door of the ", kind_of(s->op),
                 " unlocked before the restart");
       return;
     }
-    const json op = std::move(s->operation);
-    s->operation = nullptr;
+    const operation op = std::exchange(s->op, no_operation{});
     commit([&](store::transaction& tx) {
       save(tx, *s);
-      if (kind == "deposit")
+      if (const auto* d = std::get_if<deposit_operation>(&op))
         journal(tx, store::journal_topic::parcel, "deposit_failed",
-                {{"tracking_number", str(op, "tracking_number")}, {"reason", "cancelled"}});
+                {{"tracking_number", d->tracking_number}, {"reason", "cancelled"}});
     });
     return;
   }
   // The door did not open: the compartment is faulty now, and what it was opened for
   // has to go elsewhere or fail.
-  const json op = std::move(s->operation);
-  s->operation = nullptr;
+  const operation op = std::exchange(s->op, no_operation{});
   commit([&](store::transaction& tx) { save(tx, *s); });
-  if (kind == "operator") {
-    if (s->operator_done) std::exchange(s->operator_done, {})(outcome);
-  } else if (kind == "deposit") {
-    slot* other = choose_compartment(op.value("rank", 0), id);
-    if (other) {
-      const auto answer = start_deposit_in(*other, op);
-      if (answer.error == keypad::deposit_error::none) {
-        if (session_) session_->deposit_moved(id, other->machine->id());
-        return;
-      }
-    }
-    report_deposit_failed(str(op, "tracking_number"), "lock_fault");
-    if (session_) session_->deposit_failed(id);
-  } else if (kind == "pickup" || kind == "removal") {
-    if (session_) session_->open_failed(id);
-  }
+  std::visit(overloaded{[&](const operator_opening&) {
+                          if (s->operator_done) std::exchange(s->operator_done, {})(outcome);
+                        },
+                        [&](const deposit_operation& d) {
+                          slot* other = choose_compartment(d.rank, id);
+                          if (other) {
+                            const auto answer = start_deposit_in(*other, d);
+                            if (answer.error == keypad::deposit_error::none) {
+                              if (session_) session_->deposit_moved(id, other->machine->id());
+                              return;
+                            }
+                          }
+                          report_deposit_failed(d.tracking_number, "lock_fault");
+                          if (session_) session_->deposit_failed(id);
+                        },
+                        [&](const pickup_operation&) {
+                          if (session_) session_->open_failed(id);
+                        },
+                        [&](const removal_operation&) {
+                          if (session_) session_->open_failed(id);
+                        },
+                        [](const given_up_deposit&) {}, [](const no_operation&) {}},
+             op);
 }
 
 // --- contents and power --------------------------------------------------------------------
 
-std::optional<open_cause> controller::done_while_down(const slot& s, const std::string& kind) {
+std::optional<open_cause> controller::done_while_down(const slot& s, const operation& op) {
   const auto occupied = s.machine->occupied();
   if (!occupied) return std::nullopt;  // without a presence sensor there is no telling
   const bool on_file = db_.live_parcel_in(s.machine->id()).has_value();
-  if (kind == "deposit" && *occupied && !on_file) return open_cause::deposit;
-  if (kind == "pickup" && !*occupied && on_file) return open_cause::pickup;
-  if (kind == "removal" && !*occupied && on_file) return open_cause::courier_removal;
-  return std::nullopt;
+  const auto when = [](bool done, open_cause cause) {
+    return done ? std::optional<open_cause>(cause) : std::nullopt;
+  };
+  return std::visit(overloaded{[&](const deposit_operation&) {
+                                 return when(*occupied && !on_file, open_cause::deposit);
+                               },
+                               [&](const pickup_operation&) {
+                                 return when(!*occupied && on_file, open_cause::pickup);
+                               },
+                               [&](const removal_operation&) {
+                                 return when(!*occupied && on_file, open_cause::courier_removal);
+                               },
+                               [](const operator_opening&) { return std::optional<open_cause>(); },
+                               [](const given_up_deposit&) { return std::optional<open_cause>(); },
+                               [](const no_operation&) { return std::optional<open_cause>(); }},
+                    op);
 }
 
 void controller::account_for_contents(store::transaction& tx, slot& s) {
@@ -632,7 +664,7 @@ bool controller::free_for_deposit(const slot& s) {
   if (m.service() != compartment::service_state::in_service) return false;
   if (m.door() != compartment::door_state::closed || m.lock() != compartment::lock_state::locked)
     return false;
-  if (!s.operation.is_null()) return false;
+  if (!is_none(s.op)) return false;
   if (auto occupied = m.occupied(); occupied && *occupied) return false;
   return !db_.live_parcel_in(m.id()).has_value();
 }
@@ -664,7 +696,7 @@ void controller::report_deposit_failed(const std::string& tracking_number,
   });
 }
 
-keypad::deposit_answer controller::start_deposit_in(slot& s, const json& deposit) {
+keypad::deposit_answer controller::start_deposit_in(slot& s, const deposit_operation& deposit) {
   if (!open_for(s, open_cause::deposit, deposit))
     return {keypad::deposit_error::no_free_compartment, {}, {}};
   return {keypad::deposit_error::none, s.machine->id(), s.machine->size()};
@@ -681,14 +713,14 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
           (p.state == store::parcel_state::stored || p.state == store::parcel_state::expired ||
            p.state == store::parcel_state::cancelled))
         return {keypad::deposit_error::already_in_locker, {}, {}};
-    json deposit = {{"kind", "deposit"},
-                    {"courier_id", courier.courier_id},
-                    {"tracking_number", std::string(tracking_number)},
-                    {"rank", rank}};
+    deposit_operation deposit;
+    deposit.courier_id = courier.courier_id;
+    deposit.tracking_number = std::string(tracking_number);
+    deposit.rank = rank;
     if (auto r = db_.find_announced_reservation(tracking_number)) {
-      deposit["reservation_id"] = r->reservation_id;
-      if (r->pickup_code_hash) deposit["pickup_code_hash"] = *r->pickup_code_hash;
-      if (r->pickup_window_h) deposit["pickup_window_h"] = *r->pickup_window_h;
+      deposit.reservation_id = r->reservation_id;
+      deposit.pickup_code_hash = r->pickup_code_hash;
+      deposit.pickup_window_h = r->pickup_window_h;
     }
     slot* s = choose_compartment(rank);
     if (!s) {
@@ -704,16 +736,16 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
 
 keypad::deposit_answer controller::deposit_bigger(std::string_view compartment) {
   slot* s = find_slot(compartment);
-  if (!s || !s->operation.is_object() || str(s->operation, "kind") != "deposit")
-    return {keypad::deposit_error::no_free_compartment, {}, {}};
-  json deposit = s->operation;
+  const auto* current = s != nullptr ? std::get_if<deposit_operation>(&s->op) : nullptr;
+  if (current == nullptr) return {keypad::deposit_error::no_free_compartment, {}, {}};
+  deposit_operation deposit = *current;
   // Closing this door now stores nothing.
-  s->operation = {{"kind", "given_up"}};
+  s->op = given_up_deposit{};
   commit([&](store::transaction& tx) { save(tx, *s); });
-  deposit["rank"] = s->rank + 1;
+  deposit.rank = s->rank + 1;
   slot* bigger = choose_compartment(s->rank + 1);
   if (!bigger) {
-    report_deposit_failed(str(deposit, "tracking_number"), "no_free_compartment");
+    report_deposit_failed(deposit.tracking_number, "no_free_compartment");
     return {keypad::deposit_error::no_free_compartment, {}, {}};
   }
   return start_deposit_in(*bigger, deposit);
@@ -721,9 +753,10 @@ keypad::deposit_answer controller::deposit_bigger(std::string_view compartment) 
 
 void controller::abandon_deposit(std::string_view compartment, keypad::abandon_reason why) {
   slot* s = find_slot(compartment);
-  if (!s || !s->operation.is_object() || str(s->operation, "kind") != "deposit") return;
-  const std::string tracking = str(s->operation, "tracking_number");
-  s->operation = {{"kind", "given_up"}};
+  const auto* current = s != nullptr ? std::get_if<deposit_operation>(&s->op) : nullptr;
+  if (current == nullptr) return;
+  const std::string tracking = current->tracking_number;
+  s->op = given_up_deposit{};
   commit([&](store::transaction& tx) {
     save(tx, *s);
     journal(tx, store::journal_topic::parcel, "deposit_failed",
@@ -733,7 +766,7 @@ void controller::abandon_deposit(std::string_view compartment, keypad::abandon_r
   // A door that never opened (or is already shut) has nothing left to wait for.
   if (s->machine->door() == compartment::door_state::closed &&
       s->machine->lock() == compartment::lock_state::locked) {
-    s->operation = nullptr;
+    s->op = no_operation{};
     commit([&](store::transaction& tx) { save(tx, *s); });
   }
 }
@@ -761,13 +794,11 @@ bool controller::begin_removal(const keypad::courier_identity& courier, std::int
       return false;
     slot* s = find_slot(p->compartment_id);
     if (s != nullptr) s->machine->abandon_resumed_unlock();  // the courier is here now
-    if (!s || !s->operation.is_null()) return false;
+    if (!s || !is_none(s->op)) return false;
     return open_for(
         *s, open_cause::courier_removal,
-        {{"kind", "removal"},
-         {"parcel_id", p->id},
-         {"courier_id", courier.courier_id},
-         {"reason", p->state == store::parcel_state::expired ? "expired" : "cancelled"}});
+        removal_operation{p->id, courier.courier_id,
+                          p->state == store::parcel_state::expired ? "expired" : "cancelled"});
   } catch (const std::exception& e) {
     log::error("controller", "starting a removal: ", e.what());
     return false;
@@ -872,13 +903,12 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
     slot* s = found.size() == 1 ? find_slot(found.front().compartment_id) : nullptr;
     if (s != nullptr) s->machine->abandon_resumed_unlock();  // the recipient is here now
     // A compartment already being collected is not opened twice.
-    if (s != nullptr && s->operation.is_null()) {
+    if (s != nullptr && is_none(s->op)) {
       const auto& p = found.front();
       // The right code ends the run of wrong ones, in the intent's own commit: one fsync
       // before the coil, not two.
       const auto right_code = [&](store::transaction& tx) { reset_attempts(tx); };
-      if (!open_for(*s, open_cause::pickup, {{"kind", "pickup"}, {"parcel_id", p.id}},
-                    right_code)) {
+      if (!open_for(*s, open_cause::pickup, pickup_operation{p.id}, right_code)) {
         commit(right_code);
         // The right code, but the compartment cannot open (faulty): tell the person so,
         // on the loop, as if the door had not opened.

@@ -16,6 +16,7 @@
 
 #include "daemon/compartment/compartment.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/controller/operation.hpp"
 #include "daemon/hardware/cabinet_hardware.hpp"
 #include "daemon/keypad/locker_services.hpp"
 #include "daemon/security/secret_key.hpp"
@@ -78,7 +79,8 @@ class controller final : public compartment::compartment_observer, public keypad
   // moving: an operator must not interleave with it. false for an unknown compartment.
   [[nodiscard]] bool in_use(std::string_view id);
   // What the operator asked for ("operation" saved with the compartment): "deposit",
-  // "pickup", "removal", "operator", "given_up"; empty when none.
+  // "pickup", "removal", "operator", "given_up" (kind_of()); empty when none; "unknown" when
+  // what is saved cannot be read (it counts as in use).
   [[nodiscard]] std::string operation_kind(std::string_view id);
   // The compartment where a courier's deposit for this reservation is under way (the
   // door is open or about to be; closing it stores the parcel), or nullopt.
@@ -130,9 +132,9 @@ class controller final : public compartment::compartment_observer, public keypad
   slot* choose_compartment(int min_rank, std::string_view except = {});
   // Commits the operation on s (and `also`, in the same transaction) and unlocks it; false
   // (nothing changed) if refused.
-  bool open_for(slot& s, compartment::open_cause cause, nlohmann::json operation,
+  bool open_for(slot& s, compartment::open_cause cause, operation op,
                 const std::function<void(store::transaction&)>& also = {});
-  keypad::deposit_answer start_deposit_in(slot& s, const nlohmann::json& deposit);
+  keypad::deposit_answer start_deposit_in(slot& s, const deposit_operation& deposit);
   void report_deposit_failed(const std::string& tracking_number, std::string_view reason);
 
   // Runs fn in one transaction and commits; saves each slot in `changed`. Wakes the
@@ -156,8 +158,8 @@ class controller final : public compartment::compartment_observer, public keypad
   void lockout_ended();
 
   // At start, for an unlock of the old process whose door is shut again: the cause to report
-  // its opening and closing with, if the presence sensor shows the operation `kind` was done.
-  std::optional<compartment::open_cause> done_while_down(const slot& s, const std::string& kind);
+  // its opening and closing with, if the presence sensor shows the operation `op` was done.
+  std::optional<compartment::open_cause> done_while_down(const slot& s, const operation& op);
   // Clears the compartment's tamper alarm if its missing parcel is accounted for now.
   // Inside commit_together().
   void account_for_contents(store::transaction& tx, slot& s);

@@ -25,10 +25,10 @@ std::string controller::operation_kind(std::string_view id) {
   try {
     const auto rec = db_.compartment(id);
     if (!rec || rec->operation.empty()) return {};
-    const auto op = nlohmann::json::parse(rec->operation, nullptr, false);
-    if (!op.is_object()) return "unknown";
-    const auto it = op.find("kind");
-    return it != op.end() && it->is_string() ? it->get<std::string>() : std::string("unknown");
+    const auto op = decode(rec->operation, id);
+    // Something is saved that cannot be read: treat it as in use rather than interleave.
+    if (is_none(op)) return "unknown";
+    return std::string(kind_of(op));
   } catch (const std::exception& e) {
     log::error("controller", "reading compartment ", id, ": ", e.what());
     return "unknown";  // cannot tell: treat it as in use rather than interleave
@@ -39,9 +39,9 @@ std::optional<std::string> controller::deposit_under_way(std::string_view reserv
   // As operation_kind(): what is under way is saved with each compartment.
   for (const auto& rec : db_.compartments()) {
     if (rec.operation.empty()) continue;
-    const auto op = nlohmann::json::parse(rec.operation, nullptr, false);
-    if (!op.is_object() || op.value("kind", std::string()) != "deposit") continue;
-    if (op.value("reservation_id", std::string()) == reservation_id) return rec.id;
+    const auto op = decode(rec.operation, rec.id);
+    const auto* deposit = std::get_if<deposit_operation>(&op);
+    if (deposit != nullptr && deposit->reservation_id.value_or("") == reservation_id) return rec.id;
   }
   return std::nullopt;
 }
