@@ -61,7 +61,7 @@ struct compartment_record {
 struct courier_record {
   std::string courier_id;
   std::string name;
-  std::string pin_hash;  // security::keyed_hash(key, "courier_pin", pin)
+  std::string pin_hash;  // security::courier_pin_hash(key, pin)
   bool enabled = true;
   wall_time updated_at{};
 };
