@@ -27,6 +27,7 @@
 #include "daemon/parcels/parcels.hpp"
 #include "daemon/security/secret_key.hpp"
 #include "daemon/store/store.hpp"
+#include "protocol/input_rules.hpp"
 
 #ifndef LOCKER_VERSION
 #define LOCKER_VERSION "0.0.0"
@@ -245,36 +246,34 @@ std::int64_t parse_int(const std::string& help, std::string_view what, std::stri
   return v;
 }
 
-bool has_control_char(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-// Identifiers and names as the protocol allows them (protocol/commands.hpp).
+// Names, sizes and reasons: lengths in bytes, without control characters (they would
+// garble the tables printed here).
 void check_text(const std::string& help, std::string_view what, std::string_view v, std::size_t min,
                 std::size_t max) {
-  if (v.size() < min || v.size() > max || has_control_char(v))
+  if (v.size() < min || v.size() > max || protocol::rules::has_control_char(v))
     throw usage_error(help, std::string(what) + " must be " + std::to_string(min) + "-" +
                                 std::to_string(max) + " characters, without control characters");
 }
 
+// Identifiers and tracking numbers as the protocol allows them (protocol/input_rules.hpp).
+void check_id(const std::string& help, std::string_view what, std::string_view v) {
+  if (!protocol::rules::valid_id(v))
+    throw usage_error(help,
+                      std::string(what) + " must be " + std::string(protocol::rules::id_rule));
+}
+
 void check_tracking_number(const std::string& help, std::string_view v) {
-  const bool printable =
-      std::all_of(v.begin(), v.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  if (v.empty() || v.size() > 64 || !printable)
-    throw usage_error(help, "the tracking number must be 1-64 printable characters without spaces");
+  if (!protocol::rules::valid_tracking_number(v))
+    throw usage_error(
+        help, "the tracking number must be " + std::string(protocol::rules::tracking_number_rule));
 }
 
 // The secret is never part of the message.
-void check_digits(std::string_view secret, std::size_t min, std::size_t max,
+void check_secret(std::string_view secret, bool (*valid)(std::string_view), std::string_view rule,
                   std::string_view what) {
-  const bool digits =
-      std::all_of(secret.begin(), secret.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (secret.size() < min || secret.size() > max || !digits)
-    throw admin_error(std::string(what) + " must be " + std::to_string(min) + "-" +
-                      std::to_string(max) + " digits (read from standard input)");
+  if (!valid(secret))
+    throw admin_error(std::string(what) + " must be " + std::string(rule) +
+                      " (read from standard input)");
 }
 
 // Turns the terminal's echo off while a secret is typed, and back on however we leave.
@@ -319,7 +318,7 @@ std::string cell(std::string_view s) {
   if (s.empty()) return "-";
   std::string out(s);
   for (char& c : out)
-    if (has_control_char(std::string_view(&c, 1))) c = '?';
+    if (protocol::rules::has_control_char(std::string_view(&c, 1))) c = '?';
   return out;
 }
 
@@ -450,7 +449,7 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   if (p.positional.empty()) throw usage_error(courier_cmd, "courier add needs an ID");
   const std::string id(p.positional[0]);
   const std::string name = p.value("--name").value_or("");
-  check_text(courier_cmd, "the courier ID", id, 1, 64);
+  check_id(courier_cmd, "the courier ID", id);
   check_text(courier_cmd, "the name", name, 0, 128);
   const bool enabled = !p.has("--disabled");
 
@@ -459,7 +458,7 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   if (st.courier(id))
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
   const std::string pin = s.read_secret("PIN");
-  check_digits(pin, 6, 12, "the PIN");
+  check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
   const auto hash = security::courier_pin_hash(key, pin);
 
   const auto t = now();
@@ -483,7 +482,7 @@ int courier_set_pin(session& s, std::span<const std::string_view> args) {
   const auto key = s.key();
   if (!st.courier(id)) no_courier(id);
   const std::string pin = s.read_secret("PIN");
-  check_digits(pin, 6, 12, "the PIN");
+  check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
   const auto hash = security::courier_pin_hash(key, pin);
 
   const auto t = now();
@@ -560,7 +559,7 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   r.reservation_id = required(p, h, "--id");
   r.tracking_number = required(p, h, "--tracking");
   r.size = required(p, h, "--size");
-  check_text(h, "the reservation ID", r.reservation_id, 1, 64);
+  check_id(h, "the reservation ID", r.reservation_id);
   check_tracking_number(h, r.tracking_number);
   check_text(h, "the size", r.size, 1, 32);
   if (auto w = p.value("--window-h")) r.pickup_window_h = parse_int(h, "--window-h", *w, 1, 720);
@@ -575,7 +574,8 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   if (p.has("--code-stdin")) {
     const auto key = s.key();
     const std::string code = s.read_secret("Pickup code");
-    check_digits(code, 6, 10, "the pickup code");
+    check_secret(code, protocol::rules::valid_pickup_code, protocol::rules::pickup_code_rule,
+                 "the pickup code");
     r.pickup_code_hash = security::pickup_code_hash(key, code);
   }
 

@@ -16,6 +16,9 @@
 
 #include <toml++/toml.h>
 
+#include "protocol/input_rules.hpp"
+#include "protocol/topics.hpp"
+
 namespace locker::config {
 
 config_error::config_error(std::string file, std::string key, std::string reason)
@@ -503,12 +506,6 @@ board_config load_board(const std::filesystem::path& file) {
 
 namespace {
 
-bool valid_locker_id(std::string_view id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
 // mqtt://host:port or mqtts://host:port; host may be a [v6] literal. Returns why not, or "".
 std::string broker_url_problem(std::string_view url) {
   std::string_view rest;
@@ -561,7 +558,7 @@ locker_config load_config(const std::filesystem::path& file) {
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
-  if (!valid_locker_id(c.locker_id)) {
+  if (!protocol::valid_locker_id(c.locker_id)) {
     ctx.fail("locker_id", "invalid \"" + c.locker_id + "\": must match [a-z0-9-]{1,64}",
              top.node("locker_id"));
   }
@@ -672,7 +669,9 @@ locker_config load_config(const std::filesystem::path& file) {
         {"max_code_attempts", "pickup_code_digits", "pickup_window_h", "lockout_base_s"});
     auto& p = c.policy;
     p.max_code_attempts = static_cast<int>(r.integer("max_code_attempts", 5, 1, 100));
-    p.pickup_code_digits = static_cast<int>(r.integer("pickup_code_digits", 8, 6, 10));
+    p.pickup_code_digits = static_cast<int>(r.integer(
+        "pickup_code_digits", 8, static_cast<std::int64_t>(protocol::rules::pickup_code_min_digits),
+        static_cast<std::int64_t>(protocol::rules::pickup_code_max_digits)));
     p.pickup_window_h = static_cast<int>(r.integer("pickup_window_h", 72, 1, 8760));
     p.lockout_base = std::chrono::seconds(r.integer("lockout_base_s", 30, 1, 86400));
   }

@@ -213,6 +213,8 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
       {"reservation_create", "req_id", std::string(65, 'r')},
       {"reservation_create", "reservation_id", ""},
       {"reservation_create", "reservation_id", std::string(65, 'x')},
+      // lockeradm's rule, now the one rule for ids (protocol/input_rules.hpp).
+      {"reservation_create", "reservation_id", "r\n1"},
       {"reservation_create", "tracking_number", ""},
       {"reservation_create", "tracking_number", "TN 123"},
       {"reservation_create", "tracking_number", "TN\n123"},
@@ -232,6 +234,7 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
       {"compartment_open", "operator", ""},
       {"compartment_set_service", "reason", std::string(257, 'r')},
       {"courier_upsert", "courier_id", ""},
+      {"courier_upsert", "courier_id", "c\x1b[1"},
       {"courier_upsert", "pin", "73914"},
       {"courier_upsert", "pin", "7391468273914"},
       {"courier_upsert", "pin", "73914x82"},
