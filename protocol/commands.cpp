@@ -237,8 +237,8 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
         it->is_string() ? parse_timestamp(it->get_ref<const std::string&>()) : std::nullopt;
     if (!t) {
       return fail(make_error(error_code::bad_request,
-                             "expires_at: must be an RFC 3339 UTC timestamp with milliseconds "
-                             "(YYYY-MM-DDTHH:MM:SS.mmmZ)",
+                             "expires_at: must be an RFC 3339 timestamp such as "
+                             "2026-11-21T09:12:44.120Z",
                              req_id));
     }
     cmd.expires_at = t;

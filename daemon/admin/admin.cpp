@@ -522,7 +522,7 @@ int courier_list(session& s, std::span<const std::string_view> args) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : s.db(false).couriers())
     rows.push_back({cell(c.courier_id), cell(c.name), c.enabled ? "yes" : "no",
-                    store::format_rfc3339_ms(c.updated_at)});
+                    protocol::format_timestamp(c.updated_at)});
   print_table(s.out(), {"ID", "NAME", "ENABLED", "UPDATED"}, rows);
   return exit_ok;
 }
@@ -633,7 +633,7 @@ int reservation_list(session& s, std::span<const std::string_view> args) {
                     std::string(store::to_string(r.state)),
                     r.pickup_window_h ? std::to_string(*r.pickup_window_h) : "default",
                     r.pickup_code_hash ? "given" : "at deposit",
-                    store::format_rfc3339_ms(r.created_at)});
+                    protocol::format_timestamp(r.created_at)});
   print_table(s.out(), {"ID", "TRACKING", "SIZE", "STATE", "WINDOW_H", "CODE", "CREATED"}, rows);
   return exit_ok;
 }
@@ -692,8 +692,8 @@ int parcels(session& s, std::span<const std::string_view> args) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : p.has("--all") ? st.parcels() : parcels::live_parcels(st))
     rows.push_back({std::to_string(r.id), cell(r.tracking_number), cell(r.compartment_id),
-                    std::string(store::to_string(r.state)), store::format_rfc3339_ms(r.stored_at),
-                    store::format_rfc3339_ms(r.expires_at), std::to_string(r.failed_attempts)});
+                    std::string(store::to_string(r.state)), protocol::format_timestamp(r.stored_at),
+                    protocol::format_timestamp(r.expires_at), std::to_string(r.failed_attempts)});
   print_table(s.out(),
               {"ID", "TRACKING", "COMPARTMENT", "STATE", "STORED_AT", "EXPIRES_AT", "FAILED"},
               rows);
@@ -746,7 +746,8 @@ int audit(session& s, std::span<const std::string_view> args) {
   std::reverse(entries.begin(), entries.end());  // read like a log: oldest first
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : entries)
-    rows.push_back({store::format_rfc3339_ms(e.ts), cell(e.actor), cell(e.action), cell(e.detail)});
+    rows.push_back(
+        {protocol::format_timestamp(e.ts), cell(e.actor), cell(e.action), cell(e.detail)});
   print_table(s.out(), {"TIME", "ACTOR", "ACTION", "DETAIL"}, rows);
   return exit_ok;
 }

@@ -377,7 +377,7 @@ void controller::door_closed(std::string_view id, open_cause cause) {
                      {"compartment", std::string(id)},
                      {"size", s->machine->size()},
                      {"courier_id", p.courier_id},
-                     {"expires_at", store::format_rfc3339_ms(p.expires_at)}};
+                     {"expires_at", protocol::format_timestamp(p.expires_at)}};
       if (p.reservation_id) fields["reservation_id"] = *p.reservation_id;
       std::optional<std::int64_t> code_of_parcel;
       if (p.pickup_code_plain) {
@@ -587,7 +587,7 @@ void controller::carry_out_in_service_requests() {
 
 void controller::start_power_watch() {
   const auto since = db_.setting(power_alarm_key).value_or("");
-  power_since_ = since.empty() ? std::nullopt : store::parse_rfc3339(since);
+  power_since_ = since.empty() ? std::nullopt : protocol::parse_timestamp(since);
   auto* sensor = hardware_.power();
   if (sensor == nullptr) {
     // The board file no longer names a power line: nothing could ever clear the alarm.
@@ -612,7 +612,7 @@ void controller::power_changed(bool on_backup) {
   const bool ok = commit([&](store::transaction& tx) {
     journal(tx, store::journal_topic::alarm, "power",
             {{"severity", "warning"}, {"active", on_backup}});
-    db_.set_setting(tx, power_alarm_key, on_backup ? store::format_rfc3339_ms(now) : "");
+    db_.set_setting(tx, power_alarm_key, on_backup ? protocol::format_timestamp(now) : "");
   });
   if (!ok) return;  // tried again at the next change or start
   power_since_ = on_backup ? std::optional<drivers::wall_time>(now) : std::nullopt;

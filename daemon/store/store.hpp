@@ -24,9 +24,11 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/store/database.hpp"
-#include "daemon/store/timestamp.hpp"
+#include "protocol/timestamp.hpp"
 
 namespace locker::store {
+
+using protocol::wall_time;
 
 enum class service_state { in_service, out_of_service, faulty };
 enum class door_state { closed, open };

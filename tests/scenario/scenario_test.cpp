@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/store/timestamp.hpp"
+#include "protocol/timestamp.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
@@ -56,7 +56,7 @@ std::optional<json> last_of(locker_rig& rig, std::string_view type) {
 }
 
 drivers::wall_time parse_ts(const json& j) {
-  return store::parse_rfc3339(j.get<std::string>()).value();
+  return protocol::parse_timestamp(j.get<std::string>()).value();
 }
 
 class scenario : public ::testing::Test {
