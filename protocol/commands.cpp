@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/input_rules.hpp"
 #include "protocol/json_util.hpp"
 #include "protocol/topics.hpp"
 
@@ -48,30 +49,23 @@ struct text_rule {
   const char* rule = "1-64 characters";
 };
 
-bool all_digits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-bool printable_no_space(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-bool compartment_chars(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
-  });
-}
 bool hex_chars(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
-const text_rule id_rule{1, 64, nullptr, "1-64 characters"};
-const text_rule tracking_rule{1, 64, printable_no_space,
-                              "1-64 printable ASCII characters without spaces"};
+// The rules every input shares (protocol/input_rules.hpp); the lengths are checked again
+// here in code points, which is the same for these.
+const text_rule id_rule{1, rules::id_max_length, rules::valid_id, rules::id_rule.data()};
+const text_rule tracking_rule{1, rules::tracking_number_max_length, rules::valid_tracking_number,
+                              rules::tracking_number_rule.data()};
 const text_rule size_rule{1, 32, nullptr, "1-32 characters"};
-const text_rule pickup_code_rule{6, 10, all_digits, "6-10 digits"};
-const text_rule pin_rule{6, 12, all_digits, "6-12 digits"};
-const text_rule compartment_rule{1, 16, compartment_chars,
-                                 "1-16 characters of A-Z, a-z, 0-9 and '-'"};
+const text_rule pickup_code_rule{rules::pickup_code_min_digits, rules::pickup_code_max_digits,
+                                 rules::valid_pickup_code, rules::pickup_code_rule.data()};
+const text_rule pin_rule{rules::pin_min_digits, rules::pin_max_digits, rules::valid_pin,
+                         rules::pin_rule.data()};
+const text_rule compartment_rule{1, rules::compartment_id_max_length, rules::valid_compartment_id,
+                                 rules::compartment_id_rule.data()};
 const text_rule reason_rule{1, 256, nullptr, "1-256 characters"};
 const text_rule name_rule{1, 128, nullptr, "1-128 characters"};
 const text_rule job_id_rule{1, 64, valid_job_id, "1-64 characters of A-Z, a-z, 0-9, '_' and '-'"};
@@ -243,8 +237,8 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
         it->is_string() ? parse_timestamp(it->get_ref<const std::string&>()) : std::nullopt;
     if (!t) {
       return fail(make_error(error_code::bad_request,
-                             "expires_at: must be an RFC 3339 UTC timestamp with milliseconds "
-                             "(YYYY-MM-DDTHH:MM:SS.mmmZ)",
+                             "expires_at: must be an RFC 3339 timestamp such as "
+                             "2026-11-21T09:12:44.120Z",
                              req_id));
     }
     cmd.expires_at = t;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/input_rules.hpp"
 #include "protocol/json_util.hpp"
 
 namespace locker::protocol {
@@ -21,7 +22,7 @@ struct setting_rule {
 };
 
 // One row per remotely settable key. Bounds keep a typo from bricking a locker remotely.
-constexpr std::array<setting_rule, 11> rules{{
+constexpr std::array<setting_rule, 11> setting_rules{{
     {"lock_pulse_ms", 50, 5000, &settings_patch::lock_pulse_ms},
     {"coil_gap_ms", 0, 5000, &settings_patch::coil_gap_ms},
     {"open_detect_s", 1, 60, &settings_patch::open_detect_s},
@@ -29,7 +30,8 @@ constexpr std::array<setting_rule, 11> rules{{
     {"debounce_ms", 1, 1000, &settings_patch::debounce_ms},
     {"session_idle_s", 10, 600, &settings_patch::session_idle_s},
     {"max_code_attempts", 1, 20, &settings_patch::max_code_attempts},
-    {"pickup_code_digits", 6, 10, &settings_patch::pickup_code_digits},
+    {"pickup_code_digits", static_cast<int>(rules::pickup_code_min_digits),
+     static_cast<int>(rules::pickup_code_max_digits), &settings_patch::pickup_code_digits},
     {"pickup_window_h", 1, 720, &settings_patch::pickup_window_h},
     {"lockout_base_s", 1, 3600, &settings_patch::lockout_base_s},
     {"telemetry_s", 10, 86400, &settings_patch::telemetry_s},
@@ -69,7 +71,7 @@ result<desired_config, config_rejection> decode_cfg_desired(std::string_view pay
   for (const auto& [key, value] : obj.items()) {
     if (key == "version") continue;
     const setting_rule* rule = nullptr;
-    for (const auto& r : rules) {
+    for (const auto& r : setting_rules) {
       if (r.key == key) rule = &r;
     }
     if (rule == nullptr) {

@@ -24,8 +24,10 @@
 #include <unistd.h>
 
 #include "daemon/config/config.hpp"
+#include "daemon/parcels/parcels.hpp"
 #include "daemon/security/secret_key.hpp"
 #include "daemon/store/store.hpp"
+#include "protocol/input_rules.hpp"
 
 #ifndef LOCKER_VERSION
 #define LOCKER_VERSION "0.0.0"
@@ -39,10 +41,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr std::string_view actor = "lockeradm";
-// The purposes the controller hashes with (controller.cpp), so its login and pickup accept
-// what is stored here.
-constexpr std::string_view pin_purpose = "courier_pin";
-constexpr std::string_view pickup_purpose = "pickup_code";
 constexpr std::string_view default_config = "/etc/lockerd/lockerd.toml";
 constexpr std::int64_t default_audit_limit = 20;
 constexpr std::int64_t journal_page = 1000;
@@ -248,36 +246,34 @@ std::int64_t parse_int(const std::string& help, std::string_view what, std::stri
   return v;
 }
 
-bool has_control_char(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-// Identifiers and names as the protocol allows them (protocol/commands.hpp).
+// Names, sizes and reasons: lengths in bytes, without control characters (they would
+// garble the tables printed here).
 void check_text(const std::string& help, std::string_view what, std::string_view v, std::size_t min,
                 std::size_t max) {
-  if (v.size() < min || v.size() > max || has_control_char(v))
+  if (v.size() < min || v.size() > max || protocol::rules::has_control_char(v))
     throw usage_error(help, std::string(what) + " must be " + std::to_string(min) + "-" +
                                 std::to_string(max) + " characters, without control characters");
 }
 
+// Identifiers and tracking numbers as the protocol allows them (protocol/input_rules.hpp).
+void check_id(const std::string& help, std::string_view what, std::string_view v) {
+  if (!protocol::rules::valid_id(v))
+    throw usage_error(help,
+                      std::string(what) + " must be " + std::string(protocol::rules::id_rule));
+}
+
 void check_tracking_number(const std::string& help, std::string_view v) {
-  const bool printable =
-      std::all_of(v.begin(), v.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  if (v.empty() || v.size() > 64 || !printable)
-    throw usage_error(help, "the tracking number must be 1-64 printable characters without spaces");
+  if (!protocol::rules::valid_tracking_number(v))
+    throw usage_error(
+        help, "the tracking number must be " + std::string(protocol::rules::tracking_number_rule));
 }
 
 // The secret is never part of the message.
-void check_digits(std::string_view secret, std::size_t min, std::size_t max,
+void check_secret(std::string_view secret, bool (*valid)(std::string_view), std::string_view rule,
                   std::string_view what) {
-  const bool digits =
-      std::all_of(secret.begin(), secret.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (secret.size() < min || secret.size() > max || !digits)
-    throw admin_error(std::string(what) + " must be " + std::to_string(min) + "-" +
-                      std::to_string(max) + " digits (read from standard input)");
+  if (!valid(secret))
+    throw admin_error(std::string(what) + " must be " + std::string(rule) +
+                      " (read from standard input)");
 }
 
 // Turns the terminal's echo off while a secret is typed, and back on however we leave.
@@ -322,7 +318,7 @@ std::string cell(std::string_view s) {
   if (s.empty()) return "-";
   std::string out(s);
   for (char& c : out)
-    if (has_control_char(std::string_view(&c, 1))) c = '?';
+    if (protocol::rules::has_control_char(std::string_view(&c, 1))) c = '?';
   return out;
 }
 
@@ -443,15 +439,9 @@ const std::string courier_cmd = "courier";
   throw admin_error("no courier " + in_quotes(id));
 }
 
-// The store's unique index on pin_hash is what refuses a shared PIN.
-template <class F>
-void refusing_shared_pin(F&& f) {
-  try {
-    f();
-  } catch (const store::store_error& e) {
-    if (e.is_constraint()) throw admin_error("that PIN is already used by another courier");
-    throw;
-  }
+void refuse_shared_pin(parcels::courier_answer a) {
+  if (a == parcels::courier_answer::pin_in_use)
+    throw admin_error("that PIN is already used by another courier");
 }
 
 int courier_add(session& s, std::span<const std::string_view> args) {
@@ -459,7 +449,7 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   if (p.positional.empty()) throw usage_error(courier_cmd, "courier add needs an ID");
   const std::string id(p.positional[0]);
   const std::string name = p.value("--name").value_or("");
-  check_text(courier_cmd, "the courier ID", id, 1, 64);
+  check_id(courier_cmd, "the courier ID", id);
   check_text(courier_cmd, "the name", name, 0, 128);
   const bool enabled = !p.has("--disabled");
 
@@ -468,15 +458,15 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   if (st.courier(id))
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
   const std::string pin = s.read_secret("PIN");
-  check_digits(pin, 6, 12, "the PIN");
-  const auto hash = security::keyed_hash(key, pin_purpose, pin);
+  check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
+  const auto hash = security::courier_pin_hash(key, pin);
 
   const auto t = now();
   store::transaction tx(st.db());
   // Checked again inside the transaction: lockerd (over MQTT) may have added it meanwhile.
   if (st.courier(id))
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
-  refusing_shared_pin([&] { st.upsert_courier(tx, id, name, hash, enabled, t); });
+  refuse_shared_pin(parcels::upsert_courier(tx, st, id, name, hash, enabled, t));
   st.audit(tx, t, actor, "courier_add", {{"courier_id", id}, {"name", name}, {"enabled", enabled}});
   tx.commit();
   s.out() << "courier " << id << " added" << (enabled ? "" : " (disabled)") << '\n';
@@ -492,14 +482,14 @@ int courier_set_pin(session& s, std::span<const std::string_view> args) {
   const auto key = s.key();
   if (!st.courier(id)) no_courier(id);
   const std::string pin = s.read_secret("PIN");
-  check_digits(pin, 6, 12, "the PIN");
-  const auto hash = security::keyed_hash(key, pin_purpose, pin);
+  check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
+  const auto hash = security::courier_pin_hash(key, pin);
 
   const auto t = now();
   store::transaction tx(st.db());
   const auto c = st.courier(id);
   if (!c) no_courier(id);
-  refusing_shared_pin([&] { st.upsert_courier(tx, id, c->name, hash, c->enabled, t); });
+  refuse_shared_pin(parcels::upsert_courier(tx, st, id, c->name, hash, c->enabled, t));
   st.audit(tx, t, actor, "courier_set_pin", {{"courier_id", id}});
   tx.commit();
   s.out() << "courier " << id << ": PIN changed\n";
@@ -516,15 +506,10 @@ int courier_change(session& s, std::string_view verb, std::span<const std::strin
   auto& st = s.db(false);
   const auto t = now();
   store::transaction tx(st.db());
-  if (verb == "enable") {
-    const auto c = st.courier(id);
-    if (!c) no_courier(id);
-    st.upsert_courier(tx, id, c->name, c->pin_hash, true, t);
-  } else if (verb == "disable") {
-    if (!st.disable_courier(tx, id, t)) no_courier(id);
-  } else if (!st.remove_courier(tx, id)) {
-    no_courier(id);
-  }
+  const auto answer = verb == "remove"
+                          ? parcels::remove_courier(tx, st, id)
+                          : parcels::set_courier_enabled(tx, st, id, verb == "enable", t);
+  if (answer == parcels::courier_answer::not_found) no_courier(id);
   st.audit(tx, t, actor, "courier_" + std::string(verb), {{"courier_id", id}});
   tx.commit();
   s.out() << "courier " << id << ' ' << (verb == "remove" ? "removed" : std::string(verb) + "d")
@@ -537,7 +522,7 @@ int courier_list(session& s, std::span<const std::string_view> args) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : s.db(false).couriers())
     rows.push_back({cell(c.courier_id), cell(c.name), c.enabled ? "yes" : "no",
-                    store::format_rfc3339_ms(c.updated_at)});
+                    protocol::format_timestamp(c.updated_at)});
   print_table(s.out(), {"ID", "NAME", "ENABLED", "UPDATED"}, rows);
   return exit_ok;
 }
@@ -574,7 +559,7 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   r.reservation_id = required(p, h, "--id");
   r.tracking_number = required(p, h, "--tracking");
   r.size = required(p, h, "--size");
-  check_text(h, "the reservation ID", r.reservation_id, 1, 64);
+  check_id(h, "the reservation ID", r.reservation_id);
   check_tracking_number(h, r.tracking_number);
   check_text(h, "the size", r.size, 1, 32);
   if (auto w = p.value("--window-h")) r.pickup_window_h = parse_int(h, "--window-h", *w, 1, 720);
@@ -589,20 +574,43 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   if (p.has("--code-stdin")) {
     const auto key = s.key();
     const std::string code = s.read_secret("Pickup code");
-    check_digits(code, 6, 10, "the pickup code");
-    r.pickup_code_hash = security::keyed_hash(key, pickup_purpose, code);
+    check_secret(code, protocol::rules::valid_pickup_code, protocol::rules::pickup_code_rule,
+                 "the pickup code");
+    r.pickup_code_hash = security::pickup_code_hash(key, code);
   }
 
   r.created_at = now();
   store::transaction tx(st.db());
-  // Checked inside the transaction, so lockerd cannot give the same code in between.
-  if (r.pickup_code_hash && st.pickup_code_in_use(*r.pickup_code_hash))
-    throw admin_error("this pickup code is not available: choose another");
+  // Checked inside the transaction, so lockerd cannot announce the same parcel or give the
+  // same code in between.
+  parcels::announcement a{r.reservation_id, r.tracking_number, r.size, r.pickup_code_hash,
+                          r.pickup_window_h};
+  const auto exists = [&] {
+    return admin_error("reservation " + in_quotes(r.reservation_id) + " exists already");
+  };
   try {
-    st.create_reservation(tx, r);
+    const auto result = parcels::announce(tx, st, a, sizes, r.created_at);
+    switch (result.answer) {
+      case parcels::announce_answer::announced:
+        break;
+      case parcels::announce_answer::same_again:
+      case parcels::announce_answer::reservation_differs:
+      case parcels::announce_answer::reservation_cancelled:
+        throw exists();
+      case parcels::announce_answer::unknown_size:  // checked above, with the sizes listed
+        throw admin_error("size " + in_quotes(r.size) + " is not one of the board's sizes (" +
+                          join(sizes) + ")");
+      case parcels::announce_answer::already_in_locker:
+        throw admin_error("tracking number " + in_quotes(r.tracking_number) +
+                          " is already in compartment " + result.other);
+      case parcels::announce_answer::already_announced:
+        throw admin_error("tracking number " + in_quotes(r.tracking_number) +
+                          " is already announced by reservation " + in_quotes(result.other));
+      case parcels::announce_answer::code_in_use:
+        throw admin_error("this pickup code is not available: choose another");
+    }
   } catch (const store::store_error& e) {
-    if (e.is_constraint())
-      throw admin_error("reservation " + in_quotes(r.reservation_id) + " exists already");
+    if (e.is_constraint()) throw exists();
     throw;
   }
   json detail{{"reservation_id", r.reservation_id},
@@ -625,7 +633,7 @@ int reservation_list(session& s, std::span<const std::string_view> args) {
                     std::string(store::to_string(r.state)),
                     r.pickup_window_h ? std::to_string(*r.pickup_window_h) : "default",
                     r.pickup_code_hash ? "given" : "at deposit",
-                    store::format_rfc3339_ms(r.created_at)});
+                    protocol::format_timestamp(r.created_at)});
   print_table(s.out(), {"ID", "TRACKING", "SIZE", "STATE", "WINDOW_H", "CODE", "CREATED"}, rows);
   return exit_ok;
 }
@@ -639,22 +647,11 @@ int reservation(session& s, std::span<const std::string_view> args) {
 
 // ---- looking at the state ----------------------------------------------------------------
 
-std::vector<store::parcel_record> live_parcels(store::store& st) {
-  std::vector<store::parcel_record> out;
-  for (auto state : {store::parcel_state::stored, store::parcel_state::expired,
-                     store::parcel_state::cancelled}) {
-    auto some = st.parcels(state);
-    out.insert(out.end(), some.begin(), some.end());
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return out;
-}
-
 int compartments(session& s, std::span<const std::string_view> args) {
   parse_args("compartments", args, {}, {}, 0);
   auto& st = s.db(false);
   std::map<std::string, store::parcel_record, std::less<>> inside;
-  for (auto& p : live_parcels(st)) inside.emplace(p.compartment_id, std::move(p));
+  for (auto& p : parcels::live_parcels(st)) inside.emplace(p.compartment_id, std::move(p));
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : st.compartments()) {
     std::string service(store::to_string(c.service));
@@ -693,10 +690,10 @@ int parcels(session& s, std::span<const std::string_view> args) {
   const auto p = parse_args("parcels", args, {}, {"--all"}, 0);
   auto& st = s.db(false);
   std::vector<std::vector<std::string>> rows;
-  for (const auto& r : p.has("--all") ? st.parcels() : live_parcels(st))
+  for (const auto& r : p.has("--all") ? st.parcels() : parcels::live_parcels(st))
     rows.push_back({std::to_string(r.id), cell(r.tracking_number), cell(r.compartment_id),
-                    std::string(store::to_string(r.state)), store::format_rfc3339_ms(r.stored_at),
-                    store::format_rfc3339_ms(r.expires_at), std::to_string(r.failed_attempts)});
+                    std::string(store::to_string(r.state)), protocol::format_timestamp(r.stored_at),
+                    protocol::format_timestamp(r.expires_at), std::to_string(r.failed_attempts)});
   print_table(s.out(),
               {"ID", "TRACKING", "COMPARTMENT", "STATE", "STORED_AT", "EXPIRES_AT", "FAILED"},
               rows);
@@ -749,7 +746,8 @@ int audit(session& s, std::span<const std::string_view> args) {
   std::reverse(entries.begin(), entries.end());  // read like a log: oldest first
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : entries)
-    rows.push_back({store::format_rfc3339_ms(e.ts), cell(e.actor), cell(e.action), cell(e.detail)});
+    rows.push_back(
+        {protocol::format_timestamp(e.ts), cell(e.actor), cell(e.action), cell(e.detail)});
   print_table(s.out(), {"TIME", "ACTOR", "ACTION", "DETAIL"}, rows);
   return exit_ok;
 }

@@ -8,6 +8,7 @@
 
 #include "daemon/commands/remote_settings.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/parcels/parcels.hpp"
 #include "protocol/events.hpp"
 
 namespace locker::commands {
@@ -19,15 +20,8 @@ using protocol::error_code;
 
 constexpr std::string_view component = "commands";
 constexpr std::string_view default_actor = "mqtt";
-constexpr std::string_view pickup_purpose = "pickup_code";
-constexpr std::string_view pin_purpose = "courier_pin";
 // Old replies are deleted at most this often (one DELETE over an index).
 constexpr std::chrono::hours prune_every{1};
-
-bool is_live(store::parcel_state s) {
-  return s == store::parcel_state::stored || s == store::parcel_state::expired ||
-         s == store::parcel_state::cancelled;
-}
 
 protocol::reply refuse(const std::string& req_id, error_code code, std::string message) {
   return protocol::error_reply(req_id, code, std::move(message));
@@ -310,102 +304,78 @@ command_handler::outcome command_handler::reservation_create(
                  {"size", a.size},
                  {"pickup_code_given", a.pickup_code.has_value()}};
   if (a.pickup_window_h) detail["pickup_window_h"] = *a.pickup_window_h;
-  const auto& cfg = locker_.current_config();
-  if (cfg.board.size_rank(a.size) < 0) {
-    std::string sizes;
-    for (const auto& s : cfg.board.sizes) sizes += (sizes.empty() ? "" : ", ") + s;
-    return {refuse(req_id, error_code::bad_request, "size: must be one of " + sizes), detail};
-  }
-  std::optional<std::string> code_hash;
-  if (a.pickup_code) code_hash = security::keyed_hash(key_, pickup_purpose, *a.pickup_code);
-  const std::optional<std::int64_t> window =
-      a.pickup_window_h ? std::optional<std::int64_t>(*a.pickup_window_h) : std::nullopt;
+  const auto& sizes = locker_.current_config().board.sizes;
+  parcels::announcement ann;
+  ann.reservation_id = a.reservation_id;
+  ann.tracking_number = a.tracking_number;
+  ann.size = a.size;
+  if (a.pickup_code) ann.pickup_code_hash = security::pickup_code_hash(key_, *a.pickup_code);
+  if (a.pickup_window_h) ann.pickup_window_h = *a.pickup_window_h;
 
-  if (const auto existing = db_.reservation(a.reservation_id)) {
-    const bool same_code =
-        existing->pickup_code_hash.has_value() == code_hash.has_value() &&
-        (!code_hash || security::same_hash(*existing->pickup_code_hash, *code_hash));
-    const bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
-                      existing->pickup_window_h == window && same_code;
-    if (!same)
-      return {refuse(req_id, error_code::conflict, "reservation_id exists with different content"),
-              detail};
-    if (existing->state == store::reservation_state::cancelled)
-      return {refuse(req_id, error_code::conflict, "reservation_id was cancelled"), detail};
-    return {protocol::ok_reply(req_id), detail};  // the same announcement again
+  const auto r = parcels::announce(tx, db_, ann, sizes, clock_.wall_now());
+  const auto conflict = [&](std::string message) {
+    return outcome{refuse(req_id, error_code::conflict, std::move(message)), detail};
+  };
+  switch (r.answer) {
+    case parcels::announce_answer::announced:
+    case parcels::announce_answer::same_again:
+      return {protocol::ok_reply(req_id), detail};
+    case parcels::announce_answer::unknown_size: {
+      std::string list;
+      for (const auto& s : sizes) list += (list.empty() ? "" : ", ") + s;
+      return {refuse(req_id, error_code::bad_request, "size: must be one of " + list), detail};
+    }
+    case parcels::announce_answer::reservation_differs:
+      return conflict("reservation_id exists with different content");
+    case parcels::announce_answer::reservation_cancelled:
+      return conflict("reservation_id was cancelled");
+    case parcels::announce_answer::already_in_locker:
+      return conflict("tracking_number is already in compartment " + r.other);
+    case parcels::announce_answer::already_announced:
+      return conflict("tracking_number is already announced by reservation " + r.other);
+    case parcels::announce_answer::code_in_use:
+      // The reply says no more than that.
+      return conflict("pickup_code: not available; choose another");
   }
-  for (auto state : {store::parcel_state::stored, store::parcel_state::expired,
-                     store::parcel_state::cancelled}) {
-    for (const auto& p : db_.parcels(state))
-      if (p.tracking_number == a.tracking_number)
-        return {refuse(req_id, error_code::conflict,
-                       "tracking_number is already in compartment " + p.compartment_id),
-                detail};
-  }
-  if (const auto other = db_.find_announced_reservation(a.tracking_number))
-    return {refuse(req_id, error_code::conflict,
-                   "tracking_number is already announced by reservation " + other->reservation_id),
-            detail};
-
-  // One code opens one compartment: a code that already opens something, or will (another
-  // announced reservation's, a stored parcel's), is refused. The reply says no more than that.
-  if (code_hash && db_.pickup_code_in_use(*code_hash))
-    return {refuse(req_id, error_code::conflict, "pickup_code: not available; choose another"),
-            detail};
-
-  store::reservation_record rec;
-  rec.reservation_id = a.reservation_id;
-  rec.tracking_number = a.tracking_number;
-  rec.size = a.size;
-  rec.pickup_code_hash = code_hash;
-  rec.pickup_window_h = window;
-  rec.state = store::reservation_state::announced;
-  rec.created_at = clock_.wall_now();
-  db_.create_reservation(tx, rec);
-  return {protocol::ok_reply(req_id), detail};
+  return conflict("refused");
 }
 
 command_handler::outcome command_handler::reservation_cancel(
     store::transaction& tx, const std::string& req_id, const protocol::reservation_cancel& a) {
   json detail = {{"reservation_id", a.reservation_id}};
-  const auto rec = db_.reservation(a.reservation_id);
-  if (!rec) return {refuse(req_id, error_code::not_found, "no such reservation"), detail};
-  const auto cancelled = protocol::ok_reply(
-      req_id, protocol::reservation_cancel_data(protocol::cancel_outcome::cancelled));
-  const auto removal = protocol::ok_reply(
-      req_id, protocol::reservation_cancel_data(protocol::cancel_outcome::removal_pending));
-  switch (rec->state) {
-    case store::reservation_state::cancelled:
-      return {cancelled, detail};
-    case store::reservation_state::announced:
-      // A courier is putting it in right now: cancelled here, it would be stored all the same
-      // when the door closes. Asked again once the door is shut, it is a stored parcel.
-      if (const auto where = locker_.deposit_under_way(a.reservation_id)) {
-        detail["compartment"] = *where;
-        return {refuse(req_id, error_code::busy,
-                       "a courier is depositing this parcel in compartment " + *where +
-                           "; try again once the door is closed"),
-                detail};
-      }
-      db_.set_reservation_state(tx, a.reservation_id, store::reservation_state::cancelled);
-      return {cancelled, detail};
-    case store::reservation_state::deposited:
+  const parcels::locker_activity activity{
+      [this](std::string_view id) { return locker_.deposit_under_way(id); },
+      [this](std::string_view id) { return locker_.in_use(id); }};
+  const auto r = parcels::cancel(tx, db_, a.reservation_id, activity, clock_.wall_now());
+  if (r.parcel && r.answer != parcels::cancel_answer::deposit_under_way) {
+    detail["tracking_number"] = r.parcel->tracking_number;
+    detail["compartment"] = r.parcel->compartment_id;
+  }
+  switch (r.answer) {
+    case parcels::cancel_answer::cancelled:
+      return {protocol::ok_reply(
+                  req_id, protocol::reservation_cancel_data(protocol::cancel_outcome::cancelled)),
+              detail};
+    case parcels::cancel_answer::removal_pending:
+      if (r.parcel_cancelled) detail["parcel_cancelled"] = true;
+      return {protocol::ok_reply(req_id, protocol::reservation_cancel_data(
+                                             protocol::cancel_outcome::removal_pending)),
+              detail};
+    case parcels::cancel_answer::not_found:
+      return {refuse(req_id, error_code::not_found, "no such reservation"), detail};
+    case parcels::cancel_answer::deposit_under_way:
+      detail["compartment"] = r.parcel->compartment_id;
+      return {refuse(req_id, error_code::busy,
+                     "a courier is depositing this parcel in compartment " +
+                         r.parcel->compartment_id + "; try again once the door is closed"),
+              detail};
+    case parcels::cancel_answer::compartment_in_use:
+      return {refuse(req_id, error_code::busy, "the compartment is being opened; try again"),
+              detail};
+    case parcels::cancel_answer::already_left:
       break;
   }
-  const auto parcel = db_.live_parcel_for_reservation(a.reservation_id);
-  if (!parcel || !is_live(parcel->state))
-    return {refuse(req_id, error_code::conflict, "the parcel has already left the locker"), detail};
-  detail["tracking_number"] = parcel->tracking_number;
-  detail["compartment"] = parcel->compartment_id;
-  if (parcel->state == store::parcel_state::cancelled) return {removal, detail};
-  // A pickup under way would collect it the moment the door closes.
-  if (locker_.in_use(parcel->compartment_id))
-    return {refuse(req_id, error_code::busy, "the compartment is being opened; try again"), detail};
-  // Its code stops working (only stored parcels can be collected) and couriers see it
-  // among the removals.
-  db_.mark_parcel(tx, parcel->id, store::parcel_state::cancelled, clock_.wall_now());
-  detail["parcel_cancelled"] = true;
-  return {removal, detail};
+  return {refuse(req_id, error_code::conflict, "the parcel has already left the locker"), detail};
 }
 
 command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
@@ -413,18 +383,11 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
                                                          const protocol::courier_upsert& a) {
   json detail = {{"courier_id", a.courier_id}, {"enabled", a.enabled}};
   if (a.name) detail["name"] = *a.name;
-  std::string name = a.name.value_or("");
-  if (!a.name) {
-    if (auto existing = db_.courier(a.courier_id)) name = existing->name;  // absent: kept
-  }
-  try {
-    db_.upsert_courier(tx, a.courier_id, name, security::keyed_hash(key_, pin_purpose, a.pin),
-                       a.enabled, clock_.wall_now());
-  } catch (const store::store_error& e) {
-    if (!e.is_constraint()) throw;
-    // SQLite undid the one statement; the transaction goes on with the refusal.
+  const auto answer = parcels::upsert_courier(tx, db_, a.courier_id, a.name,
+                                              security::courier_pin_hash(key_, a.pin), a.enabled,
+                                              clock_.wall_now());
+  if (answer == parcels::courier_answer::pin_in_use)
     return {refuse(req_id, error_code::conflict, "pin: another courier has the same PIN"), detail};
-  }
   return {protocol::ok_reply(req_id), detail};
 }
 
@@ -432,7 +395,7 @@ command_handler::outcome command_handler::courier_remove(store::transaction& tx,
                                                          const std::string& req_id,
                                                          const protocol::courier_remove& a) {
   json detail = {{"courier_id", a.courier_id}};
-  if (!db_.remove_courier(tx, a.courier_id))
+  if (parcels::remove_courier(tx, db_, a.courier_id) == parcels::courier_answer::not_found)
     return {refuse(req_id, error_code::not_found, "no such courier"), detail};
   return {protocol::ok_reply(req_id), detail};
 }

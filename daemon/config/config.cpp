@@ -16,6 +16,10 @@
 
 #include <toml++/toml.h>
 
+#include "protocol/broker_url.hpp"
+#include "protocol/input_rules.hpp"
+#include "protocol/topics.hpp"
+
 namespace locker::config {
 
 config_error::config_error(std::string file, std::string key, std::string reason)
@@ -501,49 +505,6 @@ board_config load_board(const std::filesystem::path& file) {
   return b;
 }
 
-namespace {
-
-bool valid_locker_id(std::string_view id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
-// mqtt://host:port or mqtts://host:port; host may be a [v6] literal. Returns why not, or "".
-std::string broker_url_problem(std::string_view url) {
-  std::string_view rest;
-  if (url.starts_with("mqtt://")) {
-    rest = url.substr(7);
-  } else if (url.starts_with("mqtts://")) {
-    rest = url.substr(8);
-  } else {
-    return "must start with mqtt:// or mqtts://";
-  }
-  auto colon = rest.rfind(':');
-  if (colon == std::string_view::npos) return "missing port: expected host:port";
-  auto host = rest.substr(0, colon);
-  auto port = rest.substr(colon + 1);
-  if (host.starts_with('[') && host.ends_with(']') && host.size() > 2) {
-    host = host.substr(1, host.size() - 2);
-    if (!std::all_of(host.begin(), host.end(), [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-        })) {
-      return "invalid IPv6 host";
-    }
-  } else if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
-             })) {
-    return "invalid host: expected mqtt(s)://host:port with no path or credentials";
-  }
-  if (!all_digits(port) || port.size() > 5 || std::stoi(std::string(port)) < 1 ||
-      std::stoi(std::string(port)) > 65535) {
-    return "invalid port: expected 1-65535";
-  }
-  return "";
-}
-
-}  // namespace
-
 locker_config load_config(const std::filesystem::path& file) {
   const context ctx{file.string()};
   const toml::table root = parse_file(ctx, file);
@@ -561,7 +522,7 @@ locker_config load_config(const std::filesystem::path& file) {
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
-  if (!valid_locker_id(c.locker_id)) {
+  if (!protocol::valid_locker_id(c.locker_id)) {
     ctx.fail("locker_id", "invalid \"" + c.locker_id + "\": must match [a-z0-9-]{1,64}",
              top.node("locker_id"));
   }
@@ -603,9 +564,17 @@ locker_config load_config(const std::filesystem::path& file) {
                           "keepalive_s", "reconnect_max_s"});
     auto& b = c.broker;
     b.url = r.string("url", "");
+    bool tls = false;
     if (!b.url.empty()) {
-      if (auto why = broker_url_problem(b.url); !why.empty()) {
-        ctx.fail("broker.url", "invalid URL \"" + b.url + "\": " + why, r.node("url"));
+      const auto parsed = protocol::parse_broker_url(b.url);
+      if (!parsed) {
+        ctx.fail("broker.url", "invalid URL \"" + b.url + "\": " + parsed.error(), r.node("url"));
+      } else if (!parsed->port_given) {
+        // The file says where the broker is; no default is guessed.
+        ctx.fail("broker.url", "invalid URL \"" + b.url + "\": missing port: expected host:port",
+                 r.node("url"));
+      } else {
+        tls = parsed->tls;
       }
     }
     b.username = r.string("username", "");
@@ -615,7 +584,6 @@ locker_config load_config(const std::filesystem::path& file) {
     b.key_file = resolve(r.string("key_file", ""));
     b.keepalive = std::chrono::seconds(r.integer("keepalive_s", 30, 1, 65535));
     b.reconnect_max = std::chrono::seconds(r.integer("reconnect_max_s", 30, 1, 3600));
-    const bool tls = b.url.starts_with("mqtts://");
     if (tls && b.ca_file.empty()) {
       ctx.fail("broker.ca_file", "missing: mqtts needs ca_file to verify the broker",
                r.node("url"));
@@ -672,7 +640,9 @@ locker_config load_config(const std::filesystem::path& file) {
         {"max_code_attempts", "pickup_code_digits", "pickup_window_h", "lockout_base_s"});
     auto& p = c.policy;
     p.max_code_attempts = static_cast<int>(r.integer("max_code_attempts", 5, 1, 100));
-    p.pickup_code_digits = static_cast<int>(r.integer("pickup_code_digits", 8, 6, 10));
+    p.pickup_code_digits = static_cast<int>(r.integer(
+        "pickup_code_digits", 8, static_cast<std::int64_t>(protocol::rules::pickup_code_min_digits),
+        static_cast<std::int64_t>(protocol::rules::pickup_code_max_digits)));
     p.pickup_window_h = static_cast<int>(r.integer("pickup_window_h", 72, 1, 8760));
     p.lockout_base = std::chrono::seconds(r.integer("lockout_base_s", 30, 1, 86400));
   }

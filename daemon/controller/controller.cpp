@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "daemon/log/log.hpp"
+#include "daemon/parcels/parcels.hpp"
 #include "daemon/security/random.hpp"
 
 namespace locker::controller {
@@ -17,10 +18,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view pickup_purpose = "pickup_code";
 // The settings row that keeps the power alarm across restarts: when it was raised, or "".
 constexpr std::string_view power_alarm_key = "power_alarm_since";
-constexpr std::string_view pin_purpose = "courier_pin";
 // The longest lockout: the back-off doubles up to here.
 constexpr std::chrono::seconds max_lockout{24 * 3600};
 // Wall-clock deadlines are re-checked at least this often, in case the clock was set.
@@ -358,7 +357,7 @@ void controller::door_closed(std::string_view id, open_cause cause) {
                 // Drawn inside the transaction: no other writer can take the same code in
                 // between.
                 if (auto code = new_pickup_code()) {
-                  p.pickup_code_hash = security::keyed_hash(key_, pickup_purpose, *code);
+                  p.pickup_code_hash = security::pickup_code_hash(key_, *code);
                   p.pickup_code_plain = std::move(*code);
                 } else {
                   // The parcel is in the compartment and is stored, but with no code that opens
@@ -381,7 +380,7 @@ void controller::door_closed(std::string_view id, open_cause cause) {
                              {"compartment", std::string(id)},
                              {"size", s->machine->size()},
                              {"courier_id", p.courier_id},
-                             {"expires_at", store::format_rfc3339_ms(p.expires_at)}};
+                             {"expires_at", protocol::format_timestamp(p.expires_at)}};
               if (p.reservation_id) fields["reservation_id"] = *p.reservation_id;
               std::optional<std::int64_t> code_of_parcel;
               if (p.pickup_code_plain) {
@@ -620,7 +619,7 @@ void controller::carry_out_in_service_requests() {
 
 void controller::start_power_watch() {
   const auto since = db_.setting(power_alarm_key).value_or("");
-  power_since_ = since.empty() ? std::nullopt : store::parse_rfc3339(since);
+  power_since_ = since.empty() ? std::nullopt : protocol::parse_timestamp(since);
   auto* sensor = hardware_.power();
   if (sensor == nullptr) {
     // The board file no longer names a power line: nothing could ever clear the alarm.
@@ -645,7 +644,7 @@ void controller::power_changed(bool on_backup) {
   const bool ok = commit([&](store::transaction& tx) {
     journal(tx, store::journal_topic::alarm, "power",
             {{"severity", "warning"}, {"active", on_backup}});
-    db_.set_setting(tx, power_alarm_key, on_backup ? store::format_rfc3339_ms(now) : "");
+    db_.set_setting(tx, power_alarm_key, on_backup ? protocol::format_timestamp(now) : "");
   });
   if (!ok) return;  // tried again at the next change or start
   power_since_ = on_backup ? std::optional<drivers::wall_time>(now) : std::nullopt;
@@ -708,11 +707,8 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
   const int rank = cfg_.board.size_rank(std::string(size));
   if (rank < 0) return {keypad::deposit_error::unknown_size, {}, {}};
   try {
-    for (const auto& p : db_.parcels())
-      if (p.tracking_number == tracking_number &&
-          (p.state == store::parcel_state::stored || p.state == store::parcel_state::expired ||
-           p.state == store::parcel_state::cancelled))
-        return {keypad::deposit_error::already_in_locker, {}, {}};
+    if (parcels::live_parcel_with_tracking(db_, tracking_number))
+      return {keypad::deposit_error::already_in_locker, {}, {}};
     deposit_operation deposit;
     deposit.courier_id = courier.courier_id;
     deposit.tracking_number = std::string(tracking_number);
@@ -889,7 +885,7 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
     return answer;
   }
   try {
-    const auto hash = security::keyed_hash(key_, pickup_purpose, code);
+    const auto hash = security::pickup_code_hash(key_, code);
     const auto found = db_.find_stored_parcels_by_code_hash(hash);
     if (found.size() > 1) {
       // Only a database from before codes were kept unique can hold this. Opening one of them
@@ -939,7 +935,7 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
 std::optional<keypad::courier_identity> controller::courier_login(std::string_view pin) {
   if (lockout_remaining().count() > 0) return std::nullopt;
   try {
-    const auto hash = security::keyed_hash(key_, pin_purpose, pin);
+    const auto hash = security::courier_pin_hash(key_, pin);
     if (auto c = db_.find_courier_by_pin_hash(hash); c && c->enabled) {
       commit([&](store::transaction& tx) {
         reset_attempts(tx);
@@ -962,7 +958,7 @@ std::optional<std::string> controller::new_pickup_code() {
   const auto in_use = db_.live_code_hashes();
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto code = security::random_digits(cfg_.policy.pickup_code_digits);
-    if (security::matching_hashes(in_use, security::keyed_hash(key_, pickup_purpose, code)).empty())
+    if (security::matching_hashes(in_use, security::pickup_code_hash(key_, code)).empty())
       return code;
   }
   return std::nullopt;

@@ -256,7 +256,9 @@ void keypad_session::key_tracking(char key) {
     return;
   }
   if (key == '#') {
-    if (input_.empty()) {
+    // Typed digits always pass the contract's rule; checked all the same, so that a change
+    // of the rule applies here too.
+    if (!protocol::rules::valid_tracking_number(input_)) {
       refuse();
       return;
     }

@@ -18,6 +18,7 @@
 #include "daemon/keypad/screen_texts.hpp"
 #include "drivers/clock.hpp"
 #include "drivers/hardware.hpp"
+#include "protocol/input_rules.hpp"
 
 namespace locker::keypad {
 
@@ -27,9 +28,12 @@ struct session_settings {
   drivers::millis session_idle = std::chrono::seconds{60};
   // How long a result ("Wrong code", "Thank you!") stays before the next screen.
   drivers::millis message_hold = std::chrono::seconds{4};
-  std::size_t max_code_digits = 10;
-  std::size_t min_pin_digits = 6;
-  std::size_t max_pin_digits = 12;
+  // The contract's rules (protocol/input_rules.hpp): a key beyond them is refused.
+  std::size_t max_code_digits = protocol::rules::pickup_code_max_digits;
+  std::size_t min_pin_digits = protocol::rules::pin_min_digits;
+  std::size_t max_pin_digits = protocol::rules::pin_max_digits;
+  // Typed on a keypad, digits only, and shorter than the rule allows: what fits a person's
+  // patience (a scanner brings longer ones).
   std::size_t max_tracking_digits = 34;
   screen_texts texts{};
 };

@@ -11,6 +11,7 @@
 #include <mqtt/async_client.h>
 
 #include "daemon/log/log.hpp"
+#include "protocol/broker_url.hpp"
 #include "protocol/events.hpp"
 
 namespace locker::mqtt {
@@ -47,7 +48,9 @@ std::string read_password(const std::filesystem::path& file) {
 
 link_settings settings_from(const config::locker_config& cfg, const protocol::topic_set& topics) {
   link_settings s;
-  s.url = cfg.broker.url;
+  // Written as the configuration allows it (tcp:// and ssl:// too), kept as mqtt(s)://.
+  const auto url = protocol::parse_broker_url(cfg.broker.url);
+  s.url = url ? url->canonical() : cfg.broker.url;
   s.client_id = topics.client_id();
   s.username = cfg.broker.username;
   if (!cfg.broker.password_file.empty()) s.password = read_password(cfg.broker.password_file);

@@ -259,6 +259,16 @@ std::string keyed_hash(const secret_key& key, std::string_view purpose, std::str
   return mac_hex(ctx.get(), {purpose, std::string_view("\0", 1), secret});
 }
 
+// The purposes are part of every stored hash: renaming one would lock out every courier and
+// recipient on file.
+std::string pickup_code_hash(const secret_key& key, std::string_view code) {
+  return keyed_hash(key, "pickup_code", code);
+}
+
+std::string courier_pin_hash(const secret_key& key, std::string_view pin) {
+  return keyed_hash(key, "courier_pin", pin);
+}
+
 bool same_hash(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The per-locker secret key and the keyed hashes made with it. Codes and PINs are stored
-// only as keyed_hash(key, purpose, secret); nothing here ever logs or prints a secret.
+// only as pickup_code_hash() and courier_pin_hash(); secret_key.cpp is the one place that
+// names their purposes. Nothing here ever logs or prints a secret.
 #pragma once
 
 #include <array>
@@ -57,10 +58,17 @@ class secret_key {
 // wrong size or type, one that group or others can access, or any I/O failure.
 [[nodiscard]] secret_key load_or_create_key(const std::filesystem::path& state_dir);
 
-// Hex HMAC-SHA-256 over purpose + '\0' + secret. The purpose (e.g. "pickup_code",
-// "courier_pin") keeps equal digits in different roles from having equal hashes.
+// Hex HMAC-SHA-256 over purpose + '\0' + secret. The purpose keeps equal digits in
+// different roles from having equal hashes. Use the named hashes below for codes and PINs.
 [[nodiscard]] std::string keyed_hash(const secret_key& key, std::string_view purpose,
                                      std::string_view secret);
+
+// What is stored for a recipient's pickup code, and compared with a typed one. The value
+// must never change: every database on file holds these (purpose "pickup_code").
+[[nodiscard]] std::string pickup_code_hash(const secret_key& key, std::string_view code);
+
+// What is stored for a courier's PIN (purpose "courier_pin"); as stable as the above.
+[[nodiscard]] std::string courier_pin_hash(const secret_key& key, std::string_view pin);
 
 // Hex HMAC-SHA-256 of the concatenated parts under any key: the primitive keyed_hash is
 // built on, exposed so it can be checked against published test vectors.

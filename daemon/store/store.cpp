@@ -43,7 +43,7 @@ E from_name(const std::array<std::string_view, N>& names, std::string_view what,
 
 wall_time time_column(const statement& s, int column) {
   std::string text = s.column_text(column);
-  auto t = parse_rfc3339(text);
+  auto t = protocol::parse_timestamp(text);
   if (!t) corrupt("timestamp", text);
   return *t;
 }
@@ -221,7 +221,7 @@ void store::upsert_compartment(transaction& tx, std::string_view id, std::string
          "WHERE size != excluded.size")
       .bind(1, id)
       .bind(2, size)
-      .bind(3, format_rfc3339_ms(now))
+      .bind(3, protocol::format_timestamp(now))
       .run();
 }
 
@@ -237,7 +237,7 @@ bool store::set_service(transaction& tx, std::string_view id, service_state s,
       .bind(1, id)
       .bind(2, to_string(s))
       .bind(3, reason)
-      .bind(4, format_rfc3339_ms(now))
+      .bind(4, protocol::format_timestamp(now))
       .run();
   return db_.changes() > 0;
 }
@@ -252,7 +252,7 @@ bool store::set_door(transaction& tx, std::string_view id, door_state d, wall_ti
   db_.prepare("UPDATE compartments SET door = ?2, updated_at = ?3 WHERE id = ?1")
       .bind(1, id)
       .bind(2, to_string(d))
-      .bind(3, format_rfc3339_ms(now))
+      .bind(3, protocol::format_timestamp(now))
       .run();
   return db_.changes() > 0;
 }
@@ -271,7 +271,7 @@ bool store::save_compartment(transaction& tx, const compartment_record& c, wall_
       .bind(6, std::int64_t{c.open_pending ? 1 : 0})
       .bind(7, std::int64_t{c.out_of_service ? 1 : 0})
       .bind(8, c.alarms)
-      .bind(9, format_rfc3339_ms(now))
+      .bind(9, protocol::format_timestamp(now))
       .bind(10, c.operation)
       .run();
   return db_.changes() > 0;
@@ -291,7 +291,7 @@ void store::upsert_courier(transaction& tx, std::string_view courier_id, std::st
       .bind(2, name)
       .bind(3, pin_hash)
       .bind(4, std::int64_t{enabled ? 1 : 0})
-      .bind(5, format_rfc3339_ms(now))
+      .bind(5, protocol::format_timestamp(now))
       .run();
 }
 
@@ -305,7 +305,7 @@ bool store::disable_courier(transaction& tx, std::string_view courier_id, wall_t
   check_same_db(tx);
   db_.prepare("UPDATE couriers SET enabled = 0, updated_at = ?2 WHERE courier_id = ?1")
       .bind(1, courier_id)
-      .bind(2, format_rfc3339_ms(now))
+      .bind(2, protocol::format_timestamp(now))
       .run();
   return db_.changes() > 0;
 }
@@ -352,7 +352,7 @@ void store::create_reservation(transaction& tx, const reservation_record& r) {
       .bind(4, r.pickup_code_hash)
       .bind(5, r.pickup_window_h)
       .bind(6, to_string(r.state))
-      .bind(7, format_rfc3339_ms(r.created_at))
+      .bind(7, protocol::format_timestamp(r.created_at))
       .run();
 }
 
@@ -402,8 +402,8 @@ std::int64_t store::store_parcel(transaction& tx, const new_parcel& p) {
       .bind(4, p.courier_id)
       .bind(5, p.pickup_code_hash)
       .bind(6, p.pickup_code_plain)
-      .bind(7, format_rfc3339_ms(p.stored_at))
-      .bind(8, format_rfc3339_ms(p.expires_at))
+      .bind(7, protocol::format_timestamp(p.stored_at))
+      .bind(8, protocol::format_timestamp(p.expires_at))
       .run();
   return db_.last_insert_rowid();
 }
@@ -465,7 +465,7 @@ bool store::mark_parcel(transaction& tx, std::int64_t id, parcel_state st, wall_
   db_.prepare("UPDATE parcels SET state = ?2, closed_at = ?3 WHERE id = ?1")
       .bind(1, id)
       .bind(2, to_string(st))
-      .bind(3, closes ? std::optional<std::string>(format_rfc3339_ms(at)) : std::nullopt)
+      .bind(3, closes ? std::optional<std::string>(protocol::format_timestamp(at)) : std::nullopt)
       .run();
   return db_.changes() > 0;
 }
@@ -479,7 +479,7 @@ void store::count_failed_attempt(transaction& tx) {
 std::vector<parcel_record> store::parcels_due_to_expire(wall_time now) {
   statement s = db_.prepare(
       sql(parcel_columns, "WHERE state = 'stored' AND expires_at <= ?1 ORDER BY expires_at, id"));
-  s.bind(1, format_rfc3339_ms(now));
+  s.bind(1, protocol::format_timestamp(now));
   return read_all<parcel_record>(s, read_parcel);
 }
 
@@ -505,8 +505,9 @@ void store::set_lockout(transaction& tx, const lockout_state& st) {
          "WHERE id = 1")
       .bind(1, st.failed_attempts)
       .bind(2, st.lockout_count)
-      .bind(3, st.locked_until ? std::optional<std::string>(format_rfc3339_ms(*st.locked_until))
-                               : std::nullopt)
+      .bind(3, st.locked_until
+                   ? std::optional<std::string>(protocol::format_timestamp(*st.locked_until))
+                   : std::nullopt)
       .run();
 }
 
@@ -520,7 +521,7 @@ void store::audit(transaction& tx, wall_time ts, std::string_view actor, std::st
                   const nlohmann::json& detail) {
   check_same_db(tx);
   db_.prepare("INSERT INTO audit (ts, actor, action, detail) VALUES (?1, ?2, ?3, ?4)")
-      .bind(1, format_rfc3339_ms(ts))
+      .bind(1, protocol::format_timestamp(ts))
       .bind(2, actor)
       .bind(3, action)
       .bind(4, detail.dump())
@@ -553,7 +554,7 @@ void store::save_command_reply(transaction& tx, std::string_view req_id, std::st
       .bind(1, req_id)
       .bind(2, command)
       .bind(3, reply_json)
-      .bind(4, format_rfc3339_ms(answered_at))
+      .bind(4, protocol::format_timestamp(answered_at))
       .run();
 }
 
@@ -569,7 +570,7 @@ std::optional<command_reply> store::find_command_reply(std::string_view req_id) 
 std::int64_t store::prune_command_replies(wall_time older_than) {
   return in_transaction([&](transaction&) {
     db_.prepare("DELETE FROM command_replies WHERE answered_at < ?1")
-        .bind(1, format_rfc3339_ms(older_than))
+        .bind(1, protocol::format_timestamp(older_than))
         .run();
     return std::int64_t{db_.changes()};
   });
@@ -637,8 +638,8 @@ void store::create_update_job(transaction& tx, const update_job_record& j) {
       .bind(7, j.expected_version)
       .bind(8, j.message)
       .bind(9, std::int64_t{j.reported ? 1 : 0})
-      .bind(10, format_rfc3339_ms(j.created_at))
-      .bind(11, format_rfc3339_ms(j.updated_at))
+      .bind(10, protocol::format_timestamp(j.created_at))
+      .bind(11, protocol::format_timestamp(j.updated_at))
       .run();
 }
 
@@ -652,7 +653,7 @@ void store::save_update_job(const update_job_record& j) {
         .bind(3, j.expected_version)
         .bind(4, j.message)
         .bind(5, std::int64_t{j.reported ? 1 : 0})
-        .bind(6, format_rfc3339_ms(j.updated_at))
+        .bind(6, protocol::format_timestamp(j.updated_at))
         .run();
   });
 }
@@ -699,7 +700,7 @@ event store::journal_append(transaction& tx, journal_topic topic, std::string_vi
   e.event_id = security::uuid_v4();
   e.topic = topic;
   e.type = type;
-  e.ts = format_rfc3339_ms(ts);
+  e.ts = protocol::format_timestamp(ts);
   nlohmann::json payload = fields;
   payload["event_id"] = e.event_id;
   payload["seq"] = e.seq;

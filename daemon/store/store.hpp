@@ -24,9 +24,11 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/store/database.hpp"
-#include "daemon/store/timestamp.hpp"
+#include "protocol/timestamp.hpp"
 
 namespace locker::store {
+
+using protocol::wall_time;
 
 enum class service_state { in_service, out_of_service, faulty };
 enum class door_state { closed, open };
@@ -61,7 +63,7 @@ struct compartment_record {
 struct courier_record {
   std::string courier_id;
   std::string name;
-  std::string pin_hash;  // security::keyed_hash(key, "courier_pin", pin)
+  std::string pin_hash;  // security::courier_pin_hash(key, pin)
   bool enabled = true;
   wall_time updated_at{};
 };

@@ -87,8 +87,8 @@ TEST_F(admin_test, courier_add_stores_the_pin_hash_lockerd_checks) {
   EXPECT_EQ(c->name, "Ann Smith");
   EXPECT_TRUE(c->enabled);
   // The same hash the controller computes at login, so the keypad accepts this PIN.
-  EXPECT_EQ(c->pin_hash, security::keyed_hash(key(), "courier_pin", "12345678"));
-  ASSERT_TRUE(st.find_courier_by_pin_hash(security::keyed_hash(key(), "courier_pin", "12345678")));
+  EXPECT_EQ(c->pin_hash, security::courier_pin_hash(key(), "12345678"));
+  ASSERT_TRUE(st.find_courier_by_pin_hash(security::courier_pin_hash(key(), "12345678")));
 
   const auto log = st.audit_log(10);
   ASSERT_EQ(log.size(), 1u);
@@ -162,7 +162,7 @@ TEST_F(admin_test, a_pin_used_by_another_courier_is_refused) {
 
   store::store st(db_path());
   EXPECT_EQ(st.couriers().size(), 2u);
-  EXPECT_EQ(st.courier("c-3")->pin_hash, security::keyed_hash(key(), "courier_pin", "135791"));
+  EXPECT_EQ(st.courier("c-3")->pin_hash, security::courier_pin_hash(key(), "135791"));
   EXPECT_EQ(st.audit_log(10).size(), 2u);  // the two adds only
 }
 
@@ -173,7 +173,7 @@ TEST_F(admin_test, set_pin_changes_the_hash_and_keeps_the_rest) {
   ASSERT_EQ(r.status, exit_ok) << r.err;
   store::store st(db_path());
   const auto c = st.courier("c-1");
-  EXPECT_EQ(c->pin_hash, security::keyed_hash(key(), "courier_pin", "333444555"));
+  EXPECT_EQ(c->pin_hash, security::courier_pin_hash(key(), "333444555"));
   EXPECT_EQ(c->name, "Bo");
   EXPECT_FALSE(c->enabled);
   EXPECT_EQ(run({"courier", "set-pin", "nobody"}, "333444555\n").status, exit_failure);
@@ -185,7 +185,7 @@ TEST_F(admin_test, an_existing_courier_is_not_overwritten_by_add) {
   EXPECT_EQ(r.status, exit_failure);
   EXPECT_THAT(r.err, HasSubstr("exists already"));
   store::store st(db_path());
-  EXPECT_EQ(st.courier("c-1")->pin_hash, security::keyed_hash(key(), "courier_pin", "111222"));
+  EXPECT_EQ(st.courier("c-1")->pin_hash, security::courier_pin_hash(key(), "111222"));
 }
 
 TEST_F(admin_test, reservation_add_without_and_with_a_code) {
@@ -210,7 +210,7 @@ TEST_F(admin_test, reservation_add_without_and_with_a_code) {
   EXPECT_EQ(r1->state, store::reservation_state::announced);
   const auto r2 = st.reservation("r-2");
   ASSERT_TRUE(r2);
-  EXPECT_EQ(r2->pickup_code_hash, security::keyed_hash(key(), "pickup_code", "48213957"));
+  EXPECT_EQ(r2->pickup_code_hash, security::pickup_code_hash(key(), "48213957"));
   EXPECT_EQ(r2->pickup_window_h, 24);
   EXPECT_EQ(st.find_announced_reservation("TN-2")->reservation_id, "r-2");
 
@@ -280,6 +280,44 @@ TEST_F(admin_test, a_pickup_code_that_is_live_is_refused) {
   EXPECT_EQ(st.audit_log(10).size(), 1U);
 }
 
+// The same checks as reservation_create over MQTT (daemon/parcels): a tracking number is
+// announced once and never while its parcel is in the locker.
+TEST_F(admin_test, a_tracking_number_in_the_locker_or_announced_is_refused) {
+  {
+    store::store st(db_path());
+    add_compartments(st);
+    store::transaction tx(st.db());
+    const auto id = st.store_parcel(
+        tx, {"TN-IN", "A2", std::nullopt, "c-1", "h", std::nullopt, t0_, t0_ + 72h});
+    st.mark_parcel(tx, id, store::parcel_state::expired, t0_ + 73h);  // still in A2
+    tx.commit();
+  }
+  auto r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-IN", "--size", "S"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: tracking number 'TN-IN' is already in compartment A2\n");
+
+  ASSERT_EQ(run({"reservation", "add", "--id", "r-2", "--tracking", "TN-2", "--size", "S"}).status,
+            exit_ok);
+  r = run({"reservation", "add", "--id", "r-3", "--tracking", "TN-2", "--size", "M"});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_EQ(r.err, "lockeradm: tracking number 'TN-2' is already announced by reservation 'r-2'\n");
+
+  store::store st(db_path());
+  EXPECT_FALSE(st.reservation("r-1"));
+  EXPECT_FALSE(st.reservation("r-3"));
+  EXPECT_EQ(st.reservations().size(), 1U);
+  EXPECT_EQ(st.audit_log(10).size(), 1U) << "a refusal leaves no audit entry";
+
+  // Once the parcel has left, its number may be announced again.
+  {
+    store::transaction tx(st.db());
+    st.mark_parcel(tx, st.live_parcel_in("A2")->id, store::parcel_state::removed, t0_ + 74h);
+    tx.commit();
+  }
+  r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-IN", "--size", "S"});
+  EXPECT_EQ(r.status, exit_ok) << r.err;
+}
+
 TEST_F(admin_test, in_service_leaves_a_request_for_lockerds_next_start) {
   {
     store::store st(db_path());
@@ -313,7 +351,7 @@ TEST_F(admin_test, in_service_leaves_a_request_for_lockerds_next_start) {
 
 TEST_F(admin_test, compartments_and_parcels_never_show_a_code_or_hash) {
   const std::string code = "48213957";
-  const std::string hash = security::keyed_hash(key(), "pickup_code", code);
+  const std::string hash = security::pickup_code_hash(key(), code);
   {
     store::store st(db_path());
     add_compartments(st);
@@ -422,8 +460,7 @@ TEST_F(admin_test, works_beside_the_daemon_holding_the_database) {
   ASSERT_EQ(added.status, exit_ok) << added.err;
 
   // The daemon sees the courier at once: its next login query finds it.
-  const auto c =
-      daemon.find_courier_by_pin_hash(security::keyed_hash(key(), "courier_pin", "192837"));
+  const auto c = daemon.find_courier_by_pin_hash(security::courier_pin_hash(key(), "192837"));
   ASSERT_TRUE(c);
   EXPECT_EQ(c->courier_id, "c-1");
   // And the tool sees the daemon's event.
@@ -539,7 +576,7 @@ TEST_F(admin_test, the_lockeradm_executable_runs) {
   EXPECT_EQ(out, "courier c-9 added\n");
   store::store st(db_path());
   ASSERT_TRUE(st.courier("c-9"));
-  EXPECT_EQ(st.courier("c-9")->pin_hash, security::keyed_hash(key(), "courier_pin", "24680135"));
+  EXPECT_EQ(st.courier("c-9")->pin_hash, security::courier_pin_hash(key(), "24680135"));
 
   out.clear();
   EXPECT_EQ(exec(std::string(LOCKERADM_PATH) + " frobnicate 2>/dev/null", out), 2);

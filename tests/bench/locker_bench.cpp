@@ -192,8 +192,8 @@ void seed_parcels(store::store& db, const security::secret_key& key,
     p.tracking_number = "BENCH" + std::to_string(i);
     p.compartment_id = c.id;
     p.courier_id = "bench";
-    p.pickup_code_hash = security::keyed_hash(key, "pickup_code",
-                                              history ? "h" + std::to_string(i) : code_for(i % n));
+    p.pickup_code_hash =
+        security::pickup_code_hash(key, history ? "h" + std::to_string(i) : code_for(i % n));
     p.stored_at = now - 1h;
     p.expires_at = now + 72h;
     const auto id = db.store_parcel(tx, p);

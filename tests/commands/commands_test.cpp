@@ -169,7 +169,7 @@ TEST_F(commands, reservation_create_stores_the_code_only_as_keyed_hash) {
   EXPECT_EQ(rec->size, "M");
   EXPECT_EQ(rec->pickup_window_h, 48);
   EXPECT_EQ(rec->state, store::reservation_state::announced);
-  EXPECT_EQ(rec->pickup_code_hash, security::keyed_hash(rig_.key(), "pickup_code", "90817263"));
+  EXPECT_EQ(rec->pickup_code_hash, security::pickup_code_hash(rig_.key(), "90817263"));
   // Nowhere in the database files, audit and saved reply included.
   for (const auto& f : std::filesystem::directory_iterator(rig_.cfg().state_dir)) {
     std::ifstream in(f.path(), std::ios::binary);
@@ -360,9 +360,8 @@ TEST_F(commands, a_repeated_req_id_gets_the_saved_reply_and_runs_once_also_after
   const auto audits = audit_count();
 
   // Meanwhile someone else changes the courier: a replay must not undo that.
-  rig_.db().upsert_courier("c-7", "Ann B.",
-                           security::keyed_hash(rig_.key(), "courier_pin", "99887766"), false,
-                           rig_.clock().wall_now());
+  rig_.db().upsert_courier("c-7", "Ann B.", security::courier_pin_hash(rig_.key(), "99887766"),
+                           false, rig_.clock().wall_now());
   const auto before = snapshot(rig_.db());
 
   EXPECT_EQ(send("courier_upsert", upsert), first);
@@ -693,7 +692,7 @@ TEST_F(commands, courier_upsert_and_remove) {
   auto c = rig_.db().courier("c-7");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->name, "Ann");
-  EXPECT_EQ(c->pin_hash, security::keyed_hash(rig_.key(), "courier_pin", "11223344"));
+  EXPECT_EQ(c->pin_hash, security::courier_pin_hash(rig_.key(), "11223344"));
   ASSERT_TRUE(rig_.locker().courier_login("11223344"));
   for (const auto& a : rig_.db().audit_log(100))
     EXPECT_EQ(a.detail.find("11223344"), std::string::npos) << a.detail;

@@ -659,6 +659,20 @@ INSTANTIATE_TEST_SUITE_P(
 // Main-file cases: the board is valid, so every error is the main file's.
 const std::string minimal_main = "locker_id = \"t-1\"\nboard = \"board.toml\"\n";
 
+// lockerctl's spelling of the schemes (Paho's) is lockerd's too: protocol/broker_url.hpp.
+TEST(config_load, broker_url_takes_paho_schemes_too) {
+  temp_dir dir;
+  dir.write("board.toml", small_board);
+  auto c = load_config(
+      dir.write("lockerd.toml", minimal_main + "[broker]\nurl = \"tcp://10.0.0.2:1883\"\n"));
+  EXPECT_EQ(c.broker.url, "tcp://10.0.0.2:1883");
+  c = load_config(dir.write("lockerd.toml", minimal_main +
+                                                "[broker]\nurl = \"ssl://broker.local:8883\"\n"
+                                                "ca_file = \"/ca.pem\"\n"));
+  EXPECT_EQ(c.broker.url, "ssl://broker.local:8883");
+  EXPECT_EQ(c.broker.ca_file, "/ca.pem");
+}
+
 class main_rejection : public ::testing::TestWithParam<rejection> {};
 
 TEST_P(main_rejection, names_file_key_and_reason) {
@@ -731,8 +745,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "policy.pickup_code_digits", "must be between 6 and 10, got 11"},
         rejection{"attempts_zero", minimal_main + "[policy]\nmax_code_attempts = 0\n",
                   "policy.max_code_attempts", "out of range"},
-        rejection{"url_scheme", minimal_main + "[broker]\nurl = \"tcp://h:1883\"\n", "broker.url",
-                  "must start with mqtt:// or mqtts://"},
+        rejection{"url_scheme", minimal_main + "[broker]\nurl = \"ws://h:1883\"\n", "broker.url",
+                  "must start with mqtt://, mqtts://, tcp:// or ssl://"},
+        rejection{"ssl_without_ca", minimal_main + "[broker]\nurl = \"ssl://host:8883\"\n",
+                  "broker.ca_file", "mqtts needs ca_file"},
         rejection{"url_no_port", minimal_main + "[broker]\nurl = \"mqtt://host\"\n", "broker.url",
                   "missing port"},
         rejection{"url_port_zero", minimal_main + "[broker]\nurl = \"mqtt://host:0\"\n",

@@ -190,6 +190,21 @@ TEST(LockerctlCli, UsageErrorsSayWhatIsWrong) {
   EXPECT_EQ(usage_message({"--locker", "t1", "--json=yes", "state"}), "--json takes no value");
 }
 
+// The same parser as lockerd's broker.url (protocol/broker_url.hpp).
+TEST(LockerctlCli, BrokerUrlsAsLockerdTakesThem) {
+  for (const char* url : {"mqtt://h:1883", "tcp://h:1883", "mqtts://h:8883", "ssl://h:8883",
+                          "mqtt://h", "mqtts://[::1]:8883"})
+    EXPECT_EQ(parsed({"--locker", "t1", "--broker", url, "state"}).connection.broker, url);
+  EXPECT_TRUE(parsed({"--locker", "t1", "--broker", "ssl://h:8883", "--ca", "ca.pem", "state"})
+                  .connection.ca_file);
+  EXPECT_NE(usage_message({"--locker", "t1", "--broker", "ws://h:80", "state"})
+                .find("must start with mqtt://, mqtts://, tcp:// or ssl://"),
+            std::string::npos);
+  EXPECT_NE(
+      usage_message({"--locker", "t1", "--broker", "mqtt://h:99999", "state"}).find("invalid port"),
+      std::string::npos);
+}
+
 TEST(LockerctlCli, TlsAndLoginOptionsParse) {
   const auto inv =
       parsed({"--locker", "t1", "--broker", "mqtts://h:8883", "--ca", "ca.pem", "--cert", "c.pem",

@@ -143,6 +143,15 @@ TEST_F(mqtt_fixture, the_connect_packet_asks_for_a_session_of_at_least_a_day) {
 // The last will on kill -9 is checked with a real lockerd process in lockerd_process_test.cpp:
 // a forked child cannot use Paho (its threads do not survive fork()).
 
+// broker.url may use Paho's spelling (protocol/broker_url.hpp); the link gets mqtt(s)://.
+TEST_F(mqtt_fixture, settings_take_the_broker_url_in_either_spelling) {
+  config::locker_config cfg;
+  cfg.broker.url = "tcp://127.0.0.1:1883";
+  EXPECT_EQ(settings_from(cfg, topics_).url, "mqtt://127.0.0.1:1883");
+  cfg.broker.url = "ssl://broker.local:8883";
+  EXPECT_EQ(settings_from(cfg, topics_).url, "mqtts://broker.local:8883");
+}
+
 TEST_F(mqtt_fixture, a_clean_stop_leaves_the_shutdown_status_retained_and_no_will) {
   test::mosquitto_broker broker;
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));

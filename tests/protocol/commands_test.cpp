@@ -213,6 +213,8 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
       {"reservation_create", "req_id", std::string(65, 'r')},
       {"reservation_create", "reservation_id", ""},
       {"reservation_create", "reservation_id", std::string(65, 'x')},
+      // lockeradm's rule, now the one rule for ids (protocol/input_rules.hpp).
+      {"reservation_create", "reservation_id", "r\n1"},
       {"reservation_create", "tracking_number", ""},
       {"reservation_create", "tracking_number", "TN 123"},
       {"reservation_create", "tracking_number", "TN\n123"},
@@ -232,6 +234,7 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
       {"compartment_open", "operator", ""},
       {"compartment_set_service", "reason", std::string(257, 'r')},
       {"courier_upsert", "courier_id", ""},
+      {"courier_upsert", "courier_id", "c\x1b[1"},
       {"courier_upsert", "pin", "73914"},
       {"courier_upsert", "pin", "7391468273914"},
       {"courier_upsert", "pin", "73914x82"},
@@ -332,12 +335,25 @@ TEST(decode_command, a_request_past_expires_at_is_expired) {
   EXPECT_EQ(decode("reboot", p).error().code, error_code::expired);
 }
 
-TEST(decode_command, expires_at_must_be_a_strict_timestamp) {
-  for (const json& bad : {json("2026-11-21T09:12:44Z"), json("2026-11-21 09:12:44.120Z"),
-                          json("2026-11-21T09:12:44.120+01:00"), json(1700000000), json(nullptr)}) {
+TEST(decode_command, expires_at_must_be_an_rfc3339_timestamp) {
+  for (const json& bad : {json("2026-11-21 09:12:44.120Z"), json("2026-11-21T09:12:44.120"),
+                          json("2026-11-21T09:12:44.120+0100"), json(1700000000), json(nullptr)}) {
     json p = valid_requests().at("get_state");
     p["expires_at"] = bad;
     expect_error(decode("get_state", p), error_code::bad_request, "expires_at", "r-7");
+  }
+}
+
+// protocol.md: on input, with or without fractional seconds and with any offset.
+TEST(decode_command, expires_at_takes_any_offset_and_precision) {
+  for (const char* same : {"2026-11-21T09:04:00.000Z", "2026-11-21T09:04:00Z",
+                           "2026-11-21T10:04:00+01:00", "2026-11-21t04:04:00.0-05:00"}) {
+    json p = valid_requests().at("compartment_open");
+    p["expires_at"] = same;
+    const auto r = decode("compartment_open", p);
+    ASSERT_TRUE(r) << same << ": " << r.error().message;
+    EXPECT_EQ(r->expires_at, parse_timestamp("2026-11-21T09:04:00.000Z")) << same;
+    EXPECT_TRUE(schemas().validate("cmd_compartment_open.schema.json", p).empty()) << same;
   }
 }
 

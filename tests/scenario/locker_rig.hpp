@@ -126,8 +126,7 @@ class locker_rig {
 
   // ---- what the operator set up ----
   void add_courier(const std::string& id, const std::string& pin) {
-    db_->upsert_courier(id, id, security::keyed_hash(*key_, "courier_pin", pin), true,
-                        clock_.wall_now());
+    db_->upsert_courier(id, id, security::courier_pin_hash(*key_, pin), true, clock_.wall_now());
   }
   void announce(const std::string& reservation_id, const std::string& tracking,
                 const std::string& size, std::optional<std::string> code = std::nullopt,
@@ -136,7 +135,7 @@ class locker_rig {
     r.reservation_id = reservation_id;
     r.tracking_number = tracking;
     r.size = size;
-    if (code) r.pickup_code_hash = security::keyed_hash(*key_, "pickup_code", *code);
+    if (code) r.pickup_code_hash = security::pickup_code_hash(*key_, *code);
     r.pickup_window_h = window_h;
     r.created_at = clock_.wall_now();
     store::transaction tx(db_->db());

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/store/timestamp.hpp"
+#include "protocol/timestamp.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
@@ -56,7 +56,7 @@ std::optional<json> last_of(locker_rig& rig, std::string_view type) {
 }
 
 drivers::wall_time parse_ts(const json& j) {
-  return store::parse_rfc3339(j.get<std::string>()).value();
+  return protocol::parse_timestamp(j.get<std::string>()).value();
 }
 
 class scenario : public ::testing::Test {
@@ -185,7 +185,7 @@ TEST_F(scenario, deposit_without_reservation_lets_courier_pick_size_and_generate
   // Kept only as a keyed hash (the plain code waits for PUBACK of the event).
   const auto parcel = rig.db().live_parcel_in("1");
   ASSERT_TRUE(parcel);
-  EXPECT_EQ(parcel->pickup_code_hash, security::keyed_hash(rig.key(), "pickup_code", code));
+  EXPECT_EQ(parcel->pickup_code_hash, security::pickup_code_hash(rig.key(), code));
 
   // The next deposit of the same size takes the next compartment.
   rig.press("1");
@@ -713,7 +713,7 @@ TEST_F(scenario, when_no_unused_code_can_be_drawn_the_parcel_is_stored_without_a
 TEST_F(scenario, a_code_shared_by_two_stored_parcels_opens_neither) {
   // Only a database from before codes were kept unique holds this; it must fail safe.
   locker_rig rig;
-  const auto hash = security::keyed_hash(rig.key(), "pickup_code", "31415926");
+  const auto hash = security::pickup_code_hash(rig.key(), "31415926");
   {
     store::transaction tx(rig.db().db());
     for (const char* id : {"2", "1"}) {

@@ -125,6 +125,17 @@ TEST(keyed_hash, is_hmac_over_purpose_nul_secret) {
   EXPECT_EQ(keyed_hash(key, "pickup_code", "12345678").size(), 64u);
 }
 
+TEST(keyed_hash, stored_hashes_never_change) {
+  // Pinned (computed with `openssl dgst -sha256 -mac HMAC`): every database on file holds
+  // these, so a change here would lock out every courier and recipient.
+  const secret_key key = fixed_key(7);
+  EXPECT_EQ(pickup_code_hash(key, "48213957"),
+            "c025abf9352ca55a6653aa6da2500078dbaf498580612a8bd9d86934616a0a41");
+  EXPECT_EQ(courier_pin_hash(key, "12345678"),
+            "af4afe4a2e861da97e500bd481228c03c3cfd9eee410209ebd9469237d3f5ff7");
+  EXPECT_NE(pickup_code_hash(key, "12345678"), courier_pin_hash(key, "12345678"));
+}
+
 TEST(keyed_hash, the_same_after_many_uses_and_after_a_move) {
   // Each hash works on a copy of the keyed context: one use leaves nothing for the next.
   secret_key key = fixed_key(7);

@@ -6,15 +6,16 @@
 #include <mqtt/async_client.h>
 
 #include "daemon/security/random.hpp"
+#include "protocol/broker_url.hpp"
 
 namespace locker::ctl {
 namespace {
 
-// Paho C 1.3 knows tcp:// and ssl://; operators write mqtt:// and mqtts://.
+// Paho C 1.3 knows tcp:// and ssl://; operators write mqtt:// and mqtts://. The URL was
+// checked when the arguments were parsed; anything else goes to Paho as given.
 std::string paho_uri(const std::string& url) {
-  if (url.starts_with("mqtt://")) return "tcp://" + url.substr(7);
-  if (url.starts_with("mqtts://")) return "ssl://" + url.substr(8);
-  return url;
+  const auto parsed = protocol::parse_broker_url(url);
+  return parsed ? parsed->paho_uri() : url;
 }
 
 std::string unique_client_id() {

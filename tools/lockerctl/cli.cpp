@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "protocol/broker_url.hpp"
 #include "protocol/topics.hpp"
 
 namespace locker::ctl {
@@ -55,17 +56,6 @@ std::chrono::milliseconds parse_timeout(std::string_view s) {
     usage_fail("--timeout must be a number of seconds greater than 0 and at most 3600");
   }
   return std::chrono::milliseconds(static_cast<long long>(std::ceil(v * 1000)));
-}
-
-bool known_scheme(std::string_view url) {
-  for (std::string_view scheme : {"mqtt://", "mqtts://", "tcp://", "ssl://"}) {
-    if (url.starts_with(scheme) && url.size() > scheme.size()) return true;
-  }
-  return false;
-}
-
-bool tls_scheme(std::string_view url) {
-  return url.starts_with("mqtts://") || url.starts_with("ssl://");
 }
 
 // Command-level accessors that enforce which options a command accepts.
@@ -322,13 +312,14 @@ parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
     usage_fail("--locker must be 1-64 characters of a-z, 0-9 and '-'");
   }
   const auto& c = inv.connection;
-  if (!known_scheme(c.broker)) {
-    usage_fail("--broker must be a URL like mqtt://host:1883 or mqtts://host:8883");
+  const auto broker = protocol::parse_broker_url(c.broker);
+  if (!broker) {
+    usage_fail("--broker must be a URL like mqtt://host:1883 or mqtts://host:8883 (" +
+               broker.error() + ")");
   }
   if (c.cert_file.has_value() != c.key_file.has_value()) usage_fail("--cert and --key go together");
   const bool tls_files = c.ca_file || c.cert_file;
-  if (tls_files && !tls_scheme(c.broker))
-    usage_fail("--ca, --cert and --key need an mqtts:// broker URL");
+  if (tls_files && !broker->tls) usage_fail("--ca, --cert and --key need an mqtts:// broker URL");
   if (c.password_file && !c.username) usage_fail("--password-file needs --username");
   if (std::holds_alternative<open_args>(inv.command) && inv.timeout > std::chrono::minutes(5)) {
     usage_fail("open: --timeout is at most 300 s (an open command must expire within 5 minutes)");

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/parcels/parcels.hpp"
+
+#include <algorithm>
+
+#include "daemon/security/secret_key.hpp"
+
+namespace locker::parcels {
+
+std::vector<store::parcel_record> live_parcels(store::store& db) {
+  std::vector<store::parcel_record> out;
+  for (auto state : live_states) {
+    auto some = db.parcels(state);
+    out.insert(out.end(), some.begin(), some.end());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+std::optional<store::parcel_record> live_parcel_with_tracking(store::store& db,
+                                                              std::string_view tracking_number) {
+  // Only the live states are read: the work does not grow with the parcel history.
+  for (auto state : live_states)
+    for (auto& p : db.parcels(state))
+      if (p.tracking_number == tracking_number) return std::move(p);
+  return std::nullopt;
+}
+
+announce_result announce(store::transaction& tx, store::store& db, const announcement& a,
+                         std::span<const std::string> sizes, store::wall_time now) {
+  if (std::find(sizes.begin(), sizes.end(), a.size) == sizes.end())
+    return {announce_answer::unknown_size, {}};
+
+  if (const auto existing = db.reservation(a.reservation_id)) {
+    const bool same_code =
+        existing->pickup_code_hash.has_value() == a.pickup_code_hash.has_value() &&
+        (!a.pickup_code_hash ||
+         security::same_hash(*existing->pickup_code_hash, *a.pickup_code_hash));
+    const bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
+                      existing->pickup_window_h == a.pickup_window_h && same_code;
+    if (!same) return {announce_answer::reservation_differs, {}};
+    if (existing->state == store::reservation_state::cancelled)
+      return {announce_answer::reservation_cancelled, {}};
+    return {announce_answer::same_again, {}};
+  }
+  if (const auto p = live_parcel_with_tracking(db, a.tracking_number))
+    return {announce_answer::already_in_locker, p->compartment_id};
+  if (const auto other = db.find_announced_reservation(a.tracking_number))
+    return {announce_answer::already_announced, other->reservation_id};
+  // One code opens one compartment: a code that already opens something, or will (another
+  // announced reservation's, a stored parcel's), is refused.
+  if (a.pickup_code_hash && db.pickup_code_in_use(*a.pickup_code_hash))
+    return {announce_answer::code_in_use, {}};
+
+  store::reservation_record rec;
+  rec.reservation_id = a.reservation_id;
+  rec.tracking_number = a.tracking_number;
+  rec.size = a.size;
+  rec.pickup_code_hash = a.pickup_code_hash;
+  rec.pickup_window_h = a.pickup_window_h;
+  rec.state = store::reservation_state::announced;
+  rec.created_at = now;
+  db.create_reservation(tx, rec);
+  return {announce_answer::announced, {}};
+}
+
+cancel_result cancel(store::transaction& tx, store::store& db, std::string_view reservation_id,
+                     const locker_activity& activity, store::wall_time now) {
+  const auto rec = db.reservation(reservation_id);
+  if (!rec) return {cancel_answer::not_found, std::nullopt};
+  switch (rec->state) {
+    case store::reservation_state::cancelled:
+      return {cancel_answer::cancelled, std::nullopt};
+    case store::reservation_state::announced:
+      // A courier is putting it in right now: cancelled here, it would be stored all the same
+      // when the door closes. Asked again once the door is shut, it is a stored parcel.
+      if (activity.deposit_under_way) {
+        if (const auto where = activity.deposit_under_way(reservation_id)) {
+          store::parcel_record at;
+          at.compartment_id = *where;
+          return {cancel_answer::deposit_under_way, at};
+        }
+      }
+      db.set_reservation_state(tx, reservation_id, store::reservation_state::cancelled);
+      return {cancel_answer::cancelled, std::nullopt};
+    case store::reservation_state::deposited:
+      break;
+  }
+  auto parcel = db.live_parcel_for_reservation(reservation_id);
+  if (!parcel || !is_live(parcel->state)) return {cancel_answer::already_left, std::nullopt};
+  if (parcel->state == store::parcel_state::cancelled)
+    return {cancel_answer::removal_pending, std::move(parcel)};
+  // A pickup under way would collect it the moment the door closes.
+  if (activity.in_use && activity.in_use(parcel->compartment_id))
+    return {cancel_answer::compartment_in_use, std::move(parcel)};
+  // Its code stops working (only stored parcels can be collected) and couriers see it
+  // among the removals.
+  db.mark_parcel(tx, parcel->id, store::parcel_state::cancelled, now);
+  return {cancel_answer::removal_pending, std::move(parcel), true};
+}
+
+courier_answer upsert_courier(store::transaction& tx, store::store& db, std::string_view courier_id,
+                              const std::optional<std::string>& name, std::string_view pin_hash,
+                              bool enabled, store::wall_time now) {
+  std::string kept = name.value_or("");
+  if (!name) {
+    if (auto existing = db.courier(courier_id)) kept = existing->name;
+  }
+  try {
+    db.upsert_courier(tx, courier_id, kept, pin_hash, enabled, now);
+  } catch (const store::store_error& e) {
+    if (!e.is_constraint()) throw;
+    // The unique index on pin_hash refused it. SQLite undid the one statement; the
+    // transaction goes on with the refusal.
+    return courier_answer::pin_in_use;
+  }
+  return courier_answer::done;
+}
+
+courier_answer set_courier_enabled(store::transaction& tx, store::store& db,
+                                   std::string_view courier_id, bool enabled,
+                                   store::wall_time now) {
+  if (!enabled)
+    return db.disable_courier(tx, courier_id, now) ? courier_answer::done
+                                                   : courier_answer::not_found;
+  const auto c = db.courier(courier_id);
+  if (!c) return courier_answer::not_found;
+  db.upsert_courier(tx, courier_id, c->name, c->pin_hash, true, now);
+  return courier_answer::done;
+}
+
+courier_answer remove_courier(store::transaction& tx, store::store& db,
+                              std::string_view courier_id) {
+  return db.remove_courier(tx, courier_id) ? courier_answer::done : courier_answer::not_found;
+}
+
+}  // namespace locker::parcels
