@@ -73,7 +73,7 @@ std::map<std::string, fs::path> find_gpio_sim_lines(const fs::path& configfs_roo
 }
 
 gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& model,
-                                 const config::board_config& board,
+                                 const drivers::board_config& board,
                                  const std::map<std::string, fs::path>& lines,
                                  gpio_sim_bridge_settings settings)
     : io_(io), model_(model), settings_(std::move(settings)), timer_(io) {
@@ -97,7 +97,7 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
   }
   if (board.buzzer) add_output(*board.buzzer, output_role::model, false);
   if (board.alarm_led) add_output(*board.alarm_led, output_role::model, false);
-  if (board.keypad.kind == config::keypad_kind::matrix) {
+  if (board.keypad.kind == drivers::keypad_kind::matrix) {
     for (const auto& r : board.keypad.rows) {
       rows_.push_back(outputs_.size());
       add_output(r, output_role::row, false);
