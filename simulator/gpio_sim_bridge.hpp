@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/unique_fd.hpp"
 #include "drivers/board_file/board_file.hpp"
 #include "drivers/clock.hpp"
 #include "simulator/cabinet_model.hpp"
@@ -68,8 +69,8 @@ class gpio_sim_bridge {
   struct sysfs_line {
     std::string name;
     bool active_low = false;
-    int value_fd = -1;
-    int pull_fd = -1;
+    base::unique_fd value_fd;
+    base::unique_fd pull_fd;
   };
   enum class output_role { model, row };
   struct watched_output {

@@ -86,13 +86,9 @@ char key_for(std::uint16_t code) {
 evdev_keypad::evdev_keypad(boost::asio::io_context& io, const std::string& device)
     : evdev_keypad(io, open_device(device)) {}
 
-evdev_keypad::evdev_keypad(boost::asio::io_context& io, int fd)
-    : fd_(io, fd), self_(std::make_shared<evdev_keypad*>(this)) {
-  read();
-}
+evdev_keypad::evdev_keypad(boost::asio::io_context& io, int fd) : fd_(io, fd) { read(); }
 
 evdev_keypad::~evdev_keypad() {
-  *self_ = nullptr;
   boost::system::error_code ignored;
   fd_.close(ignored);
 }
@@ -100,22 +96,20 @@ evdev_keypad::~evdev_keypad() {
 void evdev_keypad::read() {
   fd_.async_read_some(
       boost::asio::buffer(buffer_.data() + filled_, buffer_.size() - filled_),
-      [self = std::weak_ptr<evdev_keypad*>(self_)](const boost::system::error_code& ec,
-                                                   std::size_t n) {
-        auto alive = self.lock();
-        if (!alive || *alive == nullptr || ec == boost::asio::error::operation_aborted) return;
+      [this, alive = alive_.token()](const boost::system::error_code& ec, std::size_t n) {
+        if (!alive || ec == boost::asio::error::operation_aborted) return;
         if (ec) {
-          (*alive)->error_ = ec;  // EOF, or the device went away: stop
+          error_ = ec;  // EOF, or the device went away: stop
           return;
         }
-        (*alive)->received(n);
+        received(n);
       });
 }
 
 void evdev_keypad::received(std::size_t n) {
   filled_ += n;
   std::size_t used = 0;
-  std::weak_ptr<evdev_keypad*> self = self_;
+  const auto alive = alive_.token();
   std::string keys;
   for (; filled_ - used >= sizeof(input_event); used += sizeof(input_event)) {
     input_event ev{};
@@ -129,8 +123,7 @@ void evdev_keypad::received(std::size_t n) {
   // Last: a handler may destroy this keypad.
   for (const char k : keys) {
     if (handler_) handler_(k);
-    const auto alive = self.lock();
-    if (!alive || *alive == nullptr) return;
+    if (!alive) return;
   }
 }
 

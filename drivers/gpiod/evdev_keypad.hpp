@@ -12,6 +12,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <linux/input.h>
 
+#include "base/liveness.hpp"
 #include "drivers/hardware.hpp"
 
 namespace locker::drivers::gpiod_backend {
@@ -43,7 +44,8 @@ class evdev_keypad final : public keypad {
   void received(std::size_t n);
 
   boost::asio::posix::stream_descriptor fd_;
-  std::shared_ptr<evdev_keypad*> self_;
+  // Handlers already queued when this keypad goes away must not touch it.
+  base::liveness alive_;
   // Room for a burst of events; a record split across reads is kept for the next one.
   std::array<unsigned char, sizeof(input_event) * 32> buffer_{};
   std::size_t filled_ = 0;
