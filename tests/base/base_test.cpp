@@ -52,7 +52,7 @@ TEST(c_handle, frees_once_with_the_libraries_function) {
   {
     c_handle<thing, free_thing> h(new thing);
     auto moved = std::move(h);
-    EXPECT_EQ(h, nullptr);
+    EXPECT_EQ(h, nullptr);  // NOLINT(bugprone-use-after-move): what a move leaves
   }
   EXPECT_EQ(frees, 1);
   { c_handle<thing, close_thing> h(new thing); }
@@ -82,7 +82,7 @@ TEST(unique_fd, moves_and_releases_without_closing) {
   unique_fd a(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const int raw = a.get();
   unique_fd b(std::move(a));
-  EXPECT_FALSE(a.valid());
+  EXPECT_FALSE(a.valid());  // NOLINT(bugprone-use-after-move): what a move leaves
   EXPECT_EQ(b.get(), raw);
   unique_fd c;
   c = std::move(b);
