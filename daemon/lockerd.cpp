@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "daemon/activity/locker_activity.hpp"
 #include "daemon/commands/command_handler.hpp"
 #include "daemon/commands/remote_settings.hpp"
 #include "daemon/config/config.hpp"
@@ -30,7 +31,6 @@
 #include "daemon/state/state_report.hpp"
 #include "daemon/store/idle_checkpoint.hpp"
 #include "daemon/store/store.hpp"
-#include "daemon/update/locker_activity.hpp"
 #include "daemon/update/updater.hpp"
 #include "drivers/asio_clock.hpp"
 #include "protocol/topics.hpp"
@@ -258,7 +258,7 @@ int run(const options& o) {
       us.running_version = LOCKER_VERSION;
       updater = std::make_unique<update::updater>(
           io, clock, *db, *topics, std::move(us),
-          [&locker, &session] { return update::why_busy(locker, &session); },
+          [&locker, &session] { return activity::why_busy(locker, &session); },
           [l = link.get()](const std::string& topic, const std::string& payload) {
             l->publish(topic, payload, 1, false);
           });

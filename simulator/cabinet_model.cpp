@@ -63,7 +63,7 @@ action_result refused(std::string why) { return {std::move(why)}; }
 
 }  // namespace
 
-cabinet_model::cabinet_model(const config::board_config& board, drivers::clock& c,
+cabinet_model::cabinet_model(const drivers::board_config& board, drivers::clock& c,
                              bounce_settings bounce)
     : clock_(c), bounce_(bounce) {
   auto add_line = [this](const std::string& name, line_ref ref) {

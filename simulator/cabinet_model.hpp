@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/config/config.hpp"
+#include "drivers/board_file/board_file.hpp"
 #include "drivers/clock.hpp"
 #include "drivers/hardware.hpp"
 
@@ -66,7 +66,7 @@ class cabinet_model {
   // How long a chattering contact keeps toggling unless unstuck earlier.
   static constexpr drivers::millis chatter_length{1000};
 
-  cabinet_model(const config::board_config& board, drivers::clock& c, bounce_settings bounce = {});
+  cabinet_model(const drivers::board_config& board, drivers::clock& c, bounce_settings bounce = {});
   cabinet_model(const cabinet_model&) = delete;
   cabinet_model& operator=(const cabinet_model&) = delete;
   ~cabinet_model();

@@ -73,7 +73,7 @@ std::map<std::string, fs::path> find_gpio_sim_lines(const fs::path& configfs_roo
 }
 
 gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& model,
-                                 const config::board_config& board,
+                                 const drivers::board_config& board,
                                  const std::map<std::string, fs::path>& lines,
                                  gpio_sim_bridge_settings settings)
     : io_(io), model_(model), settings_(std::move(settings)), timer_(io) {
@@ -97,7 +97,7 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
   }
   if (board.buzzer) add_output(*board.buzzer, output_role::model, false);
   if (board.alarm_led) add_output(*board.alarm_led, output_role::model, false);
-  if (board.keypad.kind == config::keypad_kind::matrix) {
+  if (board.keypad.kind == drivers::keypad_kind::matrix) {
     for (const auto& r : board.keypad.rows) {
       rows_.push_back(outputs_.size());
       add_output(r, output_role::row, false);
@@ -114,7 +114,7 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
   for (auto& o : outputs_) {
     const bool high = o.floats_active != o.line.active_low;
     const char* pull = high ? "pull-up" : "pull-down";
-    if (::pwrite(o.line.pull_fd, pull, std::strlen(pull), 0) < 0)
+    if (::pwrite(o.line.pull_fd.get(), pull, std::strlen(pull), 0) < 0)
       throw std::runtime_error("cannot write " + o.line.name + "'s pull: " + std::strerror(errno));
   }
   for (const auto& [name, level] : model_.inputs()) {
@@ -133,13 +133,6 @@ gpio_sim_bridge::~gpio_sim_bridge() {
   stop();
   model_.unsubscribe(input_sub_);
   model_.unsubscribe(key_sub_);
-  auto close_line = [](sysfs_line& l) {
-    if (l.value_fd >= 0) ::close(l.value_fd);
-    if (l.pull_fd >= 0) ::close(l.pull_fd);
-  };
-  for (auto& o : outputs_) close_line(o.line);
-  for (auto& [name, in] : inputs_) close_line(in.line);
-  for (auto& c : columns_) close_line(c.line);
 }
 
 void gpio_sim_bridge::stop() {
@@ -155,12 +148,10 @@ gpio_sim_bridge::sysfs_line gpio_sim_bridge::open_line(
   l.name = name;
   l.active_low = active_low;
   // Kept open: every poll is one pread() at offset 0, which makes sysfs show the value anew.
-  l.value_fd = ::open((it->second / "value").c_str(), O_RDONLY | O_CLOEXEC);
-  l.pull_fd = ::open((it->second / "pull").c_str(), O_WRONLY | O_CLOEXEC);
-  if (l.value_fd < 0 || l.pull_fd < 0) {
+  l.value_fd.reset(::open((it->second / "value").c_str(), O_RDONLY | O_CLOEXEC));
+  l.pull_fd.reset(::open((it->second / "pull").c_str(), O_WRONLY | O_CLOEXEC));
+  if (!l.value_fd.valid() || !l.pull_fd.valid()) {
     const std::string why = std::strerror(errno);
-    if (l.value_fd >= 0) ::close(l.value_fd);
-    if (l.pull_fd >= 0) ::close(l.pull_fd);
     throw std::runtime_error("cannot open line " + name + " at " + it->second.string() + ": " +
                              why);
   }
@@ -172,7 +163,7 @@ void gpio_sim_bridge::drive(driven_input& in, bool active) {
   const bool physical = active != in.line.active_low;
   if (in.physical == physical) return;
   const std::string_view word = physical ? "pull-up" : "pull-down";
-  if (::pwrite(in.line.pull_fd, word.data(), word.size(), 0) < 0) {
+  if (::pwrite(in.line.pull_fd.get(), word.data(), word.size(), 0) < 0) {
     log_line("cannot write " + in.line.name + "'s pull: " + std::strerror(errno));
     return;
   }
@@ -181,7 +172,7 @@ void gpio_sim_bridge::drive(driven_input& in, bool active) {
   // Read back: the kernel line follows the pull only while nobody drives it as an output.
   // The scenarios count these edges to know the bounces really reached the line.
   char buf[8] = {};
-  const bool read = ::pread(in.line.value_fd, buf, sizeof buf, 0) > 0;
+  const bool read = ::pread(in.line.value_fd.get(), buf, sizeof buf, 0) > 0;
   std::string text = "edge " + in.line.name + (physical ? " 1" : " 0");
   if (!read) {
     text += std::string(" not taken: cannot read the line: ") + std::strerror(errno);
@@ -215,7 +206,7 @@ void gpio_sim_bridge::tick() {
 void gpio_sim_bridge::poll_outputs() {
   for (auto& o : outputs_) {
     char buf[8] = {};
-    if (::pread(o.line.value_fd, buf, sizeof buf, 0) <= 0) continue;
+    if (::pread(o.line.value_fd.get(), buf, sizeof buf, 0) <= 0) continue;
     const bool physical = buf[0] == '1';
     const bool active = physical != o.line.active_low;
     const auto now = std::chrono::steady_clock::now();

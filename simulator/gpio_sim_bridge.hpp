@@ -17,7 +17,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "daemon/config/config.hpp"
+#include "base/unique_fd.hpp"
+#include "drivers/board_file/board_file.hpp"
 #include "drivers/clock.hpp"
 #include "simulator/cabinet_model.hpp"
 
@@ -55,7 +56,7 @@ class gpio_sim_bridge {
   // "edge DOOR_01 0 not taken: the line reads 1" if the kernel line did not follow).
   // Throws std::runtime_error naming a board line that is on no gpio-sim chip.
   gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& model,
-                  const config::board_config& board,
+                  const drivers::board_config& board,
                   const std::map<std::string, std::filesystem::path>& lines,
                   gpio_sim_bridge_settings settings);
   gpio_sim_bridge(const gpio_sim_bridge&) = delete;
@@ -68,8 +69,8 @@ class gpio_sim_bridge {
   struct sysfs_line {
     std::string name;
     bool active_low = false;
-    int value_fd = -1;
-    int pull_fd = -1;
+    base::unique_fd value_fd;
+    base::unique_fd pull_fd;
   };
   enum class output_role { model, row };
   struct watched_output {

@@ -12,8 +12,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <unistd.h>
 
-#include "daemon/config/config.hpp"
 #include "drivers/asio_clock.hpp"
+#include "drivers/board_file/board_file.hpp"
 #include "simulator/cabinet_model.hpp"
 #include "simulator/sim_server.hpp"
 #include "simulator/terminal_view.hpp"
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   try {
-    const auto board = locker::config::load_board(opts->board);
+    const auto board = locker::drivers::load_board(opts->board);
     sim::bounce_settings bounce;
     if (opts->bounce_ms) {
       bounce.span = locker::drivers::millis{*opts->bounce_ms};

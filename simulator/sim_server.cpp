@@ -221,10 +221,7 @@ sim_server::sim_server(boost::asio::io_context& io, cabinet_model& model, std::s
   accept();
 }
 
-sim_server::~sim_server() {
-  *alive_ = false;
-  stop();
-}
+sim_server::~sim_server() { stop(); }
 
 void sim_server::stop() {
   if (stopped_) return;
@@ -241,8 +238,8 @@ void sim_server::stop() {
 
 void sim_server::accept() {
   acceptor_.async_accept(
-      [this, alive = alive_](boost::system::error_code ec, stream_protocol::socket socket) {
-        if (!*alive || stopped_) return;
+      [this, alive = alive_.token()](boost::system::error_code ec, stream_protocol::socket socket) {
+        if (!alive || stopped_) return;
         if (!ec) {
           auto s = std::make_shared<sim_session>(*this, std::move(socket));
           std::erase_if(sessions_, [](const auto& w) { return w.expired(); });

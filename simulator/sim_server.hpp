@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include "base/liveness.hpp"
 #include "simulator/cabinet_model.hpp"
 
 namespace locker::simulator {
@@ -39,7 +40,7 @@ class sim_server {
   cabinet_model& model_;
   std::string path_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  base::liveness alive_;
   sim_session* board_ = nullptr;
   std::vector<std::weak_ptr<sim_session>> sessions_;
   bool stopped_ = false;

@@ -88,7 +88,6 @@ terminal_view::terminal_view(boost::asio::io_context& io, cabinet_model& model,
 }
 
 terminal_view::~terminal_view() {
-  *alive_ = false;
   model_.unsubscribe(sub_);
   boost::system::error_code ignored;
   in_.close(ignored);
@@ -96,8 +95,8 @@ terminal_view::~terminal_view() {
 
 void terminal_view::read_line() {
   boost::asio::async_read_until(
-      in_, buf_, '\n', [this, alive = alive_](boost::system::error_code ec, std::size_t) {
-        if (!*alive) return;
+      in_, buf_, '\n', [this, alive = alive_.token()](boost::system::error_code ec, std::size_t) {
+        if (!alive) return;
         if (ec) {
           on_quit_();  // stdin closed: nobody is left at the keyboard
           return;

@@ -11,6 +11,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/streambuf.hpp>
 
+#include "base/liveness.hpp"
 #include "drivers/clock.hpp"
 #include "simulator/cabinet_model.hpp"
 
@@ -46,7 +47,7 @@ class terminal_view {
   std::deque<std::string> events_;
   std::string reply_;
   cabinet_model::subscription sub_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  base::liveness alive_;
 };
 
 }  // namespace locker::simulator

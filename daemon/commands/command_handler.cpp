@@ -58,7 +58,7 @@ command_handler::command_handler(controller::controller& locker, store::store& d
   }
 }
 
-command_handler::~command_handler() { *alive_ = false; }
+command_handler::~command_handler() = default;
 
 // --- entry points ---------------------------------------------------------------------
 
@@ -431,7 +431,7 @@ void command_handler::compartment_open(const route& r, const protocol::command& 
     return refused(error_code::conflict,
                    "compartment is out of service (" + std::string(c->service_reason()) + ")");
 
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   in_flight_.insert(req_id);
   // Saved with the unlock, in its transaction: if the locker dies before the door's result,
   // a redelivery after the restart gets this (and the unlock is not done twice). The final
@@ -444,8 +444,7 @@ void command_handler::compartment_open(const route& r, const protocol::command& 
   const auto status = locker_.open_by_operator(
       a.compartment, actor, a.reason,
       [this, alive, r, req_id, actor, detail](compartment::open_outcome o) {
-        const auto still = alive.lock();
-        if (!still || !*still) return;
+        if (!alive) return;
         in_flight_.erase(req_id);
         const bool opened = o == compartment::open_outcome::opened;
         execute(r, req_id, actor, [&](store::transaction&) {

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/liveness.hpp"
 #include "daemon/commands/publisher.hpp"
 #include "daemon/controller/controller.hpp"
 #include "daemon/security/secret_key.hpp"
@@ -139,7 +140,7 @@ class command_handler {
   // (the one reply follows when the door opened or did not).
   std::set<std::string> in_flight_;
   // Outlives nothing: callbacks still held by the controller check it before touching this.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  base::liveness alive_;
 };
 
 }  // namespace locker::commands

@@ -7,72 +7,23 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "drivers/line.hpp"
+#include "drivers/board_file/board_file.hpp"
 
 namespace locker::config {
 
-// A file that cannot be used: says which file, which key (dotted path, e.g.
-// "compartment[3].door" or "timings.lock_pulse_ms"; array indices count from 0; empty when
-// the whole file is at fault, e.g. unreadable or a TOML syntax error) and why.
-class config_error : public std::runtime_error {
- public:
-  config_error(std::string file, std::string key, std::string reason);
-  [[nodiscard]] const std::string& file() const { return file_; }
-  [[nodiscard]] const std::string& key() const { return key_; }
-  [[nodiscard]] const std::string& reason() const { return reason_; }
-
- private:
-  std::string file_, key_, reason_;
-};
-
-struct compartment_config {
-  std::string id;    // [A-Za-z0-9-]{1,16}, unique
-  std::string size;  // one of board_config::sizes
-  drivers::line_spec lock;
-  drivers::line_spec door;                     // active = door open
-  std::optional<drivers::line_spec> presence;  // active = parcel inside
-};
-
-enum class keypad_kind { sim, matrix, evdev };
-
-struct keypad_config {
-  keypad_kind kind = keypad_kind::sim;
-  // matrix: rows are driven, columns are read (edge events, pulled to inactive)
-  std::vector<drivers::line_spec> rows;
-  std::vector<drivers::line_spec> columns;
-  std::vector<std::string> keys;  // one string per row, one char per column: "123A"
-  std::chrono::milliseconds scan_ms{10};
-  // evdev: the input device, e.g. /dev/input/by-path/platform-keypad-event
-  std::string device;
-};
-
-enum class display_kind { sim, none, file };
-
-struct display_config {
-  display_kind kind = display_kind::sim;
-  std::string path;  // file: where the text is written (a tty or a file the panel reads)
-};
-
-struct board_config {
-  std::string file;
-  std::string hardware;            // a name for info/telemetry
-  std::vector<std::string> sizes;  // smallest first
-  std::vector<compartment_config> compartments;
-  keypad_config keypad;
-  display_config display;
-  std::optional<drivers::line_spec> buzzer;
-  std::optional<drivers::line_spec> alarm_led;
-  // Input, active while the cabinet runs on its backup supply (the `power` alarm).
-  std::optional<drivers::line_spec> backup_power;
-
-  // Index of a size in sizes, or -1.
-  [[nodiscard]] int size_rank(const std::string& size) const;
-  [[nodiscard]] const compartment_config* find(const std::string& id) const;
-};
+// The board file and its errors are the drivers' (drivers/board_file); the daemon's code keeps
+// these names for them.
+using drivers::board_config;
+using drivers::compartment_config;
+using drivers::config_error;
+using drivers::display_config;
+using drivers::display_kind;
+using drivers::keypad_config;
+using drivers::keypad_kind;
+using drivers::load_board;
 
 enum class backend_kind { sim, gpiod };
 
@@ -137,8 +88,5 @@ struct locker_config {
 // Loads and validates the main file and the board file it names (a relative board path
 // is taken from the main file's folder). Throws config_error.
 locker_config load_config(const std::filesystem::path& file);
-
-// Loads and validates a board file alone (the simulator needs only this). Throws config_error.
-board_config load_board(const std::filesystem::path& file);
 
 }  // namespace locker::config

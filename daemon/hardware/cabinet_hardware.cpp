@@ -6,7 +6,7 @@
 namespace locker::hardware {
 
 cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
-                                   const config::board_config& cfg, const config::timings& timings)
+                                   const drivers::board_config& cfg, const config::timings& timings)
     : board_(board), supply_(clock, timings.coil_gap) {
   compartments_.reserve(cfg.compartments.size());
   // Outputs first: a lock is safe from the moment its line is requested.
@@ -40,7 +40,7 @@ void cabinet_hardware::apply_timings(const config::timings& timings) {
   }
 }
 
-void make_locks_safe(drivers::board& board, const config::board_config& cfg) {
+void make_locks_safe(drivers::board& board, const drivers::board_config& cfg) {
   for (const auto& c : cfg.compartments) (void)board.output(c.lock);
 }
 

@@ -18,7 +18,7 @@
 namespace locker::hardware {
 
 struct compartment_hardware {
-  const config::compartment_config* config;
+  const drivers::compartment_config* config;
   std::unique_ptr<drivers::pulsed_lock> lock;
   std::unique_ptr<drivers::debounced_door_sensor> door;
   std::unique_ptr<drivers::debounced_presence_sensor> presence;  // null when the board has none
@@ -29,7 +29,7 @@ class cabinet_hardware {
   // Requests every lock output first, so all coils are in their safe (released) state
   // before any sensor is read or anything else happens; then the inputs. Throws
   // std::runtime_error naming the line when the backend cannot provide one.
-  cabinet_hardware(drivers::board& board, drivers::clock& clock, const config::board_config& cfg,
+  cabinet_hardware(drivers::board& board, drivers::clock& clock, const drivers::board_config& cfg,
                    const config::timings& timings);
   cabinet_hardware(const cabinet_hardware&) = delete;
   cabinet_hardware& operator=(const cabinet_hardware&) = delete;
@@ -58,7 +58,7 @@ class cabinet_hardware {
 
 // Requests every lock output of the board, which drives it to its safe (released) state.
 // Call first, before anything else; cabinet_hardware gets the same lines again later.
-void make_locks_safe(drivers::board& board, const config::board_config& cfg);
+void make_locks_safe(drivers::board& board, const drivers::board_config& cfg);
 
 // The backend named in the config: `sim` connects to a running locker-sim, `gpiod`
 // requests lines from the kernel. Only this function knows the backends exist. on_lost is

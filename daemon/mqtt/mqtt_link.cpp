@@ -180,12 +180,12 @@ mqtt_link::~mqtt_link() {
     client_.reset();
   } catch (const std::exception&) {
   }
-  alive_.reset();  // anything already posted is dropped
+  alive_.end();  // anything already posted is dropped
 }
 
 void mqtt_link::post(std::function<void()> fn) {
-  boost::asio::post(io_, [alive = weak_alive_, fn = std::move(fn)] {
-    if (alive.expired()) return;
+  boost::asio::post(io_, [alive = alive_.token(), fn = std::move(fn)] {
+    if (!alive) return;
     fn();
   });
 }

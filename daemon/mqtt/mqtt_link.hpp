@@ -20,6 +20,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/liveness.hpp"
 #include "daemon/config/config.hpp"
 #include "drivers/clock.hpp"
 #include "protocol/topics.hpp"
@@ -120,9 +121,8 @@ class mqtt_link {
   boost::asio::io_context& io_;
   drivers::clock& clock_;
   link_settings settings_;
-  // Posted handlers hold the weak one (never modified, so Paho's threads may copy it).
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  const std::weak_ptr<int> weak_alive_ = alive_;
+  // Posted handlers hold a token (taken on Paho's threads too).
+  base::liveness alive_;
   std::unique_ptr<listener> connect_listener_;
   std::unique_ptr<listener> publish_listener_;
   bool tls_ = false;

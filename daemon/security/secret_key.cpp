@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/unique_fd.hpp"
 #include "daemon/security/errors.hpp"
 
 namespace locker::security {
@@ -47,26 +48,7 @@ void random_bytes(void* out, std::size_t n) {
 
 namespace {
 
-// A file descriptor that is closed however the scope is left.
-class unique_fd {
- public:
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-  ~unique_fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const { return fd_; }
-  // close() reports errors (e.g. deferred write errors) that the destructor would drop.
-  int close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
+using base::unique_fd;
 
 constexpr const char* key_file_name = "secret.key";
 
@@ -153,18 +135,14 @@ secret_key create_key(const std::filesystem::path& dir, const std::filesystem::p
   return key;
 }
 
-struct mac_deleter {
-  void operator()(EVP_MAC* m) const { EVP_MAC_free(m); }
-};
-struct mac_ctx_deleter {
-  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
-};
+using mac_algorithm = base::c_handle<EVP_MAC, EVP_MAC_free>;
+using mac_context = base::c_handle<EVP_MAC_CTX, EVP_MAC_CTX_free>;
 
 // Fetching an algorithm is a provider lookup: do it once. EVP_MAC is immutable and
 // thread-safe once fetched.
 EVP_MAC* hmac_algorithm() {
-  static const std::unique_ptr<EVP_MAC, mac_deleter> mac = [] {
-    std::unique_ptr<EVP_MAC, mac_deleter> m(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  static const mac_algorithm mac = [] {
+    mac_algorithm m(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
     if (!m) detail::throw_openssl_error("EVP_MAC_fetch(HMAC) failed");
     return m;
   }();
@@ -182,8 +160,8 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
 }
 
 // HMAC-SHA-256 with its key set, ready for data.
-std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> keyed_hmac(std::span<const std::byte> key) {
-  std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(hmac_algorithm()));
+mac_context keyed_hmac(std::span<const std::byte> key) {
+  mac_context ctx(EVP_MAC_CTX_new(hmac_algorithm()));
   if (!ctx) detail::throw_openssl_error("EVP_MAC_CTX_new failed");
   char digest_name[] = "SHA256";
   const OSSL_PARAM params[] = {
@@ -215,11 +193,9 @@ std::string mac_hex(EVP_MAC_CTX* ctx, std::initializer_list<std::string_view> pa
 
 }  // namespace
 
-void secret_key::mac_free::operator()(evp_mac_ctx_st* ctx) const { EVP_MAC_CTX_free(ctx); }
-
 secret_key::secret_key(std::span<const std::byte, size> bytes) {
   std::memcpy(bytes_.data(), bytes.data(), size);
-  mac_.reset(keyed_hmac(bytes_).release());
+  mac_ = keyed_hmac(bytes_);
 }
 
 secret_key::secret_key(secret_key&& other) noexcept
@@ -254,7 +230,7 @@ std::string hmac_sha256_hex(std::span<const std::byte> key,
 
 std::string keyed_hash(const secret_key& key, std::string_view purpose, std::string_view secret) {
   if (!key.mac_) throw security_error("keyed_hash: the key was moved away");
-  std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_dup(key.mac_.get()));
+  mac_context ctx(EVP_MAC_CTX_dup(key.mac_.get()));
   if (!ctx) detail::throw_openssl_error("EVP_MAC_CTX_dup failed");
   return mac_hex(ctx.get(), {purpose, std::string_view("\0", 1), secret});
 }

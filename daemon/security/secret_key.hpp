@@ -15,7 +15,9 @@
 #include <string_view>
 #include <vector>
 
-struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
+#include <openssl/evp.h>
+
+#include "base/c_handle.hpp"
 
 namespace locker::security {
 
@@ -44,13 +46,10 @@ class secret_key {
  private:
   friend std::string keyed_hash(const secret_key& key, std::string_view purpose,
                                 std::string_view secret);
-  struct mac_free {
-    void operator()(evp_mac_ctx_st* ctx) const;
-  };
   std::array<std::byte, size> bytes_{};
   // HMAC-SHA-256 keyed with bytes_ once; each keyed_hash() finishes a copy of it, which
   // saves the digest lookup and key schedule on the path of a typed code.
-  std::unique_ptr<evp_mac_ctx_st, mac_free> mac_;
+  base::c_handle<EVP_MAC_CTX, EVP_MAC_CTX_free> mac_;
 };
 
 // Reads state_dir/secret.key, or creates it on first start (random, mode 0600, written

@@ -5,28 +5,23 @@
 #include <limits>
 #include <unordered_map>
 
-#include <sqlite3.h>
-
 namespace locker::store {
 
 namespace detail {
 
-// The statements of one connection not in use now, by SQL text.
+// The statements of one connection not in use now, by SQL text; finalized with the cache.
 struct statement_cache {
   struct text_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   // Node-based: the address of a list stays valid while the map grows.
-  std::unordered_map<std::string, std::vector<sqlite3_stmt*>, text_hash, std::equal_to<>> spares;
+  std::unordered_map<std::string, std::vector<spare_statement>, text_hash, std::equal_to<>> spares;
 
   statement_cache() = default;
   statement_cache(const statement_cache&) = delete;
   statement_cache& operator=(const statement_cache&) = delete;
-  ~statement_cache() {
-    for (auto& [sql, list] : spares)
-      for (auto* s : list) sqlite3_finalize(s);
-  }
+  ~statement_cache() = default;
 };
 
 // What the WAL hook needs; see database::on_wal_commit().
@@ -77,12 +72,6 @@ void throw_sqlite_error(sqlite3* db, int rc, std::string_view context) {
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   if (db != nullptr) rc = sqlite3_extended_errcode(db);
   throw store_error(rc, message);
-}
-
-void database::closer::operator()(sqlite3* db) const {
-  // Statements are finalised by their own owners first; _v2 defers the close if one is
-  // still alive instead of failing.
-  sqlite3_close_v2(db);
 }
 
 database::database(const std::filesystem::path& path)
@@ -163,7 +152,7 @@ statement database::prepare(std::string_view sql) {
   auto& list = it->second;
   detail::statement_home home{cache_, &list};
   if (!list.empty()) {
-    sqlite3_stmt* s = list.back();
+    sqlite3_stmt* s = list.back().release();
     list.pop_back();
     return statement(db_.get(), s, std::move(home));
   }
@@ -183,7 +172,7 @@ void detail::statement_home::operator()(sqlite3_stmt* s) const {
     // error it repeats was the last step's, already reported).
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    spares->push_back(s);
+    spares->emplace_back(s);
     return;
   }
   sqlite3_finalize(s);

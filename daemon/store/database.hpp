@@ -15,8 +15,9 @@
 #include <string_view>
 #include <vector>
 
-struct sqlite3;
-struct sqlite3_stmt;
+#include <sqlite3.h>
+
+#include "base/c_handle.hpp"
 
 namespace locker::store {
 
@@ -37,11 +38,13 @@ class store_error : public std::runtime_error {
 class statement;
 namespace detail {
 struct statement_cache;
+// A statement of the cache's, finalized with it.
+using spare_statement = base::c_handle<sqlite3_stmt, sqlite3_finalize>;
 // Gives a statement back to its cache's list for its SQL text, or finalizes it when it has
 // none (or the cache is gone with its database).
 struct statement_home {
   std::weak_ptr<statement_cache> cache;
-  std::vector<sqlite3_stmt*>* spares = nullptr;
+  std::vector<spare_statement>* spares = nullptr;
   void operator()(sqlite3_stmt* s) const;
 };
 struct wal_watch;
@@ -95,14 +98,13 @@ class database {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
  private:
-  struct closer {
-    void operator()(sqlite3* db) const;
-  };
   std::filesystem::path path_;
   // Before db_: SQLite's WAL hook keeps its address until the connection has closed, and
   // while the database object moves.
   std::unique_ptr<detail::wal_watch> wal_;
-  std::unique_ptr<sqlite3, closer> db_;
+  // Statements are finalised by their own owners first; _v2 defers the close if one is
+  // still alive instead of failing.
+  base::c_handle<sqlite3, sqlite3_close_v2> db_;
   // After db_: destroyed first, finalizing what it keeps before the connection closes.
   std::shared_ptr<detail::statement_cache> cache_;
 };

@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/c_handle.hpp"
+#include "base/unique_fd.hpp"
+
 namespace locker::update {
 
 namespace {
@@ -26,19 +29,14 @@ namespace fs = std::filesystem;
 using protocol::fail;
 
 // OpenSSL handles, each freed by its own function (the libgpiod pattern).
-struct bio_free {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct cms_free {
-  void operator()(CMS_ContentInfo* c) const { CMS_ContentInfo_free(c); }
-};
-struct store_free {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct md_ctx_free {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using bio_ptr = std::unique_ptr<BIO, bio_free>;
+using bio_ptr = base::c_handle<BIO, BIO_free>;
+using cms_ptr = base::c_handle<CMS_ContentInfo, CMS_ContentInfo_free>;
+using store_ptr = base::c_handle<X509_STORE, X509_STORE_free>;
+using md_ctx_ptr = base::c_handle<EVP_MD_CTX, EVP_MD_CTX_free>;
+// sk_X509_free is a macro: a function to name in the template.
+void free_x509_stack(STACK_OF(X509) * s) { sk_X509_free(s); }
+using signers_ptr = base::c_handle<STACK_OF(X509), free_x509_stack>;
+using base::unique_fd;
 
 // The reason of the oldest error OpenSSL queued (the root cause), and the queue emptied.
 // With the detail OpenSSL attached, e.g. "certificate verify error (Verify error:unable to get
@@ -56,21 +54,6 @@ std::string openssl_reason() {
   ERR_clear_error();
   return out;
 }
-
-// An open file descriptor, closed however the function returns.
-class file_descriptor {
- public:
-  explicit file_descriptor(int fd) : fd_(fd) {}
-  file_descriptor(const file_descriptor&) = delete;
-  file_descriptor& operator=(const file_descriptor&) = delete;
-  ~file_descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // The image mapped read-only: CMS hashes it without a copy in memory.
 class mapping {
@@ -116,8 +99,8 @@ std::string hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
-outcome<std::unique_ptr<X509_STORE, store_free>> load_keyring(const fs::path& keyring) {
-  std::unique_ptr<X509_STORE, store_free> store(X509_STORE_new());
+outcome<store_ptr> load_keyring(const fs::path& keyring) {
+  store_ptr store(X509_STORE_new());
   if (!store) return fail("cannot make a certificate store: " + openssl_reason());
   if (X509_STORE_load_file(store.get(), keyring.c_str()) != 1)
     return fail("cannot read the keyring " + keyring.string() + ": " + openssl_reason());
@@ -149,7 +132,7 @@ outcome<bundle_layout> read_bundle_layout(
 
 outcome<verified_bundle> verify_bundle(const fs::path& bundle, const fs::path& keyring) {
   ERR_clear_error();
-  file_descriptor fd(::open(bundle.c_str(), O_RDONLY | O_CLOEXEC));
+  unique_fd fd(::open(bundle.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail("cannot open the bundle: " + std::string(std::strerror(errno)));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
@@ -166,8 +149,7 @@ outcome<verified_bundle> verify_bundle(const fs::path& bundle, const fs::path& k
   if (!read_exact(fd.get(), der.data(), der.size(), static_cast<off_t>(layout->image_size)))
     return fail(std::string("cannot read the bundle's signature"));
   const unsigned char* p = der.data();
-  std::unique_ptr<CMS_ContentInfo, cms_free> cms(
-      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  cms_ptr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
   if (!cms || p != der.data() + der.size())
     return fail("not a RAUC bundle: the signature is not a CMS structure (" + openssl_reason() +
                 ")");
@@ -191,21 +173,21 @@ outcome<verified_bundle> verify_bundle(const fs::path& bundle, const fs::path& k
     return fail("bad signature: " + openssl_reason());
 
   verified_bundle out{layout.value(), {}};
-  if (STACK_OF(X509)* signers = CMS_get0_signers(cms.get())) {
-    if (sk_X509_num(signers) > 0) {
+  // The stack is ours, the certificates in it are the CMS structure's.
+  if (const signers_ptr signers(CMS_get0_signers(cms.get())); signers) {
+    if (sk_X509_num(signers.get()) > 0) {
       char name[256] = {};
-      X509_NAME_oneline(X509_get_subject_name(sk_X509_value(signers, 0)), name, sizeof(name));
+      X509_NAME_oneline(X509_get_subject_name(sk_X509_value(signers.get(), 0)), name, sizeof(name));
       out.signer = name;
     }
-    sk_X509_free(signers);
   }
   return out;
 }
 
 outcome<std::string> file_sha256(const fs::path& file) {
-  file_descriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  unique_fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail("cannot open " + file.string() + ": " + std::strerror(errno));
-  std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+  md_ctx_ptr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
     return fail("SHA-256 unavailable: " + openssl_reason());
   std::vector<unsigned char> buf(1 << 16);

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/unique_fd.hpp"
+
 extern char** environ;
 
 namespace locker::update {
@@ -61,20 +63,18 @@ class program_run::impl : public std::enable_shared_from_this<program_run::impl>
   std::string spawn(const std::vector<std::string>& argv) {
     int out[2] = {-1, -1};
     int err[2] = {-1, -1};
-    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-      const std::string why = std::strerror(errno);
-      for (int fd : {out[0], out[1], err[0], err[1]})
-        if (fd >= 0) ::close(fd);
-      return "cannot make a pipe: " + why;
-    }
+    const bool piped = ::pipe2(out, O_CLOEXEC) == 0 && ::pipe2(err, O_CLOEXEC) == 0;
+    const std::string pipe_error = piped ? "" : std::strerror(errno);
+    base::unique_fd out_read(out[0]), out_write(out[1]), err_read(err[0]), err_write(err[1]);
+    if (!piped) return "cannot make a pipe: " + pipe_error;
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     posix_spawn_file_actions_t files;
     ::posix_spawn_file_actions_init(&files);
     ::posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    ::posix_spawn_file_actions_adddup2(&files, out[1], STDOUT_FILENO);
-    ::posix_spawn_file_actions_adddup2(&files, err[1], STDERR_FILENO);
+    ::posix_spawn_file_actions_adddup2(&files, out_write.get(), STDOUT_FILENO);
+    ::posix_spawn_file_actions_adddup2(&files, err_write.get(), STDERR_FILENO);
     // The daemon ignores nothing, but a helper must start with default signal handling.
     posix_spawnattr_t attr;
     ::posix_spawnattr_init(&attr);
@@ -88,16 +88,15 @@ class program_run::impl : public std::enable_shared_from_this<program_run::impl>
     const int rc = ::posix_spawn(&pid_, args[0], &files, &attr, args.data(), environ);
     ::posix_spawnattr_destroy(&attr);
     ::posix_spawn_file_actions_destroy(&files);
-    ::close(out[1]);
-    ::close(err[1]);
+    // The child has its own copies of the write ends; ours would keep the pipes from ending.
+    out_write.reset();
+    err_write.reset();
     if (rc != 0) {
-      ::close(out[0]);
-      ::close(err[0]);
       pid_ = -1;
       return "cannot start " + argv[0] + ": " + std::strerror(rc);
     }
-    out_.assign(out[0]);
-    err_.assign(err[0]);
+    out_.assign(out_read.release());
+    err_.assign(err_read.release());
     const int pidfd = pidfd_open(pid_);
     if (pidfd < 0) {
       const std::string why = std::strerror(errno);

@@ -56,7 +56,7 @@ updater::updater(boost::asio::io_context& io, drivers::clock& clock, store::stor
       retry_timer_(clock),
       worker_(io) {}
 
-updater::~updater() { *alive_ = false; }
+updater::~updater() = default;
 
 // ---- the command ------------------------------------------------------------------------
 
@@ -102,10 +102,10 @@ void updater::start(const std::string& job_id) {
   if (!source) return fail(job_id, source.error());
   fetch_settings fs_settings{settings_.download_ca_file, settings_.max_bundle_bytes,
                              settings_.download_timeout};
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   fetch_ = fetch::start(io_, clock_, std::move(source.value()), bundle_path(job_id), fs_settings,
                         [this, alive, job_id](outcome<std::uint64_t> size) {
-                          if (!alive.lock()) return;
+                          if (!alive) return;
                           fetched(job_id, size);
                         });
 }
@@ -117,7 +117,7 @@ void updater::fetched(const std::string& job_id, const outcome<std::uint64_t>& s
   log::info(component, "job ", job_id, ": ", size.value(), " bytes fetched; verifying");
   advance(*j, update_state::verifying);
   // Hashing and checking the signature read the whole bundle: off the loop.
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   worker_.run([this, alive, job_id, path = bundle_path(job_id), keyring = settings_.keyring,
                expected = j->sha256](const std::atomic<bool>&) -> worker::then_fn {
     outcome<std::string> result = protocol::fail(std::string());
@@ -131,7 +131,7 @@ void updater::fetched(const std::string& job_id, const outcome<std::uint64_t>& s
       result = v ? outcome<std::string>(v->signer) : protocol::fail(v.error());
     }
     return [this, alive, job_id, result = std::move(result)] {
-      if (alive.lock()) verified(job_id, result);
+      if (alive) verified(job_id, result);
     };
   });
 }
@@ -141,13 +141,13 @@ void updater::verified(const std::string& job_id, const outcome<std::string>& si
   log::info(component, "job ", job_id, ": sha256 and signature good (signed by ", signer.value(),
             "); reading the manifest");
   // RAUC checks the signature again while reading the manifest: two readers, one verdict.
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   program_ = program_run::start(
       io_, clock_,
       {settings_.rauc.string(), "info", "--keyring=" + settings_.keyring.string(),
        "--output-format=json", bundle_path(job_id).string()},
       settings_.command_timeout, nullptr, [this, alive, job_id](const program_result& r) {
-        if (alive.lock()) inspected(job_id, r);
+        if (alive) inspected(job_id, r);
       });
 }
 
@@ -174,19 +174,19 @@ void updater::inspected(const std::string& job_id, const program_result& r) {
   log::info(component, "job ", job_id, ": installing version ", m.version);
   advance(*j, update_state::installing, 0);
   last_percent_ = 0;
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   program_ = program_run::start(
       io_, clock_, {settings_.rauc.string(), "install", bundle_path(job_id).string()},
       settings_.install_timeout,
       [this, alive, job_id](const std::string& line) {
-        if (!alive.lock()) return;
+        if (!alive) return;
         const auto p = parse_install_line(line);
         if (!p || p->percent == last_percent_) return;
         last_percent_ = p->percent;
         if (auto jj = job(job_id)) publish(*jj, p->percent, p->step);
       },
       [this, alive, job_id](const program_result& res) {
-        if (alive.lock()) installed(job_id, res);
+        if (alive) installed(job_id, res);
       });
 }
 
@@ -215,9 +215,9 @@ void updater::reboot_when_free(const std::string& job_id) {
   waiting_for_.clear();
   db_.audit(clock_.wall_now(), "update", "reboot", {{"job_id", job_id}});
   log::info(component, "rebooting for update job ", job_id);
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   run_reboot([this, alive, job_id](const program_result& r) {
-    if (!alive.lock() || r.succeeded()) return;
+    if (!alive || r.succeeded()) return;
     // The new slot is active in the boot loader: the job stays in rebooting and finishes
     // after whatever reboot comes next.
     log::error(component, "job ", job_id, ": the reboot failed: ", r.describe());
@@ -248,11 +248,11 @@ void updater::reboot(const std::string& reason, const std::string& actor) {
 }
 
 void updater::run_reboot(std::function<void(const program_result&)> done) {
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   reboot_program_ = program_run::start(io_, clock_, {settings_.systemctl.string(), "reboot"},
                                        settings_.command_timeout, nullptr,
                                        [alive, done = std::move(done)](const program_result& r) {
-                                         if (alive.lock()) done(r);
+                                         if (alive) done(r);
                                        });
 }
 
@@ -304,11 +304,11 @@ void updater::finish_after_restart(store::update_job_record j) {
     return fail(j.job_id, "after the reboot the locker runs " + settings_.running_version +
                               ", not " + expected + ": the updater fell back to the old version");
   log::info(component, "job ", j.job_id, ": version ", expected, " runs; marking it good");
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   program_ = program_run::start(
       io_, clock_, {settings_.rauc.string(), "status", "mark-good"}, settings_.command_timeout,
       nullptr, [this, alive, j](const program_result& r) {
-        if (!alive.lock()) return;
+        if (!alive) return;
         if (!r.succeeded()) return fail(j.job_id, "rauc status mark-good failed: " + r.describe());
         succeed(j);
       });

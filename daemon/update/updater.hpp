@@ -27,6 +27,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/liveness.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/fetch.hpp"
 #include "daemon/update/program.hpp"
@@ -134,7 +135,7 @@ class updater {
   std::unique_ptr<program_run> reboot_program_;
   drivers::timer retry_timer_;
   worker worker_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  base::liveness alive_;
 };
 
 }  // namespace locker::update

@@ -13,12 +13,12 @@ worker::~worker() {
 void worker::run(task_fn task) {
   if (thread_.joinable()) thread_.join();
   stop_ = false;
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = alive_.token();
   thread_ = std::thread([this, alive, task = std::move(task)] {
     then_fn then = task(stop_);
     // Posted from this thread; checked on the loop, where the worker is destroyed.
     boost::asio::post(io_, [alive, then = std::move(then)] {
-      if (alive.lock() && then) then();
+      if (alive && then) then();
     });
   });
 }

@@ -11,6 +11,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/liveness.hpp"
+
 namespace locker::update {
 
 class worker {
@@ -34,7 +36,7 @@ class worker {
   boost::asio::io_context& io_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  base::liveness alive_;
 };
 
 }  // namespace locker::update

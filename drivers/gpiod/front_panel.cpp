@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "base/unique_fd.hpp"
+
 namespace locker::drivers::gpiod_backend {
 namespace {
 
@@ -17,9 +19,8 @@ constexpr int open_flags = O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY 
 }  // namespace
 
 file_display::file_display(std::string path) : path_(std::move(path)) {
-  const int fd = ::open(path_.c_str(), open_flags, 0644);
-  if (fd < 0) throw std::runtime_error("display " + path_ + ": " + std::strerror(errno));
-  ::close(fd);
+  if (!base::unique_fd(::open(path_.c_str(), open_flags, 0644)).valid())
+    throw std::runtime_error("display " + path_ + ": " + std::strerror(errno));
 }
 
 std::string file_display::render(std::string_view text) {
@@ -31,14 +32,14 @@ std::string file_display::render(std::string_view text) {
 
 void file_display::show(std::string_view text) {
   const std::string out = render(text);
-  const int fd = ::open(path_.c_str(), open_flags, 0644);
-  if (fd < 0) {
+  const base::unique_fd fd(::open(path_.c_str(), open_flags, 0644));
+  if (!fd.valid()) {
     error_ = {errno, std::generic_category()};
     return;
   }
   std::size_t done = 0;
   while (done < out.size()) {
-    const ssize_t n = ::write(fd, out.data() + done, out.size() - done);
+    const ssize_t n = ::write(fd.get(), out.data() + done, out.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       error_ = {errno, std::generic_category()};
@@ -46,7 +47,6 @@ void file_display::show(std::string_view text) {
     }
     done += static_cast<std::size_t>(n);
   }
-  ::close(fd);
 }
 
 line_indicator::line_indicator(output_line* buzzer, output_line* alarm_led, clock& c)

@@ -10,11 +10,11 @@
 
 namespace locker::drivers::gpiod_backend {
 
-gpiod_board::gpiod_board(boost::asio::io_context& io, drivers::clock& c, config::board_config cfg,
+gpiod_board::gpiod_board(boost::asio::io_context& io, drivers::clock& c, drivers::board_config cfg,
                          std::string consumer)
     : gpiod_board(io, c, std::move(cfg), std::move(consumer), make_libgpiod_source()) {}
 
-gpiod_board::gpiod_board(boost::asio::io_context& io, drivers::clock& c, config::board_config cfg,
+gpiod_board::gpiod_board(boost::asio::io_context& io, drivers::clock& c, drivers::board_config cfg,
                          std::string consumer, std::unique_ptr<line_source> lines)
     : io_(io),
       clock_(c),
@@ -58,7 +58,7 @@ drivers::keypad& gpiod_board::keypad() {
   if (keypad_) return *keypad_;
   const auto& k = cfg_.keypad;
   switch (k.kind) {
-    case config::keypad_kind::matrix: {
+    case drivers::keypad_kind::matrix: {
       std::vector<output_line*> rows;
       std::vector<input_line*> columns;
       for (const auto& r : k.rows) rows.push_back(&output(r));
@@ -71,10 +71,10 @@ drivers::keypad& gpiod_board::keypad() {
       }
       break;
     }
-    case config::keypad_kind::evdev:
+    case drivers::keypad_kind::evdev:
       keypad_ = std::make_unique<evdev_keypad>(io_, clock_, k.device);
       break;
-    case config::keypad_kind::sim:
+    case drivers::keypad_kind::sim:
       throw std::runtime_error(cfg_.file + ": keypad: kind \"sim\" needs the sim backend");
   }
   return *keypad_;
@@ -83,13 +83,13 @@ drivers::keypad& gpiod_board::keypad() {
 drivers::display& gpiod_board::display() {
   if (display_) return *display_;
   switch (cfg_.display.kind) {
-    case config::display_kind::file:
+    case drivers::display_kind::file:
       display_ = std::make_unique<file_display>(cfg_.display.path);
       break;
-    case config::display_kind::none:
+    case drivers::display_kind::none:
       display_ = std::make_unique<null_display>();
       break;
-    case config::display_kind::sim:
+    case drivers::display_kind::sim:
       throw std::runtime_error(cfg_.file + ": display: kind \"sim\" needs the sim backend");
   }
   return *display_;

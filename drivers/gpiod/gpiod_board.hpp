@@ -10,7 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "daemon/config/config.hpp"
+#include "drivers/board_file/board_file.hpp"
 #include "drivers/clock.hpp"
 #include "drivers/gpiod/gpiod_lines.hpp"
 #include "drivers/gpiod/line_port.hpp"
@@ -21,10 +21,10 @@ namespace locker::drivers::gpiod_backend {
 class gpiod_board final : public drivers::board {
  public:
   // Lines come from the system's gpiochips; they are requested under `consumer`.
-  gpiod_board(boost::asio::io_context& io, drivers::clock& c, config::board_config cfg,
+  gpiod_board(boost::asio::io_context& io, drivers::clock& c, drivers::board_config cfg,
               std::string consumer = "lockerd");
   // Lines come from `lines` (tests).
-  gpiod_board(boost::asio::io_context& io, drivers::clock& c, config::board_config cfg,
+  gpiod_board(boost::asio::io_context& io, drivers::clock& c, drivers::board_config cfg,
               std::string consumer, std::unique_ptr<line_source> lines);
   gpiod_board(const gpiod_board&) = delete;
   gpiod_board& operator=(const gpiod_board&) = delete;
@@ -44,7 +44,7 @@ class gpiod_board final : public drivers::board {
  private:
   boost::asio::io_context& io_;
   drivers::clock& clock_;
-  config::board_config cfg_;
+  drivers::board_config cfg_;
   std::string consumer_;
   std::unique_ptr<line_source> lines_;
   std::vector<std::pair<line_spec, std::unique_ptr<gpiod_output_line>>> outputs_;

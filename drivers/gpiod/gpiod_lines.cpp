@@ -50,17 +50,12 @@ std::error_code gpiod_output_line::set(bool active) {
 
 gpiod_input_line::gpiod_input_line(boost::asio::io_context& io, drivers::clock& c,
                                    std::unique_ptr<line_port> port)
-    : clock_(c),
-      port_(std::move(port)),
-      fd_(io, dup_or_throw(port_->event_fd())),
-      self_(std::make_shared<gpiod_input_line*>(this)),
-      retry_timer_(c) {
+    : clock_(c), port_(std::move(port)), fd_(io, dup_or_throw(port_->event_fd())), retry_timer_(c) {
   level_ = port_->get_value();
   wait();
 }
 
 gpiod_input_line::~gpiod_input_line() {
-  *self_ = nullptr;
   boost::system::error_code ignored;
   fd_.close(ignored);
 }
@@ -74,17 +69,15 @@ bool gpiod_input_line::get() const {
 }
 
 void gpiod_input_line::wait() {
-  fd_.async_wait(
-      boost::asio::posix::stream_descriptor::wait_read,
-      [self = std::weak_ptr<gpiod_input_line*>(self_)](const boost::system::error_code& ec) {
-        auto alive = self.lock();
-        if (!alive || *alive == nullptr || ec == boost::asio::error::operation_aborted) return;
-        if (ec) {
-          (*alive)->failed(std::error_code(ec.value(), std::system_category()));
-          return;
-        }
-        (*alive)->readable();
-      });
+  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                 [this, alive = alive_.token()](const boost::system::error_code& ec) {
+                   if (!alive || ec == boost::asio::error::operation_aborted) return;
+                   if (ec) {
+                     failed(std::error_code(ec.value(), std::system_category()));
+                     return;
+                   }
+                   readable();
+                 });
 }
 
 void gpiod_input_line::readable() {
@@ -97,14 +90,13 @@ void gpiod_input_line::readable() {
   retry_delay_ = first_retry;
   // Re-arm first: a handler may destroy this line, and then must be the last to touch it.
   wait();
-  std::weak_ptr<gpiod_input_line*> self = self_;
+  const auto alive = alive_.token();
   for (const auto& raw : events) {
     const auto e = decode_event(raw, clock_.now());
     if (!e) continue;
     level_ = e->active;
     if (handler_) handler_(*e);
-    const auto alive = self.lock();
-    if (!alive || *alive == nullptr) return;
+    if (!alive) return;
   }
 }
 
@@ -126,13 +118,13 @@ void gpiod_input_line::retry() {
   }
   // The line answers again: say so, report what it did meanwhile, and listen for its edges.
   error_ = {};
-  std::weak_ptr<gpiod_input_line*> self = self_;
+  const auto alive = alive_.token();
   if (fault_handler_) fault_handler_({});
-  if (const auto alive = self.lock(); !alive || *alive == nullptr) return;
+  if (!alive) return;
   if (level != level_) {
     level_ = level;
     if (handler_) handler_({level, clock_.now()});
-    if (const auto alive = self.lock(); !alive || *alive == nullptr) return;
+    if (!alive) return;
   }
   // Events left unread by the failure: an edge-triggered wait would not see them (nothing
   // new arrives to make the fd ready again), so read them now, which also waits again.

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "base/liveness.hpp"
 #include "drivers/clock.hpp"
 #include "drivers/gpiod/line_port.hpp"
 #include "drivers/line.hpp"
@@ -72,7 +73,7 @@ class gpiod_input_line final : public input_line {
   // A dup() of the port's fd: Asio closes its own copy, libgpiod closes the original.
   boost::asio::posix::stream_descriptor fd_;
   // Handlers already queued when this line goes away must not touch it.
-  std::shared_ptr<gpiod_input_line*> self_;
+  base::liveness alive_;
   bool level_ = false;
   std::error_code error_;
   drivers::timer retry_timer_;

@@ -14,9 +14,9 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/activity/locker_activity.hpp"
 #include "daemon/commands/command_handler.hpp"
 #include "daemon/commands/remote_settings.hpp"
-#include "daemon/update/locker_activity.hpp"
 #include "daemon/update/updater.hpp"
 #include "protocol/timestamp.hpp"
 #include "tests/scenario/locker_rig.hpp"
@@ -973,7 +973,7 @@ TEST_F(cfg, a_cleared_retained_message_is_ignored) {
 }
 
 // fw_update and reboot with the real updater, asked whether the locker is busy the way lockerd
-// asks it (update::why_busy over the controller and the keypad session).
+// asks it (activity::why_busy over the controller and the keypad session).
 class commands_with_updater : public commands {
  protected:
   commands_with_updater() {
@@ -993,7 +993,7 @@ class commands_with_updater : public commands {
     s.systemctl = dir_ / "systemctl";
     updater_ = std::make_unique<update::updater>(
         io_, rig_.clock(), rig_.db(), topics_, s,
-        [this] { return update::why_busy(rig_.locker(), &rig_.session()); },
+        [this] { return activity::why_busy(rig_.locker(), &rig_.session()); },
         [](const std::string&, const std::string&) {});
     handler_->set_updater(updater_.get());
   }

@@ -28,18 +28,18 @@ line_spec named(std::string n, bool active_low = false) {
 struct board_fixture : ::testing::Test {
   boost::asio::io_context io;
   virtual_clock clock;
-  config::board_config cfg;
+  drivers::board_config cfg;
   fake_source* lines = nullptr;
 
   board_fixture() {
     cfg.file = "board.toml";
-    cfg.keypad.kind = config::keypad_kind::matrix;
+    cfg.keypad.kind = drivers::keypad_kind::matrix;
     for (int r = 0; r < 4; ++r)
       cfg.keypad.rows.push_back(named("KP_ROW" + std::to_string(r), true));
     for (int c = 0; c < 3; ++c)
       cfg.keypad.columns.push_back(named("KP_COL" + std::to_string(c), true));
     cfg.keypad.keys = {"123", "456", "789", "*0#"};
-    cfg.display.kind = config::display_kind::none;
+    cfg.display.kind = drivers::display_kind::none;
   }
   std::unique_ptr<gpiod_board> make() {
     auto src = std::make_unique<fake_source>();
@@ -132,15 +132,15 @@ TEST_F(board_fixture, bad_keypad_map_names_the_file) {
 }
 
 TEST_F(board_fixture, sim_kinds_are_refused) {
-  cfg.keypad.kind = config::keypad_kind::sim;
-  cfg.display.kind = config::display_kind::sim;
+  cfg.keypad.kind = drivers::keypad_kind::sim;
+  cfg.display.kind = drivers::display_kind::sim;
   auto b = make();
   EXPECT_THROW((void)b->keypad(), std::runtime_error);
   EXPECT_THROW((void)b->display(), std::runtime_error);
 }
 
 TEST_F(board_fixture, evdev_keypad_opens_the_configured_device) {
-  cfg.keypad.kind = config::keypad_kind::evdev;
+  cfg.keypad.kind = drivers::keypad_kind::evdev;
   cfg.keypad.device = "/dev/input/no-such-event42";
   auto b = make();
   EXPECT_THAT([&] { (void)b->keypad(); }, ::testing::ThrowsMessage<std::runtime_error>(

@@ -16,12 +16,12 @@ drivers::line_spec named(const std::string& name) {
   return s;
 }
 
-config::board_config three_compartments() {
-  config::board_config b;
+drivers::board_config three_compartments() {
+  drivers::board_config b;
   b.sizes = {"S", "M", "L"};
   for (int i = 1; i <= 3; ++i) {
     const std::string n = "0" + std::to_string(i);
-    config::compartment_config c;
+    drivers::compartment_config c;
     c.id = std::to_string(i);
     c.size = b.sizes[static_cast<std::size_t>(i - 1)];
     c.lock.name = "LOCK_" + n;

@@ -16,11 +16,11 @@ drivers::line_spec named(const std::string& name) {
   return s;
 }
 
-config::board_config two_compartments() {
-  config::board_config b;
+drivers::board_config two_compartments() {
+  drivers::board_config b;
   b.sizes = {"S"};
   for (const char* id : {"1", "2"}) {
-    config::compartment_config c;
+    drivers::compartment_config c;
     c.id = id;
     c.size = "S";
     c.lock.name = std::string("LOCK_0") + id;

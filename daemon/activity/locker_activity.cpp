@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "daemon/update/locker_activity.hpp"
+#include "daemon/activity/locker_activity.hpp"
 
-namespace locker::update {
+namespace locker::activity {
 
 std::optional<std::string> why_busy(controller::controller& locker,
                                     const keypad::keypad_session* session) {
@@ -18,4 +18,4 @@ std::optional<std::string> why_busy(controller::controller& locker,
   return std::nullopt;
 }
 
-}  // namespace locker::update
+}  // namespace locker::activity

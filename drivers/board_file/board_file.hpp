@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// The board file: what a cabinet's board is made of, for the backend that drives it and the
+// simulator that models it. Each compartment's lock, door and optional presence lines, the
+// front panel (keypad, display, buzzer, alarm LED) and the backup-power input, each line with
+// its chip/offset or name, active_low and bias. It belongs to the drivers (as a HAL backend
+// takes its board definition from the board, not from the program above it); the daemon's
+// configuration embeds it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/board_file/toml_file.hpp"
+#include "drivers/line.hpp"
+
+namespace locker::drivers {
+
+struct compartment_config {
+  std::string id;    // [A-Za-z0-9-]{1,16}, unique
+  std::string size;  // one of board_config::sizes
+  line_spec lock;
+  line_spec door;                     // active = door open
+  std::optional<line_spec> presence;  // active = parcel inside
+};
+
+enum class keypad_kind { sim, matrix, evdev };
+
+struct keypad_config {
+  keypad_kind kind = keypad_kind::sim;
+  // matrix: rows are driven, columns are read (edge events, pulled to inactive)
+  std::vector<line_spec> rows;
+  std::vector<line_spec> columns;
+  std::vector<std::string> keys;  // one string per row, one char per column: "123A"
+  std::chrono::milliseconds scan_ms{10};
+  // evdev: the input device, e.g. /dev/input/by-path/platform-keypad-event
+  std::string device;
+};
+
+enum class display_kind { sim, none, file };
+
+struct display_config {
+  display_kind kind = display_kind::sim;
+  std::string path;  // file: where the text is written (a tty or a file the panel reads)
+};
+
+struct board_config {
+  std::string file;
+  std::string hardware;            // a name for info/telemetry
+  std::vector<std::string> sizes;  // smallest first
+  std::vector<compartment_config> compartments;
+  keypad_config keypad;
+  display_config display;
+  std::optional<line_spec> buzzer;
+  std::optional<line_spec> alarm_led;
+  // Input, active while the cabinet runs on its backup supply (the `power` alarm).
+  std::optional<line_spec> backup_power;
+
+  // Index of a size in sizes, or -1.
+  [[nodiscard]] int size_rank(const std::string& size) const;
+  [[nodiscard]] const compartment_config* find(const std::string& id) const;
+};
+
+// Loads and validates a board file. Throws config_error.
+board_config load_board(const std::filesystem::path& file);
+
+}  // namespace locker::drivers
