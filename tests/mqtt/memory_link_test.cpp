@@ -39,7 +39,7 @@ TEST(memory_link, done_runs_on_the_loop_with_the_pubacks_in_any_order) {
   link.start();
   clock.advance(0ms);
   std::vector<std::string> done;
-  const auto note = [&](std::string what) {
+  const auto note = [&](const std::string& what) {
     return [&done, what](bool ok) { done.push_back(what + (ok ? ":ok" : ":failed")); };
   };
   link.publish("a", "1", 1, false, note("a"));
@@ -62,7 +62,7 @@ TEST(memory_link, not_connected_or_disconnected_is_a_failed_delivery) {
   memory_link link(clock, false);
   std::vector<std::string> order;
   link.on_disconnected([&] { order.emplace_back("disconnected"); });
-  link.publish("a", "1", 1, false, [&](bool ok) { order.push_back(ok ? "a:ok" : "a:failed"); });
+  link.publish("a", "1", 1, false, [&](bool ok) { order.emplace_back(ok ? "a:ok" : "a:failed"); });
   EXPECT_FALSE(link.published().at(0).sent);
   clock.advance(0ms);
   EXPECT_EQ(order, (std::vector<std::string>{"a:failed"}));
@@ -72,7 +72,7 @@ TEST(memory_link, not_connected_or_disconnected_is_a_failed_delivery) {
   EXPECT_FALSE(link.connected()) << "the broker is down";
   link.connect();
   ASSERT_TRUE(link.connected());
-  link.publish("b", "2", 1, false, [&](bool ok) { order.push_back(ok ? "b:ok" : "b:failed"); });
+  link.publish("b", "2", 1, false, [&](bool ok) { order.emplace_back(ok ? "b:ok" : "b:failed"); });
   link.disconnect();
   EXPECT_EQ(order, (std::vector<std::string>{"a:failed", "b:failed", "disconnected"}));
   EXPECT_TRUE(link.waiting().empty());
