@@ -221,6 +221,8 @@ int run(const options& o) {
                                                           *topics, rs);
       locker.on_journal([r = relay.get()] { r->wake(); });
       // Every change: note when alarms were raised, then the state follows (rate-limited).
+      // The controller tells it after the action (posted onto the loop), never between a
+      // person's intent on disk and the coil.
       const auto changed = [s = report.get(), r = reporter.get()] {
         s->observe();
         r->state_changed();
@@ -246,6 +248,8 @@ int run(const options& o) {
       updater = std::make_unique<update::updater>(
           io, clock, *db, *topics, std::move(us),
           [&locker, &session] { return update::why_busy(locker, &session); },
+          // Through the broker link's interface; update/ cannot see mqtt/ (mqtt/ sends the
+          // command replies, and commands/ drives the updater).
           [l = link.get()](const std::string& topic, const std::string& payload) {
             l->publish(topic, payload, 1, false);
           });
