@@ -22,6 +22,7 @@
 #include "daemon/keypad/keypad_session.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/mqtt/journal_relay.hpp"
+#include "daemon/mqtt/link_publisher.hpp"
 #include "daemon/mqtt/mqtt_link.hpp"
 #include "daemon/mqtt/reporter.hpp"
 #include "daemon/security/random.hpp"
@@ -118,20 +119,6 @@ log::level to_log_level(config::log_level l) {
   return log::level::info;
 }
 
-// Command replies go out through the MQTT link.
-class link_publisher final : public commands::publisher {
- public:
-  explicit link_publisher(locker::mqtt::mqtt_link& link) : link_(link) {}
-  void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
-               const std::optional<std::string>& correlation_data) override {
-    link_.publish(topic, payload, qos, retained, {},
-                  correlation_data ? std::string_view(*correlation_data) : std::string_view{});
-  }
-
- private:
-  locker::mqtt::mqtt_link& link_;
-};
-
 int run(const options& o) {
   config::locker_config cfg;
   try {
@@ -210,11 +197,11 @@ int run(const options& o) {
   // MQTT: only when a broker is configured. The link connects in the background and keeps
   // trying; the locker works the same without it and reports everything once it is there.
   const auto topics = protocol::topic_set::make(cfg.locker_id);
-  std::unique_ptr<locker::mqtt::mqtt_link> link;
+  std::unique_ptr<locker::mqtt::broker_link> link;
   std::unique_ptr<locker::mqtt::journal_relay> relay;
   std::unique_ptr<state::state_report> report;
   std::unique_ptr<locker::mqtt::reporter> reporter;
-  std::unique_ptr<link_publisher> publisher;
+  std::unique_ptr<locker::mqtt::link_publisher> publisher;
   std::unique_ptr<commands::command_handler> commands;
   std::unique_ptr<update::updater> updater;
   if (!cfg.broker.url.empty() && topics) {
@@ -234,12 +221,14 @@ int run(const options& o) {
                                                           *topics, rs);
       locker.on_journal([r = relay.get()] { r->wake(); });
       // Every change: note when alarms were raised, then the state follows (rate-limited).
+      // The controller tells it after the action (posted onto the loop), never between a
+      // person's intent on disk and the coil.
       const auto changed = [s = report.get(), r = reporter.get()] {
         s->observe();
         r->state_changed();
       };
       locker.on_change(changed);
-      publisher = std::make_unique<link_publisher>(*link);
+      publisher = std::make_unique<locker::mqtt::link_publisher>(*link);
       commands = std::make_unique<commands::command_handler>(locker, *db, *key, clock, *topics,
                                                              *publisher, *report);
       commands->on_rebirth([r = reporter.get()] { r->rebirth(); });
@@ -259,6 +248,8 @@ int run(const options& o) {
       updater = std::make_unique<update::updater>(
           io, clock, *db, *topics, std::move(us),
           [&locker, &session] { return activity::why_busy(locker, &session); },
+          // Through the broker link's interface; update/ cannot see mqtt/ (mqtt/ sends the
+          // command replies, and commands/ drives the updater).
           [l = link.get()](const std::string& topic, const std::string& payload) {
             l->publish(topic, payload, 1, false);
           });

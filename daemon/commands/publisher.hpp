@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the command handler needs from the MQTT link: a way to send one message. The link
-// implements it; tests record what was sent. Kept here so commands/ does not depend on the
-// link (and the link not on commands/).
+// What the command handler needs from the MQTT link: a way to send one message.
+// mqtt::link_publisher (daemon/mqtt/link_publisher.hpp) carries it to any broker link, Paho's
+// or the in-memory one; tests may also record what was sent. Kept here so commands/ does not depend
+// on the link (and the link not on commands/).
 #pragma once
 
 #include <optional>

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "daemon/log/log.hpp"
 #include "daemon/parcels/parcels.hpp"
@@ -86,7 +87,8 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       hardware_(hardware),
       cfg_(cfg),
       expiry_timer_(clock),
-      lockout_timer_(clock) {
+      lockout_timer_(clock),
+      notify_timer_(clock) {
   const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
     auto s =
@@ -194,10 +196,20 @@ bool controller::commit(const std::function<void(store::transaction&)>& fn) {
     journaled_ = false;
     return false;
   }
-  if (journaled_ && on_journal_) on_journal_();
+  journal_due_ = journal_due_ || journaled_;
   journaled_ = false;
-  if (on_change_) on_change_();
+  change_due_ = true;
+  // After this turn of the loop: the caller takes the action first (the coil, the reply).
+  if (!notify_timer_.armed())
+    notify_timer_.start(drivers::millis(0), [this] { notify_observers(); });
   return true;
+}
+
+void controller::notify_observers() {
+  const bool journal = std::exchange(journal_due_, false);
+  const bool change = std::exchange(change_due_, false);
+  if (journal && on_journal_) on_journal_();
+  if (change && on_change_) on_change_();
 }
 
 bool controller::commit_together(const std::function<void(store::transaction&)>& fn) {

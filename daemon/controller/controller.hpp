@@ -41,9 +41,13 @@ class controller final : public compartment::compartment_observer, public keypad
 
   // The keypad session to tell about doors; may be null.
   void set_session(keypad::session_events* session) { session_ = session; }
-  // Called after every commit that journaled events (the MQTT relay wakes up on it).
+  // The observers are told after the action a commit was for, never inside it: posted onto
+  // the loop (a 0 ms timer on the clock), so nothing that builds or publishes the state runs
+  // between a person's intent on disk and the coil. The commits of one turn of the loop are
+  // told once: on_journal first (if any of them journaled events), then on_change.
+  // Called after commits that journaled events (the MQTT relay wakes up on it).
   void on_journal(std::function<void()> fn) { on_journal_ = std::move(fn); }
-  // Called after every successful commit (the MQTT reporter republishes the state on it).
+  // Called after successful commits (the MQTT reporter republishes the state on it).
   void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
 
   // --- locker_services (the keypad flows) ---------------------------------------------
@@ -145,6 +149,8 @@ class controller final : public compartment::compartment_observer, public keypad
   // As commit(), and every commit() made while fn runs (the compartments' observer calls)
   // joins this one transaction: all of it happens, or none.
   bool commit_together(const std::function<void(store::transaction&)>& fn);
+  // Tells on_journal and on_change what the commits since the last call did.
+  void notify_observers();
   // opening: save it as an unlock in progress for that cause (before the coil moves).
   void save(store::transaction& tx, slot& s, std::optional<compartment::open_cause> opening = {});
   store::event journal(store::transaction& tx, store::journal_topic topic, std::string_view type,
@@ -187,11 +193,14 @@ class controller final : public compartment::compartment_observer, public keypad
   std::function<void()> on_journal_;
   std::function<void()> on_change_;
   bool journaled_ = false;                  // the current transaction added events
+  bool journal_due_ = false;                // on_journal is owed (notify_timer_ is armed)
+  bool change_due_ = false;                 // on_change is owed (notify_timer_ is armed)
   store::transaction* together_ = nullptr;  // the transaction of commit_together(), if any
   // While start() reconciles: an open_result then answers an unlock of the old process.
   bool reconciling_ = false;
   drivers::timer expiry_timer_;
   drivers::timer lockout_timer_;
+  drivers::timer notify_timer_;
   std::optional<drivers::wall_time> power_since_;
 };
 

@@ -23,7 +23,7 @@ std::string with_queued(const std::string& payload) {
 constexpr drivers::millis retry_delay{1000};
 }  // namespace
 
-journal_relay::journal_relay(store::store& db, mqtt_link& link, drivers::clock& clock,
+journal_relay::journal_relay(store::store& db, broker_link& link, drivers::clock& clock,
                              const protocol::topic_set& topics, std::size_t max_in_flight)
     : db_(db),
       link_(link),

@@ -15,7 +15,7 @@
 #include <map>
 #include <string>
 
-#include "daemon/mqtt/mqtt_link.hpp"
+#include "daemon/mqtt/broker_link.hpp"
 #include "daemon/store/store.hpp"
 #include "drivers/clock.hpp"
 #include "protocol/topics.hpp"
@@ -29,7 +29,7 @@ class journal_relay {
  public:
   // Registers itself with the link's connect/disconnect notifications. Everything referenced
   // must outlive the relay.
-  journal_relay(store::store& db, mqtt_link& link, drivers::clock& clock,
+  journal_relay(store::store& db, broker_link& link, drivers::clock& clock,
                 const protocol::topic_set& topics, std::size_t max_in_flight = 32);
   journal_relay(const journal_relay&) = delete;
   journal_relay& operator=(const journal_relay&) = delete;
@@ -52,7 +52,7 @@ class journal_relay {
   [[nodiscard]] std::string topic_for(store::journal_topic t) const;
 
   store::store& db_;
-  mqtt_link& link_;
+  broker_link& link_;
   drivers::clock& clock_;
   const protocol::topic_set& topics_;
   std::size_t max_in_flight_;

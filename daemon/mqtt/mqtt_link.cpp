@@ -330,6 +330,10 @@ void mqtt_link::stop(std::string final_topic, std::string final_payload,
 
 void mqtt_link::finish_stop() {
   if (!stop_done_) return;  // ran already (PUBACK and the bound both fire)
+  // Taken first: when the bound ran out, fail_pending() below fails the final message, whose
+  // done calls back into here.
+  auto done = std::move(stop_done_);
+  stop_done_ = nullptr;
   stop_timer_.cancel();
   try {
     // A normal DISCONNECT: the broker discards the will.
@@ -339,8 +343,6 @@ void mqtt_link::finish_stop() {
   }
   connected_ = false;
   fail_pending();
-  auto done = std::move(stop_done_);
-  stop_done_ = nullptr;
   post(std::move(done));
 }
 

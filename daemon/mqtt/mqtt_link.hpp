@@ -22,6 +22,7 @@
 
 #include "base/liveness.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/mqtt/broker_link.hpp"
 #include "drivers/clock.hpp"
 #include "protocol/topics.hpp"
 
@@ -54,53 +55,30 @@ struct link_settings {
 [[nodiscard]] link_settings settings_from(const config::locker_config& cfg,
                                           const protocol::topic_set& topics);
 
-struct incoming_message {
-  std::string topic;
-  std::string payload;
-  std::string response_topic;    // MQTT 5 response topic, empty when absent
-  std::string correlation_data;  // MQTT 5 correlation data, empty when absent
-};
-
-class mqtt_link {
+// The link over Paho (see broker_link.hpp for what each function promises).
+class mqtt_link final : public broker_link {
  public:
-  using done_fn = std::function<void(bool delivered)>;
-
   // Throws std::runtime_error for a malformed url (start-up). Does not connect yet.
   mqtt_link(boost::asio::io_context& io, drivers::clock& clock, link_settings settings);
-  mqtt_link(const mqtt_link&) = delete;
-  mqtt_link& operator=(const mqtt_link&) = delete;
   // Drops the connection without the shutdown status (the broker then sends the will).
-  ~mqtt_link();
+  ~mqtt_link() override;
 
-  // Starts connecting; retries with back-off until connected, and again after every loss.
-  void start();
-
-  // Publishes one message. done (optional) runs on the loop: true after the PUBACK (QoS 1) or
-  // once sent (QoS 0); false when not connected or when the connection dropped first (the
-  // message may still arrive: at least once). Never called from inside publish().
-  // correlation_data (MQTT 5), when not empty, goes into the message's properties: a reply
-  // on a request's response topic carries the request's.
+  // Retries with back-off (reconnect_min doubling up to reconnect_max).
+  void start() override;
   void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
-               done_fn done = {}, std::string_view correlation_data = {});
-
-  // Subscribed now if connected and again after every connect.
-  void subscribe(std::string filter, int qos = 1);
-
-  void on_message(std::function<void(const incoming_message&)> fn) { on_message_ = std::move(fn); }
-  // Adds a listener called after every successful connect, in the order added (the relay,
-  // the reporter and the command handler each add one).
-  void on_connected(std::function<void()> fn) { on_connected_.push_back(std::move(fn)); }
-  // Adds a listener called when an established connection is lost.
-  void on_disconnected(std::function<void()> fn) { on_disconnected_.push_back(std::move(fn)); }
-
-  [[nodiscard]] bool connected() const { return connected_; }
+               done_fn done = {}, std::string_view correlation_data = {}) override;
+  void subscribe(std::string filter, int qos = 1) override;
+  void on_message(std::function<void(const incoming_message&)> fn) override {
+    on_message_ = std::move(fn);
+  }
+  void on_connected(std::function<void()> fn) override { on_connected_.push_back(std::move(fn)); }
+  void on_disconnected(std::function<void()> fn) override {
+    on_disconnected_.push_back(std::move(fn));
+  }
+  [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] std::uint64_t connects() const { return connects_; }
-
-  // A clean stop: publishes final_payload retained at QoS 1 on final_topic (if connected),
-  // waits for its PUBACK at most `bound`, disconnects normally (so no will), then calls done
-  // on the loop. No reconnects afterwards.
   void stop(std::string final_topic, std::string final_payload, std::chrono::milliseconds bound,
-            std::function<void()> done);
+            std::function<void()> done) override;
 
  private:
   class listener;

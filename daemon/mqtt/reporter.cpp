@@ -16,7 +16,7 @@ constexpr std::string_view component = "reporter";
 
 }  // namespace
 
-reporter::reporter(mqtt_link& link, drivers::clock& clock, store::store& db,
+reporter::reporter(broker_link& link, drivers::clock& clock, store::store& db,
                    const controller::controller& locker, state::state_report& report,
                    const config::locker_config& cfg, const protocol::topic_set& topics,
                    reporter_settings settings)

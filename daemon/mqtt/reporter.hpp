@@ -14,7 +14,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/controller/controller.hpp"
-#include "daemon/mqtt/mqtt_link.hpp"
+#include "daemon/mqtt/broker_link.hpp"
 #include "daemon/state/state_report.hpp"
 #include "daemon/store/store.hpp"
 #include "drivers/clock.hpp"
@@ -40,7 +40,7 @@ class reporter {
   // Registers itself with the link's connect notifications. Everything referenced must
   // outlive the reporter. Hook state_changed() to the controller's on_change. The state
   // published is report's (the one get_state answers too).
-  reporter(mqtt_link& link, drivers::clock& clock, store::store& db,
+  reporter(broker_link& link, drivers::clock& clock, store::store& db,
            const controller::controller& locker, state::state_report& report,
            const config::locker_config& cfg, const protocol::topic_set& topics,
            reporter_settings settings);
@@ -72,7 +72,7 @@ class reporter {
   void publish_telemetry();
   void arm_telemetry();
 
-  mqtt_link& link_;
+  broker_link& link_;
   drivers::clock& clock_;
   store::store& db_;
   const controller::controller& locker_;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/commands/command_handler.hpp"
+#include "daemon/mqtt/link_publisher.hpp"
 #include "tests/mqtt/mqtt_test_support.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
@@ -191,19 +192,6 @@ TEST_F(reporter_test, info_lists_what_this_board_has) {
   reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, bare, topics_, settings());
   EXPECT_EQ(info(rep)["capabilities"], json::array());
 }
-
-// Sends what the command handler answers through the real link, as lockerd does.
-class link_publisher final : public commands::publisher {
- public:
-  explicit link_publisher(mqtt_link& link) : link_(link) {}
-  void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
-               const std::optional<std::string>& correlation_data) override {
-    link_.publish(topic, payload, qos, retained, {}, correlation_data.value_or(""));
-  }
-
- private:
-  mqtt_link& link_;
-};
 
 // get_state's data is the published state plus the reservations, also where the two used
 // to be built apart and differed: a door whose sensor is faulty, the alarms' since, the
