@@ -19,54 +19,14 @@
 #include <unistd.h>
 
 #include "daemon/store/store.hpp"
+#include "tests/store/parcel_history.hpp"
 
 namespace {
 
 using namespace locker;
+using store::testing::fill_history;
+using store::testing::live_parcels;
 using clock_type = std::chrono::steady_clock;
-
-constexpr int live_parcels = 150;  // 120 stored, 20 expired, 10 cancelled, in 200 compartments
-
-// Rows straight through SQL: the store's own API would take minutes for 100k parcels.
-void fill(store::store& st, int parcels) {
-  store::transaction tx(st.db());
-  st.db().exec(
-      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199) "
-      "INSERT INTO compartments (id, size, updated_at) "
-      "SELECT 'C' || i, 'M', '2024-01-01T00:00:00.000Z' FROM n");
-  const int ended = parcels - live_parcels;
-  st.db().exec(
-      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-      std::to_string(parcels - 1) +
-      ") "
-      "INSERT INTO parcels (tracking_number, compartment_id, courier_id, state, "
-      "pickup_code_hash, stored_at, expires_at, closed_at) "
-      "SELECT 'TN' || i, 'C' || (i % 200), 'c-1', "
-      "CASE WHEN i < " +
-      std::to_string(ended) + " THEN (CASE i % 2 WHEN 0 THEN 'collected' ELSE 'removed' END) " +
-      "WHEN i < " + std::to_string(ended + 120) + " THEN 'stored' WHEN i < " +
-      std::to_string(ended + 140) +
-      " THEN 'expired' ELSE 'cancelled' END, "
-      "lower(hex(randomblob(32))), "
-      "strftime('%Y-%m-%dT%H:%M:%fZ', '2024-01-01', '+' || (i * 60) || ' seconds'), "
-      "strftime('%Y-%m-%dT%H:%M:%fZ', '2024-01-01', '+' || (i * 60 + 259200) || ' seconds'), "
-      "CASE WHEN i < " +
-      std::to_string(ended) +
-      " THEN strftime('%Y-%m-%dT%H:%M:%fZ', '2024-01-01', '+' || (i * 60 + 3600) || ' seconds') "
-      "END FROM n");
-  // As many reservations, all deposited but the last 20 (announced, waiting for a courier).
-  st.db().exec(
-      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-      std::to_string(parcels - 1) +
-      ") "
-      "INSERT INTO reservations (reservation_id, tracking_number, size, pickup_code_hash, state, "
-      "created_at) SELECT 'R' || i, 'RTN' || i, 'M', lower(hex(randomblob(32))), "
-      "CASE WHEN i < " +
-      std::to_string(parcels - 20) +
-      " THEN 'deposited' ELSE 'announced' END, "
-      "strftime('%Y-%m-%dT%H:%M:%fZ', '2024-01-01', '+' || (i * 60) || ' seconds') FROM n");
-  tx.commit();
-}
 
 void time_it(const char* what, int repetitions, const std::function<void()>& f) {
   std::vector<double> ms;
@@ -96,7 +56,7 @@ int main(int argc, char** argv) {
   const auto path = dir / "lockerd.db";
   {
     store::store st(path);
-    fill(st, parcels);
+    fill_history(st, parcels);
   }
   std::printf("%d parcels on file (%d live), %d repetitions\n", parcels, live_parcels, repetitions);
 
