@@ -334,14 +334,10 @@ command_handler::outcome command_handler::reservation_create(
       return {refuse(req_id, error_code::conflict, "reservation_id was cancelled"), detail};
     return {protocol::ok_reply(req_id), detail};  // the same announcement again
   }
-  for (auto state : {store::parcel_state::stored, store::parcel_state::expired,
-                     store::parcel_state::cancelled}) {
-    for (const auto& p : db_.parcels(state))
-      if (p.tracking_number == a.tracking_number)
-        return {refuse(req_id, error_code::conflict,
-                       "tracking_number is already in compartment " + p.compartment_id),
-                detail};
-  }
+  if (const auto p = db_.live_parcel_with_tracking_number(a.tracking_number))
+    return {refuse(req_id, error_code::conflict,
+                   "tracking_number is already in compartment " + p->compartment_id),
+            detail};
   if (const auto other = db_.find_announced_reservation(a.tracking_number))
     return {refuse(req_id, error_code::conflict,
                    "tracking_number is already announced by reservation " + other->reservation_id),

@@ -676,11 +676,8 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
   const int rank = cfg_.board.size_rank(std::string(size));
   if (rank < 0) return {keypad::deposit_error::unknown_size, {}, {}};
   try {
-    for (const auto& p : db_.parcels())
-      if (p.tracking_number == tracking_number &&
-          (p.state == store::parcel_state::stored || p.state == store::parcel_state::expired ||
-           p.state == store::parcel_state::cancelled))
-        return {keypad::deposit_error::already_in_locker, {}, {}};
+    if (db_.live_parcel_with_tracking_number(tracking_number))
+      return {keypad::deposit_error::already_in_locker, {}, {}};
     json deposit = {{"kind", "deposit"},
                     {"courier_id", courier.courier_id},
                     {"tracking_number", std::string(tracking_number)},
@@ -956,9 +953,7 @@ void controller::expire_due_parcels() {
 }
 
 void controller::arm_expiry_timer() {
-  std::optional<drivers::wall_time> next;
-  for (const auto& p : db_.parcels(store::parcel_state::stored))
-    if (!next || p.expires_at < *next) next = p.expires_at;
+  const std::optional<drivers::wall_time> next = db_.next_expiry();
   if (!next) {
     expiry_timer_.cancel();
     return;
