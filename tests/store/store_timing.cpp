@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "daemon/store/store.hpp"
@@ -61,6 +62,14 @@ int main(int argc, char** argv) {
   std::printf("%d parcels on file (%d live), %d repetitions\n", parcels, live_parcels, repetitions);
 
   time_it("open (migrate, checkpoint)", repetitions, [&] { store::store st(path); });
+  {
+    store::store opened(path);
+    int misses = 0;
+    int high = 0;
+    sqlite3_db_status(opened.db().handle(), SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 0);
+    std::printf("%-58s %d of %lld\n", "pages read by open", misses,
+                static_cast<long long>(std::filesystem::file_size(path) / 4096));
+  }
   store::store st(path);
   volatile std::size_t sink = 0;
   const std::string absent = "TN-not-on-file";
@@ -97,6 +106,20 @@ int main(int argc, char** argv) {
           [&] { sink = sink + st.live_code_hashes().size(); });
   time_it("reservations(announced)  [state report]", repetitions,
           [&] { sink = sink + st.reservations(store::reservation_state::announced).size(); });
+
+  std::printf("-- the store functions the callers use now\n");
+  time_it("live_parcel_with_tracking_number  [deposit, reservation]", repetitions,
+          [&] { sink = sink + (st.live_parcel_with_tracking_number(absent) ? 1 : 0); });
+  time_it("next_expiry  [arm_expiry_timer]", repetitions,
+          [&] { sink = sink + (st.next_expiry() ? 1 : 0); });
+  time_it("live_parcel_compartments  [telemetry]", repetitions,
+          [&] { sink = sink + st.live_parcel_compartments().size(); });
+  time_it("find_announced_reservation  [deposit]", repetitions,
+          [&] { sink = sink + (st.find_announced_reservation("RTN5") ? 1 : 0); });
+  // Each repetition deletes 100 of the ended parcels (closed before 2024-03-01: all of them).
+  const auto cutoff = store::wall_time{std::chrono::sys_days{std::chrono::year{2024} / 3 / 1}};
+  time_it("prune_ended_parcels, a batch of 100  [quiet moment]", repetitions,
+          [&] { sink = sink + static_cast<std::size_t>(st.prune_ended_parcels(cutoff, 100)); });
   std::filesystem::remove_all(dir);
   return 0;
 }
