@@ -29,6 +29,7 @@
 #include "daemon/service/watchdog.hpp"
 #include "daemon/state/state_report.hpp"
 #include "daemon/store/idle_checkpoint.hpp"
+#include "daemon/store/parcel_retention.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/locker_activity.hpp"
 #include "daemon/update/updater.hpp"
@@ -192,8 +193,11 @@ int run(const options& o) {
     return exit_failure;
   }
 
-  // WAL checkpoints between people, not inside the commit a person waits on.
+  // WAL checkpoints between people, not inside the commit a person waits on; ended parcels
+  // past their retention are deleted at the same quiet moments, a batch at a time.
+  store::parcel_retention retention(*db, clock);
   store::idle_checkpoint checkpoints(db->db(), clock);
+  checkpoints.on_quiet([&retention] { retention.run(); });
   controller::controller locker(*db, *key, clock, *cabinet, cfg);
   keypad::session_settings session_cfg;
   session_cfg.session_idle = cfg.timings.session_idle;
