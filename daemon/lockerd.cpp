@@ -195,7 +195,8 @@ int run(const options& o) {
 
   // WAL checkpoints between people, not inside the commit a person waits on; ended parcels
   // past their retention are deleted at the same quiet moments, a batch at a time.
-  store::parcel_retention retention(*db, clock);
+  store::parcel_retention retention(*db, clock,
+                                    {.ended_parcels = cfg.store.ended_parcel_retention});
   store::idle_checkpoint checkpoints(db->db(), clock);
   checkpoints.on_quiet([&retention] { retention.run(); });
   controller::controller locker(*db, *key, clock, *cabinet, cfg);
