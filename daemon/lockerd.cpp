@@ -31,6 +31,7 @@
 #include "daemon/service/watchdog.hpp"
 #include "daemon/state/state_report.hpp"
 #include "daemon/store/idle_checkpoint.hpp"
+#include "daemon/store/parcel_retention.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/updater.hpp"
 #include "drivers/asio_clock.hpp"
@@ -179,8 +180,12 @@ int run(const options& o) {
     return exit_failure;
   }
 
-  // WAL checkpoints between people, not inside the commit a person waits on.
+  // WAL checkpoints between people, not inside the commit a person waits on; ended parcels
+  // past their retention are deleted at the same quiet moments, a batch at a time.
+  store::parcel_retention retention(*db, clock,
+                                    {.ended_parcels = cfg.store.ended_parcel_retention});
   store::idle_checkpoint checkpoints(db->db(), clock);
+  checkpoints.on_quiet([&retention] { retention.run(); });
   controller::controller locker(*db, *key, clock, *cabinet, cfg);
   keypad::session_settings session_cfg;
   session_cfg.session_idle = cfg.timings.session_idle;

@@ -36,7 +36,7 @@ locker_config load_config(const std::filesystem::path& file) {
 
   const table_reader top(ctx, root, "",
                          {"locker_id", "state_dir", "board", "log_level", "telemetry_s", "hardware",
-                          "broker", "timings", "policy", "update"});
+                          "broker", "timings", "policy", "update", "store"});
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
@@ -193,6 +193,12 @@ locker_config load_config(const std::filesystem::path& file) {
       }
       *out = p;
     }
+  }
+
+  {
+    const table_reader r(ctx, sub("store"), "store", {"ended_parcel_retention_days"});
+    c.store.ended_parcel_retention =
+        std::chrono::days(r.integer("ended_parcel_retention_days", 90, 0, 36500));
   }
 
   const fs::path board_path = resolve(board);

@@ -68,6 +68,12 @@ struct update_config {
   std::filesystem::path systemctl = "/usr/bin/systemctl";
 };
 
+// The parcel store (daemon/store).
+struct store_config {
+  // Collected and removed parcels are deleted this long after; zero keeps them forever.
+  std::chrono::days ended_parcel_retention{90};
+};
+
 enum class log_level { debug, info, warning, error };
 
 struct locker_config {
@@ -82,6 +88,7 @@ struct locker_config {
   config::policy policy;
   std::chrono::seconds telemetry{300};
   update_config update;
+  store_config store;
   board_config board;
 };
 

@@ -994,9 +994,7 @@ void controller::expire_due_parcels() {
 }
 
 void controller::arm_expiry_timer() {
-  std::optional<drivers::wall_time> next;
-  for (const auto& p : db_.parcels(store::parcel_state::stored))
-    if (!next || p.expires_at < *next) next = p.expires_at;
+  const std::optional<drivers::wall_time> next = db_.next_expiry();
   if (!next) {
     expiry_timer_.cancel();
     return;

@@ -123,10 +123,7 @@ protocol::telemetry reporter::current_telemetry() {
       std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_steady_).count());
   for (const auto& size : cfg_.board.sizes) t.free_by_size[size] = 0;
   std::set<std::string> taken;
-  for (auto s : {store::parcel_state::stored, store::parcel_state::expired,
-                 store::parcel_state::cancelled}) {
-    for (const auto& p : db_.parcels(s)) taken.insert(p.compartment_id);
-  }
+  for (auto& id : db_.live_parcel_compartments()) taken.insert(std::move(id));
   for (const auto* c : locker_.compartments()) {
     const bool free = c->service() == compartment::service_state::in_service &&
                       c->door() == compartment::door_state::closed &&

@@ -41,6 +41,7 @@ void idle_checkpoint::when_quiet() {
     return;
   }
   run();
+  if (quiet_work_) quiet_work_();
 }
 
 void idle_checkpoint::run() {

@@ -6,7 +6,12 @@
 // it: that commit may be the one a person is waiting on, and its handler drives the coil
 // before the loop gets here). soon_pages is SQLite's own automatic threshold, so a burst of
 // commits (a backlog draining) checkpoints no more often than SQLite would.
+//
+// Other upkeep that no one should wait for (parcel_retention) runs at the same quiet moments,
+// after the checkpoint: on_quiet().
 #pragma once
+
+#include <functional>
 
 #include "daemon/store/database.hpp"
 #include "drivers/clock.hpp"
@@ -25,6 +30,11 @@ class idle_checkpoint {
   idle_checkpoint& operator=(const idle_checkpoint&) = delete;
   ~idle_checkpoint();
 
+  // Runs `work` at each quiet moment, after the checkpoint (not on the next-turn one, which
+  // follows a burst of commits rather than a pause). It must not throw. A commit it makes
+  // leads to the next quiet moment like any other.
+  void on_quiet(std::function<void()> work) { quiet_work_ = std::move(work); }
+
  private:
   void committed(int wal_pages);
   void when_quiet();
@@ -36,6 +46,7 @@ class idle_checkpoint {
   drivers::timer timer_;
   drivers::steady_time last_commit_{};
   bool soon_ = false;  // timer_ is the next-turn one
+  std::function<void()> quiet_work_;
 };
 
 }  // namespace locker::store

@@ -364,7 +364,10 @@ std::optional<reservation_record> store::reservation(std::string_view reservatio
 
 std::optional<reservation_record> store::find_announced_reservation(
     std::string_view tracking_number) {
+  // INDEXED BY: SQLite would otherwise read every announced reservation through
+  // reservations_by_state, where the tracking number finds the one or two rows at once.
   statement s = db_.prepare(sql(reservation_columns,
+                                "INDEXED BY reservations_by_tracking_number "
                                 "WHERE tracking_number = ?1 AND state = 'announced' "
                                 "ORDER BY created_at DESC LIMIT 1"));
   s.bind(1, tracking_number);
@@ -372,9 +375,15 @@ std::optional<reservation_record> store::find_announced_reservation(
 }
 
 std::vector<reservation_record> store::reservations(std::optional<reservation_state> only) {
-  statement s = db_.prepare(sql(
-      reservation_columns, "WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, reservation_id"));
-  if (only) s.bind(1, to_string(*only));
+  // Two statements, not one with "?1 IS NULL OR state = ?1": SQLite plans that once for
+  // both cases, as a scan of the whole table (see parcels()).
+  if (!only) {
+    statement s = db_.prepare(sql(reservation_columns, "ORDER BY created_at, reservation_id"));
+    return read_all<reservation_record>(s, read_reservation);
+  }
+  statement s =
+      db_.prepare(sql(reservation_columns, "WHERE state = ?1 ORDER BY created_at, reservation_id"));
+  s.bind(1, to_string(*only));
   return read_all<reservation_record>(s, read_reservation);
 }
 
@@ -417,10 +426,13 @@ std::optional<parcel_record> store::parcel(std::int64_t id) {
 std::vector<parcel_record> store::find_stored_parcels_by_code_hash(
     std::string_view pickup_code_hash) {
   // Every stored parcel's hash: there are at most as many stored parcels as compartments, and
-  // the partial index parcels_stored_by_code covers this query, so the scan stays cheap.
+  // the partial index parcels_stored_codes covers this query (INDEXED BY: a schema change that
+  // loses it fails here, loudly, instead of reading the table), so the scan stays cheap.
   std::vector<parcel_record> out;
   for (const auto id :
-       keys_with_hash(db_, "SELECT id, pickup_code_hash FROM parcels WHERE state = 'stored'",
+       keys_with_hash(db_,
+                      "SELECT id, pickup_code_hash FROM parcels INDEXED BY parcels_stored_codes "
+                      "WHERE state = 'stored'",
                       pickup_code_hash, [](const statement& s) { return s.column_int64(0); })) {
     if (auto p = parcel(id)) out.push_back(std::move(*p));
   }
@@ -430,7 +442,8 @@ std::vector<parcel_record> store::find_stored_parcels_by_code_hash(
 
 std::vector<std::string> store::live_code_hashes() {
   statement s = db_.prepare(
-      "SELECT pickup_code_hash FROM parcels WHERE state = 'stored' "
+      "SELECT pickup_code_hash FROM parcels INDEXED BY parcels_stored_codes "
+      "WHERE state = 'stored' "
       "UNION ALL SELECT pickup_code_hash FROM reservations "
       "WHERE state = 'announced' AND pickup_code_hash IS NOT NULL");
   std::vector<std::string> out;
@@ -450,6 +463,34 @@ std::optional<parcel_record> store::live_parcel_in(std::string_view compartment_
       parcel_columns, "WHERE compartment_id = ?1 AND state IN ('stored', 'expired', 'cancelled')"));
   s.bind(1, compartment_id);
   return read_one<parcel_record>(s, read_parcel);
+}
+
+std::optional<parcel_record> store::live_parcel_with_tracking_number(
+    std::string_view tracking_number) {
+  // parcels_by_tracking_number: only the rows of this number (a handful), whatever the history.
+  statement s = db_.prepare(sql(parcel_columns,
+                                "WHERE tracking_number = ?1 AND state IN ('stored', 'expired', "
+                                "'cancelled') ORDER BY CASE state WHEN 'stored' THEN 0 "
+                                "WHEN 'expired' THEN 1 ELSE 2 END, id LIMIT 1"));
+  s.bind(1, tracking_number);
+  return read_one<parcel_record>(s, read_parcel);
+}
+
+std::vector<std::string> store::live_parcel_compartments() {
+  statement s = db_.prepare(
+      "SELECT compartment_id FROM parcels WHERE state IN ('stored', 'expired', 'cancelled') "
+      "ORDER BY compartment_id");
+  return read_all<std::string>(s, [](const statement& r) { return r.column_text(0); });
+}
+
+std::optional<wall_time> store::next_expiry() {
+  // min() over the partial index is its first entry; INDEXED BY keeps it so (a plan that read
+  // every stored parcel would still be right, but the point is that it is not).
+  statement s = db_.prepare(
+      "SELECT min(expires_at) FROM parcels INDEXED BY parcels_stored_by_expiry "
+      "WHERE state = 'stored'");
+  if (!s.step()) return std::nullopt;
+  return optional_time_column(s, 0);
 }
 
 std::optional<parcel_record> store::live_parcel_for_reservation(std::string_view reservation_id) {
@@ -477,16 +518,38 @@ void store::count_failed_attempt(transaction& tx) {
 }
 
 std::vector<parcel_record> store::parcels_due_to_expire(wall_time now) {
-  statement s = db_.prepare(
-      sql(parcel_columns, "WHERE state = 'stored' AND expires_at <= ?1 ORDER BY expires_at, id"));
+  statement s = db_.prepare(sql(parcel_columns,
+                                "INDEXED BY parcels_stored_by_expiry WHERE state = 'stored' AND "
+                                "expires_at <= ?1 ORDER BY expires_at, id"));
   s.bind(1, protocol::format_timestamp(now));
   return read_all<parcel_record>(s, read_parcel);
 }
 
 std::vector<parcel_record> store::parcels(std::optional<parcel_state> only) {
-  statement s = db_.prepare(sql(parcel_columns, "WHERE ?1 IS NULL OR state = ?1 ORDER BY id"));
-  if (only) s.bind(1, to_string(*only));
+  // Two statements, not one with "?1 IS NULL OR state = ?1": SQLite plans that once for both
+  // cases, as a scan of the whole table, so asking for the few stored parcels read them all.
+  if (!only) {
+    statement s = db_.prepare(sql(parcel_columns, "ORDER BY id"));
+    return read_all<parcel_record>(s, read_parcel);
+  }
+  statement s = db_.prepare(sql(parcel_columns, "WHERE state = ?1 ORDER BY id"));
+  s.bind(1, to_string(*only));
   return read_all<parcel_record>(s, read_parcel);
+}
+
+std::int64_t store::prune_ended_parcels(wall_time closed_before, std::int64_t limit) {
+  // parcels_by_state (state, closed_at) finds them without reading the others; the journal's
+  // index on code_of_parcel answers both the NOT EXISTS and the foreign key's own check.
+  return in_transaction([&](transaction&) {
+    db_.prepare(
+           "DELETE FROM parcels WHERE id IN (SELECT id FROM parcels AS p "
+           "WHERE state IN ('collected', 'removed') AND closed_at < ?1 "
+           "AND NOT EXISTS (SELECT 1 FROM journal WHERE code_of_parcel = p.id) LIMIT ?2)")
+        .bind(1, protocol::format_timestamp(closed_before))
+        .bind(2, limit)
+        .run();
+    return std::int64_t{db_.changes()};
+  });
 }
 
 // --- keypad lockout ---------------------------------------------------------------

@@ -219,6 +219,16 @@ class store {
   // Whether this hash is one of live_code_hashes(), compared in constant time.
   [[nodiscard]] bool pickup_code_in_use(std::string_view pickup_code_hash);
   [[nodiscard]] std::optional<parcel_record> live_parcel_in(std::string_view compartment_id);
+  // The live parcel (stored, expired or cancelled: still in the locker) with this tracking
+  // number, if any; with more than one (a database written before the check), the first in
+  // the order stored, expired, cancelled, then by id. Reads only the rows of that number.
+  [[nodiscard]] std::optional<parcel_record> live_parcel_with_tracking_number(
+      std::string_view tracking_number);
+  // The compartments that hold a live parcel (at most one each), by id. Reads only the live
+  // parcels.
+  [[nodiscard]] std::vector<std::string> live_parcel_compartments();
+  // The earliest expires_at of the stored parcels (none: nothing will expire). One index read.
+  [[nodiscard]] std::optional<wall_time> next_expiry();
   [[nodiscard]] std::optional<parcel_record> live_parcel_for_reservation(
       std::string_view reservation_id);
   // Changes the state; collected and removed also set closed_at = at. false if no such parcel.
@@ -226,7 +236,13 @@ class store {
   // A wrong code is a guess against every stored parcel: counts one on each.
   void count_failed_attempt(transaction& tx);
   [[nodiscard]] std::vector<parcel_record> parcels_due_to_expire(wall_time now);
+  // By id. With a state, reads only the parcels in it; without, every parcel on file (the
+  // whole history: for lockeradm, never on a path a person waits on).
   [[nodiscard]] std::vector<parcel_record> parcels(std::optional<parcel_state> only = std::nullopt);
+  // Deletes at most `limit` parcels that were collected or removed before closed_before, in
+  // one transaction, and returns how many went. A parcel whose `stored` event still waits in
+  // the journal (it names the parcel for its pickup code) is kept until that is delivered.
+  std::int64_t prune_ended_parcels(wall_time closed_before, std::int64_t limit);
 
   // --- keypad lockout (one row) ---------------------------------------------------
   [[nodiscard]] lockout_state lockout();

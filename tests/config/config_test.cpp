@@ -141,6 +141,7 @@ TEST(config_shipped, example_config_and_reference_board) {
   EXPECT_EQ(c.update.systemctl, d.update.systemctl);
   EXPECT_EQ(c.policy.pickup_window_h, d.policy.pickup_window_h);
   EXPECT_EQ(c.policy.lockout_base, d.policy.lockout_base);
+  EXPECT_EQ(c.store.ended_parcel_retention, d.store.ended_parcel_retention);
   EXPECT_EQ(c.telemetry, d.telemetry);
   EXPECT_EQ(c.broker.keepalive, d.broker.keepalive);
   EXPECT_EQ(c.broker.reconnect_max, d.broker.reconnect_max);
@@ -265,6 +266,8 @@ max_code_attempts = 1
 pickup_code_digits = 10
 pickup_window_h = 24
 lockout_base_s = 60
+[store]
+ended_parcel_retention_days = 0
 [update]
 keyring = "keys/update-ca.pem"
 compatible = "locker-x"
@@ -298,6 +301,7 @@ systemctl = "/bin/systemctl"
   EXPECT_EQ(c.timings.session_idle, std::chrono::seconds(20));
   EXPECT_EQ(c.policy.max_code_attempts, 1);
   EXPECT_EQ(c.policy.pickup_code_digits, 10);
+  EXPECT_EQ(c.store.ended_parcel_retention, std::chrono::days(0));
   EXPECT_EQ(c.policy.pickup_window_h, 24);
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(60));
 }
@@ -712,6 +716,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "unknown key"},
         rejection{"unknown_policy_key", minimal_main + "[policy]\ncode_digits = 8\n",
                   "policy.code_digits", "unknown key"},
+        rejection{"unknown_store_key", minimal_main + "[store]\nretention_days = 8\n",
+                  "store.retention_days", "unknown key"},
+        rejection{"retention_negative",
+                  minimal_main + "[store]\nended_parcel_retention_days = -1\n",
+                  "store.ended_parcel_retention_days", "out of range"},
         rejection{"retired_debug_table", minimal_main + "[debug]\nkeypad_open = true\n", "debug",
                   "unknown key"},
         rejection{"hardware_not_table", minimal_main + "hardware = \"gpiod\"\n", "hardware",

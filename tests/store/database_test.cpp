@@ -48,7 +48,7 @@ TEST_F(database_test, pragmas_in_effect) {
 TEST_F(database_test, migrates_from_empty) {
   store st(db_path());
   EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
-  EXPECT_EQ(schema_version(), 3);
+  EXPECT_EQ(schema_version(), 4);
   for (const char* table : {"compartments", "couriers", "reservations", "parcels", "keypad_lockout",
                             "journal", "journal_counter", "audit", "command_replies", "settings"}) {
     statement s =
@@ -76,7 +76,7 @@ TEST_F(database_test, upgrades_a_version_2_database) {
         "created_at) VALUES ('R1', 'TN1', 'S', 'h', '2024-05-01T08:00:00.000Z')");
   }
   store st(db_path());
-  EXPECT_EQ(pragma(st.db(), "user_version"), 3);
+  EXPECT_EQ(pragma(st.db(), "user_version"), 4);
   statement s = st.db().prepare(
       "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
       "name = 'reservations_announced_by_code'");
@@ -84,6 +84,35 @@ TEST_F(database_test, upgrades_a_version_2_database) {
   EXPECT_EQ(s.column_int64(0), 1);
   EXPECT_TRUE(st.pickup_code_in_use("h"));  // the data came along
   st.upsert_compartment("A1", "S", now);
+}
+
+TEST_F(database_test, upgrades_a_version_3_database) {
+  {
+    database db(db_path());
+    for (int i = 0; i < 3; ++i) db.exec(std::string(migrations()[static_cast<std::size_t>(i)]));
+    db.exec("PRAGMA user_version = 3");
+    db.exec(
+        "INSERT INTO compartments (id, size, updated_at) VALUES ('A1', 'S', "
+        "'2024-05-01T08:00:00.000Z');"
+        "INSERT INTO parcels (tracking_number, compartment_id, courier_id, pickup_code_hash, "
+        "stored_at, expires_at) VALUES ('TN1', 'A1', 'c-1', 'h', '2024-05-01T08:00:00.000Z', "
+        "'2024-05-04T08:00:00.000Z')");
+  }
+  store st(db_path());
+  EXPECT_EQ(pragma(st.db(), "user_version"), 4);
+  const auto indexes = [&](const char* name) {
+    statement s =
+        st.db().prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = ?1");
+    s.bind(1, name);
+    EXPECT_TRUE(s.step());
+    return s.column_int64(0);
+  };
+  for (const char* name : {"parcels_by_state", "reservations_by_state", "parcels_stored_codes",
+                           "journal_by_code_of_parcel"})
+    EXPECT_EQ(indexes(name), 1) << name;
+  EXPECT_EQ(indexes("parcels_stored_by_code"), 0);  // replaced by parcels_stored_codes
+  EXPECT_EQ(st.find_stored_parcels_by_code_hash("h").size(), 1u);  // the data came along
+  EXPECT_EQ(st.live_parcel_with_tracking_number("TN1")->compartment_id, "A1");
 }
 
 TEST_F(database_test, reopen_is_idempotent_and_keeps_data) {

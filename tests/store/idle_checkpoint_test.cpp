@@ -128,6 +128,27 @@ TEST_F(idle_checkpoint_test, a_reader_elsewhere_only_delays_it) {
   EXPECT_EQ(rows_in_file(), rows_);
 }
 
+TEST_F(idle_checkpoint_test, quiet_work_runs_after_the_quiet_checkpoint_only) {
+  idle_checkpoint checkpoints(*db_, clock_, {.quiet = 500ms, .soon_pages = 8});
+  int runs = 0;
+  std::int64_t in_file_then = -1;
+  checkpoints.on_quiet([&] {
+    ++runs;
+    in_file_then = rows_in_file();
+  });
+  commit_rows(10);  // crosses soon_pages: checkpointed on the next turn, but that is no pause
+  clock_.advance(0ms);
+  EXPECT_EQ(runs, 0);
+  commit_rows(1);
+  clock_.advance(499ms);
+  EXPECT_EQ(runs, 0);
+  clock_.advance(1ms);
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(in_file_then, rows_);  // after the checkpoint
+  clock_.advance(10s);
+  EXPECT_EQ(runs, 1);  // once per quiet moment, and none without a commit
+}
+
 TEST_F(idle_checkpoint_test, stops_listening_when_destroyed) {
   {
     idle_checkpoint checkpoints(*db_, clock_, {.quiet = 100ms, .soon_pages = 1000});

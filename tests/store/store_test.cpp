@@ -273,6 +273,161 @@ TEST_F(store_test, one_live_parcel_per_compartment) {
   EXPECT_EQ(st.parcels().size(), 2u);
 }
 
+// A parcel in compartment `c`, moved to state `s` at `at` (not at all if stored).
+std::int64_t parcel_now(store& st, const new_parcel& p, parcel_state s, wall_time at) {
+  transaction tx(st.db());
+  const auto id = st.store_parcel(tx, p);
+  if (s != parcel_state::stored) st.mark_parcel(tx, id, s, at);
+  tx.commit();
+  return id;
+}
+
+TEST_F(store_test, a_tracking_number_is_live_only_while_its_parcel_is_inside) {
+  store st(db_path());
+  add_compartments(st);
+  st.upsert_compartment("A3", "M", t0);
+  EXPECT_EQ(st.live_parcel_with_tracking_number("TN1"), std::nullopt);
+  parcel_now(st, parcel_in("A1", "TN1"), parcel_state::collected, t0 + 1h);
+  parcel_now(st, parcel_in("A1", "TN1"), parcel_state::removed, t0 + 2h);
+  EXPECT_EQ(st.live_parcel_with_tracking_number("TN1"), std::nullopt);  // ended ones do not count
+  for (auto live : {parcel_state::cancelled, parcel_state::expired, parcel_state::stored}) {
+    const auto id = parcel_now(st, parcel_in("A2", "TN1"), live, t0 + 3h);
+    const auto found = st.live_parcel_with_tracking_number("TN1");
+    ASSERT_TRUE(found.has_value()) << to_string(live);
+    EXPECT_EQ(found->id, id);
+    EXPECT_EQ(found->compartment_id, "A2");
+    transaction tx(st.db());
+    st.mark_parcel(tx, id, parcel_state::removed, t0 + 4h);
+    tx.commit();
+  }
+  // Two live ones (a database from before the check): the stored one first, as the command
+  // handler's loop over stored, expired, cancelled found it.
+  parcel_now(st, parcel_in("A2", "TN2"), parcel_state::expired, t0);
+  const auto stored = parcel_now(st, parcel_in("A3", "TN2"), parcel_state::stored, t0);
+  EXPECT_EQ(st.live_parcel_with_tracking_number("TN2")->id, stored);
+  EXPECT_EQ(st.live_parcel_with_tracking_number("TN3"), std::nullopt);
+}
+
+TEST_F(store_test, live_parcel_compartments_lists_the_compartments_with_a_parcel_inside) {
+  store st(db_path());
+  add_compartments(st);
+  for (const char* c : {"A3", "A4", "A5"}) st.upsert_compartment(c, "M", t0);
+  EXPECT_TRUE(st.live_parcel_compartments().empty());
+  parcel_now(st, parcel_in("A5", "TN1"), parcel_state::stored, t0);
+  parcel_now(st, parcel_in("A1", "TN2"), parcel_state::expired, t0);
+  parcel_now(st, parcel_in("A3", "TN3"), parcel_state::cancelled, t0);
+  parcel_now(st, parcel_in("A2", "TN4"), parcel_state::collected, t0);
+  parcel_now(st, parcel_in("A4", "TN5"), parcel_state::removed, t0);
+  EXPECT_EQ(st.live_parcel_compartments(), (std::vector<std::string>{"A1", "A3", "A5"}));
+}
+
+TEST_F(store_test, next_expiry_is_the_earliest_of_the_stored_parcels) {
+  store st(db_path());
+  add_compartments(st);
+  for (const char* c : {"A3", "A4"}) st.upsert_compartment(c, "M", t0);
+  EXPECT_EQ(st.next_expiry(), std::nullopt);
+  auto later = parcel_in("A1", "TN1");
+  later.expires_at = t0 + 48h;
+  parcel_now(st, later, parcel_state::stored, t0);
+  auto expired = parcel_in("A2", "TN2");
+  expired.expires_at = t0 + 1h;  // earlier, but no longer stored: not waited for
+  parcel_now(st, expired, parcel_state::expired, t0 + 1h);
+  auto sooner = parcel_in("A3", "TN3");
+  sooner.expires_at = t0 + 24h;
+  const auto id = parcel_now(st, sooner, parcel_state::stored, t0);
+  EXPECT_EQ(st.next_expiry(), t0 + 24h);
+  transaction tx(st.db());
+  st.mark_parcel(tx, id, parcel_state::collected, t0 + 2h);
+  tx.commit();
+  EXPECT_EQ(st.next_expiry(), t0 + 48h);
+}
+
+TEST_F(store_test, parcels_and_reservations_by_state_and_all) {
+  store st(db_path());
+  add_compartments(st);
+  const auto a = parcel_now(st, parcel_in("A1", "TN1"), parcel_state::collected, t0);
+  const auto b = parcel_now(st, parcel_in("A1", "TN2"), parcel_state::stored, t0);
+  const auto c = parcel_now(st, parcel_in("A2", "TN3"), parcel_state::removed, t0);
+  const auto ids = [](const std::vector<parcel_record>& ps) {
+    std::vector<std::int64_t> out;
+    for (const auto& p : ps) out.push_back(p.id);
+    return out;
+  };
+  EXPECT_EQ(ids(st.parcels()), (std::vector<std::int64_t>{a, b, c}));
+  EXPECT_EQ(ids(st.parcels(parcel_state::stored)), (std::vector<std::int64_t>{b}));
+  EXPECT_EQ(ids(st.parcels(parcel_state::removed)), (std::vector<std::int64_t>{c}));
+  EXPECT_TRUE(st.parcels(parcel_state::expired).empty());
+  {
+    transaction tx(st.db());
+    st.create_reservation(
+        tx, {"R2", "TN5", "S", std::nullopt, std::nullopt, reservation_state::announced, t0 + 1h});
+    st.create_reservation(
+        tx, {"R1", "TN6", "S", std::nullopt, std::nullopt, reservation_state::cancelled, t0});
+    st.create_reservation(
+        tx, {"R3", "TN7", "S", std::nullopt, std::nullopt, reservation_state::announced, t0});
+    tx.commit();
+  }
+  const auto names = [](const std::vector<reservation_record>& rs) {
+    std::vector<std::string> out;
+    for (const auto& r : rs) out.push_back(r.reservation_id);
+    return out;
+  };
+  EXPECT_EQ(names(st.reservations()), (std::vector<std::string>{"R1", "R3", "R2"}));
+  EXPECT_EQ(names(st.reservations(reservation_state::announced)),
+            (std::vector<std::string>{"R3", "R2"}));
+  EXPECT_TRUE(st.reservations(reservation_state::deposited).empty());
+}
+
+TEST_F(store_test, pruning_deletes_only_ended_parcels_past_the_cutoff_in_batches) {
+  store st(db_path());
+  add_compartments(st);
+  std::vector<std::int64_t> old_ended;
+  for (int i = 0; i < 5; ++i)
+    old_ended.push_back(parcel_now(st, parcel_in("A1", "TN-old-" + std::to_string(i)),
+                                   i % 2 ? parcel_state::collected : parcel_state::removed,
+                                   t0 + std::chrono::minutes{i}));
+  const auto recent =
+      parcel_now(st, parcel_in("A1", "TN-recent"), parcel_state::collected, t0 + 48h);
+  const auto live = parcel_now(st, parcel_in("A1", "TN-live"), parcel_state::stored, t0);
+  const auto expired = parcel_now(st, parcel_in("A2", "TN-expired"), parcel_state::expired, t0);
+  const auto cutoff = t0 + 24h;
+
+  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 2);
+  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 2);
+  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 1);
+  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 0);
+  for (const auto id : old_ended) EXPECT_EQ(st.parcel(id), std::nullopt);
+  EXPECT_TRUE(st.parcel(recent).has_value());  // ended, but not long enough ago
+  EXPECT_TRUE(st.parcel(live).has_value());
+  EXPECT_TRUE(st.parcel(expired).has_value());  // still inside, however old
+  EXPECT_EQ(st.prune_ended_parcels(t0 + 49h, 10), 1);
+  EXPECT_EQ(st.parcels().size(), 2u);
+}
+
+TEST_F(store_test, pruning_keeps_a_parcel_whose_code_event_is_not_delivered) {
+  store st(db_path());
+  add_compartments(st);
+  std::int64_t id = 0;
+  std::uint64_t seq = 0;
+  {
+    transaction tx(st.db());
+    new_parcel p = parcel_in("A1", "TN1");
+    p.pickup_code_plain = "12345678";
+    id = st.store_parcel(tx, p);
+    seq = st.journal_append(tx, journal_topic::parcel, "stored", {{"pickup_code", "12345678"}}, t0,
+                            id)
+              .seq;
+    st.mark_parcel(tx, id, parcel_state::collected, t0 + 1h);
+    tx.commit();
+  }
+  // The broker was away all along: the event still names the parcel.
+  EXPECT_EQ(st.prune_ended_parcels(t0 + 1000h, 10), 0);
+  EXPECT_TRUE(st.parcel(id).has_value());
+  EXPECT_EQ(st.journal_delete(seq), 1);
+  EXPECT_EQ(st.prune_ended_parcels(t0 + 1000h, 10), 1);
+  EXPECT_EQ(st.parcel(id), std::nullopt);
+}
+
 TEST_F(store_test, parcel_needs_an_existing_compartment) {
   store st(db_path());
   transaction tx(st.db());

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// Parcels that ended (collected, removed) are kept for a while, then deleted: the history must
+// not grow without end (issue 14), and what lockeradm and an operator need of it is recent.
+// Deleting is upkeep no one should wait for, so it runs a bounded batch at a time at the
+// moments the database is quiet (idle_checkpoint::on_quiet): never inside a commit a person
+// waits on, never at start, and with no timer of its own. A batch that deleted something
+// committed, which leads to the next quiet moment and so to the next batch, with the loop free
+// for people in between; a locker where nothing happens has nothing new to delete.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "daemon/store/store.hpp"
+#include "drivers/clock.hpp"
+
+namespace locker::store {
+
+struct retention_settings {
+  // How long an ended parcel stays on file after it was collected or removed; zero: forever.
+  std::chrono::days ended_parcels{90};
+  // Parcels deleted per quiet moment: small enough that a person who arrives during a batch
+  // does not notice (store_timing measures one).
+  std::int64_t batch = 100;
+};
+
+class parcel_retention {
+ public:
+  parcel_retention(store& st, drivers::clock& clock, retention_settings settings = {});
+
+  // Deletes one batch of ended parcels past their retention, if there are any, and returns
+  // how many went. Never throws: a failure is logged, and the next quiet moment tries again.
+  std::int64_t run();
+
+ private:
+  store& st_;
+  drivers::clock& clock_;
+  retention_settings settings_;
+};
+
+}  // namespace locker::store
