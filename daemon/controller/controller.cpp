@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
+// The controller's core: the compartments' slots, the transaction that commits each state
+// change with its events (commit, save, journal), opening a compartment for a purpose
+// (open_for), and the compartments' observer calls, which book what a closing door ends.
+// The use cases live beside it, one file per reason to change (see controller_internal.hpp).
 #include "daemon/controller/controller.hpp"
 
 #include <algorithm>
 #include <exception>
 #include <utility>
 
+#include "daemon/controller/controller_internal.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/parcels/parcels.hpp"
-#include "daemon/security/random.hpp"
+#include "protocol/timestamp.hpp"
 
 namespace locker::controller {
 
@@ -19,13 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-// The settings row that keeps the power alarm across restarts: when it was raised, or "".
-constexpr std::string_view power_alarm_key = "power_alarm_since";
-// The longest lockout: the back-off doubles up to here.
-constexpr std::chrono::seconds max_lockout{24 * 3600};
-// Wall-clock deadlines are re-checked at least this often, in case the clock was set.
-constexpr std::chrono::milliseconds max_timer_wait{3600 * 1000};
-
 std::string join_alarms(const compartment::alarm_set& alarms) {
   std::string out;
   for (auto a : compartment::all_alarm_types) {
@@ -34,16 +32,6 @@ std::string join_alarms(const compartment::alarm_set& alarms) {
     out += compartment::to_string(a);
   }
   return out;
-}
-
-compartment::alarm_set split_alarms(std::string_view text) {
-  compartment::alarm_set alarms;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    if (auto a = compartment::alarm_type_from_string(text.substr(0, comma))) alarms.set(*a, true);
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-  }
-  return alarms;
 }
 
 store::service_state to_store(compartment::service_state s) {
@@ -69,15 +57,6 @@ compartment::settings compartment_settings(const config::timings& t, std::size_t
 }
 
 }  // namespace
-
-// One compartment: the state machine, and what its door is open for (persisted with it).
-struct controller::slot {
-  hardware::compartment_hardware& hw;
-  std::unique_ptr<compartment::compartment> machine;
-  int rank = 0;
-  operation op;  // what the door is open for; saved with the compartment (encode())
-  std::function<void(open_outcome)> operator_done;  // not persisted: the reply is in memory
-};
 
 controller::controller(store::store& db, const security::secret_key& key, drivers::clock& clock,
                        hardware::cabinet_hardware& hardware, const config::locker_config& cfg)
@@ -106,75 +85,6 @@ controller::~controller() {
     sensor->on_change({});
     sensor->on_fault({});
   }
-}
-
-// --- start-up --------------------------------------------------------------------------
-
-void controller::start() {
-  const auto now = clock_.wall_now();
-  // New compartments from the board file get a row; known ones keep their state.
-  {
-    store::transaction tx(db_.db());
-    for (auto& s : slots_) db_.upsert_compartment(tx, s->machine->id(), s->machine->size(), now);
-    tx.commit();
-  }
-  for (const auto& rec : db_.compartments()) {
-    if (!find_slot(rec.id))
-      log::warning("controller", "compartment ", rec.id,
-                   " is in the database but not on the board: its records are kept, unused");
-  }
-  for (auto& s : slots_) {
-    const auto rec = db_.compartment(s->machine->id());
-    if (!rec) continue;
-    compartment::saved_state saved;
-    saved.door = rec->door == store::door_state::open ? compartment::door_state::open
-                                                      : compartment::door_state::closed;
-    saved.cause = compartment::open_cause_from_string(rec->cause).value_or(open_cause::none);
-    saved.open_pending = rec->open_pending;
-    saved.out_of_service = rec->out_of_service;
-    saved.service_reason = rec->service_reason;
-    saved.alarms = split_alarms(rec->alarms);
-    s->machine->restore(saved);
-    s->op = decode(rec->operation, s->machine->id());
-  }
-  // Each difference between the database and the sensors is reported as it is found.
-  for (auto& s : slots_) {
-    reconciling_ = true;
-    s->machine->reconcile();
-    reconciling_ = false;
-    // A parcel on file that the presence sensor does not see went missing while down: tamper,
-    // once (it is kept with the compartment's alarms until the parcel is accounted for).
-    if (auto occupied = s->machine->occupied();
-        occupied && !*occupied && s->machine->door() == compartment::door_state::closed &&
-        !s->machine->alarms().has(alarm_type::tamper)) {
-      if (auto p = db_.live_parcel_in(s->machine->id())) {
-        log::warning("controller", "compartment ", s->machine->id(),
-                     " should hold a parcel but its presence sensor sees none");
-        commit_together([&](store::transaction& tx) {
-          s->machine->set_tamper(true);
-          db_.audit(tx, clock_.wall_now(), "lockerd", "parcel_missing_at_start",
-                    {{"compartment", s->machine->id()}, {"tracking_number", p->tracking_number}});
-        });
-      }
-    }
-    // A tamper alarm from before whose parcel is seen again, or has left the books.
-    if (s->machine->alarms().has(alarm_type::tamper)) {
-      commit_together([&](store::transaction& tx) { account_for_contents(tx, *s); });
-    }
-    // Still-saved operations whose door is shut and unlock gone are over.
-    if (!is_none(s->op) && s->machine->door() == compartment::door_state::closed &&
-        s->machine->lock() == compartment::lock_state::locked) {
-      s->op = no_operation{};
-      commit([&](store::transaction& tx) { save(tx, *s); });
-    }
-  }
-  carry_out_in_service_requests();
-  start_power_watch();
-  expire_due_parcels();
-  arm_lockout_timer();
-  update_alarm_indicator();
-  log::info("controller", slots_.size(), " compartments ready, journal backlog ",
-            db_.journal_backlog());
 }
 
 // --- persistence ---------------------------------------------------------------------
@@ -297,27 +207,6 @@ bool controller::open_for(slot& s, open_cause cause, operation op,
     return false;
   }
   return true;
-}
-
-compartment::open_status controller::open_by_operator(
-    std::string_view id, std::string_view by, std::string_view reason,
-    std::function<void(open_outcome)> done,
-    const std::function<void(store::transaction&)>& with_intent) {
-  slot* s = find_slot(id);
-  if (!s) return open_status::not_in_service;
-  auto& m = *s->machine;
-  if (m.door() == compartment::door_state::open) return open_status::door_already_open;
-  if (m.lock() == compartment::lock_state::unlocking || !is_none(s->op)) return open_status::busy;
-  if (m.service() != compartment::service_state::in_service) return open_status::not_in_service;
-  operator_opening op{std::string(by), std::string(reason)};
-  const bool opened = open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
-    db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
-              {{"compartment", m.id()}, {"reason", std::string(reason)}});
-    if (with_intent) with_intent(tx);
-  });
-  if (!opened) return open_status::busy;
-  s->operator_done = std::move(done);
-  return open_status::accepted;
 }
 
 // --- compartment_observer ---------------------------------------------------------------
@@ -558,29 +447,7 @@ void controller::open_result(std::string_view id, open_outcome outcome) {
              op);
 }
 
-// --- contents and power --------------------------------------------------------------------
-
-std::optional<open_cause> controller::done_while_down(const slot& s, const operation& op) {
-  const auto occupied = s.machine->occupied();
-  if (!occupied) return std::nullopt;  // without a presence sensor there is no telling
-  const bool on_file = db_.live_parcel_in(s.machine->id()).has_value();
-  const auto when = [](bool done, open_cause cause) {
-    return done ? std::optional<open_cause>(cause) : std::nullopt;
-  };
-  return std::visit(overloaded{[&](const deposit_operation&) {
-                                 return when(*occupied && !on_file, open_cause::deposit);
-                               },
-                               [&](const pickup_operation&) {
-                                 return when(!*occupied && on_file, open_cause::pickup);
-                               },
-                               [&](const removal_operation&) {
-                                 return when(!*occupied && on_file, open_cause::courier_removal);
-                               },
-                               [](const operator_opening&) { return std::optional<open_cause>(); },
-                               [](const given_up_deposit&) { return std::optional<open_cause>(); },
-                               [](const no_operation&) { return std::optional<open_cause>(); }},
-                    op);
-}
+// --- contents ------------------------------------------------------------------------------
 
 void controller::account_for_contents(store::transaction& tx, slot& s) {
   if (!s.machine->alarms().has(alarm_type::tamper)) return;
@@ -596,423 +463,6 @@ void controller::account_for_contents(store::transaction& tx, slot& s) {
   db_.audit(tx, clock_.wall_now(), "lockerd", "tamper_cleared",
             {{"compartment", s.machine->id()},
              {"because", parcel ? "the parcel is seen again" : "the parcel left the books"}});
-}
-
-void controller::carry_out_in_service_requests() {
-  for (auto& s : slots_) {
-    const std::string id = s->machine->id();
-    std::optional<std::string> reason;
-    try {
-      reason = db_.in_service_request(id);
-    } catch (const std::exception& e) {
-      log::error("controller", "reading the in-service request of ", id, ": ", e.what());
-    }
-    if (!reason) continue;
-    // The same rules as the operator's compartment_set_service: a fault is cleared only if
-    // the sensors back it.
-    const auto result = set_service_by_operator(id, true, "lockeradm", *reason);
-    if (result.answer == service_answer::failed) continue;  // the request waits for next time
-    const bool done = result.answer == service_answer::done;
-    std::string why = result.detail;
-    if (result.answer == service_answer::busy) why = "in use";
-    commit([&](store::transaction& tx) {
-      db_.drop_in_service_request(tx, id);
-      if (!done)
-        db_.audit(tx, clock_.wall_now(), "lockerd", "in_service_request_refused",
-                  {{"compartment", id}, {"why", why}});
-    });
-    if (done)
-      log::info("controller", "compartment ", id, " back in service as lockeradm asked");
-    else
-      log::warning("controller", "compartment ", id,
-                   " not back in service as lockeradm asked: ", why);
-  }
-}
-
-void controller::start_power_watch() {
-  const auto since = db_.setting(power_alarm_key).value_or("");
-  power_since_ = since.empty() ? std::nullopt : protocol::parse_timestamp(since);
-  auto* sensor = hardware_.power();
-  if (sensor == nullptr) {
-    // The board file no longer names a power line: nothing could ever clear the alarm.
-    if (power_since_) power_changed(false);
-    return;
-  }
-  sensor->on_change([this](bool on_backup) { power_changed(on_backup); });
-  sensor->on_fault([](std::error_code ec) {
-    if (ec)
-      log::error("controller", "the backup_power line failed (", ec.message(),
-                 "): the power alarm shows its last reading");
-    else
-      log::info("controller", "the backup_power line answers again");
-  });
-  // What happened while the locker was off.
-  power_changed(sensor->on_backup());
-}
-
-void controller::power_changed(bool on_backup) {
-  if (on_backup == power_since_.has_value()) return;
-  const auto now = clock_.wall_now();
-  const bool ok = commit([&](store::transaction& tx) {
-    journal(tx, store::journal_topic::alarm, "power",
-            {{"severity", "warning"}, {"active", on_backup}});
-    db_.set_setting(tx, power_alarm_key, on_backup ? protocol::format_timestamp(now) : "");
-  });
-  if (!ok) return;  // tried again at the next change or start
-  power_since_ = on_backup ? std::optional<drivers::wall_time>(now) : std::nullopt;
-  if (on_backup)
-    log::warning("controller", "mains power lost: running on the backup supply");
-  else
-    log::info("controller", "mains power is back");
-}
-
-// --- deposits ---------------------------------------------------------------------------
-
-std::vector<std::string> controller::sizes() const { return cfg_.board.sizes; }
-
-bool controller::free_for_deposit(const slot& s) {
-  const auto& m = *s.machine;
-  if (m.service() != compartment::service_state::in_service) return false;
-  if (m.door() != compartment::door_state::closed || m.lock() != compartment::lock_state::locked)
-    return false;
-  if (!is_none(s.op)) return false;
-  if (auto occupied = m.occupied(); occupied && *occupied) return false;
-  return !db_.live_parcel_in(m.id()).has_value();
-}
-
-controller::slot* controller::choose_compartment(int min_rank, std::string_view except) {
-  slot* best = nullptr;
-  for (auto& s : slots_) {
-    if (s->rank < min_rank || s->machine->id() == except) continue;
-    if (best && s->rank >= best->rank) continue;  // board order among equals
-    if (free_for_deposit(*s)) best = s.get();
-  }
-  return best;
-}
-
-std::optional<std::string> controller::announced_size(std::string_view tracking) {
-  try {
-    if (auto r = db_.find_announced_reservation(tracking)) return r->size;
-  } catch (const std::exception& e) {
-    log::error("controller", "reading reservations: ", e.what());
-  }
-  return std::nullopt;
-}
-
-void controller::report_deposit_failed(const std::string& tracking_number,
-                                       std::string_view reason) {
-  commit([&](store::transaction& tx) {
-    journal(tx, store::journal_topic::parcel, "deposit_failed",
-            {{"tracking_number", tracking_number}, {"reason", std::string(reason)}});
-  });
-}
-
-keypad::deposit_answer controller::start_deposit_in(slot& s, const deposit_operation& deposit) {
-  if (!open_for(s, open_cause::deposit, deposit))
-    return {keypad::deposit_error::no_free_compartment, {}, {}};
-  return {keypad::deposit_error::none, s.machine->id(), s.machine->size()};
-}
-
-keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity& courier,
-                                                 std::string_view tracking_number,
-                                                 std::string_view size) {
-  const int rank = cfg_.board.size_rank(std::string(size));
-  if (rank < 0) return {keypad::deposit_error::unknown_size, {}, {}};
-  try {
-    if (parcels::live_parcel_with_tracking(db_, tracking_number))
-      return {keypad::deposit_error::already_in_locker, {}, {}};
-    deposit_operation deposit;
-    deposit.courier_id = courier.courier_id;
-    deposit.tracking_number = std::string(tracking_number);
-    deposit.rank = rank;
-    if (auto r = db_.find_announced_reservation(tracking_number)) {
-      deposit.reservation_id = r->reservation_id;
-      deposit.pickup_code_hash = r->pickup_code_hash;
-      deposit.pickup_window_h = r->pickup_window_h;
-    }
-    slot* s = choose_compartment(rank);
-    if (!s) {
-      report_deposit_failed(std::string(tracking_number), "no_free_compartment");
-      return {keypad::deposit_error::no_free_compartment, {}, {}};
-    }
-    return start_deposit_in(*s, deposit);
-  } catch (const std::exception& e) {
-    log::error("controller", "starting a deposit: ", e.what());
-    return {keypad::deposit_error::no_free_compartment, {}, {}};
-  }
-}
-
-keypad::deposit_answer controller::deposit_bigger(std::string_view compartment) {
-  slot* s = find_slot(compartment);
-  const auto* current = s != nullptr ? std::get_if<deposit_operation>(&s->op) : nullptr;
-  if (current == nullptr) return {keypad::deposit_error::no_free_compartment, {}, {}};
-  deposit_operation deposit = *current;
-  // Closing this door now stores nothing.
-  s->op = given_up_deposit{};
-  commit([&](store::transaction& tx) { save(tx, *s); });
-  deposit.rank = s->rank + 1;
-  slot* bigger = choose_compartment(s->rank + 1);
-  if (!bigger) {
-    report_deposit_failed(deposit.tracking_number, "no_free_compartment");
-    return {keypad::deposit_error::no_free_compartment, {}, {}};
-  }
-  return start_deposit_in(*bigger, deposit);
-}
-
-void controller::abandon_deposit(std::string_view compartment, keypad::abandon_reason why) {
-  slot* s = find_slot(compartment);
-  const auto* current = s != nullptr ? std::get_if<deposit_operation>(&s->op) : nullptr;
-  if (current == nullptr) return;
-  const std::string tracking = current->tracking_number;
-  s->op = given_up_deposit{};
-  commit([&](store::transaction& tx) {
-    save(tx, *s);
-    journal(tx, store::journal_topic::parcel, "deposit_failed",
-            {{"tracking_number", tracking},
-             {"reason", why == keypad::abandon_reason::timeout ? "timeout" : "cancelled"}});
-  });
-  // A door that never opened (or is already shut) has nothing left to wait for.
-  if (s->machine->door() == compartment::door_state::closed &&
-      s->machine->lock() == compartment::lock_state::locked) {
-    s->op = no_operation{};
-    commit([&](store::transaction& tx) { save(tx, *s); });
-  }
-}
-
-// --- removals ---------------------------------------------------------------------------
-
-std::vector<keypad::removal_item> controller::removals() {
-  std::vector<keypad::removal_item> out;
-  try {
-    for (auto state : {store::parcel_state::expired, store::parcel_state::cancelled})
-      for (const auto& p : db_.parcels(state))
-        out.push_back({p.id, p.tracking_number, p.compartment_id,
-                       state == store::parcel_state::expired ? "expired" : "cancelled"});
-  } catch (const std::exception& e) {
-    log::error("controller", "listing removals: ", e.what());
-  }
-  return out;
-}
-
-bool controller::begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) {
-  try {
-    const auto p = db_.parcel(parcel_id);
-    if (!p ||
-        (p->state != store::parcel_state::expired && p->state != store::parcel_state::cancelled))
-      return false;
-    slot* s = find_slot(p->compartment_id);
-    if (s != nullptr) s->machine->abandon_resumed_unlock();  // the courier is here now
-    if (!s || !is_none(s->op)) return false;
-    return open_for(
-        *s, open_cause::courier_removal,
-        removal_operation{p->id, courier.courier_id,
-                          p->state == store::parcel_state::expired ? "expired" : "cancelled"});
-  } catch (const std::exception& e) {
-    log::error("controller", "starting a removal: ", e.what());
-    return false;
-  }
-}
-
-// --- codes, PINs and the keypad lockout ----------------------------------------------------
-
-std::chrono::seconds controller::lockout_remaining() {
-  try {
-    const auto l = db_.lockout();
-    if (!l.locked_until) return std::chrono::seconds{0};
-    const auto left = *l.locked_until - clock_.wall_now();
-    if (left <= std::chrono::seconds{0}) return std::chrono::seconds{0};
-    // Rounded up: "wait 0 s" while still locked would be a lie.
-    return std::chrono::ceil<std::chrono::seconds>(left);
-  } catch (const std::exception& e) {
-    log::error("controller", "reading the lockout: ", e.what());
-    return std::chrono::seconds{60};
-  }
-}
-
-void controller::count_wrong_attempt() {
-  bool locked = false;
-  commit([&](store::transaction& tx) {
-    auto l = db_.lockout();
-    db_.count_failed_attempt(tx);
-    l.failed_attempts += 1;
-    if (l.failed_attempts >= cfg_.policy.max_code_attempts) {
-      l.lockout_count += 1;
-      auto wait = cfg_.policy.lockout_base;
-      for (std::int64_t i = 1; i < l.lockout_count && wait < max_lockout; ++i) wait *= 2;
-      wait = std::min(wait, max_lockout);
-      l.locked_until = clock_.wall_now() + wait;
-      l.failed_attempts = 0;
-      locked = true;
-      // The contract's alarm fields only; how long it lasts goes to the audit log.
-      journal(tx, store::journal_topic::alarm, "keypad_lockout",
-              {{"severity", "warning"}, {"active", true}});
-      db_.audit(tx, clock_.wall_now(), "keypad", "lockout", {{"lockout_s", wait.count()}});
-      db_.set_setting(tx, "keypad_lockout_alarm", "1");
-    }
-    db_.set_lockout(tx, l);
-  });
-  if (locked) {
-    log::warning("controller", "keypad locked out after ", cfg_.policy.max_code_attempts,
-                 " wrong codes");
-    arm_lockout_timer();
-  }
-}
-
-void controller::reset_attempts(store::transaction& tx) {
-  auto l = db_.lockout();
-  if (l.failed_attempts == 0 && l.lockout_count == 0) return;
-  l.failed_attempts = 0;
-  l.lockout_count = 0;
-  db_.set_lockout(tx, l);
-}
-
-void controller::arm_lockout_timer() {
-  lockout_timer_.cancel();
-  const auto l = db_.lockout();
-  const bool alarm_on = db_.setting("keypad_lockout_alarm").value_or("0") == "1";
-  if (!alarm_on) return;
-  const auto left =
-      l.locked_until ? *l.locked_until - clock_.wall_now() : drivers::wall_time::duration{0};
-  if (left <= drivers::wall_time::duration{0}) {
-    lockout_ended();
-    return;
-  }
-  const auto wait = std::min(std::chrono::ceil<std::chrono::milliseconds>(left), max_timer_wait);
-  lockout_timer_.start(wait, [this] { arm_lockout_timer(); });
-}
-
-void controller::lockout_ended() {
-  commit([&](store::transaction& tx) {
-    journal(tx, store::journal_topic::alarm, "keypad_lockout",
-            {{"severity", "warning"}, {"active", false}});
-    db_.set_setting(tx, "keypad_lockout_alarm", "0");
-  });
-}
-
-keypad::pickup_answer controller::pickup(std::string_view code) {
-  keypad::pickup_answer answer;
-  if (auto left = lockout_remaining(); left.count() > 0) {
-    answer.outcome = keypad::code_outcome::locked_out;
-    answer.retry_after = left;
-    return answer;
-  }
-  try {
-    const auto hash = security::pickup_code_hash(key_, code);
-    const auto found = db_.find_stored_parcels_by_code_hash(hash);
-    if (found.size() > 1) {
-      // Only a database from before codes were kept unique can hold this. Opening one of them
-      // could hand a parcel to the wrong person: open none, and say where (never the code).
-      std::string where;
-      for (const auto& p : found) where += (where.empty() ? "" : ", ") + p.compartment_id;
-      log::error("controller", "a typed pickup code belongs to ", found.size(),
-                 " parcels (compartments ", where,
-                 "); none was opened: cancel them and give new codes");
-    }
-    slot* s = found.size() == 1 ? find_slot(found.front().compartment_id) : nullptr;
-    if (s != nullptr) s->machine->abandon_resumed_unlock();  // the recipient is here now
-    // A compartment already being collected is not opened twice.
-    if (s != nullptr && is_none(s->op)) {
-      const auto& p = found.front();
-      // The right code ends the run of wrong ones, in the intent's own commit: one fsync
-      // before the coil, not two.
-      const auto right_code = [&](store::transaction& tx) { reset_attempts(tx); };
-      if (!open_for(*s, open_cause::pickup, pickup_operation{p.id}, right_code)) {
-        commit(right_code);
-        // The right code, but the compartment cannot open (faulty): tell the person so,
-        // on the loop, as if the door had not opened.
-        std::string id = p.compartment_id;
-        clock_.call_after(std::chrono::milliseconds{0}, [this, id] {
-          if (session_) session_->open_failed(id);
-        });
-      }
-      answer.outcome = keypad::code_outcome::opening;
-      answer.compartment = p.compartment_id;
-      return answer;
-    }
-  } catch (const std::exception& e) {
-    log::error("controller", "checking a pickup code: ", e.what());
-  }
-  count_wrong_attempt();
-  if (auto left = lockout_remaining(); left.count() > 0) {
-    answer.outcome = keypad::code_outcome::locked_out;
-    answer.retry_after = left;
-    return answer;
-  }
-  answer.outcome = keypad::code_outcome::wrong;
-  answer.attempts_left =
-      static_cast<int>(cfg_.policy.max_code_attempts - db_.lockout().failed_attempts);
-  return answer;
-}
-
-std::optional<keypad::courier_identity> controller::courier_login(std::string_view pin) {
-  if (lockout_remaining().count() > 0) return std::nullopt;
-  try {
-    const auto hash = security::courier_pin_hash(key_, pin);
-    if (auto c = db_.find_courier_by_pin_hash(hash); c && c->enabled) {
-      commit([&](store::transaction& tx) {
-        reset_attempts(tx);
-        db_.audit(tx, clock_.wall_now(), "courier:" + c->courier_id, "login", json::object());
-      });
-      return keypad::courier_identity{c->courier_id, c->name};
-    }
-  } catch (const std::exception& e) {
-    log::error("controller", "checking a courier PIN: ", e.what());
-  }
-  count_wrong_attempt();
-  return std::nullopt;
-}
-
-std::optional<std::string> controller::new_pickup_code() {
-  // Unique among the codes that open something now or will (stored parcels, announced
-  // reservations), so that a code opens one compartment. With 10^digits codes and at most a
-  // few thousand in use, 100 draws all taken means the space is practically full: then no
-  // code rather than a shared one.
-  const auto in_use = db_.live_code_hashes();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto code = security::random_digits(cfg_.policy.pickup_code_digits);
-    if (security::matching_hashes(in_use, security::pickup_code_hash(key_, code)).empty())
-      return code;
-  }
-  return std::nullopt;
-}
-
-// --- expiry -------------------------------------------------------------------------------
-
-void controller::expire_due_parcels() {
-  try {
-    for (const auto& p : db_.parcels_due_to_expire(clock_.wall_now())) {
-      commit([&](store::transaction& tx) {
-        db_.mark_parcel(tx, p.id, store::parcel_state::expired, clock_.wall_now());
-        journal(tx, store::journal_topic::parcel, "expired",
-                {{"tracking_number", p.tracking_number}, {"compartment", p.compartment_id}});
-      });
-    }
-  } catch (const std::exception& e) {
-    log::error("controller", "expiring parcels: ", e.what());
-  }
-  arm_expiry_timer();
-}
-
-void controller::arm_expiry_timer() {
-  const std::optional<drivers::wall_time> next = db_.next_expiry();
-  if (!next) {
-    expiry_timer_.cancel();
-    return;
-  }
-  auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - clock_.wall_now());
-  wait = std::clamp(wait, std::chrono::milliseconds{0}, max_timer_wait);
-  expiry_timer_.start(wait, [this] { expire_due_parcels(); });
-}
-
-void controller::update_alarm_indicator() {
-  bool critical = false;
-  for (const auto& s : slots_) {
-    const auto& a = s->machine->alarms();
-    for (auto type : compartment::all_alarm_types)
-      critical = critical || (a.has(type) && compartment::severity_of(type) ==
-                                                 compartment::alarm_severity::critical);
-  }
-  hardware_.board().indicator().set_alarm(critical);
 }
 
 }  // namespace locker::controller

@@ -5,9 +5,14 @@
 #include <exception>
 
 #include "daemon/controller/controller.hpp"
+#include "daemon/controller/controller_internal.hpp"
 #include "daemon/log/log.hpp"
 
 namespace locker::controller {
+
+using compartment::open_cause;
+using compartment::open_outcome;
+using compartment::open_status;
 
 namespace {
 
@@ -120,6 +125,27 @@ void controller::apply_timings(const config::timings& timings) {
             timings.coil_gap.count(), ", open_detect_s ", timings.open_detect.count(),
             ", door_left_open_s ", timings.door_left_open.count(), ", debounce_ms ",
             timings.debounce.count());
+}
+
+compartment::open_status controller::open_by_operator(
+    std::string_view id, std::string_view by, std::string_view reason,
+    std::function<void(open_outcome)> done,
+    const std::function<void(store::transaction&)>& with_intent) {
+  slot* s = find_slot(id);
+  if (!s) return open_status::not_in_service;
+  auto& m = *s->machine;
+  if (m.door() == compartment::door_state::open) return open_status::door_already_open;
+  if (m.lock() == compartment::lock_state::unlocking || !is_none(s->op)) return open_status::busy;
+  if (m.service() != compartment::service_state::in_service) return open_status::not_in_service;
+  operator_opening op{std::string(by), std::string(reason)};
+  const bool opened = open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
+    db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
+              {{"compartment", m.id()}, {"reason", std::string(reason)}});
+    if (with_intent) with_intent(tx);
+  });
+  if (!opened) return open_status::busy;
+  s->operator_done = std::move(done);
+  return open_status::accepted;
 }
 
 }  // namespace locker::controller
