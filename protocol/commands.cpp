@@ -165,7 +165,7 @@ request decode_args(std::string_view name, fields& f) {
   if (name == "courier_upsert") {
     courier_upsert r;
     r.courier_id = f.text("courier_id", id_rule);
-    r.pin = f.text("pin", pin_rule);
+    r.pin = f.optional_text("pin", pin_rule);
     r.name = f.optional_text("name", name_rule);
     r.enabled = f.boolean("enabled");
     return r;

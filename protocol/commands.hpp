@@ -39,8 +39,10 @@ struct compartment_set_service {
 };
 
 struct courier_upsert {
-  std::string courier_id;           // 1–64 chars
-  std::string pin;                  // 6–12 digits; secret
+  std::string courier_id;  // 1–64 chars
+  // 6–12 digits; secret. Optional (v1 addition): without it an existing courier keeps the
+  // PIN on file (to enable, disable or rename); a new courier needs one.
+  std::optional<std::string> pin;
   std::optional<std::string> name;  // up to 128 chars
   bool enabled = true;
 };

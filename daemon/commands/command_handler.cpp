@@ -273,6 +273,12 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
         } else if constexpr (std::is_same_v<T, protocol::compartment_set_service>) {
           compartment_set_service(r, cmd, a);
         } else if constexpr (std::is_same_v<T, protocol::courier_upsert>) {
+          // A new courier needs a PIN: bad input, answered like a decoding error and not saved.
+          if (!a.pin && !db_.courier(a.courier_id)) {
+            send(r, protocol::encode_reply(
+                        refuse(id, error_code::bad_request, "pin: required for a new courier")));
+            return;
+          }
           in_tx([&](store::transaction& tx) { return courier_upsert(tx, id, a); });
         } else if constexpr (std::is_same_v<T, protocol::courier_remove>) {
           in_tx([&](store::transaction& tx) { return courier_remove(tx, id, a); });
@@ -383,8 +389,15 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
                                                          const protocol::courier_upsert& a) {
   json detail = {{"courier_id", a.courier_id}, {"enabled", a.enabled}};
   if (a.name) detail["name"] = *a.name;
-  const auto answer = parcels::upsert_courier(tx, db_, a.courier_id, a.name,
-                                              security::courier_pin_hash(key_, a.pin), a.enabled,
+  std::string pin_hash;
+  if (a.pin) {
+    pin_hash = security::courier_pin_hash(key_, *a.pin);
+  } else if (const auto existing = db_.courier(a.courier_id)) {
+    pin_hash = existing->pin_hash;  // enabled or name changed; the PIN stays
+  } else {
+    return {refuse(req_id, error_code::bad_request, "pin: required for a new courier"), detail};
+  }
+  const auto answer = parcels::upsert_courier(tx, db_, a.courier_id, a.name, pin_hash, a.enabled,
                                               clock_.wall_now());
   if (answer == parcels::courier_answer::pin_in_use)
     return {refuse(req_id, error_code::conflict, "pin: another courier has the same PIN"), detail};

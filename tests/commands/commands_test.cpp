@@ -705,6 +705,15 @@ TEST_F(commands, courier_upsert_and_remove) {
   EXPECT_EQ(rig_.db().courier("c-7")->name, "Ann");
   EXPECT_FALSE(rig_.locker().courier_login("11223344"));
 
+  // Without a PIN (v1 addition) an existing courier keeps the one on file.
+  expect_ok(send("courier_upsert", {{"req_id", "q2b"}, {"courier_id", "c-7"}, {"enabled", true}}),
+            "q2b");
+  EXPECT_EQ(rig_.db().courier("c-7")->pin_hash, security::courier_pin_hash(rig_.key(), "11223344"));
+  EXPECT_TRUE(rig_.locker().courier_login("11223344"));
+  expect_ok(send("courier_upsert", {{"req_id", "q2c"}, {"courier_id", "c-7"}, {"enabled", false}}),
+            "q2c");
+  EXPECT_FALSE(rig_.locker().courier_login("11223344"));
+
   // Another courier with the same PIN: conflict, nothing changed.
   const auto before = snapshot(rig_.db());
   r = send("courier_upsert",

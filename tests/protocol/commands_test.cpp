@@ -62,7 +62,7 @@ const std::map<std::string, std::vector<std::string>> required_args{
     {"reservation_cancel", {"reservation_id"}},
     {"compartment_open", {"compartment", "reason", "operator"}},
     {"compartment_set_service", {"compartment", "in_service", "reason"}},
-    {"courier_upsert", {"courier_id", "pin", "enabled"}},
+    {"courier_upsert", {"courier_id", "enabled"}},
     {"courier_remove", {"courier_id"}},
     {"get_state", {}},
     {"rebirth", {}},
@@ -138,7 +138,7 @@ TEST(decode_command, typed_fields_are_filled_in) {
 
   const auto courier = decode("courier_upsert", all["courier_upsert"]);
   const auto& cu = std::get<courier_upsert>(courier->args);
-  EXPECT_EQ(cu.pin, "73914682");
+  EXPECT_EQ(cu.pin, std::optional<std::string>("73914682"));
   EXPECT_EQ(cu.name, "Ann");
   EXPECT_TRUE(cu.enabled);
 
@@ -158,6 +158,13 @@ TEST(decode_command, optional_arguments_may_be_absent) {
   EXPECT_FALSE(std::get<reservation_create>(r->args).pickup_window_h);
   json c{{"req_id", "x"}, {"courier_id", "c"}, {"pin", "123456"}, {"enabled", false}};
   ASSERT_TRUE(decode("courier_upsert", c).ok());
+  // Without a PIN (v1 addition): the handler keeps an existing courier's PIN.
+  json no_pin{{"req_id", "x"}, {"courier_id", "c"}, {"enabled", false}};
+  const auto np = decode("courier_upsert", no_pin);
+  ASSERT_TRUE(np.ok()) << np.error().message;
+  EXPECT_FALSE(std::get<courier_upsert>(np->args).pin);
+  no_pin["pin"] = "12ab56";
+  EXPECT_FALSE(decode("courier_upsert", no_pin).ok());  // present, it must still be a PIN
 }
 
 TEST(decode_command, unknown_fields_are_ignored) {
