@@ -23,6 +23,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "daemon/admin_socket/client.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/parcels/parcels.hpp"
 #include "daemon/security/secret_key.hpp"
@@ -44,6 +45,9 @@ constexpr std::string_view actor = "lockeradm";
 constexpr std::string_view default_config = "/etc/lockerd/lockerd.toml";
 constexpr std::int64_t default_audit_limit = 20;
 constexpr std::int64_t journal_page = 1000;
+// How long lockerd may take to answer a change over the admin socket (it answers at once;
+// this bounds a stuck daemon).
+constexpr std::chrono::seconds lockerd_timeout{10};
 
 constexpr std::string_view tool_help =
     R"(Usage: lockeradm [-c CONFIG | --state-dir DIR] COMMAND [ARGS...]
@@ -160,6 +164,12 @@ class usage_error : public std::runtime_error {
 
  private:
   std::string help_;
+};
+
+// lockerd answered not_found (the thing was removed meanwhile).
+class not_found_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // Understood, but cannot be done (exit 1).
@@ -399,6 +409,32 @@ class session {
     return out;
   }
 
+  // One writer: while lockerd runs, a change goes to it over its admin socket (the same
+  // operation as the MQTT command, journaled and audited by lockerd) and takes effect at once.
+  // Returns the reply's data, throws admin_error with lockerd's message when it refused, and
+  // nullopt when lockerd is not running: the caller then changes the file itself, and says so.
+  std::optional<json> ask_lockerd(const json& request) {
+    std::optional<std::string> reply;
+    try {
+      reply = admin_socket::call(state_dir_ / "lockerd.sock", request.dump(), lockerd_timeout);
+    } catch (const admin_socket::client_error& e) {
+      throw admin_error(std::string("lockerd runs but did not answer: ") + e.what() +
+                        " (nothing was changed here)");
+    }
+    if (!reply) {
+      err_ << "lockeradm: lockerd is not running: changing " << (state_dir_ / "lockerd.db").string()
+           << " directly\n";
+      return std::nullopt;
+    }
+    const json r = json::parse(*reply, nullptr, false);
+    if (!r.is_object()) throw admin_error("lockerd answered something unreadable");
+    if (r.value("status", "") == "ok" || r.value("status", "") == "accepted")
+      return r.contains("data") ? r["data"] : json::object();
+    const std::string code = r.value("code", "error");
+    if (code == "not_found") throw not_found_error(r.value("message", "not found"));
+    throw admin_error("lockerd refused: " + r.value("message", code) + " (" + code + ")");
+  }
+
   // One line of a secret from standard input; on a terminal prompted, unechoed, and asked twice.
   std::string read_secret(std::string_view what) {
     const auto read_line = [&](std::string_view prompt) {
@@ -433,6 +469,15 @@ class session {
 
 // ---- courier ---------------------------------------------------------------------------
 
+// The MQTT command that adds or changes a courier, as lockerd takes it over its admin socket.
+json courier_upsert_request(std::string_view id, const std::optional<std::string>& pin,
+                            const std::optional<std::string>& name, bool enabled) {
+  json r{{"command", "courier_upsert"}, {"courier_id", id}, {"enabled", enabled}};
+  if (pin) r["pin"] = *pin;
+  if (name && !name->empty()) r["name"] = *name;
+  return r;
+}
+
 const std::string courier_cmd = "courier";
 
 [[noreturn]] void no_courier(std::string_view id) {
@@ -454,12 +499,16 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   const bool enabled = !p.has("--disabled");
 
   auto& st = s.db(true);
-  const auto key = s.key();
   if (st.courier(id))
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
   const std::string pin = s.read_secret("PIN");
   check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
-  const auto hash = security::courier_pin_hash(key, pin);
+  const auto done = [&] {
+    s.out() << "courier " << id << " added" << (enabled ? "" : " (disabled)") << '\n';
+    return exit_ok;
+  };
+  if (s.ask_lockerd(courier_upsert_request(id, pin, name, enabled))) return done();
+  const auto hash = security::courier_pin_hash(s.key(), pin);
 
   const auto t = now();
   store::transaction tx(st.db());
@@ -469,8 +518,7 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   refuse_shared_pin(parcels::upsert_courier(tx, st, id, name, hash, enabled, t));
   st.audit(tx, t, actor, "courier_add", {{"courier_id", id}, {"name", name}, {"enabled", enabled}});
   tx.commit();
-  s.out() << "courier " << id << " added" << (enabled ? "" : " (disabled)") << '\n';
-  return exit_ok;
+  return done();
 }
 
 int courier_set_pin(session& s, std::span<const std::string_view> args) {
@@ -479,11 +527,17 @@ int courier_set_pin(session& s, std::span<const std::string_view> args) {
   const std::string id(p.positional[0]);
 
   auto& st = s.db(false);
-  const auto key = s.key();
-  if (!st.courier(id)) no_courier(id);
+  const auto known = st.courier(id);
+  if (!known) no_courier(id);
   const std::string pin = s.read_secret("PIN");
   check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
-  const auto hash = security::courier_pin_hash(key, pin);
+  const auto done = [&] {
+    s.out() << "courier " << id << ": PIN changed\n";
+    return exit_ok;
+  };
+  // name and enabled as on file: only the PIN changes.
+  if (s.ask_lockerd(courier_upsert_request(id, pin, std::nullopt, known->enabled))) return done();
+  const auto hash = security::courier_pin_hash(s.key(), pin);
 
   const auto t = now();
   store::transaction tx(st.db());
@@ -492,8 +546,7 @@ int courier_set_pin(session& s, std::span<const std::string_view> args) {
   refuse_shared_pin(parcels::upsert_courier(tx, st, id, c->name, hash, c->enabled, t));
   st.audit(tx, t, actor, "courier_set_pin", {{"courier_id", id}});
   tx.commit();
-  s.out() << "courier " << id << ": PIN changed\n";
-  return exit_ok;
+  return done();
 }
 
 // enable, disable, remove: one courier, no secret.
@@ -504,6 +557,20 @@ int courier_change(session& s, std::string_view verb, std::span<const std::strin
   const std::string id(p.positional[0]);
 
   auto& st = s.db(false);
+  const auto done = [&] {
+    s.out() << "courier " << id << ' ' << (verb == "remove" ? "removed" : std::string(verb) + "d")
+            << '\n';
+    return exit_ok;
+  };
+  if (!st.courier(id)) no_courier(id);
+  try {
+    const json request =
+        verb == "remove" ? json{{"command", "courier_remove"}, {"courier_id", id}}
+                         : courier_upsert_request(id, std::nullopt, std::nullopt, verb == "enable");
+    if (s.ask_lockerd(request)) return done();
+  } catch (const not_found_error&) {
+    no_courier(id);
+  }
   const auto t = now();
   store::transaction tx(st.db());
   const auto answer = verb == "remove"
@@ -512,9 +579,7 @@ int courier_change(session& s, std::string_view verb, std::span<const std::strin
   if (answer == parcels::courier_answer::not_found) no_courier(id);
   st.audit(tx, t, actor, "courier_" + std::string(verb), {{"courier_id", id}});
   tx.commit();
-  s.out() << "courier " << id << ' ' << (verb == "remove" ? "removed" : std::string(verb) + "d")
-          << '\n';
-  return exit_ok;
+  return done();
 }
 
 int courier_list(session& s, std::span<const std::string_view> args) {
@@ -571,13 +636,25 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   if (std::find(sizes.begin(), sizes.end(), r.size) == sizes.end())
     throw admin_error("size " + in_quotes(r.size) + " is not one of the board's sizes (" +
                       join(sizes) + ")");
+  std::optional<std::string> code;
   if (p.has("--code-stdin")) {
-    const auto key = s.key();
-    const std::string code = s.read_secret("Pickup code");
-    check_secret(code, protocol::rules::valid_pickup_code, protocol::rules::pickup_code_rule,
+    code = s.read_secret("Pickup code");
+    check_secret(*code, protocol::rules::valid_pickup_code, protocol::rules::pickup_code_rule,
                  "the pickup code");
-    r.pickup_code_hash = security::pickup_code_hash(key, code);
   }
+  const auto done = [&] {
+    s.out() << "reservation " << r.reservation_id << " announced (tracking " << r.tracking_number
+            << ", size " << r.size << ")\n";
+    return exit_ok;
+  };
+  json request{{"command", "reservation_create"},
+               {"reservation_id", r.reservation_id},
+               {"tracking_number", r.tracking_number},
+               {"size", r.size}};
+  if (code) request["pickup_code"] = *code;
+  if (r.pickup_window_h) request["pickup_window_h"] = *r.pickup_window_h;
+  if (s.ask_lockerd(request)) return done();
+  if (code) r.pickup_code_hash = security::pickup_code_hash(s.key(), *code);
 
   r.created_at = now();
   store::transaction tx(st.db());
@@ -620,9 +697,7 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   if (r.pickup_window_h) detail["pickup_window_h"] = *r.pickup_window_h;
   st.audit(tx, r.created_at, actor, "reservation_add", detail);
   tx.commit();
-  s.out() << "reservation " << r.reservation_id << " announced (tracking " << r.tracking_number
-          << ", size " << r.size << ")\n";
-  return exit_ok;
+  return done();
 }
 
 int reservation_list(session& s, std::span<const std::string_view> args) {
@@ -675,6 +750,15 @@ int in_service(session& s, std::span<const std::string_view> args) {
   auto& st = s.db(false);
   const auto c = st.compartment(id);
   if (!c) throw admin_error("no compartment " + in_quotes(id));
+  // While lockerd runs: at once, as compartment_set_service does (faults cleared only while
+  // the door sensor reads closed and steady; lockerd says so when not).
+  if (s.ask_lockerd({{"command", "compartment_set_service"},
+                     {"compartment", id},
+                     {"in_service", true},
+                     {"reason", reason}})) {
+    s.out() << "compartment " << id << " is back in service\n";
+    return exit_ok;
+  }
   const auto t = now();
   store::transaction tx(st.db());
   st.request_in_service(tx, id, reason);
