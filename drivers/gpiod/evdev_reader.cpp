@@ -29,8 +29,7 @@ evdev_ops evdev_ops::system() {
   return ops;
 }
 
-evdev_reader::evdev_reader(boost::asio::io_context& io, int fd)
-    : fd_(io, fd), attached_(true), self_(std::make_shared<evdev_reader*>(this)) {
+evdev_reader::evdev_reader(boost::asio::io_context& io, int fd) : fd_(io, fd), attached_(true) {
   read();
 }
 
@@ -42,8 +41,7 @@ evdev_reader::evdev_reader(boost::asio::io_context& io, clock& c, std::string pa
       options_(std::move(options)),
       ops_(std::move(ops)),
       retry_timer_(std::make_unique<timer>(c)),
-      retry_delay_(options_.first_retry),
-      self_(std::make_shared<evdev_reader*>(this)) {
+      retry_delay_(options_.first_retry) {
   if (open_device()) {
     read();
     return;
@@ -56,7 +54,7 @@ evdev_reader::evdev_reader(boost::asio::io_context& io, clock& c, std::string pa
 }
 
 evdev_reader::~evdev_reader() {
-  *self_ = nullptr;
+  alive_.end();
   boost::system::error_code ignored;
   fd_.close(ignored);
 }
@@ -90,15 +88,13 @@ bool evdev_reader::open_device() {
 void evdev_reader::read() {
   fd_.async_read_some(
       boost::asio::buffer(buffer_.data() + filled_, buffer_.size() - filled_),
-      [self = std::weak_ptr<evdev_reader*>(self_)](const boost::system::error_code& ec,
-                                                   std::size_t n) {
-        auto alive = self.lock();
-        if (!alive || *alive == nullptr || ec == boost::asio::error::operation_aborted) return;
+      [this, alive = alive_.token()](const boost::system::error_code& ec, std::size_t n) {
+        if (!alive || ec == boost::asio::error::operation_aborted) return;
         if (ec) {
-          (*alive)->lost(ec);  // end of file, or the device went away (ENODEV)
+          lost(ec);  // end of file, or the device went away (ENODEV)
           return;
         }
-        (*alive)->received(n);
+        received(n);
       });
 }
 
@@ -115,12 +111,11 @@ void evdev_reader::received(std::size_t n) {
   filled_ -= used;
   read();
   // Last: a handler may destroy this reader.
-  std::weak_ptr<evdev_reader*> self = self_;
+  const auto alive = alive_.token();
   for (const auto& ev : events) {
     // A copy: the handler may destroy this reader, and with it event_handler_.
     if (auto handler = event_handler_) handler(ev);
-    const auto alive = self.lock();
-    if (!alive || *alive == nullptr) return;
+    if (!alive) return;
   }
 }
 

@@ -17,6 +17,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <linux/input.h>
 
+#include "base/liveness.hpp"
 #include "drivers/clock.hpp"
 
 namespace locker::drivers::gpiod_backend {
@@ -96,7 +97,8 @@ class evdev_reader {
   steady_time attached_at_{};
   bool attached_ = false;
   std::error_code error_;
-  std::shared_ptr<evdev_reader*> self_;
+  // Handlers already queued when this reader goes away must not touch it.
+  base::liveness alive_;
   // Room for a burst of events; a record split across reads is kept for the next one.
   std::array<unsigned char, sizeof(input_event) * 32> buffer_{};
   std::size_t filled_ = 0;
