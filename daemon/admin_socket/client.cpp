@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/unique_fd.hpp"
 #include "daemon/admin_socket/server.hpp"
 
 namespace locker::admin_socket {
@@ -17,22 +18,14 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-class socket_fd {
- public:
-  socket_fd() : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    if (fd_ < 0) throw client_error(std::string("socket: ") + std::strerror(errno));
-  }
-  socket_fd(const socket_fd&) = delete;
-  socket_fd& operator=(const socket_fd&) = delete;
-  ~socket_fd() { ::close(fd_); }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+base::unique_fd new_socket() {
+  base::unique_fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s.valid()) throw client_error(std::string("socket: ") + std::strerror(errno));
+  return s;
+}
 
 // false when nobody listens at path (no file, not a socket, or connection refused).
-bool connect_to(const socket_fd& s, const std::filesystem::path& path) {
+bool connect_to(const base::unique_fd& s, const std::filesystem::path& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   const auto& p = path.native();
@@ -59,13 +52,13 @@ bool wait_for(int fd, short events, clock_type::time_point deadline) {
 }  // namespace
 
 bool lockerd_listens(const std::filesystem::path& path) {
-  socket_fd s;
+  const auto s = new_socket();
   return connect_to(s, path);
 }
 
 std::optional<std::string> call(const std::filesystem::path& path, std::string_view request,
                                 std::chrono::milliseconds timeout) {
-  socket_fd s;
+  const auto s = new_socket();
   if (!connect_to(s, path)) return std::nullopt;
   const auto deadline = clock_type::now() + timeout;
   std::string out(request);
