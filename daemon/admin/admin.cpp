@@ -748,6 +748,7 @@ int audit(session& s, std::span<const std::string_view> args) {
   auto entries = s.db(false).audit_log(limit);
   std::reverse(entries.begin(), entries.end());  // read like a log: oldest first
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(entries.size());
   for (const auto& e : entries)
     rows.push_back({store::format_rfc3339_ms(e.ts), cell(e.actor), cell(e.action), cell(e.detail)});
   print_table(s.out(), {"TIME", "ACTOR", "ACTION", "DETAIL"}, rows);

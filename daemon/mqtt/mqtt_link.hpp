@@ -83,7 +83,7 @@ class mqtt_link {
                done_fn done = {}, std::string_view correlation_data = {});
 
   // Subscribed now if connected and again after every connect.
-  void subscribe(std::string filter, int qos = 1);
+  void subscribe(const std::string& filter, int qos = 1);
 
   void on_message(std::function<void(const incoming_message&)> fn) { on_message_ = std::move(fn); }
   // Adds a listener called after every successful connect, in the order added (the relay,
@@ -98,8 +98,8 @@ class mqtt_link {
   // A clean stop: publishes final_payload retained at QoS 1 on final_topic (if connected),
   // waits for its PUBACK at most `bound`, disconnects normally (so no will), then calls done
   // on the loop. No reconnects afterwards.
-  void stop(std::string final_topic, std::string final_payload, std::chrono::milliseconds bound,
-            std::function<void()> done);
+  void stop(const std::string& final_topic, const std::string& final_payload,
+            std::chrono::milliseconds bound, std::function<void()> done);
 
  private:
   class listener;

@@ -68,6 +68,7 @@ class program_run::impl : public std::enable_shared_from_this<program_run::impl>
       return "cannot make a pipe: " + why;
     }
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     posix_spawn_file_actions_t files;
