@@ -78,7 +78,7 @@ struct command {
 // compartment_open must expire no later than this after it is received.
 inline constexpr std::chrono::minutes max_open_lead{5};
 // Larger payloads are refused before parsing: no command needs more.
-inline constexpr std::size_t max_command_bytes = 16 * 1024;
+inline constexpr std::size_t max_command_bytes = std::size_t{16} * 1024;
 
 // Decodes the payload of "…/cmd/<name>" received at wall time now. Never throws.
 // Errors, in the order they are checked:

@@ -116,9 +116,7 @@ std::string schema_set::check_schema(const std::string& file, const json& s,
       if (!value.is_string() || resolve(file, value.get<std::string>(), &target_file) == nullptr) {
         return file + here + ": does not resolve";
       }
-    } else if (key == "required") {
-      if (!value.is_array()) return file + here + ": must be an array";
-    } else if (key == "enum") {
+    } else if (key == "required" || key == "enum") {
       if (!value.is_array()) return file + here + ": must be an array";
     } else if (key == "type") {
       if (!value.is_string() && !value.is_array())

@@ -43,7 +43,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 result<desired_config, config_rejection> decode_cfg_desired(std::string_view payload) {
   config_rejection rejection;
-  if (payload.size() > 64 * 1024) {
+  if (payload.size() > std::size_t{64} * 1024) {
     rejection.errors.push_back({"", "payload larger than 65536 bytes"});
     return fail(std::move(rejection));
   }

@@ -55,7 +55,7 @@ namespace {
 template <typename T>
 void dispatch(const T& subs, const auto&... args) {
   // A copy: a handler may subscribe or unsubscribe while we walk the list.
-  const auto copy = subs;
+  const auto copy = subs;  // NOLINT(performance-unnecessary-copy-initialization)
   for (const auto& [id, fn] : copy) fn(args...);
 }
 

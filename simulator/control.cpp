@@ -31,7 +31,7 @@ std::optional<int> number(std::string_view s) {
 }
 
 control_reply one(std::string line) { return {{std::move(line)}, control_action::none}; }
-control_reply error(std::string why) { return one("error " + why); }
+control_reply error(const std::string& why) { return one("error " + why); }
 control_reply result(const action_result& r) { return r.ok() ? one("ok") : error(r.error); }
 
 }  // namespace
@@ -48,8 +48,8 @@ std::vector<std::string> control_help() {
       "  chatter <id>              the door sensor toggles for about 1 s",
       "  unstick <id>              ends stuck or chatter",
       "  bounce <ms> <count>       door contact bounce (count 0: none)",
-      "  power off|on              cut or restore the mains (a battery carries backup_power "
-      "boards)",
+      ("  power off|on              cut or restore the mains (a battery carries backup_power "
+       "boards)"),
       "  state                     everything as one JSON line",
       "  display                   'ok <display text, \\n escaped>'",
       "  watch                     then 'event <kind> <details>' lines for every change",

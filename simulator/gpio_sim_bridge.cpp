@@ -76,7 +76,7 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
                                  const drivers::board_config& board,
                                  const std::map<std::string, fs::path>& lines,
                                  gpio_sim_bridge_settings settings)
-    : io_(io), model_(model), settings_(std::move(settings)), timer_(io) {
+    : model_(model), settings_(std::move(settings)), timer_(io) {
   settings_.poll = std::max(settings_.poll, drivers::millis{1});
   auto add_output = [&](const drivers::line_spec& spec, output_role role, bool is_lock) {
     watched_output o;

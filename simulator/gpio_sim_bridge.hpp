@@ -100,7 +100,6 @@ class gpio_sim_bridge {
   void set_columns(bool row_active_for_key);
   void poll_display();
 
-  boost::asio::io_context& io_;
   cabinet_model& model_;
   gpio_sim_bridge_settings settings_;
   boost::asio::steady_timer timer_;

@@ -45,7 +45,7 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
 
  private:
   // A reader that falls this far behind is gone in all but name.
-  static constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
+  static constexpr std::size_t max_queued_bytes = std::size_t{4} * 1024 * 1024;
 
   void read() {
     socket_.async_read_some(
@@ -94,7 +94,7 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
       case control_action::none:
         break;
     }
-    for (auto& l : r.lines) send(std::move(l));
+    for (const auto& l : r.lines) send(l);
   }
 
   void attach() {
@@ -143,7 +143,7 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
         *p.message);
   }
 
-  void send(std::string line) {
+  void send(const std::string& line) {
     if (closed_) return;
     queued_bytes_ += line.size() + 1;
     if (queued_bytes_ > max_queued_bytes) {
@@ -166,11 +166,9 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
           self->writing_ = false;
           if (self->closed_) return;
           self->queued_bytes_ -= n;
-          if (ec) {
-            self->close();
-          } else if (!self->queue_.empty()) {
+          if (!ec && !self->queue_.empty()) {
             self->write();
-          } else if (self->close_after_write_) {
+          } else if (ec || self->close_after_write_) {
             self->close();
           }
         });

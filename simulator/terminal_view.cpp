@@ -57,7 +57,7 @@ std::string render_cabinet(const cabinet_model& model, const std::deque<std::str
   }
   if (all.size() % static_cast<std::size_t>(per_row) != 0) out += "\n";
   out += "\n+------------------------------------------+\n";
-  std::string text = model.display_text();
+  const std::string& text = model.display_text();
   std::size_t start = 0;
   for (int line = 0; line < 2; ++line) {
     const std::size_t nl = text.find('\n', start);

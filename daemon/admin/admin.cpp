@@ -829,6 +829,7 @@ int audit(session& s, std::span<const std::string_view> args) {
   auto entries = s.db(false).audit_log(limit);
   std::reverse(entries.begin(), entries.end());  // read like a log: oldest first
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(entries.size());
   for (const auto& e : entries)
     rows.push_back(
         {protocol::format_timestamp(e.ts), cell(e.actor), cell(e.action), cell(e.detail)});

@@ -41,7 +41,7 @@ class broker_link {
                        done_fn done = {}, std::string_view correlation_data = {}) = 0;
 
   // Subscribed now if connected and again after every connect.
-  virtual void subscribe(std::string filter, int qos = 1) = 0;
+  virtual void subscribe(const std::string& filter, int qos = 1) = 0;
 
   // The one handler of incoming messages (on the loop).
   virtual void on_message(std::function<void(const incoming_message&)> fn) = 0;
@@ -56,7 +56,7 @@ class broker_link {
   // A clean stop: publishes final_payload retained at QoS 1 on final_topic (if connected),
   // waits for its PUBACK at most `bound`, disconnects normally (so no will), then calls done
   // on the loop. No reconnects afterwards.
-  virtual void stop(std::string final_topic, std::string final_payload,
+  virtual void stop(const std::string& final_topic, const std::string& final_payload,
                     std::chrono::milliseconds bound, std::function<void()> done) = 0;
 };
 

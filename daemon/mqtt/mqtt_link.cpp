@@ -131,7 +131,7 @@ mqtt_link::mqtt_link(boost::asio::io_context& io, drivers::clock& clock, link_se
       handle_lost("broker disconnected, reason " + std::to_string(static_cast<int>(reason)));
     });
   });
-  client_->set_message_callback([this](::mqtt::const_message_ptr m) {
+  client_->set_message_callback([this](const ::mqtt::const_message_ptr& m) {
     incoming_message in;
     in.topic = m->get_topic();
     in.payload = m->to_string();
@@ -277,6 +277,8 @@ void mqtt_link::publish(std::string_view topic, std::string_view payload, int qo
       msg->set_properties(::mqtt::properties{
           ::mqtt::property(::mqtt::property::CORRELATION_DATA, std::string(correlation_data))});
     }
+    // Paho's user context is a void*: it carries the id, never a pointer to anything.
+    // NOLINTNEXTLINE(performance-no-int-to-ptr)
     client_->publish(msg, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)),
                      *publish_listener_);
   } catch (const std::exception& e) {
@@ -304,7 +306,7 @@ void mqtt_link::fail_pending() {
   for (auto& [id, done] : pending) done(false);
 }
 
-void mqtt_link::subscribe(std::string filter, int qos) {
+void mqtt_link::subscribe(const std::string& filter, int qos) {
   subscriptions_[filter] = qos;
   if (!connected_) return;
   try {
@@ -314,7 +316,7 @@ void mqtt_link::subscribe(std::string filter, int qos) {
   }
 }
 
-void mqtt_link::stop(std::string final_topic, std::string final_payload,
+void mqtt_link::stop(const std::string& final_topic, const std::string& final_payload,
                      std::chrono::milliseconds bound, std::function<void()> done) {
   stop_done_ = std::move(done);
   reconnect_timer_.cancel();

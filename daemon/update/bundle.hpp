@@ -31,7 +31,7 @@ struct bundle_layout {
 // RAUC's own limits: the image is whole 4 KiB blocks; a signature is never above 64 KiB
 // here (a CMS with a certificate chain is a few KiB).
 inline constexpr std::uint64_t bundle_block = 4096;
-inline constexpr std::uint64_t max_signature_size = 64 * 1024;
+inline constexpr std::uint64_t max_signature_size = std::uint64_t{64} * 1024;
 inline constexpr std::size_t bundle_trailer_size = 8;
 
 // Where the image and the signature are, from the file's size and its last 8 bytes. Pure.

@@ -39,7 +39,9 @@ bool is_host_char(char c) {
          c == '-';
 }
 
-std::string mb(std::uint64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
+std::string mb(std::uint64_t bytes) {
+  return std::to_string(bytes / (std::uint64_t{1024} * 1024)) + " MiB";
+}
 
 // ---- a file on the locker ---------------------------------------------------------------
 
@@ -211,7 +213,6 @@ class https_session : public std::enable_shared_from_this<https_session> {
       if (status >= 300 && status < 400) why += " (redirects are not followed)";
       return finish(why);
     }
-    boost::system::error_code ignored;
     parser_.get().body().close();
     std::error_code ec;
     const auto size = fs::file_size(to_, ec);

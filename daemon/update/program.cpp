@@ -68,6 +68,7 @@ class program_run::impl : public std::enable_shared_from_this<program_run::impl>
     base::unique_fd out_read(out[0]), out_write(out[1]), err_read(err[0]), err_write(err[1]);
     if (!piped) return "cannot make a pipe: " + pipe_error;
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     posix_spawn_file_actions_t files;

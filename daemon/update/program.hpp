@@ -30,7 +30,7 @@ struct program_result {
   [[nodiscard]] std::string describe() const;
 };
 
-inline constexpr std::size_t max_output = 64 * 1024;
+inline constexpr std::size_t max_output = std::size_t{64} * 1024;
 
 // One run. Destroying it before it ended kills the program and reaps it; `done` is then never
 // called.

@@ -104,7 +104,7 @@ void updater::start(const std::string& job_id) {
                              settings_.download_timeout};
   const auto alive = alive_.token();
   fetch_ = fetch::start(io_, clock_, std::move(source.value()), bundle_path(job_id), fs_settings,
-                        [this, alive, job_id](outcome<std::uint64_t> size) {
+                        [this, alive, job_id](const outcome<std::uint64_t>& size) {
                           if (!alive) return;
                           fetched(job_id, size);
                         });
@@ -307,7 +307,7 @@ void updater::finish_after_restart(store::update_job_record j) {
   const auto alive = alive_.token();
   program_ = program_run::start(
       io_, clock_, {settings_.rauc.string(), "status", "mark-good"}, settings_.command_timeout,
-      nullptr, [this, alive, j](const program_result& r) {
+      nullptr, [this, alive, j = std::move(j)](const program_result& r) {
         if (!alive) return;
         if (!r.succeeded()) return fail(j.job_id, "rauc status mark-good failed: " + r.describe());
         succeed(j);
@@ -317,7 +317,7 @@ void updater::finish_after_restart(store::update_job_record j) {
 // ---- bookkeeping ----------------------------------------------------------------------
 
 void updater::advance(store::update_job_record& j, update_state state, std::optional<int> percent,
-                      std::optional<std::string> message) {
+                      const std::optional<std::string>& message) {
   j.state = state;
   j.updated_at = clock_.wall_now();
   try {

@@ -108,7 +108,7 @@ class updater {
   // Saves the new state and publishes it (percent and message optional).
   void advance(store::update_job_record& job, store::update_state state,
                std::optional<int> percent = std::nullopt,
-               std::optional<std::string> message = std::nullopt);
+               const std::optional<std::string>& message = std::nullopt);
   void fail(const std::string& job_id, const std::string& why);
   void succeed(store::update_job_record job);
   void publish(const store::update_job_record& job, std::optional<int> percent,

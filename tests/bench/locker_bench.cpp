@@ -5,6 +5,7 @@
 // Usage: locker_bench [--quick]
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -86,7 +87,7 @@ std::string fmt(double v, const char* unit, int prec = 3) {
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  const auto idx = static_cast<std::size_t>(std::lround(p * static_cast<double>(v.size() - 1)));
   return v[std::min(idx, v.size() - 1)];
 }
 
@@ -161,7 +162,7 @@ void print_report() {
 // ---- a generated board and seeded state ---------------------------------------------------
 
 fs::path write_board(const fs::path& dir, int compartments) {
-  const fs::path file = dir / ("bench-" + std::to_string(compartments) + ".toml");
+  fs::path file = dir / ("bench-" + std::to_string(compartments) + ".toml");
   std::ofstream out(file);
   out << "hardware = \"locker-sim " << compartments << "\"\nsizes = [\"S\", \"M\", \"L\"]\n"
       << "buzzer = \"BUZZER\"\nalarm_led = \"LED_ALARM\"\n"
@@ -685,7 +686,7 @@ void figure_processes(int runs, std::chrono::seconds idle, int pickups,
   const std::string cpu_name = "lockerd idle CPU over " + std::to_string(idle.count()) + " s";
   const std::string pickup_name =
       "final key press -> coil energized, lockerd + locker-sim, 4 socket hops (*), 10k parcels";
-  notes.push_back(
+  notes.emplace_back(
       "(*) measured on locker-sim's control socket: 'press #' sent -> 'event coil N energized' "
       "read, so it includes the Unix-socket hops control -> locker-sim -> lockerd -> locker-sim "
       "-> control; lockerd's own part is the in-process row");
@@ -752,7 +753,7 @@ void figure_processes(int runs, std::chrono::seconds idle, int pickups,
     add_latency(start_name, start_ms, 200.0, "p99 < 200 ms");
     if (rss_kb)
       table.push_back({rss_name, "-", fmt(static_cast<double>(*rss_kb) / 1024.0, "MB", 1),
-                       "< 16 MB", *rss_kb < 16 * 1024 ? "PASS" : "FAIL"});
+                       "< 16 MB", *rss_kb < 16L * 1024 ? "PASS" : "FAIL"});
     else
       not_measured(rss_name, "< 16 MB", "no /proc status");
     if (idle_cpu_ms)

@@ -136,7 +136,7 @@ class commands : public ::testing::Test {
     return {};
   }
   std::string deposit(const std::string& tracking, bool announced) {
-    const auto id = start_deposit(tracking, announced);
+    auto id = start_deposit(tracking, announced);
     rig_.person_opens(id);
     rig_.person_puts(id);
     rig_.person_closes(id);
@@ -1006,6 +1006,8 @@ class commands_with_updater : public commands {
         [](const std::string&, const std::string&) {});
     handler_->set_updater(updater_.get());
   }
+
+ public:
   ~commands_with_updater() override {
     handler_.reset();
     updater_.reset();

@@ -482,7 +482,8 @@ class crash_rig {
     const auto stored =
         db_->query("SELECT tracking_number, compartment_id FROM parcels WHERE state = 'stored'");
     if (stored.empty()) return;
-    const auto& parcel = stored[static_cast<std::size_t>(uniform(0, stored.size() - 1))];
+    const auto& parcel =
+        stored[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(stored.size()) - 1))];
     const auto codes = db_->query(
         "SELECT json_extract(payload, '$.pickup_code') FROM journal WHERE type = 'stored' AND "
         "json_extract(payload, '$.tracking_number') = '" +

@@ -11,6 +11,8 @@
 #include "protocol/settings.hpp"
 #include "protocol/topics.hpp"
 
+// The name libFuzzer calls.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace locker::protocol;
   if (size == 0) return 0;

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -455,9 +456,11 @@ TEST_F(lockerctl_broker, FwUpdateFollowsTheJobUntilDoneOrFailed) {
     ASSERT_EQ(ctl.wait(), final_state == "done" ? 0 : 1) << ctl.err();
     const std::string last =
         final_state == "done" ? "job j-done: done 100%\n" : "job j-failed: failed: bad signature\n";
-    EXPECT_EQ(ctl.out(), "accepted: the locker is working on it\njob j-" + final_state +
-                             ": downloading\njob j-" + final_state +
-                             ": installing 40%: Copying image\n" + last);
+    std::ostringstream expected;
+    expected << "accepted: the locker is working on it\njob j-" << final_state
+             << ": downloading\njob j-" << final_state << ": installing 40%: Copying image\n"
+             << last;
+    EXPECT_EQ(ctl.out(), expected.str());
     const auto requests = locker.requests();
     ASSERT_EQ(requests.size(), 1u);
     EXPECT_EQ(requests[0].payload["sha256"], std::string(64, 'a'));

@@ -25,6 +25,7 @@ TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arriv
     ASSERT_TRUE(wait_online());
     // The tracking system announces the parcels with the codes it sends the recipients.
     std::vector<int> announcements;
+    announcements.reserve(parcels);
     for (int i = 0; i < parcels; ++i) {
       announcements.push_back(
           send_command("reservation_create", {{"req_id", "a" + std::to_string(i)},
@@ -40,6 +41,7 @@ TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arriv
     for (int round = 0; round < parcels / per_round; ++round) {
       courier_login();
       std::vector<std::string> boxes;
+      boxes.reserve(per_round);
       for (int k = 0; k < per_round; ++k)
         boxes.push_back(deposit_at_menu(tracking_number(round * per_round + k), true));
       send("press #");  // the courier is done

@@ -273,7 +273,7 @@ class mqtt_lockerd_process : public ::testing::Test {
   // A courier logs in and deposits a parcel (size S); returns the compartment.
   std::string deposit(const std::string& tracking_number) {
     courier_login();
-    const auto box = deposit_at_menu(tracking_number);
+    auto box = deposit_at_menu(tracking_number);
     send("press #");
     return box;
   }
@@ -314,6 +314,7 @@ class mqtt_lockerd_process : public ::testing::Test {
       by_seq.emplace(j["seq"].get<std::uint64_t>(), std::move(j));
     }
     std::vector<json> out;
+    out.reserve(by_seq.size());
     for (auto& [seq, j] : by_seq) out.push_back(std::move(j));
     return out;
   }

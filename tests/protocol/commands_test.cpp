@@ -180,7 +180,7 @@ TEST(decode_command, missing_each_required_field_is_bad_request_naming_it) {
     auto fields = required_args.at(name);
     fields.emplace_back("req_id");
     for (const auto& field : fields) {
-      SCOPED_TRACE(name + "." + field);
+      SCOPED_TRACE(testing::Message() << name << "." << field);
       json p = payload;
       p.erase(field);
       const std::optional<std::string> req_id =
@@ -196,7 +196,7 @@ TEST(decode_command, missing_each_required_field_is_bad_request_naming_it) {
 TEST(decode_command, wrong_type_of_each_field_is_bad_request_naming_it) {
   for (const auto& [name, payload] : valid_requests()) {
     for (const auto& [field, value] : payload.items()) {
-      SCOPED_TRACE(name + "." + field);
+      SCOPED_TRACE(testing::Message() << name << "." << field);
       json p = payload;
       // A string where a bool or number belongs, a number where a string belongs.
       p[field] = value.is_string() ? json(12345678) : json("12345678");

@@ -53,11 +53,13 @@ class child_process {
              const std::vector<std::string>& extra_env = {}) {
     if (running()) fail("start ", args.at(0), ": the previous one is still running");
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     auto env = environment_without_systemd();
     env.insert(env.end(), extra_env.begin(), extra_env.end());
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
     posix_spawn_file_actions_t files;

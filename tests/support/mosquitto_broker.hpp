@@ -192,6 +192,7 @@ class mosquitto_broker {
     const std::string conf = (dir_ / "mosquitto.conf").string();
     std::vector<std::string> args{"/usr/sbin/mosquitto", "-c", conf};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
@@ -260,7 +261,7 @@ class test_subscriber {
         options_(std::move(options)),
         client_(paho_uri(server_uri), options_.client_id.empty() ? random_id() : options_.client_id,
                 ::mqtt::create_options(MQTTVERSION_5)) {
-    client_.set_message_callback([this](::mqtt::const_message_ptr m) {
+    client_.set_message_callback([this](const ::mqtt::const_message_ptr& m) {
       received_message r;
       r.received_at = std::chrono::system_clock::now();
       r.topic = m->get_topic();

@@ -144,6 +144,7 @@ class tls_server {
         "/usr/bin/openssl", "s_server", "-WWW", "-accept", "127.0.0.1:0", "-cert", c, "-key", k,
         "-naccept",         "100"};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     int out[2];
@@ -209,7 +210,7 @@ class update_fetch : public ::testing::Test {
       return source.error().empty() ? protocol::fail(std::string("?"))
                                     : protocol::fail(source.error());
     std::optional<outcome<std::uint64_t>> result;
-    auto f = fetch::start(l_.io, l_.clock, source.value(), dir_ / "b.raucb", s,
+    auto f = fetch::start(l_.io, l_.clock, source.value(), dir_ / "b.raucb", std::move(s),
                           [&](outcome<std::uint64_t> r) { result = std::move(r); });
     EXPECT_TRUE(l_.run_until([&] { return result.has_value(); }));
     if (!result) return protocol::fail(std::string("no answer"));
@@ -356,7 +357,7 @@ class update_job : public ::testing::Test {
     updater_ = std::make_unique<updater>(
         l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; },
         [this](const std::string& topic, const std::string& payload) {
-          published_.push_back({topic, json::parse(payload)});
+          published_.emplace_back(topic, json::parse(payload));
         });
     updater_->resume();
     updater_->connected();
@@ -574,7 +575,7 @@ TEST_F(update_job, after_the_restart_the_expected_version_is_marked_good_and_don
   updater_ = std::make_unique<updater>(
       l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; },
       [this](const std::string& topic, const std::string& payload) {
-        published_.push_back({topic, json::parse(payload)});
+        published_.emplace_back(topic, json::parse(payload));
       });
   updater_->resume();
   l_.io.poll();
@@ -615,7 +616,7 @@ TEST_F(update_job, a_job_interrupted_by_a_restart_is_failed_and_reported_on_conn
   updater_ = std::make_unique<updater>(
       l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; },
       [this](const std::string& topic, const std::string& payload) {
-        published_.push_back({topic, json::parse(payload)});
+        published_.emplace_back(topic, json::parse(payload));
       });
   updater_->resume();
   EXPECT_TRUE(published_.empty());  // no broker yet

@@ -99,9 +99,7 @@ std::vector<memory_link::message> memory_link::published_on(std::string_view top
   return out;
 }
 
-void memory_link::subscribe(std::string filter, int qos) {
-  subscriptions_[std::move(filter)] = qos;
-}
+void memory_link::subscribe(const std::string& filter, int qos) { subscriptions_[filter] = qos; }
 
 bool memory_link::matches(std::string_view filter, std::string_view topic) {
   while (true) {
@@ -138,7 +136,7 @@ bool memory_link::deliver(std::string topic, std::string payload, std::string re
                                   std::move(correlation_data)});
 }
 
-void memory_link::stop(std::string final_topic, std::string final_payload,
+void memory_link::stop(const std::string& final_topic, const std::string& final_payload,
                        std::chrono::milliseconds bound, std::function<void()> done) {
   stop_done_ = std::move(done);
   if (!connected_) {

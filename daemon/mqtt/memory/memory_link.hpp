@@ -48,7 +48,7 @@ class memory_link final : public broker_link {
   void start() override;
   void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
                done_fn done = {}, std::string_view correlation_data = {}) override;
-  void subscribe(std::string filter, int qos = 1) override;
+  void subscribe(const std::string& filter, int qos = 1) override;
   void on_message(std::function<void(const incoming_message&)> fn) override {
     on_message_ = std::move(fn);
   }
@@ -58,8 +58,8 @@ class memory_link final : public broker_link {
   }
   [[nodiscard]] bool connected() const override { return connected_; }
   // The final message waits for acknowledge() (or auto_acknowledge) at most `bound`.
-  void stop(std::string final_topic, std::string final_payload, std::chrono::milliseconds bound,
-            std::function<void()> done) override;
+  void stop(const std::string& final_topic, const std::string& final_payload,
+            std::chrono::milliseconds bound, std::function<void()> done) override;
 
   // --- the broker's side (the test) ---
   // The broker comes up: connects now (listeners run before this returns) if started.
