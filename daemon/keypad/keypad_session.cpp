@@ -165,6 +165,10 @@ void keypad_session::key_idle(char key) {
         enter_lockout(answer.retry_after > std::chrono::seconds{0} ? answer.retry_after
                                                                    : services_.lockout_remaining());
         return;
+      case code_outcome::unavailable:
+        sounds_.beep(drivers::sound::error);
+        show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
+        return;
     }
     return;
   }
@@ -299,7 +303,9 @@ void keypad_session::key_deposit_open(char key) {
       // The parcel goes back to the courier; the open door closes empty.
       compartment_.clear();
       sounds_.beep(drivers::sound::error);
-      show_message(settings_.texts.no_bigger, [this] { enter_menu(); });
+      show_message(answer.error == deposit_error::unavailable ? settings_.texts.out_of_order
+                                                              : settings_.texts.no_bigger,
+                   [this] { enter_menu(); });
       return;
     }
     state_ = state::deposit_opening;
@@ -440,6 +446,14 @@ void keypad_session::closed_empty(std::string_view compartment) {
     touch();
     enter_menu();
   }
+}
+
+void keypad_session::out_of_order(std::string_view compartment) {
+  if (compartment != compartment_) return;
+  compartment_.clear();
+  tracking_.clear();
+  sounds_.beep(drivers::sound::error);
+  show_message(settings_.texts.out_of_order, [this] { enter_menu(); });  // idle without a courier
 }
 
 // ---- screens ----
@@ -615,6 +629,9 @@ void keypad_session::deposit_error_message(deposit_error error, std::string_view
       break;
     case deposit_error::already_in_locker:
       text = settings_.texts.already_in_locker;
+      break;
+    case deposit_error::unavailable:
+      text = settings_.texts.out_of_order;
       break;
     case deposit_error::unknown_size:
     case deposit_error::none:
