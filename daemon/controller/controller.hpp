@@ -71,6 +71,9 @@ class controller final : public compartment::compartment_observer, public keypad
   void abandon_deposit(std::string_view compartment, keypad::abandon_reason why) override;
   [[nodiscard]] std::vector<keypad::removal_item> removals() override;
   bool begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) override;
+  // While storage_fault is raised: it clears at the first commit that succeeds, so after a
+  // call it says whether that call failed on the database.
+  [[nodiscard]] bool out_of_order() override { return storage_fault_since_.has_value(); }
 
   // --- operator actions (MQTT, admin) ---------------------------------------------------
   // Unlocks one compartment for an operator; done(outcome) follows when the door opened or

@@ -217,6 +217,10 @@ void keypad_session::key_courier_pin(char key) {
       return;
     }
     sounds_.beep(drivers::sound::error);
+    if (services_.out_of_order()) {
+      show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
+      return;
+    }
     if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
       enter_lockout(remaining);
       return;
@@ -342,6 +346,10 @@ void keypad_session::key_removal_item(char key) {
   const removal_item& item = removals_[removal_index_];
   if (!services_.begin_removal(*courier_, item.parcel_id)) {
     sounds_.beep(drivers::sound::error);
+    if (services_.out_of_order()) {
+      show_message(settings_.texts.out_of_order, [this] { enter_menu(); });
+      return;
+    }
     const std::string text = fill(settings_.texts.removal_unavailable, {item.compartment});
     ++removal_index_;  // it stays on the list; the next one may still open
     show_message(text, [this] { next_removal(); });
@@ -645,7 +653,9 @@ void keypad_session::enter_removals() {
   removals_ = services_.removals();
   removal_index_ = 0;
   if (removals_.empty()) {
-    show_message(settings_.texts.nothing_to_remove, [this] { enter_menu(); });
+    show_message(
+        services_.out_of_order() ? settings_.texts.out_of_order : settings_.texts.nothing_to_remove,
+        [this] { enter_menu(); });
     return;
   }
   show_removal();

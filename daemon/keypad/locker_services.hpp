@@ -91,6 +91,11 @@ class locker_services {
   [[nodiscard]] virtual std::vector<removal_item> removals() = 0;
   // Unlocks the parcel's compartment for removal; false when it cannot (not in service).
   virtual bool begin_removal(const courier_identity& courier, std::int64_t parcel_id) = 0;
+
+  // The locker cannot serve now (its database fails). Asked after an answer that has no
+  // `unavailable` of its own (courier_login's nullopt, an empty removals(), begin_removal's
+  // false), so that the person sees "out of order" rather than "wrong PIN" or "nothing".
+  [[nodiscard]] virtual bool out_of_order() { return false; }
 };
 
 // What the controller tells the keypad session about the doors it asked to open.

@@ -156,6 +156,33 @@ TEST_F(storage_fault, a_wrong_code_that_cannot_be_counted_is_out_of_order) {
             (std::vector<std::string>{"storage_fault:on", "storage_fault:off"}));
 }
 
+TEST_F(storage_fault, a_courier_pin_and_the_removal_list_are_out_of_order_not_wrong_or_empty) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  refuse_writes(rig);
+  rig.press("*" + courier_pin + "#");  // the login's audit entry cannot be written
+  EXPECT_EQ(rig.display(), out_of_order);
+  rig.advance(std::chrono::seconds{5});
+  rig.press("*13572468#");  // a wrong PIN that cannot be counted
+  EXPECT_EQ(rig.display(), out_of_order);
+  EXPECT_EQ(rig.db().lockout().failed_attempts, 0);
+  expect_raised(rig);
+  allow_writes(rig);
+  rig.advance(std::chrono::seconds{5});
+  rig.press("*" + courier_pin + "#");
+  EXPECT_EQ(rig.display(), menu_text);
+  expect_cleared(rig);
+
+  // The list of parcels to take out cannot be read: not "nothing to remove".
+  rig.db().db().exec("ALTER TABLE parcels RENAME TO parcels_away");
+  rig.press("2");
+  EXPECT_EQ(rig.display(), out_of_order);
+  expect_raised(rig);
+  rig.db().db().exec("ALTER TABLE parcels_away RENAME TO parcels");
+  rig.advance(std::chrono::seconds{5});
+  EXPECT_EQ(rig.display(), menu_text);
+}
+
 TEST_F(storage_fault, a_deposit_is_out_of_order_not_no_free_compartment) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
