@@ -177,6 +177,8 @@ std::string_view to_string(alarm_type t) {
       return "power";
     case alarm_type::tamper:
       return "tamper";
+    case alarm_type::storage_fault:
+      return "storage_fault";
   }
   return "tamper";
 }

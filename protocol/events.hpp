@@ -90,7 +90,11 @@ enum class alarm_type {
   sensor_fault,
   keypad_lockout,
   power,
-  tamper
+  tamper,
+  // The locker's database refused a read or a write (critical, no compartment): raised at the
+  // first error, cleared when a later commit succeeds. Added within v1 (consumers ignore
+  // alarm types they do not know).
+  storage_fault
 };
 enum class alarm_severity { warning, critical };
 

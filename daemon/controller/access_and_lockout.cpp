@@ -3,7 +3,6 @@
 // login, and the keypad-wide lockout with its back-off and timer. One file because the
 // attempt counting and the lockout policy change together, and with nothing else.
 #include <algorithm>
-#include <exception>
 
 #include "daemon/controller/controller.hpp"
 #include "daemon/controller/controller_internal.hpp"
@@ -23,22 +22,23 @@ constexpr std::chrono::seconds max_lockout{24 * 3600};
 }  // namespace
 
 std::chrono::seconds controller::lockout_remaining() {
-  try {
-    const auto l = db_.lockout();
-    if (!l.locked_until) return std::chrono::seconds{0};
-    const auto left = *l.locked_until - clock_.wall_now();
-    if (left <= std::chrono::seconds{0}) return std::chrono::seconds{0};
-    // Rounded up: "wait 0 s" while still locked would be a lie.
-    return std::chrono::ceil<std::chrono::seconds>(left);
-  } catch (const std::exception& e) {
-    log::error("controller", "reading the lockout: ", e.what());
-    return std::chrono::seconds{60};
-  }
+  // Unknown is not "locked out": the code or PIN that follows gets `unavailable` itself.
+  return guarded("reading the keypad lockout", {}, std::chrono::seconds{0},
+                 [&] { return lockout_left(); });
+}
+
+std::chrono::seconds controller::lockout_left() {
+  const auto l = db_.lockout();
+  if (!l.locked_until) return std::chrono::seconds{0};
+  const auto left = *l.locked_until - clock_.wall_now();
+  if (left <= std::chrono::seconds{0}) return std::chrono::seconds{0};
+  // Rounded up: "wait 0 s" while still locked would be a lie.
+  return std::chrono::ceil<std::chrono::seconds>(left);
 }
 
 void controller::count_wrong_attempt() {
   bool locked = false;
-  commit([&](store::transaction& tx) {
+  must_commit([&](store::transaction& tx) {
     auto l = db_.lockout();
     db_.count_failed_attempt(tx);
     l.failed_attempts += 1;
@@ -75,21 +75,25 @@ void controller::reset_attempts(store::transaction& tx) {
 
 void controller::arm_lockout_timer() {
   lockout_timer_.cancel();
-  const auto l = db_.lockout();
-  const bool alarm_on = db_.setting("keypad_lockout_alarm").value_or("0") == "1";
-  if (!alarm_on) return;
-  const auto left =
-      l.locked_until ? *l.locked_until - clock_.wall_now() : drivers::wall_time::duration{0};
-  if (left <= drivers::wall_time::duration{0}) {
-    lockout_ended();
-    return;
-  }
-  const auto wait = std::min(std::chrono::ceil<std::chrono::milliseconds>(left), max_timer_wait);
-  lockout_timer_.start(wait, [this] { arm_lockout_timer(); });
+  const bool armed = guarded("arming the lockout timer", {}, [&] {
+    const auto l = db_.lockout();
+    const bool alarm_on = db_.setting("keypad_lockout_alarm").value_or("0") == "1";
+    if (!alarm_on) return;
+    const auto left =
+        l.locked_until ? *l.locked_until - clock_.wall_now() : drivers::wall_time::duration{0};
+    if (left <= drivers::wall_time::duration{0}) {
+      lockout_ended();
+      return;
+    }
+    const auto wait = std::min(std::chrono::ceil<std::chrono::milliseconds>(left), max_timer_wait);
+    lockout_timer_.start(wait, [this] { arm_lockout_timer(); });
+  });
+  // The keypad_lockout alarm still has to end: try again later.
+  if (!armed) lockout_timer_.start(storage_retry, [this] { arm_lockout_timer(); });
 }
 
 void controller::lockout_ended() {
-  commit([&](store::transaction& tx) {
+  must_commit([&](store::transaction& tx) {
     journal(tx, store::journal_topic::alarm, "keypad_lockout",
             {{"severity", "warning"}, {"active", false}});
     db_.set_setting(tx, "keypad_lockout_alarm", "0");
@@ -97,13 +101,15 @@ void controller::lockout_ended() {
 }
 
 keypad::pickup_answer controller::pickup(std::string_view code) {
-  keypad::pickup_answer answer;
-  if (auto left = lockout_remaining(); left.count() > 0) {
-    answer.outcome = keypad::code_outcome::locked_out;
-    answer.retry_after = left;
-    return answer;
-  }
-  try {
+  keypad::pickup_answer unavailable;
+  unavailable.outcome = keypad::code_outcome::unavailable;
+  return guarded("checking a pickup code", {}, unavailable, [&] {
+    keypad::pickup_answer answer;
+    if (auto left = lockout_left(); left.count() > 0) {
+      answer.outcome = keypad::code_outcome::locked_out;
+      answer.retry_after = left;
+      return answer;
+    }
     const auto hash = security::pickup_code_hash(key_, code);
     const auto found = db_.find_stored_parcels_by_code_hash(hash);
     if (found.size() > 1) {
@@ -136,37 +142,37 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       answer.compartment = p.compartment_id;
       return answer;
     }
-  } catch (const std::exception& e) {
-    log::error("controller", "checking a pickup code: ", e.what());
-  }
-  count_wrong_attempt();
-  if (auto left = lockout_remaining(); left.count() > 0) {
-    answer.outcome = keypad::code_outcome::locked_out;
-    answer.retry_after = left;
+    // Throws, counting nothing, when the count cannot be kept.
+    count_wrong_attempt();
+    if (auto left = lockout_left(); left.count() > 0) {
+      answer.outcome = keypad::code_outcome::locked_out;
+      answer.retry_after = left;
+      return answer;
+    }
+    answer.outcome = keypad::code_outcome::wrong;
+    answer.attempts_left =
+        static_cast<int>(cfg_.policy.max_code_attempts - db_.lockout().failed_attempts);
     return answer;
-  }
-  answer.outcome = keypad::code_outcome::wrong;
-  answer.attempts_left =
-      static_cast<int>(cfg_.policy.max_code_attempts - db_.lockout().failed_attempts);
-  return answer;
+  });
 }
 
 std::optional<keypad::courier_identity> controller::courier_login(std::string_view pin) {
-  if (lockout_remaining().count() > 0) return std::nullopt;
-  try {
-    const auto hash = security::courier_pin_hash(key_, pin);
-    if (auto c = db_.find_courier_by_pin_hash(hash); c && c->enabled) {
-      commit([&](store::transaction& tx) {
-        reset_attempts(tx);
-        db_.audit(tx, clock_.wall_now(), "courier:" + c->courier_id, "login", json::object());
-      });
-      return keypad::courier_identity{c->courier_id, c->name};
-    }
-  } catch (const std::exception& e) {
-    log::error("controller", "checking a courier PIN: ", e.what());
-  }
-  count_wrong_attempt();
-  return std::nullopt;
+  // A database error answers nullopt without counting an attempt (logged and alarmed).
+  return guarded("checking a courier PIN", {}, std::optional<keypad::courier_identity>{},
+                 [&]() -> std::optional<keypad::courier_identity> {
+                   if (lockout_left().count() > 0) return std::nullopt;
+                   const auto hash = security::courier_pin_hash(key_, pin);
+                   if (auto c = db_.find_courier_by_pin_hash(hash); c && c->enabled) {
+                     must_commit([&](store::transaction& tx) {
+                       reset_attempts(tx);
+                       db_.audit(tx, clock_.wall_now(), "courier:" + c->courier_id, "login",
+                                 json::object());
+                     });
+                     return keypad::courier_identity{c->courier_id, c->name};
+                   }
+                   count_wrong_attempt();
+                   return std::nullopt;
+                 });
 }
 
 std::optional<std::string> controller::new_pickup_code() {

@@ -90,20 +90,37 @@ controller::~controller() {
 // --- persistence ---------------------------------------------------------------------
 
 bool controller::commit(const std::function<void(store::transaction&)>& fn) {
+  struct in_transaction {
+    int& depth;
+    explicit in_transaction(int& d) : depth(d) { ++depth; }
+    in_transaction(const in_transaction&) = delete;
+    in_transaction& operator=(const in_transaction&) = delete;
+    ~in_transaction() { --depth; }
+  };
   if (together_ != nullptr) {
     // Part of commit_together()'s transaction, which commits (or fails) as a whole.
+    const in_transaction inside{tx_depth_};
     fn(*together_);
     return true;
   }
   journaled_ = false;
   try {
     store::transaction tx(db_.db());
-    fn(tx);
+    {
+      const in_transaction inside{tx_depth_};
+      fn(tx);
+    }
     tx.commit();
-  } catch (const std::exception& e) {
+  } catch (const store::store_error& e) {
     // Nothing of it happened: nobody is told it worked.
-    log::error("controller", "database refused a change: ", e.what());
     journaled_ = false;
+    storage_failed(doing_.what.empty() ? "committing a change" : doing_.what, doing_.compartment,
+                   e.what(), true);
+    return false;
+  } catch (const std::exception& e) {
+    journaled_ = false;
+    storage_failed(doing_.what.empty() ? "committing a change" : doing_.what, doing_.compartment,
+                   e.what(), false);
     return false;
   }
   journal_due_ = journal_due_ || journaled_;
@@ -112,6 +129,7 @@ bool controller::commit(const std::function<void(store::transaction&)>& fn) {
   // After this turn of the loop: the caller takes the action first (the coil, the reply).
   if (!notify_timer_.armed())
     notify_timer_.start(drivers::millis(0), [this] { notify_observers(); });
+  if (storage_fault_since_) storage_recovered();
   return true;
 }
 
@@ -198,7 +216,7 @@ bool controller::open_for(slot& s, open_cause cause, operation op,
         if (also) also(tx);
       })) {
     s.op = no_operation{};
-    return false;
+    throw storage_unavailable{};  // not a refusal: guarded() answers for it
   }
   if (m.open(cause) != open_status::accepted) {
     // Cannot happen after the checks above; undo the intent all the same.
@@ -212,12 +230,14 @@ bool controller::open_for(slot& s, open_cause cause, operation op,
 // --- compartment_observer ---------------------------------------------------------------
 
 void controller::door_opened(std::string_view id, open_cause cause) {
-  slot* s = find_slot(id);
-  if (!s) return;
-  commit([&](store::transaction& tx) {
-    save(tx, *s);
-    journal(tx, store::journal_topic::door, "opened",
-            {{"compartment", std::string(id)}, {"cause", compartment::to_string(cause)}});
+  guarded("booking a door opening", id, [&] {
+    slot* s = find_slot(id);
+    if (!s) return;
+    commit([&](store::transaction& tx) {
+      save(tx, *s);
+      journal(tx, store::journal_topic::door, "opened",
+              {{"compartment", std::string(id)}, {"cause", compartment::to_string(cause)}});
+    });
   });
 }
 
@@ -225,6 +245,16 @@ void controller::door_closed(std::string_view id, open_cause cause) {
   slot* s = find_slot(id);
   if (!s) return;
   const operation op = std::exchange(s->op, no_operation{});
+  const bool booked =
+      guarded("booking a door closing", id, [&] { book_door_closed(*s, op, cause); });
+  if (booked) return;
+  s->op = op;  // still owed: a later close or restart tries again
+  if (session_) session_->out_of_order(id);
+}
+
+void controller::book_door_closed(slot& slot_closed, const operation& op, open_cause cause) {
+  slot* s = &slot_closed;
+  const std::string id = s->machine->id();
   // A presence sensor that sees nothing behind a closed deposit door: nothing was stored.
   const auto occupied = s->machine->occupied();
   const bool nothing_put_in =
@@ -327,10 +357,7 @@ void controller::door_closed(std::string_view id, open_cause cause) {
         op);
     account_for_contents(tx, *s);
   });
-  if (!ok) {
-    s->op = op;  // still owed: a later close or restart tries again
-    return;
-  }
+  if (!ok) throw storage_unavailable{};
   if (std::holds_alternative<deposit_operation>(op) && !nothing_put_in) arm_expiry_timer();
   if (!session_) return;
   std::visit(overloaded{[&](const deposit_operation&) {
@@ -349,12 +376,14 @@ void controller::alarm(std::string_view id, alarm_type type, compartment::alarm_
                        bool active) {
   slot* s = find_slot(id);
   if (!s) return;
-  commit([&](store::transaction& tx) {
-    save(tx, *s);
-    journal(tx, store::journal_topic::alarm, compartment::to_string(type),
-            {{"compartment", std::string(id)},
-             {"severity", compartment::to_string(severity)},
-             {"active", active}});
+  guarded("booking an alarm", id, [&] {
+    commit([&](store::transaction& tx) {
+      save(tx, *s);
+      journal(tx, store::journal_topic::alarm, compartment::to_string(type),
+              {{"compartment", std::string(id)},
+               {"severity", compartment::to_string(severity)},
+               {"active", active}});
+    });
   });
   update_alarm_indicator();
 }
@@ -365,12 +394,21 @@ void controller::service_changed(std::string_view id, compartment::service_state
   if (!s) return;
   log::info("controller", "compartment ", id, " is ", compartment::to_string(service),
             reason.empty() ? "" : " (", reason, reason.empty() ? "" : ")");
-  commit([&](store::transaction& tx) { save(tx, *s); });
+  guarded("saving a service change", id,
+          [&] { commit([&](store::transaction& tx) { save(tx, *s); }); });
 }
 
 void controller::open_result(std::string_view id, open_outcome outcome) {
   slot* s = find_slot(id);
   if (!s) return;
+  const bool booked =
+      guarded("booking an unlock's outcome", id, [&] { book_open_result(*s, outcome); });
+  if (!booked && session_) session_->out_of_order(id);
+}
+
+void controller::book_open_result(slot& slot_opened, open_outcome outcome) {
+  slot* s = &slot_opened;
+  const std::string id = s->machine->id();
   if (outcome == open_outcome::opened) {
     const auto tell_session = [&] {
       if (session_) session_->door_opened(id);

@@ -2,6 +2,14 @@
 // The locker's controller: owns the compartments' state machines, answers the keypad
 // flows, and commits every state change together with the event that reports it, in one
 // SQLite transaction, before anyone is told it worked. Runs on the event loop's thread.
+//
+// Errors on the event loop (the one convention, used by every entry point below): each call
+// from the loop (the keypad's locker_services, the compartments' observer calls, the expiry,
+// lockout and power handlers) runs its work through guarded(). A database error there is
+// logged with what was being done and for which compartment, raises the storage_fault alarm
+// (once, until a commit succeeds again), and gets the caller its "cannot do this now" answer
+// (the keypad's `unavailable`), never a business answer such as "no free compartment" or a
+// counted wrong code. Nothing escapes onto the loop.
 #pragma once
 
 #include <functional>
@@ -63,6 +71,9 @@ class controller final : public compartment::compartment_observer, public keypad
   void abandon_deposit(std::string_view compartment, keypad::abandon_reason why) override;
   [[nodiscard]] std::vector<keypad::removal_item> removals() override;
   bool begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) override;
+  // While storage_fault is raised: it clears at the first commit that succeeds, so after a
+  // call it says whether that call failed on the database.
+  [[nodiscard]] bool out_of_order() override { return storage_fault_since_.has_value(); }
 
   // --- operator actions (MQTT, admin) ---------------------------------------------------
   // Unlocks one compartment for an operator; done(outcome) follows when the door opened or
@@ -116,6 +127,11 @@ class controller final : public compartment::compartment_observer, public keypad
   [[nodiscard]] const config::locker_config& current_config() const { return cfg_; }
   // Since when the cabinet runs on its backup supply (the `power` alarm); nullopt on mains.
   [[nodiscard]] std::optional<drivers::wall_time> power_alarm_since() const { return power_since_; }
+  // Since when the database refuses reads or writes (the `storage_fault` alarm, kept in
+  // memory: it may not be writable); nullopt once a commit succeeded again.
+  [[nodiscard]] std::optional<drivers::wall_time> storage_fault_since() const {
+    return storage_fault_since_;
+  }
 
   // --- compartment_observer ---------------------------------------------------------------
   void door_opened(std::string_view id, compartment::open_cause cause) override;
@@ -140,6 +156,37 @@ class controller final : public compartment::compartment_observer, public keypad
                 const std::function<void(store::transaction&)>& also = {});
   keypad::deposit_answer start_deposit_in(slot& s, const deposit_operation& deposit);
   void report_deposit_failed(const std::string& tracking_number, std::string_view reason);
+  // The work of door_closed() and open_result(), inside their guarded(); they throw when the
+  // database refused.
+  void book_door_closed(slot& s, const operation& op, compartment::open_cause cause);
+  void book_open_result(slot& s, compartment::open_outcome outcome);
+
+  // --- the error boundary (error_boundary.cpp, controller_internal.hpp) ---
+  // Runs fn, the work of one entry point from the loop. A store_error (or any other
+  // std::exception) is logged with `what` and `compartment`, a store_error raises the
+  // storage_fault alarm, and `failed` is returned. Inside a commit's transaction it lets the
+  // error through, so that the commit undoes all of it.
+  template <class R, class F>
+  R guarded(std::string_view what, std::string_view compartment, R failed, F&& fn);
+  // As above for work with no answer: false when it failed.
+  template <class F>
+  bool guarded(std::string_view what, std::string_view compartment, F&& fn);
+  // As commit(), for work that cannot go on without it: throws storage_unavailable (already
+  // logged and alarmed by commit()) when the database refused, for guarded() to answer.
+  void must_commit(const std::function<void(store::transaction&)>& fn);
+  // An error while doing `what`: logged; from the database (`storage`), it raises
+  // storage_fault if that is not raised yet.
+  void storage_failed(std::string_view what, std::string_view compartment, const char* error,
+                      bool storage);
+  // A commit succeeded while storage_fault is raised: clears it (journaled).
+  void storage_recovered();
+  // At start: the database works again, so a storage_fault the last run journaled ends.
+  void clear_storage_fault_of_last_run();
+  // What guarded() is doing now, for the log of a commit that fails inside it.
+  struct doing {
+    std::string_view what;
+    std::string_view compartment;
+  };
 
   // Runs fn in one transaction and commits; saves each slot in `changed`. Wakes the
   // journal listener when events were added. Returns false (after logging) if the
@@ -157,8 +204,11 @@ class controller final : public compartment::compartment_observer, public keypad
                        const nlohmann::json& fields,
                        std::optional<std::int64_t> code_of_parcel = std::nullopt);
 
-  // Wrong code or PIN: counts it keypad-wide and locks out after max_code_attempts.
+  // Wrong code or PIN: counts it keypad-wide and locks out after max_code_attempts. Throws
+  // (for guarded()) when it could not be counted.
   void count_wrong_attempt();
+  // lockout_remaining() for work inside guarded(): a database error throws.
+  [[nodiscard]] std::chrono::seconds lockout_left();
   void reset_attempts(store::transaction& tx);
   void arm_lockout_timer();
   void lockout_ended();
@@ -202,6 +252,11 @@ class controller final : public compartment::compartment_observer, public keypad
   drivers::timer lockout_timer_;
   drivers::timer notify_timer_;
   std::optional<drivers::wall_time> power_since_;
+  // The storage_fault alarm: since when, and whether its raising reached the journal.
+  std::optional<drivers::wall_time> storage_fault_since_;
+  bool storage_fault_journaled_ = false;
+  int tx_depth_ = 0;  // > 0 while a commit's work runs (guarded() lets errors through then)
+  doing doing_;       // the innermost guarded() work
 };
 
 }  // namespace locker::controller

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A courier's deposit: choosing the compartment, opening it, a bigger one for "does not
 // fit", giving up. Storing the parcel at the door's close is the core's (door_closed).
-#include <exception>
-
 #include "daemon/controller/controller.hpp"
 #include "daemon/controller/controller_internal.hpp"
 #include "daemon/log/log.hpp"
@@ -35,17 +33,17 @@ controller::slot* controller::choose_compartment(int min_rank, std::string_view 
 }
 
 std::optional<std::string> controller::announced_size(std::string_view tracking) {
-  try {
-    if (auto r = db_.find_announced_reservation(tracking)) return r->size;
-  } catch (const std::exception& e) {
-    log::error("controller", "reading reservations: ", e.what());
-  }
-  return std::nullopt;
+  // Unknown: the size menu follows, and the deposit itself answers `unavailable`.
+  return guarded("reading reservations", {}, std::optional<std::string>{},
+                 [&]() -> std::optional<std::string> {
+                   if (auto r = db_.find_announced_reservation(tracking)) return r->size;
+                   return std::nullopt;
+                 });
 }
 
 void controller::report_deposit_failed(const std::string& tracking_number,
                                        std::string_view reason) {
-  commit([&](store::transaction& tx) {
+  must_commit([&](store::transaction& tx) {
     journal(tx, store::journal_topic::parcel, "deposit_failed",
             {{"tracking_number", tracking_number}, {"reason", std::string(reason)}});
   });
@@ -62,7 +60,8 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
                                                  std::string_view size) {
   const int rank = cfg_.board.size_rank(std::string(size));
   if (rank < 0) return {keypad::deposit_error::unknown_size, {}, {}};
-  try {
+  const keypad::deposit_answer unavailable{keypad::deposit_error::unavailable, {}, {}};
+  return guarded("starting a deposit", {}, unavailable, [&]() -> keypad::deposit_answer {
     if (parcels::live_parcel_with_tracking(db_, tracking_number))
       return {keypad::deposit_error::already_in_locker, {}, {}};
     deposit_operation deposit;
@@ -80,10 +79,7 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
       return {keypad::deposit_error::no_free_compartment, {}, {}};
     }
     return start_deposit_in(*s, deposit);
-  } catch (const std::exception& e) {
-    log::error("controller", "starting a deposit: ", e.what());
-    return {keypad::deposit_error::no_free_compartment, {}, {}};
-  }
+  });
 }
 
 keypad::deposit_answer controller::deposit_bigger(std::string_view compartment) {
@@ -91,16 +87,20 @@ keypad::deposit_answer controller::deposit_bigger(std::string_view compartment) 
   const auto* current = s != nullptr ? std::get_if<deposit_operation>(&s->op) : nullptr;
   if (current == nullptr) return {keypad::deposit_error::no_free_compartment, {}, {}};
   deposit_operation deposit = *current;
-  // Closing this door now stores nothing.
+  // Closing this door now stores nothing (in memory even if it cannot be saved: the courier
+  // is told to take the parcel back).
   s->op = given_up_deposit{};
-  commit([&](store::transaction& tx) { save(tx, *s); });
-  deposit.rank = s->rank + 1;
-  slot* bigger = choose_compartment(s->rank + 1);
-  if (!bigger) {
-    report_deposit_failed(deposit.tracking_number, "no_free_compartment");
-    return {keypad::deposit_error::no_free_compartment, {}, {}};
-  }
-  return start_deposit_in(*bigger, deposit);
+  const keypad::deposit_answer unavailable{keypad::deposit_error::unavailable, {}, {}};
+  return guarded("a bigger compartment", compartment, unavailable, [&]() -> keypad::deposit_answer {
+    must_commit([&](store::transaction& tx) { save(tx, *s); });
+    deposit.rank = s->rank + 1;
+    slot* bigger = choose_compartment(s->rank + 1);
+    if (!bigger) {
+      report_deposit_failed(deposit.tracking_number, "no_free_compartment");
+      return {keypad::deposit_error::no_free_compartment, {}, {}};
+    }
+    return start_deposit_in(*bigger, deposit);
+  });
 }
 
 void controller::abandon_deposit(std::string_view compartment, keypad::abandon_reason why) {
@@ -109,18 +109,20 @@ void controller::abandon_deposit(std::string_view compartment, keypad::abandon_r
   if (current == nullptr) return;
   const std::string tracking = current->tracking_number;
   s->op = given_up_deposit{};
-  commit([&](store::transaction& tx) {
-    save(tx, *s);
-    journal(tx, store::journal_topic::parcel, "deposit_failed",
-            {{"tracking_number", tracking},
-             {"reason", why == keypad::abandon_reason::timeout ? "timeout" : "cancelled"}});
+  guarded("giving up a deposit", compartment, [&] {
+    must_commit([&](store::transaction& tx) {
+      save(tx, *s);
+      journal(tx, store::journal_topic::parcel, "deposit_failed",
+              {{"tracking_number", tracking},
+               {"reason", why == keypad::abandon_reason::timeout ? "timeout" : "cancelled"}});
+    });
+    // A door that never opened (or is already shut) has nothing left to wait for.
+    if (s->machine->door() == compartment::door_state::closed &&
+        s->machine->lock() == compartment::lock_state::locked) {
+      s->op = no_operation{};
+      commit([&](store::transaction& tx) { save(tx, *s); });
+    }
   });
-  // A door that never opened (or is already shut) has nothing left to wait for.
-  if (s->machine->door() == compartment::door_state::closed &&
-      s->machine->lock() == compartment::lock_state::locked) {
-    s->op = no_operation{};
-    commit([&](store::transaction& tx) { save(tx, *s); });
-  }
 }
 
 }  // namespace locker::controller

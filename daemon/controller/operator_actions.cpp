@@ -2,8 +2,6 @@
 // The controller's operator actions behind the MQTT commands. Kept apart from controller.cpp
 // so the keypad flows and the remote operator's actions can change independently; they
 // share the controller's state only through its members (commit, save, find_slot).
-#include <exception>
-
 #include "daemon/controller/controller.hpp"
 #include "daemon/controller/controller_internal.hpp"
 #include "daemon/log/log.hpp"
@@ -27,17 +25,15 @@ compartment::compartment* mutable_machine(const compartment::compartment* c) {
 std::string controller::operation_kind(std::string_view id) {
   // The slot's operation is saved with the compartment on every change (save()), so the
   // database holds what is under way without reaching into the slot here.
-  try {
+  // Cannot tell: "unknown" counts as in use, rather than interleave.
+  return guarded("reading a compartment's operation", id, std::string("unknown"), [&] {
     const auto rec = db_.compartment(id);
-    if (!rec || rec->operation.empty()) return {};
+    if (!rec || rec->operation.empty()) return std::string();
     const auto op = decode(rec->operation, id);
     // Something is saved that cannot be read: treat it as in use rather than interleave.
-    if (is_none(op)) return "unknown";
+    if (is_none(op)) return std::string("unknown");
     return std::string(kind_of(op));
-  } catch (const std::exception& e) {
-    log::error("controller", "reading compartment ", id, ": ", e.what());
-    return "unknown";  // cannot tell: treat it as in use rather than interleave
-  }
+  });
 }
 
 std::optional<std::string> controller::deposit_under_way(std::string_view reservation_id) {
@@ -138,10 +134,14 @@ compartment::open_status controller::open_by_operator(
   if (m.lock() == compartment::lock_state::unlocking || !is_none(s->op)) return open_status::busy;
   if (m.service() != compartment::service_state::in_service) return open_status::not_in_service;
   operator_opening op{std::string(by), std::string(reason)};
-  const bool opened = open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
-    db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
-              {{"compartment", m.id()}, {"reason", std::string(reason)}});
-    if (with_intent) with_intent(tx);
+  // A database error answers busy, as before (the operator may try again); it is logged
+  // and alarmed by the boundary.
+  const bool opened = guarded("opening for the operator", id, false, [&] {
+    return open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
+      db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
+                {{"compartment", m.id()}, {"reason", std::string(reason)}});
+      if (with_intent) with_intent(tx);
+    });
   });
   if (!opened) return open_status::busy;
   s->operator_done = std::move(done);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The cabinet's power alarm (the backup_power line, kept across restarts) and the alarm
-// LED that shows whether any compartment has a critical alarm.
+// LED that shows whether any compartment, or the database (storage_fault), has a critical
+// alarm.
 #include "daemon/controller/controller.hpp"
 #include "daemon/controller/controller_internal.hpp"
 #include "daemon/log/log.hpp"
@@ -24,7 +25,9 @@ void controller::start_power_watch() {
     if (power_since_) power_changed(false);
     return;
   }
-  sensor->on_change([this](bool on_backup) { power_changed(on_backup); });
+  sensor->on_change([this](bool on_backup) {
+    guarded("booking a power change", {}, [&] { power_changed(on_backup); });
+  });
   sensor->on_fault([](std::error_code ec) {
     if (ec)
       log::error("controller", "the backup_power line failed (", ec.message(),
@@ -60,6 +63,7 @@ void controller::update_alarm_indicator() {
       critical = critical || (a.has(type) && compartment::severity_of(type) ==
                                                  compartment::alarm_severity::critical);
   }
+  critical = critical || storage_fault_since_.has_value();
   hardware_.board().indicator().set_alarm(critical);
 }
 

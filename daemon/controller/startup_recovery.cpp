@@ -36,6 +36,7 @@ void controller::start() {
     for (auto& s : slots_) db_.upsert_compartment(tx, s->machine->id(), s->machine->size(), now);
     tx.commit();
   }
+  clear_storage_fault_of_last_run();
   for (const auto& rec : db_.compartments()) {
     if (!find_slot(rec.id))
       log::warning("controller", "compartment ", rec.id,
@@ -120,12 +121,9 @@ std::optional<open_cause> controller::done_while_down(const slot& s, const opera
 void controller::carry_out_in_service_requests() {
   for (auto& s : slots_) {
     const std::string id = s->machine->id();
-    std::optional<std::string> reason;
-    try {
-      reason = db_.in_service_request(id);
-    } catch (const std::exception& e) {
-      log::error("controller", "reading the in-service request of ", id, ": ", e.what());
-    }
+    const std::optional<std::string> reason =
+        guarded("reading the in-service request", id, std::optional<std::string>{},
+                [&] { return db_.in_service_request(id); });
     if (!reason) continue;
     // The same rules as the operator's compartment_set_service: a fault is cleared only if
     // the sensors back it.

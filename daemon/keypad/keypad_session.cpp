@@ -165,6 +165,10 @@ void keypad_session::key_idle(char key) {
         enter_lockout(answer.retry_after > std::chrono::seconds{0} ? answer.retry_after
                                                                    : services_.lockout_remaining());
         return;
+      case code_outcome::unavailable:
+        sounds_.beep(drivers::sound::error);
+        show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
+        return;
     }
     return;
   }
@@ -213,6 +217,10 @@ void keypad_session::key_courier_pin(char key) {
       return;
     }
     sounds_.beep(drivers::sound::error);
+    if (services_.out_of_order()) {
+      show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
+      return;
+    }
     if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
       enter_lockout(remaining);
       return;
@@ -299,7 +307,9 @@ void keypad_session::key_deposit_open(char key) {
       // The parcel goes back to the courier; the open door closes empty.
       compartment_.clear();
       sounds_.beep(drivers::sound::error);
-      show_message(settings_.texts.no_bigger, [this] { enter_menu(); });
+      show_message(answer.error == deposit_error::unavailable ? settings_.texts.out_of_order
+                                                              : settings_.texts.no_bigger,
+                   [this] { enter_menu(); });
       return;
     }
     state_ = state::deposit_opening;
@@ -336,6 +346,10 @@ void keypad_session::key_removal_item(char key) {
   const removal_item& item = removals_[removal_index_];
   if (!services_.begin_removal(*courier_, item.parcel_id)) {
     sounds_.beep(drivers::sound::error);
+    if (services_.out_of_order()) {
+      show_message(settings_.texts.out_of_order, [this] { enter_menu(); });
+      return;
+    }
     const std::string text = fill(settings_.texts.removal_unavailable, {item.compartment});
     ++removal_index_;  // it stays on the list; the next one may still open
     show_message(text, [this] { next_removal(); });
@@ -440,6 +454,14 @@ void keypad_session::closed_empty(std::string_view compartment) {
     touch();
     enter_menu();
   }
+}
+
+void keypad_session::out_of_order(std::string_view compartment) {
+  if (compartment != compartment_) return;
+  compartment_.clear();
+  tracking_.clear();
+  sounds_.beep(drivers::sound::error);
+  show_message(settings_.texts.out_of_order, [this] { enter_menu(); });  // idle without a courier
 }
 
 // ---- screens ----
@@ -616,6 +638,9 @@ void keypad_session::deposit_error_message(deposit_error error, std::string_view
     case deposit_error::already_in_locker:
       text = settings_.texts.already_in_locker;
       break;
+    case deposit_error::unavailable:
+      text = settings_.texts.out_of_order;
+      break;
     case deposit_error::unknown_size:
     case deposit_error::none:
       text = settings_.texts.unknown_size;
@@ -628,7 +653,9 @@ void keypad_session::enter_removals() {
   removals_ = services_.removals();
   removal_index_ = 0;
   if (removals_.empty()) {
-    show_message(settings_.texts.nothing_to_remove, [this] { enter_menu(); });
+    show_message(
+        services_.out_of_order() ? settings_.texts.out_of_order : settings_.texts.nothing_to_remove,
+        [this] { enter_menu(); });
     return;
   }
   show_removal();

@@ -57,6 +57,7 @@ class keypad_session final : public session_events {
   void collected(std::string_view compartment) override;
   void removed(std::string_view compartment) override;
   void closed_empty(std::string_view compartment) override;
+  void out_of_order(std::string_view compartment) override;
 
   // A new session_idle, from the next key press on.
   void set_session_idle(drivers::millis idle) { settings_.session_idle = idle; }

@@ -21,9 +21,10 @@ struct courier_identity {
 };
 
 enum class code_outcome {
-  opening,     // right code: the compartment is being unlocked
-  wrong,       // counted; attempts_left says how many before the lockout
-  locked_out,  // the keypad is locked out (now, or because of this attempt)
+  opening,      // right code: the compartment is being unlocked
+  wrong,        // counted; attempts_left says how many before the lockout
+  locked_out,   // the keypad is locked out (now, or because of this attempt)
+  unavailable,  // the locker cannot check codes now (its database failed): nothing counted
 };
 
 struct pickup_answer {
@@ -38,6 +39,7 @@ enum class deposit_error {
   no_free_compartment,  // none of this size or bigger is free and in service
   unknown_size,
   already_in_locker,  // this tracking number is already stored here
+  unavailable,        // the locker cannot take a deposit now (its database failed)
 };
 
 struct deposit_answer {
@@ -89,6 +91,11 @@ class locker_services {
   [[nodiscard]] virtual std::vector<removal_item> removals() = 0;
   // Unlocks the parcel's compartment for removal; false when it cannot (not in service).
   virtual bool begin_removal(const courier_identity& courier, std::int64_t parcel_id) = 0;
+
+  // The locker cannot serve now (its database fails). Asked after an answer that has no
+  // `unavailable` of its own (courier_login's nullopt, an empty removals(), begin_removal's
+  // false), so that the person sees "out of order" rather than "wrong PIN" or "nothing".
+  [[nodiscard]] virtual bool out_of_order() { return false; }
 };
 
 // What the controller tells the keypad session about the doors it asked to open.
@@ -109,6 +116,10 @@ class session_events {
   virtual void collected(std::string_view compartment) = 0;     // parcel collected (pickup)
   virtual void removed(std::string_view compartment) = 0;       // parcel removed (courier)
   virtual void closed_empty(std::string_view compartment) = 0;  // given up, closed empty
+  // What the door's opening or closing should have booked could not be (the database
+  // failed): the locker is out of order for now. Closing the door again, or a restart,
+  // retries it.
+  virtual void out_of_order(std::string_view compartment) = 0;
 };
 
 }  // namespace locker::keypad

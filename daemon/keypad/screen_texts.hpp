@@ -18,6 +18,8 @@ struct screen_texts {
   std::string wrong_code = "Wrong code\nTries left: {}";
   std::string locked_out = "Too many tries\nWait {} s";
   std::string pickup_open_failed = "Box {} did not open\nPlease call service";
+  // The locker cannot do it now (its database failed); no attempt was counted.
+  std::string out_of_order = "Out of order\nPlease try later";
 
   // Courier login and menu.
   std::string pin_prompt = "Courier PIN, then #\n* = back";

@@ -87,8 +87,13 @@ std::set<state_report::alarm_key> state_report::active_alarms() {
     for (const auto& [mine, theirs] : compartment_alarms)
       if (c->alarms().has(mine)) out.emplace(theirs, c->id());
   }
-  if (db_.setting(keypad_lockout_key).value_or("0") == "1")
-    out.emplace(protocol::alarm_type::keypad_lockout, std::string());
+  // The database may be what fails: the alarms the controller knows are listed all the same.
+  try {
+    if (db_.setting(keypad_lockout_key).value_or("0") == "1")
+      out.emplace(protocol::alarm_type::keypad_lockout, std::string());
+  } catch (const std::exception& e) {
+    log::error(component, "reading the keypad_lockout alarm: ", e.what());
+  }
   if (locker_.power_alarm_since()) out.emplace(protocol::alarm_type::power, std::string());
   return out;
 }
@@ -161,6 +166,10 @@ protocol::locker_state state_report::current() {
     if (const auto it = since_.find(alarm_key{type, std::string()}); it != since_.end())
       st.alarms.push_back({type, std::nullopt, protocol::alarm_severity::warning, it->second});
   }
+  // Kept by the controller in memory, not in since_: saving since_ may be what fails.
+  if (const auto since = locker_.storage_fault_since())
+    st.alarms.push_back({protocol::alarm_type::storage_fault, std::nullopt,
+                         protocol::alarm_severity::critical, *since});
   return st;
 }
 

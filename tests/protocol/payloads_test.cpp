@@ -149,7 +149,7 @@ TEST(payloads, door_events_match_the_schema) {
 TEST(payloads, alarm_events_match_the_schema) {
   for (auto type : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
                     alarm_type::sensor_fault, alarm_type::keypad_lockout, alarm_type::power,
-                    alarm_type::tamper}) {
+                    alarm_type::tamper, alarm_type::storage_fault}) {
     for (bool active : {true, false}) {
       expect_valid_and_strict(
           "evt_alarm.schema.json",
@@ -217,6 +217,26 @@ TEST(payloads, state_matches_the_schema) {
   j = json::parse(text);
   j["alarms"][1]["severity"] = "info";
   EXPECT_FALSE(schemas().validate("state.schema.json", j).empty());
+}
+
+// storage_fault (issue 11), added within v1: critical, no compartment, in evt/alarm and in the
+// state's alarms; an unknown alarm type is still refused.
+TEST(payloads, storage_fault_is_in_the_contract) {
+  const auto event =
+      json::parse(encode_alarm_event(header(9), alarm_event{alarm_type::storage_fault, std::nullopt,
+                                                            alarm_severity::critical, true}));
+  EXPECT_EQ(event["type"], "storage_fault");
+  EXPECT_EQ(event["severity"], "critical");
+  EXPECT_FALSE(event.contains("compartment"));
+  EXPECT_TRUE(schemas().validate("evt_alarm.schema.json", event).empty());
+  auto st = sample_state();
+  st.alarms.push_back({alarm_type::storage_fault, std::nullopt, alarm_severity::critical, t1});
+  const auto state = json::parse(encode_state(st));
+  EXPECT_EQ(state["alarms"][2]["type"], "storage_fault");
+  EXPECT_TRUE(schemas().validate("state.schema.json", state).empty());
+  auto unknown = event;
+  unknown["type"] = "storage_full";
+  EXPECT_FALSE(schemas().validate("evt_alarm.schema.json", unknown).empty());
 }
 
 TEST(payloads, get_state_reply_matches_the_schema) {
