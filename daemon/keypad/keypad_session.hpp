@@ -58,6 +58,12 @@ class keypad_session final : public session_events {
   void removed(std::string_view compartment) override;
   void closed_empty(std::string_view compartment) override;
 
+  // Scans from reader count beside the keys, from now on: at the pickup-code prompt a scan
+  // is a pickup code (as if typed and '#'), at the tracking-number prompt a tracking number
+  // (as if typed and '#'); anywhere else it is refused with a message and changes nothing.
+  // The reader must outlive the session, which leaves it a harmless handler when destroyed.
+  void take_scans(drivers::code_reader& reader);
+
   // A new session_idle, from the next key press on.
   void set_session_idle(drivers::millis idle) { settings_.session_idle = idle; }
 
@@ -97,6 +103,11 @@ class keypad_session final : public session_events {
   void key_size_menu(char key);
   void key_deposit_open(char key);
   void key_removal_item(char key);
+
+  void on_scan(const std::string& code);
+  // Shows text over the current screen for message_hold, then that screen again; the state
+  // stays what it is (a door may still be awaited).
+  void notice(std::string_view text);
 
   void accept();
   void refuse();
@@ -143,9 +154,13 @@ class keypad_session final : public session_events {
   drivers::steady_time lockout_end_{};
   std::function<void()> after_message_;
 
+  drivers::code_reader* scanner_ = nullptr;
+  std::string screen_text_;  // what show() put up last, for after a notice
+
   drivers::timer idle_timer_;
   drivers::timer message_timer_;
   drivers::timer lockout_timer_;
+  drivers::timer notice_timer_;
 };
 
 }  // namespace locker::keypad
