@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The front panel's state machine: the recipient's pickup code, the courier's login,
 // deposits and removals. It shows what to do next on the display, asks the locker through
-// locker_services, and learns about doors through session_events. Codes and PINs are never
-// shown, only one '*' per digit. Runs on the event loop; throws nothing of its own.
+// locker_services, and learns about doors through session_events. A scanner, when the
+// board has one, stands in for typing at the two prompts that take codes. Codes and PINs are
+// never shown, only one '*' per digit. Runs on the event loop; throws nothing of its own.
 #pragma once
 
 #include <chrono>
@@ -33,7 +34,7 @@ struct session_settings {
   std::size_t min_pin_digits = protocol::rules::pin_min_digits;
   std::size_t max_pin_digits = protocol::rules::pin_max_digits;
   // Typed on a keypad, digits only, and shorter than the rule allows: what fits a person's
-  // patience (a scanner brings longer ones).
+  // patience. A scan brings any the rule allows (letters too, up to 64).
   std::size_t max_tracking_digits = 34;
   screen_texts texts{};
 };
