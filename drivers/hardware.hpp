@@ -111,8 +111,8 @@ class indicator {
 };
 
 // What a backend provides: lines by board-file spec, the front panel and, optionally, a
-// scanner. Requesting an
-// output line drives it inactive (the lock's safe state) before anything else happens.
+// scanner. Requesting an output line drives it inactive (the lock's safe state) before
+// anything else happens.
 // Errors at start-up (a line that does not exist, a line busy) are thrown as
 // std::runtime_error naming the line.
 class board {
