@@ -191,6 +191,7 @@ int run(const options& o) {
   session_cfg.session_idle = cfg.timings.session_idle;
   keypad::keypad_session session(board->keypad(), board->display(), board->indicator(), clock,
                                  locker, session_cfg);
+  if (auto* scanner = cabinet->scanner()) session.take_scans(*scanner);
   locker.set_session(&session);
   try {
     locker.start();

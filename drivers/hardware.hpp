@@ -3,6 +3,7 @@
 // reaches the pins. The core includes this header and never a backend's.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,23 @@ class display {
   virtual void show(std::string_view text) = 0;
 };
 
+// An input device that reads whole codes rather than keys: a barcode/QR scanner (tracking
+// numbers, pickup codes) or a courier badge reader (HID or Wiegand). The keypad flows see
+// only this, whichever device it is.
+class code_reader {
+ public:
+  virtual ~code_reader() = default;
+  // Called on the event loop with each code read, whole and checked: a scan, a badge id.
+  // Replaces any earlier handler. The handler may destroy the reader.
+  virtual void on_read(std::function<void(const std::string& code)> handler) = 0;
+  // Told on the event loop when the device stops reading (with why: unplugged, a line
+  // fault) and when it reads again (an empty error_code). Replaces any earlier handler.
+  virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
+  // Reads discarded since start because they were garbled (an overlong or cut scan, a
+  // Wiegand frame of the wrong length or parity): for telemetry, never shown as a code.
+  [[nodiscard]] virtual std::uint64_t garbled() const = 0;
+};
+
 enum class sound { key, ok, error, alarm };
 
 // Buzzer and status LED.
@@ -92,8 +110,9 @@ class indicator {
   virtual void set_alarm(bool on) = 0;
 };
 
-// What a backend provides: lines by board-file spec, and the front panel. Requesting an
-// output line drives it inactive (the lock's safe state) before anything else happens.
+// What a backend provides: lines by board-file spec, the front panel and, optionally, a
+// scanner. Requesting an output line drives it inactive (the lock's safe state) before
+// anything else happens.
 // Errors at start-up (a line that does not exist, a line busy) are thrown as
 // std::runtime_error naming the line.
 class board {
@@ -104,6 +123,10 @@ class board {
   virtual drivers::keypad& keypad() = 0;
   virtual drivers::display& display() = 0;
   virtual drivers::indicator& indicator() = 0;
+  // The barcode/QR scanner beside the keypad, built on first use; null when this backend
+  // has none. Asked only when the board file has a [scanner] table; throws
+  // std::runtime_error when that table cannot be used with this backend.
+  virtual drivers::code_reader* scanner() { return nullptr; }
 };
 
 }  // namespace locker::drivers

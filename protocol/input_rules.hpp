@@ -21,8 +21,13 @@ inline constexpr std::size_t pickup_code_min_digits = 6;
 inline constexpr std::size_t pickup_code_max_digits = 10;
 inline constexpr std::string_view pickup_code_rule = "6-10 digits";
 
-// A tracking number: 1-64 printable ASCII characters without spaces. (Scanners will bring
-// alphanumeric numbers with more characters: this is the one place to change.)
+// A tracking number: 1-64 printable ASCII characters without spaces, as the contract's
+// schema says (common.schema.json, "^[!-~]{1,64}$"). Alphanumeric everywhere: letters of
+// either case, digits and the punctuation carriers print (1Z999AA10123456784, JJD00...,
+// RR123456785DE), whether announced over MQTT, added with lockeradm or scanned at the
+// keypad; only typed on the keypad are they digits. Kept as wide as the schema, not narrowed
+// to [A-Za-z0-9-]: the contract already accepts the rest, and narrowing it would refuse
+// numbers a tracking system may already send.
 inline constexpr std::size_t tracking_number_max_length = 64;
 inline constexpr std::string_view tracking_number_rule =
     "1-64 printable ASCII characters without spaces";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "simulator/cabinet_model.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -90,6 +91,10 @@ cabinet_model::cabinet_model(const drivers::board_config& board, drivers::clock&
   if (board.backup_power) {
     backup_line_ = board.backup_power->describe();
     add_line(backup_line_, {nullptr, role::backup_power});
+  }
+  if (board.scanner) {
+    // A real scanner cannot deliver more than its decoder keeps, nor than the wire carries.
+    scanner_max_length_ = std::min(board.scanner->max_length, drivers::sim::max_scan_length);
   }
 }
 
@@ -206,6 +211,11 @@ cabinet_model::subscription cabinet_model::on_key(std::function<void(char)> fn) 
   return next_sub_++;
 }
 
+cabinet_model::subscription cabinet_model::on_scan(std::function<void(const std::string&)> fn) {
+  scan_subs_.emplace_back(next_sub_, std::move(fn));
+  return next_sub_++;
+}
+
 cabinet_model::subscription cabinet_model::on_event(std::function<void(const cabinet_event&)> fn) {
   event_subs_.emplace_back(next_sub_, std::move(fn));
   return next_sub_++;
@@ -215,6 +225,7 @@ void cabinet_model::unsubscribe(subscription id) {
   auto drop = [id](auto& v) { std::erase_if(v, [id](const auto& p) { return p.first == id; }); };
   drop(input_subs_);
   drop(key_subs_);
+  drop(scan_subs_);
   drop(event_subs_);
 }
 
@@ -341,6 +352,21 @@ action_result cabinet_model::press(std::string_view keys) {
     emit("key", std::string(1, k));
     dispatch(key_subs_, k);
   }
+  return {};
+}
+
+action_result cabinet_model::scan(std::string_view text) {
+  if (!has_scanner()) return refused("this board has no scanner (no [scanner] in its board file)");
+  if (text.empty()) return refused("nothing to scan");
+  if (text.size() > scanner_max_length_) {
+    return refused("longer than the scanner's max_length (" + std::to_string(scanner_max_length_) +
+                   ")");
+  }
+  if (!drivers::sim::valid_scan(text)) return refused("a scan holds no control characters");
+  if (!powered_) return refused("power is off");
+  const std::string scanned(text);
+  emit("scan", drivers::sim::escape_text(scanned));
+  dispatch(scan_subs_, scanned);
   return {};
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The physical cabinet, simulated: lock coils, doors on springs, bouncing contacts, a
-// keypad, a display and injected faults. A pure model on an injected clock (no sockets,
+// keypad, a scanner, a display and injected faults. A pure model on an injected clock (no sockets,
 // no threads), so scenario tests can run it on virtual time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -91,15 +92,20 @@ class cabinet_model {
   // Every raw edge of an input line, bounces included.
   subscription on_input(std::function<void(const std::string& line, bool active)> fn);
   subscription on_key(std::function<void(char key)> fn);
+  // Each scan, as the scanner's device would deliver it (without its terminator).
+  subscription on_scan(std::function<void(const std::string& text)> fn);
   subscription on_event(std::function<void(const cabinet_event&)> fn);
   void unsubscribe(subscription id);
 
   // ---- people ----
   action_result press(std::string_view keys);  // each of 0-9 * # A-D, spaces ignored
-  action_result open(std::string_view id);     // an ajar or unlatched door, fully
-  action_result close(std::string_view id);    // an open or ajar door; it latches again
-  action_result put(std::string_view id);      // a parcel in, door open
-  action_result take(std::string_view id);     // the parcel out, door open
+  // A barcode or QR code held to the scanner: refused on a board without [scanner], while
+  // the power is off, and for text that is no scan (empty, too long, control characters).
+  action_result scan(std::string_view text);
+  action_result open(std::string_view id);   // an ajar or unlatched door, fully
+  action_result close(std::string_view id);  // an open or ajar door; it latches again
+  action_result put(std::string_view id);    // a parcel in, door open
+  action_result take(std::string_view id);   // the parcel out, door open
 
   // ---- faults ----
   action_result jam(std::string_view id);  // the coil energizes, the latch holds
@@ -126,6 +132,7 @@ class cabinet_model {
   // The battery carries the cabinet (mains off, a backup_power line on the board).
   [[nodiscard]] bool on_battery() const { return !mains_ && has_battery(); }
   [[nodiscard]] bool has_battery() const { return !backup_line_.empty(); }
+  [[nodiscard]] bool has_scanner() const { return scanner_max_length_ > 0; }
   [[nodiscard]] bool alarm() const { return alarm_; }
   [[nodiscard]] bool buzzer() const { return buzzer_; }
   [[nodiscard]] const std::string& last_beep() const { return last_beep_; }
@@ -163,12 +170,14 @@ class cabinet_model {
   std::string last_beep_;
   bool powered_ = true;
   bool mains_ = true;
-  std::string backup_line_;  // empty: no battery, no power-sense line
+  std::string backup_line_;             // empty: no battery, no power-sense line
+  std::size_t scanner_max_length_ = 0;  // 0: no scanner
   bool alarm_ = false;
   bool buzzer_ = false;
   subscription next_sub_ = 1;
   std::vector<std::pair<subscription, std::function<void(const std::string&, bool)>>> input_subs_;
   std::vector<std::pair<subscription, std::function<void(char)>>> key_subs_;
+  std::vector<std::pair<subscription, std::function<void(const std::string&)>>> scan_subs_;
   std::vector<std::pair<subscription, std::function<void(const cabinet_event&)>>> event_subs_;
 };
 

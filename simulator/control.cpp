@@ -40,6 +40,8 @@ std::vector<std::string> control_help() {
   return {
       "commands (one per line; each answered by 'ok ...' or 'error <reason>'):",
       "  press <keys>              keys 0-9 * # A-D, e.g. 'press 1 2 3 #' or 'press 123#'",
+      "  scan <text>               a barcode/QR code at the scanner (tracking number, pickup "
+      "code)",
       "  open <id> | close <id>    a person opens an ajar/unlatched door, closes a door",
       "  put <id> | take <id>      a parcel in or out (door open)",
       "  jam <id> | unjam <id>     the lock's latch does not release",
@@ -82,6 +84,16 @@ control_reply run_control(cabinet_model& model, std::string_view line) {
     std::string keys;
     for (std::size_t i = 1; i < w.size(); ++i) keys += w[i];
     return result(model.press(keys));
+  }
+  if (cmd == "scan") {
+    // The rest of the line, as the scanner reads it; its own inner spaces are kept.
+    std::string_view text = line.substr(line.find("scan") + 4);
+    const auto first = text.find_first_not_of(" \t");
+    text = first == std::string_view::npos ? std::string_view{} : text.substr(first);
+    const auto last = text.find_last_not_of(" \t");
+    text = text.substr(0, last == std::string_view::npos ? 0 : last + 1);
+    if (text.empty()) return error("usage: scan <text>");
+    return result(model.scan(text));
   }
   if (cmd == "power") {
     if (args != 1 || (w[1] != "on" && w[1] != "off")) return error("usage: power off|on");

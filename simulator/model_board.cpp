@@ -63,6 +63,30 @@ class model_board::model_panel final : public drivers::keypad,
   std::function<void(char)> handler_;
 };
 
+class model_board::model_scanner final : public drivers::code_reader {
+ public:
+  explicit model_scanner(cabinet_model& m) : model_(m) {
+    sub_ = model_.on_scan([this](const std::string& text) {
+      if (handler_) handler_(text);
+    });
+  }
+  ~model_scanner() override { model_.unsubscribe(sub_); }
+  model_scanner(const model_scanner&) = delete;
+  model_scanner& operator=(const model_scanner&) = delete;
+
+  void on_read(std::function<void(const std::string&)> handler) override {
+    handler_ = std::move(handler);
+  }
+  // The model's scanner stays plugged in and reads every scan whole.
+  void on_fault(std::function<void(std::error_code)> /*handler*/) override {}
+  [[nodiscard]] std::uint64_t garbled() const override { return 0; }
+
+ private:
+  cabinet_model& model_;
+  cabinet_model::subscription sub_ = 0;
+  std::function<void(const std::string&)> handler_;
+};
+
 model_board::model_board(cabinet_model& model, drivers::clock& c)
     : model_(model), clock_(c), panel_(std::make_unique<model_panel>(model)) {
   input_sub_ = model_.on_input([this](const std::string& line, bool level) {
@@ -107,5 +131,10 @@ drivers::input_line& model_board::input(const drivers::line_spec& spec) {
 drivers::keypad& model_board::keypad() { return *panel_; }
 drivers::display& model_board::display() { return *panel_; }
 drivers::indicator& model_board::indicator() { return *panel_; }
+
+drivers::code_reader* model_board::scanner() {
+  if (!scanner_) scanner_ = std::make_unique<model_scanner>(model_);
+  return scanner_.get();
+}
 
 }  // namespace locker::simulator

@@ -26,17 +26,21 @@ class model_board final : public drivers::board {
   drivers::keypad& keypad() override;
   drivers::display& display() override;
   drivers::indicator& indicator() override;
+  // Scans from the model's scan() (which the model refuses without [scanner]). Never null.
+  drivers::code_reader* scanner() override;
 
  private:
   class model_output;
   class model_input;
   class model_panel;
+  class model_scanner;
 
   cabinet_model& model_;
   drivers::clock& clock_;
   std::map<std::string, std::unique_ptr<model_output>> outputs_;
   std::map<std::string, std::unique_ptr<model_input>> inputs_;
   std::unique_ptr<model_panel> panel_;
+  std::unique_ptr<model_scanner> scanner_;
   cabinet_model::subscription input_sub_ = 0;
 };
 

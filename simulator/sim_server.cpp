@@ -116,6 +116,8 @@ class sim_session : public std::enable_shared_from_this<sim_session> {
     }));
     subs_.push_back(
         model_.on_key([this](char k) { send(sim::format(sim::to_board{sim::key_msg{k}})); }));
+    subs_.push_back(model_.on_scan(
+        [this](const std::string& t) { send(sim::format(sim::to_board{sim::scan_msg{t}})); }));
     model_.announce("board", "attached");
   }
 

@@ -2,6 +2,7 @@
 #include "daemon/hardware/cabinet_hardware.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace locker::hardware {
 
@@ -28,6 +29,12 @@ cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
   if (cfg.backup_power) {
     power_ = std::make_unique<drivers::debounced_power_sensor>(
         board.input(*cfg.backup_power), clock, std::max(timings.debounce, power_settle));
+  }
+  if (cfg.scanner) {
+    scanner_ = board.scanner();
+    if (scanner_ == nullptr) {
+      throw std::runtime_error(cfg.file + ": scanner: this hardware backend has no scanner");
+    }
   }
 }
 

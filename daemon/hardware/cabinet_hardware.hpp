@@ -27,7 +27,8 @@ struct compartment_hardware {
 class cabinet_hardware {
  public:
   // Requests every lock output first, so all coils are in their safe (released) state
-  // before any sensor is read or anything else happens; then the inputs. Throws
+  // before any sensor is read or anything else happens; then the inputs and the scanner,
+  // when the board file has one. Throws
   // std::runtime_error naming the line when the backend cannot provide one.
   cabinet_hardware(drivers::board& board, drivers::clock& clock, const drivers::board_config& cfg,
                    const config::timings& timings);
@@ -40,6 +41,8 @@ class cabinet_hardware {
   [[nodiscard]] drivers::coil_supply& supply() { return supply_; }
   // Null when the board has no backup_power line.
   [[nodiscard]] drivers::power_sensor* power() { return power_.get(); }
+  // The barcode/QR scanner beside the keypad; null when the board file has no [scanner].
+  [[nodiscard]] drivers::code_reader* scanner() { return scanner_; }
 
   // A mains dip shorter than this is the backup supply's business, not an alarm.
   static constexpr drivers::millis power_settle{1000};
@@ -54,6 +57,7 @@ class cabinet_hardware {
   drivers::coil_supply supply_;
   std::vector<compartment_hardware> compartments_;
   std::unique_ptr<drivers::debounced_power_sensor> power_;
+  drivers::code_reader* scanner_ = nullptr;  // owned by the board
 };
 
 // Requests every lock output of the board, which drives it to its safe (released) state.

@@ -60,7 +60,8 @@ keypad_session::keypad_session(drivers::keypad& keys, drivers::display& screen,
       settings_(std::move(settings)),
       idle_timer_(clock),
       message_timer_(clock),
-      lockout_timer_(clock) {
+      lockout_timer_(clock),
+      notice_timer_(clock) {
   keys_.on_key([this](char key) { on_key(key); });
   // A lockout survives a restart: show it rather than a prompt that would refuse keys.
   if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
@@ -73,6 +74,12 @@ keypad_session::keypad_session(drivers::keypad& keys, drivers::display& screen,
 keypad_session::~keypad_session() {
   // The keypad cannot forget a handler; leave it one that does not touch this object.
   keys_.on_key([](char) {});
+  if (scanner_ != nullptr) scanner_->on_read([](const std::string&) {});
+}
+
+void keypad_session::take_scans(drivers::code_reader& reader) {
+  scanner_ = &reader;
+  reader.on_read([this](const std::string& code) { on_scan(code); });
 }
 
 // ---- keys ----
@@ -360,6 +367,54 @@ void keypad_session::key_removal_item(char key) {
   show(fill(settings_.texts.opening, {compartment_}));
 }
 
+// ---- scans ----
+
+void keypad_session::on_scan(const std::string& code) {
+  // As a key does, a scan ends a shown result early and counts for the screen after it.
+  if (state_ == state::message) finish_message();
+  if (state_ == state::lockout) {
+    if (services_.lockout_remaining() > std::chrono::seconds{0}) {
+      refuse();  // the countdown on the screen says why
+      return;
+    }
+    enter_idle();
+  }
+  if (state_ == state::idle) {
+    if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
+      refuse();
+      enter_lockout(remaining);
+      return;
+    }
+    // A scan that cannot be a pickup code (a parcel's label held up by mistake) spends no
+    // attempt; one that can takes the typed code's path, and a wrong one counts.
+    if (!protocol::rules::valid_pickup_code(code)) {
+      notice(settings_.texts.scan_not_code);
+      return;
+    }
+    clear_input();
+    input_ = code;
+    key_idle('#');
+    return;
+  }
+  if (state_ == state::tracking_entry) {
+    if (!protocol::rules::valid_tracking_number(code)) {
+      notice(settings_.texts.scan_not_tracking);
+      return;
+    }
+    clear_input();
+    input_ = code;
+    key_tracking('#');
+    return;
+  }
+  notice(settings_.texts.scan_unexpected);
+}
+
+void keypad_session::notice(std::string_view text) {
+  sounds_.beep(drivers::sound::error);
+  screen_.show(text);
+  notice_timer_.start(settings_.message_hold, [this] { screen_.show(screen_text_); });
+}
+
 // ---- door events ----
 
 void keypad_session::door_opened(std::string_view compartment) {
@@ -473,7 +528,11 @@ void keypad_session::accept() {
 
 void keypad_session::refuse() { sounds_.beep(drivers::sound::error); }
 
-void keypad_session::show(std::string_view text) { screen_.show(text); }
+void keypad_session::show(std::string_view text) {
+  notice_timer_.cancel();  // the new screen replaces a notice
+  screen_text_ = text;
+  screen_.show(text);
+}
 
 void keypad_session::touch() {
   idle_timer_.start(settings_.session_idle, [this] { on_idle_timeout(); });

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The front panel's state machine: the recipient's pickup code, the courier's login,
 // deposits and removals. It shows what to do next on the display, asks the locker through
-// locker_services, and learns about doors through session_events. Codes and PINs are never
-// shown, only one '*' per digit. Runs on the event loop; throws nothing of its own.
+// locker_services, and learns about doors through session_events. A scanner, when the
+// board has one, stands in for typing at the two prompts that take codes. Codes and PINs are
+// never shown, only one '*' per digit. Runs on the event loop; throws nothing of its own.
 #pragma once
 
 #include <chrono>
@@ -33,7 +34,7 @@ struct session_settings {
   std::size_t min_pin_digits = protocol::rules::pin_min_digits;
   std::size_t max_pin_digits = protocol::rules::pin_max_digits;
   // Typed on a keypad, digits only, and shorter than the rule allows: what fits a person's
-  // patience (a scanner brings longer ones).
+  // patience. A scan brings any the rule allows (letters too, up to 64).
   std::size_t max_tracking_digits = 34;
   screen_texts texts{};
 };
@@ -58,6 +59,12 @@ class keypad_session final : public session_events {
   void removed(std::string_view compartment) override;
   void closed_empty(std::string_view compartment) override;
   void out_of_order(std::string_view compartment) override;
+
+  // Scans from reader count beside the keys, from now on: at the pickup-code prompt a scan
+  // is a pickup code (as if typed and '#'), at the tracking-number prompt a tracking number
+  // (as if typed and '#'); anywhere else it is refused with a message and changes nothing.
+  // The reader must outlive the session, which leaves it a harmless handler when destroyed.
+  void take_scans(drivers::code_reader& reader);
 
   // A new session_idle, from the next key press on.
   void set_session_idle(drivers::millis idle) { settings_.session_idle = idle; }
@@ -98,6 +105,11 @@ class keypad_session final : public session_events {
   void key_size_menu(char key);
   void key_deposit_open(char key);
   void key_removal_item(char key);
+
+  void on_scan(const std::string& code);
+  // Shows text over the current screen for message_hold, then that screen again; the state
+  // stays what it is (a door may still be awaited).
+  void notice(std::string_view text);
 
   void accept();
   void refuse();
@@ -144,9 +156,13 @@ class keypad_session final : public session_events {
   drivers::steady_time lockout_end_{};
   std::function<void()> after_message_;
 
+  drivers::code_reader* scanner_ = nullptr;
+  std::string screen_text_;  // what show() put up last, for after a notice
+
   drivers::timer idle_timer_;
   drivers::timer message_timer_;
   drivers::timer lockout_timer_;
+  drivers::timer notice_timer_;
 };
 
 }  // namespace locker::keypad

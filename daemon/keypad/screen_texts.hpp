@@ -50,6 +50,11 @@ struct screen_texts {
   std::string removal_unavailable = "Box {} unavailable";
   std::string removal_faulty = "Box {} faulty";
   std::string all_done = "All done";
+
+  // Scanner: shown for message_hold over the current screen, which then comes back.
+  std::string scan_unexpected = "Scan not expected\nhere";
+  std::string scan_not_code = "Not a pickup code";
+  std::string scan_not_tracking = "Not a tracking no.";
 };
 
 }  // namespace locker::keypad

@@ -228,13 +228,32 @@ display_config parse_display(const context& ctx, const toml::table& t) {
   return d;
 }
 
+// The most a scan may hold: far above any tracking number or pickup code, so that a
+// QR code carrying a little more still fits, and small enough to bound the decoder.
+constexpr std::int64_t max_scan_length = 4096;
+
+scanner_config parse_scanner(const context& ctx, const toml::table& t) {
+  table_reader r(ctx, t, "scanner", {"kind", "device", "max_length"});
+  scanner_config s;
+  s.kind = r.choice("kind", scanner_kind::sim,
+                    {{"sim", scanner_kind::sim}, {"evdev", scanner_kind::evdev}});
+  if (s.kind == scanner_kind::evdev) {
+    s.device = r.string("device", "");
+    if (s.device.empty()) ctx.fail(r.key("device"), "missing: an evdev scanner needs a device", &t);
+  } else if (r.node("device") != nullptr) {
+    ctx.fail(r.key("device"), "only used by an evdev scanner", r.node("device"));
+  }
+  s.max_length = static_cast<std::size_t>(r.integer("max_length", 128, 1, max_scan_length));
+  return s;
+}
+
 }  // namespace
 
 board_config load_board(const std::filesystem::path& file) {
   const context ctx{file.string()};
   const toml::table root = toml_file::parse_file(ctx, file);
   const table_reader top(ctx, root, "",
-                         {"hardware", "sizes", "defaults", "keypad", "display", "buzzer",
+                         {"hardware", "sizes", "defaults", "keypad", "display", "scanner", "buzzer",
                           "alarm_led", "backup_power", "compartment"});
   board_config b;
   b.file = file.string();
@@ -317,6 +336,7 @@ board_config load_board(const std::filesystem::path& file) {
     b.keypad = parse_keypad(ctx, *k, defaults["keypad_row"], defaults["keypad_column"], lines);
   }
   if (const auto* d = top.table("display")) b.display = parse_display(ctx, *d);
+  if (const auto* s = top.table("scanner")) b.scanner = parse_scanner(ctx, *s);
   for (auto [name, slot] : {std::pair{"buzzer", &b.buzzer}, std::pair{"alarm_led", &b.alarm_led},
                             std::pair{"backup_power", &b.backup_power}}) {
     if (const auto* n = top.node(name)) {

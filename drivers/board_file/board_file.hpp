@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The board file: what a cabinet's board is made of, for the backend that drives it and the
 // simulator that models it. Each compartment's lock, door and optional presence lines, the
-// front panel (keypad, display, buzzer, alarm LED) and the backup-power input, each line with
+// front panel (keypad, display, buzzer, alarm LED), an optional scanner and the backup-power
+// input, each line with
 // its chip/offset or name, active_low and bias. It belongs to the drivers (as a HAL backend
 // takes its board definition from the board, not from the program above it); the daemon's
 // configuration embeds it.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -46,6 +48,18 @@ struct display_config {
   std::string path;  // file: where the text is written (a tty or a file the panel reads)
 };
 
+enum class scanner_kind { sim, evdev };
+
+// A barcode/QR scanner beside the keypad: tracking numbers and pickup codes by scan.
+struct scanner_config {
+  scanner_kind kind = scanner_kind::sim;
+  // evdev: the keyboard-wedge device by a stable path, e.g.
+  // /dev/input/by-id/usb-Vendor_Scanner-event-kbd (it may be unplugged and plugged back in).
+  std::string device;
+  // Longer scans are discarded whole (and counted as garbled).
+  std::size_t max_length = 128;
+};
+
 struct board_config {
   std::string file;
   std::string hardware;            // a name for info/telemetry
@@ -53,6 +67,7 @@ struct board_config {
   std::vector<compartment_config> compartments;
   keypad_config keypad;
   display_config display;
+  std::optional<scanner_config> scanner;  // none: the keypad is the only input
   std::optional<line_spec> buzzer;
   std::optional<line_spec> alarm_led;
   // Input, active while the cabinet runs on its backup supply (the `power` alarm).

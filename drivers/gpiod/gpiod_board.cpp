@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "drivers/gpiod/evdev_keypad.hpp"
+#include "drivers/gpiod/evdev_scanner.hpp"
 #include "drivers/gpiod/front_panel.hpp"
 #include "drivers/gpiod/matrix_scanner.hpp"
 #include "drivers/gpiod/request.hpp"
@@ -25,6 +26,7 @@ gpiod_board::gpiod_board(boost::asio::io_context& io, drivers::clock& c, drivers
 gpiod_board::~gpiod_board() {
   // The front panel holds lines; it goes first, explicitly, whatever the member order.
   keypad_.reset();
+  scanner_.reset();
   indicator_.reset();
   display_.reset();
 }
@@ -101,6 +103,22 @@ drivers::indicator& gpiod_board::indicator() {
   output_line* led = cfg_.alarm_led ? &output(*cfg_.alarm_led) : nullptr;
   indicator_ = std::make_unique<line_indicator>(buzzer, led, clock_);
   return *indicator_;
+}
+
+drivers::code_reader* gpiod_board::scanner() {
+  if (scanner_ || !cfg_.scanner) return scanner_.get();
+  const auto& s = *cfg_.scanner;
+  switch (s.kind) {
+    case drivers::scanner_kind::evdev: {
+      evdev_scanner_options options;
+      options.max_length = s.max_length;
+      scanner_ = std::make_unique<evdev_scanner>(io_, clock_, s.device, std::move(options));
+      break;
+    }
+    case drivers::scanner_kind::sim:
+      throw std::runtime_error(cfg_.file + ": scanner: kind \"sim\" needs the sim backend");
+  }
+  return scanner_.get();
 }
 
 }  // namespace locker::drivers::gpiod_backend

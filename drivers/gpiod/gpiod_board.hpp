@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The real board: GPIO lines through libgpiod 1.6, a matrix or evdev keypad, a file
-// display, a buzzer and alarm LED on lines.
+// display, a buzzer and alarm LED on lines, and a keyboard-wedge scanner.
 #pragma once
 
 #include <memory>
@@ -40,6 +40,9 @@ class gpiod_board final : public drivers::board {
   drivers::keypad& keypad() override;
   drivers::display& display() override;
   drivers::indicator& indicator() override;
+  // The evdev scanner of the board file's [scanner], opened on first use; null without one.
+  // A scanner not plugged in yet is no error: it is opened when it appears.
+  drivers::code_reader* scanner() override;
 
  private:
   boost::asio::io_context& io_;
@@ -53,6 +56,7 @@ class gpiod_board final : public drivers::board {
   std::unique_ptr<drivers::keypad> keypad_;
   std::unique_ptr<drivers::display> display_;
   std::unique_ptr<drivers::indicator> indicator_;
+  std::unique_ptr<drivers::code_reader> scanner_;
 };
 
 }  // namespace locker::drivers::gpiod_backend

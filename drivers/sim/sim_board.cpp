@@ -68,7 +68,8 @@ class sim_input final : public input_line {
 struct sim_board::impl : std::enable_shared_from_this<impl>,
                          drivers::keypad,
                          drivers::display,
-                         drivers::indicator {
+                         drivers::indicator,
+                         drivers::code_reader {
   impl(boost::asio::io_context& io, std::string path, const drivers::clock* stamps)
       : socket_(io), path_(std::move(path)), stamps_(stamps) {}
 
@@ -79,6 +80,16 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
   }
   void beep(sound s) override { send(format(from_board{beep_msg{s}})); }
   void set_alarm(bool on) override { send(format(from_board{alarm_msg{on}})); }
+
+  // ---- scanner ----
+  void on_read(std::function<void(const std::string&)> handler) override {
+    scan_handler_ = std::move(handler);
+  }
+  void on_fault(std::function<void(std::error_code)> handler) override {
+    scan_fault_handler_ = std::move(handler);
+  }
+  // The protocol carries whole scans only: nothing arrives garbled.
+  [[nodiscard]] std::uint64_t garbled() const override { return 0; }
 
   [[noreturn]] void fail(const std::string& why) const {
     throw std::runtime_error("sim board: locker-sim at " + path_ + ": " + why);
@@ -171,6 +182,9 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
   void handle(const key_msg& m, const std::string&) {
     if (key_handler_) key_handler_(m.key);
   }
+  void handle(const scan_msg& m, const std::string&) {
+    if (scan_handler_) scan_handler_(m.text);
+  }
   void handle(const error_msg& m, const std::string&) {
     // Only our own mistakes get replies (an unknown output line): worth a log line.
     std::cerr << "sim board: locker-sim says: " << m.reason << '\n';
@@ -231,6 +245,8 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
       if (self->closed_) return;
       for (auto& [name, in] : self->inputs_)
         in->fail(std::make_error_code(std::errc::not_connected));
+      if (self->scan_fault_handler_)
+        self->scan_fault_handler_(std::make_error_code(std::errc::not_connected));
     });
     if (disconnect_handler_) disconnect_handler_();
   }
@@ -257,6 +273,8 @@ struct sim_board::impl : std::enable_shared_from_this<impl>,
   std::map<std::string, std::unique_ptr<sim_input>, std::less<>> inputs_;
   std::map<std::string, std::unique_ptr<sim_output>, std::less<>> outputs_;
   std::function<void(char)> key_handler_;
+  std::function<void(const std::string&)> scan_handler_;
+  std::function<void(std::error_code)> scan_fault_handler_;
   std::function<void()> disconnect_handler_;
 };
 
@@ -300,6 +318,7 @@ input_line& sim_board::input(const line_spec& spec) {
 drivers::keypad& sim_board::keypad() { return *impl_; }
 drivers::display& sim_board::display() { return *impl_; }
 drivers::indicator& sim_board::indicator() { return *impl_; }
+drivers::code_reader* sim_board::scanner() { return impl_.get(); }
 
 void sim_board::on_disconnect(std::function<void()> handler) {
   impl_->disconnect_handler_ = std::move(handler);

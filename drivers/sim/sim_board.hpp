@@ -35,6 +35,9 @@ class sim_board final : public drivers::board {
   drivers::keypad& keypad() override;
   drivers::display& display() override;
   drivers::indicator& indicator() override;
+  // Scans from locker-sim's `scan` command (the simulator refuses them when its board file
+  // has no [scanner]). Never null.
+  drivers::code_reader* scanner() override;
 
   // Called once, on io's thread, when the simulator goes away (it is logged to stderr
   // too). From then on outputs are not driven (set() says not_connected) and inputs hold

@@ -90,6 +90,15 @@ bool valid_line_name(std::string_view name) {
   return true;
 }
 
+bool valid_scan(std::string_view text) {
+  if (text.empty() || text.size() > max_scan_length) return false;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return false;
+  }
+  return true;
+}
+
 std::string escape_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -148,6 +157,15 @@ parsed<to_board> parse_to_board(std::string_view line) {
       return fail<to_board>("key needs one of 0-9 * # A-D");
     }
     return {to_board{key_msg{w[1][0]}}, {}};
+  }
+  if (verb == "scan") {
+    auto text = unescape_text(w.size() > 1 ? rest_after(line, "scan") : std::string_view{});
+    if (!text) return fail<to_board>("bad escape in scan text");
+    if (!valid_scan(*text)) {
+      return fail<to_board>("scan needs 1-" + std::to_string(max_scan_length) +
+                            " characters without control characters");
+    }
+    return {to_board{scan_msg{std::move(*text)}}, {}};
   }
   if (verb == "in" || verb == "out") {
     const auto lw = words(line, 4);
@@ -214,6 +232,7 @@ std::string format(const to_board& m) {
           [](const input_msg& x) { return level_text("in", x); },
           [](const output_msg& x) { return level_text("out", x); },
           [](const key_msg& x) { return std::string("key ") + x.key; },
+          [](const scan_msg& x) { return "scan " + escape_text(x.text); },
           [](const ready_msg&) { return std::string("ready"); },
           [](const ok_msg& x) { return x.details.empty() ? std::string("ok") : "ok " + x.details; },
           [](const error_msg& x) { return "error " + x.reason; },

@@ -28,6 +28,10 @@ struct key_msg {                   // "key <k>"
   char key = 0;
   friend bool operator==(const key_msg&, const key_msg&) = default;
 };
+struct scan_msg {  // "scan <escaped text>": what the scanner read, without its terminator
+  std::string text;
+  friend bool operator==(const scan_msg&, const scan_msg&) = default;
+};
 struct ready_msg {  // "ready": the snapshot is complete
   friend bool operator==(const ready_msg&, const ready_msg&) = default;
 };
@@ -39,7 +43,8 @@ struct error_msg {  // "error <reason>"
   std::string reason;
   friend bool operator==(const error_msg&, const error_msg&) = default;
 };
-using to_board = std::variant<input_msg, output_msg, key_msg, ready_msg, ok_msg, error_msg>;
+using to_board =
+    std::variant<input_msg, output_msg, key_msg, scan_msg, ready_msg, ok_msg, error_msg>;
 
 // ---- board -> simulator ----
 struct attach_msg {  // "attach board"
@@ -73,7 +78,12 @@ struct parsed {
 [[nodiscard]] std::string format(const to_board& m);
 [[nodiscard]] std::string format(const from_board& m);
 
-// Display text travels on one line: '\n' becomes "\\n" and '\\' becomes "\\\\".
+// A scan on the wire: 1-max_scan_length characters, none of them a control character (the
+// scanner's terminator is not part of it). Spaces are allowed.
+inline constexpr std::size_t max_scan_length = 1024;
+[[nodiscard]] bool valid_scan(std::string_view text);
+
+// Display and scan text travel on one line: '\n' becomes "\\n" and '\\' becomes "\\\\".
 [[nodiscard]] std::string escape_text(std::string_view text);
 // The inverse of escape_text; nullopt on a dangling or unknown escape.
 [[nodiscard]] std::optional<std::string> unescape_text(std::string_view text);

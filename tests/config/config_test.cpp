@@ -400,6 +400,29 @@ kind = "none"
   EXPECT_EQ(b.display.kind, display_kind::none);
 }
 
+TEST(config_load, evdev_scanner) {
+  temp_dir dir;
+  const auto b = load_board(dir.write("board.toml", small_board + R"(
+[scanner]
+kind = "evdev"
+device = "/dev/input/by-id/usb-Scanner-event-kbd"
+max_length = 80
+)"));
+  ASSERT_TRUE(b.scanner.has_value());
+  EXPECT_EQ(b.scanner->kind, drivers::scanner_kind::evdev);
+  EXPECT_EQ(b.scanner->device, "/dev/input/by-id/usb-Scanner-event-kbd");
+  EXPECT_EQ(b.scanner->max_length, 80U);
+}
+
+TEST(config_load, no_scanner_without_the_table_and_defaults_with_it) {
+  temp_dir dir;
+  EXPECT_FALSE(load_board(dir.write("a.toml", small_board)).scanner.has_value());
+  const auto b = load_board(dir.write("b.toml", small_board + "[scanner]\n"));
+  ASSERT_TRUE(b.scanner.has_value());
+  EXPECT_EQ(b.scanner->kind, drivers::scanner_kind::sim);
+  EXPECT_EQ(b.scanner->max_length, 128U);
+}
+
 // ---- whole-file failures -----------------------------------------------------------------
 
 TEST(config_reject, missing_file) {
@@ -650,6 +673,20 @@ INSTANTIATE_TEST_SUITE_P(
                       "keys = [\"123\", \"456\", \"789\", \"*0#\"]\ndevice = \"/dev/x\"\n" +
                       comp("1"),
                   "keypad.device", "only used by an evdev keypad"},
+        rejection{"scanner_kind", head + "[scanner]\nkind = \"usb\"\n" + comp("1"), "scanner.kind",
+                  "must be one of sim, evdev"},
+        rejection{"scanner_evdev_without_device",
+                  head + "[scanner]\nkind = \"evdev\"\n" + comp("1"), "scanner.device",
+                  "an evdev scanner needs a device"},
+        rejection{"scanner_sim_with_device",
+                  head + "[scanner]\nkind = \"sim\"\ndevice = \"/dev/input/event4\"\n" + comp("1"),
+                  "scanner.device", "only used by an evdev scanner"},
+        rejection{"scanner_max_length_zero",
+                  head + "[scanner]\nkind = \"sim\"\nmax_length = 0\n" + comp("1"),
+                  "scanner.max_length", "out of range"},
+        rejection{"scanner_unknown_key",
+                  head + "[scanner]\nkind = \"sim\"\nbeep = true\n" + comp("1"), "scanner.beep",
+                  "unknown"},
         rejection{"keypad_scan_ms",
                   head + matrix + "keys = [\"123\", \"456\", \"789\", \"*0#\"]\nscan_ms = 0\n" +
                       comp("1"),

@@ -16,6 +16,12 @@ TEST(board_file, the_shipped_boards_load_without_the_daemon) {
   const auto ref = load_board(boards / "reference-board.toml");
   EXPECT_FALSE(ref.compartments.empty());
   for (const auto& c : ref.compartments) EXPECT_GE(ref.size_rank(c.size), 0) << c.id;
+  // Both carry a scanner: the simulator's, and a keyboard wedge found by a stable path.
+  ASSERT_TRUE(sim.scanner.has_value());
+  EXPECT_EQ(sim.scanner->kind, scanner_kind::sim);
+  ASSERT_TRUE(ref.scanner.has_value());
+  EXPECT_EQ(ref.scanner->kind, scanner_kind::evdev);
+  EXPECT_TRUE(ref.scanner->device.starts_with("/dev/input/by-id/")) << ref.scanner->device;
 }
 
 TEST(board_file, a_missing_file_is_a_config_error_naming_it) {

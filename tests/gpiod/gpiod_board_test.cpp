@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "drivers/gpiod/evdev_scanner.hpp"
 #include "drivers/virtual_clock.hpp"
 #include "tests/gpiod/fake_port.hpp"
 
@@ -145,6 +146,32 @@ TEST_F(board_fixture, evdev_keypad_opens_the_configured_device) {
   auto b = make();
   EXPECT_THAT([&] { (void)b->keypad(); }, ::testing::ThrowsMessage<std::runtime_error>(
                                               HasSubstr("/dev/input/no-such-event42")));
+}
+
+TEST_F(board_fixture, no_scanner_without_a_scanner_table) {
+  auto b = make();
+  EXPECT_EQ(b->scanner(), nullptr);
+}
+
+TEST_F(board_fixture, evdev_scanner_not_plugged_in_yet_is_no_error) {
+  cfg.scanner = drivers::scanner_config{};
+  cfg.scanner->kind = drivers::scanner_kind::evdev;
+  cfg.scanner->device = "/dev/input/by-id/no-such-scanner-event-kbd";
+  auto b = make();
+  auto* s = b->scanner();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(b->scanner(), s);  // built once
+  EXPECT_FALSE(dynamic_cast<evdev_scanner&>(*s).attached());
+  EXPECT_GT(clock.pending(), 0U);  // it keeps trying to open the device
+  b.reset();
+  EXPECT_EQ(clock.pending(), 0U);
+}
+
+TEST_F(board_fixture, sim_scanner_is_refused) {
+  cfg.scanner = drivers::scanner_config{};
+  auto b = make();
+  EXPECT_THAT([&] { (void)b->scanner(); },
+              ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("board.toml: scanner")));
 }
 
 TEST_F(board_fixture, indicator_uses_configured_lines) {

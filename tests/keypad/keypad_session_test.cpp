@@ -146,10 +146,24 @@ deposit_answer deposit_in(std::string compartment, std::string size = "M") {
   return {deposit_error::none, std::move(compartment), std::move(size)};
 }
 
+class fake_scanner final : public drivers::code_reader {
+ public:
+  void on_read(std::function<void(const std::string&)> handler) override {
+    handler_ = std::move(handler);
+  }
+  void on_fault(std::function<void(std::error_code)>) override {}
+  [[nodiscard]] std::uint64_t garbled() const override { return 0; }
+  void scan(const std::string& code) { handler_(code); }
+
+ private:
+  std::function<void(const std::string&)> handler_;
+};
+
 class keypad_session_test : public ::testing::Test {
  protected:
   void start(session_settings settings = {}) {
     session.emplace(keys, display, sounds, clock, services, std::move(settings));
+    session->take_scans(scanner);
   }
   // Logs courier Ann in and forgets what that took, so a test states only its own flow.
   void login() {
@@ -186,6 +200,7 @@ class keypad_session_test : public ::testing::Test {
 
   drivers::virtual_clock clock;
   fake_keypad keys;
+  fake_scanner scanner;
   fake_display display;
   fake_indicator sounds;
   fake_services services{clock};
@@ -689,6 +704,150 @@ TEST_F(keypad_session_test, menu_refuses_other_digits) {
   keys.press("7");
   EXPECT_EQ(display.current(), menu);
   EXPECT_THAT(sounds.beeps, ElementsAre(sound::error));
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+// ---- scanner ----
+
+const std::string scan_unexpected = "Scan not expected\nhere";
+
+TEST_F(keypad_session_test, scanned_pickup_code_is_the_typed_code) {
+  services.pickup_answers.push_back(opening("7"));
+  start();
+  display.mark();
+  scanner.scan("48213377");
+  EXPECT_THAT(services.calls, ElementsAre("pickup(48213377)"));
+  EXPECT_THAT(display.since_mark(), ElementsAre("Opening box 7...\nPlease wait"));
+  session->door_opened("7");
+  session->collected("7");
+  EXPECT_EQ(display.current(), "Thank you!");
+}
+
+TEST_F(keypad_session_test, scanned_code_replaces_half_typed_digits) {
+  services.pickup_answers.push_back(opening("7"));
+  start();
+  keys.press("12");
+  scanner.scan("48213377");
+  EXPECT_THAT(services.calls, ElementsAre("pickup(48213377)"));
+}
+
+TEST_F(keypad_session_test, wrong_scanned_code_counts_as_a_wrong_attempt) {
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2});
+  services.pickup_answers.push_back(
+      {code_outcome::locked_out, "", seconds{30}, 0});  // the next one locks out
+  start();
+  scanner.scan("11111111");
+  EXPECT_EQ(display.current(), "Wrong code\nTries left: 2");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  scanner.scan("22222222");  // ends the message as a key would, and is tried
+  EXPECT_THAT(services.calls, ElementsAre("pickup(11111111)", "pickup(22222222)"));
+  EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
+  // Locked out: a scan is refused like a key and tries nothing.
+  scanner.scan("33333333");
+  EXPECT_THAT(services.calls, ElementsAre("pickup(11111111)", "pickup(22222222)"));
+  EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
+}
+
+TEST_F(keypad_session_test, scan_that_cannot_be_a_pickup_code_spends_no_attempt) {
+  start();
+  keys.press("12");
+  display.mark();
+  scanner.scan("1Z999AA10123456784");  // a parcel label held up at the idle prompt
+  EXPECT_THAT(services.calls, IsEmpty());
+  EXPECT_THAT(display.since_mark(), ElementsAre("Not a pickup code"));
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "Code: **\n# = OK  * = clear");  // the typed digits stayed
+  keys.press("3456#");
+  EXPECT_THAT(services.calls, ElementsAre("pickup(123456)"));
+}
+
+TEST_F(keypad_session_test, scanned_tracking_number_is_the_typed_number) {
+  services.announced["1Z999AA10123456784"] = "M";
+  services.deposit_answers.push_back(deposit_in("7"));
+  start();
+  login();
+  keys.press("1");
+  ASSERT_EQ(display.current(), tracking_prompt);
+  scanner.scan("1Z999AA10123456784");
+  EXPECT_THAT(services.calls, ElementsAre("announced_size(1Z999AA10123456784)",
+                                          "begin_deposit(c1,1Z999AA10123456784,M)"));
+  EXPECT_EQ(display.current(), "Opening box 7...\nPlease wait");
+  session->door_opened("7");
+  session->stored("7");
+  EXPECT_EQ(display.current(), "Stored in 7  #=end\n1 Next 2 Remove");
+}
+
+TEST_F(keypad_session_test, scanned_unannounced_tracking_number_asks_for_the_size) {
+  start();
+  login();
+  keys.press("1");
+  keys.press("99");  // typed, then scanned over
+  scanner.scan("JJD0001234567890-A");
+  EXPECT_EQ(display.current(), "Size? 1=S 2=M 3=L\n* = back");
+  keys.press("*");  // back to the number, as scanned
+  EXPECT_EQ(display.current(), "JJD0001234567890-A\n# = OK  * = clear");
+}
+
+TEST_F(keypad_session_test, scan_that_is_no_tracking_number_changes_nothing) {
+  start();
+  login();
+  keys.press("1");
+  display.mark();
+  scanner.scan("has space");
+  EXPECT_THAT(services.calls, IsEmpty());
+  EXPECT_THAT(display.since_mark(), ElementsAre("Not a tracking no."));
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), tracking_prompt);
+}
+
+TEST_F(keypad_session_test, scan_at_the_wrong_moment_says_so_and_changes_nothing) {
+  services.pickup_answers.push_back(opening("7"));
+  start();
+  // At the PIN prompt: not a PIN, and nothing typed is lost.
+  keys.press("*12");
+  display.mark();
+  scanner.scan("48213377");
+  EXPECT_THAT(display.since_mark(), ElementsAre(scan_unexpected));
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "PIN: **\n# = OK  * = clear");
+  keys.press("3456#");
+  EXPECT_EQ(display.current(), menu);
+  // At the menu.
+  services.calls.clear();
+  scanner.scan("1Z999AA10123456784");
+  EXPECT_EQ(display.current(), scan_unexpected);
+  EXPECT_THAT(services.calls, IsEmpty());
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+  EXPECT_TRUE(session->courier_logged_in());
+  keys.press("#");
+  // While a pickup door is awaited: the door's events still count.
+  scanner.scan("48213377");
+  ASSERT_EQ(display.current(), "Opening box 7...\nPlease wait");
+  scanner.scan("48213377");
+  EXPECT_EQ(display.current(), scan_unexpected);
+  EXPECT_THAT(services.calls, ElementsAre("pickup(48213377)"));
+  session->door_opened("7");  // before the notice is over: the new screen wins
+  EXPECT_EQ(display.current(), "Box 7 is open\nTake parcel, close");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "Box 7 is open\nTake parcel, close");
+}
+
+TEST_F(keypad_session_test, scan_during_an_open_deposit_changes_nothing) {
+  start();
+  open_deposit_door();
+  scanner.scan("1Z999AA10123456784");
+  EXPECT_EQ(display.current(), scan_unexpected);
+  EXPECT_THAT(services.calls, IsEmpty());
+  session->stored("7");
+  EXPECT_EQ(display.current(), "Stored in 7  #=end\n1 Next 2 Remove");
+}
+
+TEST_F(keypad_session_test, destroyed_session_leaves_a_harmless_scan_handler) {
+  start();
+  session.reset();
+  scanner.scan("48213377");
   EXPECT_THAT(services.calls, IsEmpty());
 }
 

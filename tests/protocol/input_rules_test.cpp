@@ -33,6 +33,13 @@ TEST(input_rules, tracking_number_is_printable_ascii_without_spaces) {
     EXPECT_FALSE(valid_tracking_number(bad)) << bad;
 }
 
+TEST(input_rules, scanned_carrier_tracking_numbers_pass) {
+  // What a barcode on a label brings: letters of either case, digits, dashes, slashes.
+  for (const char* ok : {"1Z999AA10123456784", "JJD0001234567890", "lp00123456789cn",
+                         "RR123456785DE", "TN-00012345", "0034/5678-A"})
+    EXPECT_TRUE(valid_tracking_number(ok)) << ok;
+}
+
 TEST(input_rules, ids_count_code_points_and_refuse_control_characters) {
   EXPECT_TRUE(valid_id("r-1"));
   EXPECT_TRUE(valid_id("Zoë's courier"));

@@ -82,6 +82,12 @@ class locker_rig {
       advance(key_time);
     }
   }
+  // A barcode or QR code held to the cabinet's scanner, then a little time.
+  void scan(std::string_view text) {
+    const auto r = model_->scan(text);
+    EXPECT_TRUE(r.ok()) << "scan " << text << ": " << r.error;
+    advance(key_time);
+  }
   void person_opens(std::string_view id) {
     const auto r = model_->open(id);
     EXPECT_TRUE(r.ok()) << "open " << id << ": " << r.error;
@@ -184,6 +190,7 @@ class locker_rig {
     session_ = std::make_unique<keypad::keypad_session>(board_->keypad(), board_->display(),
                                                         board_->indicator(), clock_, *controller_,
                                                         session_cfg);
+    if (auto* scanner = hardware_->scanner()) session_->take_scans(*scanner);
     controller_->set_session(session_.get());
     controller_->start();
   }

@@ -160,6 +160,53 @@ TEST_F(scenario, deposit_with_reservation_uses_announced_size_and_its_code) {
   EXPECT_EQ(rig.display(), "Box 13 is open\nTake parcel, close");
 }
 
+TEST_F(scenario, scanned_alphanumeric_tracking_number_and_scanned_pickup_code) {
+  locker_rig rig;
+  rig.add_courier("c-1", courier_pin);
+  rig.announce("r-1", "1Z999AA10123456784", "M", "55554444");
+
+  // A scan at the idle prompt that is no pickup code changes nothing and costs no attempt.
+  rig.scan("1Z999AA10123456784");
+  EXPECT_EQ(rig.display(), "Not a pickup code");
+  rig.advance(std::chrono::seconds{5});
+  EXPECT_EQ(rig.display(), idle_text);
+
+  rig.press("*" + courier_pin + "#");
+  ASSERT_EQ(rig.display(), menu_text);
+  rig.scan("1Z999AA10123456784");  // at the menu: the wrong moment
+  EXPECT_EQ(rig.display(), "Scan not expected\nhere");
+  rig.press("1");  // the menu still takes its keys
+  ASSERT_EQ(rig.display(), "Tracking no., #\n* = back");
+  rig.scan("1Z999AA10123456784");  // no size menu: the reservation says M
+  EXPECT_EQ(rig.display(), "Opening box 13...\nPlease wait");
+  rig.advance(move_time);
+  put_in_and_close(rig, "13");
+  rig.press("#");
+
+  auto stored = last_of(rig, "stored");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ((*stored)["tracking_number"], "1Z999AA10123456784");
+  EXPECT_EQ((*stored)["reservation_id"], "r-1");
+  EXPECT_EQ(rig.db().reservation("r-1")->state, store::reservation_state::deposited);
+
+  // A wrong scanned code counts as a wrong attempt, as a typed one does.
+  rig.scan("11112222");
+  EXPECT_EQ(rig.display().rfind("Wrong code\nTries left: ", 0), 0U) << rig.display();
+  rig.advance(std::chrono::seconds{5});
+  // The recipient's QR code opens the compartment.
+  rig.scan("55554444");
+  EXPECT_EQ(rig.display(), "Opening box 13...\nPlease wait");
+  rig.advance(move_time);
+  EXPECT_EQ(rig.display(), "Box 13 is open\nTake parcel, close");
+  rig.person_opens("13");
+  rig.person_takes("13");
+  rig.person_closes("13");
+  auto collected = last_of(rig, "collected");
+  ASSERT_TRUE(collected);
+  EXPECT_EQ((*collected)["tracking_number"], "1Z999AA10123456784");
+  EXPECT_EQ((*collected)["failed_attempts"], 1);
+}
+
 TEST_F(scenario, deposit_without_reservation_lets_courier_pick_size_and_generates_code) {
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);

@@ -13,6 +13,9 @@ TEST(sim_protocol, to_board_round_trips) {
       output_msg{{"LOCK_07", false}},
       key_msg{'#'},
       key_msg{'7'},
+      scan_msg{"1Z999AA10123456784"},
+      scan_msg{"a b\\c"},
+      scan_msg{" leading and trailing "},
       ready_msg{},
       ok_msg{},
       ok_msg{"watching"},
@@ -26,6 +29,22 @@ TEST(sim_protocol, to_board_round_trips) {
   }
   EXPECT_EQ(format(to_board{input_msg{{"DOOR_07", true}}}), "in DOOR_07 1");
   EXPECT_EQ(format(to_board{key_msg{'*'}}), "key *");
+  EXPECT_EQ(format(to_board{scan_msg{"48213377"}}), "scan 48213377");
+}
+
+TEST(sim_protocol, scans_hold_no_control_characters_and_have_a_bound) {
+  EXPECT_TRUE(valid_scan("JJD0001234567890-A"));
+  EXPECT_TRUE(valid_scan(std::string(max_scan_length, 'x')));
+  EXPECT_FALSE(valid_scan(""));
+  EXPECT_FALSE(valid_scan(std::string(max_scan_length + 1, 'x')));
+  EXPECT_FALSE(valid_scan("a\tb"));
+  EXPECT_FALSE(valid_scan("a\x7f"));
+  // A terminator smuggled in as an escape is not a scan either.
+  for (const char* bad : {"scan", "scan ", "scan a\\nb", "scan a\\q", "scan dangling\\"}) {
+    const auto p = parse_to_board(bad);
+    EXPECT_FALSE(p.message) << "'" << bad << "'";
+    EXPECT_FALSE(p.error.empty()) << "'" << bad << "'";
+  }
 }
 
 TEST(sim_protocol, from_board_round_trips) {

@@ -142,6 +142,18 @@ TEST_F(sim_round_trip, keys_and_display_travel_both_ways) {
   EXPECT_TRUE(saw_event("event beep error"));
 }
 
+TEST_F(sim_round_trip, scans_reach_the_board_whole) {
+  attach();
+  ASSERT_NE(board_->scanner(), nullptr);
+  std::vector<std::string> scans;
+  board_->scanner()->on_read([&](const std::string& s) { scans.push_back(s); });
+  EXPECT_EQ(control_->request("scan 1Z999AA10123456784"), "ok");
+  EXPECT_EQ(control_->request("scan  a b\\c "), "ok");  // inner spaces and '\\' kept
+  ASSERT_TRUE(wait_for([&] { return scans.size() == 2; })) << scans.size();
+  EXPECT_EQ(scans, (std::vector<std::string>{"1Z999AA10123456784", "a b\\c"}));
+  EXPECT_TRUE(saw_event("event scan 1Z999AA10123456784"));
+}
+
 TEST_F(sim_round_trip, bad_requests_are_refused_and_change_nothing) {
   attach();
   const std::string before = control_->request("state");

@@ -97,5 +97,48 @@ TEST_F(control_test, bad_input_gets_one_error_and_changes_nothing) {
   EXPECT_EQ(run("fly"), "error unknown command 'fly' (try 'help')");
 }
 
+drivers::board_config with_scanner(std::size_t max_length) {
+  auto b = two_compartments();
+  drivers::scanner_config s;
+  s.max_length = max_length;
+  b.scanner = s;
+  return b;
+}
+
+TEST(control_scan, scan_hands_the_rest_of_the_line_to_the_scanner) {
+  drivers::virtual_clock clock;
+  cabinet_model model(with_scanner(20), clock);
+  std::vector<std::string> scans;
+  std::vector<std::string> events;
+  model.on_scan([&](const std::string& s) { scans.push_back(s); });
+  model.on_event([&](const cabinet_event& e) { events.push_back(e.kind + " " + e.details); });
+  EXPECT_EQ(run_control(model, "scan 1Z999AA10123456784").lines, std::vector<std::string>{"ok"});
+  EXPECT_EQ(run_control(model, "  scan   two words  ").lines, std::vector<std::string>{"ok"});
+  EXPECT_EQ(scans, (std::vector<std::string>{"1Z999AA10123456784", "two words"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"scan 1Z999AA10123456784", "scan two words"}));
+
+  // Refused, and nothing scanned: no text, longer than the scanner's max_length, no power.
+  for (const char* bad : {"scan", "scan   ", "scan 123456789012345678901", "scan a\tb"}) {
+    const auto r = run_control(model, bad);
+    ASSERT_EQ(r.lines.size(), 1U) << bad;
+    EXPECT_EQ(r.lines.front().rfind("error ", 0), 0U) << bad << " -> " << r.lines.front();
+  }
+  ASSERT_TRUE(model.set_power(false).ok());
+  EXPECT_EQ(run_control(model, "scan 48213377").lines,
+            std::vector<std::string>{"error power is off"});
+  EXPECT_EQ(scans.size(), 2U);
+}
+
+TEST(control_scan, a_board_without_scanner_refuses_scans) {
+  drivers::virtual_clock clock;
+  cabinet_model model(two_compartments(), clock);
+  bool scanned = false;
+  model.on_scan([&](const std::string&) { scanned = true; });
+  const auto r = run_control(model, "scan 48213377");
+  ASSERT_EQ(r.lines.size(), 1U);
+  EXPECT_EQ(r.lines.front(), "error this board has no scanner (no [scanner] in its board file)");
+  EXPECT_FALSE(scanned);
+}
+
 }  // namespace
 }  // namespace locker::simulator
