@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a PIN, a pickup code, a tracking number and an identifier may look like: one rule
 // each, for everything that takes them in (the command decoder, the keypad, lockeradm, the
-// configuration loader), so that the contract (protocol.md) and every input agree.
+// configuration loader), so that the contract (protocol/README.md) and every input agree.
 // Pure: no I/O, no allocation. Messages built from these never quote a secret.
 #pragma once
 

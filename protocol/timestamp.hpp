@@ -2,7 +2,7 @@
 // RFC 3339 timestamps, for the wire and the database alike: the locker writes UTC with
 // exactly millisecond precision ("2026-11-21T09:12:44.120Z"), a fixed-width form that sorts
 // as text in time order (the store relies on that in SQL comparisons), and reads any RFC 3339
-// date-time (protocol.md: with or without fractional seconds, with any offset).
+// date-time (protocol/README.md: with or without fractional seconds, with any offset).
 #pragma once
 
 #include <chrono>

@@ -22,7 +22,7 @@ enum class lock_state : std::uint8_t { locked, unlocking };
 enum class door_state : std::uint8_t { closed, open };
 enum class service_state : std::uint8_t { in_service, out_of_service, faulty };
 
-// Why the door is open (protocol.md evt/door `cause`). `operator` is a C++ keyword, so that
+// Why the door is open (protocol/README.md evt/door `cause`). `operator` is a C++ keyword, so that
 // value is by_operator; to_string gives "operator".
 enum class open_cause : std::uint8_t { deposit, pickup, courier_removal, by_operator, none };
 
@@ -62,7 +62,7 @@ enum class clear_check : std::uint8_t {
   sensor_line_down,  // a sensor's line stopped answering and has not come back
 };
 
-// Exactly the strings of the contract (protocol.md, `…/state`).
+// Exactly the strings of the contract (protocol/README.md, `…/state`).
 [[nodiscard]] std::string_view to_string(lock_state s);
 [[nodiscard]] std::string_view to_string(door_state s);
 [[nodiscard]] std::string_view to_string(service_state s);

@@ -33,7 +33,7 @@ TEST_F(mqtt_fixture, link_connects_with_mqtt5_and_a_persistent_session) {
   })) << broker.log();
 }
 
-// What the link's CONNECT says on the wire (protocol.md: MQTT 5, clean start false, session
+// What the link's CONNECT says on the wire (protocol/README.md: MQTT 5, clean start false, session
 // expiry >= 1 day), read by a listener that is not a broker: the first packet, byte by byte.
 TEST_F(mqtt_fixture, the_connect_packet_asks_for_a_session_of_at_least_a_day) {
   const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -351,7 +351,7 @@ TEST(decode_command, expires_at_must_be_an_rfc3339_timestamp) {
   }
 }
 
-// protocol.md: on input, with or without fractional seconds and with any offset.
+// protocol/README.md: on input, with or without fractional seconds and with any offset.
 TEST(decode_command, expires_at_takes_any_offset_and_precision) {
   for (const char* same : {"2026-11-21T09:04:00.000Z", "2026-11-21T09:04:00Z",
                            "2026-11-21T10:04:00+01:00", "2026-11-21t04:04:00.0-05:00"}) {

@@ -40,7 +40,7 @@ TEST(timestamp, round_trips) {
   EXPECT_EQ(parse_timestamp(format_timestamp(u)), u);
 }
 
-// protocol.md: "on input, RFC 3339 with or without fractional seconds and with any offset".
+// protocol/README.md: "on input, RFC 3339 with or without fractional seconds and with any offset".
 TEST(timestamp, parses_offsets_and_fractions) {
   const wall_time noon = some_day + 12h;
   EXPECT_EQ(parse_timestamp("2024-05-01T12:00:00Z"), noon);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Test support: what a command's reply (protocol.md) must say, for the command handler's
+// Test support: what a command's reply (protocol/README.md) must say, for the command handler's
 // tests and for the same commands sent to a real lockerd over the broker.
 #pragma once
 
