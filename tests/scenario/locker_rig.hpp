@@ -51,8 +51,14 @@ inline constexpr drivers::millis move_time{200};
 
 class locker_rig {
  public:
+  // Whether the rig has lockerd's MQTT stack on the in-memory link (relay, reporter, the
+  // command handler's replies), or none: for module tests that attach their own to the locker.
+  enum class mqtt_stack { in_memory, none };
+
   // adjust may change the configuration before anything is built.
-  explicit locker_rig(const std::function<void(config::locker_config&)>& adjust = {}) {
+  explicit locker_rig(const std::function<void(config::locker_config&)>& adjust = {},
+                      mqtt_stack mqtt = mqtt_stack::in_memory)
+      : mqtt_(mqtt) {
     log::set_level(log::level::warning);  // the events are checked, not the log
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
@@ -181,6 +187,7 @@ class locker_rig {
   [[nodiscard]] const config::locker_config& cfg() const { return cfg_; }
   [[nodiscard]] const security::secret_key& key() const { return app_->key(); }
   [[nodiscard]] app::locker_app& app() { return *app_; }
+  // The in-memory broker (mqtt_stack::in_memory only).
   [[nodiscard]] mqtt::memory_link& link() { return *link_; }
 
  private:
@@ -195,6 +202,7 @@ class locker_rig {
             },
         .make_link = [this](const config::locker_config&, const protocol::topic_set& topics)
             -> std::unique_ptr<mqtt::broker_link> {
+          if (mqtt_ == mqtt_stack::none) return nullptr;
           auto l = std::make_unique<mqtt::memory_link>(clock_);
           l->auto_acknowledge(true);
           const std::vector<std::string> evt{topics.evt_parcel(), topics.evt_door(),
@@ -223,6 +231,7 @@ class locker_rig {
     app_.reset();
   }
 
+  mqtt_stack mqtt_;
   std::filesystem::path dir_;
   drivers::virtual_clock clock_;
   boost::asio::io_context io_;  // never run: everything here runs on the virtual clock
