@@ -3,7 +3,6 @@
 // locker (daemon/app: everything it is made of) on one event loop until SIGTERM/SIGINT.
 #include <cstdlib>
 #include <exception>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
