@@ -65,7 +65,25 @@ command_handler::~command_handler() = default;
 void command_handler::handle_command(std::string_view name, std::string_view payload,
                                      std::optional<std::string> response_topic,
                                      std::optional<std::string> correlation_data) {
-  route r{std::string(name), std::move(response_topic), std::move(correlation_data)};
+  route r;
+  r.name = std::string(name);
+  r.response_topic = std::move(response_topic);
+  r.correlation_data = std::move(correlation_data);
+  run(r, payload);
+}
+
+void command_handler::handle_local(std::string_view name, std::string_view payload,
+                                   std::string actor,
+                                   std::function<void(std::string reply_json)> reply) {
+  route r;
+  r.name = std::string(name);
+  r.actor = std::move(actor);
+  r.local_reply = std::move(reply);
+  run(r, payload);
+}
+
+void command_handler::run(const route& r, std::string_view payload) {
+  const auto& name = r.name;
   std::optional<std::string> req_id;
   try {
     prune_if_due();
@@ -75,6 +93,10 @@ void command_handler::handle_command(std::string_view name, std::string_view pay
     // not open (its req_id is on file already, with the reply a restart would leave).
     if (req_id && r.name == "compartment_open" && in_flight_.contains(*req_id)) {
       log::info(component, r.name, " ", *req_id, ": repeated while still running; ignored");
+      // A local caller waits for its one reply: this one says so (not saved).
+      if (r.local_reply)
+        send(r, protocol::encode_reply(refuse(*req_id, error_code::busy,
+                                              "still running; the first request gets the reply")));
       return;
     }
     // Before the decoder's verdict counts: a request answered before it expired is answered
@@ -91,9 +113,10 @@ void command_handler::handle_command(std::string_view name, std::string_view pay
     dispatch(r, decoded.value());
   } catch (const std::exception& e) {
     log::error(component, r.name, ": ", e.what());
-    if (req_id) {
+    if (req_id || r.local_reply) {
       try {
-        send(r, protocol::encode_reply(refuse(*req_id, error_code::internal, "internal error")));
+        send(r, protocol::encode_reply(
+                    refuse(req_id.value_or(""), error_code::internal, "internal error")));
       } catch (const std::exception&) {
         // Nothing more can be done here; the link logs its own failures.
       }
@@ -176,6 +199,10 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
 // --- plumbing ---------------------------------------------------------------------------
 
 void command_handler::send(const route& r, const std::string& payload) {
+  if (r.local_reply) {
+    r.local_reply(payload);
+    return;
+  }
   const auto res = topics_.res(r.name);
   out_.publish(res, payload, 1, false, r.correlation_data);
   if (r.response_topic && !r.response_topic->empty() && *r.response_topic != res)
@@ -254,7 +281,7 @@ bool command_handler::execute(const route& r, const std::string& req_id, std::st
 
 void command_handler::dispatch(const route& r, const protocol::command& cmd) {
   const std::string& id = cmd.req_id;
-  const auto in_tx = [&](auto fn) { execute(r, id, default_actor, fn); };
+  const auto in_tx = [&](auto fn) { execute(r, id, r.actor, fn); };
   std::visit(
       [&](const auto& a) {
         using T = std::decay_t<decltype(a)>;
@@ -416,7 +443,8 @@ command_handler::outcome command_handler::courier_remove(store::transaction& tx,
 void command_handler::compartment_open(const route& r, const protocol::command& cmd,
                                        const protocol::compartment_open& a) {
   const std::string& req_id = cmd.req_id;
-  const std::string actor = a.operator_name;
+  // Over MQTT the operator named in the request; on the board, who is at the board.
+  const std::string actor = r.local_reply ? r.actor : a.operator_name;
   const json detail = {{"compartment", a.compartment}, {"reason", a.reason}};
   const auto refused = [&](error_code code, std::string message) {
     execute(r, req_id, actor, [&](store::transaction&) {
@@ -494,7 +522,7 @@ void command_handler::compartment_set_service(const route& r, const protocol::co
   const json detail = {
       {"compartment", a.compartment}, {"in_service", a.in_service}, {"reason", a.reason}};
   const auto result =
-      locker_.set_service_by_operator(a.compartment, a.in_service, default_actor, a.reason);
+      locker_.set_service_by_operator(a.compartment, a.in_service, r.actor, a.reason);
   protocol::reply reply = protocol::ok_reply(req_id);
   json audit = detail;
   switch (result.answer) {
@@ -518,7 +546,7 @@ void command_handler::compartment_set_service(const route& r, const protocol::co
       reply = refuse(req_id, error_code::internal, "the locker could not save the change");
       break;
   }
-  execute(r, req_id, default_actor, [&](store::transaction&) {
+  execute(r, req_id, r.actor, [&](store::transaction&) {
     return outcome{std::move(reply), audit};
   });
 }
@@ -531,14 +559,14 @@ void command_handler::fw_update(const route& r, const protocol::command& cmd,
   if (updater_ == nullptr) {
     // The contract has no "not supported" code; internal is not saved, so the same req_id
     // works once the locker can do it.
-    execute(r, req_id, default_actor, [&](store::transaction&) {
+    execute(r, req_id, r.actor, [&](store::transaction&) {
       return outcome{refuse(req_id, error_code::internal, "fw_update is not available here"),
                      detail};
     });
     return;
   }
   bool accepted = false;
-  const bool committed = execute(r, req_id, default_actor, [&](store::transaction& tx) {
+  const bool committed = execute(r, req_id, r.actor, [&](store::transaction& tx) {
     auto reply = updater_->accept(tx, req_id, a);
     accepted = reply.status == protocol::reply_status::accepted;
     return outcome{std::move(reply), detail};
@@ -552,18 +580,18 @@ void command_handler::reboot(const route& r, const protocol::command& cmd,
   const std::string& req_id = cmd.req_id;
   const json detail = {{"reason", a.reason}};
   if (updater_ == nullptr) {
-    execute(r, req_id, default_actor, [&](store::transaction&) {
+    execute(r, req_id, r.actor, [&](store::transaction&) {
       return outcome{refuse(req_id, error_code::internal, "reboot is not available here"), detail};
     });
     return;
   }
   const auto why = updater_->reboot_refusal();
-  const bool committed = execute(r, req_id, default_actor, [&](store::transaction&) {
+  const bool committed = execute(r, req_id, r.actor, [&](store::transaction&) {
     if (why) return outcome{refuse(req_id, error_code::busy, *why + "; try again later"), detail};
     return outcome{protocol::ok_reply(req_id), detail};
   });
   // The reply goes out first: the reboot stops this process.
-  if (committed && !why) updater_->reboot(a.reason, std::string(default_actor));
+  if (committed && !why) updater_->reboot(a.reason, r.actor);
 }
 
 }  // namespace locker::commands

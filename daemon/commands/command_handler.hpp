@@ -8,7 +8,8 @@
 // without running twice. Replies go to …/res/<name> and, when the request carried them, to
 // its MQTT 5 response topic with its correlation data. Every executed command leaves an
 // audit entry (actor: the operator named in the request, else "mqtt"); no PIN or code is
-// ever logged, audited or echoed.
+// ever logged, audited or echoed. handle_local() runs the same path for a caller on the board
+// (lockeradm over the admin socket): its reply goes only to that caller.
 //
 // Runs on the event loop's thread; never throws.
 #pragma once
@@ -57,6 +58,14 @@ class command_handler {
                       std::optional<std::string> response_topic = std::nullopt,
                       std::optional<std::string> correlation_data = std::nullopt);
 
+  // The same command from a caller on the board (lockeradm through the admin socket), run
+  // exactly as handle_command runs it (decoding, req_id replay, one transaction with the change,
+  // the saved reply and the audit entry), with actor in the audit entry (e.g.
+  // "lockeradm:uid=0"; also the operator of a compartment_open). The reply goes only to reply,
+  // never to …/res/; like compartment_open's, it may come later, on the loop.
+  void handle_local(std::string_view name, std::string_view payload, std::string actor,
+                    std::function<void(std::string reply_json)> reply);
+
   // One message from "…/cfg/desired" (retained). An empty payload (the retained message
   // was cleared) is ignored. Answers on "…/cfg/reported" (retained).
   void handle_cfg_desired(std::string_view payload);
@@ -82,12 +91,16 @@ class command_handler {
   [[nodiscard]] std::uint64_t config_version() const { return config_version_; }
 
  private:
-  // Where the reply goes: the command's name and the request's MQTT 5 properties.
+  // Where the reply goes: the command's name and the request's MQTT 5 properties, or the
+  // local caller; and who asks.
   struct route {
     std::string name;
     std::optional<std::string> response_topic;
     std::optional<std::string> correlation_data;
+    std::string actor = "mqtt";
+    std::function<void(std::string)> local_reply;  // set: the reply goes here only
   };
+  void run(const route& r, std::string_view payload);
   // What one command did: the reply, and the audit entry that goes with it.
   struct outcome {
     protocol::reply reply;

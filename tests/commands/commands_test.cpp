@@ -144,7 +144,7 @@ class commands : public ::testing::Test {
     return id;
   }
 
-  locker_rig rig_;
+  locker_rig rig_{{}, locker_rig::mqtt_stack::none};
   protocol::topic_set topics_;
   recording_publisher pub_;
   std::unique_ptr<state::state_report> report_;

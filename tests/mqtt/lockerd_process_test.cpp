@@ -73,6 +73,36 @@ TEST_F(mqtt_lockerd_process, status_is_online_then_the_will_on_kill_and_shutdown
   }
 }
 
+// Losing the cabinet stops lockerd as SIGTERM does, but with reason lost and status 1: the
+// offline status goes out first and the disconnect is clean (no will: lockerd said it).
+TEST_F(mqtt_lockerd_process, losing_the_hardware_publishes_offline_lost_before_a_clean_disconnect) {
+  try {
+    start_lockerd();
+    ASSERT_TRUE(wait_online());
+    control_ = nullptr;
+    sim_->stop(SIGTERM);
+    std::optional<int> status;
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (!(status = lockerd_.ended()) && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(status) << "lockerd still runs without its cabinet\n" << log_tail();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status << "\n" << log_tail();
+    ASSERT_TRUE(wait_recorded([](const auto& m) {
+      const auto s = status_of(m);
+      return s && (*s)["online"] == false;
+    })) << broker_->log();
+    EXPECT_EQ(*status_of(recorder_->messages()),
+              json::parse(R"({"online":false,"reason":"lost"})"));
+    // mosquitto says "disconnected" after a DISCONNECT, "closed its connection" (and sends the
+    // will) when the socket just went away.
+    const auto log = broker_->log();
+    EXPECT_NE(log.find("Client locker-t1 disconnected"), std::string::npos) << log;
+    EXPECT_EQ(log.find("Client locker-t1 closed its connection"), std::string::npos) << log;
+  } catch (const failure& f) {
+    FAIL() << f.what() << "\n" << log_tail();
+  }
+}
+
 TEST_F(mqtt_lockerd_process, a_deposit_and_a_pickup_reach_a_subscriber_in_seq_order) {
   try {
     start_lockerd();

@@ -68,7 +68,7 @@ class notify_after_acting_test : public ::testing::Test {
     EXPECT_TRUE(state) << "the state was published";
   }
 
-  scenario::locker_rig rig_;  // locker id "test"
+  scenario::locker_rig rig_{{}, scenario::locker_rig::mqtt_stack::none};  // locker id "test"
   protocol::topic_set topics_ = *protocol::topic_set::make("test");
   memory_link link_{rig_.clock()};
   journal_relay relay_{rig_.db(), link_, rig_.clock(), topics_};

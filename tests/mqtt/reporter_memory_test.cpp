@@ -43,7 +43,7 @@ class reporter_memory_test : public ::testing::Test {
   }
   void turn() { rig_.advance(0ms); }
 
-  scenario::locker_rig rig_;  // locker id "test"
+  scenario::locker_rig rig_{{}, scenario::locker_rig::mqtt_stack::none};  // locker id "test"
   protocol::topic_set topics_ = *protocol::topic_set::make("test");
   memory_link link_{rig_.clock()};
   state::state_report report_{rig_.locker(), rig_.db(), rig_.clock()};

@@ -50,7 +50,8 @@ class reporter_test : public mqtt_fixture {
     rig_.advance(1001ms);
     return run_until([&] { return sub.count() == 1; });
   }
-  scenario::locker_rig rig_;  // locker id "test", as topics_
+  scenario::locker_rig rig_{
+      {}, scenario::locker_rig::mqtt_stack::none};  // locker id "test", as topics_
   state::state_report report_{rig_.locker(), rig_.db(), rig_.clock()};
 };
 

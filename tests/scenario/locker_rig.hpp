@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// The whole locker, in-process, on one virtual clock: what lockerd assembles (board,
-// cabinet hardware, store, key, controller, keypad session), wired to a simulated cabinet
-// instead of a socket. A person acts on the cabinet model; the test reads what the locker
-// journaled and what the display said. restart() is kill -9: the objects are destroyed
-// without any shutdown path, while the cabinet and the database file stay.
+// The whole locker, in-process, on one virtual clock: lockerd's own composition root
+// (daemon/app: board, store, key, checkpoints, retention, controller, keypad session, the
+// MQTT stack, stored settings) on a simulated cabinet instead of a socket, and an in-memory
+// broker link that acknowledges every message as a loopback broker would. A person acts on the
+// cabinet model; the test reads what the locker journaled (delivered or not) and what the
+// display said. restart() is kill -9: the locker is destroyed without any shutdown path,
+// while the cabinet and the database file stay.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -17,16 +21,18 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "daemon/app/locker_app.hpp"
 #include "daemon/compartment/compartment.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/controller/controller.hpp"
-#include "daemon/hardware/cabinet_hardware.hpp"
 #include "daemon/keypad/keypad_session.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/mqtt/memory/memory_link.hpp"
 #include "daemon/security/secret_key.hpp"
 #include "daemon/store/store.hpp"
 #include "drivers/virtual_clock.hpp"
@@ -45,8 +51,14 @@ inline constexpr drivers::millis move_time{200};
 
 class locker_rig {
  public:
+  // Whether the rig has lockerd's MQTT stack on the in-memory link (relay, reporter, the
+  // command handler's replies), or none: for module tests that attach their own to the locker.
+  enum class mqtt_stack { in_memory, none };
+
   // adjust may change the configuration before anything is built.
-  explicit locker_rig(const std::function<void(config::locker_config&)>& adjust = {}) {
+  explicit locker_rig(const std::function<void(config::locker_config&)>& adjust = {},
+                      mqtt_stack mqtt = mqtt_stack::in_memory)
+      : mqtt_(mqtt) {
     log::set_level(log::level::warning);  // the events are checked, not the log
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
@@ -110,10 +122,15 @@ class locker_rig {
   }
 
   // ---- what the locker said ----
-  // Every journaled event not yet delivered (no relay runs here: that is all of them).
+  // Every event the locker journaled, in seq order: those the broker took (kept here across
+  // restarts, without the relay's "queued" flag) and those still in the journal.
   [[nodiscard]] std::vector<json> events() {
+    auto all = delivered_;
+    for (const auto& e : db().journal_pending(1'000'000))
+      all.emplace(e.seq, json::parse(e.payload));
     std::vector<json> out;
-    for (const auto& e : db_->journal_pending(1'000'000)) out.push_back(json::parse(e.payload));
+    out.reserve(all.size());
+    for (auto& [seq, e] : all) out.push_back(std::move(e));
     return out;
   }
   [[nodiscard]] std::vector<json> events_of(std::string_view type) {
@@ -132,7 +149,7 @@ class locker_rig {
 
   // ---- what the operator set up ----
   void add_courier(const std::string& id, const std::string& pin) {
-    db_->upsert_courier(id, id, security::courier_pin_hash(*key_, pin), true, clock_.wall_now());
+    db().upsert_courier(id, id, security::courier_pin_hash(key(), pin), true, clock_.wall_now());
   }
   void announce(const std::string& reservation_id, const std::string& tracking,
                 const std::string& size, std::optional<std::string> code = std::nullopt,
@@ -141,11 +158,11 @@ class locker_rig {
     r.reservation_id = reservation_id;
     r.tracking_number = tracking;
     r.size = size;
-    if (code) r.pickup_code_hash = security::pickup_code_hash(*key_, *code);
+    if (code) r.pickup_code_hash = security::pickup_code_hash(key(), *code);
     r.pickup_window_h = window_h;
     r.created_at = clock_.wall_now();
-    store::transaction tx(db_->db());
-    db_->create_reservation(tx, r);
+    store::transaction tx(db().db());
+    db().create_reservation(tx, r);
     tx.commit();
   }
 
@@ -158,7 +175,7 @@ class locker_rig {
   }
 
   [[nodiscard]] const compartment::compartment& compartment(std::string_view id) const {
-    const auto* c = controller_->find(id);
+    const auto* c = app_->locker().find(id);
     if (c == nullptr) throw std::out_of_range("no compartment " + std::string(id));
     return *c;
   }
@@ -170,50 +187,65 @@ class locker_rig {
 
   [[nodiscard]] drivers::virtual_clock& clock() { return clock_; }
   [[nodiscard]] simulator::cabinet_model& model() { return *model_; }
-  [[nodiscard]] store::store& db() { return *db_; }
-  [[nodiscard]] controller::controller& locker() { return *controller_; }
-  [[nodiscard]] keypad::keypad_session& session() { return *session_; }
+  [[nodiscard]] store::store& db() { return app_->db(); }
+  [[nodiscard]] controller::controller& locker() { return app_->locker(); }
+  [[nodiscard]] keypad::keypad_session& session() { return app_->session(); }
   [[nodiscard]] const config::locker_config& cfg() const { return cfg_; }
-  [[nodiscard]] const security::secret_key& key() const { return *key_; }
+  [[nodiscard]] const security::secret_key& key() const { return app_->key(); }
+  [[nodiscard]] app::locker_app& app() { return *app_; }
+  // The in-memory broker (mqtt_stack::in_memory only).
+  [[nodiscard]] mqtt::memory_link& link() { return *link_; }
 
  private:
-  // In lockerd's order: locks safe first, then the state on disk, then the controller.
+  // lockerd's composition root on the simulated board, virtual time and the in-memory link.
   void boot() {
-    board_ = std::make_unique<simulator::model_board>(*model_, clock_);
-    hardware_ =
-        std::make_unique<hardware::cabinet_hardware>(*board_, clock_, cfg_.board, cfg_.timings);
-    key_ = std::make_unique<security::secret_key>(security::load_or_create_key(cfg_.state_dir));
-    db_ = std::make_unique<store::store>(cfg_.state_dir / "lockerd.db");
-    controller_ = std::make_unique<controller::controller>(*db_, *key_, clock_, *hardware_, cfg_);
-    keypad::session_settings session_cfg;
-    session_cfg.session_idle = cfg_.timings.session_idle;
-    session_ = std::make_unique<keypad::keypad_session>(board_->keypad(), board_->display(),
-                                                        board_->indicator(), clock_, *controller_,
-                                                        session_cfg);
-    if (auto* scanner = hardware_->scanner()) session_->take_scans(*scanner);
-    controller_->set_session(session_.get());
-    controller_->start();
+    app::platform p{
+        .io = io_,
+        .clock = clock_,
+        .make_board =
+            [this](const config::locker_config&, std::function<void()>) {
+              return std::make_unique<simulator::model_board>(*model_, clock_);
+            },
+        .make_link = [this](const config::locker_config&, const protocol::topic_set& topics)
+            -> std::unique_ptr<mqtt::broker_link> {
+          if (mqtt_ == mqtt_stack::none) return nullptr;
+          auto l = std::make_unique<mqtt::memory_link>(clock_);
+          l->auto_acknowledge(true);
+          const std::vector<std::string> evt{topics.evt_parcel(), topics.evt_door(),
+                                             topics.evt_alarm()};
+          l->on_publish([this, evt](const mqtt::memory_link::message& m) {
+            if (std::find(evt.begin(), evt.end(), m.topic) == evt.end()) return;
+            auto e = json::parse(m.payload);
+            e.erase("queued");
+            const auto seq = e.at("seq").get<std::uint64_t>();
+            delivered_[seq] = std::move(e);
+          });
+          link_ = l.get();
+          return l;
+        },
+        .stopped = {},
+        .handle_signals = false,
+        .admin_socket = false,
+        .systemd = false,
+    };
+    app_ = std::make_unique<app::locker_app>(cfg_, std::move(p));
+    app_->ready();
   }
-  // Reverse order of construction, as the stack unwinds in lockerd; no stop, no flush.
+  // Destroyed as a kill -9 leaves it: no stop, no flush.
   void crash() {
-    session_.reset();
-    controller_.reset();
-    hardware_.reset();
-    board_.reset();
-    db_.reset();
-    key_.reset();
+    link_ = nullptr;
+    app_.reset();
   }
 
+  mqtt_stack mqtt_;
   std::filesystem::path dir_;
   drivers::virtual_clock clock_;
+  boost::asio::io_context io_;  // never run: everything here runs on the virtual clock
   config::locker_config cfg_;
   std::unique_ptr<simulator::cabinet_model> model_;
-  std::unique_ptr<simulator::model_board> board_;
-  std::unique_ptr<hardware::cabinet_hardware> hardware_;
-  std::unique_ptr<security::secret_key> key_;
-  std::unique_ptr<store::store> db_;
-  std::unique_ptr<controller::controller> controller_;
-  std::unique_ptr<keypad::keypad_session> session_;
+  std::unique_ptr<app::locker_app> app_;
+  mqtt::memory_link* link_ = nullptr;
+  std::map<std::uint64_t, json> delivered_;  // by seq
 };
 
 }  // namespace locker::scenario

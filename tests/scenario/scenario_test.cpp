@@ -1492,5 +1492,29 @@ TEST_F(scenario, idle_timeout_with_deposit_door_open_abandons_it) {
   expect_contiguous(rig.events());
 }
 
+// The rig is lockerd's composition root: a command from the broker reaches the keypad, and
+// the events of a deposit reach the broker, acknowledged, and are gone from the journal.
+TEST_F(scenario, a_courier_added_over_mqtt_deposits_and_the_events_reach_the_broker) {
+  locker_rig rig;
+  rig.advance(key_time);
+  ASSERT_TRUE(rig.link().connected());
+  const auto& topics = rig.app().topics();
+  ASSERT_TRUE(rig.link().deliver(topics.cmd("courier_upsert"),
+                                 R"({"req_id":"q-1","courier_id":"c-1","name":"c-1","pin":")" +
+                                     courier_pin + R"(","enabled":true})"));
+  const auto res = rig.link().published_on(topics.res("courier_upsert"));
+  ASSERT_EQ(res.size(), 1U);
+  EXPECT_EQ(json::parse(res[0].payload)["status"], "ok") << res[0].payload;
+
+  start_deposit(rig, "1515", '1');
+  rig.advance(move_time);
+  put_in_and_close(rig, "1");
+  rig.advance(key_time);
+  EXPECT_EQ(rig.db().journal_backlog(), 0) << "every event acknowledged and deleted";
+  EXPECT_EQ(rig.link().published_on(topics.evt_parcel()).size(), 1U);
+  ASSERT_EQ(rig.events_of("stored").size(), 1U) << "delivered events are still seen";
+  expect_contiguous(rig.events());
+}
+
 }  // namespace
 }  // namespace locker::scenario
