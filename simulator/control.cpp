@@ -40,8 +40,7 @@ std::vector<std::string> control_help() {
   return {
       "commands (one per line; each answered by 'ok ...' or 'error <reason>'):",
       "  press <keys>              keys 0-9 * # A-D, e.g. 'press 1 2 3 #' or 'press 123#'",
-      "  scan <text>               a barcode/QR code at the scanner (tracking number, pickup "
-      "code)",
+      "  scan <text>               a barcode/QR code at the scanner (tracking number, code)",
       "  open <id> | close <id>    a person opens an ajar/unlatched door, closes a door",
       "  put <id> | take <id>      a parcel in or out (door open)",
       "  jam <id> | unjam <id>     the lock's latch does not release",

@@ -28,7 +28,7 @@
 namespace locker::admin_socket {
 
 // The longest request line; a longer one is answered with an error and the connection closed.
-constexpr std::size_t max_request_bytes = 64 * 1024;
+constexpr std::size_t max_request_bytes = std::size_t{64} * 1024;
 // Connections served at once; more wait in the listen backlog.
 constexpr std::size_t max_connections = 8;
 

@@ -86,11 +86,8 @@ void append_printable(std::string& out, std::string_view text) {
     } else if (b == '\t') {
       out += "\\t";
       ++i;
-    } else if (b < 0x80) {  // other C0 controls and DEL
-      append_hex(out, "\\x", b);
-      ++i;
-    } else if (const auto n = utf8_sequence(text, i); n == 0) {
-      append_hex(out, "\\x", b);
+    } else if (const auto n = b < 0x80 ? 0 : utf8_sequence(text, i); n == 0) {
+      append_hex(out, "\\x", b);  // other C0 controls, DEL, or not valid UTF-8
       ++i;
     } else if (n == 2 && b == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
       append_hex(out, "\\u00", static_cast<unsigned char>(text[i + 1]));  // C1 control

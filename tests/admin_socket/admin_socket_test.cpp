@@ -47,7 +47,7 @@ class admin_socket_test : public ::testing::Test {
 
   // Starts a server on its own loop thread; handler runs on that thread.
   void serve(locker::admin_socket::request_handler handler,
-             std::set<uid_t> allowed = {::geteuid()}) {
+             const std::set<uid_t>& allowed = {::geteuid()}) {
     std::promise<std::exception_ptr> started;
     thread_ = std::thread([this, &started, handler = std::move(handler), allowed]() mutable {
       auto guard = boost::asio::make_work_guard(io_);
@@ -85,7 +85,7 @@ class admin_socket_test : public ::testing::Test {
 
 TEST_F(admin_socket_test, a_request_gets_its_reply_and_the_peer_is_known) {
   peer seen;
-  serve([&](const peer& from, std::string_view request, reply_fn reply) {
+  serve([&](const peer& from, std::string_view request, const reply_fn& reply) {
     seen = from;
     reply("{\"echo\":" + std::string(request) + "}");
   });
@@ -110,7 +110,9 @@ TEST_F(admin_socket_test, a_reply_may_come_later_from_the_loop) {
 }
 
 TEST_F(admin_socket_test, several_requests_on_one_connection_are_answered_in_order) {
-  serve([](const peer&, std::string_view request, reply_fn reply) { reply(std::string(request)); });
+  serve([](const peer&, std::string_view request, const reply_fn& reply) {
+    reply(std::string(request));
+  });
   const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -131,7 +133,7 @@ TEST_F(admin_socket_test, several_requests_on_one_connection_are_answered_in_ord
 
 TEST_F(admin_socket_test, a_request_over_the_limit_is_refused_and_not_handled) {
   bool handled = false;
-  serve([&](const peer&, std::string_view, reply_fn reply) {
+  serve([&](const peer&, std::string_view, const reply_fn& reply) {
     handled = true;
     reply("{}");
   });
@@ -147,7 +149,7 @@ TEST_F(admin_socket_test, a_request_over_the_limit_is_refused_and_not_handled) {
 TEST_F(admin_socket_test, a_peer_whose_uid_is_not_allowed_is_refused_before_it_is_heard) {
   bool handled = false;
   serve(
-      [&](const peer&, std::string_view, reply_fn reply) {
+      [&](const peer&, std::string_view, const reply_fn& reply) {
         handled = true;
         reply("{}");
       },
@@ -179,14 +181,14 @@ TEST_F(admin_socket_test, a_stale_socket_file_is_replaced_at_start) {
   std::strcpy(addr.sun_path, path_.c_str());
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ::close(fd);
-  serve([](const peer&, std::string_view, reply_fn reply) { reply("{\"ok\":true}"); });
+  serve([](const peer&, std::string_view, const reply_fn& reply) { reply("{\"ok\":true}"); });
   EXPECT_EQ(call(path_, "{}", 2s).value(), "{\"ok\":true}");
 }
 
 TEST_F(admin_socket_test, a_second_server_on_a_live_socket_refuses_to_start) {
-  serve([](const peer&, std::string_view, reply_fn reply) { reply("{}"); });
+  serve([](const peer&, std::string_view, const reply_fn& reply) { reply("{}"); });
   boost::asio::io_context other;
-  server second(other, path_, {::geteuid()}, [](const peer&, std::string_view, reply_fn) {});
+  server second(other, path_, {::geteuid()}, [](const peer&, std::string_view, const reply_fn&) {});
   EXPECT_THROW(second.start(), std::runtime_error);
   EXPECT_TRUE(locker::admin_socket::lockerd_listens(path_));  // the first one still answers
 }
@@ -194,18 +196,18 @@ TEST_F(admin_socket_test, a_second_server_on_a_live_socket_refuses_to_start) {
 TEST_F(admin_socket_test, a_file_that_is_not_a_socket_is_left_alone) {
   std::ofstream(path_) << "not a socket";
   boost::asio::io_context other;
-  server s(other, path_, {::geteuid()}, [](const peer&, std::string_view, reply_fn) {});
+  server s(other, path_, {::geteuid()}, [](const peer&, std::string_view, const reply_fn&) {});
   EXPECT_THROW(s.start(), std::runtime_error);
   EXPECT_TRUE(fs::is_regular_file(path_));
 }
 
 TEST_F(admin_socket_test, a_reply_that_never_comes_times_out_on_the_client) {
-  serve([](const peer&, std::string_view, reply_fn) {});  // drops the reply
+  serve([](const peer&, std::string_view, const reply_fn&) {});  // drops the reply
   EXPECT_THROW((void)call(path_, "{}", 200ms), client_error);
 }
 
 TEST_F(admin_socket_test, the_socket_file_is_removed_when_the_server_stops) {
-  serve([](const peer&, std::string_view, reply_fn reply) { reply("{}"); });
+  serve([](const peer&, std::string_view, const reply_fn& reply) { reply("{}"); });
   EXPECT_TRUE(fs::exists(path_));
   stop();
   EXPECT_FALSE(fs::exists(path_));

@@ -112,8 +112,9 @@ class query_plan_test : public ::testing::Test {
     }
   }
 
-  static inline std::filesystem::path* dir_ = nullptr;
-  static inline store* st_ = nullptr;
+  // Shared by the suite (SetUpTestSuite): members in all but name.
+  static inline std::filesystem::path* dir_ = nullptr;  // NOLINT(readability-identifier-naming)
+  static inline store* st_ = nullptr;                   // NOLINT(readability-identifier-naming)
 };
 
 TEST_F(query_plan_test, the_pickup_code_lookup_reads_only_a_covering_index) {

@@ -350,6 +350,7 @@ TEST_F(store_test, parcels_and_reservations_by_state_and_all) {
   const auto c = parcel_now(st, parcel_in("A2", "TN3"), parcel_state::removed, t0);
   const auto ids = [](const std::vector<parcel_record>& ps) {
     std::vector<std::int64_t> out;
+    out.reserve(ps.size());
     for (const auto& p : ps) out.push_back(p.id);
     return out;
   };
@@ -369,6 +370,7 @@ TEST_F(store_test, parcels_and_reservations_by_state_and_all) {
   }
   const auto names = [](const std::vector<reservation_record>& rs) {
     std::vector<std::string> out;
+    out.reserve(rs.size());
     for (const auto& r : rs) out.push_back(r.reservation_id);
     return out;
   };
@@ -382,6 +384,7 @@ TEST_F(store_test, pruning_deletes_only_ended_parcels_past_the_cutoff_in_batches
   store st(db_path());
   add_compartments(st);
   std::vector<std::int64_t> old_ended;
+  old_ended.reserve(5);
   for (int i = 0; i < 5; ++i)
     old_ended.push_back(parcel_now(st, parcel_in("A1", "TN-old-" + std::to_string(i)),
                                    i % 2 ? parcel_state::collected : parcel_state::removed,
