@@ -42,12 +42,15 @@ class locker_app_test : public ::testing::Test {
                                     "sim-24.toml");
     model_ = std::make_unique<simulator::cabinet_model>(cfg_.board, clock_);
   }
+
+ public:
   ~locker_app_test() override {
     app_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
+ protected:
   void start(bool with_broker, bool signals = false) {
     platform p{
         .io = io_,
@@ -156,7 +159,7 @@ TEST_F(locker_app_test, a_local_command_runs_without_a_broker_and_answers_its_ca
   std::optional<json> reply;
   app_->commands().handle_local(
       "courier_upsert", R"({"req_id":"l-1","courier_id":"c-9","pin":"482913","enabled":true})",
-      "lockeradm:uid=0", [&](std::string r) { reply = json::parse(r); });
+      "lockeradm:uid=0", [&](const std::string& r) { reply = json::parse(r); });
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->value("status", ""), "ok") << reply->dump();
   EXPECT_EQ(reply->value("req_id", ""), "l-1");
@@ -170,7 +173,7 @@ TEST_F(locker_app_test, a_local_command_runs_without_a_broker_and_answers_its_ca
   std::optional<json> again;
   app_->commands().handle_local(
       "courier_upsert", R"({"req_id":"l-1","courier_id":"c-9","pin":"482913","enabled":true})",
-      "lockeradm:uid=0", [&](std::string r) { again = json::parse(r); });
+      "lockeradm:uid=0", [&](const std::string& r) { again = json::parse(r); });
   EXPECT_EQ(again, reply);
   EXPECT_EQ(app_->db().audit_log(10).size(), 1u);
 }
@@ -182,7 +185,8 @@ TEST_F(locker_app_test, a_local_reply_is_not_published_on_res) {
   app_->commands().handle_local("compartment_set_service",
                                 R"({"req_id":"l-2","compartment":"5","in_service":false,)"
                                 R"("reason":"door bent"})",
-                                "lockeradm:uid=0", [&](std::string r) { reply = json::parse(r); });
+                                "lockeradm:uid=0",
+                                [&](const std::string& r) { reply = json::parse(r); });
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->value("status", ""), "ok") << reply->dump();
   clock_.advance(10ms);

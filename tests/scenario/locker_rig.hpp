@@ -203,7 +203,7 @@ class locker_rig {
         .io = io_,
         .clock = clock_,
         .make_board =
-            [this](const config::locker_config&, std::function<void()>) {
+            [this](const config::locker_config&, const std::function<void()>&) {
               return std::make_unique<simulator::model_board>(*model_, clock_);
             },
         .make_link = [this](const config::locker_config&, const protocol::topic_set& topics)
