@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/log/log.hpp"
+#include "daemon/parcels/parcels.hpp"
 #include "protocol/timestamp.hpp"
 
 namespace locker::state {
@@ -125,10 +126,7 @@ protocol::locker_state state_report::current() {
   st.seq = db_.journal_last_seq();
   // One query per state for the live parcels, not one per compartment.
   std::map<std::string, store::parcel_record, std::less<>> live;
-  for (auto s : {store::parcel_state::stored, store::parcel_state::expired,
-                 store::parcel_state::cancelled}) {
-    for (auto& p : db_.parcels(s)) live.emplace(p.compartment_id, std::move(p));
-  }
+  for (auto& p : parcels::live_parcels(db_)) live.emplace(p.compartment_id, std::move(p));
   for (const auto* c : locker_.compartments()) {
     protocol::compartment_state cs;
     cs.id = c->id();
