@@ -76,6 +76,16 @@ class admin_socket_test : public ::testing::Test {
     thread_.join();
   }
 
+  // A socket file that nobody listens on any more, as a killed lockerd leaves it.
+  void leave_stale_socket() const {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, path_.c_str());
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ::close(fd);
+  }
+
   fs::path dir_;
   fs::path path_;
   boost::asio::io_context io_;
@@ -164,23 +174,12 @@ TEST_F(admin_socket_test, a_peer_whose_uid_is_not_allowed_is_refused_before_it_i
 TEST_F(admin_socket_test, no_lockerd_means_no_answer_rather_than_an_error) {
   EXPECT_FALSE(call(path_, "{}", 1s));  // no socket file at all
   EXPECT_FALSE(locker::admin_socket::lockerd_listens(path_));
-  // A socket file that nobody listens on any more (lockerd was killed).
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strcpy(addr.sun_path, path_.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ::close(fd);
+  leave_stale_socket();
   EXPECT_FALSE(call(path_, "{}", 1s));
 }
 
 TEST_F(admin_socket_test, a_stale_socket_file_is_replaced_at_start) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strcpy(addr.sun_path, path_.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ::close(fd);
+  leave_stale_socket();
   serve([](const peer&, std::string_view, const reply_fn& reply) { reply("{\"ok\":true}"); });
   EXPECT_EQ(call(path_, "{}", 2s).value(), "{\"ok\":true}");
 }
