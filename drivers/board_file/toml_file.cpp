@@ -5,7 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+
+#include "drivers/board_file/toml_guard.hpp"
 
 namespace locker::drivers {
 
@@ -53,11 +54,14 @@ toml::table parse_file(const context& ctx, const fs::path& file) {
   if (fs::is_directory(file, ec)) ctx.fail("", "cannot read: is a directory");
   std::ifstream in(file, std::ios::binary);
   if (!in) ctx.fail("", std::string("cannot read: ") + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read at most one byte past the bound: a huge file (or /dev/zero) is refused, not slurped.
+  std::string text(max_file_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) ctx.fail("", "cannot read: I/O error");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (auto why = refusal(text)) ctx.fail("", "refused before parsing: " + *why);
   try {
-    return toml::parse(text.str(), file.string());
+    return toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
     ctx.fail("", "TOML syntax error at " + std::to_string(at.line) + ":" +

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzz entry for the pure decoders: the first byte picks a command name (or cfg/desired), the
 // rest is the payload. Any crash, sanitizer report or broken invariant is a bug.
+// (tests/fuzz/README.md: how the targets are built, run and their corpus grown.)
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -38,40 +39,3 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
-
-#ifndef LOCKER_LIBFUZZER
-// Without libFuzzer: replay every file in the folders (or the files) named on the command
-// line; options ("-runs=0") are libFuzzer's and ignored here.
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <vector>
-
-namespace {
-void replay(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  const std::vector<char> bytes{std::istreambuf_iterator<char>(in), {}};
-  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-}
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::size_t count = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::filesystem::path arg(argv[i]);
-    if (argv[i][0] == '-') continue;
-    if (std::filesystem::is_directory(arg)) {
-      for (const auto& entry : std::filesystem::directory_iterator(arg)) {
-        replay(entry.path());
-        ++count;
-      }
-    } else {
-      replay(arg);
-      ++count;
-    }
-  }
-  std::cout << "replayed " << count << " inputs\n";
-  return count == 0 ? 1 : 0;
-}
-#endif

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// What Debian's toml++ 3.3.0 must never be handed. Its parser mishandles some files instead of
+// reporting them: a table header whose '[' is followed by anything but a key ("[=", "[ #",
+// "[" at the end of a line) reaches an assertion in parse_key (undefined behaviour in the
+// packaged library, which is built without assertions), and a clang libFuzzer run found
+// undefined behaviour in its Unicode tables, which it consults for non-ASCII characters
+// outside strings (where TOML allows none, so refusing them changes no valid file's
+// outcome). Config and board files are read
+// before the parser sees them and such files are refused with a clear reason, so a typo in a
+// file never becomes undefined behaviour in lockerd. The reproducers are tests
+// (tests/config/toml_guard_test.cpp) and fuzz corpus entries (tests/fuzz/corpus/config_files).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace locker::drivers::toml_file {
+
+// Larger than any real config or board file by far; anything bigger is not one.
+inline constexpr std::size_t max_file_bytes = std::size_t{1024} * 1024;
+
+// Why `text` must not reach the parser ("line 3: ..."), or nullopt when it may.
+[[nodiscard]] std::optional<std::string> refusal(std::string_view text);
+
+}  // namespace locker::drivers::toml_file
