@@ -19,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using drivers::toml_file::context;
 using drivers::toml_file::parse_file;
+using drivers::toml_file::quote_value;
 using drivers::toml_file::table_reader;
 
 }  // namespace
@@ -41,7 +42,7 @@ locker_config load_config(const std::filesystem::path& file) {
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
   if (!protocol::valid_locker_id(c.locker_id)) {
-    ctx.fail("locker_id", "invalid \"" + c.locker_id + "\": must match [a-z0-9-]{1,64}",
+    ctx.fail("locker_id", "invalid " + quote_value(c.locker_id) + ": must match [a-z0-9-]{1,64}",
              top.node("locker_id"));
   }
   auto state_dir = top.string("state_dir", "/var/lib/lockerd");
@@ -86,10 +87,12 @@ locker_config load_config(const std::filesystem::path& file) {
     if (!b.url.empty()) {
       const auto parsed = protocol::parse_broker_url(b.url);
       if (!parsed) {
-        ctx.fail("broker.url", "invalid URL \"" + b.url + "\": " + parsed.error(), r.node("url"));
+        ctx.fail("broker.url", "invalid URL " + quote_value(b.url) + ": " + parsed.error(),
+                 r.node("url"));
       } else if (!parsed->port_given) {
         // The file says where the broker is; no default is guessed.
-        ctx.fail("broker.url", "invalid URL \"" + b.url + "\": missing port: expected host:port",
+        ctx.fail("broker.url",
+                 "invalid URL " + quote_value(b.url) + ": missing port: expected host:port",
                  r.node("url"));
       } else {
         tls = parsed->tls;
@@ -189,7 +192,7 @@ locker_config load_config(const std::filesystem::path& file) {
     for (auto [name, out] : {std::pair{"rauc", &u.rauc}, std::pair{"systemctl", &u.systemctl}}) {
       const auto p = r.string(name, out->string());
       if (p.empty() || p.front() != '/') {
-        ctx.fail(r.key(name), "must be an absolute path, got \"" + p + "\"", r.node(name));
+        ctx.fail(r.key(name), "must be an absolute path, got " + quote_value(p), r.node(name));
       }
       *out = p;
     }

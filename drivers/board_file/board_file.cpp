@@ -62,8 +62,8 @@ drivers::line_spec parse_line(const context& ctx, const toml::node& n, const std
       auto offset = std::string_view(text).substr(colon + 1);
       if (colon == 0 || !all_digits(offset) || std::stoll(std::string(offset)) > max_line_offset) {
         ctx.fail(key,
-                 "invalid line \"" + text +
-                     "\": expected a line name or chip:offset such as \"gpiochip2:7\"",
+                 "invalid line " + toml_file::quote_value(text) +
+                     ": expected a line name or chip:offset such as \"gpiochip2:7\"",
                  &n);
       }
       spec.chip = text.substr(0, colon);
@@ -268,7 +268,8 @@ board_config load_board(const std::filesystem::path& file) {
     if (s == nullptr) ctx.wrong_type(index_key("sizes", i), n, "a string");
     if (s->get().empty()) ctx.fail(index_key("sizes", i), "empty size name", &n);
     if (b.size_rank(s->get()) >= 0)
-      ctx.fail(index_key("sizes", i), "size \"" + s->get() + "\" appears twice", &n);
+      ctx.fail(index_key("sizes", i), "size " + toml_file::quote_value(s->get()) + " appears twice",
+               &n);
     b.sizes.push_back(s->get());
   }
 
@@ -305,17 +306,20 @@ board_config load_board(const std::filesystem::path& file) {
     compartment_config c;
     c.id = r.required_string("id");
     if (!valid_compartment_id(c.id)) {
-      ctx.fail(r.key("id"), "invalid id \"" + c.id + "\": must match [A-Za-z0-9-]{1,16}",
+      ctx.fail(r.key("id"),
+               "invalid id " + toml_file::quote_value(c.id) + ": must match [A-Za-z0-9-]{1,16}",
                r.node("id"));
     }
     if (b.find(c.id) != nullptr) {
-      ctx.fail(r.key("id"), "duplicate compartment id \"" + c.id + "\"", r.node("id"));
+      ctx.fail(r.key("id"), "duplicate compartment id " + toml_file::quote_value(c.id),
+               r.node("id"));
     }
     c.size = r.required_string("size");
     if (b.size_rank(c.size) < 0) {
       std::string known;
       for (const auto& s : b.sizes) known += (known.empty() ? "" : ", ") + s;
-      ctx.fail(r.key("size"), "size \"" + c.size + "\" is not in sizes (" + known + ")",
+      ctx.fail(r.key("size"),
+               "size " + toml_file::quote_value(c.size) + " is not in sizes (" + known + ")",
                r.node("size"));
     }
     auto line = [&](std::string_view name) {

@@ -43,6 +43,24 @@ std::string index_key(const std::string& key, std::size_t i) {
   return key + "[" + std::to_string(i) + "]";
 }
 
+std::string quote_value(std::string_view value) {
+  constexpr std::size_t shown = 64;
+  std::string out = "\"";
+  for (const char c : value.substr(0, shown)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += value.size() > shown ? "...\" (" + std::to_string(value.size()) + " bytes)" : "\"";
+  return out;
+}
+
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() <= 9 &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

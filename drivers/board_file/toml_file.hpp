@@ -40,6 +40,11 @@ std::string type_name(const toml::node& n);
 // "key[i]"
 std::string index_key(const std::string& key, std::size_t i);
 
+// A value as an error message quotes it: in double quotes, control characters as \xNN, and cut
+// after 64 characters with its length ("\"aaaa...\" (1048000 bytes)"), so a huge or hostile
+// value never floods the log or forges a line of it.
+std::string quote_value(std::string_view value);
+
 // Decimal digits only, at most 9 (so it fits an int): a line offset, a port.
 bool all_digits(std::string_view s);
 
@@ -154,7 +159,8 @@ class table_reader {
       if (*s == word) return value;
       expected += (expected.empty() ? "" : ", ") + std::string(word);
     }
-    ctx_.fail(key(name), "invalid value \"" + *s + "\": must be one of " + expected, node(name));
+    ctx_.fail(key(name), "invalid value " + quote_value(*s) + ": must be one of " + expected,
+              node(name));
   }
 
  private:

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "daemon/config/config.hpp"
 #include "drivers/board_file/board_file.hpp"
 #include "drivers/board_file/toml_file.hpp"
 
@@ -103,6 +104,25 @@ TEST_F(guard_files, a_file_past_the_bound_is_refused_without_reading_it_all) {
   }
   const auto small = write("small.toml", "a = \"" + std::string(1000, 'x') + "\"\n");
   EXPECT_EQ(parse_file(context{small.string()}, small)["a"].value<std::string>()->size(), 1000U);
+}
+
+TEST(quote_value, a_huge_or_hostile_value_is_cut_and_escaped_in_messages) {
+  EXPECT_EQ(quote_value("sim"), "\"sim\"");
+  EXPECT_EQ(quote_value("a\nb\x1b[31m\"\\"), "\"a\\x0ab\\x1b[31m\\x22\\x5c\"");
+  const auto q = quote_value(std::string(500'000, 'x'));
+  EXPECT_EQ(q, "\"" + std::string(64, 'x') + "...\" (500000 bytes)");
+}
+
+TEST_F(guard_files, a_large_bad_value_is_not_echoed_whole) {
+  const auto main = write("lockerd.toml", "locker_id = \"" + std::string(200'000, 'Z') +
+                                              "\"\nboard = \"board.toml\"\n");
+  try {
+    (void)locker::config::load_config(main);
+    FAIL() << "loaded";
+  } catch (const config_error& e) {
+    EXPECT_LT(std::string(e.what()).size(), 400U) << "the message quotes the value whole";
+    EXPECT_THAT(e.reason(), HasSubstr("(200000 bytes)"));
+  }
 }
 
 }  // namespace
