@@ -589,7 +589,7 @@ TEST_F(scenario, a_sensor_fault_is_cleared_only_once_the_sensor_is_steady_and_re
 }
 
 TEST_F(scenario, a_technicians_in_service_request_is_carried_out_at_the_next_start) {
-  // lockeradm in-service leaves the request in the database (store::request_in_service);
+  // lockeradm in-service leaves the request in the database (store::in_service_requests::add);
   // the running locker does not see it until it starts again.
   locker_rig rig;
   ASSERT_TRUE(rig.model().jam("5").ok());
