@@ -28,7 +28,7 @@ std::chrono::seconds controller::lockout_remaining() {
 }
 
 std::chrono::seconds controller::lockout_left() {
-  const auto l = db_.lockout().state();
+  const auto l = db_.keypad_lockout().state();
   if (!l.locked_until) return std::chrono::seconds{0};
   const auto left = *l.locked_until - clock_.wall_now();
   if (left <= std::chrono::seconds{0}) return std::chrono::seconds{0};
@@ -39,7 +39,7 @@ std::chrono::seconds controller::lockout_left() {
 void controller::count_wrong_attempt() {
   bool locked = false;
   must_commit([&](store::transaction& tx) {
-    auto l = db_.lockout().state();
+    auto l = db_.keypad_lockout().state();
     db_.parcels().count_failed_attempt(tx);
     l.failed_attempts += 1;
     if (l.failed_attempts >= cfg_.policy.max_code_attempts) {
@@ -56,7 +56,7 @@ void controller::count_wrong_attempt() {
       db_.audit().record(tx, clock_.wall_now(), "keypad", "lockout", {{"lockout_s", wait.count()}});
       db_.settings().set(tx, "keypad_lockout_alarm", "1");
     }
-    db_.lockout().set(tx, l);
+    db_.keypad_lockout().set(tx, l);
   });
   if (locked) {
     log::warning("controller", "keypad locked out after ", cfg_.policy.max_code_attempts,
@@ -66,17 +66,17 @@ void controller::count_wrong_attempt() {
 }
 
 void controller::reset_attempts(store::transaction& tx) {
-  auto l = db_.lockout().state();
+  auto l = db_.keypad_lockout().state();
   if (l.failed_attempts == 0 && l.lockout_count == 0) return;
   l.failed_attempts = 0;
   l.lockout_count = 0;
-  db_.lockout().set(tx, l);
+  db_.keypad_lockout().set(tx, l);
 }
 
 void controller::arm_lockout_timer() {
   lockout_timer_.cancel();
   const bool armed = guarded("arming the lockout timer", {}, [&] {
-    const auto l = db_.lockout().state();
+    const auto l = db_.keypad_lockout().state();
     const bool alarm_on = db_.settings().get("keypad_lockout_alarm").value_or("0") == "1";
     if (!alarm_on) return;
     const auto left =
@@ -150,8 +150,8 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       return answer;
     }
     answer.outcome = keypad::code_outcome::wrong;
-    answer.attempts_left =
-        static_cast<int>(cfg_.policy.max_code_attempts - db_.lockout().state().failed_attempts);
+    answer.attempts_left = static_cast<int>(cfg_.policy.max_code_attempts -
+                                            db_.keypad_lockout().state().failed_attempts);
     return answer;
   });
 }

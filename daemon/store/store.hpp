@@ -3,17 +3,17 @@
 // (schema.cpp), and one repository per thing the locker keeps in it, each a small class over
 // the same connection with its own SQL and record types:
 //
-//   compartments()        compartment_repository  what exists and its last saved state
-//   couriers()            courier_repository      who may deposit, by PIN hash
-//   reservations()        reservation_repository  parcels announced before they arrive
-//   parcels()             parcel_repository       deposit to pickup, and the codes in use
-//   lockout()             lockout_repository      the keypad's wrong codes and lockouts
-//   audit()               audit_log               who did what
-//   command_replies()     command_replies         replies by req_id, for a command sent twice
-//   in_service_requests() in_service_requests     lockeradm's requests for the next start
-//   settings()            stored_settings         remote settings and the daemon's markers
-//   update_jobs()         update_jobs             software updates across a reboot
-//   journal()             journal                 the outbox of events to publish
+//   compartments()        compartment_repository    what exists and its last saved state
+//   couriers()            courier_repository        who may deposit, by PIN hash
+//   reservations()        reservation_repository    parcels announced before they arrive
+//   parcels()             parcel_repository         deposit to pickup, and the codes in use
+//   keypad_lockout()      keypad_lockout_repository the keypad's wrong codes and lockouts
+//   audit()               audit_log                 who did what
+//   command_replies()     command_replies           replies by req_id, for a command sent twice
+//   in_service_requests() in_service_requests       lockeradm's requests for the next start
+//   settings()            stored_settings           remote settings and the daemon's markers
+//   update_jobs()         update_jobs               software updates across a reboot
+//   journal()             journal                   the outbox of events to publish
 //
 // Methods that change state take a transaction&, so the controller commits a state change
 // and the event that reports it together, whichever repositories they touch:
@@ -38,7 +38,7 @@
 #include "daemon/store/database.hpp"
 #include "daemon/store/in_service_requests.hpp"
 #include "daemon/store/journal.hpp"
-#include "daemon/store/lockout_repository.hpp"
+#include "daemon/store/keypad_lockout_repository.hpp"
 #include "daemon/store/parcel_repository.hpp"
 #include "daemon/store/reservation_repository.hpp"
 #include "daemon/store/states.hpp"
@@ -73,7 +73,7 @@ class store {
   [[nodiscard]] courier_repository& couriers() { return couriers_; }
   [[nodiscard]] reservation_repository& reservations() { return reservations_; }
   [[nodiscard]] parcel_repository& parcels() { return parcels_; }
-  [[nodiscard]] lockout_repository& lockout() { return lockout_; }
+  [[nodiscard]] keypad_lockout_repository& keypad_lockout() { return keypad_lockout_; }
   [[nodiscard]] audit_log& audit() { return audit_; }
   [[nodiscard]] command_reply_repository& command_replies() { return command_replies_; }
   [[nodiscard]] in_service_request_repository& in_service_requests() {
@@ -89,7 +89,7 @@ class store {
   courier_repository couriers_{db_};
   reservation_repository reservations_{db_};
   parcel_repository parcels_{db_};
-  lockout_repository lockout_{db_};
+  keypad_lockout_repository keypad_lockout_{db_};
   audit_log audit_{db_};
   command_reply_repository command_replies_{db_};
   stored_settings settings_{db_};

@@ -682,10 +682,10 @@ TEST_F(scenario, collected_counts_failed_attempts_since_stored) {
   rig.press("11111111#");
   rig.press("22222222#");
   EXPECT_EQ(rig.display(), "Wrong code\nTries left: 3");
-  EXPECT_EQ(rig.db().lockout().state().failed_attempts, 2);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 2);
   rig.press(code + "#");
   // The right code ends the keypad's run of wrong ones (committed with the opening's intent).
-  EXPECT_EQ(rig.db().lockout().state().failed_attempts, 0);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
   rig.advance(move_time);
   rig.person_opens("1");
   rig.person_takes("1");
@@ -712,7 +712,7 @@ TEST_F(scenario, pickup_from_a_jammed_compartment_says_so_and_keeps_the_parcel) 
   rig.advance(std::chrono::seconds{4});
   rig.press(code + "#");
   EXPECT_EQ(rig.display(), "Box 1 did not open\nPlease call service");
-  EXPECT_EQ(rig.db().lockout().state().failed_attempts, 0);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
   expect_contiguous(rig.events());
 }
 

@@ -681,17 +681,17 @@ TEST_F(store_test, live_codes_are_those_of_stored_parcels_and_announced_reservat
 TEST_F(store_test, lockout_survives_reopen) {
   {
     store st(db_path());
-    EXPECT_EQ(st.lockout().state().failed_attempts, 0);
-    EXPECT_EQ(st.lockout().state().locked_until, std::nullopt);
-    st.lockout().set({5, 2, t0 + 10min});
+    EXPECT_EQ(st.keypad_lockout().state().failed_attempts, 0);
+    EXPECT_EQ(st.keypad_lockout().state().locked_until, std::nullopt);
+    st.keypad_lockout().set({5, 2, t0 + 10min});
   }
   store st(db_path());
-  lockout_state s = st.lockout().state();
+  lockout_state s = st.keypad_lockout().state();
   EXPECT_EQ(s.failed_attempts, 5);
   EXPECT_EQ(s.lockout_count, 2);
   EXPECT_EQ(s.locked_until, t0 + 10min);
-  st.lockout().set({0, 2, std::nullopt});
-  EXPECT_EQ(st.lockout().state().locked_until, std::nullopt);
+  st.keypad_lockout().set({0, 2, std::nullopt});
+  EXPECT_EQ(st.keypad_lockout().state().locked_until, std::nullopt);
 }
 
 TEST_F(store_test, compartments_keep_service_state_on_upsert) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "daemon/store/lockout_repository.hpp"
+#include "daemon/store/keypad_lockout_repository.hpp"
 
 #include <string>
 
@@ -7,14 +7,14 @@
 
 namespace locker::store {
 
-lockout_state lockout_repository::state() {
+lockout_state keypad_lockout_repository::state() {
   statement s = db_.prepare(
       "SELECT failed_attempts, lockout_count, locked_until FROM keypad_lockout WHERE id = 1");
   if (!s.step()) corrupt("keypad_lockout table", "(no row)");
   return {s.column_int64(0), s.column_int64(1), optional_time_column(s, 2)};
 }
 
-void lockout_repository::set(transaction& tx, const lockout_state& st) {
+void keypad_lockout_repository::set(transaction& tx, const lockout_state& st) {
   check_same_db(db_, tx);
   db_.prepare(
          "UPDATE keypad_lockout SET failed_attempts = ?1, lockout_count = ?2, locked_until = ?3 "
@@ -27,7 +27,7 @@ void lockout_repository::set(transaction& tx, const lockout_state& st) {
       .run();
 }
 
-void lockout_repository::set(const lockout_state& st) {
+void keypad_lockout_repository::set(const lockout_state& st) {
   in_transaction(db_, [&](transaction& tx) { set(tx, st); });
 }
 

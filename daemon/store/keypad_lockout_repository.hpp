@@ -17,9 +17,9 @@ struct lockout_state {
   std::optional<wall_time> locked_until;
 };
 
-class lockout_repository {
+class keypad_lockout_repository {
  public:
-  explicit lockout_repository(database& db) : db_(db) {}
+  explicit keypad_lockout_repository(database& db) : db_(db) {}
 
   [[nodiscard]] lockout_state state();
   void set(transaction& tx, const lockout_state& s);
