@@ -404,7 +404,7 @@ class session {
   std::vector<std::string> sizes() {
     if (board_sizes_) return *board_sizes_;
     std::vector<std::string> out;
-    for (const auto& c : db(false).compartments())
+    for (const auto& c : db(false).compartments().all())
       if (std::find(out.begin(), out.end(), c.size) == out.end()) out.push_back(c.size);
     return out;
   }
@@ -499,7 +499,7 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   const bool enabled = !p.has("--disabled");
 
   auto& st = s.db(true);
-  if (st.courier(id))
+  if (st.couriers().find(id))
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
   const std::string pin = s.read_secret("PIN");
   check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
@@ -513,10 +513,11 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   const auto t = now();
   store::transaction tx(st.db());
   // Checked again inside the transaction: lockerd (over MQTT) may have added it meanwhile.
-  if (st.courier(id))
+  if (st.couriers().find(id))
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
   refuse_shared_pin(parcels::upsert_courier(tx, st, id, name, hash, enabled, t));
-  st.audit(tx, t, actor, "courier_add", {{"courier_id", id}, {"name", name}, {"enabled", enabled}});
+  st.audit().record(tx, t, actor, "courier_add",
+                    {{"courier_id", id}, {"name", name}, {"enabled", enabled}});
   tx.commit();
   return done();
 }
@@ -527,7 +528,7 @@ int courier_set_pin(session& s, std::span<const std::string_view> args) {
   const std::string id(p.positional[0]);
 
   auto& st = s.db(false);
-  const auto known = st.courier(id);
+  const auto known = st.couriers().find(id);
   if (!known) no_courier(id);
   const std::string pin = s.read_secret("PIN");
   check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
@@ -541,10 +542,10 @@ int courier_set_pin(session& s, std::span<const std::string_view> args) {
 
   const auto t = now();
   store::transaction tx(st.db());
-  const auto c = st.courier(id);
+  const auto c = st.couriers().find(id);
   if (!c) no_courier(id);
   refuse_shared_pin(parcels::upsert_courier(tx, st, id, c->name, hash, c->enabled, t));
-  st.audit(tx, t, actor, "courier_set_pin", {{"courier_id", id}});
+  st.audit().record(tx, t, actor, "courier_set_pin", {{"courier_id", id}});
   tx.commit();
   return done();
 }
@@ -562,7 +563,7 @@ int courier_change(session& s, std::string_view verb, std::span<const std::strin
             << '\n';
     return exit_ok;
   };
-  if (!st.courier(id)) no_courier(id);
+  if (!st.couriers().find(id)) no_courier(id);
   try {
     const json request =
         verb == "remove" ? json{{"command", "courier_remove"}, {"courier_id", id}}
@@ -577,7 +578,7 @@ int courier_change(session& s, std::string_view verb, std::span<const std::strin
                           ? parcels::remove_courier(tx, st, id)
                           : parcels::set_courier_enabled(tx, st, id, verb == "enable", t);
   if (answer == parcels::courier_answer::not_found) no_courier(id);
-  st.audit(tx, t, actor, "courier_" + std::string(verb), {{"courier_id", id}});
+  st.audit().record(tx, t, actor, "courier_" + std::string(verb), {{"courier_id", id}});
   tx.commit();
   return done();
 }
@@ -585,7 +586,7 @@ int courier_change(session& s, std::string_view verb, std::span<const std::strin
 int courier_list(session& s, std::span<const std::string_view> args) {
   parse_args(courier_cmd, args, {}, {}, 0);
   std::vector<std::vector<std::string>> rows;
-  for (const auto& c : s.db(false).couriers())
+  for (const auto& c : s.db(false).couriers().all())
     rows.push_back({cell(c.courier_id), cell(c.name), c.enabled ? "yes" : "no",
                     protocol::format_timestamp(c.updated_at)});
   print_table(s.out(), {"ID", "NAME", "ENABLED", "UPDATED"}, rows);
@@ -695,7 +696,7 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
               {"size", r.size},
               {"pickup_code", r.pickup_code_hash ? "given" : "generated at deposit"}};
   if (r.pickup_window_h) detail["pickup_window_h"] = *r.pickup_window_h;
-  st.audit(tx, r.created_at, actor, "reservation_add", detail);
+  st.audit().record(tx, r.created_at, actor, "reservation_add", detail);
   tx.commit();
   return done();
 }
@@ -703,7 +704,7 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
 int reservation_list(session& s, std::span<const std::string_view> args) {
   parse_args(reservation_cmd, args, {}, {}, 0);
   std::vector<std::vector<std::string>> rows;
-  for (const auto& r : s.db(false).reservations())
+  for (const auto& r : s.db(false).reservations().all())
     rows.push_back({cell(r.reservation_id), cell(r.tracking_number), cell(r.size),
                     std::string(store::to_string(r.state)),
                     r.pickup_window_h ? std::to_string(*r.pickup_window_h) : "default",
@@ -728,7 +729,7 @@ int compartments(session& s, std::span<const std::string_view> args) {
   std::map<std::string, store::parcel_record, std::less<>> inside;
   for (auto& p : parcels::live_parcels(st)) inside.emplace(p.compartment_id, std::move(p));
   std::vector<std::vector<std::string>> rows;
-  for (const auto& c : st.compartments()) {
+  for (const auto& c : st.compartments().all()) {
     std::string service(store::to_string(c.service));
     if (!c.service_reason.empty()) service += " (" + c.service_reason + ")";
     const auto p = inside.find(c.id);
@@ -748,7 +749,7 @@ int in_service(session& s, std::span<const std::string_view> args) {
   const std::string reason = required(p, h, "--reason");
   check_text(h, "the reason", reason, 1, 200);
   auto& st = s.db(false);
-  const auto c = st.compartment(id);
+  const auto c = st.compartments().find(id);
   if (!c) throw admin_error("no compartment " + in_quotes(id));
   // While lockerd runs: at once, as compartment_set_service does (faults cleared only while
   // the door sensor reads closed and steady; lockerd says so when not).
@@ -761,8 +762,9 @@ int in_service(session& s, std::span<const std::string_view> args) {
   }
   const auto t = now();
   store::transaction tx(st.db());
-  st.request_in_service(tx, id, reason);
-  st.audit(tx, t, actor, "in_service_requested", {{"compartment", id}, {"reason", reason}});
+  st.in_service_requests().add(tx, id, reason);
+  st.audit().record(tx, t, actor, "in_service_requested",
+                    {{"compartment", id}, {"reason", reason}});
   tx.commit();
   s.out() << "compartment " << id << " goes back in service when lockerd next starts"
           << (c->alarms.empty() ? "" : " (clearing " + c->alarms + " if its sensors agree)")
@@ -774,7 +776,7 @@ int parcels(session& s, std::span<const std::string_view> args) {
   const auto p = parse_args("parcels", args, {}, {"--all"}, 0);
   auto& st = s.db(false);
   std::vector<std::vector<std::string>> rows;
-  for (const auto& r : p.has("--all") ? st.parcels() : parcels::live_parcels(st))
+  for (const auto& r : p.has("--all") ? st.parcels().all() : parcels::live_parcels(st))
     rows.push_back({std::to_string(r.id), cell(r.tracking_number), cell(r.compartment_id),
                     std::string(store::to_string(r.state)), protocol::format_timestamp(r.stored_at),
                     protocol::format_timestamp(r.expires_at), std::to_string(r.failed_attempts)});
@@ -793,11 +795,11 @@ int journal(session& s, std::span<const std::string_view> args) {
   auto& out = s.out();
 
   // Anything appended after this is new to --follow, even if --limit cut the backlog short.
-  const std::uint64_t last_at_start = st.journal_last_seq();
+  const std::uint64_t last_at_start = st.journal().last_seq();
   std::uint64_t after = 0;
   // Paged, so a large backlog does not have to fit in memory at once.
   while (left > 0) {
-    const auto page = st.journal_pending(std::min(left, journal_page), after);
+    const auto page = st.journal().pending(std::min(left, journal_page), after);
     for (const auto& e : page) out << e.payload << '\n';
     if (page.empty()) break;
     after = page.back().seq;
@@ -811,7 +813,7 @@ int journal(session& s, std::span<const std::string_view> args) {
   while (out && !(env.stop_requested && env.stop_requested())) {
     std::this_thread::sleep_for(env.poll_interval);
     for (;;) {
-      const auto page = st.journal_pending(journal_page, after);
+      const auto page = st.journal().pending(journal_page, after);
       for (const auto& e : page) out << e.payload << '\n';
       if (page.empty()) break;
       after = page.back().seq;
@@ -826,7 +828,7 @@ int audit(session& s, std::span<const std::string_view> args) {
   const auto p = parse_args(h, args, {"--limit"}, {}, 0);
   std::int64_t limit = default_audit_limit;
   if (auto l = p.value("--limit")) limit = parse_int(h, "--limit", *l, 1, 1'000'000);
-  auto entries = s.db(false).audit_log(limit);
+  auto entries = s.db(false).audit().newest(limit);
   std::reverse(entries.begin(), entries.end());  // read like a log: oldest first
   std::vector<std::vector<std::string>> rows;
   rows.reserve(entries.size());

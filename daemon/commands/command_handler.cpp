@@ -153,9 +153,10 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
                    " rejected: ", rejection->errors.empty() ? "" : rejection->errors.front().key,
                    rejection->errors.empty() ? "" : ": ",
                    rejection->errors.empty() ? "" : rejection->errors.front().message);
-      db_.audit(clock_.wall_now(), default_actor, "cfg_rejected",
-                {{"version", rejection->version ? json(*rejection->version) : json(nullptr)},
-                 {"keys", keys}});
+      db_.audit().record(
+          clock_.wall_now(), default_actor, "cfg_rejected",
+          {{"version", rejection->version ? json(*rejection->version) : json(nullptr)},
+           {"keys", keys}});
       out_.publish(topics_.cfg_reported(), protocol::encode_cfg_rejected(*rejection), 1, true,
                    std::nullopt);
       return;
@@ -171,8 +172,8 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
     try {
       store::transaction tx(db_.db());
       save_applied_settings(tx, db_, applied);
-      db_.audit(tx, clock_.wall_now(), default_actor, "cfg_applied",
-                {{"version", desired.version}, {"settings", to_json(desired.settings)}});
+      db_.audit().record(tx, clock_.wall_now(), default_actor, "cfg_applied",
+                         {{"version", desired.version}, {"settings", to_json(desired.settings)}});
       tx.commit();
     } catch (const std::exception& e) {
       // Not applied: the same version is tried again when it comes again.
@@ -210,7 +211,7 @@ void command_handler::send(const route& r, const std::string& payload) {
 }
 
 bool command_handler::replay(const route& r, const std::string& req_id) {
-  const auto saved = db_.find_command_reply(req_id);
+  const auto saved = db_.command_replies().find(req_id);
   if (!saved || saved->answered_at < clock_.wall_now() - reply_memory) return false;
   if (saved->command != r.name) {
     // Not the same request: answer it, but keep the first request's reply.
@@ -228,7 +229,7 @@ void command_handler::prune_if_due() {
   const auto now = clock_.wall_now();
   if (last_prune_ && now - *last_prune_ < prune_every) return;
   last_prune_ = now;
-  if (const auto n = db_.prune_command_replies(now - reply_memory); n > 0)
+  if (const auto n = db_.command_replies().prune(now - reply_memory); n > 0)
     log::debug(component, n, " old command replies deleted");
 }
 
@@ -243,9 +244,10 @@ bool command_handler::execute(const route& r, const std::string& req_id, std::st
     detail["req_id"] = req_id;
     detail["status"] = protocol::to_string(o.reply.status);
     if (o.reply.code) detail["code"] = protocol::to_string(*o.reply.code);
-    db_.audit(tx, now, actor, "cmd:" + r.name, detail);
+    db_.audit().record(tx, now, actor, "cmd:" + r.name, detail);
     // internal means it did not happen: the same req_id may be tried again.
-    if (o.reply.code != error_code::internal) db_.save_command_reply(tx, req_id, r.name, text, now);
+    if (o.reply.code != error_code::internal)
+      db_.command_replies().save(tx, req_id, r.name, text, now);
     tx.commit();
     log::info(component, r.name, " ", req_id, ": ", protocol::to_string(o.reply.status),
               o.reply.code ? " " : "", o.reply.code ? protocol::to_string(*o.reply.code) : "");
@@ -301,7 +303,7 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
           compartment_set_service(r, cmd, a);
         } else if constexpr (std::is_same_v<T, protocol::courier_upsert>) {
           // A new courier needs a PIN: bad input, answered like a decoding error and not saved.
-          if (!a.pin && !db_.courier(a.courier_id)) {
+          if (!a.pin && !db_.couriers().find(a.courier_id)) {
             send(r, protocol::encode_reply(
                         refuse(id, error_code::bad_request, "pin: required for a new courier")));
             return;
@@ -419,7 +421,7 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
   std::string pin_hash;
   if (a.pin) {
     pin_hash = security::courier_pin_hash(key_, *a.pin);
-  } else if (const auto existing = db_.courier(a.courier_id)) {
+  } else if (const auto existing = db_.couriers().find(a.courier_id)) {
     pin_hash = existing->pin_hash;  // enabled or name changed; the PIN stays
   } else {
     return {refuse(req_id, error_code::bad_request, "pin: required for a new courier"), detail};
@@ -500,7 +502,7 @@ void command_handler::compartment_open(const route& r, const protocol::command& 
         });
       },
       [&](store::transaction& tx) {
-        db_.save_command_reply(tx, req_id, r.name, unfinished_text, clock_.wall_now());
+        db_.command_replies().save(tx, req_id, r.name, unfinished_text, clock_.wall_now());
       });
   if (status == compartment::open_status::accepted) return;
   in_flight_.erase(req_id);

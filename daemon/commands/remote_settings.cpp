@@ -55,7 +55,7 @@ json to_json(const protocol::settings_patch& p) {
 
 applied_settings load_applied_settings(store::store& db) {
   applied_settings out;
-  const auto version = db.setting(version_key);
+  const auto version = db.settings().get(version_key);
   if (!version) return out;
   try {
     out.version = std::stoull(*version);
@@ -65,7 +65,7 @@ applied_settings load_applied_settings(store::store& db) {
   }
   // Stored in cfg/desired's own shape, so the protocol's decoder checks it again: a value
   // outside today's ranges (an older build's rules) is not applied blindly.
-  json j = json::parse(db.setting(settings_key).value_or("{}"), nullptr, false);
+  json j = json::parse(db.settings().get(settings_key).value_or("{}"), nullptr, false);
   if (!j.is_object()) j = json::object();
   j["version"] = out.version;
   auto decoded = protocol::decode_cfg_desired(j.dump());
@@ -79,8 +79,8 @@ applied_settings load_applied_settings(store::store& db) {
 }
 
 void save_applied_settings(store::transaction& tx, store::store& db, const applied_settings& s) {
-  db.set_setting(tx, version_key, std::to_string(s.version));
-  db.set_setting(tx, settings_key, to_json(s.settings).dump());
+  db.settings().set(tx, version_key, std::to_string(s.version));
+  db.settings().set(tx, settings_key, to_json(s.settings).dump());
 }
 
 void overlay(const protocol::settings_patch& p, config::locker_config& cfg) {

@@ -28,7 +28,7 @@ std::chrono::seconds controller::lockout_remaining() {
 }
 
 std::chrono::seconds controller::lockout_left() {
-  const auto l = db_.lockout();
+  const auto l = db_.keypad_lockout().state();
   if (!l.locked_until) return std::chrono::seconds{0};
   const auto left = *l.locked_until - clock_.wall_now();
   if (left <= std::chrono::seconds{0}) return std::chrono::seconds{0};
@@ -39,8 +39,8 @@ std::chrono::seconds controller::lockout_left() {
 void controller::count_wrong_attempt() {
   bool locked = false;
   must_commit([&](store::transaction& tx) {
-    auto l = db_.lockout();
-    db_.count_failed_attempt(tx);
+    auto l = db_.keypad_lockout().state();
+    db_.parcels().count_failed_attempt(tx);
     l.failed_attempts += 1;
     if (l.failed_attempts >= cfg_.policy.max_code_attempts) {
       l.lockout_count += 1;
@@ -53,10 +53,10 @@ void controller::count_wrong_attempt() {
       // The contract's alarm fields only; how long it lasts goes to the audit log.
       journal(tx, store::journal_topic::alarm, "keypad_lockout",
               {{"severity", "warning"}, {"active", true}});
-      db_.audit(tx, clock_.wall_now(), "keypad", "lockout", {{"lockout_s", wait.count()}});
-      db_.set_setting(tx, "keypad_lockout_alarm", "1");
+      db_.audit().record(tx, clock_.wall_now(), "keypad", "lockout", {{"lockout_s", wait.count()}});
+      db_.settings().set(tx, "keypad_lockout_alarm", "1");
     }
-    db_.set_lockout(tx, l);
+    db_.keypad_lockout().set(tx, l);
   });
   if (locked) {
     log::warning("controller", "keypad locked out after ", cfg_.policy.max_code_attempts,
@@ -66,18 +66,18 @@ void controller::count_wrong_attempt() {
 }
 
 void controller::reset_attempts(store::transaction& tx) {
-  auto l = db_.lockout();
+  auto l = db_.keypad_lockout().state();
   if (l.failed_attempts == 0 && l.lockout_count == 0) return;
   l.failed_attempts = 0;
   l.lockout_count = 0;
-  db_.set_lockout(tx, l);
+  db_.keypad_lockout().set(tx, l);
 }
 
 void controller::arm_lockout_timer() {
   lockout_timer_.cancel();
   const bool armed = guarded("arming the lockout timer", {}, [&] {
-    const auto l = db_.lockout();
-    const bool alarm_on = db_.setting("keypad_lockout_alarm").value_or("0") == "1";
+    const auto l = db_.keypad_lockout().state();
+    const bool alarm_on = db_.settings().get("keypad_lockout_alarm").value_or("0") == "1";
     if (!alarm_on) return;
     const auto left =
         l.locked_until ? *l.locked_until - clock_.wall_now() : drivers::wall_time::duration{0};
@@ -96,7 +96,7 @@ void controller::lockout_ended() {
   must_commit([&](store::transaction& tx) {
     journal(tx, store::journal_topic::alarm, "keypad_lockout",
             {{"severity", "warning"}, {"active", false}});
-    db_.set_setting(tx, "keypad_lockout_alarm", "0");
+    db_.settings().set(tx, "keypad_lockout_alarm", "0");
   });
 }
 
@@ -111,7 +111,7 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       return answer;
     }
     const auto hash = security::pickup_code_hash(key_, code);
-    const auto found = db_.find_stored_parcels_by_code_hash(hash);
+    const auto found = db_.parcels().find_stored_by_code_hash(hash);
     if (found.size() > 1) {
       // Only a database from before codes were kept unique can hold this. Opening one of them
       // could hand a parcel to the wrong person: open none, and say where (never the code).
@@ -150,8 +150,8 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       return answer;
     }
     answer.outcome = keypad::code_outcome::wrong;
-    answer.attempts_left =
-        static_cast<int>(cfg_.policy.max_code_attempts - db_.lockout().failed_attempts);
+    answer.attempts_left = static_cast<int>(cfg_.policy.max_code_attempts -
+                                            db_.keypad_lockout().state().failed_attempts);
     return answer;
   });
 }
@@ -162,11 +162,11 @@ std::optional<keypad::courier_identity> controller::courier_login(std::string_vi
                  [&]() -> std::optional<keypad::courier_identity> {
                    if (lockout_left().count() > 0) return std::nullopt;
                    const auto hash = security::courier_pin_hash(key_, pin);
-                   if (auto c = db_.find_courier_by_pin_hash(hash); c && c->enabled) {
+                   if (auto c = db_.couriers().find_by_pin_hash(hash); c && c->enabled) {
                      must_commit([&](store::transaction& tx) {
                        reset_attempts(tx);
-                       db_.audit(tx, clock_.wall_now(), "courier:" + c->courier_id, "login",
-                                 json::object());
+                       db_.audit().record(tx, clock_.wall_now(), "courier:" + c->courier_id,
+                                          "login", json::object());
                      });
                      return keypad::courier_identity{c->courier_id, c->name};
                    }
@@ -180,7 +180,7 @@ std::optional<std::string> controller::new_pickup_code() {
   // reservations), so that a code opens one compartment. With 10^digits codes and at most a
   // few thousand in use, 100 draws all taken means the space is practically full: then no
   // code rather than a shared one.
-  const auto in_use = db_.live_code_hashes();
+  const auto in_use = db_.parcels().live_code_hashes();
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto code = security::random_digits(cfg_.policy.pickup_code_digits);
     if (security::matching_hashes(in_use, security::pickup_code_hash(key_, code)).empty())

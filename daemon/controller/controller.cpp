@@ -169,14 +169,14 @@ void controller::save(store::transaction& tx, slot& s, std::optional<open_cause>
   rec.out_of_service = saved.out_of_service;
   rec.alarms = join_alarms(saved.alarms);
   rec.operation = encode(s.op);
-  db_.save_compartment(tx, rec, clock_.wall_now());
+  db_.compartments().save(tx, rec, clock_.wall_now());
 }
 
 store::event controller::journal(store::transaction& tx, store::journal_topic topic,
                                  std::string_view type, const json& fields,
                                  std::optional<std::int64_t> code_of_parcel) {
   journaled_ = true;
-  auto e = db_.journal_append(tx, topic, type, fields, clock_.wall_now(), code_of_parcel);
+  auto e = db_.journal().append(tx, topic, type, fields, clock_.wall_now(), code_of_parcel);
   log::info("event", e.seq, " ", type, " ", fields.value("compartment", std::string{}));
   return e;
 }
@@ -298,15 +298,15 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
                   log::error("controller",
                              "no unused pickup code could be drawn for the parcel in ", id,
                              ": it is stored without a working code");
-                  db_.audit(
+                  db_.audit().record(
                       tx, now, "lockerd", "pickup_code_unavailable",
                       {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
                 }
               }
-              const auto parcel_id = db_.store_parcel(tx, p);
+              const auto parcel_id = db_.parcels().store(tx, p);
               if (p.reservation_id)
-                db_.set_reservation_state(tx, *p.reservation_id,
-                                          store::reservation_state::deposited);
+                db_.reservations().set_state(tx, *p.reservation_id,
+                                             store::reservation_state::deposited);
               json fields = {{"tracking_number", p.tracking_number},
                              {"compartment", std::string(id)},
                              {"size", s->machine->size()},
@@ -319,13 +319,14 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
                 code_of_parcel = parcel_id;
               }
               journal(tx, store::journal_topic::parcel, "stored", fields, code_of_parcel);
-              db_.audit(tx, now, "courier:" + p.courier_id, "deposit",
-                        {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
+              db_.audit().record(
+                  tx, now, "courier:" + p.courier_id, "deposit",
+                  {{"compartment", std::string(id)}, {"tracking_number", p.tracking_number}});
             },
             [&](const pickup_operation& o) {
-              const auto parcel = db_.parcel(o.parcel_id);
+              const auto parcel = db_.parcels().find(o.parcel_id);
               if (!parcel) return;
-              db_.mark_parcel(tx, parcel->id, store::parcel_state::collected, now);
+              db_.parcels().mark(tx, parcel->id, store::parcel_state::collected, now);
               const auto dwell =
                   std::chrono::duration_cast<std::chrono::seconds>(now - parcel->stored_at).count();
               journal(tx, store::journal_topic::parcel, "collected",
@@ -334,20 +335,20 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
                        {"dwell_s", std::max<std::int64_t>(0, dwell)},
                        {"failed_attempts", parcel->failed_attempts}});
               // Who did what, as for deposits and removals; the code itself is never written.
-              db_.audit(
+              db_.audit().record(
                   tx, now, "recipient", "pickup",
                   {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
             },
             [&](const removal_operation& o) {
-              const auto parcel = db_.parcel(o.parcel_id);
+              const auto parcel = db_.parcels().find(o.parcel_id);
               if (!parcel) return;
-              db_.mark_parcel(tx, parcel->id, store::parcel_state::removed, now);
+              db_.parcels().mark(tx, parcel->id, store::parcel_state::removed, now);
               journal(tx, store::journal_topic::parcel, "removed",
                       {{"tracking_number", parcel->tracking_number},
                        {"compartment", std::string(id)},
                        {"courier_id", o.courier_id},
                        {"reason", o.reason}});
-              db_.audit(
+              db_.audit().record(
                   tx, now, "courier:" + o.courier_id, "removal",
                   {{"compartment", std::string(id)}, {"tracking_number", parcel->tracking_number}});
             },
@@ -492,15 +493,16 @@ void controller::account_for_contents(store::transaction& tx, slot& s) {
   // The missing parcel is accounted for when it has left the books (collected, or removed by
   // a courier after the operator cancelled it or it expired), or when the presence sensor
   // sees it again (looked at behind the closed door, or at a start).
-  const auto parcel = db_.live_parcel_in(s.machine->id());
+  const auto parcel = db_.parcels().live_in(s.machine->id());
   const auto occupied = s.machine->occupied();
   const bool seen =
       occupied.value_or(false) && s.machine->door() == compartment::door_state::closed;
   if (parcel && !seen) return;
   s.machine->set_tamper(false);
-  db_.audit(tx, clock_.wall_now(), "lockerd", "tamper_cleared",
-            {{"compartment", s.machine->id()},
-             {"because", parcel ? "the parcel is seen again" : "the parcel left the books"}});
+  db_.audit().record(
+      tx, clock_.wall_now(), "lockerd", "tamper_cleared",
+      {{"compartment", s.machine->id()},
+       {"because", parcel ? "the parcel is seen again" : "the parcel left the books"}});
 }
 
 }  // namespace locker::controller

@@ -219,7 +219,7 @@ class controller final : public compartment::compartment_observer, public keypad
   // Clears the compartment's tamper alarm if its missing parcel is accounted for now.
   // Inside commit_together().
   void account_for_contents(store::transaction& tx, slot& s);
-  // At start: what lockeradm in-service asked while lockerd ran (store::request_in_service).
+  // At start: what lockeradm in-service asked while lockerd ran (store::in_service_requests::add).
   void carry_out_in_service_requests();
   // The backup_power line: its reading at start, then every change, as the power alarm.
   void start_power_watch();

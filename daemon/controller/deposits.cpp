@@ -19,7 +19,7 @@ bool controller::free_for_deposit(const slot& s) {
     return false;
   if (!is_none(s.op)) return false;
   if (auto occupied = m.occupied(); occupied && *occupied) return false;
-  return !db_.live_parcel_in(m.id()).has_value();
+  return !db_.parcels().live_in(m.id()).has_value();
 }
 
 controller::slot* controller::choose_compartment(int min_rank, std::string_view except) {
@@ -36,7 +36,7 @@ std::optional<std::string> controller::announced_size(std::string_view tracking)
   // Unknown: the size menu follows, and the deposit itself answers `unavailable`.
   return guarded("reading reservations", {}, std::optional<std::string>{},
                  [&]() -> std::optional<std::string> {
-                   if (auto r = db_.find_announced_reservation(tracking)) return r->size;
+                   if (auto r = db_.reservations().find_announced(tracking)) return r->size;
                    return std::nullopt;
                  });
 }
@@ -68,7 +68,7 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
     deposit.courier_id = courier.courier_id;
     deposit.tracking_number = std::string(tracking_number);
     deposit.rank = rank;
-    if (auto r = db_.find_announced_reservation(tracking_number)) {
+    if (auto r = db_.reservations().find_announced(tracking_number)) {
       deposit.reservation_id = r->reservation_id;
       deposit.pickup_code_hash = r->pickup_code_hash;
       deposit.pickup_window_h = r->pickup_window_h;

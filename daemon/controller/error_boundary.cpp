@@ -41,7 +41,7 @@ void controller::storage_failed(std::string_view what, std::string_view compartm
       store::transaction tx(db_.db());
       journal(tx, store::journal_topic::alarm, storage_fault_type,
               {{"severity", "critical"}, {"active", true}});
-      db_.set_setting(tx, storage_fault_key, "1");
+      db_.settings().set(tx, storage_fault_key, "1");
       tx.commit();
       storage_fault_journaled_ = true;
       journal_due_ = true;
@@ -69,12 +69,12 @@ void controller::storage_recovered() {
               {{"severity", "critical"}, {"active", true}});
     journal(tx, store::journal_topic::alarm, storage_fault_type,
             {{"severity", "critical"}, {"active", false}});
-    db_.set_setting(tx, storage_fault_key, "0");
+    db_.settings().set(tx, storage_fault_key, "0");
   });
 }
 
 void controller::clear_storage_fault_of_last_run() {
-  if (db_.setting(storage_fault_key).value_or("0") != "1") return;
+  if (db_.settings().get(storage_fault_key).value_or("0") != "1") return;
   storage_fault_since_ = clock_.wall_now();
   storage_fault_journaled_ = true;
   storage_recovered();

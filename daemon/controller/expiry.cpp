@@ -11,9 +11,9 @@ namespace locker::controller {
 
 void controller::expire_due_parcels() {
   const bool done = guarded("expiring parcels", {}, [&] {
-    for (const auto& p : db_.parcels_due_to_expire(clock_.wall_now())) {
+    for (const auto& p : db_.parcels().due_to_expire(clock_.wall_now())) {
       must_commit([&](store::transaction& tx) {
-        db_.mark_parcel(tx, p.id, store::parcel_state::expired, clock_.wall_now());
+        db_.parcels().mark(tx, p.id, store::parcel_state::expired, clock_.wall_now());
         journal(tx, store::journal_topic::parcel, "expired",
                 {{"tracking_number", p.tracking_number}, {"compartment", p.compartment_id}});
       });
@@ -29,7 +29,7 @@ void controller::expire_due_parcels() {
 
 void controller::arm_expiry_timer() {
   const bool armed = guarded("arming the expiry timer", {}, [&] {
-    const std::optional<drivers::wall_time> next = db_.next_expiry();
+    const std::optional<drivers::wall_time> next = db_.parcels().next_expiry();
     if (!next) {
       expiry_timer_.cancel();
       return;

@@ -27,7 +27,7 @@ std::string controller::operation_kind(std::string_view id) {
   // database holds what is under way without reaching into the slot here.
   // Cannot tell: "unknown" counts as in use, rather than interleave.
   return guarded("reading a compartment's operation", id, std::string("unknown"), [&] {
-    const auto rec = db_.compartment(id);
+    const auto rec = db_.compartments().find(id);
     if (!rec || rec->operation.empty()) return std::string();
     const auto op = decode(rec->operation, id);
     // Something is saved that cannot be read: treat it as in use rather than interleave.
@@ -38,7 +38,7 @@ std::string controller::operation_kind(std::string_view id) {
 
 std::optional<std::string> controller::deposit_under_way(std::string_view reservation_id) {
   // As operation_kind(): what is under way is saved with each compartment.
-  for (const auto& rec : db_.compartments()) {
+  for (const auto& rec : db_.compartments().all()) {
     if (rec.operation.empty()) continue;
     const auto op = decode(rec.operation, rec.id);
     const auto* deposit = std::get_if<deposit_operation>(&op);
@@ -82,8 +82,9 @@ controller::service_result controller::set_service_by_operator(std::string_view 
     save(tx, *s);
     nlohmann::json detail = {{"compartment", std::string(id)}, {"reason", std::string(reason)}};
     if (!cleared.empty()) detail["cleared"] = cleared;
-    db_.audit(tx, clock_.wall_now(), by,
-              in_service ? "compartment_in_service" : "compartment_out_of_service", detail);
+    db_.audit().record(tx, clock_.wall_now(), by,
+                       in_service ? "compartment_in_service" : "compartment_out_of_service",
+                       detail);
   });
   if (!saved) {
     // Nothing was stored: the compartment goes back to what the database still says.
@@ -138,8 +139,8 @@ compartment::open_status controller::open_by_operator(
   // and alarmed by the boundary.
   const bool opened = guarded("opening for the operator", id, false, [&] {
     return open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
-      db_.audit(tx, clock_.wall_now(), std::string(by), "compartment_open",
-                {{"compartment", m.id()}, {"reason", std::string(reason)}});
+      db_.audit().record(tx, clock_.wall_now(), std::string(by), "compartment_open",
+                         {{"compartment", m.id()}, {"reason", std::string(reason)}});
       if (with_intent) with_intent(tx);
     });
   });

@@ -17,7 +17,7 @@ constexpr std::string_view power_alarm_key = "power_alarm_since";
 }  // namespace
 
 void controller::start_power_watch() {
-  const auto since = db_.setting(power_alarm_key).value_or("");
+  const auto since = db_.settings().get(power_alarm_key).value_or("");
   power_since_ = since.empty() ? std::nullopt : protocol::parse_timestamp(since);
   auto* sensor = hardware_.power();
   if (sensor == nullptr) {
@@ -45,7 +45,7 @@ void controller::power_changed(bool on_backup) {
   const bool ok = commit([&](store::transaction& tx) {
     journal(tx, store::journal_topic::alarm, "power",
             {{"severity", "warning"}, {"active", on_backup}});
-    db_.set_setting(tx, power_alarm_key, on_backup ? protocol::format_timestamp(now) : "");
+    db_.settings().set(tx, power_alarm_key, on_backup ? protocol::format_timestamp(now) : "");
   });
   if (!ok) return;  // tried again at the next change or start
   power_since_ = on_backup ? std::optional<drivers::wall_time>(now) : std::nullopt;

@@ -13,7 +13,7 @@ std::vector<keypad::removal_item> controller::removals() {
   return guarded("listing removals", {}, std::vector<keypad::removal_item>{}, [&] {
     std::vector<keypad::removal_item> out;
     for (auto state : {store::parcel_state::expired, store::parcel_state::cancelled})
-      for (const auto& p : db_.parcels(state))
+      for (const auto& p : db_.parcels().all(state))
         out.push_back({p.id, p.tracking_number, p.compartment_id,
                        state == store::parcel_state::expired ? "expired" : "cancelled"});
     return out;
@@ -22,7 +22,7 @@ std::vector<keypad::removal_item> controller::removals() {
 
 bool controller::begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) {
   return guarded("starting a removal", {}, false, [&] {
-    const auto p = db_.parcel(parcel_id);
+    const auto p = db_.parcels().find(parcel_id);
     if (!p ||
         (p->state != store::parcel_state::expired && p->state != store::parcel_state::cancelled))
       return false;

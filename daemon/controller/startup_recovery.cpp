@@ -33,17 +33,17 @@ void controller::start() {
   // New compartments from the board file get a row; known ones keep their state.
   {
     store::transaction tx(db_.db());
-    for (auto& s : slots_) db_.upsert_compartment(tx, s->machine->id(), s->machine->size(), now);
+    for (auto& s : slots_) db_.compartments().upsert(tx, s->machine->id(), s->machine->size(), now);
     tx.commit();
   }
   clear_storage_fault_of_last_run();
-  for (const auto& rec : db_.compartments()) {
+  for (const auto& rec : db_.compartments().all()) {
     if (!find_slot(rec.id))
       log::warning("controller", "compartment ", rec.id,
                    " is in the database but not on the board: its records are kept, unused");
   }
   for (auto& s : slots_) {
-    const auto rec = db_.compartment(s->machine->id());
+    const auto rec = db_.compartments().find(s->machine->id());
     if (!rec) continue;
     compartment::saved_state saved;
     saved.door = rec->door == store::door_state::open ? compartment::door_state::open
@@ -66,13 +66,14 @@ void controller::start() {
     if (auto occupied = s->machine->occupied();
         occupied && !*occupied && s->machine->door() == compartment::door_state::closed &&
         !s->machine->alarms().has(alarm_type::tamper)) {
-      if (auto p = db_.live_parcel_in(s->machine->id())) {
+      if (auto p = db_.parcels().live_in(s->machine->id())) {
         log::warning("controller", "compartment ", s->machine->id(),
                      " should hold a parcel but its presence sensor sees none");
         commit_together([&](store::transaction& tx) {
           s->machine->set_tamper(true);
-          db_.audit(tx, clock_.wall_now(), "lockerd", "parcel_missing_at_start",
-                    {{"compartment", s->machine->id()}, {"tracking_number", p->tracking_number}});
+          db_.audit().record(
+              tx, clock_.wall_now(), "lockerd", "parcel_missing_at_start",
+              {{"compartment", s->machine->id()}, {"tracking_number", p->tracking_number}});
         });
       }
     }
@@ -93,13 +94,13 @@ void controller::start() {
   arm_lockout_timer();
   update_alarm_indicator();
   log::info("controller", slots_.size(), " compartments ready, journal backlog ",
-            db_.journal_backlog());
+            db_.journal().backlog());
 }
 
 std::optional<open_cause> controller::done_while_down(const slot& s, const operation& op) {
   const auto occupied = s.machine->occupied();
   if (!occupied) return std::nullopt;  // without a presence sensor there is no telling
-  const bool on_file = db_.live_parcel_in(s.machine->id()).has_value();
+  const bool on_file = db_.parcels().live_in(s.machine->id()).has_value();
   const auto when = [](bool done, open_cause cause) {
     return done ? std::optional<open_cause>(cause) : std::nullopt;
   };
@@ -123,7 +124,7 @@ void controller::carry_out_in_service_requests() {
     const std::string id = s->machine->id();
     const std::optional<std::string> reason =
         guarded("reading the in-service request", id, std::optional<std::string>{},
-                [&] { return db_.in_service_request(id); });
+                [&] { return db_.in_service_requests().find(id); });
     if (!reason) continue;
     // The same rules as the operator's compartment_set_service: a fault is cleared only if
     // the sensors back it.
@@ -133,10 +134,10 @@ void controller::carry_out_in_service_requests() {
     std::string why = result.detail;
     if (result.answer == service_answer::busy) why = "in use";
     commit([&](store::transaction& tx) {
-      db_.drop_in_service_request(tx, id);
+      db_.in_service_requests().drop(tx, id);
       if (!done)
-        db_.audit(tx, clock_.wall_now(), "lockerd", "in_service_request_refused",
-                  {{"compartment", id}, {"why", why}});
+        db_.audit().record(tx, clock_.wall_now(), "lockerd", "in_service_request_refused",
+                           {{"compartment", id}, {"why", why}});
     });
     if (done)
       log::info("controller", "compartment ", id, " back in service as lockeradm asked");

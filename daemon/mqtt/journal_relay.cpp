@@ -51,7 +51,7 @@ std::string journal_relay::topic_for(store::journal_topic t) const {
 
 std::int64_t journal_relay::backlog() {
   try {
-    return db_.journal_backlog();
+    return db_.journal().backlog();
   } catch (const std::exception& e) {
     log::error(component, "cannot count the journal: ", e.what());
     return -1;
@@ -86,8 +86,8 @@ void journal_relay::pump() {
   while (active_ && link_.connected() && in_flight_.size() < max_in_flight_) {
     std::vector<store::event> batch;
     try {
-      batch = db_.journal_pending(static_cast<std::int64_t>(max_in_flight_ - in_flight_.size()),
-                                  cursor_);
+      batch = db_.journal().pending(static_cast<std::int64_t>(max_in_flight_ - in_flight_.size()),
+                                    cursor_);
     } catch (const std::exception& e) {
       log::error(component, "cannot read the journal: ", e.what());
       return;
@@ -151,7 +151,7 @@ void journal_relay::restart_from_oldest() {
 void journal_relay::flush_deletes() {
   if (acked_upto_ <= deleted_upto_) return;
   try {
-    db_.journal_delete_upto(acked_upto_);
+    db_.journal().remove_upto(acked_upto_);
     deleted_upto_ = acked_upto_;
   } catch (const std::exception& e) {
     // Kept: they are sent again after the next connect (at least once).

@@ -123,7 +123,7 @@ protocol::telemetry reporter::current_telemetry() {
       std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_steady_).count());
   for (const auto& size : cfg_.board.sizes) t.free_by_size[size] = 0;
   std::set<std::string> taken;
-  for (auto& id : db_.live_parcel_compartments()) taken.insert(std::move(id));
+  for (auto& id : db_.parcels().live_compartments()) taken.insert(std::move(id));
   for (const auto* c : locker_.compartments()) {
     const bool free = c->service() == compartment::service_state::in_service &&
                       c->door() == compartment::door_state::closed &&
@@ -131,7 +131,7 @@ protocol::telemetry reporter::current_telemetry() {
                       !taken.contains(c->id()) && !c->occupied().value_or(false);
     if (free) ++t.free_by_size[c->size()];
   }
-  const auto backlog = db_.journal_backlog();
+  const auto backlog = db_.journal().backlog();
   t.journal_backlog = backlog > 0 ? static_cast<std::uint64_t>(backlog) : 0;
   struct statvfs vfs {};
   if (::statvfs(cfg_.state_dir.c_str(), &vfs) == 0) {

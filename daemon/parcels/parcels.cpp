@@ -10,7 +10,7 @@ namespace locker::parcels {
 std::vector<store::parcel_record> live_parcels(store::store& db) {
   std::vector<store::parcel_record> out;
   for (auto state : live_states) {
-    auto some = db.parcels(state);
+    auto some = db.parcels().all(state);
     out.insert(out.end(), some.begin(), some.end());
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -20,7 +20,7 @@ std::vector<store::parcel_record> live_parcels(store::store& db) {
 std::optional<store::parcel_record> live_parcel_with_tracking(store::store& db,
                                                               std::string_view tracking_number) {
   // Through the store's index on live tracking numbers: no work that grows with the history.
-  return db.live_parcel_with_tracking_number(tracking_number);
+  return db.parcels().live_with_tracking_number(tracking_number);
 }
 
 announce_result announce(store::transaction& tx, store::store& db, const announcement& a,
@@ -28,7 +28,7 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   if (std::find(sizes.begin(), sizes.end(), a.size) == sizes.end())
     return {announce_answer::unknown_size, {}};
 
-  if (const auto existing = db.reservation(a.reservation_id)) {
+  if (const auto existing = db.reservations().find(a.reservation_id)) {
     const bool same_code =
         existing->pickup_code_hash.has_value() == a.pickup_code_hash.has_value() &&
         (!a.pickup_code_hash ||
@@ -42,11 +42,11 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   }
   if (const auto p = live_parcel_with_tracking(db, a.tracking_number))
     return {announce_answer::already_in_locker, p->compartment_id};
-  if (const auto other = db.find_announced_reservation(a.tracking_number))
+  if (const auto other = db.reservations().find_announced(a.tracking_number))
     return {announce_answer::already_announced, other->reservation_id};
   // One code opens one compartment: a code that already opens something, or will (another
   // announced reservation's, a stored parcel's), is refused.
-  if (a.pickup_code_hash && db.pickup_code_in_use(*a.pickup_code_hash))
+  if (a.pickup_code_hash && db.parcels().pickup_code_in_use(*a.pickup_code_hash))
     return {announce_answer::code_in_use, {}};
 
   store::reservation_record rec;
@@ -57,13 +57,13 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   rec.pickup_window_h = a.pickup_window_h;
   rec.state = store::reservation_state::announced;
   rec.created_at = now;
-  db.create_reservation(tx, rec);
+  db.reservations().create(tx, rec);
   return {announce_answer::announced, {}};
 }
 
 cancel_result cancel(store::transaction& tx, store::store& db, std::string_view reservation_id,
                      const locker_activity& activity, store::wall_time now) {
-  const auto rec = db.reservation(reservation_id);
+  const auto rec = db.reservations().find(reservation_id);
   if (!rec) return {cancel_answer::not_found, std::nullopt};
   switch (rec->state) {
     case store::reservation_state::cancelled:
@@ -78,12 +78,12 @@ cancel_result cancel(store::transaction& tx, store::store& db, std::string_view 
           return {cancel_answer::deposit_under_way, at};
         }
       }
-      db.set_reservation_state(tx, reservation_id, store::reservation_state::cancelled);
+      db.reservations().set_state(tx, reservation_id, store::reservation_state::cancelled);
       return {cancel_answer::cancelled, std::nullopt};
     case store::reservation_state::deposited:
       break;
   }
-  auto parcel = db.live_parcel_for_reservation(reservation_id);
+  auto parcel = db.parcels().live_for_reservation(reservation_id);
   if (!parcel || !is_live(parcel->state)) return {cancel_answer::already_left, std::nullopt};
   if (parcel->state == store::parcel_state::cancelled)
     return {cancel_answer::removal_pending, std::move(parcel)};
@@ -92,7 +92,7 @@ cancel_result cancel(store::transaction& tx, store::store& db, std::string_view 
     return {cancel_answer::compartment_in_use, std::move(parcel)};
   // Its code stops working (only stored parcels can be collected) and couriers see it
   // among the removals.
-  db.mark_parcel(tx, parcel->id, store::parcel_state::cancelled, now);
+  db.parcels().mark(tx, parcel->id, store::parcel_state::cancelled, now);
   return {cancel_answer::removal_pending, std::move(parcel), true};
 }
 
@@ -101,10 +101,10 @@ courier_answer upsert_courier(store::transaction& tx, store::store& db, std::str
                               bool enabled, store::wall_time now) {
   std::string kept = name.value_or("");
   if (!name) {
-    if (auto existing = db.courier(courier_id)) kept = existing->name;
+    if (auto existing = db.couriers().find(courier_id)) kept = existing->name;
   }
   try {
-    db.upsert_courier(tx, courier_id, kept, pin_hash, enabled, now);
+    db.couriers().upsert(tx, courier_id, kept, pin_hash, enabled, now);
   } catch (const store::store_error& e) {
     if (!e.is_constraint()) throw;
     // The unique index on pin_hash refused it. SQLite undid the one statement; the
@@ -118,17 +118,17 @@ courier_answer set_courier_enabled(store::transaction& tx, store::store& db,
                                    std::string_view courier_id, bool enabled,
                                    store::wall_time now) {
   if (!enabled)
-    return db.disable_courier(tx, courier_id, now) ? courier_answer::done
-                                                   : courier_answer::not_found;
-  const auto c = db.courier(courier_id);
+    return db.couriers().disable(tx, courier_id, now) ? courier_answer::done
+                                                      : courier_answer::not_found;
+  const auto c = db.couriers().find(courier_id);
   if (!c) return courier_answer::not_found;
-  db.upsert_courier(tx, courier_id, c->name, c->pin_hash, true, now);
+  db.couriers().upsert(tx, courier_id, c->name, c->pin_hash, true, now);
   return courier_answer::done;
 }
 
 courier_answer remove_courier(store::transaction& tx, store::store& db,
                               std::string_view courier_id) {
-  return db.remove_courier(tx, courier_id) ? courier_answer::done : courier_answer::not_found;
+  return db.couriers().remove(tx, courier_id) ? courier_answer::done : courier_answer::not_found;
 }
 
 }  // namespace locker::parcels

@@ -72,9 +72,9 @@ struct announce_result {
 // Checks, in this order, and writes the reservation (state announced) only if all pass:
 // the size is one of `sizes`; a reservation_id on file must be the same announcement (and
 // not cancelled); no live parcel and no other announced reservation has the tracking number;
-// the pickup code is not in use (store::pickup_code_in_use). The reply to a refusal names no
-// code. A reservation_id written by someone else between these checks and the insert is a
-// store_error with is_constraint().
+// the pickup code is not in use (store::parcel_repository::pickup_code_in_use). The reply to a
+// refusal names no code. A reservation_id written by someone else between these checks and the
+// insert is a store_error with is_constraint().
 [[nodiscard]] announce_result announce(store::transaction& tx, store::store& db,
                                        const announcement& a, std::span<const std::string> sizes,
                                        store::wall_time now);

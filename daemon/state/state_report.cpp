@@ -90,7 +90,7 @@ std::set<state_report::alarm_key> state_report::active_alarms() {
   }
   // The database may be what fails: the alarms the controller knows are listed all the same.
   try {
-    if (db_.setting(keypad_lockout_key).value_or("0") == "1")
+    if (db_.settings().get(keypad_lockout_key).value_or("0") == "1")
       out.emplace(protocol::alarm_type::keypad_lockout, std::string());
   } catch (const std::exception& e) {
     log::error(component, "reading the keypad_lockout alarm: ", e.what());
@@ -123,7 +123,7 @@ void state_report::observe() {
 protocol::locker_state state_report::current() {
   observe();
   protocol::locker_state st;
-  st.seq = db_.journal_last_seq();
+  st.seq = db_.journal().last_seq();
   // One query per state for the live parcels, not one per compartment.
   std::map<std::string, store::parcel_record, std::less<>> live;
   for (auto& p : parcels::live_parcels(db_)) live.emplace(p.compartment_id, std::move(p));
@@ -173,14 +173,14 @@ protocol::locker_state state_report::current() {
 
 nlohmann::json state_report::get_state_data() {
   std::vector<protocol::reservation_summary> reservations;
-  for (const auto& r : db_.reservations(store::reservation_state::announced))
+  for (const auto& r : db_.reservations().all(store::reservation_state::announced))
     reservations.push_back({r.reservation_id, r.tracking_number, r.size, r.created_at});
   return protocol::get_state_data(current(), reservations);
 }
 
 void state_report::load_since() {
   try {
-    const auto text = db_.setting(since_key);
+    const auto text = db_.settings().get(since_key);
     if (!text) return;
     const auto j = json::parse(*text, nullptr, false);
     if (!j.is_array()) {
@@ -208,7 +208,7 @@ void state_report::save_since() {
   }
   // Its own small transaction, after the controller's: a crash in between only costs the
   // exact time of that one alarm (the next start takes its own time for it).
-  db_.set_setting(since_key, j.dump());
+  db_.settings().set(since_key, j.dump());
 }
 
 }  // namespace locker::state

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <sqlite3.h>
@@ -175,6 +176,21 @@ class transaction {
   database* db_;
   bool done_ = false;
 };
+
+// Runs f(tx) in a transaction of its own and commits it (not if f throws): what the methods
+// without a transaction& do.
+template <class F>
+auto in_transaction(database& db, F&& f) {
+  transaction tx(db);
+  if constexpr (std::is_void_v<decltype(f(tx))>) {
+    f(tx);
+    tx.commit();
+  } else {
+    auto result = f(tx);
+    tx.commit();
+    return result;
+  }
+}
 
 // The one place SQLite result codes become exceptions. `db` may be null (open failures).
 [[noreturn]] void throw_sqlite_error(sqlite3* db, int rc, std::string_view context);

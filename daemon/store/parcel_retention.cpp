@@ -15,7 +15,7 @@ std::int64_t parcel_retention::run() {
   try {
     // Nothing past its time: one index probe, and no write (so no commit, and no further
     // quiet moment asked for).
-    return st_.prune_ended_parcels(clock_.wall_now() - settings_.ended_parcels, settings_.batch);
+    return st_.parcels().prune_ended(clock_.wall_now() - settings_.ended_parcels, settings_.batch);
   } catch (const std::exception& e) {
     log::warning("store", "deleting ended parcels: ", e.what());
     return 0;

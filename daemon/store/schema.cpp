@@ -151,7 +151,8 @@ CREATE UNIQUE INDEX update_jobs_one_unfinished ON update_jobs ((1))
 )sql";
 
 // Every new pickup code is checked against the announced reservations' codes
-// (store::live_code_hashes): without this index that check reads every reservation ever made.
+// (store::parcel_repository::live_code_hashes): without this index that check reads every
+// reservation ever made.
 constexpr std::string_view migration_3 = R"sql(
 CREATE INDEX reservations_announced_by_code ON reservations (pickup_code_hash)
   WHERE state = 'announced' AND pickup_code_hash IS NOT NULL;

@@ -66,11 +66,11 @@ protocol::reply updater::accept(store::transaction& tx, const std::string& req_i
     return protocol::error_reply(req_id, error_code::conflict,
                                  "software updates are not configured on this locker "
                                  "([update] keyring)");
-  if (const auto before = db_.update_job(a.job_id))
+  if (const auto before = db_.update_jobs().find(a.job_id))
     return protocol::error_reply(
         req_id, error_code::conflict,
         "job_id was used before (" + std::string(store::to_string(before->state)) + ")");
-  if (const auto running = db_.unfinished_update_job())
+  if (const auto running = db_.update_jobs().unfinished())
     return protocol::error_reply(req_id, error_code::busy,
                                  "update job " + running->job_id + " is still running (" +
                                      std::string(store::to_string(running->state)) + ")");
@@ -86,7 +86,7 @@ protocol::reply updater::accept(store::transaction& tx, const std::string& req_i
   job.state = update_state::downloading;
   job.from_version = settings_.running_version;
   job.created_at = job.updated_at = clock_.wall_now();
-  db_.create_update_job(tx, job);
+  db_.update_jobs().create(tx, job);
   return protocol::accepted_reply(req_id);
 }
 
@@ -213,7 +213,7 @@ void updater::reboot_when_free(const std::string& job_id) {
     return;
   }
   waiting_for_.clear();
-  db_.audit(clock_.wall_now(), "update", "reboot", {{"job_id", job_id}});
+  db_.audit().record(clock_.wall_now(), "update", "reboot", {{"job_id", job_id}});
   log::info(component, "rebooting for update job ", job_id);
   const auto alive = alive_.token();
   run_reboot([this, alive, job_id](const program_result& r) {
@@ -232,7 +232,7 @@ void updater::reboot_when_free(const std::string& job_id) {
 std::optional<std::string> updater::reboot_refusal() const {
   // A job before rebooting belongs to this process (resume() failed older ones): a reboot
   // would cut RAUC off in the middle of writing a slot.
-  if (const auto running = db_.unfinished_update_job();
+  if (const auto running = db_.update_jobs().unfinished();
       running && running->state != update_state::rebooting)
     return "update job " + running->job_id + " is " + std::string(store::to_string(running->state));
   if (busy_) return busy_();
@@ -241,7 +241,7 @@ std::optional<std::string> updater::reboot_refusal() const {
 
 void updater::reboot(const std::string& reason, const std::string& actor) {
   log::warning(component, "rebooting (asked by ", actor, "): ", reason);
-  db_.audit(clock_.wall_now(), actor, "reboot", {{"reason", reason}});
+  db_.audit().record(clock_.wall_now(), actor, "reboot", {{"reason", reason}});
   run_reboot([](const program_result& r) {
     if (!r.succeeded()) log::error(component, "the reboot failed: ", r.describe());
   });
@@ -260,7 +260,7 @@ void updater::run_reboot(std::function<void(const program_result&)> done) {
 
 void updater::resume() {
   try {
-    if (auto j = db_.unfinished_update_job()) {
+    if (auto j = db_.update_jobs().unfinished()) {
       if (j->state == update_state::rebooting) {
         resumed_job_ = j->job_id;
       } else {
@@ -288,10 +288,10 @@ void updater::connected() {
       if (auto j = job(id); j && j->state == update_state::rebooting)
         finish_after_restart(std::move(*j));
     }
-    for (auto& j : db_.unreported_update_jobs()) {
+    for (auto& j : db_.update_jobs().unreported()) {
       publish(j, std::nullopt, j.message);
       j.reported = true;
-      db_.save_update_job(j);
+      db_.update_jobs().save(j);
     }
   } catch (const std::exception& e) {
     log::error(component, "reporting the update jobs: ", e.what());
@@ -321,7 +321,7 @@ void updater::advance(store::update_job_record& j, update_state state, std::opti
   j.state = state;
   j.updated_at = clock_.wall_now();
   try {
-    db_.save_update_job(j);
+    db_.update_jobs().save(j);
   } catch (const std::exception& e) {
     log::error(component, "job ", j.job_id, ": saving ", store::to_string(state), ": ", e.what());
   }
@@ -341,8 +341,9 @@ void updater::fail(const std::string& job_id, const std::string& why) {
   j->updated_at = clock_.wall_now();
   j->reported = link_up_;
   try {
-    db_.save_update_job(*j);
-    db_.audit(j->updated_at, "update", "update_failed", {{"job_id", job_id}, {"reason", why}});
+    db_.update_jobs().save(*j);
+    db_.audit().record(j->updated_at, "update", "update_failed",
+                       {{"job_id", job_id}, {"reason", why}});
   } catch (const std::exception& e) {
     log::error(component, "job ", job_id, ": saving the failure: ", e.what());
   }
@@ -356,9 +357,9 @@ void updater::succeed(store::update_job_record j) {
   j.updated_at = clock_.wall_now();
   j.reported = link_up_;
   try {
-    db_.save_update_job(j);
-    db_.audit(j.updated_at, "update", "update_done",
-              {{"job_id", j.job_id}, {"version", j.expected_version.value_or("")}});
+    db_.update_jobs().save(j);
+    db_.audit().record(j.updated_at, "update", "update_done",
+                       {{"job_id", j.job_id}, {"version", j.expected_version.value_or("")}});
   } catch (const std::exception& e) {
     log::error(component, "job ", j.job_id, ": saving done: ", e.what());
   }
@@ -380,7 +381,7 @@ void updater::publish(const store::update_job_record& j, std::optional<int> perc
 
 std::optional<store::update_job_record> updater::job(const std::string& job_id) {
   try {
-    return db_.update_job(job_id);
+    return db_.update_jobs().find(job_id);
   } catch (const std::exception& e) {
     log::error(component, "reading job ", job_id, ": ", e.what());
     return std::nullopt;

@@ -71,9 +71,9 @@ class admin_test : public store::testing::temp_dir_test {
   security::secret_key key() const { return security::load_or_create_key(dir_); }
   // As lockerd does at start: the compartments the board has.
   void add_compartments(store::store& st) {
-    st.upsert_compartment("A1", "S", t0_);
-    st.upsert_compartment("A2", "M", t0_);
-    st.upsert_compartment("A3", "L", t0_);
+    st.compartments().upsert("A1", "S", t0_);
+    st.compartments().upsert("A2", "M", t0_);
+    st.compartments().upsert("A3", "L", t0_);
   }
   static void expect_one_error_line(const result& r) {
     EXPECT_THAT(r.err, StartsWith("lockeradm: "));
@@ -103,15 +103,15 @@ TEST_F(admin_test, courier_add_stores_the_pin_hash_lockerd_checks) {
   EXPECT_EQ(r.err, "");
 
   store::store st(db_path());
-  const auto c = st.courier("c-1");
+  const auto c = st.couriers().find("c-1");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->name, "Ann Smith");
   EXPECT_TRUE(c->enabled);
   // The same hash the controller computes at login, so the keypad accepts this PIN.
   EXPECT_EQ(c->pin_hash, security::courier_pin_hash(key(), "12345678"));
-  ASSERT_TRUE(st.find_courier_by_pin_hash(security::courier_pin_hash(key(), "12345678")));
+  ASSERT_TRUE(st.couriers().find_by_pin_hash(security::courier_pin_hash(key(), "12345678")));
 
-  const auto log = st.audit_log(10);
+  const auto log = st.audit().newest(10);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].actor, "lockeradm");
   EXPECT_EQ(log[0].action, "courier_add");
@@ -131,7 +131,7 @@ TEST_F(admin_test, courier_list_disable_enable_remove) {
   EXPECT_THAT(list.out, HasSubstr("c-2  -     no"));
   {
     store::store st(db_path());
-    for (const auto& c : st.couriers()) EXPECT_THAT(list.out, Not(HasSubstr(c.pin_hash)));
+    for (const auto& c : st.couriers().all()) EXPECT_THAT(list.out, Not(HasSubstr(c.pin_hash)));
   }
 
   EXPECT_EQ(run({"courier", "disable", "c-1"}).status, exit_ok);
@@ -152,7 +152,7 @@ TEST_F(admin_test, courier_list_disable_enable_remove) {
 
   store::store st(db_path());
   std::vector<std::string> actions;
-  for (const auto& e : st.audit_log(100)) actions.insert(actions.begin(), e.action);
+  for (const auto& e : st.audit().newest(100)) actions.insert(actions.begin(), e.action);
   EXPECT_EQ(actions, (std::vector<std::string>{"courier_add", "courier_add", "courier_disable",
                                                "courier_enable", "courier_remove"}));
 }
@@ -168,8 +168,8 @@ TEST_F(admin_test, bad_pins_are_refused_and_nothing_is_written) {
     }
   }
   store::store st(db_path());
-  EXPECT_TRUE(st.couriers().empty());
-  EXPECT_TRUE(st.audit_log(10).empty());
+  EXPECT_TRUE(st.couriers().all().empty());
+  EXPECT_TRUE(st.audit().newest(10).empty());
 }
 
 TEST_F(admin_test, a_pin_used_by_another_courier_is_refused) {
@@ -182,9 +182,9 @@ TEST_F(admin_test, a_pin_used_by_another_courier_is_refused) {
   EXPECT_EQ(run({"courier", "set-pin", "c-3"}, "246810\n").status, exit_failure);
 
   store::store st(db_path());
-  EXPECT_EQ(st.couriers().size(), 2u);
-  EXPECT_EQ(st.courier("c-3")->pin_hash, security::courier_pin_hash(key(), "135791"));
-  EXPECT_EQ(st.audit_log(10).size(), 2u);  // the two adds only
+  EXPECT_EQ(st.couriers().all().size(), 2u);
+  EXPECT_EQ(st.couriers().find("c-3")->pin_hash, security::courier_pin_hash(key(), "135791"));
+  EXPECT_EQ(st.audit().newest(10).size(), 2u);  // the two adds only
 }
 
 TEST_F(admin_test, set_pin_changes_the_hash_and_keeps_the_rest) {
@@ -193,7 +193,7 @@ TEST_F(admin_test, set_pin_changes_the_hash_and_keeps_the_rest) {
   const auto r = run({"courier", "set-pin", "c-1"}, "333444555\n");
   ASSERT_EQ(r.status, exit_ok) << r.err;
   store::store st(db_path());
-  const auto c = st.courier("c-1");
+  const auto c = st.couriers().find("c-1");
   EXPECT_EQ(c->pin_hash, security::courier_pin_hash(key(), "333444555"));
   EXPECT_EQ(c->name, "Bo");
   EXPECT_FALSE(c->enabled);
@@ -206,7 +206,7 @@ TEST_F(admin_test, an_existing_courier_is_not_overwritten_by_add) {
   EXPECT_EQ(r.status, exit_failure);
   EXPECT_THAT(r.err, HasSubstr("exists already"));
   store::store st(db_path());
-  EXPECT_EQ(st.courier("c-1")->pin_hash, security::courier_pin_hash(key(), "111222"));
+  EXPECT_EQ(st.couriers().find("c-1")->pin_hash, security::courier_pin_hash(key(), "111222"));
 }
 
 TEST_F(admin_test, reservation_add_without_and_with_a_code) {
@@ -222,20 +222,20 @@ TEST_F(admin_test, reservation_add_without_and_with_a_code) {
   ASSERT_EQ(r.status, exit_ok) << r.err;
 
   store::store st(db_path());
-  const auto r1 = st.reservation("r-1");
+  const auto r1 = st.reservations().find("r-1");
   ASSERT_TRUE(r1);
   EXPECT_EQ(r1->tracking_number, "TN-1");
   EXPECT_EQ(r1->size, "M");
   EXPECT_FALSE(r1->pickup_code_hash);
   EXPECT_FALSE(r1->pickup_window_h);
   EXPECT_EQ(r1->state, store::reservation_state::announced);
-  const auto r2 = st.reservation("r-2");
+  const auto r2 = st.reservations().find("r-2");
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->pickup_code_hash, security::pickup_code_hash(key(), "48213957"));
   EXPECT_EQ(r2->pickup_window_h, 24);
-  EXPECT_EQ(st.find_announced_reservation("TN-2")->reservation_id, "r-2");
+  EXPECT_EQ(st.reservations().find_announced("TN-2")->reservation_id, "r-2");
 
-  for (const auto& e : st.audit_log(10)) {
+  for (const auto& e : st.audit().newest(10)) {
     EXPECT_EQ(e.action, "reservation_add");
     EXPECT_THAT(e.detail, Not(HasSubstr("48213957")));
     EXPECT_THAT(e.detail, Not(HasSubstr(*r2->pickup_code_hash)));
@@ -270,15 +270,15 @@ TEST_F(admin_test, bad_reservations_are_refused_and_nothing_is_written) {
   EXPECT_THAT(r.err, HasSubstr("--id is required"));
 
   store::store st(db_path());
-  EXPECT_TRUE(st.reservations().empty());
-  EXPECT_TRUE(st.audit_log(10).empty());
+  EXPECT_TRUE(st.reservations().all().empty());
+  EXPECT_TRUE(st.audit().newest(10).empty());
 
   ASSERT_EQ(run({"reservation", "add", "--id", "r-1", "--tracking", "TN-1", "--size", "S"}).status,
             exit_ok);
   r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-9", "--size", "S"});
   EXPECT_EQ(r.status, exit_failure);
   EXPECT_EQ(r.err, "lockeradm: reservation 'r-1' exists already\n");
-  EXPECT_EQ(st.reservation("r-1")->tracking_number, "TN-1");
+  EXPECT_EQ(st.reservations().find("r-1")->tracking_number, "TN-1");
 }
 
 TEST_F(admin_test, a_pickup_code_that_is_live_is_refused) {
@@ -297,8 +297,8 @@ TEST_F(admin_test, a_pickup_code_that_is_live_is_refused) {
   EXPECT_EQ(r.status, exit_failure);
   EXPECT_EQ(r.err, "lockeradm: this pickup code is not available: choose another\n");
   store::store st(db_path());
-  EXPECT_FALSE(st.reservation("r-2"));
-  EXPECT_EQ(st.audit_log(10).size(), 1U);
+  EXPECT_FALSE(st.reservations().find("r-2"));
+  EXPECT_EQ(st.audit().newest(10).size(), 1U);
 }
 
 // The same checks as reservation_create over MQTT (daemon/parcels): a tracking number is
@@ -308,9 +308,9 @@ TEST_F(admin_test, a_tracking_number_in_the_locker_or_announced_is_refused) {
     store::store st(db_path());
     add_compartments(st);
     store::transaction tx(st.db());
-    const auto id = st.store_parcel(
+    const auto id = st.parcels().store(
         tx, {"TN-IN", "A2", std::nullopt, "c-1", "h", std::nullopt, t0_, t0_ + 72h});
-    st.mark_parcel(tx, id, store::parcel_state::expired, t0_ + 73h);  // still in A2
+    st.parcels().mark(tx, id, store::parcel_state::expired, t0_ + 73h);  // still in A2
     tx.commit();
   }
   auto r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-IN", "--size", "S"});
@@ -324,15 +324,15 @@ TEST_F(admin_test, a_tracking_number_in_the_locker_or_announced_is_refused) {
   EXPECT_EQ(r.err, "lockeradm: tracking number 'TN-2' is already announced by reservation 'r-2'\n");
 
   store::store st(db_path());
-  EXPECT_FALSE(st.reservation("r-1"));
-  EXPECT_FALSE(st.reservation("r-3"));
-  EXPECT_EQ(st.reservations().size(), 1U);
-  EXPECT_EQ(st.audit_log(10).size(), 1U) << "a refusal leaves no audit entry";
+  EXPECT_FALSE(st.reservations().find("r-1"));
+  EXPECT_FALSE(st.reservations().find("r-3"));
+  EXPECT_EQ(st.reservations().all().size(), 1U);
+  EXPECT_EQ(st.audit().newest(10).size(), 1U) << "a refusal leaves no audit entry";
 
   // Once the parcel has left, its number may be announced again.
   {
     store::transaction tx(st.db());
-    st.mark_parcel(tx, st.live_parcel_in("A2")->id, store::parcel_state::removed, t0_ + 74h);
+    st.parcels().mark(tx, st.parcels().live_in("A2")->id, store::parcel_state::removed, t0_ + 74h);
     tx.commit();
   }
   r = run({"reservation", "add", "--id", "r-1", "--tracking", "TN-IN", "--size", "S"});
@@ -343,12 +343,12 @@ TEST_F(admin_test, in_service_leaves_a_request_for_lockerds_next_start) {
   {
     store::store st(db_path());
     add_compartments(st);
-    store::compartment_record rec = *st.compartment("A2");
+    store::compartment_record rec = *st.compartments().find("A2");
     rec.service = store::service_state::faulty;
     rec.service_reason = "lock_fault";
     rec.alarms = "lock_fault";
     store::transaction tx(st.db());
-    st.save_compartment(tx, rec, t0_);
+    st.compartments().save(tx, rec, t0_);
     tx.commit();
   }
   auto r = run({"in-service", "A2", "--reason", "lock replaced"});
@@ -356,18 +356,19 @@ TEST_F(admin_test, in_service_leaves_a_request_for_lockerds_next_start) {
   EXPECT_THAT(r.out,
               HasSubstr("when lockerd next starts (clearing lock_fault if its sensors agree)"));
   store::store st(db_path());
-  EXPECT_EQ(st.in_service_request("A2"), "lock replaced");
-  EXPECT_EQ(st.compartment("A2")->alarms, "lock_fault") << "lockerd clears it, not lockeradm";
-  EXPECT_EQ(st.audit_log(1)[0].action, "in_service_requested");
+  EXPECT_EQ(st.in_service_requests().find("A2"), "lock replaced");
+  EXPECT_EQ(st.compartments().find("A2")->alarms, "lock_fault")
+      << "lockerd clears it, not lockeradm";
+  EXPECT_EQ(st.audit().newest(1)[0].action, "in_service_requested");
 
   r = run({"in-service", "Z9", "--reason", "x"});
   EXPECT_EQ(r.status, exit_failure);
   EXPECT_EQ(r.err, "lockeradm: no compartment 'Z9'\n");
-  EXPECT_FALSE(st.in_service_request("Z9"));
+  EXPECT_FALSE(st.in_service_requests().find("Z9"));
   r = run({"in-service", "A1"});
   EXPECT_EQ(r.status, exit_usage);
   EXPECT_THAT(r.err, HasSubstr("--reason is required"));
-  EXPECT_FALSE(st.in_service_request("A1"));
+  EXPECT_FALSE(st.in_service_requests().find("A1"));
 }
 
 TEST_F(admin_test, compartments_and_parcels_never_show_a_code_or_hash) {
@@ -376,12 +377,12 @@ TEST_F(admin_test, compartments_and_parcels_never_show_a_code_or_hash) {
   {
     store::store st(db_path());
     add_compartments(st);
-    st.set_service("A3", store::service_state::out_of_service, "broken hinge", t0_);
+    st.compartments().set_service("A3", store::service_state::out_of_service, "broken hinge", t0_);
     store::transaction tx(st.db());
     store::new_parcel p{"TN-42", "A2", std::nullopt, "c-1", hash, code, t0_, t0_ + 72h};
-    const auto id = st.store_parcel(tx, p);
-    st.journal_append(tx, store::journal_topic::parcel, "stored",
-                      {{"tracking_number", "TN-42"}, {"pickup_code", code}}, t0_, id);
+    const auto id = st.parcels().store(tx, p);
+    st.journal().append(tx, store::journal_topic::parcel, "stored",
+                        {{"tracking_number", "TN-42"}, {"pickup_code", code}}, t0_, id);
     tx.commit();
   }
   const auto comp = run({"compartments"});
@@ -407,10 +408,10 @@ TEST_F(admin_test, parcels_lists_live_ones_unless_all) {
   store::store st(db_path());
   add_compartments(st);
   store::transaction tx(st.db());
-  const auto gone =
-      st.store_parcel(tx, {"TN-1", "A1", std::nullopt, "c-1", "h1", std::nullopt, t0_, t0_ + 1h});
-  st.mark_parcel(tx, gone, store::parcel_state::collected, t0_ + 1min);
-  st.store_parcel(tx, {"TN-2", "A1", std::nullopt, "c-1", "h2", std::nullopt, t0_, t0_ + 1h});
+  const auto gone = st.parcels().store(
+      tx, {"TN-1", "A1", std::nullopt, "c-1", "h1", std::nullopt, t0_, t0_ + 1h});
+  st.parcels().mark(tx, gone, store::parcel_state::collected, t0_ + 1min);
+  st.parcels().store(tx, {"TN-2", "A1", std::nullopt, "c-1", "h2", std::nullopt, t0_, t0_ + 1h});
   tx.commit();
   const auto live = run({"parcels"});
   EXPECT_THAT(live.out, Not(HasSubstr("TN-1")));
@@ -426,11 +427,12 @@ TEST_F(admin_test, journal_prints_pending_events_in_seq_order) {
   for (const char* type : {"opened", "closed", "opened", "closed"}) {
     store::transaction tx(st.db());
     payloads.push_back(
-        st.journal_append(tx, store::journal_topic::door, type, {{"compartment", "A1"}}, t0_)
+        st.journal()
+            .append(tx, store::journal_topic::door, type, {{"compartment", "A1"}}, t0_)
             .payload);
     tx.commit();
   }
-  st.journal_delete(1);  // acknowledged by the broker: no longer shown
+  st.journal().remove(1);  // acknowledged by the broker: no longer shown
 
   auto r = run({"journal"});
   ASSERT_EQ(r.status, exit_ok) << r.err;
@@ -444,7 +446,7 @@ TEST_F(admin_test, journal_follow_prints_new_events_until_told_to_stop) {
   const auto append = [&](const char* type) {
     store::transaction tx(daemon.db());
     auto e =
-        daemon.journal_append(tx, store::journal_topic::door, type, {{"compartment", "A1"}}, t0_);
+        daemon.journal().append(tx, store::journal_topic::door, type, {{"compartment", "A1"}}, t0_);
     tx.commit();
     return e.payload;
   };
@@ -470,7 +472,7 @@ TEST_F(admin_test, works_beside_the_daemon_holding_the_database) {
   std::promise<void> locked;
   std::thread writer([&] {
     store::transaction tx(daemon.db());
-    daemon.journal_append(tx, store::journal_topic::door, "opened", {{"compartment", "A1"}}, t0_);
+    daemon.journal().append(tx, store::journal_topic::door, "opened", {{"compartment", "A1"}}, t0_);
     locked.set_value();
     std::this_thread::sleep_for(300ms);
     tx.commit();
@@ -481,12 +483,12 @@ TEST_F(admin_test, works_beside_the_daemon_holding_the_database) {
   ASSERT_EQ(added.status, exit_ok) << added.err;
 
   // The daemon sees the courier at once: its next login query finds it.
-  const auto c = daemon.find_courier_by_pin_hash(security::courier_pin_hash(key(), "192837"));
+  const auto c = daemon.couriers().find_by_pin_hash(security::courier_pin_hash(key(), "192837"));
   ASSERT_TRUE(c);
   EXPECT_EQ(c->courier_id, "c-1");
   // And the tool sees the daemon's event.
   const auto j = run({"journal"});
-  EXPECT_EQ(j.out, daemon.journal_pending(10)[0].payload + "\n");
+  EXPECT_EQ(j.out, daemon.journal().pending(10)[0].payload + "\n");
 }
 
 TEST_F(admin_test, usage_errors_exit_2_with_one_line) {
@@ -572,7 +574,7 @@ TEST_F(admin_test, config_gives_the_state_folder_and_the_board_sizes) {
   EXPECT_EQ(r.status, exit_failure);
   EXPECT_THAT(r.err, HasSubstr("(S, M, L)"));
   store::store st(state / "lockerd.db");
-  EXPECT_TRUE(st.reservation("r-1"));
+  EXPECT_TRUE(st.reservations().find("r-1"));
 }
 
 // The real executable: main wires arguments and streams to run_admin.
@@ -596,8 +598,8 @@ TEST_F(admin_test, the_lockeradm_executable_runs) {
   EXPECT_EQ(exec(cmd, out), 0);
   EXPECT_EQ(out, "courier c-9 added\n");
   store::store st(db_path());
-  ASSERT_TRUE(st.courier("c-9"));
-  EXPECT_EQ(st.courier("c-9")->pin_hash, security::courier_pin_hash(key(), "24680135"));
+  ASSERT_TRUE(st.couriers().find("c-9"));
+  EXPECT_EQ(st.couriers().find("c-9")->pin_hash, security::courier_pin_hash(key(), "24680135"));
 
   out.clear();
   EXPECT_EQ(exec(std::string(LOCKERADM_PATH) + " frobnicate 2>/dev/null", out), 2);

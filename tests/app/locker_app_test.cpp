@@ -163,8 +163,8 @@ TEST_F(locker_app_test, a_local_command_runs_without_a_broker_and_answers_its_ca
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->value("status", ""), "ok") << reply->dump();
   EXPECT_EQ(reply->value("req_id", ""), "l-1");
-  ASSERT_TRUE(app_->db().courier("c-9"));
-  const auto audit = app_->db().audit_log(1);
+  ASSERT_TRUE(app_->db().couriers().find("c-9"));
+  const auto audit = app_->db().audit().newest(1);
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(audit[0].actor, "lockeradm:uid=0");
   EXPECT_EQ(audit[0].action, "cmd:courier_upsert");
@@ -175,7 +175,7 @@ TEST_F(locker_app_test, a_local_command_runs_without_a_broker_and_answers_its_ca
       "courier_upsert", R"({"req_id":"l-1","courier_id":"c-9","pin":"482913","enabled":true})",
       "lockeradm:uid=0", [&](const std::string& r) { again = json::parse(r); });
   EXPECT_EQ(again, reply);
-  EXPECT_EQ(app_->db().audit_log(10).size(), 1u);
+  EXPECT_EQ(app_->db().audit().newest(10).size(), 1u);
 }
 
 TEST_F(locker_app_test, a_local_reply_is_not_published_on_res) {

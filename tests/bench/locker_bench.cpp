@@ -188,7 +188,7 @@ void seed_parcels(store::store& db, const security::secret_key& key,
   const auto now = std::chrono::system_clock::now();
   const std::size_t n = board.compartments.size();
   store::transaction tx(db.db());
-  for (const auto& c : board.compartments) db.upsert_compartment(tx, c.id, c.size, now);
+  for (const auto& c : board.compartments) db.compartments().upsert(tx, c.id, c.size, now);
   for (std::size_t i = 0; i < total; ++i) {
     const bool history = i + n < total;
     const auto& c = board.compartments[i % n];
@@ -200,8 +200,8 @@ void seed_parcels(store::store& db, const security::secret_key& key,
         security::pickup_code_hash(key, history ? "h" + std::to_string(i) : code_for(i % n));
     p.stored_at = now - 1h;
     p.expires_at = now + 72h;
-    const auto id = db.store_parcel(tx, p);
-    if (history) db.mark_parcel(tx, id, store::parcel_state::collected, now - 30min);
+    const auto id = db.parcels().store(tx, p);
+    if (history) db.parcels().mark(tx, id, store::parcel_state::collected, now - 30min);
   }
   tx.commit();
 }
@@ -535,8 +535,8 @@ void figure_backlog(std::size_t events, test::mosquitto_broker& broker) {
       for (std::size_t done = 0; done < events;) {
         store::transaction tx(db->db());
         for (std::size_t k = 0; k < 1000 && done < events; ++k, ++done)
-          db->journal_append(tx, store::journal_topic::door, "door_opened",
-                             {{"compartment", std::to_string(done % 200 + 1)}}, now);
+          db->journal().append(tx, store::journal_topic::door, "door_opened",
+                               {{"compartment", std::to_string(done % 200 + 1)}}, now);
         tx.commit();
       }
       boost::asio::io_context io;

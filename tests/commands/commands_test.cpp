@@ -55,22 +55,23 @@ class recording_publisher final : public publisher {
 json snapshot(store::store& db) {
   json j = json::object();
   j["reservations"] = json::array();
-  for (const auto& r : db.reservations())
+  for (const auto& r : db.reservations().all())
     j["reservations"].push_back({r.reservation_id, r.tracking_number, r.size,
                                  r.pickup_code_hash.value_or(""), r.pickup_window_h.value_or(-1),
                                  store::to_string(r.state)});
   j["parcels"] = json::array();
-  for (const auto& p : db.parcels())
+  for (const auto& p : db.parcels().all())
     j["parcels"].push_back({p.id, p.tracking_number, p.compartment_id, store::to_string(p.state)});
   j["couriers"] = json::array();
-  for (const auto& c : db.couriers())
+  for (const auto& c : db.couriers().all())
     j["couriers"].push_back({c.courier_id, c.name, c.pin_hash, c.enabled});
   j["compartments"] = json::array();
-  for (const auto& c : db.compartments())
+  for (const auto& c : db.compartments().all())
     j["compartments"].push_back({c.id, store::to_string(c.service), c.out_of_service,
                                  store::to_string(c.door), c.operation, c.alarms});
-  j["seq"] = db.journal_last_seq();
-  j["cfg"] = {db.setting("cfg.version").value_or(""), db.setting("cfg.settings").value_or("")};
+  j["seq"] = db.journal().last_seq();
+  j["cfg"] = {db.settings().get("cfg.version").value_or(""),
+              db.settings().get("cfg.settings").value_or("")};
   return j;
 }
 
@@ -119,12 +120,12 @@ class commands : public ::testing::Test {
             {"reason", "customer on the phone"},
             {"operator", "olga"}};
   }
-  std::size_t audit_count() { return rig_.db().audit_log(1'000'000).size(); }
+  std::size_t audit_count() { return rig_.db().audit().newest(1'000'000).size(); }
 
   // A courier starts a deposit of `tracking` (size S when not announced) and the door
   // pops ajar; returns the compartment.
   std::string start_deposit(const std::string& tracking, bool announced) {
-    if (!rig_.db().courier("c-1")) rig_.add_courier("c-1", courier_pin);
+    if (!rig_.db().couriers().find("c-1")) rig_.add_courier("c-1", courier_pin);
     if (!rig_.session().courier_logged_in()) rig_.press("*" + courier_pin + "#");
     rig_.press("1");
     rig_.press(tracking + "#");
@@ -163,7 +164,7 @@ TEST_F(commands, reservation_create_stores_the_code_only_as_keyed_hash) {
                                              {"pickup_window_h", 48}});
   expect_ok(r, "q1");
   EXPECT_EQ(r.at("data"), json::object());
-  const auto rec = rig_.db().reservation("r-1");
+  const auto rec = rig_.db().reservations().find("r-1");
   ASSERT_TRUE(rec);
   EXPECT_EQ(rec->tracking_number, "1001");
   EXPECT_EQ(rec->size, "M");
@@ -176,7 +177,7 @@ TEST_F(commands, reservation_create_stores_the_code_only_as_keyed_hash) {
     const std::string bytes((std::istreambuf_iterator<char>(in)), {});
     EXPECT_EQ(bytes.find("90817263"), std::string::npos) << f.path();
   }
-  const auto audit = rig_.db().audit_log(1);
+  const auto audit = rig_.db().audit().newest(1);
   ASSERT_EQ(audit.size(), 1U);
   EXPECT_EQ(audit[0].actor, "mqtt");
   EXPECT_EQ(audit[0].action, "cmd:reservation_create");
@@ -184,7 +185,7 @@ TEST_F(commands, reservation_create_stores_the_code_only_as_keyed_hash) {
   // The courier's deposit uses it, and the announced code opens the compartment.
   const auto id = deposit("1001", true);
   EXPECT_EQ(rig_.compartment(id).size(), "M");
-  EXPECT_EQ(rig_.db().reservation("r-1")->state, store::reservation_state::deposited);
+  EXPECT_EQ(rig_.db().reservations().find("r-1")->state, store::reservation_state::deposited);
 }
 
 TEST_F(commands, reservation_create_same_content_is_idempotent_other_content_conflicts) {
@@ -324,7 +325,7 @@ TEST_F(commands, bad_requests_are_answered_and_change_nothing) {
   EXPECT_EQ(snapshot(rig_.db()), before);
   EXPECT_EQ(audit_count(), audits);
   for (const auto* id : {"q1", "q2", "q3", "q4", "q5", "q6"})
-    EXPECT_FALSE(rig_.db().find_command_reply(id)) << id;
+    EXPECT_FALSE(rig_.db().command_replies().find(id)) << id;
 }
 
 TEST_F(commands, reply_goes_to_res_and_to_the_response_topic_with_correlation_data) {
@@ -360,8 +361,8 @@ TEST_F(commands, a_repeated_req_id_gets_the_saved_reply_and_runs_once_also_after
   const auto audits = audit_count();
 
   // Meanwhile someone else changes the courier: a replay must not undo that.
-  rig_.db().upsert_courier("c-7", "Ann B.", security::courier_pin_hash(rig_.key(), "99887766"),
-                           false, rig_.clock().wall_now());
+  rig_.db().couriers().upsert("c-7", "Ann B.", security::courier_pin_hash(rig_.key(), "99887766"),
+                              false, rig_.clock().wall_now());
   const auto before = snapshot(rig_.db());
 
   EXPECT_EQ(send("courier_upsert", upsert), first);
@@ -382,12 +383,12 @@ TEST_F(commands, a_repeated_req_id_gets_the_saved_reply_and_runs_once_also_after
 
   // The same req_id for another command is not that request.
   expect_error(send("courier_remove", {{"req_id", "q1"}, {"courier_id", "c-7"}}), "conflict");
-  EXPECT_TRUE(rig_.db().courier("c-7"));
+  EXPECT_TRUE(rig_.db().couriers().find("c-7"));
 
   // After 24 hours the req_id is forgotten.
   rig_.advance(25h);
   expect_ok(send("courier_upsert", upsert), "q1");
-  EXPECT_EQ(rig_.db().courier("c-7")->name, "Ann");
+  EXPECT_EQ(rig_.db().couriers().find("c-7")->name, "Ann");
 }
 
 // ---- reservation_cancel ------------------------------------------------------------------
@@ -401,7 +402,7 @@ TEST_F(commands, reservation_cancel_announced_stored_and_unknown) {
   auto r = send("reservation_cancel", {{"req_id", "q2"}, {"reservation_id", "r-1"}});
   expect_ok(r, "q2");
   EXPECT_EQ(r.at("data"), (json{{"state", "cancelled"}}));
-  EXPECT_EQ(rig_.db().reservation("r-1")->state, store::reservation_state::cancelled);
+  EXPECT_EQ(rig_.db().reservations().find("r-1")->state, store::reservation_state::cancelled);
   EXPECT_FALSE(rig_.locker().announced_size("2001"));
 
   const auto before = snapshot(rig_.db());
@@ -423,7 +424,7 @@ TEST_F(commands, reservation_cancel_announced_stored_and_unknown) {
   EXPECT_EQ(state_changes, 1) << "the state shows removal_pending now";
   expect_ok(r, "q5");
   EXPECT_EQ(r.at("data"), (json{{"state", "removal_pending"}}));
-  EXPECT_EQ(rig_.db().live_parcel_in(id)->state, store::parcel_state::cancelled);
+  EXPECT_EQ(rig_.db().parcels().live_in(id)->state, store::parcel_state::cancelled);
   EXPECT_EQ(rig_.locker().pickup("55554444").outcome, keypad::code_outcome::wrong);
   const auto removals = rig_.locker().removals();
   ASSERT_EQ(removals.size(), 1U);
@@ -452,14 +453,14 @@ TEST_F(commands, reservation_cancel_while_its_parcel_is_being_deposited_is_busy)
   rig_.person_puts(id);
   rig_.person_closes(id);
   rig_.press("#");
-  EXPECT_EQ(rig_.db().reservation("r-1")->state, store::reservation_state::deposited);
+  EXPECT_EQ(rig_.db().reservations().find("r-1")->state, store::reservation_state::deposited);
   ASSERT_EQ(rig_.events_of("stored").size(), 1U);
 
   // Asked again once the door is shut: the stored parcel goes to a courier for removal.
   r = send("reservation_cancel", {{"req_id", "q4"}, {"reservation_id", "r-1"}});
   expect_ok(r, "q4");
   EXPECT_EQ(r.at("data"), (json{{"state", "removal_pending"}}));
-  EXPECT_EQ(rig_.db().live_parcel_in(id)->state, store::parcel_state::cancelled);
+  EXPECT_EQ(rig_.db().parcels().live_in(id)->state, store::parcel_state::cancelled);
   // The busy answer is q2's answer (a retry is a new request, with a new req_id).
   expect_error(send("reservation_cancel", {{"req_id", "q2"}, {"reservation_id", "r-1"}}), "busy");
 }
@@ -486,7 +487,7 @@ TEST_F(commands, compartment_open_answers_when_the_door_opened) {
   ASSERT_EQ(opened.size(), 1U);
   EXPECT_EQ(opened[0]["cause"], "operator");
   bool by_olga = false;
-  for (const auto& a : rig_.db().audit_log(10)) by_olga = by_olga || a.actor == "olga";
+  for (const auto& a : rig_.db().audit().newest(10)) by_olga = by_olga || a.actor == "olga";
   EXPECT_TRUE(by_olga);
   EXPECT_GT(audit_count(), audits);
 
@@ -583,12 +584,12 @@ TEST_F(commands, compartment_set_service_clears_a_fault_only_when_the_sensors_ag
   EXPECT_EQ(events[0].at("type"), "lock_fault");
   EXPECT_EQ(events[0].at("active"), false);
   EXPECT_EQ(events[0].at("compartment"), "5");
-  const auto audit = rig_.db().audit_log(2);
+  const auto audit = rig_.db().audit().newest(2);
   ASSERT_EQ(audit.size(), 2U);
   EXPECT_EQ(audit[0].action, "cmd:compartment_set_service");
   EXPECT_EQ(json::parse(audit[0].detail).value("cleared", ""), "lock_fault");
   EXPECT_EQ(audit[1].action, "compartment_in_service");
-  EXPECT_EQ(rig_.db().compartment("5")->alarms, "");
+  EXPECT_EQ(rig_.db().compartments().find("5")->alarms, "");
 
   // And it opens again.
   send_raw("compartment_open", open_request("q4", "5").dump());
@@ -653,7 +654,7 @@ TEST_F(commands, compartment_set_service_persists_and_refuses_busy_and_unknown) 
   expect_ok(r, "q1");
   EXPECT_EQ(r.at("data"), json::object());
   EXPECT_EQ(rig_.compartment("2").service(), compartment::service_state::out_of_service);
-  EXPECT_EQ(rig_.db().compartment("2")->service, store::service_state::out_of_service);
+  EXPECT_EQ(rig_.db().compartments().find("2")->service, store::service_state::out_of_service);
   restart();
   EXPECT_EQ(rig_.compartment("2").service(), compartment::service_state::out_of_service);
   EXPECT_EQ(rig_.compartment("2").service_reason(), "cleaning");
@@ -663,7 +664,7 @@ TEST_F(commands, compartment_set_service_persists_and_refuses_busy_and_unknown) 
            {{"req_id", "q2"}, {"compartment", "2"}, {"in_service", true}, {"reason", "clean"}}),
       "q2");
   EXPECT_EQ(rig_.compartment("2").service(), compartment::service_state::in_service);
-  EXPECT_EQ(rig_.db().compartment("2")->service, store::service_state::in_service);
+  EXPECT_EQ(rig_.db().compartments().find("2")->service, store::service_state::in_service);
 
   auto before = snapshot(rig_.db());
   expect_error(
@@ -689,12 +690,12 @@ TEST_F(commands, courier_upsert_and_remove) {
                                    {"name", "Ann"},
                                    {"enabled", true}});
   expect_ok(r, "q1");
-  auto c = rig_.db().courier("c-7");
+  auto c = rig_.db().couriers().find("c-7");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->name, "Ann");
   EXPECT_EQ(c->pin_hash, security::courier_pin_hash(rig_.key(), "11223344"));
   ASSERT_TRUE(rig_.locker().courier_login("11223344"));
-  for (const auto& a : rig_.db().audit_log(100))
+  for (const auto& a : rig_.db().audit().newest(100))
     EXPECT_EQ(a.detail.find("11223344"), std::string::npos) << a.detail;
 
   // Without a name the name is kept; disabled couriers cannot log in.
@@ -702,13 +703,14 @@ TEST_F(commands, courier_upsert_and_remove) {
       send("courier_upsert",
            {{"req_id", "q2"}, {"courier_id", "c-7"}, {"pin", "11223344"}, {"enabled", false}}),
       "q2");
-  EXPECT_EQ(rig_.db().courier("c-7")->name, "Ann");
+  EXPECT_EQ(rig_.db().couriers().find("c-7")->name, "Ann");
   EXPECT_FALSE(rig_.locker().courier_login("11223344"));
 
   // Without a PIN (v1 addition) an existing courier keeps the one on file.
   expect_ok(send("courier_upsert", {{"req_id", "q2b"}, {"courier_id", "c-7"}, {"enabled", true}}),
             "q2b");
-  EXPECT_EQ(rig_.db().courier("c-7")->pin_hash, security::courier_pin_hash(rig_.key(), "11223344"));
+  EXPECT_EQ(rig_.db().couriers().find("c-7")->pin_hash,
+            security::courier_pin_hash(rig_.key(), "11223344"));
   EXPECT_TRUE(rig_.locker().courier_login("11223344"));
   expect_ok(send("courier_upsert", {{"req_id", "q2c"}, {"courier_id", "c-7"}, {"enabled", false}}),
             "q2c");
@@ -723,7 +725,7 @@ TEST_F(commands, courier_upsert_and_remove) {
   EXPECT_EQ(snapshot(rig_.db()), before);
 
   expect_ok(send("courier_remove", {{"req_id", "q4"}, {"courier_id", "c-7"}}), "q4");
-  EXPECT_FALSE(rig_.db().courier("c-7"));
+  EXPECT_FALSE(rig_.db().couriers().find("c-7"));
   expect_error(send("courier_remove", {{"req_id", "q5"}, {"courier_id", "c-7"}}), "not_found");
 }
 
@@ -739,7 +741,7 @@ TEST_F(commands, get_state_is_the_state_body_plus_reservations) {
   const auto r = send("get_state", {{"req_id", "q2"}});
   expect_ok(r, "q2");
   const auto& d = r.at("data");
-  EXPECT_EQ(d.at("seq").get<std::uint64_t>(), rig_.db().journal_last_seq());
+  EXPECT_EQ(d.at("seq").get<std::uint64_t>(), rig_.db().journal().last_seq());
   ASSERT_EQ(d.at("compartments").size(), rig_.locker().compartments().size());
   bool found = false;
   for (const auto& c : d.at("compartments")) {
@@ -806,7 +808,7 @@ TEST_F(commands, without_an_updater_fw_update_and_reboot_are_not_available) {
   expect_error(send("reboot", {{"req_id", "q2"}, {"reason", "test"}}), "internal");
   expect_error(send("fw_update", {{"req_id", "q3"}}), "bad_request");
   EXPECT_EQ(snapshot(rig_.db()), before);
-  EXPECT_FALSE(rig_.db().find_command_reply("q1")) << "a later build may run the same req_id";
+  EXPECT_FALSE(rig_.db().command_replies().find("q1")) << "a later build may run the same req_id";
 }
 
 // ---- cfg/desired --------------------------------------------------------------------------
@@ -1028,15 +1030,15 @@ class commands_with_updater : public commands {
 TEST_F(commands_with_updater, fw_update_is_accepted_once_and_the_reply_replayed) {
   auto r = fw_update("q1", "j1");
   EXPECT_EQ(r["status"], "accepted") << r.dump();
-  ASSERT_TRUE(rig_.db().update_job("j1"));
-  EXPECT_EQ(rig_.db().update_job("j1")->req_id, "q1");
+  ASSERT_TRUE(rig_.db().update_jobs().find("j1"));
+  EXPECT_EQ(rig_.db().update_jobs().find("j1")->req_id, "q1");
   // The same request again: the saved reply, no second job.
   EXPECT_EQ(fw_update("q1", "j1"), r);
   // Another request while it runs: busy.
   r = fw_update("q2", "j2");
   expect_error(r, "busy");
   EXPECT_NE(r.value("message", "").find("j1 is still running"), std::string::npos);
-  EXPECT_FALSE(rig_.db().update_job("j2"));
+  EXPECT_FALSE(rig_.db().update_jobs().find("j2"));
 }
 
 TEST_F(commands_with_updater, fw_update_and_reboot_wait_while_a_door_is_open) {
@@ -1046,7 +1048,7 @@ TEST_F(commands_with_updater, fw_update_and_reboot_wait_while_a_door_is_open) {
   EXPECT_NE(r.value("message", "").find("compartment " + id), std::string::npos) << r.dump();
   r = send("reboot", {{"req_id", "q2"}, {"reason", "maintenance"}});
   expect_error(r, "busy");
-  EXPECT_FALSE(rig_.db().update_job("j1"));
+  EXPECT_FALSE(rig_.db().update_jobs().find("j1"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "systemctl.log"));
 }
 
@@ -1068,7 +1070,7 @@ TEST_F(commands_with_updater, reboot_answers_ok_then_asks_systemd) {
   std::getline(log, line);
   EXPECT_EQ(line, "reboot");
   bool audited = false;
-  for (const auto& a : rig_.db().audit_log(10)) audited = audited || a.action == "reboot";
+  for (const auto& a : rig_.db().audit().newest(10)) audited = audited || a.action == "reboot";
   EXPECT_TRUE(audited);
 }
 

@@ -232,7 +232,7 @@ TEST_F(mqtt_fixture, the_relay_publishes_in_seq_order_on_the_right_topic_and_emp
       EXPECT_FALSE(e.contains("queued")) << e;
     }
   }
-  EXPECT_EQ(db_->journal_pending(10).size(), 0U);
+  EXPECT_EQ(db_->journal().pending(10).size(), 0U);
   expect_queued_exactly_when_late(sub.messages());
 }
 
@@ -283,7 +283,7 @@ TEST_F(mqtt_fixture, a_broker_outage_loses_nothing_and_keeps_seq_order) {
       EXPECT_FALSE(events[i].contains("queued")) << events[i];
     }
   }
-  EXPECT_EQ(db_->journal_pending(10).size(), 0U);
+  EXPECT_EQ(db_->journal().pending(10).size(), 0U);
   expect_queued_exactly_when_late(sub.messages());
 }
 
@@ -291,7 +291,7 @@ TEST_F(mqtt_fixture, a_plain_pickup_code_is_erased_after_delivery) {
   test::mosquitto_broker broker;
   test::test_subscriber sub(broker.url(), topics_.evt_parcel());
   const auto now = std::chrono::system_clock::now();
-  db_->upsert_compartment("1", "m", now);
+  db_->compartments().upsert("1", "m", now);
   std::int64_t parcel_id = 0;
   {
     store::transaction tx(db_->db());
@@ -303,19 +303,20 @@ TEST_F(mqtt_fixture, a_plain_pickup_code_is_erased_after_delivery) {
     p.pickup_code_plain = "12345678";
     p.stored_at = now;
     p.expires_at = now + 72h;
-    parcel_id = db_->store_parcel(tx, p);
-    db_->journal_append(tx, store::journal_topic::parcel, "stored",
-                        {{"tracking_number", "TN1"}, {"pickup_code", "12345678"}}, now, parcel_id);
+    parcel_id = db_->parcels().store(tx, p);
+    db_->journal().append(tx, store::journal_topic::parcel, "stored",
+                          {{"tracking_number", "TN1"}, {"pickup_code", "12345678"}}, now,
+                          parcel_id);
     tx.commit();
   }
-  ASSERT_TRUE(db_->parcel(parcel_id)->pickup_code_plain.has_value());
+  ASSERT_TRUE(db_->parcels().find(parcel_id)->pickup_code_plain.has_value());
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
   journal_relay relay(*db_, link, clock_, topics_);
   link.start();
   ASSERT_TRUE(run_until([&] { return sub.count() >= 1; }));
   EXPECT_EQ(json::parse(sub.messages()[0].payload)["pickup_code"], "12345678");
   ASSERT_TRUE(run_until([&] { return relay.backlog() == 0; }));
-  EXPECT_FALSE(db_->parcel(parcel_id)->pickup_code_plain.has_value());
+  EXPECT_FALSE(db_->parcels().find(parcel_id)->pickup_code_plain.has_value());
 }
 
 // Not a timed assertion: prints how fast a backlog drains (design.md wants > 5,000/s).
@@ -325,8 +326,8 @@ TEST_F(mqtt_fixture, a_backlog_drains_and_the_rate_is_reported) {
   {
     store::transaction tx(db_->db());
     for (int i = 0; i < n; ++i) {
-      db_->journal_append(tx, store::journal_topic::door, "closed", {{"n", i}},
-                          std::chrono::system_clock::now());
+      db_->journal().append(tx, store::journal_topic::door, "closed", {{"n", i}},
+                            std::chrono::system_clock::now());
     }
     tx.commit();
   }

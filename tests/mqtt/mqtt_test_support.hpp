@@ -64,8 +64,8 @@ class mqtt_fixture : public ::testing::Test {
                       std::chrono::milliseconds ago = 0ms) {
     if (fields.is_null()) fields = json::object();
     store::transaction tx(db_->db());
-    auto e = db_->journal_append(tx, topic, type, fields, std::chrono::system_clock::now() - ago,
-                                 code_of_parcel);
+    auto e = db_->journal().append(tx, topic, type, fields, std::chrono::system_clock::now() - ago,
+                                   code_of_parcel);
     tx.commit();
     return e;
   }

@@ -45,8 +45,8 @@ class relay_memory_test : public ::testing::Test {
   // ago: how long before now the event happened (its ts).
   std::uint64_t append(const std::string& type, std::chrono::milliseconds ago = 0ms) {
     store::transaction tx(db_->db());
-    const auto e = db_->journal_append(tx, store::journal_topic::door, type,
-                                       json{{"compartment", "1"}}, clock_.wall_now() - ago);
+    const auto e = db_->journal().append(tx, store::journal_topic::door, type,
+                                         json{{"compartment", "1"}}, clock_.wall_now() - ago);
     tx.commit();
     return e.seq;
   }
@@ -86,7 +86,7 @@ class relay_memory_test : public ::testing::Test {
   }
   [[nodiscard]] std::vector<std::uint64_t> seqs_in_journal() {
     std::vector<std::uint64_t> out;
-    for (const auto& e : db_->journal_pending(1000)) out.push_back(e.seq);
+    for (const auto& e : db_->journal().pending(1000)) out.push_back(e.seq);
     return out;
   }
 

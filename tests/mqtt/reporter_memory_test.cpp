@@ -71,7 +71,7 @@ TEST_F(reporter_memory_test, birth_is_status_info_and_state_retained_after_conne
   EXPECT_EQ(info["config_version"], 0);
   const auto state = json::parse(link_.published_on(topics_.state()).at(0).payload);
   EXPECT_EQ(state["compartments"].size(), rig_.cfg().board.compartments.size());
-  EXPECT_EQ(state["seq"], rig_.db().journal_last_seq());
+  EXPECT_EQ(state["seq"], rig_.db().journal().last_seq());
   EXPECT_EQ(rep_.states_published(), 1U);
 }
 
@@ -114,7 +114,7 @@ TEST_F(reporter_memory_test, state_follows_changes_at_most_five_per_second) {
   const auto last = json::parse(link_.published_on(topics_.state()).back().payload);
   EXPECT_EQ(last["compartments"][0]["door"], "open");
   EXPECT_FALSE(last["alarms"].empty());
-  EXPECT_EQ(last["seq"], rig_.db().journal_last_seq());
+  EXPECT_EQ(last["seq"], rig_.db().journal().last_seq());
 
   // A door that chatters for three seconds: many changes, never more than 5 states a second.
   const auto before = rep_.states_published();
@@ -138,7 +138,7 @@ TEST_F(reporter_memory_test, telemetry_goes_out_at_qos0_every_period) {
   EXPECT_FALSE(m.retained);
   const auto t = json::parse(m.payload);
   EXPECT_TRUE(t.contains("uptime_s"));
-  EXPECT_EQ(t["journal_backlog"], rig_.db().journal_backlog());
+  EXPECT_EQ(t["journal_backlog"], rig_.db().journal().backlog());
   rig_.advance(1s);
   EXPECT_EQ(count_on(topics_.tele()), 2U);
 

@@ -79,7 +79,7 @@ TEST_F(reporter_test, status_info_and_state_are_retained_after_connect) {
   EXPECT_EQ(in["config_version"], 0);
   const auto s = json::parse(state[0].payload);
   EXPECT_EQ(s["compartments"].size(), rig_.cfg().board.compartments.size());
-  EXPECT_EQ(s["seq"], rig_.db().journal_last_seq());
+  EXPECT_EQ(s["seq"], rig_.db().journal().last_seq());
   EXPECT_EQ(s["compartments"][0]["door"], "closed");
   EXPECT_EQ(s["compartments"][0]["lock"], "locked");
 }
@@ -248,7 +248,7 @@ TEST_F(reporter_test, get_state_answers_the_published_state_plus_reservations) {
     return out;
   };
   ASSERT_TRUE(
-      run_until([&] { return last_state().value("seq", 0U) == rig_.db().journal_last_seq(); }));
+      run_until([&] { return last_state().value("seq", 0U) == rig_.db().journal().last_seq(); }));
   auto reply = get_state("q2");
   ASSERT_EQ(reply["status"], "ok") << reply;
   auto data = reply["data"];

@@ -24,8 +24,8 @@ class parcels_test : public store::testing::temp_dir_test {
   void SetUp() override {
     temp_dir_test::SetUp();
     db_.emplace(db_path());
-    db_->upsert_compartment("A1", "S", t0_);
-    db_->upsert_compartment("A2", "M", t0_);
+    db_->compartments().upsert("A1", "S", t0_);
+    db_->compartments().upsert("A2", "M", t0_);
   }
 
   announcement ann(std::string id, std::string tracking, std::string size = "S") {
@@ -40,14 +40,14 @@ class parcels_test : public store::testing::temp_dir_test {
   std::int64_t store_parcel(const std::string& tracking, const std::string& compartment,
                             std::optional<std::string> reservation = std::nullopt) {
     store::transaction tx(db_->db());
-    const auto id = db_->store_parcel(tx, {tracking, compartment, std::move(reservation), "c-1",
-                                           "h-" + tracking, std::nullopt, t0_, t0_ + 72h});
+    const auto id = db_->parcels().store(tx, {tracking, compartment, std::move(reservation), "c-1",
+                                              "h-" + tracking, std::nullopt, t0_, t0_ + 72h});
     tx.commit();
     return id;
   }
   void mark(std::int64_t id, store::parcel_state s) {
     store::transaction tx(db_->db());
-    db_->mark_parcel(tx, id, s, t0_ + 1h);
+    db_->parcels().mark(tx, id, s, t0_ + 1h);
     tx.commit();
   }
 
@@ -82,7 +82,7 @@ TEST_F(parcels_test, live_parcels_are_the_ones_in_a_compartment) {
 
 TEST_F(parcels_test, announce_writes_once_and_says_why_not) {
   EXPECT_EQ(announce_one(ann("r-1", "TN-1")).answer, announce_answer::announced);
-  EXPECT_EQ(db_->reservation("r-1")->state, store::reservation_state::announced);
+  EXPECT_EQ(db_->reservations().find("r-1")->state, store::reservation_state::announced);
   EXPECT_EQ(announce_one(ann("r-1", "TN-1")).answer, announce_answer::same_again);
   EXPECT_EQ(announce_one(ann("r-1", "TN-1", "M")).answer, announce_answer::reservation_differs);
   EXPECT_EQ(announce_one(ann("r-2", "TN-2", "XL")).answer, announce_answer::unknown_size);
@@ -103,9 +103,9 @@ TEST_F(parcels_test, announce_writes_once_and_says_why_not) {
   same_code.pickup_code_hash = security::pickup_code_hash(key_, "48213957");
   EXPECT_EQ(announce_one(same_code).answer, announce_answer::code_in_use);
 
-  EXPECT_FALSE(db_->reservation("r-2"));
-  EXPECT_FALSE(db_->reservation("r-3"));
-  EXPECT_FALSE(db_->reservation("r-5"));
+  EXPECT_FALSE(db_->reservations().find("r-2"));
+  EXPECT_FALSE(db_->reservations().find("r-3"));
+  EXPECT_FALSE(db_->reservations().find("r-5"));
 }
 
 TEST_F(parcels_test, a_cancelled_reservation_is_not_announced_again) {
@@ -131,12 +131,12 @@ TEST_F(parcels_test, cancel_answers_for_each_state) {
     EXPECT_EQ(r.parcel->compartment_id, "A1");
     t.commit();
   }
-  EXPECT_EQ(db_->reservation("r-1")->state, store::reservation_state::announced);
+  EXPECT_EQ(db_->reservations().find("r-1")->state, store::reservation_state::announced);
 
   // Deposited: the parcel is in A2.
   {
     store::transaction t(db_->db());
-    db_->set_reservation_state(t, "r-1", store::reservation_state::deposited);
+    db_->reservations().set_state(t, "r-1", store::reservation_state::deposited);
     t.commit();
   }
   const auto id = store_parcel("TN-1", "A2", "r-1");
@@ -146,7 +146,7 @@ TEST_F(parcels_test, cancel_answers_for_each_state) {
     EXPECT_EQ(cancel(t, *db_, "r-1", busy, t0_).answer, cancel_answer::compartment_in_use);
     t.commit();
   }
-  EXPECT_EQ(db_->parcel(id)->state, store::parcel_state::stored);
+  EXPECT_EQ(db_->parcels().find(id)->state, store::parcel_state::stored);
   {
     store::transaction t(db_->db());
     const auto r = cancel(t, *db_, "r-1", {}, t0_);
@@ -154,7 +154,7 @@ TEST_F(parcels_test, cancel_answers_for_each_state) {
     EXPECT_TRUE(r.parcel_cancelled);
     t.commit();
   }
-  EXPECT_EQ(db_->parcel(id)->state, store::parcel_state::cancelled);
+  EXPECT_EQ(db_->parcels().find(id)->state, store::parcel_state::cancelled);
   {
     store::transaction t(db_->db());
     const auto r = cancel(t, *db_, "r-1", {}, t0_);
@@ -178,9 +178,9 @@ TEST_F(parcels_test, couriers_never_share_a_pin) {
   const auto other = security::courier_pin_hash(key_, "87654321");
   EXPECT_EQ(upsert_courier(tx, *db_, "c-1", std::nullopt, other, true, t0_), courier_answer::done);
   tx.commit();
-  EXPECT_EQ(db_->courier("c-1")->name, "Ann");
-  EXPECT_EQ(db_->courier("c-1")->pin_hash, other);
-  EXPECT_FALSE(db_->courier("c-2"));
+  EXPECT_EQ(db_->couriers().find("c-1")->name, "Ann");
+  EXPECT_EQ(db_->couriers().find("c-1")->pin_hash, other);
+  EXPECT_FALSE(db_->couriers().find("c-2"));
 }
 
 TEST_F(parcels_test, couriers_are_enabled_disabled_and_removed) {
@@ -189,16 +189,16 @@ TEST_F(parcels_test, couriers_are_enabled_disabled_and_removed) {
   ASSERT_EQ(upsert_courier(tx, *db_, "c-1", std::string("Ann"), pin, true, t0_),
             courier_answer::done);
   EXPECT_EQ(set_courier_enabled(tx, *db_, "c-1", false, t0_), courier_answer::done);
-  EXPECT_FALSE(db_->courier("c-1")->enabled);
+  EXPECT_FALSE(db_->couriers().find("c-1")->enabled);
   EXPECT_EQ(set_courier_enabled(tx, *db_, "c-1", true, t0_), courier_answer::done);
-  EXPECT_TRUE(db_->courier("c-1")->enabled);
-  EXPECT_EQ(db_->courier("c-1")->pin_hash, pin) << "enabling keeps the PIN";
+  EXPECT_TRUE(db_->couriers().find("c-1")->enabled);
+  EXPECT_EQ(db_->couriers().find("c-1")->pin_hash, pin) << "enabling keeps the PIN";
   EXPECT_EQ(set_courier_enabled(tx, *db_, "c-9", true, t0_), courier_answer::not_found);
   EXPECT_EQ(set_courier_enabled(tx, *db_, "c-9", false, t0_), courier_answer::not_found);
   EXPECT_EQ(remove_courier(tx, *db_, "c-1"), courier_answer::done);
   EXPECT_EQ(remove_courier(tx, *db_, "c-1"), courier_answer::not_found);
   tx.commit();
-  EXPECT_FALSE(db_->courier("c-1"));
+  EXPECT_FALSE(db_->couriers().find("c-1"));
 }
 
 }  // namespace

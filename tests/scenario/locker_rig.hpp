@@ -126,7 +126,7 @@ class locker_rig {
   // restarts, without the relay's "queued" flag) and those still in the journal.
   [[nodiscard]] std::vector<json> events() {
     auto all = delivered_;
-    for (const auto& e : db().journal_pending(1'000'000))
+    for (const auto& e : db().journal().pending(1'000'000))
       all.emplace(e.seq, json::parse(e.payload));
     std::vector<json> out;
     out.reserve(all.size());
@@ -149,7 +149,7 @@ class locker_rig {
 
   // ---- what the operator set up ----
   void add_courier(const std::string& id, const std::string& pin) {
-    db().upsert_courier(id, id, security::courier_pin_hash(key(), pin), true, clock_.wall_now());
+    db().couriers().upsert(id, id, security::courier_pin_hash(key(), pin), true, clock_.wall_now());
   }
   void announce(const std::string& reservation_id, const std::string& tracking,
                 const std::string& size, std::optional<std::string> code = std::nullopt,
@@ -162,7 +162,7 @@ class locker_rig {
     r.pickup_window_h = window_h;
     r.created_at = clock_.wall_now();
     store::transaction tx(db().db());
-    db().create_reservation(tx, r);
+    db().reservations().create(tx, r);
     tx.commit();
   }
 

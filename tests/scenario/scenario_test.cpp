@@ -148,9 +148,9 @@ TEST_F(scenario, deposit_with_reservation_uses_announced_size_and_its_code) {
   EXPECT_GT(expires - after, std::chrono::hours{72} - std::chrono::seconds{2});
 
   expect_closed_locked(rig, "13");
-  EXPECT_EQ(rig.db().reservation("r-1")->state, store::reservation_state::deposited);
-  ASSERT_TRUE(rig.db().live_parcel_in("13"));
-  EXPECT_FALSE(rig.db().live_parcel_in("13")->pickup_code_plain);
+  EXPECT_EQ(rig.db().reservations().find("r-1")->state, store::reservation_state::deposited);
+  ASSERT_TRUE(rig.db().parcels().live_in("13"));
+  EXPECT_FALSE(rig.db().parcels().live_in("13")->pickup_code_plain);
 
   // The announced code opens it.
   rig.press("#");
@@ -187,7 +187,7 @@ TEST_F(scenario, scanned_alphanumeric_tracking_number_and_scanned_pickup_code) {
   ASSERT_TRUE(stored);
   EXPECT_EQ((*stored)["tracking_number"], "1Z999AA10123456784");
   EXPECT_EQ((*stored)["reservation_id"], "r-1");
-  EXPECT_EQ(rig.db().reservation("r-1")->state, store::reservation_state::deposited);
+  EXPECT_EQ(rig.db().reservations().find("r-1")->state, store::reservation_state::deposited);
 
   // A wrong scanned code counts as a wrong attempt, as a typed one does.
   rig.scan("11112222");
@@ -230,7 +230,7 @@ TEST_F(scenario, deposit_without_reservation_lets_courier_pick_size_and_generate
   EXPECT_TRUE(std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }));
   expect_closed_locked(rig, "1");
   // Kept only as a keyed hash (the plain code waits for PUBACK of the event).
-  const auto parcel = rig.db().live_parcel_in("1");
+  const auto parcel = rig.db().parcels().live_in("1");
   ASSERT_TRUE(parcel);
   EXPECT_EQ(parcel->pickup_code_hash, security::pickup_code_hash(rig.key(), code));
 
@@ -263,8 +263,8 @@ TEST_F(scenario, does_not_fit_opens_next_size_up_and_first_closes_empty) {
                                       "closed:deposit@13", "stored@13"}));
   EXPECT_EQ(events.back()["size"], "M");
   EXPECT_TRUE(rig.events_of("deposit_failed").empty());
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
-  EXPECT_TRUE(rig.db().live_parcel_in("13"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
+  EXPECT_TRUE(rig.db().parcels().live_in("13"));
   expect_closed_locked(rig, "1");
   expect_closed_locked(rig, "13");
   // Compartment 1 is free again.
@@ -292,7 +292,7 @@ TEST_F(scenario, jammed_lock_is_a_lock_fault_and_deposit_moves_to_another) {
   EXPECT_EQ(events[0]["severity"], "critical");
   EXPECT_EQ(rig.compartment("1").service(), service_state::faulty);
   EXPECT_TRUE(rig.compartment("1").alarms().has(alarm_type::lock_fault));
-  EXPECT_EQ(rig.db().compartment("1")->alarms, "lock_fault");
+  EXPECT_EQ(rig.db().compartments().find("1")->alarms, "lock_fault");
   EXPECT_TRUE(rig.model().alarm()) << "the alarm LED shows a critical alarm";
   EXPECT_TRUE(rig.events_of("deposit_failed").empty());
 }
@@ -317,7 +317,7 @@ TEST_F(scenario, no_free_compartment_reports_deposit_failed) {
   EXPECT_EQ(events[0]["tracking_number"], "5006");
   EXPECT_EQ(events[0]["reason"], "no_free_compartment");
   expect_contiguous(rig.events());
-  EXPECT_EQ(rig.db().reservation("r-2")->state, store::reservation_state::announced);
+  EXPECT_EQ(rig.db().reservations().find("r-2")->state, store::reservation_state::announced);
   rig.advance(std::chrono::seconds{4});
   EXPECT_EQ(rig.display(), menu_text);
 }
@@ -340,7 +340,7 @@ TEST_F(scenario, courier_cancels_an_open_deposit_and_closes_it_empty) {
   EXPECT_TRUE(rig.events_of("stored").empty());
   expect_contiguous(events);
   expect_closed_locked(rig, "1");
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
 }
 
 TEST_F(scenario, deposit_door_closed_with_nothing_inside_stores_nothing) {
@@ -355,7 +355,7 @@ TEST_F(scenario, deposit_door_closed_with_nothing_inside_stores_nothing) {
   EXPECT_EQ(types(events),
             (std::vector<std::string>{"opened:deposit@1", "closed:deposit@1", "deposit_failed"}));
   EXPECT_EQ(events.back()["reason"], "cancelled");
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
   expect_contiguous(events);
 }
 
@@ -408,7 +408,7 @@ TEST_F(scenario, forced_door_raises_door_forced_then_left_open_both_cleared_on_c
   EXPECT_TRUE(rig.compartment("5").alarms().empty());
   expect_closed_locked(rig, "5");
   EXPECT_FALSE(rig.model().alarm());
-  EXPECT_TRUE(rig.db().compartment("5")->alarms.empty());
+  EXPECT_TRUE(rig.db().compartments().find("5")->alarms.empty());
 }
 
 TEST_F(scenario, door_left_open_after_pickup_is_cleared_on_close) {
@@ -485,7 +485,8 @@ TEST_F(scenario, chattering_sensor_is_a_sensor_fault) {
   EXPECT_EQ(faults[0]["severity"], "critical");
   EXPECT_EQ(faults[0]["active"], true);
   EXPECT_EQ(rig.compartment("3").service(), service_state::faulty);
-  EXPECT_EQ(rig.db().compartment("3")->alarms.find("sensor_fault") != std::string::npos, true);
+  EXPECT_EQ(rig.db().compartments().find("3")->alarms.find("sensor_fault") != std::string::npos,
+            true);
   EXPECT_TRUE(rig.model().alarm());
   expect_contiguous(rig.events());
   // A faulty compartment is not offered for a deposit.
@@ -507,7 +508,7 @@ TEST_F(scenario, fast_chatter_below_the_debounce_is_a_sensor_fault) {
   EXPECT_EQ(faults[0]["severity"], "critical");
   EXPECT_EQ(faults[0]["active"], true);
   EXPECT_EQ(rig.compartment("3").service(), service_state::faulty);
-  EXPECT_EQ(rig.db().compartment("3")->alarms, "sensor_fault");
+  EXPECT_EQ(rig.db().compartments().find("3")->alarms, "sensor_fault");
   expect_contiguous(rig.events());
 }
 
@@ -522,7 +523,7 @@ TEST_F(scenario, operator_clears_a_lock_fault_in_one_transaction_or_not_at_all) 
   ASSERT_EQ(rig.compartment("5").service(), service_state::faulty);
   ASSERT_TRUE(rig.model().unjam("5").ok());
   const auto before = rig.event_count();
-  const auto audits = rig.db().audit_log(1000).size();
+  const auto audits = rig.db().audit().newest(1000).size();
 
   // The database refuses the audit entry: then the alarm event is not journaled either, and
   // the compartment stays as the database says.
@@ -536,7 +537,7 @@ TEST_F(scenario, operator_clears_a_lock_fault_in_one_transaction_or_not_at_all) 
   EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"storage_fault:on"}));
   EXPECT_EQ(rig.compartment("5").service(), service_state::faulty);
   EXPECT_TRUE(rig.compartment("5").alarms().has(alarm_type::lock_fault));
-  EXPECT_EQ(rig.db().compartment("5")->alarms, "lock_fault");
+  EXPECT_EQ(rig.db().compartments().find("5")->alarms, "lock_fault");
   rig.db().db().exec("DROP TRIGGER refuse_audit");
 
   const auto done = rig.locker().set_service_by_operator("5", true, "op-1", "lock replaced");
@@ -546,11 +547,11 @@ TEST_F(scenario, operator_clears_a_lock_fault_in_one_transaction_or_not_at_all) 
       types(rig.events_since(before)),
       (std::vector<std::string>{"storage_fault:on", "lock_fault:off@5", "storage_fault:off"}));
   expect_contiguous(rig.events());
-  EXPECT_EQ(rig.db().audit_log(1000).size(), audits + 1);
-  EXPECT_EQ(rig.db().audit_log(1)[0].action, "compartment_in_service");
+  EXPECT_EQ(rig.db().audit().newest(1000).size(), audits + 1);
+  EXPECT_EQ(rig.db().audit().newest(1)[0].action, "compartment_in_service");
   expect_closed_locked(rig, "5");
   EXPECT_FALSE(rig.model().alarm()) << "the alarm LED follows";
-  EXPECT_EQ(rig.db().compartment("5")->alarms, "");
+  EXPECT_EQ(rig.db().compartments().find("5")->alarms, "");
   restart_and_expect_in_service(rig, "5");
 }
 
@@ -588,7 +589,7 @@ TEST_F(scenario, a_sensor_fault_is_cleared_only_once_the_sensor_is_steady_and_re
 }
 
 TEST_F(scenario, a_technicians_in_service_request_is_carried_out_at_the_next_start) {
-  // lockeradm in-service leaves the request in the database (store::request_in_service);
+  // lockeradm in-service leaves the request in the database (store::in_service_requests::add);
   // the running locker does not see it until it starts again.
   locker_rig rig;
   ASSERT_TRUE(rig.model().jam("5").ok());
@@ -605,8 +606,8 @@ TEST_F(scenario, a_technicians_in_service_request_is_carried_out_at_the_next_sta
   rig.advance(move_time);
   {
     store::transaction tx(rig.db().db());
-    rig.db().request_in_service(tx, "5", "lock replaced");
-    rig.db().request_in_service(tx, "6", "lock replaced");
+    rig.db().in_service_requests().add(tx, "5", "lock replaced");
+    rig.db().in_service_requests().add(tx, "6", "lock replaced");
     tx.commit();
   }
   rig.advance(std::chrono::seconds{1});
@@ -617,9 +618,9 @@ TEST_F(scenario, a_technicians_in_service_request_is_carried_out_at_the_next_sta
   EXPECT_EQ(rig.compartment("5").service(), service_state::in_service);
   EXPECT_EQ(rig.compartment("6").service(), service_state::faulty);
   EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"lock_fault:off@5"}));
-  EXPECT_FALSE(rig.db().in_service_request("5"));
-  EXPECT_FALSE(rig.db().in_service_request("6")) << "answered once, not at every start";
-  const auto audit = rig.db().audit_log(1);
+  EXPECT_FALSE(rig.db().in_service_requests().find("5"));
+  EXPECT_FALSE(rig.db().in_service_requests().find("6")) << "answered once, not at every start";
+  const auto audit = rig.db().audit().newest(1);
   EXPECT_EQ(audit[0].action, "in_service_request_refused");
   EXPECT_NE(audit[0].detail.find("reads open"), std::string::npos) << audit[0].detail;
 }
@@ -653,9 +654,9 @@ TEST_F(scenario, pickup_with_code_from_stored_event_works_once) {
   EXPECT_EQ(collected["failed_attempts"], 0);
   expect_contiguous(rig.events());
   expect_closed_locked(rig, "13");
-  EXPECT_FALSE(rig.db().live_parcel_in("13"));
+  EXPECT_FALSE(rig.db().parcels().live_in("13"));
   // Audited like deposits and removals, without the code.
-  const auto audit = rig.db().audit_log(1);
+  const auto audit = rig.db().audit().newest(1);
   ASSERT_EQ(audit.size(), 1U);
   EXPECT_EQ(audit[0].actor, "recipient");
   EXPECT_EQ(audit[0].action, "pickup");
@@ -681,10 +682,10 @@ TEST_F(scenario, collected_counts_failed_attempts_since_stored) {
   rig.press("11111111#");
   rig.press("22222222#");
   EXPECT_EQ(rig.display(), "Wrong code\nTries left: 3");
-  EXPECT_EQ(rig.db().lockout().failed_attempts, 2);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 2);
   rig.press(code + "#");
   // The right code ends the keypad's run of wrong ones (committed with the opening's intent).
-  EXPECT_EQ(rig.db().lockout().failed_attempts, 0);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
   rig.advance(move_time);
   rig.person_opens("1");
   rig.person_takes("1");
@@ -706,12 +707,12 @@ TEST_F(scenario, pickup_from_a_jammed_compartment_says_so_and_keeps_the_parcel) 
   EXPECT_EQ(rig.display(), "Box 1 did not open\nPlease call service");
   EXPECT_EQ(types(rig.events_since(before)), (std::vector<std::string>{"lock_fault:on@1"}));
   EXPECT_EQ(rig.compartment("1").service(), service_state::faulty);
-  EXPECT_EQ(rig.db().live_parcel_in("1")->state, store::parcel_state::stored);
+  EXPECT_EQ(rig.db().parcels().live_in("1")->state, store::parcel_state::stored);
   // Again: the right code, a faulty compartment; no attempt is counted against the keypad.
   rig.advance(std::chrono::seconds{4});
   rig.press(code + "#");
   EXPECT_EQ(rig.display(), "Box 1 did not open\nPlease call service");
-  EXPECT_EQ(rig.db().lockout().failed_attempts, 0);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
   expect_contiguous(rig.events());
 }
 
@@ -745,12 +746,12 @@ TEST_F(scenario, when_no_unused_code_can_be_drawn_the_parcel_is_stored_without_a
 
   const auto code = deposit(rig, "8100", '1', "1");
   EXPECT_EQ(code, "") << "a code that opens another parcel was given out";
-  const auto parcel = rig.db().live_parcel_in("1");
+  const auto parcel = rig.db().parcels().live_in("1");
   ASSERT_TRUE(parcel);
   EXPECT_EQ(parcel->state, store::parcel_state::stored);
   EXPECT_EQ(parcel->pickup_code_hash, "");
   EXPECT_FALSE(parcel->pickup_code_plain);
-  const auto audit = rig.db().audit_log(5);
+  const auto audit = rig.db().audit().newest(5);
   EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](const store::audit_entry& e) {
     return e.action == "pickup_code_unavailable";
   }));
@@ -774,7 +775,7 @@ TEST_F(scenario, a_code_shared_by_two_stored_parcels_opens_neither) {
       p.pickup_code_hash = hash;
       p.stored_at = rig.clock().wall_now();
       p.expires_at = p.stored_at + std::chrono::hours{72};
-      rig.db().store_parcel(tx, p);
+      rig.db().parcels().store(tx, p);
     }
     tx.commit();
   }
@@ -900,7 +901,7 @@ TEST_F(scenario, expired_parcel_refuses_its_code_and_courier_removes_it) {
   EXPECT_EQ(events[0]["type"], "expired");
   EXPECT_EQ(events[0]["tracking_number"], "1111");
   EXPECT_EQ(events[0]["compartment"], "1");
-  EXPECT_EQ(rig.db().live_parcel_in("1")->state, store::parcel_state::expired);
+  EXPECT_EQ(rig.db().parcels().live_in("1")->state, store::parcel_state::expired);
 
   rig.press(code + "#");
   EXPECT_EQ(rig.display(), "Wrong code\nTries left: 4");
@@ -929,7 +930,7 @@ TEST_F(scenario, expired_parcel_refuses_its_code_and_courier_removes_it) {
   EXPECT_EQ(removed["reason"], "expired");
   expect_contiguous(rig.events());
   expect_closed_locked(rig, "1");
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
 }
 
 TEST_F(scenario, parcel_expires_when_its_window_ended_while_the_locker_was_down) {
@@ -1076,7 +1077,7 @@ TEST_F(scenario, a_missing_parcel_removed_by_a_courier_clears_tamper) {
   EXPECT_EQ(types(rig.events_of("removed")), (std::vector<std::string>{"removed@1"}));
   EXPECT_EQ(types(rig.events_of("tamper")),
             (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
-  EXPECT_EQ(json::parse(rig.db().audit_log(1)[0].detail).value("because", ""),
+  EXPECT_EQ(json::parse(rig.db().audit().newest(1)[0].detail).value("because", ""),
             "the parcel left the books");
 }
 
@@ -1090,7 +1091,7 @@ TEST_F(scenario, a_missing_parcel_seen_again_at_start_clears_tamper) {
   restart_after_a_hand_in(rig, "1", hand::puts);
   EXPECT_EQ(types(rig.events_of("tamper")),
             (std::vector<std::string>{"tamper:on@1", "tamper:off@1"}));
-  EXPECT_EQ(rig.db().live_parcel_in("1")->state, store::parcel_state::stored);
+  EXPECT_EQ(rig.db().parcels().live_in("1")->state, store::parcel_state::stored);
 }
 
 // ---- crash consistency ----------------------------------------------------------------------
@@ -1117,7 +1118,7 @@ TEST_F(scenario, restart_while_deposit_door_is_open_still_reports_stored) {
   EXPECT_EQ(events.back()["pickup_code"].get<std::string>().size(), 8U);
   expect_contiguous(rig.events());
   expect_closed_locked(rig, "1");
-  EXPECT_TRUE(rig.db().live_parcel_in("1"));
+  EXPECT_TRUE(rig.db().parcels().live_in("1"));
 
   // And the code it reported opens it.
   rig.press(events.back()["pickup_code"].get<std::string>() + "#");
@@ -1148,7 +1149,7 @@ TEST_F(scenario, restart_during_unlock_is_not_a_forced_door) {
   EXPECT_EQ(events.back()["tracking_number"], "1414");
   expect_contiguous(rig.events());
   expect_closed_locked(rig, "1");
-  EXPECT_TRUE(rig.db().live_parcel_in("1"));
+  EXPECT_TRUE(rig.db().parcels().live_in("1"));
   EXPECT_TRUE(rig.compartment("1").alarms().empty());
 }
 
@@ -1172,7 +1173,7 @@ TEST_F(scenario, deposit_done_while_the_locker_was_down_is_stored_at_start) {
   EXPECT_EQ(events.back()["tracking_number"], "1417");
   expect_contiguous(rig.events());
   expect_closed_locked(rig, "1");
-  EXPECT_TRUE(rig.db().live_parcel_in("1"));
+  EXPECT_TRUE(rig.db().parcels().live_in("1"));
   EXPECT_TRUE(rig.compartment("1").alarms().empty());
 }
 
@@ -1191,7 +1192,7 @@ TEST_F(scenario, pickup_done_while_the_locker_was_down_is_collected_at_start) {
   });
   EXPECT_EQ(types(rig.events_since(before)),
             (std::vector<std::string>{"opened:pickup@1", "closed:pickup@1", "collected@1"}));
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
   EXPECT_TRUE(rig.events_of("tamper").empty()) << "nothing is missing";
   expect_contiguous(rig.events());
 }
@@ -1232,7 +1233,7 @@ TEST_F(scenario, restart_while_pickup_door_is_open_still_reports_collected) {
   rig.person_closes("1");
   auto events = rig.events_since(before);
   EXPECT_EQ(types(events), (std::vector<std::string>{"closed:pickup@1", "collected@1"}));
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
   expect_contiguous(rig.events());
 }
 
@@ -1255,7 +1256,7 @@ TEST_F(scenario, restart_during_pickup_unlock_still_reports_collected) {
   EXPECT_EQ(types(events),
             (std::vector<std::string>{"opened:none@1", "closed:none@1", "collected@1"}));
   EXPECT_TRUE(rig.events_of("door_forced").empty());
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
   expect_contiguous(rig.events());
 }
 
@@ -1281,7 +1282,7 @@ TEST_F(scenario, restart_while_the_door_contact_still_bounces_is_not_a_forced_do
   EXPECT_EQ(types(rig.events_since(before)),
             (std::vector<std::string>{"opened:pickup@1", "closed:pickup@1", "collected@1"}));
   EXPECT_TRUE(rig.events_of("door_forced").empty());
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
   expect_closed_locked(rig, "1");
   expect_contiguous(rig.events());
 }
@@ -1303,7 +1304,7 @@ TEST_F(scenario, an_unlock_resumed_after_a_restart_that_never_opens_is_abandoned
       << ::testing::PrintToString(types(rig.events_since(before)));
   expect_closed_locked(rig, "1");
   EXPECT_TRUE(rig.compartment("1").alarms().empty());
-  EXPECT_TRUE(rig.db().live_parcel_in("1"));
+  EXPECT_TRUE(rig.db().parcels().live_in("1"));
   rig.press(code + "#");
   rig.advance(move_time);
   EXPECT_EQ(rig.cabinet("1").door, simulator::door_state::ajar);
@@ -1369,7 +1370,7 @@ TEST_F(scenario, pickup_door_closed_while_down_is_collected_at_start) {
   auto events = rig.events_since(before);
   EXPECT_EQ(types(events), (std::vector<std::string>{"closed:pickup@1", "collected@1"}));
   EXPECT_TRUE(rig.events_of("tamper").empty());
-  EXPECT_FALSE(rig.db().live_parcel_in("1"));
+  EXPECT_FALSE(rig.db().parcels().live_in("1"));
   expect_contiguous(rig.events());
 }
 
@@ -1510,7 +1511,7 @@ TEST_F(scenario, a_courier_added_over_mqtt_deposits_and_the_events_reach_the_bro
   rig.advance(move_time);
   put_in_and_close(rig, "1");
   rig.advance(key_time);
-  EXPECT_EQ(rig.db().journal_backlog(), 0) << "every event acknowledged and deleted";
+  EXPECT_EQ(rig.db().journal().backlog(), 0) << "every event acknowledged and deleted";
   EXPECT_EQ(rig.link().published_on(topics.evt_parcel()).size(), 1U);
   ASSERT_EQ(rig.events_of("stored").size(), 1U) << "delivered events are still seen";
   expect_contiguous(rig.events());

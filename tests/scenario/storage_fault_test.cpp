@@ -91,7 +91,7 @@ TEST_F(storage_fault, a_pickup_code_is_out_of_order_not_wrong_and_counts_nothing
   refuse_writes(rig);
   rig.press("11111111#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().lockout().failed_attempts, 0) << "no wrong attempt counted";
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0) << "no wrong attempt counted";
   expect_raised(rig);
   // The right code cannot open either: its intent cannot be saved before the coil.
   rig.advance(std::chrono::seconds{5});
@@ -116,7 +116,7 @@ TEST_F(storage_fault, a_pickup_code_is_out_of_order_not_wrong_and_counts_nothing
   rig.advance(std::chrono::seconds{5});
   rig.press("22222222#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().lockout().failed_attempts, 0);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
 
   allow_writes(rig);
   rig.advance(std::chrono::seconds{5});
@@ -143,7 +143,7 @@ TEST_F(storage_fault, a_wrong_code_that_cannot_be_counted_is_out_of_order) {
   refuse(rig, "UPDATE", "keypad_lockout");
   rig.press("11111111#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().lockout().failed_attempts, 0);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
   expect_raised(rig);
   // The journal still works: the alarm is in it at once.
   EXPECT_EQ(types(rig.events()), (std::vector<std::string>{"storage_fault:on"}));
@@ -165,7 +165,7 @@ TEST_F(storage_fault, a_courier_pin_and_the_removal_list_are_out_of_order_not_wr
   rig.advance(std::chrono::seconds{5});
   rig.press("*13572468#");  // a wrong PIN that cannot be counted
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().lockout().failed_attempts, 0);
+  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
   expect_raised(rig);
   allow_writes(rig);
   rig.advance(std::chrono::seconds{5});
@@ -254,7 +254,7 @@ TEST_F(storage_fault, the_expiry_timer_survives_a_refusing_database_and_tries_ag
   allow(rig, "parcels");
   rig.advance(std::chrono::seconds{61});
   ASSERT_EQ(rig.events_of("expired").size(), 1U);
-  EXPECT_EQ(rig.db().live_parcel_in("1")->state, store::parcel_state::expired);
+  EXPECT_EQ(rig.db().parcels().live_in("1")->state, store::parcel_state::expired);
   expect_cleared(rig);
   EXPECT_EQ(types(rig.events_of("storage_fault")),
             (std::vector<std::string>{"storage_fault:on", "storage_fault:off"}));

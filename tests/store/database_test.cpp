@@ -82,8 +82,8 @@ TEST_F(database_test, upgrades_a_version_2_database) {
       "name = 'reservations_announced_by_code'");
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.column_int64(0), 1);
-  EXPECT_TRUE(st.pickup_code_in_use("h"));  // the data came along
-  st.upsert_compartment("A1", "S", now);
+  EXPECT_TRUE(st.parcels().pickup_code_in_use("h"));  // the data came along
+  st.compartments().upsert("A1", "S", now);
 }
 
 TEST_F(database_test, upgrades_a_version_3_database) {
@@ -111,22 +111,22 @@ TEST_F(database_test, upgrades_a_version_3_database) {
                            "journal_by_code_of_parcel"})
     EXPECT_EQ(indexes(name), 1) << name;
   EXPECT_EQ(indexes("parcels_stored_by_code"), 0);  // replaced by parcels_stored_codes
-  EXPECT_EQ(st.find_stored_parcels_by_code_hash("h").size(), 1u);  // the data came along
-  EXPECT_EQ(st.live_parcel_with_tracking_number("TN1")->compartment_id, "A1");
+  EXPECT_EQ(st.parcels().find_stored_by_code_hash("h").size(), 1u);  // the data came along
+  EXPECT_EQ(st.parcels().live_with_tracking_number("TN1")->compartment_id, "A1");
 }
 
 TEST_F(database_test, reopen_is_idempotent_and_keeps_data) {
   const auto now = std::chrono::system_clock::now();
   {
     store st(db_path());
-    st.upsert_compartment("A1", "S", now);
-    st.set_setting("pickup_code_digits", "8");
+    st.compartments().upsert("A1", "S", now);
+    st.settings().set("pickup_code_digits", "8");
   }
   store st(db_path());
   EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
   EXPECT_EQ(count(st.db(), "keypad_lockout"), 1);  // the seed row was not inserted twice
-  EXPECT_EQ(st.compartments().size(), 1u);
-  EXPECT_EQ(st.setting("pickup_code_digits"), "8");
+  EXPECT_EQ(st.compartments().all().size(), 1u);
+  EXPECT_EQ(st.settings().get("pickup_code_digits"), "8");
 }
 
 TEST_F(database_test, refuses_database_from_newer_version) {
@@ -149,15 +149,15 @@ TEST_F(database_test, transaction_rolls_back_on_exception) {
   const auto now = std::chrono::system_clock::now();
   try {
     transaction tx(st.db());
-    st.upsert_compartment(tx, "A1", "S", now);
-    st.journal_append(tx, journal_topic::door, "opened", {{"compartment", "A1"}}, now);
+    st.compartments().upsert(tx, "A1", "S", now);
+    st.journal().append(tx, journal_topic::door, "opened", {{"compartment", "A1"}}, now);
     throw std::runtime_error("power cut");
   } catch (const std::runtime_error&) {
   }
   EXPECT_FALSE(st.db().in_transaction());
-  EXPECT_TRUE(st.compartments().empty());
-  EXPECT_EQ(st.journal_backlog(), 0);
-  EXPECT_EQ(st.journal_last_seq(), 0u);  // the seq was not consumed either
+  EXPECT_TRUE(st.compartments().all().empty());
+  EXPECT_EQ(st.journal().backlog(), 0);
+  EXPECT_EQ(st.journal().last_seq(), 0u);  // the seq was not consumed either
 }
 
 TEST_F(database_test, committed_transaction_stays) {
@@ -254,21 +254,21 @@ TEST_F(database_test, errors_carry_code_and_sql_message) {
 TEST_F(database_test, second_connection_reads_and_writes_beside_the_first) {
   store daemon(db_path());
   const auto now = std::chrono::system_clock::now();
-  daemon.upsert_compartment("A1", "S", now);
+  daemon.compartments().upsert("A1", "S", now);
 
   store admin(db_path());
   std::atomic<bool> admin_wrote{false};
   {
     transaction held(daemon.db());
-    daemon.set_service(held, "A1", service_state::faulty, "jammed", now);
+    daemon.compartments().set_service(held, "A1", service_state::faulty, "jammed", now);
 
     // Reads see the last committed state while the write lock is held.
-    auto seen = admin.compartment("A1");
+    auto seen = admin.compartments().find("A1");
     ASSERT_TRUE(seen);
     EXPECT_EQ(seen->service, service_state::in_service);
 
     std::thread writer([&] {
-      admin.set_setting("display_language", "de");  // blocks on the busy timeout
+      admin.settings().set("display_language", "de");  // blocks on the busy timeout
       admin_wrote = true;
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -277,8 +277,8 @@ TEST_F(database_test, second_connection_reads_and_writes_beside_the_first) {
     writer.join();
   }
   EXPECT_TRUE(admin_wrote.load());
-  EXPECT_EQ(daemon.setting("display_language"), "de");
-  EXPECT_EQ(admin.compartment("A1")->service, service_state::faulty);
+  EXPECT_EQ(daemon.settings().get("display_language"), "de");
+  EXPECT_EQ(admin.compartments().find("A1")->service, service_state::faulty);
 }
 
 }  // namespace

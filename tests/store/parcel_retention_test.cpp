@@ -26,7 +26,7 @@ class parcel_retention_test : public testing::temp_dir_test {
   void SetUp() override {
     temp_dir_test::SetUp();
     st_.emplace(db_path());
-    for (int i = 0; i < 4; ++i) st_->upsert_compartment("A" + std::to_string(i), "M", start);
+    for (int i = 0; i < 4; ++i) st_->compartments().upsert("A" + std::to_string(i), "M", start);
   }
   void TearDown() override {
     st_.reset();
@@ -37,21 +37,22 @@ class parcel_retention_test : public testing::temp_dir_test {
   void ended(int n, wall_time closed) {
     transaction tx(st_->db());
     for (int i = 0; i < n; ++i) {
-      const auto id = st_->store_parcel(tx, {"TN" + std::to_string(next_++), "A0", std::nullopt,
-                                             "c-1", "h", std::nullopt, closed - 24h, closed + 48h});
-      st_->mark_parcel(tx, id, i % 2 ? parcel_state::collected : parcel_state::removed, closed);
+      const auto id =
+          st_->parcels().store(tx, {"TN" + std::to_string(next_++), "A0", std::nullopt, "c-1", "h",
+                                    std::nullopt, closed - 24h, closed + 48h});
+      st_->parcels().mark(tx, id, i % 2 ? parcel_state::collected : parcel_state::removed, closed);
     }
     tx.commit();
   }
   void live(const std::string& compartment, parcel_state s) {
     transaction tx(st_->db());
     const auto id =
-        st_->store_parcel(tx, {"TN" + std::to_string(next_++), compartment, std::nullopt, "c-1",
-                               "h", std::nullopt, start - 300 * 24h, start - 200 * 24h});
-    if (s != parcel_state::stored) st_->mark_parcel(tx, id, s, start - 200 * 24h);
+        st_->parcels().store(tx, {"TN" + std::to_string(next_++), compartment, std::nullopt, "c-1",
+                                  "h", std::nullopt, start - 300 * 24h, start - 200 * 24h});
+    if (s != parcel_state::stored) st_->parcels().mark(tx, id, s, start - 200 * 24h);
     tx.commit();
   }
-  std::size_t on_file() { return st_->parcels().size(); }
+  std::size_t on_file() { return st_->parcels().all().size(); }
 
   drivers::virtual_clock clock_{start};
   std::optional<store> st_;
@@ -91,10 +92,10 @@ TEST_F(parcel_retention_test, deletes_old_ended_parcels_a_batch_per_quiet_moment
   // person's) leads to the quiet moment that deletes them.
   clock_.advance(std::chrono::days{81});
   EXPECT_EQ(on_file(), 8u);
-  st_->set_setting("some", "change");
+  st_->settings().set("some", "change");
   clock_.advance(500ms);
   EXPECT_EQ(on_file(), 3u);
-  for (const auto& p : st_->parcels()) EXPECT_NE(p.compartment_id, "A0");
+  for (const auto& p : st_->parcels().all()) EXPECT_NE(p.compartment_id, "A0");
   clock_.advance(500ms);
   EXPECT_EQ(clock_.pending(), 0u);
 }

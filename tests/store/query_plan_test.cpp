@@ -118,13 +118,13 @@ class query_plan_test : public ::testing::Test {
 };
 
 TEST_F(query_plan_test, the_pickup_code_lookup_reads_only_a_covering_index) {
-  expect_uses("parcels_stored_codes", [&] { (void)st_->find_stored_parcels_by_code_hash("x"); });
-  const auto all = plans_of([&] { (void)st_->find_stored_parcels_by_code_hash("x"); });
+  expect_uses("parcels_stored_codes", [&] { (void)st_->parcels().find_stored_by_code_hash("x"); });
+  const auto all = plans_of([&] { (void)st_->parcels().find_stored_by_code_hash("x"); });
   EXPECT_THAT(all.at(0).plan, Contains(HasSubstr("USING COVERING INDEX parcels_stored_codes")));
 }
 
 TEST_F(query_plan_test, a_new_code_is_checked_against_indexes_only) {
-  for (const auto& p : plans_of([&] { (void)st_->pickup_code_in_use("x"); })) {
+  for (const auto& p : plans_of([&] { (void)st_->parcels().pickup_code_in_use("x"); })) {
     SCOPED_TRACE(p.sql);
     EXPECT_THAT(p.plan, Contains(HasSubstr("USING COVERING INDEX parcels_stored_codes")));
     for (const auto& line : p.plan) {
@@ -136,16 +136,16 @@ TEST_F(query_plan_test, a_new_code_is_checked_against_indexes_only) {
 
 TEST_F(query_plan_test, the_tracking_number_check_reads_only_that_number) {
   expect_uses("parcels_by_tracking_number",
-              [&] { (void)st_->live_parcel_with_tracking_number("TN5"); });
+              [&] { (void)st_->parcels().live_with_tracking_number("TN5"); });
 }
 
 TEST_F(query_plan_test, the_next_expiry_is_one_index_read) {
-  expect_uses("parcels_stored_by_expiry", [&] { (void)st_->next_expiry(); });
-  expect_uses("parcels_stored_by_expiry", [&] { (void)st_->parcels_due_to_expire(t0); });
+  expect_uses("parcels_stored_by_expiry", [&] { (void)st_->parcels().next_expiry(); });
+  expect_uses("parcels_stored_by_expiry", [&] { (void)st_->parcels().due_to_expire(t0); });
 }
 
 TEST_F(query_plan_test, the_telemetry_reads_only_live_parcels) {
-  const auto all = plans_of([&] { (void)st_->live_parcel_compartments(); });
+  const auto all = plans_of([&] { (void)st_->parcels().live_compartments(); });
   ASSERT_EQ(all.size(), 1u);
   for (const auto& line : all[0].plan) {
     SCOPED_TRACE(all[0].sql);
@@ -162,25 +162,25 @@ TEST_F(query_plan_test, the_telemetry_reads_only_live_parcels) {
 TEST_F(query_plan_test, parcels_in_one_state_read_only_that_state) {
   for (auto s : {parcel_state::stored, parcel_state::expired, parcel_state::cancelled,
                  parcel_state::collected})
-    expect_uses("parcels_by_state", [&] { (void)st_->parcels(s); });
+    expect_uses("parcels_by_state", [&] { (void)st_->parcels().all(s); });
   expect_uses("reservations_by_state",
-              [&] { (void)st_->reservations(reservation_state::announced); });
+              [&] { (void)st_->reservations().all(reservation_state::announced); });
 }
 
 TEST_F(query_plan_test, the_other_lookups_of_a_persons_path_use_their_indexes) {
-  expect_uses("parcels_one_live_per_compartment", [&] { (void)st_->live_parcel_in("C3"); });
-  expect_uses("parcels_by_reservation", [&] { (void)st_->live_parcel_for_reservation("R3"); });
+  expect_uses("parcels_one_live_per_compartment", [&] { (void)st_->parcels().live_in("C3"); });
+  expect_uses("parcels_by_reservation", [&] { (void)st_->parcels().live_for_reservation("R3"); });
   expect_uses("reservations_by_tracking_number",
-              [&] { (void)st_->find_announced_reservation("RTN3"); });
+              [&] { (void)st_->reservations().find_announced("RTN3"); });
   expect_uses("parcels_stored_codes", [&] {
     transaction tx(st_->db());
-    st_->count_failed_attempt(tx);
+    st_->parcels().count_failed_attempt(tx);
   });
 }
 
 TEST_F(query_plan_test, pruning_finds_ended_parcels_by_index) {
   expect_uses("parcels_by_state",
-              [&] { (void)st_->prune_ended_parcels(t0 + std::chrono::hours{1}, 10); });
+              [&] { (void)st_->parcels().prune_ended(t0 + std::chrono::hours{1}, 10); });
 }
 
 TEST_F(query_plan_test, opening_reads_a_few_pages_not_the_history) {

@@ -32,20 +32,20 @@ class store_test : public testing::temp_dir_test {
             "hash-" + tracking, std::nullopt, t0,           t0 + 72h};
   }
   void add_compartments(store& st) {
-    st.upsert_compartment("A1", "S", t0);
-    st.upsert_compartment("A2", "M", t0);
+    st.compartments().upsert("A1", "S", t0);
+    st.compartments().upsert("A2", "M", t0);
   }
 };
 
 std::vector<std::uint64_t> pending_seqs(store& st) {
   std::vector<std::uint64_t> out;
-  for (const auto& e : st.journal_pending(1000)) out.push_back(e.seq);
+  for (const auto& e : st.journal().pending(1000)) out.push_back(e.seq);
   return out;
 }
 
 event append(store& st, const std::string& type) {
   transaction tx(st.db());
-  event e = st.journal_append(tx, journal_topic::door, type, {{"compartment", "A1"}}, t0);
+  event e = st.journal().append(tx, journal_topic::door, type, {{"compartment", "A1"}}, t0);
   tx.commit();
   return e;
 }
@@ -56,24 +56,24 @@ TEST_F(store_test, journal_seq_is_contiguous_across_reopen) {
     for (int i = 0; i < 3; ++i) append(st, "opened");
   }
   store st(db_path());
-  EXPECT_EQ(st.journal_last_seq(), 3u);
+  EXPECT_EQ(st.journal().last_seq(), 3u);
   append(st, "closed");
   append(st, "opened");
   EXPECT_EQ(pending_seqs(st), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
-  EXPECT_EQ(st.journal_backlog(), 5);
+  EXPECT_EQ(st.journal().backlog(), 5);
 }
 
 TEST_F(store_test, journal_seq_is_never_reused_after_everything_was_delivered) {
   {
     store st(db_path());
     for (int i = 0; i < 3; ++i) append(st, "opened");
-    EXPECT_EQ(st.journal_delete_upto(3), 3);
-    EXPECT_EQ(st.journal_backlog(), 0);
+    EXPECT_EQ(st.journal().remove_upto(3), 3);
+    EXPECT_EQ(st.journal().backlog(), 0);
     EXPECT_EQ(append(st, "closed").seq, 4u);
-    EXPECT_EQ(st.journal_delete(4), 1);
+    EXPECT_EQ(st.journal().remove(4), 1);
   }
   store st(db_path());  // an empty journal table after reopen must not restart at 1
-  EXPECT_EQ(st.journal_last_seq(), 4u);
+  EXPECT_EQ(st.journal().last_seq(), 4u);
   EXPECT_EQ(append(st, "opened").seq, 5u);
 }
 
@@ -94,12 +94,12 @@ bool is_uuid_v4(std::string_view u) {
 TEST_F(store_test, event_payload_contains_every_field) {
   store st(db_path());
   transaction tx(st.db());
-  const event e = st.journal_append(tx, journal_topic::parcel, "collected",
-                                    {{"tracking_number", "TN1"},
-                                     {"compartment", "A1"},
-                                     {"dwell_s", 3600},
-                                     {"failed_attempts", 0}},
-                                    t0 + 1234ms);
+  const event e = st.journal().append(tx, journal_topic::parcel, "collected",
+                                      {{"tracking_number", "TN1"},
+                                       {"compartment", "A1"},
+                                       {"dwell_s", 3600},
+                                       {"failed_attempts", 0}},
+                                      t0 + 1234ms);
   tx.commit();
 
   const json p = json::parse(e.payload);
@@ -114,7 +114,7 @@ TEST_F(store_test, event_payload_contains_every_field) {
   EXPECT_EQ(p.at("failed_attempts"), 0);
   EXPECT_FALSE(p.contains("queued"));
 
-  const auto pending = st.journal_pending(10);
+  const auto pending = st.journal().pending(10);
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].payload, e.payload);
   EXPECT_EQ(pending[0].event_id, e.event_id);
@@ -126,19 +126,19 @@ TEST_F(store_test, event_payload_contains_every_field) {
 TEST_F(store_test, journal_refuses_reserved_fields) {
   store st(db_path());
   transaction tx(st.db());
-  EXPECT_THROW(st.journal_append(tx, journal_topic::door, "opened", {{"seq", 7}}, t0),
+  EXPECT_THROW(st.journal().append(tx, journal_topic::door, "opened", {{"seq", 7}}, t0),
                std::invalid_argument);
-  EXPECT_THROW(st.journal_append(tx, journal_topic::door, "opened", json::array(), t0),
+  EXPECT_THROW(st.journal().append(tx, journal_topic::door, "opened", json::array(), t0),
                std::invalid_argument);
 }
 
 TEST_F(store_test, journal_pending_pages_in_seq_order) {
   store st(db_path());
   for (int i = 0; i < 5; ++i) append(st, "opened");
-  auto first = st.journal_pending(2);
+  auto first = st.journal().pending(2);
   ASSERT_EQ(first.size(), 2u);
   EXPECT_EQ(first[1].seq, 2u);
-  auto next = st.journal_pending(10, first.back().seq);
+  auto next = st.journal().pending(10, first.back().seq);
   ASSERT_EQ(next.size(), 3u);
   EXPECT_EQ(next[0].seq, 3u);
 }
@@ -152,30 +152,31 @@ TEST_F(store_test, delivery_erases_plain_pickup_code_in_the_same_transaction) {
     transaction tx(st.db());
     new_parcel p = parcel_in("A1", "TN1");
     p.pickup_code_plain = "12345678";
-    id = st.store_parcel(tx, p);
-    seq = st.journal_append(tx, journal_topic::parcel, "stored",
-                            {{"tracking_number", "TN1"}, {"pickup_code", "12345678"}}, t0, id)
+    id = st.parcels().store(tx, p);
+    seq = st.journal()
+              .append(tx, journal_topic::parcel, "stored",
+                      {{"tracking_number", "TN1"}, {"pickup_code", "12345678"}}, t0, id)
               .seq;
     tx.commit();
   }
   append(st, "closed");  // an unrelated event: delivering it must not touch the code
-  EXPECT_EQ(st.parcel(id)->pickup_code_plain, "12345678");
+  EXPECT_EQ(st.parcels().find(id)->pickup_code_plain, "12345678");
 
   {
     // A delivery whose transaction does not commit changes neither.
     transaction tx(st.db());
-    st.journal_delete(tx, seq);
+    st.journal().remove(tx, seq);
   }
-  EXPECT_EQ(st.parcel(id)->pickup_code_plain, "12345678");
-  EXPECT_EQ(st.journal_backlog(), 2);
+  EXPECT_EQ(st.parcels().find(id)->pickup_code_plain, "12345678");
+  EXPECT_EQ(st.journal().backlog(), 2);
 
-  EXPECT_EQ(st.journal_delete(seq + 1), 1);  // the door event: code untouched
-  EXPECT_EQ(st.parcel(id)->pickup_code_plain, "12345678");
+  EXPECT_EQ(st.journal().remove(seq + 1), 1);  // the door event: code untouched
+  EXPECT_EQ(st.parcels().find(id)->pickup_code_plain, "12345678");
 
-  EXPECT_EQ(st.journal_delete(seq), 1);
-  EXPECT_EQ(st.parcel(id)->pickup_code_plain, std::nullopt);
-  EXPECT_EQ(st.parcel(id)->pickup_code_hash, "hash-TN1");  // the code still works
-  EXPECT_EQ(st.journal_backlog(), 0);
+  EXPECT_EQ(st.journal().remove(seq), 1);
+  EXPECT_EQ(st.parcels().find(id)->pickup_code_plain, std::nullopt);
+  EXPECT_EQ(st.parcels().find(id)->pickup_code_hash, "hash-TN1");  // the code still works
+  EXPECT_EQ(st.journal().backlog(), 0);
 }
 
 // Whether any of the database's files (main, WAL, shared memory) holds these bytes.
@@ -200,9 +201,10 @@ TEST_F(store_test, a_delivered_code_is_gone_from_the_database_files) {
     transaction tx(st.db());
     new_parcel p = parcel_in("A1", "TN1");
     p.pickup_code_plain = code;
-    const auto id = st.store_parcel(tx, p);
-    seq = st.journal_append(tx, journal_topic::parcel, "stored",
-                            {{"tracking_number", "TN1"}, {"pickup_code", code}}, t0, id)
+    const auto id = st.parcels().store(tx, p);
+    seq = st.journal()
+              .append(tx, journal_topic::parcel, "stored",
+                      {{"tracking_number", "TN1"}, {"pickup_code", code}}, t0, id)
               .seq;
     tx.commit();
   }
@@ -211,11 +213,11 @@ TEST_F(store_test, a_delivered_code_is_gone_from_the_database_files) {
   append(st, "opened");  // later events, delivered in the same batch
   ASSERT_TRUE(files_contain(dir_, code)) << "the test does not see the files";
 
-  EXPECT_EQ(st.journal_delete_upto(seq + 1), 2);
+  EXPECT_EQ(st.journal().remove_upto(seq + 1), 2);
   EXPECT_FALSE(files_contain(dir_, code)) << "the erased code is still in a database file";
-  EXPECT_EQ(st.parcels().at(0).pickup_code_hash, "hash-TN1");  // its hash still opens it
+  EXPECT_EQ(st.parcels().all().at(0).pickup_code_hash, "hash-TN1");  // its hash still opens it
   // Nothing to do when no code was erased since.
-  EXPECT_TRUE(st.checkpoint_erased_codes());
+  EXPECT_TRUE(st.journal().checkpoint_erased_codes());
 }
 
 TEST_F(store_test, delete_upto_erases_codes_of_every_delivered_event) {
@@ -226,16 +228,16 @@ TEST_F(store_test, delete_upto_erases_codes_of_every_delivered_event) {
     transaction tx(st.db());
     new_parcel p = parcel_in(c, std::string("TN-") + c);
     p.pickup_code_plain = "00000000";
-    ids.push_back(st.store_parcel(tx, p));
-    st.journal_append(tx, journal_topic::parcel, "stored", {{"pickup_code", "00000000"}}, t0,
-                      ids.back());
+    ids.push_back(st.parcels().store(tx, p));
+    st.journal().append(tx, journal_topic::parcel, "stored", {{"pickup_code", "00000000"}}, t0,
+                        ids.back());
     tx.commit();
   }
-  EXPECT_EQ(st.journal_delete_upto(1), 1);
-  EXPECT_EQ(st.parcel(ids[0])->pickup_code_plain, std::nullopt);
-  EXPECT_EQ(st.parcel(ids[1])->pickup_code_plain, "00000000");
-  EXPECT_EQ(st.journal_delete_upto(2), 1);
-  EXPECT_EQ(st.parcel(ids[1])->pickup_code_plain, std::nullopt);
+  EXPECT_EQ(st.journal().remove_upto(1), 1);
+  EXPECT_EQ(st.parcels().find(ids[0])->pickup_code_plain, std::nullopt);
+  EXPECT_EQ(st.parcels().find(ids[1])->pickup_code_plain, "00000000");
+  EXPECT_EQ(st.journal().remove_upto(2), 1);
+  EXPECT_EQ(st.parcels().find(ids[1])->pickup_code_plain, std::nullopt);
 }
 
 TEST_F(store_test, one_live_parcel_per_compartment) {
@@ -244,18 +246,18 @@ TEST_F(store_test, one_live_parcel_per_compartment) {
   std::int64_t first = 0;
   {
     transaction tx(st.db());
-    first = st.store_parcel(tx, parcel_in("A1", "TN1"));
+    first = st.parcels().store(tx, parcel_in("A1", "TN1"));
     tx.commit();
   }
   for (parcel_state live : {parcel_state::stored, parcel_state::expired, parcel_state::cancelled}) {
     {
       transaction tx(st.db());
-      st.mark_parcel(tx, first, live, t0);
+      st.parcels().mark(tx, first, live, t0);
       tx.commit();
     }
     transaction tx(st.db());
     try {
-      st.store_parcel(tx, parcel_in("A1", "TN2"));
+      st.parcels().store(tx, parcel_in("A1", "TN2"));
       FAIL() << "a second parcel went into A1 while the first is " << to_string(live);
     } catch (const store_error& e) {
       EXPECT_TRUE(e.is_constraint()) << e.what();
@@ -263,21 +265,21 @@ TEST_F(store_test, one_live_parcel_per_compartment) {
   }
   {
     transaction tx(st.db());
-    st.mark_parcel(tx, first, parcel_state::collected, t0 + 1h);
-    const std::int64_t second = st.store_parcel(tx, parcel_in("A1", "TN2"));
+    st.parcels().mark(tx, first, parcel_state::collected, t0 + 1h);
+    const std::int64_t second = st.parcels().store(tx, parcel_in("A1", "TN2"));
     tx.commit();
-    EXPECT_EQ(st.live_parcel_in("A1")->id, second);
+    EXPECT_EQ(st.parcels().live_in("A1")->id, second);
   }
-  EXPECT_EQ(st.parcel(first)->closed_at, t0 + 1h);
-  EXPECT_EQ(st.parcels(parcel_state::collected).size(), 1u);
-  EXPECT_EQ(st.parcels().size(), 2u);
+  EXPECT_EQ(st.parcels().find(first)->closed_at, t0 + 1h);
+  EXPECT_EQ(st.parcels().all(parcel_state::collected).size(), 1u);
+  EXPECT_EQ(st.parcels().all().size(), 2u);
 }
 
 // A parcel in compartment `c`, moved to state `s` at `at` (not at all if stored).
 std::int64_t parcel_now(store& st, const new_parcel& p, parcel_state s, wall_time at) {
   transaction tx(st.db());
-  const auto id = st.store_parcel(tx, p);
-  if (s != parcel_state::stored) st.mark_parcel(tx, id, s, at);
+  const auto id = st.parcels().store(tx, p);
+  if (s != parcel_state::stored) st.parcels().mark(tx, id, s, at);
   tx.commit();
   return id;
 }
@@ -285,47 +287,48 @@ std::int64_t parcel_now(store& st, const new_parcel& p, parcel_state s, wall_tim
 TEST_F(store_test, a_tracking_number_is_live_only_while_its_parcel_is_inside) {
   store st(db_path());
   add_compartments(st);
-  st.upsert_compartment("A3", "M", t0);
-  EXPECT_EQ(st.live_parcel_with_tracking_number("TN1"), std::nullopt);
+  st.compartments().upsert("A3", "M", t0);
+  EXPECT_EQ(st.parcels().live_with_tracking_number("TN1"), std::nullopt);
   parcel_now(st, parcel_in("A1", "TN1"), parcel_state::collected, t0 + 1h);
   parcel_now(st, parcel_in("A1", "TN1"), parcel_state::removed, t0 + 2h);
-  EXPECT_EQ(st.live_parcel_with_tracking_number("TN1"), std::nullopt);  // ended ones do not count
+  EXPECT_EQ(st.parcels().live_with_tracking_number("TN1"),
+            std::nullopt);  // ended ones do not count
   for (auto live : {parcel_state::cancelled, parcel_state::expired, parcel_state::stored}) {
     const auto id = parcel_now(st, parcel_in("A2", "TN1"), live, t0 + 3h);
-    const auto found = st.live_parcel_with_tracking_number("TN1");
+    const auto found = st.parcels().live_with_tracking_number("TN1");
     ASSERT_TRUE(found.has_value()) << to_string(live);
     EXPECT_EQ(found->id, id);
     EXPECT_EQ(found->compartment_id, "A2");
     transaction tx(st.db());
-    st.mark_parcel(tx, id, parcel_state::removed, t0 + 4h);
+    st.parcels().mark(tx, id, parcel_state::removed, t0 + 4h);
     tx.commit();
   }
   // Two live ones (a database from before the check): the stored one first, as the command
   // handler's loop over stored, expired, cancelled found it.
   parcel_now(st, parcel_in("A2", "TN2"), parcel_state::expired, t0);
   const auto stored = parcel_now(st, parcel_in("A3", "TN2"), parcel_state::stored, t0);
-  EXPECT_EQ(st.live_parcel_with_tracking_number("TN2")->id, stored);
-  EXPECT_EQ(st.live_parcel_with_tracking_number("TN3"), std::nullopt);
+  EXPECT_EQ(st.parcels().live_with_tracking_number("TN2")->id, stored);
+  EXPECT_EQ(st.parcels().live_with_tracking_number("TN3"), std::nullopt);
 }
 
 TEST_F(store_test, live_parcel_compartments_lists_the_compartments_with_a_parcel_inside) {
   store st(db_path());
   add_compartments(st);
-  for (const char* c : {"A3", "A4", "A5"}) st.upsert_compartment(c, "M", t0);
-  EXPECT_TRUE(st.live_parcel_compartments().empty());
+  for (const char* c : {"A3", "A4", "A5"}) st.compartments().upsert(c, "M", t0);
+  EXPECT_TRUE(st.parcels().live_compartments().empty());
   parcel_now(st, parcel_in("A5", "TN1"), parcel_state::stored, t0);
   parcel_now(st, parcel_in("A1", "TN2"), parcel_state::expired, t0);
   parcel_now(st, parcel_in("A3", "TN3"), parcel_state::cancelled, t0);
   parcel_now(st, parcel_in("A2", "TN4"), parcel_state::collected, t0);
   parcel_now(st, parcel_in("A4", "TN5"), parcel_state::removed, t0);
-  EXPECT_EQ(st.live_parcel_compartments(), (std::vector<std::string>{"A1", "A3", "A5"}));
+  EXPECT_EQ(st.parcels().live_compartments(), (std::vector<std::string>{"A1", "A3", "A5"}));
 }
 
 TEST_F(store_test, next_expiry_is_the_earliest_of_the_stored_parcels) {
   store st(db_path());
   add_compartments(st);
-  for (const char* c : {"A3", "A4"}) st.upsert_compartment(c, "M", t0);
-  EXPECT_EQ(st.next_expiry(), std::nullopt);
+  for (const char* c : {"A3", "A4"}) st.compartments().upsert(c, "M", t0);
+  EXPECT_EQ(st.parcels().next_expiry(), std::nullopt);
   auto later = parcel_in("A1", "TN1");
   later.expires_at = t0 + 48h;
   parcel_now(st, later, parcel_state::stored, t0);
@@ -335,11 +338,11 @@ TEST_F(store_test, next_expiry_is_the_earliest_of_the_stored_parcels) {
   auto sooner = parcel_in("A3", "TN3");
   sooner.expires_at = t0 + 24h;
   const auto id = parcel_now(st, sooner, parcel_state::stored, t0);
-  EXPECT_EQ(st.next_expiry(), t0 + 24h);
+  EXPECT_EQ(st.parcels().next_expiry(), t0 + 24h);
   transaction tx(st.db());
-  st.mark_parcel(tx, id, parcel_state::collected, t0 + 2h);
+  st.parcels().mark(tx, id, parcel_state::collected, t0 + 2h);
   tx.commit();
-  EXPECT_EQ(st.next_expiry(), t0 + 48h);
+  EXPECT_EQ(st.parcels().next_expiry(), t0 + 48h);
 }
 
 TEST_F(store_test, parcels_and_reservations_by_state_and_all) {
@@ -354,17 +357,17 @@ TEST_F(store_test, parcels_and_reservations_by_state_and_all) {
     for (const auto& p : ps) out.push_back(p.id);
     return out;
   };
-  EXPECT_EQ(ids(st.parcels()), (std::vector<std::int64_t>{a, b, c}));
-  EXPECT_EQ(ids(st.parcels(parcel_state::stored)), (std::vector<std::int64_t>{b}));
-  EXPECT_EQ(ids(st.parcels(parcel_state::removed)), (std::vector<std::int64_t>{c}));
-  EXPECT_TRUE(st.parcels(parcel_state::expired).empty());
+  EXPECT_EQ(ids(st.parcels().all()), (std::vector<std::int64_t>{a, b, c}));
+  EXPECT_EQ(ids(st.parcels().all(parcel_state::stored)), (std::vector<std::int64_t>{b}));
+  EXPECT_EQ(ids(st.parcels().all(parcel_state::removed)), (std::vector<std::int64_t>{c}));
+  EXPECT_TRUE(st.parcels().all(parcel_state::expired).empty());
   {
     transaction tx(st.db());
-    st.create_reservation(
+    st.reservations().create(
         tx, {"R2", "TN5", "S", std::nullopt, std::nullopt, reservation_state::announced, t0 + 1h});
-    st.create_reservation(
+    st.reservations().create(
         tx, {"R1", "TN6", "S", std::nullopt, std::nullopt, reservation_state::cancelled, t0});
-    st.create_reservation(
+    st.reservations().create(
         tx, {"R3", "TN7", "S", std::nullopt, std::nullopt, reservation_state::announced, t0});
     tx.commit();
   }
@@ -374,10 +377,10 @@ TEST_F(store_test, parcels_and_reservations_by_state_and_all) {
     for (const auto& r : rs) out.push_back(r.reservation_id);
     return out;
   };
-  EXPECT_EQ(names(st.reservations()), (std::vector<std::string>{"R1", "R3", "R2"}));
-  EXPECT_EQ(names(st.reservations(reservation_state::announced)),
+  EXPECT_EQ(names(st.reservations().all()), (std::vector<std::string>{"R1", "R3", "R2"}));
+  EXPECT_EQ(names(st.reservations().all(reservation_state::announced)),
             (std::vector<std::string>{"R3", "R2"}));
-  EXPECT_TRUE(st.reservations(reservation_state::deposited).empty());
+  EXPECT_TRUE(st.reservations().all(reservation_state::deposited).empty());
 }
 
 TEST_F(store_test, pruning_deletes_only_ended_parcels_past_the_cutoff_in_batches) {
@@ -395,16 +398,16 @@ TEST_F(store_test, pruning_deletes_only_ended_parcels_past_the_cutoff_in_batches
   const auto expired = parcel_now(st, parcel_in("A2", "TN-expired"), parcel_state::expired, t0);
   const auto cutoff = t0 + 24h;
 
-  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 2);
-  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 2);
-  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 1);
-  EXPECT_EQ(st.prune_ended_parcels(cutoff, 2), 0);
-  for (const auto id : old_ended) EXPECT_EQ(st.parcel(id), std::nullopt);
-  EXPECT_TRUE(st.parcel(recent).has_value());  // ended, but not long enough ago
-  EXPECT_TRUE(st.parcel(live).has_value());
-  EXPECT_TRUE(st.parcel(expired).has_value());  // still inside, however old
-  EXPECT_EQ(st.prune_ended_parcels(t0 + 49h, 10), 1);
-  EXPECT_EQ(st.parcels().size(), 2u);
+  EXPECT_EQ(st.parcels().prune_ended(cutoff, 2), 2);
+  EXPECT_EQ(st.parcels().prune_ended(cutoff, 2), 2);
+  EXPECT_EQ(st.parcels().prune_ended(cutoff, 2), 1);
+  EXPECT_EQ(st.parcels().prune_ended(cutoff, 2), 0);
+  for (const auto id : old_ended) EXPECT_EQ(st.parcels().find(id), std::nullopt);
+  EXPECT_TRUE(st.parcels().find(recent).has_value());  // ended, but not long enough ago
+  EXPECT_TRUE(st.parcels().find(live).has_value());
+  EXPECT_TRUE(st.parcels().find(expired).has_value());  // still inside, however old
+  EXPECT_EQ(st.parcels().prune_ended(t0 + 49h, 10), 1);
+  EXPECT_EQ(st.parcels().all().size(), 2u);
 }
 
 TEST_F(store_test, pruning_keeps_a_parcel_whose_code_event_is_not_delivered) {
@@ -416,26 +419,26 @@ TEST_F(store_test, pruning_keeps_a_parcel_whose_code_event_is_not_delivered) {
     transaction tx(st.db());
     new_parcel p = parcel_in("A1", "TN1");
     p.pickup_code_plain = "12345678";
-    id = st.store_parcel(tx, p);
-    seq = st.journal_append(tx, journal_topic::parcel, "stored", {{"pickup_code", "12345678"}}, t0,
-                            id)
+    id = st.parcels().store(tx, p);
+    seq = st.journal()
+              .append(tx, journal_topic::parcel, "stored", {{"pickup_code", "12345678"}}, t0, id)
               .seq;
-    st.mark_parcel(tx, id, parcel_state::collected, t0 + 1h);
+    st.parcels().mark(tx, id, parcel_state::collected, t0 + 1h);
     tx.commit();
   }
   // The broker was away all along: the event still names the parcel.
-  EXPECT_EQ(st.prune_ended_parcels(t0 + 1000h, 10), 0);
-  EXPECT_TRUE(st.parcel(id).has_value());
-  EXPECT_EQ(st.journal_delete(seq), 1);
-  EXPECT_EQ(st.prune_ended_parcels(t0 + 1000h, 10), 1);
-  EXPECT_EQ(st.parcel(id), std::nullopt);
+  EXPECT_EQ(st.parcels().prune_ended(t0 + 1000h, 10), 0);
+  EXPECT_TRUE(st.parcels().find(id).has_value());
+  EXPECT_EQ(st.journal().remove(seq), 1);
+  EXPECT_EQ(st.parcels().prune_ended(t0 + 1000h, 10), 1);
+  EXPECT_EQ(st.parcels().find(id), std::nullopt);
 }
 
 TEST_F(store_test, parcel_needs_an_existing_compartment) {
   store st(db_path());
   transaction tx(st.db());
   try {
-    st.store_parcel(tx, parcel_in("Z9", "TN1"));
+    st.parcels().store(tx, parcel_in("Z9", "TN1"));
     FAIL();
   } catch (const store_error& e) {
     EXPECT_TRUE(e.is_constraint()) << e.what();  // foreign_keys=ON
@@ -447,17 +450,17 @@ TEST_F(store_test, parcel_round_trip_and_lookups) {
   add_compartments(st);
   {
     transaction tx(st.db());
-    st.create_reservation(tx,
-                          {"R1", "TN1", "S", std::nullopt, 48, reservation_state::announced, t0});
+    st.reservations().create(
+        tx, {"R1", "TN1", "S", std::nullopt, 48, reservation_state::announced, t0});
     new_parcel p = parcel_in("A1", "TN1");
     p.reservation_id = "R1";
     p.expires_at = t0 + 48h;
-    st.store_parcel(tx, p);
-    st.store_parcel(tx, parcel_in("A2", "TN2"));
-    st.set_reservation_state(tx, "R1", reservation_state::deposited);
+    st.parcels().store(tx, p);
+    st.parcels().store(tx, parcel_in("A2", "TN2"));
+    st.reservations().set_state(tx, "R1", reservation_state::deposited);
     tx.commit();
   }
-  auto found = st.find_stored_parcels_by_code_hash("hash-TN1");
+  auto found = st.parcels().find_stored_by_code_hash("hash-TN1");
   ASSERT_EQ(found.size(), 1u);
   const parcel_record& p = found[0];
   EXPECT_EQ(p.tracking_number, "TN1");
@@ -469,50 +472,50 @@ TEST_F(store_test, parcel_round_trip_and_lookups) {
   EXPECT_EQ(p.expires_at, t0 + 48h);
   EXPECT_EQ(p.failed_attempts, 0);
   EXPECT_EQ(p.closed_at, std::nullopt);
-  EXPECT_EQ(st.live_parcel_for_reservation("R1")->id, p.id);
-  EXPECT_TRUE(st.find_stored_parcels_by_code_hash("hash-none").empty());
+  EXPECT_EQ(st.parcels().live_for_reservation("R1")->id, p.id);
+  EXPECT_TRUE(st.parcels().find_stored_by_code_hash("hash-none").empty());
 
   {
     transaction tx(st.db());
-    st.count_failed_attempt(tx);
-    st.count_failed_attempt(tx);
+    st.parcels().count_failed_attempt(tx);
+    st.parcels().count_failed_attempt(tx);
     tx.commit();
   }
-  EXPECT_EQ(st.parcel(p.id)->failed_attempts, 2);
+  EXPECT_EQ(st.parcels().find(p.id)->failed_attempts, 2);
 
-  EXPECT_TRUE(st.parcels_due_to_expire(t0 + 47h).empty());
-  auto due = st.parcels_due_to_expire(t0 + 48h);
+  EXPECT_TRUE(st.parcels().due_to_expire(t0 + 47h).empty());
+  auto due = st.parcels().due_to_expire(t0 + 48h);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].id, p.id);
-  EXPECT_EQ(st.parcels_due_to_expire(t0 + 100h).size(), 2u);
+  EXPECT_EQ(st.parcels().due_to_expire(t0 + 100h).size(), 2u);
   {
     transaction tx(st.db());
-    st.mark_parcel(tx, p.id, parcel_state::expired, t0 + 48h);
+    st.parcels().mark(tx, p.id, parcel_state::expired, t0 + 48h);
     tx.commit();
   }
   // Expired parcels wait for a courier: a recipient's code no longer finds them.
-  EXPECT_TRUE(st.find_stored_parcels_by_code_hash("hash-TN1").empty());
-  EXPECT_EQ(st.parcels_due_to_expire(t0 + 100h).size(), 1u);
-  EXPECT_EQ(st.parcel(p.id)->closed_at, std::nullopt);
+  EXPECT_TRUE(st.parcels().find_stored_by_code_hash("hash-TN1").empty());
+  EXPECT_EQ(st.parcels().due_to_expire(t0 + 100h).size(), 1u);
+  EXPECT_EQ(st.parcels().find(p.id)->closed_at, std::nullopt);
 }
 
 TEST_F(store_test, reservations) {
   store st(db_path());
   {
     transaction tx(st.db());
-    st.create_reservation(
+    st.reservations().create(
         tx, {"R1", "TN1", "M", "codehash", std::nullopt, reservation_state::announced, t0});
-    st.create_reservation(tx,
-                          {"R2", "TN2", "S", std::nullopt, 24, reservation_state::announced, t0});
+    st.reservations().create(
+        tx, {"R2", "TN2", "S", std::nullopt, 24, reservation_state::announced, t0});
     tx.commit();
   }
   {
     transaction tx(st.db());
-    EXPECT_THROW(st.create_reservation(tx, {"R1", "TN9", "S", std::nullopt, std::nullopt,
-                                            reservation_state::announced, t0}),
+    EXPECT_THROW(st.reservations().create(tx, {"R1", "TN9", "S", std::nullopt, std::nullopt,
+                                               reservation_state::announced, t0}),
                  store_error);
   }
-  auto r = st.find_announced_reservation("TN1");
+  auto r = st.reservations().find_announced("TN1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->reservation_id, "R1");
   EXPECT_EQ(r->pickup_code_hash, "codehash");
@@ -520,35 +523,35 @@ TEST_F(store_test, reservations) {
   EXPECT_EQ(r->created_at, t0);
   {
     transaction tx(st.db());
-    EXPECT_TRUE(st.set_reservation_state(tx, "R1", reservation_state::cancelled));
-    EXPECT_FALSE(st.set_reservation_state(tx, "R404", reservation_state::cancelled));
+    EXPECT_TRUE(st.reservations().set_state(tx, "R1", reservation_state::cancelled));
+    EXPECT_FALSE(st.reservations().set_state(tx, "R404", reservation_state::cancelled));
     tx.commit();
   }
-  EXPECT_FALSE(st.find_announced_reservation("TN1"));
-  EXPECT_EQ(st.reservation("R1")->state, reservation_state::cancelled);
-  EXPECT_EQ(st.reservations().size(), 2u);
-  EXPECT_EQ(st.reservations(reservation_state::announced).size(), 1u);
+  EXPECT_FALSE(st.reservations().find_announced("TN1"));
+  EXPECT_EQ(st.reservations().find("R1")->state, reservation_state::cancelled);
+  EXPECT_EQ(st.reservations().all().size(), 2u);
+  EXPECT_EQ(st.reservations().all(reservation_state::announced).size(), 1u);
 }
 
 TEST_F(store_test, courier_lookup_by_pin_hash) {
   store st(db_path());
-  st.upsert_courier("c-1", "Ana", "pinhash-1", true, t0);
-  st.upsert_courier("c-2", "Ben", "pinhash-2", true, t0);
-  auto c = st.find_courier_by_pin_hash("pinhash-2");
+  st.couriers().upsert("c-1", "Ana", "pinhash-1", true, t0);
+  st.couriers().upsert("c-2", "Ben", "pinhash-2", true, t0);
+  auto c = st.couriers().find_by_pin_hash("pinhash-2");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->courier_id, "c-2");
   EXPECT_EQ(c->name, "Ben");
   EXPECT_TRUE(c->enabled);
-  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-3"));
+  EXPECT_FALSE(st.couriers().find_by_pin_hash("pinhash-3"));
 
   // Changing the PIN replaces the old one.
-  st.upsert_courier("c-2", "Ben", "pinhash-3", true, t0 + 1s);
-  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-2"));
-  EXPECT_EQ(st.find_courier_by_pin_hash("pinhash-3")->updated_at, t0 + 1s);
+  st.couriers().upsert("c-2", "Ben", "pinhash-3", true, t0 + 1s);
+  EXPECT_FALSE(st.couriers().find_by_pin_hash("pinhash-2"));
+  EXPECT_EQ(st.couriers().find_by_pin_hash("pinhash-3")->updated_at, t0 + 1s);
 
   // Two couriers cannot share a PIN: the keypad could not tell them apart.
   try {
-    st.upsert_courier("c-3", "Cleo", "pinhash-1", true, t0);
+    st.couriers().upsert("c-3", "Cleo", "pinhash-1", true, t0);
     FAIL();
   } catch (const store_error& e) {
     EXPECT_TRUE(e.is_constraint());
@@ -556,14 +559,14 @@ TEST_F(store_test, courier_lookup_by_pin_hash) {
 
   {
     transaction tx(st.db());
-    EXPECT_TRUE(st.disable_courier(tx, "c-1", t0));
+    EXPECT_TRUE(st.couriers().disable(tx, "c-1", t0));
     tx.commit();
   }
-  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-1")->enabled);
-  EXPECT_TRUE(st.remove_courier("c-1"));
-  EXPECT_FALSE(st.remove_courier("c-1"));
-  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-1"));
-  EXPECT_EQ(st.couriers().size(), 1u);
+  EXPECT_FALSE(st.couriers().find_by_pin_hash("pinhash-1")->enabled);
+  EXPECT_TRUE(st.couriers().remove("c-1"));
+  EXPECT_FALSE(st.couriers().remove("c-1"));
+  EXPECT_FALSE(st.couriers().find_by_pin_hash("pinhash-1"));
+  EXPECT_EQ(st.couriers().all().size(), 1u);
 }
 
 // Every statement SQLite runs on a connection, with its bound values filled in.
@@ -604,23 +607,23 @@ TEST_F(store_test, code_and_pin_hashes_are_compared_in_code_never_by_sqlite) {
   add_compartments(st);
   {
     transaction tx(st.db());
-    st.store_parcel(tx, parcel_in("A1", "TN1"));
-    st.store_parcel(tx, parcel_in("A2", "TN2"));
+    st.parcels().store(tx, parcel_in("A1", "TN1"));
+    st.parcels().store(tx, parcel_in("A2", "TN2"));
     tx.commit();
   }
-  st.upsert_courier("c-1", "Ana", "pinhash-1", true, t0);
-  st.upsert_courier("c-2", "Ben", "pinhash-2", true, t0);
+  st.couriers().upsert("c-1", "Ana", "pinhash-1", true, t0);
+  st.couriers().upsert("c-2", "Ben", "pinhash-2", true, t0);
 
   statement_log log(st.db().handle());
-  const auto found = st.find_stored_parcels_by_code_hash("hash-TN2");
+  const auto found = st.parcels().find_stored_by_code_hash("hash-TN2");
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].compartment_id, "A2");
-  EXPECT_TRUE(st.find_stored_parcels_by_code_hash("hash-TN9").empty());
-  const auto courier = st.find_courier_by_pin_hash("pinhash-2");
+  EXPECT_TRUE(st.parcels().find_stored_by_code_hash("hash-TN9").empty());
+  const auto courier = st.couriers().find_by_pin_hash("pinhash-2");
   ASSERT_TRUE(courier);
   EXPECT_EQ(courier->courier_id, "c-2");
-  EXPECT_FALSE(st.find_courier_by_pin_hash("pinhash-9"));
-  EXPECT_FALSE(st.pickup_code_in_use("hash-TN9"));
+  EXPECT_FALSE(st.couriers().find_by_pin_hash("pinhash-9"));
+  EXPECT_FALSE(st.parcels().pickup_code_in_use("hash-TN9"));
 
   EXPECT_GT(log.size(), 0u);
   for (const char* looked_for : {"hash-TN2", "hash-TN9", "pinhash-2", "pinhash-9"})
@@ -636,11 +639,11 @@ TEST_F(store_test, two_stored_parcels_with_one_code_are_both_found) {
     auto a = parcel_in("A2", "TN1");
     auto b = parcel_in("A1", "TN2");
     a.pickup_code_hash = b.pickup_code_hash = "same-hash";
-    st.store_parcel(tx, a);
-    st.store_parcel(tx, b);
+    st.parcels().store(tx, a);
+    st.parcels().store(tx, b);
     tx.commit();
   }
-  const auto found = st.find_stored_parcels_by_code_hash("same-hash");
+  const auto found = st.parcels().find_stored_by_code_hash("same-hash");
   ASSERT_EQ(found.size(), 2u);
   EXPECT_LT(found[0].id, found[1].id);
 }
@@ -650,59 +653,60 @@ TEST_F(store_test, live_codes_are_those_of_stored_parcels_and_announced_reservat
   add_compartments(st);
   {
     transaction tx(st.db());
-    st.create_reservation(
+    st.reservations().create(
         tx, {"R1", "TN1", "S", "code-announced", std::nullopt, reservation_state::announced, t0});
-    st.create_reservation(
+    st.reservations().create(
         tx, {"R2", "TN2", "S", "code-cancelled", std::nullopt, reservation_state::cancelled, t0});
-    st.create_reservation(
+    st.reservations().create(
         tx, {"R3", "TN3", "S", std::nullopt, std::nullopt, reservation_state::announced, t0});
     auto stored = parcel_in("A1", "TN4");
     stored.pickup_code_hash = "code-stored";
-    st.store_parcel(tx, stored);
+    st.parcels().store(tx, stored);
     auto expired = parcel_in("A2", "TN5");
     expired.pickup_code_hash = "code-expired";
-    st.mark_parcel(tx, st.store_parcel(tx, expired), parcel_state::expired, t0);
+    st.parcels().mark(tx, st.parcels().store(tx, expired), parcel_state::expired, t0);
     tx.commit();
   }
-  auto live = st.live_code_hashes();
+  auto live = st.parcels().live_code_hashes();
   std::sort(live.begin(), live.end());
   EXPECT_EQ(live, (std::vector<std::string>{"code-announced", "code-stored"}));
-  EXPECT_TRUE(st.pickup_code_in_use("code-announced"));
-  EXPECT_TRUE(st.pickup_code_in_use("code-stored"));
+  EXPECT_TRUE(st.parcels().pickup_code_in_use("code-announced"));
+  EXPECT_TRUE(st.parcels().pickup_code_in_use("code-stored"));
   // Codes that no longer open anything may be given again.
-  EXPECT_FALSE(st.pickup_code_in_use("code-cancelled"));
-  EXPECT_FALSE(st.pickup_code_in_use("code-expired"));
-  EXPECT_FALSE(st.pickup_code_in_use(""));
+  EXPECT_FALSE(st.parcels().pickup_code_in_use("code-cancelled"));
+  EXPECT_FALSE(st.parcels().pickup_code_in_use("code-expired"));
+  EXPECT_FALSE(st.parcels().pickup_code_in_use(""));
 }
 
 TEST_F(store_test, lockout_survives_reopen) {
   {
     store st(db_path());
-    EXPECT_EQ(st.lockout().failed_attempts, 0);
-    EXPECT_EQ(st.lockout().locked_until, std::nullopt);
-    st.set_lockout({5, 2, t0 + 10min});
+    EXPECT_EQ(st.keypad_lockout().state().failed_attempts, 0);
+    EXPECT_EQ(st.keypad_lockout().state().locked_until, std::nullopt);
+    st.keypad_lockout().set({5, 2, t0 + 10min});
   }
   store st(db_path());
-  lockout_state s = st.lockout();
+  lockout_state s = st.keypad_lockout().state();
   EXPECT_EQ(s.failed_attempts, 5);
   EXPECT_EQ(s.lockout_count, 2);
   EXPECT_EQ(s.locked_until, t0 + 10min);
-  st.set_lockout({0, 2, std::nullopt});
-  EXPECT_EQ(st.lockout().locked_until, std::nullopt);
+  st.keypad_lockout().set({0, 2, std::nullopt});
+  EXPECT_EQ(st.keypad_lockout().state().locked_until, std::nullopt);
 }
 
 TEST_F(store_test, compartments_keep_service_state_on_upsert) {
   store st(db_path());
   add_compartments(st);
-  EXPECT_TRUE(st.set_service("A1", service_state::out_of_service, "cleaning", t0 + 1s));
-  EXPECT_FALSE(st.set_service("Z9", service_state::faulty, "", t0));
+  EXPECT_TRUE(
+      st.compartments().set_service("A1", service_state::out_of_service, "cleaning", t0 + 1s));
+  EXPECT_FALSE(st.compartments().set_service("Z9", service_state::faulty, "", t0));
   {
     transaction tx(st.db());
-    EXPECT_TRUE(st.set_door(tx, "A2", door_state::open, t0));
+    EXPECT_TRUE(st.compartments().set_door(tx, "A2", door_state::open, t0));
     tx.commit();
   }
-  st.upsert_compartment("A1", "L", t0 + 2s);  // config changed the size
-  auto all = st.compartments();
+  st.compartments().upsert("A1", "L", t0 + 2s);  // config changed the size
+  auto all = st.compartments().all();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].id, "A1");
   EXPECT_EQ(all[0].size, "L");
@@ -714,9 +718,9 @@ TEST_F(store_test, compartments_keep_service_state_on_upsert) {
 
 TEST_F(store_test, audit_command_replies_and_settings) {
   store st(db_path());
-  st.audit(t0, "operator:ops-7", "compartment_open", {{"compartment", "A1"}});
-  st.audit(t0 + 1s, "courier:c-1", "login");
-  auto log = st.audit_log(10);
+  st.audit().record(t0, "operator:ops-7", "compartment_open", {{"compartment", "A1"}});
+  st.audit().record(t0 + 1s, "courier:c-1", "login");
+  auto log = st.audit().newest(10);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(log[0].action, "login");
   EXPECT_EQ(log[0].detail, "{}");
@@ -724,19 +728,20 @@ TEST_F(store_test, audit_command_replies_and_settings) {
 
   {
     transaction tx(st.db());
-    st.save_command_reply(tx, "req-1", "reboot", R"({"req_id":"req-1","status":"ok"})", t0);
-    st.save_command_reply(tx, "req-2", "rebirth", R"({"req_id":"req-2","status":"ok"})", t0 + 25h);
+    st.command_replies().save(tx, "req-1", "reboot", R"({"req_id":"req-1","status":"ok"})", t0);
+    st.command_replies().save(tx, "req-2", "rebirth", R"({"req_id":"req-2","status":"ok"})",
+                              t0 + 25h);
     tx.commit();
   }
-  EXPECT_EQ(st.find_command_reply("req-1")->command, "reboot");
-  EXPECT_EQ(st.prune_command_replies(t0 + 1h), 1);
-  EXPECT_FALSE(st.find_command_reply("req-1"));
-  EXPECT_TRUE(st.find_command_reply("req-2"));
+  EXPECT_EQ(st.command_replies().find("req-1")->command, "reboot");
+  EXPECT_EQ(st.command_replies().prune(t0 + 1h), 1);
+  EXPECT_FALSE(st.command_replies().find("req-1"));
+  EXPECT_TRUE(st.command_replies().find("req-2"));
 
-  EXPECT_EQ(st.setting("max_code_attempts"), std::nullopt);
-  st.set_setting("max_code_attempts", "5");
-  st.set_setting("max_code_attempts", "7");
-  EXPECT_EQ(st.setting("max_code_attempts"), "7");
+  EXPECT_EQ(st.settings().get("max_code_attempts"), std::nullopt);
+  st.settings().set("max_code_attempts", "5");
+  st.settings().set("max_code_attempts", "7");
+  EXPECT_EQ(st.settings().get("max_code_attempts"), "7");
 }
 
 }  // namespace

@@ -76,20 +76,20 @@ int main(int argc, char** argv) {
   const std::string some_hash(64, '0');
 
   time_it("parcels(stored)  [state report, expiry timer]", repetitions,
-          [&] { sink = sink + st.parcels(store::parcel_state::stored).size(); });
+          [&] { sink = sink + st.parcels().all(store::parcel_state::stored).size(); });
   time_it("parcels() scan for a tracking number  [begin_deposit]", repetitions, [&] {
-    for (const auto& p : st.parcels())
+    for (const auto& p : st.parcels().all())
       if (p.tracking_number == absent) sink = sink + 1;
   });
   time_it("parcels(s) x3 for a tracking number  [reservation_create]", repetitions, [&] {
     for (auto s : {store::parcel_state::stored, store::parcel_state::expired,
                    store::parcel_state::cancelled})
-      for (const auto& p : st.parcels(s))
+      for (const auto& p : st.parcels().all(s))
         if (p.tracking_number == absent) sink = sink + 1;
   });
   time_it("min expires_at over parcels(stored)  [arm_expiry_timer]", repetitions, [&] {
     std::optional<store::wall_time> next;
-    for (const auto& p : st.parcels(store::parcel_state::stored))
+    for (const auto& p : st.parcels().all(store::parcel_state::stored))
       if (!next || p.expires_at < *next) next = p.expires_at;
     sink = sink + (next ? 1 : 0);
   });
@@ -97,29 +97,29 @@ int main(int argc, char** argv) {
     std::set<std::string> taken;
     for (auto s : {store::parcel_state::stored, store::parcel_state::expired,
                    store::parcel_state::cancelled})
-      for (const auto& p : st.parcels(s)) taken.insert(p.compartment_id);
+      for (const auto& p : st.parcels().all(s)) taken.insert(p.compartment_id);
     sink = sink + taken.size();
   });
   time_it("find_stored_parcels_by_code_hash  [pickup]", repetitions,
-          [&] { sink = sink + st.find_stored_parcels_by_code_hash(some_hash).size(); });
+          [&] { sink = sink + st.parcels().find_stored_by_code_hash(some_hash).size(); });
   time_it("live_code_hashes  [new code]", repetitions,
-          [&] { sink = sink + st.live_code_hashes().size(); });
+          [&] { sink = sink + st.parcels().live_code_hashes().size(); });
   time_it("reservations(announced)  [state report]", repetitions,
-          [&] { sink = sink + st.reservations(store::reservation_state::announced).size(); });
+          [&] { sink = sink + st.reservations().all(store::reservation_state::announced).size(); });
 
   std::printf("-- the store functions the callers use now\n");
   time_it("live_parcel_with_tracking_number  [deposit, reservation]", repetitions,
-          [&] { sink = sink + (st.live_parcel_with_tracking_number(absent) ? 1 : 0); });
+          [&] { sink = sink + (st.parcels().live_with_tracking_number(absent) ? 1 : 0); });
   time_it("next_expiry  [arm_expiry_timer]", repetitions,
-          [&] { sink = sink + (st.next_expiry() ? 1 : 0); });
+          [&] { sink = sink + (st.parcels().next_expiry() ? 1 : 0); });
   time_it("live_parcel_compartments  [telemetry]", repetitions,
-          [&] { sink = sink + st.live_parcel_compartments().size(); });
+          [&] { sink = sink + st.parcels().live_compartments().size(); });
   time_it("find_announced_reservation  [deposit]", repetitions,
-          [&] { sink = sink + (st.find_announced_reservation("RTN5") ? 1 : 0); });
+          [&] { sink = sink + (st.reservations().find_announced("RTN5") ? 1 : 0); });
   // Each repetition deletes 100 of the ended parcels (closed before 2024-03-01: all of them).
   const auto cutoff = store::wall_time{std::chrono::sys_days{std::chrono::year{2024} / 3 / 1}};
   time_it("prune_ended_parcels, a batch of 100  [quiet moment]", repetitions,
-          [&] { sink = sink + static_cast<std::size_t>(st.prune_ended_parcels(cutoff, 100)); });
+          [&] { sink = sink + static_cast<std::size_t>(st.parcels().prune_ended(cutoff, 100)); });
   std::filesystem::remove_all(dir);
   return 0;
 }

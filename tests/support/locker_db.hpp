@@ -25,8 +25,8 @@ inline void add_courier(const std::filesystem::path& state_dir, std::string_view
                         std::string_view name, std::string_view pin) {
   const auto key = security::load_or_create_key(state_dir);
   store::store db(state_dir / "lockerd.db");
-  db.upsert_courier(courier_id, name, security::courier_pin_hash(key, pin), true,
-                    std::chrono::system_clock::now());
+  db.couriers().upsert(courier_id, name, security::courier_pin_hash(key, pin), true,
+                       std::chrono::system_clock::now());
 }
 
 class db_reader {

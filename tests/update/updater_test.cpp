@@ -449,7 +449,7 @@ TEST_F(update_job, a_good_bundle_is_verified_then_handed_to_rauc_install_then_th
   bool forty = false;
   for (const auto& [t, m] : published_) forty = forty || (m.value("percent", -1) == 40);
   EXPECT_TRUE(forty);
-  const auto saved = db_->update_job("j1");
+  const auto saved = db_->update_jobs().find("j1");
   ASSERT_TRUE(saved);
   EXPECT_EQ(saved->state, store::update_state::rebooting);
   EXPECT_EQ(saved->expected_version, "0.2.0");
@@ -518,7 +518,7 @@ TEST_F(update_job, refused_while_the_locker_is_busy_and_one_job_at_a_time) {
   EXPECT_EQ(reply.status, protocol::reply_status::error);
   EXPECT_EQ(reply.code, protocol::error_code::busy);
   EXPECT_NE(reply.message.value_or("").find("A1 is open"), std::string::npos);
-  EXPECT_FALSE(db_->update_job("j1"));
+  EXPECT_FALSE(db_->update_jobs().find("j1"));
   EXPECT_EQ(updater_->reboot_refusal().value_or(""), "the door of compartment A1 is open");
 
   busy_.reset();
@@ -584,7 +584,7 @@ TEST_F(update_job, after_the_restart_the_expected_version_is_marked_good_and_don
   const auto j = run_to("j1", "done");
   EXPECT_EQ(j["state"], "done") << j.dump();
   EXPECT_NE(rauc_log().find("status mark-good\n"), std::string::npos);
-  const auto saved = db_->update_job("j1");
+  const auto saved = db_->update_jobs().find("j1");
   ASSERT_TRUE(saved);
   EXPECT_EQ(saved->state, store::update_state::done);
   EXPECT_TRUE(saved->reported);
@@ -620,13 +620,13 @@ TEST_F(update_job, a_job_interrupted_by_a_restart_is_failed_and_reported_on_conn
       });
   updater_->resume();
   EXPECT_TRUE(published_.empty());  // no broker yet
-  EXPECT_EQ(db_->update_job("j1")->state, store::update_state::failed);
+  EXPECT_EQ(db_->update_jobs().find("j1")->state, store::update_state::failed);
   updater_->connected();
   const auto j = last("j1");
   ASSERT_TRUE(j);
   EXPECT_EQ((*j)["state"], "failed");
   EXPECT_NE(j->value("message", "").find("interrupted"), std::string::npos) << j->dump();
-  EXPECT_TRUE(db_->unreported_update_jobs().empty());
+  EXPECT_TRUE(db_->update_jobs().unreported().empty());
   // A new job may start now.
   std::ofstream(dir_ / "install_mode") << "ok";
   EXPECT_EQ(
@@ -644,13 +644,13 @@ TEST_F(update_job, without_a_keyring_fw_update_is_refused_and_reboot_still_works
   updater_->reboot("maintenance", "mqtt");
   ASSERT_TRUE(l_.run_until([&] { return !systemctl_log().empty(); }));
   EXPECT_EQ(systemctl_log(), "reboot\n");
-  EXPECT_EQ(db_->audit_log(1).front().action, "reboot");
+  EXPECT_EQ(db_->audit().newest(1).front().action, "reboot");
 }
 
 TEST_F(update_job, a_url_that_is_not_accepted_is_a_bad_request) {
   const auto reply = request("j1", "http://example.com/b.raucb", std::string(64, '0'));
   EXPECT_EQ(reply.code, protocol::error_code::bad_request);
-  EXPECT_FALSE(db_->update_job("j1"));
+  EXPECT_FALSE(db_->update_jobs().find("j1"));
 }
 
 TEST(update_program, reports_exit_status_output_and_a_missing_program) {

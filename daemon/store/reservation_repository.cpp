@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/store/reservation_repository.hpp"
+
+#include "daemon/store/columns.hpp"
+
+namespace locker::store {
+
+namespace {
+
+constexpr std::string_view reservation_columns =
+    "SELECT reservation_id, tracking_number, size, pickup_code_hash, pickup_window_h, state, "
+    "created_at FROM reservations ";
+
+reservation_record read_reservation(const statement& s) {
+  return {s.column_text(0),
+          s.column_text(1),
+          s.column_text(2),
+          s.column_optional_text(3),
+          s.column_optional_int64(4),
+          from_name<reservation_state>(names::reservation, "reservation state", s.column_text(5)),
+          time_column(s, 6)};
+}
+
+}  // namespace
+
+void reservation_repository::create(transaction& tx, const reservation_record& r) {
+  check_same_db(db_, tx);
+  db_.prepare(
+         "INSERT INTO reservations (reservation_id, tracking_number, size, pickup_code_hash, "
+         "pickup_window_h, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+      .bind(1, r.reservation_id)
+      .bind(2, r.tracking_number)
+      .bind(3, r.size)
+      .bind(4, r.pickup_code_hash)
+      .bind(5, r.pickup_window_h)
+      .bind(6, to_string(r.state))
+      .bind(7, protocol::format_timestamp(r.created_at))
+      .run();
+}
+
+std::optional<reservation_record> reservation_repository::find(std::string_view reservation_id) {
+  statement s = db_.prepare(sql(reservation_columns, "WHERE reservation_id = ?1"));
+  s.bind(1, reservation_id);
+  return read_one<reservation_record>(s, read_reservation);
+}
+
+std::optional<reservation_record> reservation_repository::find_announced(
+    std::string_view tracking_number) {
+  // INDEXED BY: SQLite would otherwise read every announced reservation through
+  // reservations_by_state, where the tracking number finds the one or two rows at once.
+  statement s = db_.prepare(sql(reservation_columns,
+                                "INDEXED BY reservations_by_tracking_number "
+                                "WHERE tracking_number = ?1 AND state = 'announced' "
+                                "ORDER BY created_at DESC LIMIT 1"));
+  s.bind(1, tracking_number);
+  return read_one<reservation_record>(s, read_reservation);
+}
+
+std::vector<reservation_record> reservation_repository::all(std::optional<reservation_state> only) {
+  // Two statements, not one with "?1 IS NULL OR state = ?1": SQLite plans that once for
+  // both cases, as a scan of the whole table (see parcel_repository::all()).
+  if (!only) {
+    statement s = db_.prepare(sql(reservation_columns, "ORDER BY created_at, reservation_id"));
+    return read_all<reservation_record>(s, read_reservation);
+  }
+  statement s =
+      db_.prepare(sql(reservation_columns, "WHERE state = ?1 ORDER BY created_at, reservation_id"));
+  s.bind(1, to_string(*only));
+  return read_all<reservation_record>(s, read_reservation);
+}
+
+bool reservation_repository::set_state(transaction& tx, std::string_view reservation_id,
+                                       reservation_state st) {
+  check_same_db(db_, tx);
+  db_.prepare("UPDATE reservations SET state = ?2 WHERE reservation_id = ?1")
+      .bind(1, reservation_id)
+      .bind(2, to_string(st))
+      .run();
+  return db_.changes() > 0;
+}
+
+}  // namespace locker::store
