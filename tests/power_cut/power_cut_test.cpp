@@ -164,7 +164,7 @@ void expect_survives_a_cut(std::uint64_t at, std::uint32_t seed) {
     EXPECT_TRUE(by_type["stored"].count(tracking)) << tracking << " was told stored";
     // Told stored: live in its compartment, unless a pickup after it went far enough to be
     // booked (the recipient took it; the cut came before "Thank you!").
-    const auto live = rig.db().live_parcel_with_tracking_number(tracking);
+    const auto live = rig.db().parcels().live_with_tracking_number(tracking);
     if (by_type["collected"].count(tracking) != 0) {
       EXPECT_FALSE(live) << tracking << " is booked collected";
     } else {
@@ -173,12 +173,12 @@ void expect_survives_a_cut(std::uint64_t at, std::uint32_t seed) {
   }
   for (const auto& tracking : t.collected) {
     EXPECT_TRUE(by_type["collected"].count(tracking)) << tracking << " was told collected";
-    EXPECT_FALSE(rig.db().live_parcel_with_tracking_number(tracking))
+    EXPECT_FALSE(rig.db().parcels().live_with_tracking_number(tracking))
         << tracking << " was told collected";
   }
   // The books and the cabinet: a compartment holds a parcel exactly when one is on file there.
   for (const auto& c : rig.model().status()) {
-    EXPECT_EQ(c.occupied, rig.db().live_parcel_in(c.id).has_value()) << "compartment " << c.id;
+    EXPECT_EQ(c.occupied, rig.db().parcels().live_in(c.id).has_value()) << "compartment " << c.id;
   }
 
   // The people close what the cut left open; then the locker takes the next parcel.
