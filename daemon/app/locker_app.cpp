@@ -159,6 +159,7 @@ void locker_app::build_mqtt() {
   rs.boot_id = security::uuid_v4();
   rs.started_at = clock.wall_now();
   rs.telemetry = cfg_.telemetry;
+  rs.state_min_interval = platform_.state_min_interval;
   // Optional features; the board's own (presence_sensor) are added by the reporter.
   if (!cfg_.update.keyring.empty()) rs.capabilities.emplace_back("fw_update");
   reporter_ = std::make_unique<mqtt::reporter>(*link_, clock, *db_, *controller_, *report_, cfg_,
