@@ -1002,8 +1002,7 @@ class commands_with_updater : public commands {
     s.systemctl = dir_ / "systemctl";
     updater_ = std::make_unique<update::updater>(
         io_, rig_.clock(), rig_.db(), topics_, s,
-        [this] { return activity::why_busy(rig_.locker(), &rig_.session()); },
-        [](const std::string&, const std::string&) {});
+        [this] { return activity::why_busy(rig_.locker(), &rig_.session()); }, update_link_);
     handler_->set_updater(updater_.get());
   }
 
@@ -1022,6 +1021,7 @@ class commands_with_updater : public commands {
 
   boost::asio::io_context io_;
   std::filesystem::path dir_;
+  mqtt::memory_link update_link_{rig_.clock()};  // job progress goes nowhere here
   std::unique_ptr<update::updater> updater_;
 };
 
