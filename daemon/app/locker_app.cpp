@@ -159,6 +159,7 @@ void locker_app::build_mqtt() {
   rs.boot_id = security::uuid_v4();
   rs.started_at = clock.wall_now();
   rs.telemetry = cfg_.telemetry;
+  rs.state_min_interval = platform_.state_min_interval;
   // Optional features; the board's own (presence_sensor) are added by the reporter.
   if (!cfg_.update.keyring.empty()) rs.capabilities.emplace_back("fw_update");
   reporter_ = std::make_unique<mqtt::reporter>(*link_, clock, *db_, *controller_, *report_, cfg_,
@@ -190,12 +191,7 @@ void locker_app::build_mqtt() {
   us.running_version = LOCKER_VERSION;
   updater_ = std::make_unique<update::updater>(
       platform_.io, clock, *db_, topics, std::move(us),
-      [this] { return activity::why_busy(*controller_, &*session_); },
-      // Through the broker link's interface; update/ cannot see mqtt/ (mqtt/ sends the
-      // command replies, and commands/ drives the updater).
-      [l = link_.get()](const std::string& topic, const std::string& payload) {
-        l->publish(topic, payload, 1, false);
-      });
+      [this] { return activity::why_busy(*controller_, &*session_); }, *link_);
   updater_->resume();
   commands_->set_updater(updater_.get());
   link_->on_connected([u = updater_.get()] { u->connected(); });

@@ -513,6 +513,9 @@ void command_handler::compartment_open(const route& r, const protocol::command& 
       return refused(error_code::door_open, "the door is already open");
     case compartment::open_status::not_in_service:
       return refused(error_code::conflict, "compartment is not in service");
+    case compartment::open_status::storage_error:
+      return refused(error_code::internal,
+                     "the locker's database refused the unlock (storage_fault raised)");
     default:
       return refused(error_code::internal, "the compartment did not accept the unlock");
   }

@@ -105,6 +105,8 @@ std::string_view to_string(open_status s) {
       return "door_already_open";
     case open_status::invalid_cause:
       return "invalid_cause";
+    case open_status::storage_error:
+      return "storage_error";
   }
   return "unknown";
 }

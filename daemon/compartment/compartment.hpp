@@ -52,6 +52,7 @@ enum class open_status : std::uint8_t {
   busy,               // an unlock is already waiting for the door
   door_already_open,  // nothing to unlock
   invalid_cause,      // open_cause::none is not a reason to open
+  storage_error,      // the database refused the intent: nothing unlocked (logged, alarmed)
 };
 
 // Whether the sensors allow a fault to be cleared now (compartment::sensors_agree).

@@ -135,16 +135,17 @@ compartment::open_status controller::open_by_operator(
   if (m.lock() == compartment::lock_state::unlocking || !is_none(s->op)) return open_status::busy;
   if (m.service() != compartment::service_state::in_service) return open_status::not_in_service;
   operator_opening op{std::string(by), std::string(reason)};
-  // A database error answers busy, as before (the operator may try again); it is logged
-  // and alarmed by the boundary.
-  const bool opened = guarded("opening for the operator", id, false, [&] {
-    return open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
-      db_.audit().record(tx, clock_.wall_now(), std::string(by), "compartment_open",
-                         {{"compartment", m.id()}, {"reason", std::string(reason)}});
-      if (with_intent) with_intent(tx);
-    });
-  });
-  if (!opened) return open_status::busy;
+  // A database error is an error (logged and alarmed by the boundary), not "busy".
+  const auto opened =
+      guarded("opening for the operator", id, std::optional<bool>{}, [&]() -> std::optional<bool> {
+        return open_for(*s, open_cause::by_operator, op, [&](store::transaction& tx) {
+          db_.audit().record(tx, clock_.wall_now(), std::string(by), "compartment_open",
+                             {{"compartment", m.id()}, {"reason", std::string(reason)}});
+          if (with_intent) with_intent(tx);
+        });
+      });
+  if (!opened) return open_status::storage_error;
+  if (!*opened) return open_status::busy;
   s->operator_done = std::move(done);
   return open_status::accepted;
 }

@@ -45,14 +45,14 @@ bool finished(update_state s) { return s == update_state::done || s == update_st
 
 updater::updater(boost::asio::io_context& io, drivers::clock& clock, store::store& db,
                  const protocol::topic_set& topics, update_settings settings, busy_check busy,
-                 publish_fn publish)
+                 mqtt::broker_link& link)
     : io_(io),
       clock_(clock),
       db_(db),
       topics_(topics),
       settings_(std::move(settings)),
       busy_(std::move(busy)),
-      publish_(std::move(publish)),
+      link_(link),
       retry_timer_(clock),
       worker_(io) {}
 
@@ -369,14 +369,14 @@ void updater::succeed(store::update_job_record j) {
 
 void updater::publish(const store::update_job_record& j, std::optional<int> percent,
                       const std::optional<std::string>& message) {
-  if (!link_up_ || !publish_) return;
+  if (!link_up_) return;
   protocol::job_progress p;
   p.job_id = j.job_id;
   p.state = to_job_state(j.state);
   p.percent = percent;
   p.message = message;
   p.ts = clock_.wall_now();
-  publish_(topics_.job(j.job_id), protocol::encode_job(p));
+  link_.publish(topics_.job(j.job_id), protocol::encode_job(p), 1, false);
 }
 
 std::optional<store::update_job_record> updater::job(const std::string& job_id) {

@@ -28,6 +28,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "base/liveness.hpp"
+#include "daemon/mqtt/broker_link.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/fetch.hpp"
 #include "daemon/update/program.hpp"
@@ -60,15 +61,14 @@ struct update_settings {
 // Why the locker cannot be updated or rebooted right now (a door is open, someone is at the
 // keypad), or nullopt.
 using busy_check = std::function<std::optional<std::string>()>;
-// Sends one message (QoS 1, not retained) to the broker.
-using publish_fn = std::function<void(const std::string& topic, const std::string& payload)>;
 
 class updater {
  public:
-  // Everything referenced must outlive the updater.
+  // Everything referenced must outlive the updater. Job progress goes to link (QoS 1, not
+  // retained) between connected() and disconnected().
   updater(boost::asio::io_context& io, drivers::clock& clock, store::store& db,
           const protocol::topic_set& topics, update_settings settings, busy_check busy,
-          publish_fn publish);
+          mqtt::broker_link& link);
   updater(const updater&) = delete;
   updater& operator=(const updater&) = delete;
   ~updater();
@@ -124,7 +124,7 @@ class updater {
   const protocol::topic_set& topics_;
   update_settings settings_;
   busy_check busy_;
-  publish_fn publish_;
+  mqtt::broker_link& link_;
   bool link_up_ = false;
   // The job found in rebooting at start: finished on the first connect.
   std::optional<std::string> resumed_job_;

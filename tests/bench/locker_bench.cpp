@@ -2,7 +2,7 @@
 // locker_bench: measures the figures of design.md "Performance that matters here" on this
 // machine and prints them with their goals. Real time throughout (asio_clock, real sockets,
 // real processes); a figure that could not be measured is printed as such, never guessed.
-// Usage: locker_bench [--quick]
+// Usage: locker_bench [--quick] [--only key|mqtt|process] [--parcels N,N,...]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,9 +28,11 @@
 #include <boost/asio/io_context.hpp>
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "daemon/app/locker_app.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/controller/controller.hpp"
 #include "daemon/hardware/cabinet_hardware.hpp"
@@ -210,22 +212,24 @@ fs::path make_dir(const std::string& prefix) { return test::detail::make_temp_di
 
 // ---- in-process locker on real time -------------------------------------------------------
 
-// A board that passes everything to the model_board, noting when each lock line is set.
+// A board that passes everything to the model_board it owns, noting when each lock line is set.
 class timing_board final : public drivers::board {
  public:
-  explicit timing_board(drivers::board& inner) : inner_(inner) {}
+  explicit timing_board(std::unique_ptr<drivers::board> inner) : inner_(std::move(inner)) {}
   drivers::output_line& output(const drivers::line_spec& spec) override {
-    auto& line = inner_.output(spec);
+    auto& line = inner_->output(spec);
     if (!spec.name.starts_with("LOCK_")) return line;
     auto w = std::make_unique<timed_output>(line, spec.name, *this);
     auto& ref = *w;
     outputs_.push_back(std::move(w));
     return ref;
   }
-  drivers::input_line& input(const drivers::line_spec& spec) override { return inner_.input(spec); }
-  drivers::keypad& keypad() override { return inner_.keypad(); }
-  drivers::display& display() override { return inner_.display(); }
-  drivers::indicator& indicator() override { return inner_.indicator(); }
+  drivers::input_line& input(const drivers::line_spec& spec) override {
+    return inner_->input(spec);
+  }
+  drivers::keypad& keypad() override { return inner_->keypad(); }
+  drivers::display& display() override { return inner_->display(); }
+  drivers::indicator& indicator() override { return inner_->indicator(); }
 
   std::optional<steady::time_point> last_unlock;
   std::string last_unlock_line;
@@ -249,58 +253,164 @@ class timing_board final : public drivers::board {
     std::string name_;
     timing_board& owner_;
   };
-  drivers::board& inner_;
+  std::unique_ptr<drivers::board> inner_;
   std::vector<std::unique_ptr<timed_output>> outputs_;
 };
 
+// A broker link that passes everything to lockerd's own, counting what is published while
+// `counting` is set (between a final key press and its coil: nothing should be).
+class counting_link final : public locker::mqtt::broker_link {
+ public:
+  counting_link(std::unique_ptr<locker::mqtt::broker_link> inner, std::string state_topic)
+      : inner_(std::move(inner)), state_topic_(std::move(state_topic)) {}
+  void start() override { inner_->start(); }
+  void publish(std::string_view topic, std::string_view payload, int qos, bool retained,
+               done_fn done = {}, std::string_view correlation_data = {}) override {
+    if (counting) {
+      ++published_while_counting;
+      if (topic == state_topic_) ++states_while_counting;
+    }
+    if (topic == state_topic_) ++states;
+    inner_->publish(topic, payload, qos, retained, std::move(done), correlation_data);
+  }
+  void subscribe(const std::string& filter, int qos = 1) override {
+    inner_->subscribe(filter, qos);
+  }
+  void on_message(std::function<void(const locker::mqtt::incoming_message&)> fn) override {
+    inner_->on_message(std::move(fn));
+  }
+  void on_connected(std::function<void()> fn) override { inner_->on_connected(std::move(fn)); }
+  void on_disconnected(std::function<void()> fn) override {
+    inner_->on_disconnected(std::move(fn));
+  }
+  [[nodiscard]] bool connected() const override { return inner_->connected(); }
+  void stop(const std::string& final_topic, const std::string& final_payload,
+            std::chrono::milliseconds bound, std::function<void()> done) override {
+    inner_->stop(final_topic, final_payload, bound, std::move(done));
+  }
+
+  bool counting = false;
+  std::uint64_t published_while_counting = 0;
+  std::uint64_t states_while_counting = 0;
+  std::uint64_t states = 0;
+
+ private:
+  std::unique_ptr<locker::mqtt::broker_link> inner_;
+  std::string state_topic_;
+};
+
+// When each SQLite COMMIT returned (its fsync done), from SQLite's profile trace on the
+// locker's own connection: the moment a pickup's intent is on disk.
+class commit_watch {
+ public:
+  explicit commit_watch(store::database& db) : db_(db.handle()) {
+    sqlite3_trace_v2(db_, SQLITE_TRACE_PROFILE, &commit_watch::traced, this);
+  }
+  commit_watch(const commit_watch&) = delete;
+  commit_watch& operator=(const commit_watch&) = delete;
+  ~commit_watch() { sqlite3_trace_v2(db_, 0, nullptr, nullptr); }
+
+  std::optional<steady::time_point> last;   // the latest commit
+  std::optional<steady::time_point> first;  // the first since reset()
+  void reset() {
+    first.reset();
+    last.reset();
+  }
+
+ private:
+  static int traced(unsigned, void* self, void* stmt, void*) {
+    const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt));
+    if (sql != nullptr && std::string_view(sql) == "COMMIT") {
+      auto& w = *static_cast<commit_watch*>(self);
+      w.last = steady::now();
+      if (!w.first) w.first = w.last;
+    }
+    return 0;
+  }
+  sqlite3* db_;
+};
+
+// How the in-process locker reaches MQTT.
+struct locker_options {
+  std::size_t parcels = 0;
+  // A real broker, reached as lockerd does (Paho's mqtt_link from the configuration), or
+  // else, with in_memory_link, the in-memory link acknowledging everything; or no broker.
+  std::string broker_url;
+  bool in_memory_link = false;
+  std::chrono::milliseconds state_min_interval =
+      locker::mqtt::reporter_settings{}.state_min_interval;
+  std::function<void(const locker::mqtt::memory_link::message&)> on_memory_publish;
+};
+
+// lockerd's composition root (daemon/app) on real time: the production platform, with the
+// model cabinet as the board (timed) and no signals, admin socket or systemd.
 struct in_process_locker {
   boost::asio::io_context io;
   drivers::asio_clock clock{io};
   config::locker_config cfg;
   std::unique_ptr<simulator::cabinet_model> model;
-  std::unique_ptr<simulator::model_board> model_board;
-  std::unique_ptr<timing_board> board;
-  std::unique_ptr<hardware::cabinet_hardware> hardware;
-  std::unique_ptr<security::secret_key> key;
-  std::unique_ptr<store::store> db;
-  std::unique_ptr<store::idle_checkpoint> checkpoints;
-  std::unique_ptr<controller::controller> locker;
-  std::unique_ptr<keypad::keypad_session> session;
+  timing_board* board = nullptr;  // owned by app
+  counting_link* link = nullptr;  // owned by app; null without a broker
+  std::unique_ptr<app::locker_app> app;
 
-  in_process_locker(const fs::path& state_dir, const fs::path& board_file, std::size_t parcels) {
+  in_process_locker(const fs::path& state_dir, const fs::path& board_file,
+                    const locker_options& o) {
     cfg.file = "bench";
     cfg.locker_id = "bench";
     cfg.state_dir = state_dir;
     cfg.board = config::load_board(board_file);
+    cfg.broker.url = o.broker_url;
     model = std::make_unique<simulator::cabinet_model>(
         cfg.board, clock, simulator::bounce_settings{drivers::millis{0}, 0});
-    model_board = std::make_unique<simulator::model_board>(*model, clock);
-    board = std::make_unique<timing_board>(*model_board);
-    hardware = std::make_unique<hardware::cabinet_hardware>(*board, clock, cfg.board, cfg.timings);
-    key = std::make_unique<security::secret_key>(security::load_or_create_key(cfg.state_dir));
-    db = std::make_unique<store::store>(cfg.state_dir / "lockerd.db");
-    if (parcels > 0) seed_parcels(*db, *key, cfg.board, parcels);
-    checkpoints = std::make_unique<store::idle_checkpoint>(db->db(), clock);  // as lockerd
-    locker = std::make_unique<controller::controller>(*db, *key, clock, *hardware, cfg);
-    keypad::session_settings sc;
-    sc.session_idle = cfg.timings.session_idle;
-    session = std::make_unique<keypad::keypad_session>(board->keypad(), board->display(),
-                                                       board->indicator(), clock, *locker, sc);
-    locker->set_session(session.get());
-    locker->start();
+    if (o.parcels > 0) {
+      const auto key = security::load_or_create_key(cfg.state_dir);
+      store::store db(cfg.state_dir / "lockerd.db");
+      seed_parcels(db, key, cfg.board, o.parcels);
+    }
+    auto p = app::production_platform(io, clock);
+    p.make_board = [this](const config::locker_config&, const std::function<void()>&) {
+      auto b =
+          std::make_unique<timing_board>(std::make_unique<simulator::model_board>(*model, clock));
+      board = b.get();
+      return b;
+    };
+    auto production_link = std::move(p.make_link);
+    p.make_link =
+        [this, o, production_link](
+            const config::locker_config& c,
+            const protocol::topic_set& topics) -> std::unique_ptr<locker::mqtt::broker_link> {
+      std::unique_ptr<locker::mqtt::broker_link> inner;
+      if (o.in_memory_link) {
+        auto m = std::make_unique<locker::mqtt::memory_link>(clock);
+        m->auto_acknowledge(true);
+        if (o.on_memory_publish) m->on_publish(o.on_memory_publish);
+        inner = std::move(m);
+      } else {
+        inner = production_link(c, topics);
+      }
+      if (!inner) return nullptr;
+      auto l = std::make_unique<counting_link>(std::move(inner), topics.state());
+      link = l.get();
+      return l;
+    };
+    p.stopped = {};
+    p.handle_signals = false;
+    p.admin_socket = false;
+    p.systemd = false;
+    p.state_min_interval = o.state_min_interval;
+    app = std::make_unique<app::locker_app>(cfg, std::move(p));
+    app->ready();
   }
   ~in_process_locker() {
-    session.reset();
-    locker.reset();
-    checkpoints.reset();
-    hardware.reset();
-    board.reset();
-    model_board.reset();
-    db.reset();
-    model.reset();
+    link = nullptr;
+    board = nullptr;
+    app.reset();  // before the cabinet it drives
   }
   in_process_locker(const in_process_locker&) = delete;
   in_process_locker& operator=(const in_process_locker&) = delete;
+
+  controller::controller& locker() { return app->locker(); }
+  store::store& db() { return app->db(); }
 
   // Runs the loop one handler at a time until pred holds; false at the deadline.
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 5s) {
@@ -328,13 +438,63 @@ struct in_process_locker {
     run_for(std::chrono::milliseconds(cfg.timings.debounce) + 10ms);
     return model->close(id).ok();
   }
+  // The broker took everything journaled so far (true at once without a broker).
+  bool drained(std::chrono::milliseconds deadline) {
+    auto* relay = app->relay();
+    if (relay == nullptr) return true;
+    return run_until([&] { return link->connected() && relay->backlog() == 0; }, deadline);
+  }
 };
 
+struct latency {
+  double p50 = 0;
+  double p99 = 0;
+};
+
+// One recipient after another collects the stored parcel of each of the first `samples`
+// compartments with its code: the time from the final '#' to the coil, and from the last
+// commit before the coil (the pickup's intent on disk) to the coil. pause: the time between
+// two people (after the last one's door closed).
+struct pickup_samples {
+  std::vector<double> key_to_coil;
+  std::vector<double> commit_to_coil;
+};
+pickup_samples run_pickups(in_process_locker& l, int samples, std::chrono::milliseconds pause,
+                           commit_watch* commits) {
+  pickup_samples out;
+  const auto& comps = l.cfg.board.compartments;
+  for (int i = 0; i < samples && static_cast<std::size_t>(i) < comps.size(); ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    l.run_for(pause);
+    l.model->press("#");
+    l.model->press(code_for(idx));
+    l.board->last_unlock.reset();
+    if (commits) commits->reset();
+    if (l.link) l.link->counting = true;
+    const auto t0 = steady::now();
+    l.model->press("#");
+    if (!l.run_until([&] { return l.board->last_unlock.has_value(); }, 2s)) {
+      if (l.link) l.link->counting = false;
+      throw std::runtime_error("compartment " + comps[idx].id +
+                               " never unlocked; display: " + l.model->display_text());
+    }
+    if (l.link) l.link->counting = false;
+    out.key_to_coil.push_back(ms_between(t0, *l.board->last_unlock));
+    if (commits && commits->last)
+      out.commit_to_coil.push_back(ms_between(*commits->last, *l.board->last_unlock));
+    if (!l.open_and_close(comps[idx].id))
+      throw std::runtime_error("door " + comps[idx].id + " did not open");
+    // Let the close settle and the session return to idle.
+    l.run_for(std::chrono::milliseconds(l.cfg.timings.debounce) + 20ms);
+  }
+  return out;
+}
+
 // Figure 1: final '#' of a correct pickup code → lock line set, in-process: lockerd's own
-// latency (controller, keypad session, store, model board; no socket). with_reporting: wired to
-// MQTT as lockerd is (relay, state report, reporter) on the in-memory link, every change
-// building and publishing the state (as for people paced past the 200 ms state interval), to
-// show that none of it runs between the intent's commit and the coil.
+// latency (its composition root on the model board; no socket). with_reporting: on the
+// in-memory link, the state built and published after every change (state_min_interval 0,
+// as for people paced past the 200 ms interval), to show that none of it runs between the
+// intent's commit and the coil.
 void figure_key_to_lock(int samples, const fs::path& board_file, bool with_reporting) {
   const std::string name =
       with_reporting
@@ -343,65 +503,26 @@ void figure_key_to_lock(int samples, const fs::path& board_file, bool with_repor
   const std::string goal = "p99 < 1 ms";
   try {
     const auto dir = make_dir("locker-bench-f1");
-    std::vector<double> ms;
-    std::size_t states_before_coil = 0;
+    pickup_samples got;
+    std::uint64_t states_before_coil = 0;
     std::uint64_t states = 0;
     {
-      in_process_locker l(dir, board_file, 10'000);
-      const auto topics = protocol::topic_set::make(l.cfg.locker_id);
-      if (!topics) throw std::runtime_error("no topic set");
-      locker::mqtt::memory_link link(l.clock);
-      link.auto_acknowledge(true);
-      locker::mqtt::journal_relay relay(*l.db, link, l.clock, *topics);
-      state::state_report report(*l.locker, *l.db, l.clock);
-      locker::mqtt::reporter_settings rs;
-      rs.state_min_interval = 0ms;
-      locker::mqtt::reporter reporter(link, l.clock, *l.db, *l.locker, report, l.cfg, *topics, rs);
-      bool measuring = false;
+      locker_options o;
+      o.parcels = 10'000;
       if (with_reporting) {
-        l.locker->on_journal([&relay] { relay.wake(); });
-        l.locker->on_change([&report, &reporter] {
-          report.observe();
-          reporter.state_changed();
-        });
-        link.on_publish([&](const locker::mqtt::memory_link::message& m) {
-          if (measuring && m.topic == topics->state() && !l.board->last_unlock)
-            ++states_before_coil;
-        });
-        link.start();
-        if (!l.run_until([&] { return link.connected(); }, 2s))
-          throw std::runtime_error("the in-memory link did not connect");
+        o.in_memory_link = true;
+        o.state_min_interval = 0ms;
       }
-      const auto& comps = l.cfg.board.compartments;
-      for (int i = 0; i < samples && static_cast<std::size_t>(i) < comps.size(); ++i) {
-        const auto idx = static_cast<std::size_t>(i);
-        l.run_for(5ms);
-        l.model->press("#");
-        l.model->press(code_for(idx));
-        l.board->last_unlock.reset();
-        measuring = true;
-        const auto t0 = steady::now();
-        l.model->press("#");
-        if (!l.run_until([&] { return l.board->last_unlock.has_value(); }, 2s)) {
-          std::cerr << "figure 1: compartment " << comps[idx].id
-                    << " never unlocked; display: " << l.model->display_text() << '\n';
-          break;
-        }
-        ms.push_back(ms_between(t0, *l.board->last_unlock));
-        measuring = false;
-        if (!l.open_and_close(comps[idx].id)) {
-          std::cerr << "figure 1: door " << comps[idx].id << " did not open\n";
-          break;
-        }
-        // Let the close settle and the session return to idle.
-        l.run_for(std::chrono::milliseconds(l.cfg.timings.debounce) + 20ms);
+      in_process_locker l(dir, board_file, o);
+      if (!l.drained(2s)) throw std::runtime_error("the in-memory link did not connect");
+      got = run_pickups(l, samples, 5ms, nullptr);
+      if (l.link) {
+        states_before_coil = l.link->states_while_counting;
+        states = l.link->states;
       }
-      states = reporter.states_published();
-      l.locker->on_journal({});
-      l.locker->on_change({});
     }
     fs::remove_all(dir);
-    add_latency(name, ms, 1.0, goal);
+    add_latency(name, got.key_to_coil, 1.0, goal);
     if (with_reporting) {
       notes.push_back("state reported: " + std::to_string(states) +
                       " states built and published, " + std::to_string(states_before_coil) +
@@ -417,7 +538,7 @@ void figure_key_to_lock(int samples, const fs::path& board_file, bool with_repor
 // fsync) before the coil moves, and a person's key press comes after the disk has been idle.
 // One 4 KiB page written in place and fdatasync'd, after the same idle gap as figure 1's
 // cycle, in the same folder.
-void figure_disk_floor(int samples, drivers::millis idle) {
+std::optional<latency> figure_disk_floor(int samples, drivers::millis idle) {
   const std::string name = "  reference: 4 KiB write + fdatasync after " +
                            std::to_string(idle.count()) + " ms idle (this disk)";
   try {
@@ -443,11 +564,13 @@ void figure_disk_floor(int samples, drivers::millis idle) {
     ::close(fd);
     fs::remove_all(dir);
     if (!ok) throw std::runtime_error("write or fdatasync failed");
-    table.push_back({name + " (n=" + std::to_string(ms.size()) + ")",
-                     fmt(percentile(ms, 0.5), "ms"), fmt(percentile(ms, 0.99), "ms"), "(floor)",
-                     "info"});
+    const latency floor{percentile(ms, 0.5), percentile(ms, 0.99)};
+    table.push_back({name + " (n=" + std::to_string(ms.size()) + ")", fmt(floor.p50, "ms"),
+                     fmt(floor.p99, "ms"), "(floor)", "info"});
+    return floor;
   } catch (const std::exception& e) {
     not_measured(name, "(floor)", e.what());
+    return std::nullopt;
   }
 }
 
@@ -465,7 +588,8 @@ locker::mqtt::link_settings link_settings_for(const std::string& url,
   return s;
 }
 
-// Figure 2: debounced door-closed edge → the event's PUBACK and delete from the journal.
+// Figure 2: debounced door-closed edge → the event's PUBACK and delete from the journal,
+// lockerd's composition root connected to the broker as it ships.
 void figure_door_to_puback(int samples, const fs::path& board_file,
                            test::mosquitto_broker& broker) {
   const std::string name = "door-closed edge -> PUBACK (journal delete)";
@@ -475,39 +599,33 @@ void figure_door_to_puback(int samples, const fs::path& board_file,
     std::vector<double> ms;
     std::vector<double> commit_ms;
     {
-      in_process_locker l(dir, board_file, 0);
-      const auto topics = protocol::topic_set::make(l.cfg.locker_id);
-      if (!topics) throw std::runtime_error("no topic set");
-      locker::mqtt::mqtt_link link(l.io, l.clock, link_settings_for(broker.url(), *topics));
-      locker::mqtt::journal_relay relay(*l.db, link, l.clock, *topics);
-      std::optional<steady::time_point> committed;
-      l.locker->on_journal([&] {
-        if (!committed) committed = steady::now();
-        relay.wake();
-      });
-      link.start();
-      if (!l.run_until([&] { return link.connected() && relay.backlog() == 0; }, 10s))
+      locker_options o;
+      o.broker_url = broker.url();
+      in_process_locker l(dir, board_file, o);
+      commit_watch commits(l.db().db());
+      if (!l.drained(10s))
         throw std::runtime_error("the link did not connect or the journal did not drain");
+      auto& relay = *l.app->relay();
       const auto& comps = l.cfg.board.compartments;
       for (int i = 0; i < samples; ++i) {
         const auto& id = comps[static_cast<std::size_t>(i) % comps.size()].id;
-        l.locker->open_by_operator(id, "bench", "bench", [](compartment::open_outcome) {});
+        l.locker().open_by_operator(id, "bench", "bench", [](compartment::open_outcome) {});
         if (!l.run_until([&] { return l.door(id) == simulator::door_state::ajar; }, 2s))
           throw std::runtime_error("door " + id + " did not unlatch");
         l.model->open(id);
         l.run_for(std::chrono::milliseconds(l.cfg.timings.debounce) + 10ms);
         if (!l.run_until([&] { return relay.backlog() == 0; }, 2s))
           throw std::runtime_error("the door-opened event was not acknowledged");
-        committed.reset();
         // No bounce in the model: the raw edge is this call, and the debounced edge follows
         // it by exactly the debounce period (its timer's lateness is counted against us).
+        commits.reset();
         const auto raw = steady::now();
         l.model->close(id);
         const auto edge = raw + std::chrono::milliseconds(l.cfg.timings.debounce);
-        if (!l.run_until([&] { return committed.has_value() && relay.backlog() == 0; }, 2s))
+        if (!l.run_until([&] { return commits.first.has_value() && relay.backlog() == 0; }, 2s))
           throw std::runtime_error("the door-closed event was not acknowledged");
         ms.push_back(ms_between(edge, steady::now()));
-        commit_ms.push_back(ms_between(edge, *committed));
+        commit_ms.push_back(ms_between(edge, *commits.first));
         l.run_for(5ms);
       }
     }
@@ -517,6 +635,65 @@ void figure_door_to_puback(int samples, const fs::path& board_file,
       table.push_back({"  of which edge -> commit (journaled)",
                        fmt(percentile(commit_ms, 0.5), "ms"),
                        fmt(percentile(commit_ms, 0.99), "ms"), "(part)", "info"});
+  } catch (const std::exception& e) {
+    not_measured(name, goal, e.what());
+  }
+}
+
+// Figure 1 as it ships: lockerd's composition root connected to the broker (Paho, loopback
+// mosquitto), the reporter at its 200 ms state interval and people paced past it, `parcels`
+// on file. Each pickup: final '#' -> coil, and the pickup's intent commit (its fsync done) ->
+// coil; beside it the disk's floor after the same idle gap, measured right after. The goal is
+// design.md's: key -> coil p50 <= floor p50 + 0.3 ms and p99 <= floor p99 + 1 ms; nothing is
+// published (no state built) between the final key and the coil.
+void figure_key_to_coil_with_broker(int samples, const fs::path& board_file,
+                                    test::mosquitto_broker& broker, std::size_t parcels) {
+  const auto count =
+      parcels >= 1000 ? std::to_string(parcels / 1000) + "k" : std::to_string(parcels);
+  const std::string name =
+      "final key press -> lock line driven, in-process, broker connected, " + count + " parcels";
+  const std::string goal = "p50 <= floor + 0.3, p99 <= floor + 1";
+  // Past the reporter's state interval: the last change's state has gone out.
+  const auto pause = locker::mqtt::reporter_settings{}.state_min_interval + 50ms;
+  try {
+    const auto dir = make_dir("locker-bench-f1b");
+    pickup_samples got;
+    std::uint64_t published_before_coil = 0;
+    std::uint64_t states = 0;
+    {
+      locker_options o;
+      o.parcels = parcels;
+      o.broker_url = broker.url();
+      in_process_locker l(dir, board_file, o);
+      commit_watch commits(l.db().db());
+      if (!l.drained(10s))
+        throw std::runtime_error("the link did not connect or the journal did not drain");
+      got = run_pickups(l, samples, pause, &commits);
+      published_before_coil = l.link->published_while_counting;
+      states = l.link->states;
+    }
+    fs::remove_all(dir);
+    const auto floor = figure_disk_floor(samples, pause);
+    if (got.key_to_coil.empty()) throw std::runtime_error("no sample");
+    const double p50 = percentile(got.key_to_coil, 0.5);
+    const double p99 = percentile(got.key_to_coil, 0.99);
+    std::string verdict = "no floor";
+    if (floor)
+      verdict = p50 <= floor->p50 + 0.3 && p99 <= floor->p99 + 1.0 && published_before_coil == 0
+                    ? "PASS"
+                    : "FAIL";
+    // The floor row was added last: this one goes above it.
+    const row r{name + " (n=" + std::to_string(got.key_to_coil.size()) + ")", fmt(p50, "ms"),
+                fmt(p99, "ms"), goal, verdict};
+    table.insert(floor ? table.end() - 1 : table.end(), r);
+    if (!got.commit_to_coil.empty())
+      table.insert(floor ? table.end() - 1 : table.end(),
+                   row{"  of which intent commit (fsync done) -> coil",
+                       fmt(percentile(got.commit_to_coil, 0.5), "ms"),
+                       fmt(percentile(got.commit_to_coil, 0.99), "ms"), "(part)", "info"});
+    notes.push_back("broker connected, " + count + " parcels: " + std::to_string(states) +
+                    " states published, " + std::to_string(published_before_coil) +
+                    " messages between a final key press and its coil (goal: 0)");
   } catch (const std::exception& e) {
     not_measured(name, goal, e.what());
   }
@@ -778,6 +955,7 @@ void figure_processes(int runs, std::chrono::seconds idle, int pickups,
 
 int main(int argc, char** argv) {
   bool quick = false;
+  std::vector<std::size_t> key_parcels = {1'000, 10'000, 100'000};
   std::string only;  // one group of figures, for profiling it alone
   const std::set<std::string, std::less<>> groups = {"key", "mqtt", "process"};
   for (int i = 1; i < argc; ++i) {
@@ -786,11 +964,18 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (a == "--only" && i + 1 < argc && groups.contains(std::string_view(argv[i + 1]))) {
       only = argv[++i];
+    } else if (a == "--parcels" && i + 1 < argc) {
+      // The parcels on file for the broker-connected key press rows, e.g. 1000,10000.
+      key_parcels.clear();
+      std::istringstream list(argv[++i]);
+      for (std::string n; std::getline(list, n, ',');) key_parcels.push_back(std::stoul(n));
     } else if (a == "-h" || a == "--help") {
-      std::cout << "Usage: locker_bench [--quick] [--only key|mqtt|process]\n"
+      std::cout << "Usage: locker_bench [--quick] [--only key|mqtt|process] [--parcels N,N,...]\n"
                    "Measures design.md's performance figures; --only runs one group (key: key "
                    "press -> lock in-process; mqtt: door -> PUBACK and the backlog; process: "
-                   "lockerd and locker-sim as processes).\n";
+                   "lockerd and locker-sim as processes); --parcels sets the parcels on file for "
+                   "the key press "
+                   "rows with the broker connected (default 1000,10000,100000).\n";
       return 0;
     } else {
       std::cerr << "locker_bench: unknown option '" << a << "'\n";
@@ -811,6 +996,20 @@ int main(int argc, char** argv) {
       figure_key_to_lock(latency_samples, board200, false);
       figure_key_to_lock(latency_samples, board200, true);
       figure_disk_floor(latency_samples, 50ms);
+      std::optional<test::mosquitto_broker> broker;
+      try {
+        broker.emplace();
+      } catch (const std::exception& e) {
+        std::cerr << "[bench] no broker: " << e.what() << '\n';
+      }
+      for (const std::size_t parcels : key_parcels) {
+        std::cerr << "[bench] 1: key press -> lock, broker connected, " << parcels << " parcels\n";
+        if (broker)
+          figure_key_to_coil_with_broker(latency_samples, board200, *broker, parcels);
+        else
+          not_measured("final key press -> lock line driven, broker connected",
+                       "p50 <= floor + 0.3, p99 <= floor + 1", "mosquitto did not start");
+      }
     }
     if (wanted("mqtt")) {
       std::optional<test::mosquitto_broker> broker;

@@ -467,6 +467,17 @@ TEST_F(commands, reservation_cancel_while_its_parcel_is_being_deposited_is_busy)
 
 // ---- compartment_open --------------------------------------------------------------------
 
+// The database refuses the unlock's intent (the audit still works): an internal error, not
+// "busy", and nothing unlocked.
+TEST_F(commands, compartment_open_the_database_refuses_is_an_internal_error_not_busy) {
+  rig_.db().db().exec(
+      "CREATE TEMP TRIGGER refuse_compartments BEFORE UPDATE ON compartments "
+      "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
+  expect_error(send("compartment_open", open_request("q1", "5")), "internal");
+  EXPECT_TRUE(rig_.locker().storage_fault_since().has_value());
+  EXPECT_EQ(rig_.compartment("5").lock(), compartment::lock_state::locked);
+}
+
 TEST_F(commands, compartment_open_answers_when_the_door_opened) {
   const auto audits = audit_count();
   send_raw("compartment_open", open_request("q1", "5").dump(), "app/r", "c1");
@@ -1004,8 +1015,7 @@ class commands_with_updater : public commands {
     s.systemctl = dir_ / "systemctl";
     updater_ = std::make_unique<update::updater>(
         io_, rig_.clock(), rig_.db(), topics_, s,
-        [this] { return activity::why_busy(rig_.locker(), &rig_.session()); },
-        [](const std::string&, const std::string&) {});
+        [this] { return activity::why_busy(rig_.locker(), &rig_.session()); }, update_link_);
     handler_->set_updater(updater_.get());
   }
 
@@ -1024,6 +1034,7 @@ class commands_with_updater : public commands {
 
   boost::asio::io_context io_;
   std::filesystem::path dir_;
+  mqtt::memory_link update_link_{rig_.clock()};  // job progress goes nowhere here
   std::unique_ptr<update::updater> updater_;
 };
 

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon/mqtt/memory/memory_link.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/bundle.hpp"
 #include "daemon/update/fetch.hpp"
@@ -307,6 +308,11 @@ class update_job : public ::testing::Test {
     db_.emplace(dir_ / "state" / "lockerd.db");
     write_fake_rauc();
     write_fake_systemctl();
+    link_.on_publish([this](const mqtt::memory_link::message& m) {
+      published_.emplace_back(m.topic, json::parse(m.payload));
+    });
+    link_.start();
+    link_.connect();
     settings_.keyring = bundles() / "test-ca.pem";
     settings_.compatible = "locker-test";
     settings_.download_ca_file = bundles() / "test-ca.pem";
@@ -355,10 +361,7 @@ class update_job : public ::testing::Test {
 
   void make_updater() {
     updater_ = std::make_unique<updater>(
-        l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; },
-        [this](const std::string& topic, const std::string& payload) {
-          published_.emplace_back(topic, json::parse(payload));
-        });
+        l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; }, link_);
     updater_->resume();
     updater_->connected();
   }
@@ -422,6 +425,8 @@ class update_job : public ::testing::Test {
   const protocol::topic_set topics_ = *protocol::topic_set::make("t1");
   std::optional<std::string> busy_;
   std::vector<std::pair<std::string, json>> published_;
+  // The updater's broker: no broker, each message recorded as it is published.
+  mqtt::memory_link link_{l_.clock};
   std::unique_ptr<updater> updater_;
 };
 
@@ -573,10 +578,7 @@ TEST_F(update_job, after_the_restart_the_expected_version_is_marked_good_and_don
   published_.clear();
   settings_.running_version = "0.2.0";
   updater_ = std::make_unique<updater>(
-      l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; },
-      [this](const std::string& topic, const std::string& payload) {
-        published_.emplace_back(topic, json::parse(payload));
-      });
+      l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; }, link_);
   updater_->resume();
   l_.io.poll();
   EXPECT_EQ(rauc_log().find("status mark-good"), std::string::npos);  // not before the broker
@@ -614,10 +616,7 @@ TEST_F(update_job, a_job_interrupted_by_a_restart_is_failed_and_reported_on_conn
   updater_.reset();  // the process ends (the stand-in is killed with it)
   published_.clear();
   updater_ = std::make_unique<updater>(
-      l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; },
-      [this](const std::string& topic, const std::string& payload) {
-        published_.emplace_back(topic, json::parse(payload));
-      });
+      l_.io, l_.clock, *db_, topics_, settings_, [this] { return busy_; }, link_);
   updater_->resume();
   EXPECT_TRUE(published_.empty());  // no broker yet
   EXPECT_EQ(db_->update_jobs().find("j1")->state, store::update_state::failed);
@@ -671,6 +670,43 @@ TEST(update_program, reports_exit_status_output_and_a_missing_program) {
   ASSERT_TRUE(l.run_until([&] { return r.has_value(); }));
   EXPECT_FALSE(r->started);
   EXPECT_NE(r->describe().find("cannot start /nonexistent/rauc"), std::string::npos);
+}
+
+// The job's progress goes through the broker link's interface (no broker here): on the job's
+// topic, QoS 1, not retained, sent while the link is up.
+TEST_F(update_job, progress_goes_to_the_broker_link_at_qos_1_not_retained) {
+  const auto sha = sha_of(bundles() / "good.raucb");
+  request("j1", "file://" + (bundles() / "good.raucb").string(), sha);
+  ASSERT_EQ(run_to("j1", "rebooting")["state"], "rebooting");
+  ASSERT_FALSE(link_.published().empty());
+  for (const auto& m : link_.published()) {
+    EXPECT_EQ(m.topic, topics_.job("j1"));
+    EXPECT_EQ(m.qos, 1);
+    EXPECT_FALSE(m.retained);
+    EXPECT_TRUE(m.sent);
+  }
+}
+
+// While the link is down nothing is handed to it; the final state follows on the next connect.
+TEST_F(update_job, nothing_is_published_while_the_link_is_down_and_the_final_state_follows) {
+  make_updater();
+  link_.disconnect();
+  updater_->disconnected();
+  const auto before = link_.published().size();
+  request("j1", (bundles() / "good.raucb").string(), std::string(64, '0'));  // not its SHA-256
+  ASSERT_TRUE(l_.run_until([&] {
+    const auto j = db_->update_jobs().find("j1");
+    return j && j->state == store::update_state::failed;
+  }));
+  EXPECT_EQ(link_.published().size(), before);
+  link_.connect();
+  updater_->connected();
+  l_.io.poll();
+  ASSERT_GT(link_.published().size(), before);
+  const auto& m = link_.published().back();
+  EXPECT_EQ(m.topic, topics_.job("j1"));
+  EXPECT_TRUE(m.sent);
+  EXPECT_EQ(json::parse(m.payload)["state"], "failed");
 }
 
 }  // namespace
