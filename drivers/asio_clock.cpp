@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "drivers/asio_clock.hpp"
 
+#include <fstream>
+
 namespace locker::drivers {
+
+asio_clock::asio_clock(boost::asio::io_context& io) : io_(io) {
+  // Unreadable (not Linux, no /proc): empty, and every start counts as a new boot.
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::getline(in, boot_id_);
+}
 
 asio_clock::~asio_clock() {
   for (auto& [id, t] : timers_) t->cancel();
@@ -10,6 +18,8 @@ asio_clock::~asio_clock() {
 steady_time asio_clock::now() const { return std::chrono::steady_clock::now(); }
 
 wall_time asio_clock::wall_now() const { return std::chrono::system_clock::now(); }
+
+std::string asio_clock::boot_id() const { return boot_id_; }
 
 clock::timer_id asio_clock::call_after(millis delay, std::function<void()> fn) {
   const timer_id id = next_id_++;

@@ -14,17 +14,20 @@ namespace locker::drivers {
 // Real time, with timers that fire on the io_context's thread.
 class asio_clock final : public clock {
  public:
-  explicit asio_clock(boost::asio::io_context& io) : io_(io) {}
+  explicit asio_clock(boost::asio::io_context& io);
   ~asio_clock() override;
 
   [[nodiscard]] steady_time now() const override;
   [[nodiscard]] wall_time wall_now() const override;
+  // The kernel's boot id (/proc/sys/kernel/random/boot_id), read once.
+  [[nodiscard]] std::string boot_id() const override;
   timer_id call_after(millis delay, std::function<void()> fn) override;
   void cancel(timer_id id) override;
 
  private:
   boost::asio::io_context& io_;
   timer_id next_id_ = 1;
+  std::string boot_id_;
   std::unordered_map<timer_id, std::unique_ptr<boost::asio::steady_timer>> timers_;
 };
 

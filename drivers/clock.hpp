@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace locker::drivers {
 
@@ -29,6 +30,10 @@ class clock {
   virtual timer_id call_after(millis delay, std::function<void()> fn) = 0;
   // Cancelling a timer that has fired or was cancelled is a no-op.
   virtual void cancel(timer_id id) = 0;
+  // Which boot now() counts from: two readings of now() compare only within one boot (a
+  // lockout's end on the steady clock survives a restart of lockerd, not a reboot). Empty:
+  // unknown, every start counts as a new boot.
+  [[nodiscard]] virtual std::string boot_id() const { return {}; }
 };
 
 // A one-shot timer owned by an object: cancelled when restarted or destroyed, so a

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <string>
 #include <utility>
 
 #include "drivers/clock.hpp"
@@ -19,6 +20,13 @@ class virtual_clock final : public clock {
   [[nodiscard]] wall_time wall_now() const override {
     return wall_start_ + std::chrono::duration_cast<wall_time::duration>(now_ - steady_time{});
   }
+  [[nodiscard]] std::string boot_id() const override { return "virtual-" + std::to_string(boot_); }
+
+  // Sets the wall clock by d (NTP, a person, a bad RTC): steady time and timers do not move.
+  void step_wall(std::chrono::seconds d) { wall_start_ += d; }
+  // The machine rebooted (a power cut): steady readings of before no longer compare with now.
+  // Virtual steady time goes on from where it was; only the boot id says it is another boot.
+  void reboot() { ++boot_; }
 
   timer_id call_after(millis delay, std::function<void()> fn) override {
     if (delay < millis{0}) delay = millis{0};
@@ -66,6 +74,7 @@ class virtual_clock final : public clock {
  private:
   steady_time now_{};
   wall_time wall_start_;
+  int boot_ = 1;
   timer_id next_id_ = 1;
   std::map<std::pair<steady_time, timer_id>, std::function<void()>> timers_;
 };

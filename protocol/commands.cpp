@@ -71,6 +71,8 @@ const text_rule name_rule{1, 128, nullptr, "1-128 characters"};
 const text_rule job_id_rule{1, 64, valid_job_id, "1-64 characters of A-Z, a-z, 0-9, '_' and '-'"};
 const text_rule url_rule{1, 2048, nullptr, "1-2048 characters"};
 const text_rule sha256_rule{64, 64, hex_chars, "64 hexadecimal digits"};
+bool known_budget(std::string_view s) { return s == "pickup_code" || s == "courier"; }
+const text_rule budget_rule{1, 16, known_budget, "\"pickup_code\" or \"courier\""};
 
 // Reads the fields of one request object and keeps the first problem found.
 class fields {
@@ -181,6 +183,11 @@ request decode_args(std::string_view name, fields& f) {
     std::transform(r.sha256.begin(), r.sha256.end(), r.sha256.begin(), [](char c) {
       return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     });
+    return r;
+  }
+  if (name == "lockout_clear") {
+    lockout_clear r;
+    r.budget = f.optional_text("budget", budget_rule);
     return r;
   }
   return reboot{f.text("reason", reason_rule)};  // the name was checked against the table

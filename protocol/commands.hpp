@@ -64,9 +64,16 @@ struct reboot {
   std::string reason;
 };
 
-using request =
-    std::variant<reservation_create, reservation_cancel, compartment_open, compartment_set_service,
-                 courier_upsert, courier_remove, get_state, rebirth, fw_update, reboot>;
+// v1 addition: ends the keypad's lockout and forgets its wrong attempts and back-off.
+// budget: "pickup_code" (recipients' codes) or "courier" (couriers' PINs and badges); absent:
+// both.
+struct lockout_clear {
+  std::optional<std::string> budget;
+};
+
+using request = std::variant<reservation_create, reservation_cancel, compartment_open,
+                             compartment_set_service, courier_upsert, courier_remove, get_state,
+                             rebirth, fw_update, reboot, lockout_clear>;
 
 // A decoded command: the envelope every request carries, and its typed arguments.
 struct command {

@@ -8,12 +8,14 @@ namespace locker::protocol {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> command_table{
+// In the order of protocol::request's alternatives (command_name() indexes it).
+constexpr std::array<std::string_view, 11> command_table{
     "reservation_create", "reservation_cancel",
     "compartment_open",   "compartment_set_service",
     "courier_upsert",     "courier_remove",
     "get_state",          "rebirth",
-    "fw_update",          "reboot"};
+    "fw_update",          "reboot",
+    "lockout_clear"};
 
 }  // namespace
 

@@ -27,6 +27,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/parcels/parcels.hpp"
 #include "daemon/security/secret_key.hpp"
+#include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/store.hpp"
 #include "protocol/input_rules.hpp"
 
@@ -75,6 +76,7 @@ Commands:
   parcels [--all]                              parcels still in a compartment (--all: every one)
   journal [--limit N] [--follow]               events not yet acknowledged by the broker
   audit [--limit N]                            the newest entries of the audit log
+  lockout clear [--budget pickup_code|courier] ends the keypad lockout (default: both budgets)
 
 PINs and pickup codes are read from standard input, one line (on a terminal: with a prompt
 and no echo), never from the command line, where `ps` would show them. Every change is
@@ -153,6 +155,16 @@ output as secret.
 constexpr std::string_view audit_help = R"(Usage: lockeradm audit [--limit N]
 
 The newest N entries of the audit log (default 20), oldest first: time, actor, action, detail.
+)";
+
+constexpr std::string_view lockout_help =
+    R"(Usage: lockeradm lockout clear [--budget pickup_code|courier]
+
+Ends the keypad's lockout and forgets its wrong attempts and back-off, as the operator's
+lockout_clear does over MQTT: for the recipients' pickup codes (pickup_code), the couriers'
+PINs and badges (courier), or without --budget both. While lockerd runs it does this at once
+(and ends the keypad_lockout alarm); otherwise the saved budgets are deleted from the database
+and lockerd starts with nothing counted. Audited with the actor "lockeradm".
 )";
 
 // A bad command line (exit 2). `help` names the command whose --help to point at.
@@ -839,6 +851,38 @@ int audit(session& s, std::span<const std::string_view> args) {
   return exit_ok;
 }
 
+// ---- lockout -----------------------------------------------------------------------------
+
+int lockout(session& s, std::span<const std::string_view> args) {
+  const std::string h = "lockout";
+  if (args.empty() || args[0] != "clear") throw usage_error(h, "lockout needs: clear");
+  const auto p = parse_args(h, args.subspan(1), {"--budget"}, {}, 0);
+  const auto budget = p.value("--budget");
+  if (budget && *budget != "pickup_code" && *budget != "courier")
+    throw usage_error(h, "--budget must be pickup_code or courier");
+  auto& st = s.db(false);
+  json request{{"command", "lockout_clear"}};
+  if (budget) request["budget"] = *budget;
+  if (s.ask_lockerd(request)) {
+    s.out() << "keypad lockout cleared (" << budget.value_or("both budgets") << ")\n";
+    return exit_ok;
+  }
+  store::lockout_repository budgets(st.db());
+  const auto t = now();
+  store::transaction tx(st.db());
+  json cleared = json::array();
+  for (const char* b : {"pickup_code", "courier"})
+    if ((!budget || *budget == b) && budgets.clear(tx, b)) cleared.push_back(b);
+  st.audit().record(
+      tx, t, actor, "lockout_clear",
+      {{"budgets", budget ? json::array({*budget}) : json::array({"pickup_code", "courier"})},
+       {"cleared", cleared}});
+  tx.commit();
+  s.out() << "keypad lockout cleared (" << budget.value_or("both budgets")
+          << "): lockerd starts with nothing counted\n";
+  return exit_ok;
+}
+
 // ---- the tool ----------------------------------------------------------------------------
 
 using command_fn = int (*)(session&, std::span<const std::string_view>);
@@ -857,6 +901,7 @@ constexpr command_entry commands[] = {
     {"parcels", parcels_help, parcels},
     {"journal", journal_help, journal},
     {"audit", audit_help, audit},
+    {"lockout", lockout_help, lockout},
 };
 
 const command_entry* find_command(std::string_view name) {

@@ -325,6 +325,8 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
           fw_update(r, cmd, a);
         } else if constexpr (std::is_same_v<T, protocol::reboot>) {
           reboot(r, cmd, a);
+        } else if constexpr (std::is_same_v<T, protocol::lockout_clear>) {
+          lockout_clear(r, cmd, a);
         } else {
           static_assert(sizeof(T) == 0, "every command of the contract is handled");
         }
@@ -597,6 +599,37 @@ void command_handler::reboot(const route& r, const protocol::command& cmd,
   });
   // The reply goes out first: the reboot stops this process.
   if (committed && !why) updater_->reboot(a.reason, r.actor);
+}
+
+}  // namespace locker::commands
+
+namespace locker::commands {
+
+void command_handler::lockout_clear(const route& r, const protocol::command& cmd,
+                                    const protocol::lockout_clear& a) {
+  const std::string& req_id = cmd.req_id;
+  using budget = controller::controller::access_budget;
+  std::optional<budget> which;
+  if (a.budget) which = *a.budget == "courier" ? budget::courier : budget::pickup_code;
+  json detail = {{"budget", a.budget ? json(*a.budget) : json("all")}};
+  // The controller commits the clearing with its own audit entry and the alarm's end; this
+  // saves the reply with the command's audit entry, as compartment_set_service does.
+  const auto result = locker_.clear_lockout(which, r.actor);
+  protocol::reply reply = protocol::ok_reply(req_id);
+  if (!result.done) {
+    reply = refuse(req_id, error_code::internal, "the locker could not save the change");
+  } else {
+    detail["cleared"] = result.cleared;
+    detail["unlocked"] = result.unlocked;
+    if (!result.unlocked.empty()) {
+      std::string list;
+      for (const auto& b : result.unlocked) list += (list.empty() ? "" : ", ") + b;
+      reply.message = "lockout ended: " + list;
+    }
+  }
+  execute(r, req_id, r.actor, [&](store::transaction&) {
+    return outcome{std::move(reply), detail};
+  });
 }
 
 }  // namespace locker::commands

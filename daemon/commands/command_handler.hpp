@@ -134,6 +134,8 @@ class command_handler {
                                const protocol::compartment_set_service& a);
   void fw_update(const route& r, const protocol::command& cmd, const protocol::fw_update& a);
   void reboot(const route& r, const protocol::command& cmd, const protocol::reboot& a);
+  void lockout_clear(const route& r, const protocol::command& cmd,
+                     const protocol::lockout_clear& a);
 
   controller::controller& locker_;
   store::store& db_;

@@ -113,6 +113,18 @@ std::vector<protocol::setting_error> check_settings(const protocol::settings_pat
       p.lock_pulse_ms ? std::chrono::milliseconds(*p.lock_pulse_ms) : cfg.timings.lock_pulse;
   const auto detect =
       p.open_detect_s ? std::chrono::seconds(*p.open_detect_s) : cfg.timings.open_detect;
+  // The policy as a whole, as it would be in force: the same check as the file's.
+  if (p.max_code_attempts || p.pickup_code_digits || p.pickup_window_h || p.lockout_base_s) {
+    auto in_force = cfg;
+    overlay(p, in_force);
+    if (auto why = config::guess_bound_problem(in_force.policy, cfg.board.compartments.size())) {
+      const char* key = p.max_code_attempts    ? "max_code_attempts"
+                        : p.pickup_code_digits ? "pickup_code_digits"
+                        : p.lockout_base_s     ? "lockout_base_s"
+                                               : "pickup_window_h";
+      errors.push_back({key, *why});
+    }
+  }
   if ((p.open_detect_s || p.lock_pulse_ms) && detect <= pulse)
     errors.push_back({p.open_detect_s ? "open_detect_s" : "lock_pulse_ms",
                       "open_detect_s must be longer than the lock pulse (" +

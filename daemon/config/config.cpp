@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "daemon/access/guess_bound.hpp"
 #include "drivers/board_file/toml_file.hpp"
 #include "protocol/broker_url.hpp"
 #include "protocol/input_rules.hpp"
@@ -210,7 +211,18 @@ locker_config load_config(const std::filesystem::path& file) {
     ctx.fail("board", "no such board file: " + board_path.string(), top.node("board"));
   }
   c.board = load_board(board_path);
+  // The policy as a whole must keep guessing bounded for this cabinet (issue 12).
+  if (auto why = guess_bound_problem(c.policy, c.board.compartments.size()))
+    ctx.fail("policy", "out of range: " + *why, top.node("policy"));
   return c;
+}
+
+std::optional<std::string> guess_bound_problem(const policy& p, std::size_t compartments) {
+  return access::check_guess_bound(
+      access::budget_policy{p.max_code_attempts,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(p.lockout_base)},
+      p.pickup_code_digits, std::chrono::hours(p.pickup_window_h),
+      static_cast<std::int64_t>(compartments));
 }
 
 }  // namespace locker::config

@@ -96,4 +96,11 @@ struct locker_config {
 // is taken from the main file's folder). Throws config_error.
 locker_config load_config(const std::filesystem::path& file);
 
+// nullopt when the policy keeps a guesser's chance to open a parcel within one pickup window
+// under access::max_guess_probability on a cabinet of this many compartments (all holding a
+// parcel; at least access::reference_parcels); otherwise why not. The one check, for this file
+// and for the remote settings alike.
+[[nodiscard]] std::optional<std::string> guess_bound_problem(const policy& p,
+                                                             std::size_t compartments);
+
 }  // namespace locker::config

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Who may open what at the keypad: pickup codes (checking and drawing them), courier
-// login, and the keypad-wide lockout with its back-off and timer. One file because the
-// attempt counting and the lockout policy change together, and with nothing else.
+// login, and the two attempt budgets (daemon/access: recipients' codes, couriers' PINs) with
+// their persistence, lockout timer and clearing. One file because the attempt counting and
+// the lockout policy change together, and with nothing else.
 #include <algorithm>
+#include <array>
+#include <vector>
 
 #include "daemon/controller/controller.hpp"
 #include "daemon/controller/controller_internal.hpp"
@@ -16,77 +19,147 @@ using nlohmann::json;
 
 namespace {
 
-// The longest lockout: the back-off doubles up to here.
-constexpr std::chrono::seconds max_lockout{24 * 3600};
+using std::chrono::milliseconds;
 
-}  // namespace
+// While a lockout runs, what remains is saved this often: a power cut lengthens it by at most
+// this (the time served since the last save is served again).
+constexpr milliseconds checkpoint_every{5 * 60 * 1000};
+// The wall clock moved this much against the steady one: someone (NTP, a person) set it.
+constexpr milliseconds wall_step{2000};
 
-std::chrono::seconds controller::lockout_remaining() {
-  // Unknown is not "locked out": the code or PIN that follows gets `unavailable` itself.
-  return guarded("reading the keypad lockout", {}, std::chrono::seconds{0},
-                 [&] { return lockout_left(); });
+constexpr std::string_view alarm_setting = "keypad_lockout_alarm";
+
+access::budget_policy budget_policy_of(const config::policy& p) {
+  return {p.max_code_attempts, std::chrono::duration_cast<milliseconds>(p.lockout_base)};
 }
 
-std::chrono::seconds controller::lockout_left() {
-  const auto l = db_.keypad_lockout().state();
-  if (!l.locked_until) return std::chrono::seconds{0};
-  const auto left = *l.locked_until - clock_.wall_now();
-  if (left <= std::chrono::seconds{0}) return std::chrono::seconds{0};
+std::chrono::seconds whole_seconds(milliseconds left) {
   // Rounded up: "wait 0 s" while still locked would be a lie.
   return std::chrono::ceil<std::chrono::seconds>(left);
 }
 
-void controller::count_wrong_attempt() {
-  bool locked = false;
-  must_commit([&](store::transaction& tx) {
-    auto l = db_.keypad_lockout().state();
-    db_.parcels().count_failed_attempt(tx);
-    l.failed_attempts += 1;
-    if (l.failed_attempts >= cfg_.policy.max_code_attempts) {
-      l.lockout_count += 1;
-      auto wait = cfg_.policy.lockout_base;
-      for (std::int64_t i = 1; i < l.lockout_count && wait < max_lockout; ++i) wait *= 2;
-      wait = std::min(wait, max_lockout);
-      l.locked_until = clock_.wall_now() + wait;
-      l.failed_attempts = 0;
-      locked = true;
-      // The contract's alarm fields only; how long it lasts goes to the audit log.
-      journal(tx, store::journal_topic::alarm, "keypad_lockout",
-              {{"severity", "warning"}, {"active", true}});
-      db_.audit().record(tx, clock_.wall_now(), "keypad", "lockout", {{"lockout_s", wait.count()}});
-      db_.settings().set(tx, "keypad_lockout_alarm", "1");
+constexpr std::array<controller::access_budget, 2> all_budgets{
+    controller::access_budget::pickup_code, controller::access_budget::courier};
+
+}  // namespace
+
+std::string_view controller::budget_name(access_budget b) {
+  return b == access_budget::pickup_code ? "pickup_code" : "courier";
+}
+
+access::attempt_limiter& controller::limiter(access_budget b) {
+  return b == access_budget::pickup_code ? codes_ : couriers_;
+}
+
+milliseconds controller::steady_ms() const {
+  return std::chrono::duration_cast<milliseconds>(clock_.now().time_since_epoch());
+}
+
+void controller::load_budgets() {
+  const auto now = steady_ms();
+  const auto boot = clock_.boot_id();
+  for (const auto b : all_budgets) {
+    auto& l = limiter(b);
+    l.set_policy(budget_policy_of(cfg_.policy));
+    const auto saved = lockouts_.load(budget_name(b));
+    if (!saved) continue;
+    if (!boot.empty() && saved->boot_id == boot && saved->as_of <= now) {
+      // The same boot: the steady clock went on while lockerd was down, and that time passed.
+      l.restore(saved->remains, saved->as_of);
+    } else {
+      // Another boot: what remains is taken as stored (the time the power was off is not
+      // known on any clock that can be trusted, and the keypad was dead meanwhile anyway).
+      l.restore(saved->remains, now);
     }
-    db_.keypad_lockout().set(tx, l);
+  }
+  wall_offset_.reset();
+  note_wall_clock();
+}
+
+void controller::save_budget(store::transaction& tx, access_budget b,
+                             const access::attempt_limiter& l, milliseconds now) {
+  lockouts_.save(tx, budget_name(b), store::saved_budget{l.save(now), clock_.boot_id(), now});
+}
+
+void controller::note_wall_clock() {
+  const auto offset =
+      std::chrono::duration_cast<milliseconds>(clock_.wall_now().time_since_epoch()) - steady_ms();
+  if (wall_offset_) {
+    const auto moved = offset - *wall_offset_;
+    if (moved >= wall_step || moved <= -wall_step)
+      log::warning("controller", "the wall clock was set by ",
+                   std::chrono::duration_cast<std::chrono::seconds>(moved).count(),
+                   " s; keypad lockouts run on the steady clock and are unchanged");
+  }
+  wall_offset_ = offset;
+}
+
+std::chrono::seconds controller::lockout_left(access_budget b) {
+  note_wall_clock();
+  return whole_seconds(limiter(b).locked_for(steady_ms()));
+}
+
+std::chrono::seconds controller::lockout_remaining() {
+  return lockout_left(access_budget::pickup_code);
+}
+
+std::chrono::seconds controller::courier_lockout_remaining() {
+  return lockout_left(access_budget::courier);
+}
+
+void controller::count_wrong_attempt(access_budget b) {
+  const auto now = steady_ms();
+  // Counted on a copy, which replaces the budget once it is on disk.
+  auto counted = limiter(b);
+  const auto wait = counted.wrong(now);
+  must_commit([&](store::transaction& tx) {
+    // A wrong pickup code is a guess against every stored parcel (collected's failed_attempts).
+    if (b == access_budget::pickup_code) db_.parcels().count_failed_attempt(tx);
+    save_budget(tx, b, counted, now);
+    if (wait > milliseconds{0}) {
+      // The contract's alarm fields only; which budget and how long go to the audit log. One
+      // alarm for the keypad: raised by the first budget to lock out.
+      if (db_.settings().get(alarm_setting).value_or("0") != "1") {
+        journal(tx, store::journal_topic::alarm, "keypad_lockout",
+                {{"severity", "warning"}, {"active", true}});
+        db_.settings().set(tx, alarm_setting, "1");
+      }
+      db_.audit().record(tx, clock_.wall_now(), "keypad", "lockout",
+                         {{"budget", budget_name(b)}, {"lockout_s", whole_seconds(wait).count()}});
+    }
   });
-  if (locked) {
-    log::warning("controller", "keypad locked out after ", cfg_.policy.max_code_attempts,
-                 " wrong codes");
+  limiter(b) = counted;
+  if (wait > milliseconds{0}) {
+    log::warning("controller", "keypad ", budget_name(b), " attempts locked out for ",
+                 whole_seconds(wait).count(), " s after ", counted.policy().attempts,
+                 " wrong ones");
     arm_lockout_timer();
   }
 }
 
-void controller::reset_attempts(store::transaction& tx) {
-  auto l = db_.keypad_lockout().state();
-  if (l.failed_attempts == 0 && l.lockout_count == 0) return;
-  l.failed_attempts = 0;
-  l.lockout_count = 0;
-  db_.keypad_lockout().set(tx, l);
+void controller::checkpoint_budgets() {
+  const auto now = steady_ms();
+  commit([&](store::transaction& tx) {
+    for (const auto b : all_budgets)
+      if (limiter(b).locked_for(now) > milliseconds{0}) save_budget(tx, b, limiter(b), now);
+  });
 }
 
 void controller::arm_lockout_timer() {
   lockout_timer_.cancel();
-  const bool armed = guarded("arming the lockout timer", {}, [&] {
-    const auto l = db_.keypad_lockout().state();
-    const bool alarm_on = db_.settings().get("keypad_lockout_alarm").value_or("0") == "1";
-    if (!alarm_on) return;
-    const auto left =
-        l.locked_until ? *l.locked_until - clock_.wall_now() : drivers::wall_time::duration{0};
-    if (left <= drivers::wall_time::duration{0}) {
-      lockout_ended();
-      return;
-    }
-    const auto wait = std::min(std::chrono::ceil<std::chrono::milliseconds>(left), max_timer_wait);
-    lockout_timer_.start(wait, [this] { arm_lockout_timer(); });
+  note_wall_clock();
+  const auto now = steady_ms();
+  const auto left = std::max(codes_.locked_for(now), couriers_.locked_for(now));
+  if (left > milliseconds{0}) {
+    // On the steady clock: setting the wall clock neither ends nor lengthens it.
+    lockout_timer_.start(std::min(left, checkpoint_every), [this] {
+      checkpoint_budgets();
+      arm_lockout_timer();
+    });
+    return;
+  }
+  const bool armed = guarded("ending the keypad lockout", {}, [&] {
+    if (db_.settings().get(alarm_setting).value_or("0") == "1") lockout_ended();
   });
   // The keypad_lockout alarm still has to end: try again later.
   if (!armed) lockout_timer_.start(storage_retry, [this] { arm_lockout_timer(); });
@@ -96,8 +169,46 @@ void controller::lockout_ended() {
   must_commit([&](store::transaction& tx) {
     journal(tx, store::journal_topic::alarm, "keypad_lockout",
             {{"severity", "warning"}, {"active", false}});
-    db_.settings().set(tx, "keypad_lockout_alarm", "0");
+    db_.settings().set(tx, alarm_setting, "0");
   });
+}
+
+controller::lockout_clear_result controller::clear_lockout(std::optional<access_budget> which,
+                                                           std::string_view by) {
+  lockout_clear_result r;
+  const auto now = steady_ms();
+  std::vector<access_budget> targets;
+  for (const auto b : all_budgets)
+    if (!which || *which == b) targets.push_back(b);
+  nlohmann::json names = nlohmann::json::array();
+  bool still_locked = false;
+  for (const auto b : all_budgets) {
+    const bool target = std::find(targets.begin(), targets.end(), b) != targets.end();
+    if (!target) {
+      still_locked = still_locked || limiter(b).locked_for(now) > milliseconds{0};
+      continue;
+    }
+    names.push_back(budget_name(b));
+    if (!limiter(b).idle(now)) r.cleared.emplace_back(budget_name(b));
+    if (limiter(b).locked_for(now) > milliseconds{0}) r.unlocked.emplace_back(budget_name(b));
+  }
+  r.done = commit([&](store::transaction& tx) {
+    for (const auto b : targets) lockouts_.clear(tx, budget_name(b));
+    db_.audit().record(tx, clock_.wall_now(), by, "lockout_clear",
+                       {{"budgets", names}, {"cleared", r.cleared}, {"unlocked", r.unlocked}});
+    if (!still_locked && db_.settings().get(alarm_setting).value_or("0") == "1") {
+      journal(tx, store::journal_topic::alarm, "keypad_lockout",
+              {{"severity", "warning"}, {"active", false}});
+      db_.settings().set(tx, alarm_setting, "0");
+    }
+  });
+  if (!r.done) return r;
+  for (const auto b : targets) limiter(b).clear();
+  log::info("controller", "keypad lockout cleared by ", by, " (",
+            which ? budget_name(*which) : "all budgets", ")");
+  arm_lockout_timer();
+  if (session_) session_->lockout_changed();
+  return r;
 }
 
 keypad::pickup_answer controller::pickup(std::string_view code) {
@@ -105,7 +216,7 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
   unavailable.outcome = keypad::code_outcome::unavailable;
   return guarded("checking a pickup code", {}, unavailable, [&] {
     keypad::pickup_answer answer;
-    if (auto left = lockout_left(); left.count() > 0) {
+    if (auto left = lockout_left(access_budget::pickup_code); left.count() > 0) {
       answer.outcome = keypad::code_outcome::locked_out;
       answer.retry_after = left;
       return answer;
@@ -126,11 +237,9 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
     // A compartment already being collected is not opened twice.
     if (s != nullptr && is_none(s->op)) {
       const auto& p = found.front();
-      // The right code ends the run of wrong ones, in the intent's own commit: one fsync
-      // before the coil, not two.
-      const auto right_code = [&](store::transaction& tx) { reset_attempts(tx); };
-      if (!open_for(*s, open_cause::pickup, pickup_operation{p.id}, right_code)) {
-        commit(right_code);
+      // The right code refills nothing: what a guesser gets does not depend on others (issue
+      // 12), so it is not counted either way.
+      if (!open_for(*s, open_cause::pickup, pickup_operation{p.id})) {
         // The right code, but the compartment cannot open (faulty): tell the person so,
         // on the loop, as if the door had not opened.
         std::string id = p.compartment_id;
@@ -143,15 +252,14 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       return answer;
     }
     // Throws, counting nothing, when the count cannot be kept.
-    count_wrong_attempt();
-    if (auto left = lockout_left(); left.count() > 0) {
+    count_wrong_attempt(access_budget::pickup_code);
+    if (auto left = lockout_left(access_budget::pickup_code); left.count() > 0) {
       answer.outcome = keypad::code_outcome::locked_out;
       answer.retry_after = left;
       return answer;
     }
     answer.outcome = keypad::code_outcome::wrong;
-    answer.attempts_left = static_cast<int>(cfg_.policy.max_code_attempts -
-                                            db_.keypad_lockout().state().failed_attempts);
+    answer.attempts_left = codes_.attempts_left(steady_ms());
     return answer;
   });
 }
@@ -160,17 +268,17 @@ std::optional<keypad::courier_identity> controller::courier_login(std::string_vi
   // A database error answers nullopt without counting an attempt (logged and alarmed).
   return guarded("checking a courier PIN", {}, std::optional<keypad::courier_identity>{},
                  [&]() -> std::optional<keypad::courier_identity> {
-                   if (lockout_left().count() > 0) return std::nullopt;
+                   if (lockout_left(access_budget::courier).count() > 0) return std::nullopt;
                    const auto hash = security::courier_pin_hash(key_, pin);
                    if (auto c = db_.couriers().find_by_pin_hash(hash); c && c->enabled) {
+                     // The right PIN refills nothing (as a right pickup code does not).
                      must_commit([&](store::transaction& tx) {
-                       reset_attempts(tx);
                        db_.audit().record(tx, clock_.wall_now(), "courier:" + c->courier_id,
                                           "login", json::object());
                      });
                      return keypad::courier_identity{c->courier_id, c->name};
                    }
-                   count_wrong_attempt();
+                   count_wrong_attempt(access_budget::courier);
                    return std::nullopt;
                  });
 }

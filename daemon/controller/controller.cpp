@@ -67,6 +67,7 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       cfg_(cfg),
       expiry_timer_(clock),
       lockout_timer_(clock),
+      lockouts_(db.db()),
       notify_timer_(clock) {
   const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
@@ -77,6 +78,8 @@ controller::controller(store::store& db, const security::secret_key& key, driver
                                                             clock_, settings, *this);
     slots_.push_back(std::move(s));
   }
+  // Here, not in start(): the keypad session asks for the lockout when it is built.
+  load_budgets();
 }
 
 controller::~controller() {

@@ -22,12 +22,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/access/attempt_limiter.hpp"
 #include "daemon/compartment/compartment.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/controller/operation.hpp"
 #include "daemon/hardware/cabinet_hardware.hpp"
 #include "daemon/keypad/locker_services.hpp"
 #include "daemon/security/secret_key.hpp"
+#include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/store.hpp"
 #include "drivers/clock.hpp"
 
@@ -60,7 +62,11 @@ class controller final : public compartment::compartment_observer, public keypad
 
   // --- locker_services (the keypad flows) ---------------------------------------------
   [[nodiscard]] std::vector<std::string> sizes() const override;
+  // The recipients' pickup codes' lockout (the keypad's idle screen).
   [[nodiscard]] std::chrono::seconds lockout_remaining() override;
+  // The couriers' PINs' (and badges') lockout: its own budget, which no wrong pickup code
+  // touches, so that a vandal at the keypad cannot keep couriers out (issue 12).
+  [[nodiscard]] std::chrono::seconds courier_lockout_remaining() override;
   keypad::pickup_answer pickup(std::string_view code) override;
   std::optional<keypad::courier_identity> courier_login(std::string_view pin) override;
   [[nodiscard]] std::optional<std::string> announced_size(std::string_view tracking) override;
@@ -115,6 +121,19 @@ class controller final : public compartment::compartment_observer, public keypad
   // the audit entry commit in one transaction. Out of service always succeeds.
   service_result set_service_by_operator(std::string_view id, bool in_service, std::string_view by,
                                          std::string_view reason);
+  // The keypad's attempt budgets (access_and_lockout.cpp).
+  enum class access_budget { pickup_code, courier };
+  [[nodiscard]] static std::string_view budget_name(access_budget b);
+  struct lockout_clear_result {
+    bool done = false;                  // false: the database refused; nothing changed
+    std::vector<std::string> cleared;   // the budgets that had anything counted
+    std::vector<std::string> unlocked;  // of those, the ones that were locked out
+  };
+  // The operator's clearing (lockout_clear, lockeradm lockout clear): the budget (nullopt:
+  // both) forgets its wrong attempts, back-off and lockout; persisted and audited (actor by),
+  // with the keypad_lockout alarm's end when no budget stays locked out, in one transaction.
+  lockout_clear_result clear_lockout(std::optional<access_budget> which, std::string_view by);
+
   // Replaces the policy values (code attempts, code digits, pickup window, lockout base).
   // They apply from the next code, deposit or lockout on.
   void apply_settings(const config::policy& policy);
@@ -204,12 +223,23 @@ class controller final : public compartment::compartment_observer, public keypad
                        const nlohmann::json& fields,
                        std::optional<std::int64_t> code_of_parcel = std::nullopt);
 
-  // Wrong code or PIN: counts it keypad-wide and locks out after max_code_attempts. Throws
-  // (for guarded()) when it could not be counted.
-  void count_wrong_attempt();
-  // lockout_remaining() for work inside guarded(): a database error throws.
-  [[nodiscard]] std::chrono::seconds lockout_left();
-  void reset_attempts(store::transaction& tx);
+  // Wrong code (pickup_code) or PIN (courier): counts it in that budget and locks it out
+  // after max_code_attempts. Throws (for guarded()) when it could not be counted.
+  void count_wrong_attempt(access_budget b);
+  // What remains of the budget's lockout, rounded up to whole seconds.
+  [[nodiscard]] std::chrono::seconds lockout_left(access_budget b);
+  access::attempt_limiter& limiter(access_budget b);
+  // The steady clock, as the limiters take it.
+  [[nodiscard]] std::chrono::milliseconds steady_ms() const;
+  // In the constructor: the budgets as saved (lockout_repository.hpp says how time counts).
+  void load_budgets();
+  void save_budget(store::transaction& tx, access_budget b, const access::attempt_limiter& l,
+                   std::chrono::milliseconds now);
+  // While a lockout runs: saves what remains, so that a power cut lengthens it by at most
+  // one checkpoint's time.
+  void checkpoint_budgets();
+  // Logs a step of the wall clock against the steady one; nothing else follows from it.
+  void note_wall_clock();
   void arm_lockout_timer();
   void lockout_ended();
 
@@ -250,6 +280,10 @@ class controller final : public compartment::compartment_observer, public keypad
   bool reconciling_ = false;
   drivers::timer expiry_timer_;
   drivers::timer lockout_timer_;
+  store::lockout_repository lockouts_;
+  access::attempt_limiter codes_;                         // recipients' pickup codes
+  access::attempt_limiter couriers_;                      // couriers' PINs (and badges)
+  std::optional<std::chrono::milliseconds> wall_offset_;  // wall minus steady, last seen
   drivers::timer notify_timer_;
   std::optional<drivers::wall_time> power_since_;
   // The storage_fault alarm: since when, and whether its raising reached the journal.

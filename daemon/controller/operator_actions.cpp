@@ -99,6 +99,10 @@ controller::service_result controller::set_service_by_operator(std::string_view 
 
 void controller::apply_settings(const config::policy& policy) {
   cfg_.policy = policy;
+  const access::budget_policy budget{policy.max_code_attempts,
+                                     std::chrono::milliseconds(policy.lockout_base)};
+  codes_.set_policy(budget);
+  couriers_.set_policy(budget);
   log::info("controller", "policy: max_code_attempts ", policy.max_code_attempts,
             ", pickup_code_digits ", policy.pickup_code_digits, ", pickup_window_h ",
             policy.pickup_window_h, ", lockout_base_s ", policy.lockout_base.count());

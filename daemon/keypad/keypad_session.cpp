@@ -91,7 +91,14 @@ void keypad_session::on_key(char key) {
   }
   // A key ends a shown result early and counts for the screen that follows it, so a
   // recipient can type again right after "Wrong code".
-  if (state_ == state::message) finish_message();
+  if (state_ == state::message) {
+    // A lockout's message waits its time: keys typed into it (a PIN) would count elsewhere.
+    if (message_holds_keys_) {
+      refuse();
+      return;
+    }
+    finish_message();
+  }
   switch (state_) {
     case state::idle:
       key_idle(key);
@@ -131,7 +138,8 @@ void keypad_session::on_key(char key) {
 }
 
 void keypad_session::key_idle(char key) {
-  if (input_.empty()) {
+  // '*' starts a courier's login, which no recipients' lockout blocks.
+  if (input_.empty() && key != '*') {
     if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
       refuse();
       enter_lockout(remaining);
@@ -141,7 +149,7 @@ void keypad_session::key_idle(char key) {
   if (key == '*') {
     accept();
     if (input_.empty()) {
-      enter_pin();
+      start_courier_login();
     } else {
       enter_idle();
     }
@@ -185,6 +193,12 @@ void keypad_session::key_idle(char key) {
 
 void keypad_session::key_lockout(char key) {
   if (services_.lockout_remaining() > std::chrono::seconds{0}) {
+    // A recipients' lockout never keeps a courier out.
+    if (key == '*') {
+      accept();
+      start_courier_login();
+      return;
+    }
     refuse();
     return;
   }
@@ -228,8 +242,12 @@ void keypad_session::key_courier_pin(char key) {
       show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
       return;
     }
-    if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
-      enter_lockout(remaining);
+    if (const auto remaining = services_.courier_lockout_remaining();
+        remaining > std::chrono::seconds{0}) {
+      // The couriers' budget only: the keypad goes on taking pickup codes afterwards.
+      show_message(
+          fill(settings_.texts.locked_out, {std::to_string(remaining.count())}),
+          [this] { enter_idle(); }, true);
       return;
     }
     show_message(settings_.texts.wrong_pin, [this] { enter_pin(); });
@@ -547,6 +565,11 @@ void keypad_session::on_idle_timeout() {
 }
 
 void keypad_session::enter_idle() {
+  // Pickup codes locked out: the countdown is the idle screen until it ends.
+  if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
+    enter_lockout(remaining);
+    return;
+  }
   reset_session();
   state_ = state::idle;
   show(settings_.texts.idle);
@@ -593,8 +616,10 @@ void keypad_session::lockout_tick() {
                        [this] { lockout_tick(); });
 }
 
-void keypad_session::show_message(std::string_view text, std::function<void()> then) {
+void keypad_session::show_message(std::string_view text, std::function<void()> then,
+                                  bool hold_keys) {
   state_ = state::message;
+  message_holds_keys_ = hold_keys;
   after_message_ = std::move(then);
   show(text);
   message_timer_.start(settings_.message_hold, [this] { finish_message(); });
@@ -602,6 +627,7 @@ void keypad_session::show_message(std::string_view text, std::function<void()> t
 
 void keypad_session::finish_message() {
   message_timer_.cancel();
+  message_holds_keys_ = false;
   auto then = std::move(after_message_);
   after_message_ = nullptr;
   if (then) {
@@ -609,6 +635,24 @@ void keypad_session::finish_message() {
   } else {
     enter_idle();
   }
+}
+
+void keypad_session::start_courier_login() {
+  lockout_timer_.cancel();  // the recipients' countdown comes back after the courier
+  if (const auto remaining = services_.courier_lockout_remaining();
+      remaining > std::chrono::seconds{0}) {
+    sounds_.beep(drivers::sound::error);
+    show_message(
+        fill(settings_.texts.locked_out, {std::to_string(remaining.count())}),
+        [this] { enter_idle(); }, true);
+    return;
+  }
+  enter_pin();
+}
+
+void keypad_session::lockout_changed() {
+  if (state_ == state::lockout && services_.lockout_remaining() <= std::chrono::seconds{0})
+    enter_idle();
 }
 
 void keypad_session::enter_pin() {

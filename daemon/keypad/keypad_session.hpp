@@ -59,6 +59,7 @@ class keypad_session final : public session_events {
   void removed(std::string_view compartment) override;
   void closed_empty(std::string_view compartment) override;
   void out_of_order(std::string_view compartment) override;
+  void lockout_changed() override;
 
   // Scans from reader count beside the keys, from now on: at the pickup-code prompt a scan
   // is a pickup code (as if typed and '#'), at the tracking-number prompt a tracking number
@@ -80,7 +81,7 @@ class keypad_session final : public session_events {
  private:
   enum class state : std::uint8_t {
     idle,               // typing a pickup code (input_)
-    lockout,            // counting down, keys refused
+    lockout,            // pickup codes locked out: counting down, only '*' (courier) taken
     message,            // a result, for message_hold, then after_message_
     pickup_opening,     // waiting for compartment_'s door
     pickup_open,        // waiting for collected
@@ -120,8 +121,11 @@ class keypad_session final : public session_events {
   void enter_idle();
   void reset_session();  // forgets the courier, typed input and doors; shows nothing
   void enter_lockout(std::chrono::seconds remaining);
+  // The courier PIN prompt, unless the couriers' budget is locked out (then says so).
+  void start_courier_login();
   void lockout_tick();
-  void show_message(std::string_view text, std::function<void()> then);
+  // hold_keys: keys are refused until it ends (a lockout's message), instead of ending it.
+  void show_message(std::string_view text, std::function<void()> then, bool hold_keys = false);
   void finish_message();
 
   void enter_pin();
@@ -155,6 +159,7 @@ class keypad_session final : public session_events {
   std::size_t removal_index_ = 0;
   drivers::steady_time lockout_end_{};
   std::function<void()> after_message_;
+  bool message_holds_keys_ = false;
 
   drivers::code_reader* scanner_ = nullptr;
   std::string screen_text_;  // what show() put up last, for after a notice

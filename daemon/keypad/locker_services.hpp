@@ -64,14 +64,19 @@ class locker_services {
 
   // Sizes, smallest first (for the courier's size menu).
   [[nodiscard]] virtual std::vector<std::string> sizes() const = 0;
-  // Zero when the keypad may be used.
+  // Zero when pickup codes are taken; otherwise what remains of their lockout. It never
+  // blocks a courier's login (courier_lockout_remaining() is the couriers' own budget).
   [[nodiscard]] virtual std::chrono::seconds lockout_remaining() = 0;
+  // Zero when courier PINs are taken.
+  [[nodiscard]] virtual std::chrono::seconds courier_lockout_remaining() {
+    return std::chrono::seconds{0};
+  }
 
-  // A recipient's pickup code. A wrong code counts toward the keypad-wide limit.
+  // A recipient's pickup code. A wrong code counts toward the recipients' budget.
   virtual pickup_answer pickup(std::string_view code) = 0;
 
-  // A courier's PIN. nullopt when unknown or disabled; a wrong PIN counts toward the same
-  // keypad-wide limit as wrong pickup codes (lockout_remaining() tells if it locked out).
+  // A courier's PIN. nullopt when unknown or disabled; a wrong PIN counts toward the
+  // couriers' own budget (courier_lockout_remaining() tells if it locked out).
   virtual std::optional<courier_identity> courier_login(std::string_view pin) = 0;
 
   // The size announced by a reservation for this tracking number, if there is one.
@@ -116,6 +121,8 @@ class session_events {
   virtual void collected(std::string_view compartment) = 0;     // parcel collected (pickup)
   virtual void removed(std::string_view compartment) = 0;       // parcel removed (courier)
   virtual void closed_empty(std::string_view compartment) = 0;  // given up, closed empty
+  // A lockout ended before its time (the operator cleared it).
+  virtual void lockout_changed() {}
   // What the door's opening or closing should have booked could not be (the database
   // failed): the locker is out of order for now. Closing the door again, or a restart,
   // retries it.

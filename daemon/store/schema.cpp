@@ -179,8 +179,29 @@ CREATE INDEX journal_by_code_of_parcel ON journal (code_of_parcel)
   WHERE code_of_parcel IS NOT NULL;
 )sql";
 
-constexpr std::array<std::string_view, 4> all_migrations{migration_1, migration_2, migration_3,
-                                                         migration_4};
+// The keypad's attempt budgets (lockout_repository.hpp): one row per budget, what remains as of
+// one steady-clock reading in one boot. A lockout running under the old wall-clock row carries
+// over to the recipients' budget as what remains of it now, taken as stored (boot_id '').
+constexpr std::string_view migration_5 = R"sql(
+CREATE TABLE access_budgets (
+  budget         TEXT PRIMARY KEY CHECK (budget IN ('pickup_code', 'courier')),
+  failed         INTEGER NOT NULL DEFAULT 0,
+  level          INTEGER NOT NULL DEFAULT 0,
+  locked_left_ms INTEGER NOT NULL DEFAULT 0,
+  quiet_ms       INTEGER NOT NULL DEFAULT 0,
+  boot_id        TEXT NOT NULL DEFAULT '',
+  as_of_ms       INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO access_budgets (budget, failed, level, locked_left_ms)
+  SELECT 'pickup_code', failed_attempts, lockout_count,
+         CASE WHEN locked_until IS NULL THEN 0
+              ELSE MAX(0, MIN(86400000, CAST((julianday(locked_until) - julianday('now'))
+                                             * 86400000 AS INTEGER))) END
+  FROM keypad_lockout WHERE failed_attempts > 0 OR lockout_count > 0 OR locked_until IS NOT NULL;
+)sql";
+
+constexpr std::array<std::string_view, 5> all_migrations{migration_1, migration_2, migration_3,
+                                                         migration_4, migration_5};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "daemon/security/secret_key.hpp"
+#include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/store/temp_dir.hpp"
 
@@ -603,6 +604,46 @@ TEST_F(admin_test, the_lockeradm_executable_runs) {
 
   out.clear();
   EXPECT_EQ(exec(std::string(LOCKERADM_PATH) + " frobnicate 2>/dev/null", out), 2);
+}
+
+}  // namespace
+}  // namespace locker::admin
+
+namespace locker::admin {
+namespace {
+
+TEST_F(admin_test, lockout_clear_without_lockerd_deletes_the_saved_budgets_audited) {
+  {
+    store::store st(db_path());
+    store::lockout_repository budgets(st.db());
+    store::saved_budget locked;
+    locked.remains.level = 3;
+    locked.remains.locked_left = std::chrono::hours{4};
+    store::transaction tx(st.db());
+    budgets.save(tx, "pickup_code", locked);
+    budgets.save(tx, "courier", locked);
+    tx.commit();
+  }
+  auto r = run({"lockout", "clear", "--budget", "courier"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_TRUE(r.direct);
+  EXPECT_THAT(r.out, HasSubstr("keypad lockout cleared (courier)"));
+  {
+    store::store st(db_path());
+    store::lockout_repository budgets(st.db());
+    EXPECT_FALSE(budgets.load("courier").has_value());
+    ASSERT_TRUE(budgets.load("pickup_code").has_value()) << "only the budget asked for";
+    EXPECT_EQ(st.audit().newest(1)[0].action, "lockout_clear");
+    EXPECT_EQ(st.audit().newest(1)[0].actor, "lockeradm");
+  }
+  r = run({"lockout", "clear"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  store::store st(db_path());
+  EXPECT_FALSE(store::lockout_repository(st.db()).load("pickup_code").has_value());
+  r = run({"lockout", "clear", "--budget", "everyone"});
+  EXPECT_EQ(r.status, exit_usage);
+  r = run({"lockout"});
+  EXPECT_EQ(r.status, exit_usage);
 }
 
 }  // namespace

@@ -177,7 +177,7 @@ TEST_F(lockerd_admin_socket, bad_lines_and_unknown_commands_are_answered) {
   EXPECT_FALSE(bad.value("message", "").empty());
   EXPECT_EQ(call(R"({"command":7})").value("code", ""), "bad_request");
 
-  const auto unknown = call(R"({"command":"lockout_clear","req_id":"a-3"})");
+  const auto unknown = call(R"({"command":"self_destruct","req_id":"a-3"})");
   EXPECT_EQ(unknown.value("status", ""), "error");
   EXPECT_EQ(unknown.value("code", ""), "unknown_command");
   EXPECT_EQ(unknown.value("req_id", ""), "a-3");

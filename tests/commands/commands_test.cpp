@@ -984,6 +984,26 @@ TEST_F(cfg, a_bad_setting_rejects_the_whole_version) {
   handler_->handle_cfg_desired("{oops");
   ASSERT_TRUE(reported());
   EXPECT_EQ(snapshot(rig_.db()), before);
+
+  // Each value in range, but together a guesser could open a parcel within one window with
+  // probability 1.7e-3 (six digits, the other defaults): over 1e-3, the whole version rejected.
+  desired({{"version", 8}, {"pickup_code_digits", 6}});
+  m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(json::parse(m->payload).at("status"), "rejected");
+  EXPECT_EQ(json::parse(m->payload).at("errors")[0].at("key"), "pickup_code_digits");
+  EXPECT_NE(
+      json::parse(m->payload).at("errors")[0].at("message").get<std::string>().find("probability"),
+      std::string::npos);
+  EXPECT_EQ(rig_.locker().current_config().policy.pickup_code_digits, 8);
+  // With fewer attempts and a shorter window the same six digits pass.
+  desired({{"version", 9},
+           {"pickup_code_digits", 6},
+           {"max_code_attempts", 3},
+           {"pickup_window_h", 24}});
+  m = reported();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(json::parse(m->payload).at("status"), "applied") << m->payload;
 }
 
 TEST_F(cfg, a_cleared_retained_message_is_ignored) {

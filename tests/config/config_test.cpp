@@ -791,6 +791,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "policy.pickup_code_digits", "must be between 6 and 10, got 11"},
         rejection{"attempts_zero", minimal_main + "[policy]\nmax_code_attempts = 0\n",
                   "policy.max_code_attempts", "out of range"},
+        // Each value in range, together over the guessing bound (README "Guessing pickup codes").
+        rejection{"guessing_bound", minimal_main + "[policy]\npickup_code_digits = 6\n", "policy",
+                  "probability up to 0.0017"},
         rejection{"url_scheme", minimal_main + "[broker]\nurl = \"ws://h:1883\"\n", "broker.url",
                   "must start with mqtt://, mqtts://, tcp:// or ssl://"},
         rejection{"ssl_without_ca", minimal_main + "[broker]\nurl = \"ssl://host:8883\"\n",

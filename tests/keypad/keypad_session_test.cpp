@@ -74,10 +74,16 @@ class fake_services final : public locker_services {
     if (answer.outcome == code_outcome::locked_out) lock_for(answer.retry_after);
     return answer;
   }
+  // The couriers' own budget (issue 12): a wrong PIN never locks out pickup codes.
+  [[nodiscard]] seconds courier_lockout_remaining() override {
+    const auto left = courier_lockout_until - clock_.now();
+    return left > milliseconds{0} ? std::chrono::ceil<seconds>(left) : seconds{0};
+  }
   std::optional<courier_identity> courier_login(std::string_view pin) override {
     calls.push_back("courier_login(" + std::string{pin} + ")");
     if (const auto it = couriers.find(std::string{pin}); it != couriers.end()) return it->second;
-    if (wrong_pin_locks_for > seconds{0}) lock_for(wrong_pin_locks_for);
+    if (wrong_pin_locks_for > seconds{0})
+      courier_lockout_until = clock_.now() + wrong_pin_locks_for;
     return std::nullopt;
   }
   [[nodiscard]] std::optional<std::string> announced_size(std::string_view tracking) override {
@@ -115,6 +121,7 @@ class fake_services final : public locker_services {
   std::vector<std::string> calls;
   std::vector<std::string> size_list{"S", "M", "L"};
   drivers::steady_time lockout_until{};
+  drivers::steady_time courier_lockout_until{};
   seconds wrong_pin_locks_for{0};
   std::deque<pickup_answer> pickup_answers;
   std::map<std::string, courier_identity> couriers{{"123456", {"c1", "Ann"}}};
@@ -263,7 +270,9 @@ TEST_F(keypad_session_test, lockout_refuses_keys_counts_down_then_allows_again) 
 
   sounds.beeps.clear();
   display.mark();
-  keys.press("1*#");
+  // Digits and '#' are refused; '*' is a courier's, which this lockout never blocks (issue
+  // 12: see during_a_recipients_lockout_a_courier_logs_in).
+  keys.press("1#9");
   EXPECT_THAT(sounds.beeps, ElementsAre(sound::error, sound::error, sound::error));
   EXPECT_THAT(display.since_mark(), IsEmpty());
   EXPECT_THAT(services.calls, ElementsAre("pickup(4711)"));
@@ -286,10 +295,41 @@ TEST_F(keypad_session_test, lockout_running_at_start_is_shown) {
   services.lock_for(seconds{10});
   start();
   EXPECT_THAT(display.shown, ElementsAre("Too many tries\nWait 10 s"));
-  keys.press("*");
+  keys.press("5");
   EXPECT_EQ(display.current(), "Too many tries\nWait 10 s");
   clock.advance(seconds{10});
   EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, during_a_recipients_lockout_a_courier_logs_in) {
+  services.lock_for(seconds{30});
+  start();
+  keys.press("*");
+  EXPECT_EQ(display.current(), "Courier PIN, then #\n* = back");
+  clock.advance(seconds{2});
+  EXPECT_EQ(display.current(), "Courier PIN, then #\n* = back") << "no countdown over the prompt";
+  keys.press("123456#");
+  EXPECT_TRUE(session->courier_logged_in());
+  keys.press("#");  // logs out: the recipients' countdown again
+  EXPECT_EQ(display.current().substr(0, 15), "Too many tries\n");
+  clock.advance(seconds{30});
+  EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, a_couriers_lockout_keeps_pickup_codes_going) {
+  services.wrong_pin_locks_for = seconds{60};
+  start();
+  keys.press("*999999#");
+  EXPECT_EQ(display.current(), "Too many tries\nWait 60 s");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+  keys.press("*");
+  EXPECT_EQ(display.current(), "Too many tries\nWait 56 s") << "no PIN prompt";
+  clock.advance(seconds{4});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 4});
+  keys.press("4711#");
+  EXPECT_EQ(display.current(), "Wrong code\nTries left: 4");
+  EXPECT_THAT(services.calls, ElementsAre("courier_login(999999)", "pickup(4711)"));
 }
 
 TEST_F(keypad_session_test, code_is_masked_never_shown) {

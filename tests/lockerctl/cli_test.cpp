@@ -338,5 +338,16 @@ TEST(LockerctlRequests, SecretLineDropsTheLineEnd) {
   EXPECT_EQ(read_secret_line(empty), std::nullopt);
 }
 
+TEST(LockerctlRequests, LockoutClearNamesTheBudgetOrNone) {
+  const auto one = plan_for({"--locker", "t1", "lockout", "clear", "--budget", "courier"});
+  EXPECT_EQ(one.name, "lockout_clear");
+  EXPECT_EQ(nlohmann::json::parse(one.payload)["budget"], "courier");
+  const auto both = plan_for({"--locker", "t1", "lockout", "clear"});
+  EXPECT_FALSE(nlohmann::json::parse(both.payload).contains("budget"));
+  // Checked with the locker's own decoder before anything is sent.
+  EXPECT_NE(refusal({"--locker", "t1", "lockout", "clear", "--budget", "all"}).find("budget"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace locker::ctl

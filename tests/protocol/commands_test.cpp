@@ -53,6 +53,7 @@ std::map<std::string, json> valid_requests() {
         {"url", "https://updates/lockerd.raucb"},
         {"sha256", std::string(64, 'A')}}},
       {"reboot", {{"req_id", "r-10"}, {"reason", "maintenance"}}},
+      {"lockout_clear", {{"req_id", "r-11"}, {"budget", "courier"}}},
   };
 }
 
@@ -68,6 +69,7 @@ const std::map<std::string, std::vector<std::string>> required_args{
     {"rebirth", {}},
     {"fw_update", {"job_id", "url", "sha256"}},
     {"reboot", {"reason"}},
+    {"lockout_clear", {}},
 };
 
 const std::vector<std::string> secrets{"48213957", "73914682"};
@@ -389,6 +391,30 @@ TEST(decode_command, whole_floats_count_as_integers) {
   const auto r = decode("reservation_create", p);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(std::get<reservation_create>(r->args).pickup_window_h, 24);
+}
+
+}  // namespace
+}  // namespace locker::protocol
+
+namespace locker::protocol {
+namespace {
+
+TEST(decode_command, lockout_clear_takes_one_budget_or_none) {
+  const auto one = decode("lockout_clear", {{"req_id", "l-1"}, {"budget", "pickup_code"}});
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(std::get<lockout_clear>(one->args).budget, "pickup_code");
+  const auto all = decode("lockout_clear", {{"req_id", "l-2"}});
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_FALSE(std::get<lockout_clear>(all->args).budget.has_value());
+  expect_error(decode("lockout_clear", {{"req_id", "l-3"}, {"budget", "everyone"}}),
+               error_code::bad_request, "budget", "l-3");
+  expect_error(decode("lockout_clear", {{"req_id", "l-4"}, {"budget", 1}}), error_code::bad_request,
+               "budget", "l-4");
+  // The schema agrees on both sides.
+  const std::string schema = "cmd_lockout_clear.schema.json";
+  EXPECT_TRUE(schemas().validate(schema, json{{"req_id", "l-1"}, {"budget", "courier"}}).empty());
+  EXPECT_TRUE(schemas().validate(schema, json{{"req_id", "l-2"}}).empty());
+  EXPECT_FALSE(schemas().validate(schema, json{{"req_id", "l-3"}, {"budget", "everyone"}}).empty());
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ TEST(topics, parses_incoming_topics) {
 }
 
 TEST(topics, command_table) {
-  EXPECT_EQ(command_names().size(), 10U);
+  EXPECT_EQ(command_names().size(), 11U);
   EXPECT_TRUE(known_command("fw_update"));
   EXPECT_FALSE(known_command("FW_UPDATE"));
   EXPECT_TRUE(valid_job_id("fw-2026_11"));

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/store/lockout_repository.hpp"
 #include "protocol/timestamp.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
@@ -682,10 +683,7 @@ TEST_F(scenario, collected_counts_failed_attempts_since_stored) {
   rig.press("11111111#");
   rig.press("22222222#");
   EXPECT_EQ(rig.display(), "Wrong code\nTries left: 3");
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 2);
   rig.press(code + "#");
-  // The right code ends the keypad's run of wrong ones (committed with the opening's intent).
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
   rig.advance(move_time);
   rig.person_opens("1");
   rig.person_takes("1");
@@ -693,6 +691,10 @@ TEST_F(scenario, collected_counts_failed_attempts_since_stored) {
   const auto collected = last_of(rig, "collected");
   ASSERT_TRUE(collected);
   EXPECT_EQ((*collected)["failed_attempts"], 2);
+  // The right code refilled nothing (issue 12): the two wrong ones still count.
+  rig.advance(std::chrono::seconds{4});
+  rig.press("33333333#");
+  EXPECT_EQ(rig.display(), "Wrong code\nTries left: 2");
 }
 
 TEST_F(scenario, pickup_from_a_jammed_compartment_says_so_and_keeps_the_parcel) {
@@ -712,7 +714,7 @@ TEST_F(scenario, pickup_from_a_jammed_compartment_says_so_and_keeps_the_parcel) 
   rig.advance(std::chrono::seconds{4});
   rig.press(code + "#");
   EXPECT_EQ(rig.display(), "Box 1 did not open\nPlease call service");
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
+  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code")) << "nothing counted";
   expect_contiguous(rig.events());
 }
 
@@ -791,12 +793,13 @@ TEST_F(scenario, a_code_shared_by_two_stored_parcels_opens_neither) {
 
 // ---- lockout -----------------------------------------------------------------------------
 
-TEST_F(scenario, wrong_courier_pins_count_toward_the_same_lockout) {
+TEST_F(scenario, wrong_courier_pins_count_toward_the_couriers_own_lockout) {
+  // Issue 12: couriers' PINs no longer share the recipients' budget.
   locker_rig rig;
   rig.add_courier("c-1", courier_pin);
   for (int i = 0; i < 2; ++i) rig.press("12121212#");
   rig.press("*");
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 4; ++i) {
     rig.press("99999999#");
     EXPECT_EQ(rig.display(), "Wrong PIN");
     rig.advance(std::chrono::seconds{4});
@@ -804,9 +807,15 @@ TEST_F(scenario, wrong_courier_pins_count_toward_the_same_lockout) {
   rig.press("99999999#");
   EXPECT_EQ(rig.display(), "Too many tries\nWait 30 s");
   EXPECT_EQ(types(rig.events()), (std::vector<std::string>{"keypad_lockout:on"}));
-  // The right PIN is refused while locked out.
-  rig.press("*" + courier_pin + "#");
+  // No PIN is taken while locked out; the recipients' budget is untouched by it.
+  rig.advance(std::chrono::seconds{4});
+  EXPECT_EQ(rig.display(), idle_text);
+  rig.press("*");
+  EXPECT_EQ(rig.display(), "Too many tries\nWait 26 s");
   EXPECT_FALSE(rig.session().courier_logged_in());
+  rig.advance(std::chrono::seconds{4});
+  rig.press("12121212#");
+  EXPECT_EQ(rig.display(), "Wrong code\nTries left: 2");
 }
 
 TEST_F(scenario, lockout_that_ended_while_down_is_cleared_at_start) {

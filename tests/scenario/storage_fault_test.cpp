@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/state/state_report.hpp"
+#include "daemon/store/lockout_repository.hpp"
 #include "protocol/events.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
@@ -91,7 +92,8 @@ TEST_F(storage_fault, a_pickup_code_is_out_of_order_not_wrong_and_counts_nothing
   refuse_writes(rig);
   rig.press("11111111#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0) << "no wrong attempt counted";
+  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code"))
+      << "no wrong attempt counted";
   expect_raised(rig);
   // The right code cannot open either: its intent cannot be saved before the coil.
   rig.advance(std::chrono::seconds{5});
@@ -116,7 +118,7 @@ TEST_F(storage_fault, a_pickup_code_is_out_of_order_not_wrong_and_counts_nothing
   rig.advance(std::chrono::seconds{5});
   rig.press("22222222#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
+  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code"));
 
   allow_writes(rig);
   rig.advance(std::chrono::seconds{5});
@@ -140,14 +142,14 @@ TEST_F(storage_fault, a_pickup_code_is_out_of_order_not_wrong_and_counts_nothing
 
 TEST_F(storage_fault, a_wrong_code_that_cannot_be_counted_is_out_of_order) {
   locker_rig rig;
-  refuse(rig, "UPDATE", "keypad_lockout");
+  refuse(rig, "INSERT", "access_budgets");
   rig.press("11111111#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
+  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code"));
   expect_raised(rig);
   // The journal still works: the alarm is in it at once.
   EXPECT_EQ(types(rig.events()), (std::vector<std::string>{"storage_fault:on"}));
-  allow(rig, "keypad_lockout");
+  allow(rig, "access_budgets");
   rig.advance(std::chrono::seconds{5});
   rig.press("11111111#");
   EXPECT_EQ(rig.display(), "Wrong code\nTries left: 4");
@@ -165,7 +167,7 @@ TEST_F(storage_fault, a_courier_pin_and_the_removal_list_are_out_of_order_not_wr
   rig.advance(std::chrono::seconds{5});
   rig.press("*13572468#");  // a wrong PIN that cannot be counted
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
+  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("courier"));
   expect_raised(rig);
   allow_writes(rig);
   rig.advance(std::chrono::seconds{5});

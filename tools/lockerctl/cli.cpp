@@ -21,7 +21,7 @@ const std::set<std::string, std::less<>> global_value_options = {
 const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
-    "id",          "name",     "since-seq", "job-id",   "url",         "sha256"};
+    "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget"};
 const std::set<std::string, std::less<>> command_flags = {
     "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes"};
 
@@ -219,6 +219,13 @@ command_args read_command(const std::string& name, command_tokens tokens) {
     r.finish(0);
     return a;
   }
+  if (name == "lockout") {
+    const std::string sub = positional(r, 0, "clear", name);
+    if (sub != "clear") usage_fail("lockout: expected clear, not '" + sub + "'");
+    lockout_clear_args a{r.optional("budget")};
+    r.finish(1);
+    return a;
+  }
   if (name == "raw") {
     raw_args a;
     a.name = positional(r, 0, "the command NAME", name);
@@ -363,6 +370,8 @@ std::string command_wire_name(const command_args& c) {
           return "fw_update";
         else if constexpr (std::is_same_v<T, raw_args>)
           return a.name;
+        else if constexpr (std::is_same_v<T, lockout_clear_args>)
+          return "lockout_clear";
         else
           return "";
       },
@@ -403,6 +412,9 @@ Commands:
   fw-update --job-id J --url URL --sha256 HEX
                         install a signed update bundle (https:// or a file on the
                         locker); follows job J until done (exit 0) or failed (exit 1)
+  lockout clear [--budget pickup_code|courier]
+                        end the keypad lockout (default: both budgets) and forget the
+                        wrong attempts and back-off
   raw NAME JSON         send any payload to cmd/NAME (for testing the locker's validation)
 
 Exit status: 0 ok or accepted, 1 error reply or rejected config, 2 usage error,

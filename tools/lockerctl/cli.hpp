@@ -82,6 +82,9 @@ struct fw_update_args {  // follows …/job/<job_id> until done or failed
   std::string url;
   std::string sha256;
 };
+struct lockout_clear_args {  // "lockout clear [--budget pickup_code|courier]"
+  std::optional<std::string> budget;
+};
 struct raw_args {
   std::string name;     // sent as is, even when it is not a known command
   std::string payload;  // sent as is; lockerctl only fills in nothing
@@ -90,7 +93,7 @@ struct raw_args {
 using command_args =
     std::variant<announce_args, cancel_args, open_args, service_args, courier_upsert_args,
                  courier_remove_args, state_args, events_args, push_config_args, rebirth_args,
-                 reboot_args, fw_update_args, raw_args>;
+                 reboot_args, fw_update_args, raw_args, lockout_clear_args>;
 
 struct invocation {
   connection_options connection;

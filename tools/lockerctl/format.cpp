@@ -88,6 +88,10 @@ std::string describe_success(const command_args& c, const json& reply) {
           return "rebirth: the locker republished status, info and state";
         } else if constexpr (std::is_same_v<T, reboot_args>) {
           return "reboot: the locker is restarting";
+        } else if constexpr (std::is_same_v<T, lockout_clear_args>) {
+          const std::string message = text_of(reply, "message", "");
+          return "keypad lockout cleared (" + a.budget.value_or("both budgets") + ")" +
+                 (message.empty() ? "" : ": " + message);
         } else {
           return "ok " + data.dump();
         }

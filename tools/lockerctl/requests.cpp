@@ -69,6 +69,8 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           j["courier_id"] = a.courier_id;
         } else if constexpr (std::is_same_v<T, reboot_args>) {
           j["reason"] = a.reason;
+        } else if constexpr (std::is_same_v<T, lockout_clear_args>) {
+          if (a.budget) j["budget"] = *a.budget;
         } else if constexpr (std::is_same_v<T, fw_update_args>) {
           j["job_id"] = a.job_id;
           j["url"] = a.url;
@@ -146,6 +148,8 @@ std::variant<request_plan, usage_error> build_request(const command_args& c,
             command_word = "reboot";
           else if constexpr (std::is_same_v<T, fw_update_args>)
             command_word = "fw-update";
+          else if constexpr (std::is_same_v<T, lockout_clear_args>)
+            command_word = "lockout";
         },
         c);
     return usage_error{operator_message(command_word, decoded.error().message)};
