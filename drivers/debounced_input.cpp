@@ -19,8 +19,17 @@ debounced_input::~debounced_input() {
 }
 
 void debounced_input::edge(line_event e) {
-  pending_ = e.active;
+  // A busy loop may hand an edge over after the settle timer was due but before it ran: the
+  // level before it did hold for settle_ (a person's door, not chatter).
   const auto now = clock_.now();
+  if (settling_ && settle_ > millis{0} && now - last_edge_ >= settle_) {
+    settle_timer_.cancel();
+    settling_ = false;
+    chattering_ = false;
+    report(pending_);
+  }
+  last_edge_ = now;
+  pending_ = e.active;
   if (!settling_) {
     settling_ = true;
     unsettled_since_ = now;

@@ -53,6 +53,7 @@ class debounced_input {
   timer settle_timer_;
   steady_time unsettled_since_{};
   steady_time last_sample_{};
+  steady_time last_edge_{};
   bool settling_ = false;
   bool chattering_ = false;
   bool stable_;
