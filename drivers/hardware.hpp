@@ -46,6 +46,14 @@ class door_sensor {
   virtual void on_change(std::function<void(bool open)> handler) = 0;
   // The sensor's line stopped reporting (the error), or reports again (empty error_code).
   virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
+  // Called on the event loop when the contact chatters: edges inside the debounce window that
+  // go on far longer than a contact bounces, which no door a person moves makes. Comes before
+  // any change the chattering line is then sampled into. A sensor that cannot tell never calls
+  // it. Replaces any earlier handler. By value, as every on_* here: overriders keep it.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
+  virtual void on_chatter(std::function<void()> /*handler*/) {}
+  // Whether the contact chatters now (found, and not settled since).
+  [[nodiscard]] virtual bool chattering() const { return false; }
 };
 
 // Optional: tells whether something lies in the compartment.
@@ -56,6 +64,9 @@ class presence_sensor {
   virtual void on_change(std::function<void(bool occupied)> handler) = 0;
   // As door_sensor::on_fault.
   virtual void on_fault(std::function<void(std::error_code)> handler) = 0;
+  // As door_sensor::on_chatter.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
+  virtual void on_chatter(std::function<void()> /*handler*/) {}
 };
 
 // Optional: tells whether the cabinet runs on its backup supply (mains lost), from a UPS or

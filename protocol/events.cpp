@@ -179,6 +179,10 @@ std::string_view to_string(alarm_type t) {
       return "tamper";
     case alarm_type::storage_fault:
       return "storage_fault";
+    case alarm_type::parcel_left_inside:
+      return "parcel_left_inside";
+    case alarm_type::unexpected_contents:
+      return "unexpected_contents";
   }
   return "tamper";
 }

@@ -94,7 +94,13 @@ enum class alarm_type {
   // The locker's database refused a read or a write (critical, no compartment): raised at the
   // first error, cleared when a later commit succeeds. Added within v1 (consumers ignore
   // alarm types they do not know).
-  storage_fault
+  storage_fault,
+  // With a presence sensor (added within v1): a recipient closed the door on the parcel and did
+  // not reopen within the keypad session (warning); the parcel stays stored.
+  parcel_left_inside,
+  // With a presence sensor (added within v1): the compartment holds something no parcel on file
+  // accounts for (critical); kept out of deposits until an operator clears it.
+  unexpected_contents
 };
 enum class alarm_severity { warning, critical };
 

@@ -67,6 +67,10 @@ std::string_view to_string(alarm_type a) {
       return "sensor_fault";
     case alarm_type::tamper:
       return "tamper";
+    case alarm_type::parcel_left_inside:
+      return "parcel_left_inside";
+    case alarm_type::unexpected_contents:
+      return "unexpected_contents";
   }
   return "unknown";
 }
@@ -141,7 +145,9 @@ std::optional<alarm_type> alarm_type_from_string(std::string_view s) {
 }
 
 alarm_severity severity_of(alarm_type a) {
-  return a == alarm_type::door_left_open ? alarm_severity::warning : alarm_severity::critical;
+  return a == alarm_type::door_left_open || a == alarm_type::parcel_left_inside
+             ? alarm_severity::warning
+             : alarm_severity::critical;
 }
 
 compartment::compartment(std::string id, std::string size, drivers::lock& lock_device,
@@ -158,18 +164,21 @@ compartment::compartment(std::string id, std::string size, drivers::lock& lock_d
       observer_(observer),
       door_(door_sensor.open() ? door_state::open : door_state::closed),
       open_detect_timer_(time),
-      left_open_timer_(time) {
+      left_open_timer_(time),
+      door_steady_timer_(time) {
   door_sensor_.on_change([this](bool open) { door_changed(open); });
   door_sensor_.on_fault([this](std::error_code ec) {
     door_line_down_ = static_cast<bool>(ec);
     sensor_line_failed("door sensor", ec);
   });
+  door_sensor_.on_chatter([this] { chatter_found("door sensor"); });
   if (presence_ != nullptr) {
     presence_->on_change([this](bool occupied) { presence_changed(occupied); });
     presence_->on_fault([this](std::error_code ec) {
       presence_line_down_ = static_cast<bool>(ec);
       sensor_line_failed("presence sensor", ec);
     });
+    presence_->on_chatter([this] { chatter_found("presence sensor"); });
   }
   lock_dev_.on_pulse([this] { pulse_started(); });
   lock_dev_.on_fault([this](std::error_code ec) { lock_line_failed(ec); });
@@ -179,9 +188,11 @@ compartment::~compartment() {
   // The devices outlive us: leave them no handler pointing at a dead object.
   door_sensor_.on_change({});
   door_sensor_.on_fault({});
+  door_sensor_.on_chatter({});
   if (presence_ != nullptr) {
     presence_->on_change({});
     presence_->on_fault({});
+    presence_->on_chatter({});
   }
   lock_dev_.on_pulse({});
   lock_dev_.on_fault({});
@@ -295,8 +306,8 @@ void compartment::set_service(bool in_service, std::string_view reason) {
 
 clear_check compartment::sensors_agree() const {
   if (door_line_down_ || presence_line_down_) return clear_check::sensor_line_down;
-  const auto recent = [&](const std::deque<drivers::steady_time>& changes) {
-    return !changes.empty() && changes.back() + settings_.chatter_window > clock_.now();
+  const auto recent = [&](const sensor_history& h) {
+    return h.last_change && *h.last_change + settings_.chatter_window > clock_.now();
   };
   if (recent(door_changes_) || recent(presence_changes_)) return clear_check::sensor_unsettled;
   if (door_sensor_.open()) return clear_check::door_open;
@@ -307,8 +318,9 @@ bool compartment::clear_fault() {
   if (!alarms_.has(alarm_type::lock_fault) && !alarms_.has(alarm_type::sensor_fault)) {
     return false;
   }
-  door_changes_.clear();
-  presence_changes_.clear();
+  door_changes_ = {};
+  presence_changes_ = {};
+  door_steady_timer_.cancel();
   set_alarm(alarm_type::lock_fault, false);
   set_alarm(alarm_type::sensor_fault, false);
   // No unlock was possible while faulty, so a door found open now was not opened by us.
@@ -329,8 +341,9 @@ void compartment::restore(const saved_state& saved) {
   out_of_service_ = saved.out_of_service;
   service_reason_ = saved.service_reason;
   alarms_ = saved.alarms;
-  door_changes_.clear();
-  presence_changes_.clear();
+  door_changes_ = {};
+  presence_changes_ = {};
+  door_steady_timer_.cancel();
 }
 
 void compartment::reconcile() {
@@ -389,9 +402,17 @@ void compartment::sync_door(bool unlocked_by_us) {
 }
 
 void compartment::door_changed(bool open) {
-  if (chatters(door_changes_)) raise_sensor_fault();
-  // While the sensor is not trusted, door_ keeps the last trusted state.
-  if (alarms_.has(alarm_type::sensor_fault)) return;
+  if (chatters(door_changes_)) {
+    log::error("compartment", id_,
+               ": the door sensor changes faster than a door moves: sensor_fault");
+    raise_sensor_fault();
+  }
+  // While the sensor is not trusted, a change may be an edge of the chatter: it is reported
+  // once the sensor holds it as long as a person holds a door (never hidden for good).
+  if (alarms_.has(alarm_type::sensor_fault)) {
+    door_steady_timer_.start(settings_.person_hold, [this] { door_steady_while_faulty(); });
+    return;
+  }
   const door_state now = open ? door_state::open : door_state::closed;
   if (now == door_) return;
 
@@ -435,13 +456,40 @@ void compartment::door_left_open_expired() {
   if (door_ == door_state::open) set_alarm(alarm_type::door_left_open, true);
 }
 
-bool compartment::chatters(std::deque<drivers::steady_time>& changes) {
+bool compartment::chatters(sensor_history& history) {
   const drivers::steady_time now = clock_.now();
-  changes.push_back(now);
+  // Only a level held shorter than a hand can hold a door counts; the first change ends a
+  // level held since before anyone looked.
+  const bool short_level =
+      history.last_change && now - *history.last_change < settings_.person_hold;
+  history.last_change = now;
+  auto& changes = history.short_changes;
+  if (short_level) changes.push_back(now);
   while (!changes.empty() && changes.front() + settings_.chatter_window <= now) {
     changes.pop_front();
   }
-  return std::cmp_greater(changes.size(), settings_.chatter_limit);
+  return short_level && std::cmp_greater_equal(changes.size(), settings_.chatter_limit);
+}
+
+void compartment::chatter_found(std::string_view sensor) {
+  if (sensor == "door sensor")
+    door_changes_.last_change = clock_.now();
+  else
+    presence_changes_.last_change = clock_.now();
+  if (alarms_.has(alarm_type::sensor_fault)) return;
+  log::error("compartment", id_, ": the ", sensor, " chatters: sensor_fault");
+  raise_sensor_fault();
+}
+
+void compartment::door_steady_while_faulty() {
+  if (!alarms_.has(alarm_type::sensor_fault) || door_line_down_) return;
+  // Its sampled level may hold a while by chance: only a settled contact says where the door is.
+  if (door_sensor_.chattering()) {
+    door_steady_timer_.start(settings_.person_hold, [this] { door_steady_while_faulty(); });
+    return;
+  }
+  // No unlock can be under way while faulty: a door found open was not opened by us.
+  sync_door(/*unlocked_by_us=*/false);
 }
 
 void compartment::raise_sensor_fault() {

@@ -26,18 +26,24 @@ enum class service_state : std::uint8_t { in_service, out_of_service, faulty };
 // value is by_operator; to_string gives "operator".
 enum class open_cause : std::uint8_t { deposit, pickup, courier_removal, by_operator, none };
 
-// tamper: the contents contradict the books (a parcel on file that the presence sensor does
-// not see); the controller raises and clears it (set_tamper), the compartment only keeps it.
+// The contents alarms contradict or question the books, from the presence sensor: tamper (a
+// parcel on file that the sensor does not see), parcel_left_inside (a pickup closed on its
+// parcel and not reopened in the session), unexpected_contents (something inside that no parcel
+// on file accounts for). The controller raises and clears them (set_contents_alarm); the
+// compartment only keeps them.
 enum class alarm_type : std::uint8_t {
   door_forced,
   door_left_open,
   lock_fault,
   sensor_fault,
-  tamper
+  tamper,
+  parcel_left_inside,
+  unexpected_contents
 };
-inline constexpr std::array<alarm_type, 5> all_alarm_types{
-    alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
-    alarm_type::sensor_fault, alarm_type::tamper};
+inline constexpr std::array<alarm_type, 7> all_alarm_types{
+    alarm_type::door_forced,        alarm_type::door_left_open, alarm_type::lock_fault,
+    alarm_type::sensor_fault,       alarm_type::tamper,         alarm_type::parcel_left_inside,
+    alarm_type::unexpected_contents};
 enum class alarm_severity : std::uint8_t { warning, critical };
 
 // How an accepted open() ended (compartment_open reply `door`). abandoned: an unlock that
@@ -78,8 +84,8 @@ enum class clear_check : std::uint8_t {
 [[nodiscard]] std::optional<open_cause> open_cause_from_string(std::string_view s);
 [[nodiscard]] std::optional<alarm_type> alarm_type_from_string(std::string_view s);
 
-// door_forced, lock_fault, sensor_fault and tamper are critical (someone must go to the
-// cabinet); door_left_open is a warning.
+// door_forced, lock_fault, sensor_fault, tamper and unexpected_contents are critical (someone
+// must go to the cabinet); door_left_open and parcel_left_inside are warnings.
 [[nodiscard]] alarm_severity severity_of(alarm_type a);
 
 // The set of active alarms of one compartment.
@@ -121,10 +127,14 @@ struct settings {
   // the gap). Reached only when the supply is held by a coil that cannot be switched off.
   std::chrono::milliseconds pulse_wait{60'000};
   std::chrono::milliseconds door_left_open{120'000};
-  // More than chatter_limit debounced changes of one sensor within chatter_window is
-  // sensor_fault: a real door or parcel does not move like that.
+  // Chatter is a sensor_fault: the sensor says so itself (edges inside its debounce window
+  // that never settle, on_chatter), or its debounced changes come faster than a hand moves a
+  // door or a parcel: chatter_limit changes within chatter_window, each ending a level held
+  // shorter than person_hold. A person opening and shutting a door quickly holds each level
+  // longer, so none of that counts, however many.
   std::chrono::milliseconds chatter_window{2000};
   int chatter_limit = 10;
+  std::chrono::milliseconds person_hold{100};
 };
 
 // What the database says about a compartment: the sum of the facts reported so far.
@@ -179,6 +189,13 @@ class compartment {
   // The controller's finding about the contents: a parcel on file is missing (true), or is
   // accounted for again (false). Reported like any alarm; not a fault (service is unchanged).
   void set_tamper(bool active) { set_alarm(alarm_type::tamper, active); }
+  // The same for the other contents alarms (tamper, parcel_left_inside, unexpected_contents);
+  // any other type is ignored: faults and door alarms are the compartment's own findings.
+  void set_contents_alarm(alarm_type a, bool active) {
+    if (a == alarm_type::tamper || a == alarm_type::parcel_left_inside ||
+        a == alarm_type::unexpected_contents)
+      set_alarm(a, active);
+  }
 
   // At start, before reconcile(): takes what the database said, reporting nothing.
   void restore(const saved_state& saved);
@@ -202,7 +219,8 @@ class compartment {
   [[nodiscard]] const std::string& id() const { return id_; }
   [[nodiscard]] const std::string& size() const { return size_; }
   [[nodiscard]] lock_state lock() const { return lock_; }
-  // The door as last reported (frozen while sensor_fault is active).
+  // The door as last reported. While sensor_fault is active a change is reported only once
+  // the sensor has held it for person_hold (a move, not an edge of the chatter).
   [[nodiscard]] door_state door() const { return door_; }
   [[nodiscard]] service_state service() const;
   [[nodiscard]] std::string_view service_reason() const;
@@ -225,8 +243,17 @@ class compartment {
   void lock_line_failed(std::error_code ec);
   void sensor_line_failed(std::string_view sensor, std::error_code ec);
   void door_left_open_expired();
+  // One sensor's recent changes, for telling chatter from a person.
+  struct sensor_history {
+    std::optional<drivers::steady_time> last_change;
+    std::deque<drivers::steady_time> short_changes;  // within chatter_window
+  };
   // Records a change of one sensor; true when that sensor now chatters.
-  bool chatters(std::deque<drivers::steady_time>& changes);
+  bool chatters(sensor_history& history);
+  // The sensor itself found its contact chattering.
+  void chatter_found(std::string_view sensor);
+  // Under sensor_fault: the door sensor held its level for person_hold; reported if it differs.
+  void door_steady_while_faulty();
   // Sets or clears one alarm and reports it, if it changes; reports service when that changes.
   void set_alarm(alarm_type a, bool active);
   void raise_sensor_fault();
@@ -254,12 +281,13 @@ class compartment {
   bool out_of_service_ = false;
   std::string service_reason_;
   alarm_set alarms_;
-  std::deque<drivers::steady_time> door_changes_;
-  std::deque<drivers::steady_time> presence_changes_;
+  sensor_history door_changes_;
+  sensor_history presence_changes_;
   bool door_line_down_ = false;
   bool presence_line_down_ = false;
   drivers::timer open_detect_timer_;
   drivers::timer left_open_timer_;
+  drivers::timer door_steady_timer_;  // under sensor_fault: door_steady_while_faulty()
 };
 
 }  // namespace locker::compartment

@@ -71,8 +71,12 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       notify_timer_(clock) {
   const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
-    auto s =
-        std::make_unique<slot>(slot{hw, nullptr, cfg.board.size_rank(hw.config->size), {}, {}});
+    auto s = std::make_unique<slot>(slot{hw,
+                                         nullptr,
+                                         cfg.board.size_rank(hw.config->size),
+                                         {},
+                                         {},
+                                         std::make_unique<drivers::timer>(clock_)});
     s->machine = std::make_unique<compartment::compartment>(hw.config->id, hw.config->size,
                                                             *hw.lock, *hw.door, hw.presence.get(),
                                                             clock_, settings, *this);
@@ -262,6 +266,8 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
   const auto occupied = s->machine->occupied();
   const bool nothing_put_in =
       std::holds_alternative<deposit_operation>(op) && occupied && !*occupied;
+  // One that still sees it behind a closed pickup door: the parcel was not taken.
+  const bool left_inside = std::holds_alternative<pickup_operation>(op) && occupied && *occupied;
   const auto now = clock_.wall_now();
 
   // Together: clearing a tamper alarm (account_for_contents) reports through the observer.
@@ -329,6 +335,13 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
             [&](const pickup_operation& o) {
               const auto parcel = db_.parcels().find(o.parcel_id);
               if (!parcel) return;
+              if (left_inside) {
+                // Stays stored: the same code opens it again (start_left_inside_window).
+                db_.audit().record(tx, now, "recipient", "pickup_left_inside",
+                                   {{"compartment", std::string(id)},
+                                    {"tracking_number", parcel->tracking_number}});
+                return;
+              }
               db_.parcels().mark(tx, parcel->id, store::parcel_state::collected, now);
               const auto dwell =
                   std::chrono::duration_cast<std::chrono::seconds>(now - parcel->stored_at).count();
@@ -359,18 +372,28 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
             [](const operator_opening&) {}, [](const given_up_deposit&) {},
             [](const no_operation&) {}},
         op);
-    account_for_contents(tx, *s);
+    if (left_inside)
+      start_left_inside_window(tx, *s);
+    else
+      end_left_inside_window(tx, *s);
+    check_contents(tx, *s,
+                   std::holds_alternative<operator_opening>(op) ? looked::by_operator : looked::no);
   });
   if (!ok) throw storage_unavailable{};
   if (std::holds_alternative<deposit_operation>(op) && !nothing_put_in) arm_expiry_timer();
   if (!session_) return;
   std::visit(overloaded{[&](const deposit_operation&) {
                           if (nothing_put_in)
-                            session_->closed_empty(id);
+                            session_->nothing_stored(id);
                           else
                             session_->stored(id);
                         },
-                        [&](const pickup_operation&) { session_->collected(id); },
+                        [&](const pickup_operation&) {
+                          if (left_inside)
+                            session_->left_inside(id);
+                          else
+                            session_->collected(id);
+                        },
                         [&](const removal_operation&) { session_->removed(id); },
                         [&](const given_up_deposit&) { session_->closed_empty(id); },
                         [](const operator_opening&) {}, [](const no_operation&) {}},

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -249,6 +250,25 @@ class controller final : public compartment::compartment_observer, public keypad
   // Clears the compartment's tamper alarm if its missing parcel is accounted for now.
   // Inside commit_together().
   void account_for_contents(store::transaction& tx, slot& s);
+  // --- the books against the presence sensor (contents.cpp) ---
+  // Who closed the door that check_contents() looks behind: an operator's opening clears
+  // unexpected_contents when the books and the sensor agree again.
+  enum class looked : bool { no, by_operator };
+  // Behind a closed door with a trusted presence sensor: a parcel on file that is not seen is
+  // tamper, something seen that no parcel on file accounts for is unexpected_contents, and
+  // parcel_left_inside ends once its parcel left the compartment or the books. Without a
+  // presence sensor only account_for_contents(). Inside commit_together().
+  void check_contents(store::transaction& tx, slot& s, looked who);
+  // A pickup's door closed on its parcel: the session has session_idle to reopen it (the
+  // compartment is remembered on disk, so a restart in between still reports it).
+  void start_left_inside_window(store::transaction& tx, slot& s);
+  // The compartment's door closed otherwise: no window runs for it any more.
+  void end_left_inside_window(store::transaction& tx, slot& s);
+  void left_inside_window_ended(slot& s);
+  // At start, after reconciling: the windows of the last run are over (their parcels, still
+  // inside, are parcel_left_inside), and something seen that no parcel on file accounts for is
+  // unexpected_contents. Commits only where something changes.
+  void check_contents_at_start();
   // At start: what lockeradm in-service asked while lockerd ran (store::in_service_requests::add).
   void carry_out_in_service_requests();
   // The backup_power line: its reading at start, then every change, as the power alarm.
@@ -291,6 +311,8 @@ class controller final : public compartment::compartment_observer, public keypad
   bool storage_fault_journaled_ = false;
   int tx_depth_ = 0;  // > 0 while a commit's work runs (guarded() lets errors through then)
   doing doing_;       // the innermost guarded() work
+  // The compartments whose left-inside window runs (kept on disk too: contents.cpp).
+  std::set<std::string> left_inside_;
 };
 
 }  // namespace locker::controller

@@ -65,6 +65,8 @@ struct controller::slot {
   operation op;  // what the door is open for; saved with the compartment (encode())
   // not persisted: the reply is in memory
   std::function<void(compartment::open_outcome)> operator_done;
+  // The keypad session's time to reopen a pickup closed on its parcel (contents.cpp).
+  std::unique_ptr<drivers::timer> left_inside_window;
 };
 
 }  // namespace locker::controller

@@ -18,6 +18,8 @@ bool controller::free_for_deposit(const slot& s) {
   if (m.door() != compartment::door_state::closed || m.lock() != compartment::lock_state::locked)
     return false;
   if (!is_none(s.op)) return false;
+  // Until an operator has looked (compartment_set_service, or an operator's opening).
+  if (m.alarms().has(compartment::alarm_type::unexpected_contents)) return false;
   if (auto occupied = m.occupied(); occupied && *occupied) return false;
   return !db_.parcels().live_in(m.id()).has_value();
 }

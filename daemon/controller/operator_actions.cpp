@@ -69,6 +69,14 @@ controller::service_result controller::set_service_by_operator(std::string_view 
     if (const auto check = machine->sensors_agree();
         !cleared.empty() && check != compartment::clear_check::ok)
       return {service_answer::sensors_disagree, std::string(to_string(check))};
+    // Someone looked at what the books did not account for; it must be gone, though.
+    if (c->alarms().has(compartment::alarm_type::unexpected_contents)) {
+      if (c->occupied().value_or(false))
+        return {service_answer::sensors_disagree,
+                "the presence sensor still sees something inside: take it out, then try again"};
+      cleared += (cleared.empty() ? "" : ",") +
+                 std::string(to_string(compartment::alarm_type::unexpected_contents));
+    }
   }
   slot* s = find_slot(id);
   const auto before = machine->saved();
@@ -78,6 +86,8 @@ controller::service_result controller::set_service_by_operator(std::string_view 
   // entry in one transaction.
   const bool saved = commit_together([&](store::transaction& tx) {
     if (!cleared.empty()) machine->clear_fault();
+    if (in_service)
+      machine->set_contents_alarm(compartment::alarm_type::unexpected_contents, false);
     machine->set_service(in_service, in_service ? std::string_view{} : reason);
     save(tx, *s);
     nlohmann::json detail = {{"compartment", std::string(id)}, {"reason", std::string(reason)}};

@@ -101,6 +101,7 @@ void keypad_session::on_key(char key) {
   }
   switch (state_) {
     case state::idle:
+    case state::pickup_left:
       key_idle(key);
       return;
     case state::lockout:
@@ -397,7 +398,7 @@ void keypad_session::on_scan(const std::string& code) {
     }
     enter_idle();
   }
-  if (state_ == state::idle) {
+  if (state_ == state::idle || state_ == state::pickup_left) {
     if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
       refuse();
       enter_lockout(remaining);
@@ -508,6 +509,22 @@ void keypad_session::collected(std::string_view compartment) {
   show_message(settings_.texts.thank_you, [this] { enter_idle(); });
 }
 
+void keypad_session::left_inside(std::string_view compartment) {
+  if (compartment != compartment_ ||
+      (state_ != state::pickup_open && state_ != state::pickup_opening)) {
+    return;
+  }
+  // The session goes on: typing the same code again (until session_idle without a key) opens
+  // the compartment again; after that the controller reports the parcel left inside.
+  const std::string where = compartment_;
+  compartment_.clear();
+  clear_input();
+  sounds_.beep(drivers::sound::error);
+  state_ = state::pickup_left;
+  show(fill(settings_.texts.left_inside, {where}));
+  touch();
+}
+
 void keypad_session::removed(std::string_view compartment) {
   if (compartment != compartment_ ||
       (state_ != state::removal_open && state_ != state::removal_opening)) {
@@ -527,6 +544,18 @@ void keypad_session::closed_empty(std::string_view compartment) {
     touch();
     enter_menu();
   }
+}
+
+void keypad_session::nothing_stored(std::string_view compartment) {
+  if (compartment != compartment_ ||
+      (state_ != state::deposit_open && state_ != state::deposit_opening)) {
+    return;
+  }
+  const std::string where = compartment_;
+  compartment_.clear();
+  tracking_.clear();
+  sounds_.beep(drivers::sound::error);
+  show_message(fill(settings_.texts.nothing_stored, {where}), [this] { enter_menu(); });
 }
 
 void keypad_session::out_of_order(std::string_view compartment) {

@@ -58,6 +58,8 @@ class keypad_session final : public session_events {
   void collected(std::string_view compartment) override;
   void removed(std::string_view compartment) override;
   void closed_empty(std::string_view compartment) override;
+  void nothing_stored(std::string_view compartment) override;
+  void left_inside(std::string_view compartment) override;
   void out_of_order(std::string_view compartment) override;
   void lockout_changed() override;
 
@@ -81,6 +83,7 @@ class keypad_session final : public session_events {
  private:
   enum class state : std::uint8_t {
     idle,               // typing a pickup code (input_)
+    pickup_left,        // as idle, after a pickup closed on its parcel: the code reopens it
     lockout,            // pickup codes locked out: counting down, only '*' (courier) taken
     message,            // a result, for message_hold, then after_message_
     pickup_opening,     // waiting for compartment_'s door

@@ -123,6 +123,12 @@ class session_events {
   virtual void closed_empty(std::string_view compartment) = 0;  // given up, closed empty
   // A lockout ended before its time (the operator cleared it).
   virtual void lockout_changed() {}
+  // A deposit's door closed and the presence sensor sees nothing inside: nothing was stored
+  // (deposit_failed, cancelled, was reported).
+  virtual void nothing_stored(std::string_view compartment) = 0;
+  // A pickup's door closed and the presence sensor still sees the parcel: it is not collected
+  // and stays stored; the same code opens the compartment again.
+  virtual void left_inside(std::string_view compartment) = 0;
   // What the door's opening or closing should have booked could not be (the database
   // failed): the locker is out of order for now. Closing the door again, or a restart,
   // retries it.

@@ -18,6 +18,8 @@ struct screen_texts {
   std::string wrong_code = "Wrong code\nTries left: {}";
   std::string locked_out = "Too many tries\nWait {} s";
   std::string pickup_open_failed = "Box {} did not open\nPlease call service";
+  // The door closed on the parcel (presence sensor): not collected; the code opens it again.
+  std::string left_inside = "Parcel still in {}\nType code to reopen";
   // The locker cannot do it now (its database failed); no attempt was counted.
   std::string out_of_order = "Out of order\nPlease try later";
 
@@ -42,6 +44,8 @@ struct screen_texts {
   std::string deposit_moved = "Box {} faulty\nOpening box {}...";
   std::string deposit_failed = "No box can open\nDeposit failed";
   std::string stored = "Stored in {}  #=end\n1 Next 2 Remove";
+  // The door closed and the presence sensor saw no parcel inside.
+  std::string nothing_stored = "Box {} is empty\nNothing stored";
 
   // Removal of expired and cancelled parcels.
   std::string nothing_to_remove = "Nothing to remove";

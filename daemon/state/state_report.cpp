@@ -29,15 +29,22 @@ constexpr std::pair<compartment::alarm_type, protocol::alarm_type> compartment_a
     {compartment::alarm_type::lock_fault, protocol::alarm_type::lock_fault},
     {compartment::alarm_type::sensor_fault, protocol::alarm_type::sensor_fault},
     {compartment::alarm_type::tamper, protocol::alarm_type::tamper},
+    {compartment::alarm_type::parcel_left_inside, protocol::alarm_type::parcel_left_inside},
+    {compartment::alarm_type::unexpected_contents, protocol::alarm_type::unexpected_contents},
 };
 static_assert(std::size(compartment_alarms) == compartment::all_alarm_types.size(),
               "every compartment alarm has its name in the contract");
 
 constexpr protocol::alarm_type every_alarm_type[] = {
-    protocol::alarm_type::door_forced,    protocol::alarm_type::door_left_open,
-    protocol::alarm_type::lock_fault,     protocol::alarm_type::sensor_fault,
-    protocol::alarm_type::keypad_lockout, protocol::alarm_type::power,
+    protocol::alarm_type::door_forced,
+    protocol::alarm_type::door_left_open,
+    protocol::alarm_type::lock_fault,
+    protocol::alarm_type::sensor_fault,
+    protocol::alarm_type::keypad_lockout,
+    protocol::alarm_type::power,
     protocol::alarm_type::tamper,
+    protocol::alarm_type::parcel_left_inside,
+    protocol::alarm_type::unexpected_contents,
 };
 
 std::optional<protocol::alarm_type> alarm_type_named(std::string_view name) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/compartment/compartment.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -82,11 +83,20 @@ class fake_door final : public drivers::door_sensor {
   // For start-up tests: the state the sensor reads before anyone listens.
   void preset(bool open) { open_ = open; }
   [[nodiscard]] bool has_handler() const { return handler_ && fault_handler_; }
+  // The debounce found the contact chattering (on), or settled again (off).
+  void chatter(bool on) {
+    chattering_ = on;
+    if (on && chatter_handler_) chatter_handler_();
+  }
+  void on_chatter(std::function<void()> handler) override { chatter_handler_ = std::move(handler); }
+  [[nodiscard]] bool chattering() const override { return chattering_; }
 
  private:
   bool open_ = false;
+  bool chattering_ = false;
   std::function<void(bool)> handler_;
   std::function<void(std::error_code)> fault_handler_;
+  std::function<void()> chatter_handler_;
 };
 
 class fake_presence final : public drivers::presence_sensor {
@@ -276,34 +286,77 @@ TEST_F(compartment_test, door_closed_in_time_raises_no_door_left_open) {
   EXPECT_TRUE(c_->alarms().empty());
 }
 
-TEST_F(compartment_test, chattering_door_sensor_is_sensor_fault_until_cleared) {
-  // 10 changes within 2 s are still a (fast) person; the 11th is a sensor fault.
+TEST_F(compartment_test, door_changes_faster_than_a_hand_are_sensor_fault_until_cleared) {
+  // Levels held 50 ms, shorter than person_hold (100 ms): 10 such changes within 2 s are still
+  // reported as they come (the first ended a level held since the start)...
   for (int i = 0; i < 10; ++i) {
     door_.set(i % 2 == 0);
-    clock_.advance(milliseconds{100});
+    clock_.advance(milliseconds{50});
   }
-  observer_.take();
+  EXPECT_EQ(observer_.take().size(), 20U);  // opened/closed, door_forced raised/cleared
   EXPECT_FALSE(c_->alarms().has(alarm_type::sensor_fault));
-  door_.set(true);  // 11th change within 2 s
+  door_.set(true);  // ...the 11th is chatter
   EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 sensor_fault critical raised",
                                             "service A1 faulty sensor_fault"));
   EXPECT_EQ(c_->service(), service_state::faulty);
-  EXPECT_EQ(c_->door(), door_state::closed);  // the last trusted state
+  EXPECT_EQ(c_->door(), door_state::closed);  // not yet: it may be an edge of the chatter
 
-  // Untrusted: further changes report nothing, and a stable period does not clear it.
+  // Door movements are never hidden: once the sensor holds a level for person_hold, the door
+  // is reported as the sensor says, with the fault still raised.
+  clock_.advance(settings_.person_hold);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_opened A1 none", "alarm A1 door_forced critical raised"));
+  EXPECT_EQ(c_->door(), door_state::open);
   door_.set(false);
-  door_.set(true);
+  clock_.advance(milliseconds{50});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  clock_.advance(settings_.person_hold);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_closed A1 none", "alarm A1 door_forced critical cleared"));
+
+  // A stable period does not clear the fault; the technician does.
   clock_.advance(seconds{3600});
   EXPECT_THAT(observer_.take(), IsEmpty());
   EXPECT_EQ(c_->service(), service_state::faulty);
   EXPECT_EQ(c_->open(open_cause::by_operator), open_status::not_in_service);
-
-  // The technician clears it; the door, found open, is reported as the sensor says now.
   EXPECT_TRUE(c_->clear_fault());
   EXPECT_THAT(observer_.take(),
-              ElementsAre("alarm A1 sensor_fault critical cleared", "service A1 in_service ",
-                          "door_opened A1 none", "alarm A1 door_forced critical raised"));
-  EXPECT_EQ(c_->door(), door_state::open);
+              ElementsAre("alarm A1 sensor_fault critical cleared", "service A1 in_service "));
+  EXPECT_EQ(c_->door(), door_state::closed);
+}
+
+TEST_F(compartment_test, a_person_opening_and_shutting_quickly_is_reported_every_time) {
+  // Today's person at their quickest: each level held 150 ms, 13 changes within 2 s.
+  for (int i = 0; i < 26; ++i) {
+    door_.set(i % 2 == 0);
+    clock_.advance(milliseconds{150});
+  }
+  const auto calls = observer_.take();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "door_opened A1 none"), 13);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "door_closed A1 none"), 13);
+  EXPECT_EQ(calls.size(), 52U) << "each opening and closing, with door_forced, and nothing else";
+  EXPECT_FALSE(c_->alarms().has(alarm_type::sensor_fault));
+  EXPECT_EQ(c_->service(), service_state::in_service);
+}
+
+TEST_F(compartment_test, a_sensor_that_says_it_chatters_is_sensor_fault_at_once) {
+  door_.chatter(true);
+  EXPECT_THAT(observer_.take(), ElementsAre("alarm A1 sensor_fault critical raised",
+                                            "service A1 faulty sensor_fault"));
+  // Its samples while it chatters are no door movement, however long one happens to hold.
+  door_.set(true);
+  clock_.advance(seconds{1});
+  EXPECT_THAT(observer_.take(), IsEmpty());
+  EXPECT_EQ(c_->sensors_agree(), clear_check::sensor_unsettled);
+  // Settled on open: the door is reported as it is, the fault stays until cleared.
+  door_.chatter(false);
+  clock_.advance(settings_.person_hold);
+  EXPECT_THAT(observer_.take(),
+              ElementsAre("door_opened A1 none", "alarm A1 door_forced critical raised"));
+  EXPECT_EQ(c_->service(), service_state::faulty);
+  // Chatter found again while already faulty reports nothing twice.
+  door_.chatter(true);
+  EXPECT_THAT(observer_.take(), IsEmpty());
 }
 
 TEST_F(compartment_test, slow_door_changes_are_not_chatter) {

@@ -108,6 +108,40 @@ TEST_F(debounce, chatter_that_never_settles_is_sampled_once_per_settle_period) {
   EXPECT_EQ(in->get(), final_level);
 }
 
+// The classifier (issue 12): edges inside the debounce window that go on longer than any
+// contact bounces are chatter, said once and before the first sampled change; a person's move
+// (a bounce train, then a level held) is only a change, however quickly the next one follows.
+TEST_F(debounce, chatter_is_said_once_before_its_first_sample_and_ends_when_it_settles) {
+  auto in = make(30ms);
+  std::vector<std::pair<std::size_t, millis>> chatter;  // changes seen so far, when
+  in->on_chatter([&] {
+    chatter.emplace_back(changes.size(), std::chrono::duration_cast<millis>(clock.now() - start));
+  });
+  bounce(100, 5ms);  // half a second of millisecond edges
+  ASSERT_EQ(chatter.size(), 1U);
+  EXPECT_EQ(chatter[0].first, 0U) << "said before any sampled change";
+  EXPECT_GE(chatter[0].second, 120ms);
+  EXPECT_TRUE(in->chattering());
+  clock.advance(30ms);  // settles
+  EXPECT_FALSE(in->chattering());
+  bounce(100, 5ms);  // and chatters again: said again
+  EXPECT_EQ(chatter.size(), 2U);
+}
+
+TEST_F(debounce, a_person_moving_a_door_quickly_is_never_chatter) {
+  auto in = make(30ms);
+  int chatter = 0;
+  in->on_chatter([&] { ++chatter; });
+  // Open and shut twenty times, each level held 100 ms after a 4-edge contact bounce.
+  for (int i = 0; i < 20; ++i) {
+    bounce(5, 1ms);
+    clock.advance(95ms);
+  }
+  EXPECT_EQ(chatter, 0);
+  EXPECT_FALSE(in->chattering());
+  EXPECT_EQ(changes.size(), 20U);
+}
+
 TEST_F(debounce, press_and_release_give_two_changes) {
   auto in = make(30ms);
   bounce(3, 1ms);

@@ -2,6 +2,7 @@
 // Every payload builder's output validates against its schema in protocol/schemas, and
 // mutated payloads (a required field missing, a field of the wrong type, an extra field) do not.
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -149,7 +150,8 @@ TEST(payloads, door_events_match_the_schema) {
 TEST(payloads, alarm_events_match_the_schema) {
   for (auto type : {alarm_type::door_forced, alarm_type::door_left_open, alarm_type::lock_fault,
                     alarm_type::sensor_fault, alarm_type::keypad_lockout, alarm_type::power,
-                    alarm_type::tamper, alarm_type::storage_fault}) {
+                    alarm_type::tamper, alarm_type::storage_fault, alarm_type::parcel_left_inside,
+                    alarm_type::unexpected_contents}) {
     for (bool active : {true, false}) {
       expect_valid_and_strict(
           "evt_alarm.schema.json",
@@ -237,6 +239,24 @@ TEST(payloads, storage_fault_is_in_the_contract) {
   auto unknown = event;
   unknown["type"] = "storage_full";
   EXPECT_FALSE(schemas().validate("evt_alarm.schema.json", unknown).empty());
+}
+
+TEST(payloads, presence_alarms_are_in_the_contract) {
+  for (const auto& [type, name, severity] :
+       {std::tuple{alarm_type::parcel_left_inside, "parcel_left_inside", alarm_severity::warning},
+        std::tuple{alarm_type::unexpected_contents, "unexpected_contents",
+                   alarm_severity::critical}}) {
+    const auto event =
+        json::parse(encode_alarm_event(header(9), alarm_event{type, "A01", severity, true}));
+    EXPECT_EQ(event["type"], name);
+    EXPECT_EQ(event["compartment"], "A01");
+    EXPECT_TRUE(schemas().validate("evt_alarm.schema.json", event).empty());
+    auto st = sample_state();
+    st.alarms.push_back({type, "A01", severity, t1});
+    const auto state = json::parse(encode_state(st));
+    EXPECT_EQ(state["alarms"].back()["type"], name);
+    EXPECT_TRUE(schemas().validate("state.schema.json", state).empty());
+  }
 }
 
 TEST(payloads, get_state_reply_matches_the_schema) {

@@ -351,6 +351,9 @@ TEST_F(scenario, deposit_door_closed_with_nothing_inside_stores_nothing) {
   rig.advance(move_time);
   rig.person_opens("1");
   rig.person_closes("1");  // the presence sensor saw no parcel
+  // The courier is told why nothing was stored (issue 12), then the menu is back.
+  EXPECT_EQ(rig.display(), "Box 1 is empty\nNothing stored");
+  rig.advance(std::chrono::seconds{4});
   EXPECT_EQ(rig.display(), menu_text);
   auto events = rig.events();
   EXPECT_EQ(types(events),
