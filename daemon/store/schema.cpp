@@ -178,8 +178,19 @@ CREATE INDEX journal_by_code_of_parcel ON journal (code_of_parcel)
   WHERE code_of_parcel IS NOT NULL;
 )sql";
 
-constexpr std::array<std::string_view, 4> all_migrations{migration_1, migration_2, migration_3,
-                                                         migration_4};
+// Couriers' badges (courier_badges_repository): a badge identifies its courier at the keypad,
+// so two couriers cannot share one; it goes with its courier.
+constexpr std::string_view migration_5 = R"sql(
+CREATE TABLE courier_badges (
+  courier_id TEXT PRIMARY KEY REFERENCES couriers (courier_id) ON DELETE CASCADE,
+  badge_hash TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX courier_badges_by_hash ON courier_badges (badge_hash);
+)sql";
+
+constexpr std::array<std::string_view, 5> all_migrations{migration_1, migration_2, migration_3,
+                                                         migration_4, migration_5};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");
