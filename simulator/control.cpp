@@ -41,8 +41,7 @@ std::vector<std::string> control_help() {
       "commands (one per line; each answered by 'ok ...' or 'error <reason>'):",
       "  press <keys>              keys 0-9 * # A-D, e.g. 'press 1 2 3 #' or 'press 123#'",
       "  scan <text>               a barcode/QR code at the scanner (tracking number, code)",
-      "  badge <facility:card>     a courier's card at the Wiegand badge reader, e.g. 'badge "
-      "12:3456'",
+      "  badge <facility:card>     a courier's card at the badge reader, e.g. 'badge 12:3456'",
       "  wiegand <bits>            any Wiegand frame as 0/1 (wrong length or parity: noise)",
       "  open <id> | close <id>    a person opens an ajar/unlatched door, closes a door",
       "  put <id> | take <id>      a parcel in or out (door open)",
