@@ -138,6 +138,11 @@ class board {
   // has none. Asked only when the board file has a [scanner] table; throws
   // std::runtime_error when that table cannot be used with this backend.
   virtual drivers::code_reader* scanner() { return nullptr; }
+  // A courier badge reader that delivers whole badge ids (a HID reader typing like a
+  // keyboard), built on first use; null when this backend has none. Asked only when the board
+  // file's [badge] is such a reader (a Wiegand reader is built above the backend, on two of
+  // its input lines); throws std::runtime_error when it cannot be used with this backend.
+  virtual drivers::code_reader* badge_reader() { return nullptr; }
 };
 
 }  // namespace locker::drivers

@@ -64,6 +64,8 @@ const text_rule pickup_code_rule{rules::pickup_code_min_digits, rules::pickup_co
                                  rules::valid_pickup_code, rules::pickup_code_rule.data()};
 const text_rule pin_rule{rules::pin_min_digits, rules::pin_max_digits, rules::valid_pin,
                          rules::pin_rule.data()};
+const text_rule badge_rule{1, rules::badge_max_length, rules::valid_badge,
+                           rules::badge_rule.data()};
 const text_rule compartment_rule{1, rules::compartment_id_max_length, rules::valid_compartment_id,
                                  rules::compartment_id_rule.data()};
 const text_rule reason_rule{1, 256, nullptr, "1-256 characters"};
@@ -170,6 +172,7 @@ request decode_args(std::string_view name, fields& f) {
     r.pin = f.optional_text("pin", pin_rule);
     r.name = f.optional_text("name", name_rule);
     r.enabled = f.boolean("enabled");
+    r.badge = f.optional_text("badge", badge_rule);
     return r;
   }
   if (name == "courier_remove") return courier_remove{f.text("courier_id", id_rule)};

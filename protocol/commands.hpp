@@ -45,6 +45,9 @@ struct courier_upsert {
   std::optional<std::string> pin;
   std::optional<std::string> name;  // up to 128 chars
   bool enabled = true;
+  // The courier's badge id (v1 addition), 1-64 printable ASCII characters; secret like the
+  // PIN. Absent: the badge on file, if any, stays.
+  std::optional<std::string> badge;
 };
 
 struct courier_remove {

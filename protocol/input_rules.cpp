@@ -33,6 +33,11 @@ bool valid_tracking_number(std::string_view t) {
          std::all_of(t.begin(), t.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+bool valid_badge(std::string_view b) {
+  return !b.empty() && b.size() <= badge_max_length &&
+         std::all_of(b.begin(), b.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 bool valid_id(std::string_view id) {
   const auto n = code_points(id);
   return n >= 1 && n <= id_max_length && !has_control_char(id);

@@ -32,6 +32,12 @@ inline constexpr std::size_t tracking_number_max_length = 64;
 inline constexpr std::string_view tracking_number_rule =
     "1-64 printable ASCII characters without spaces";
 
+// A courier's badge id (courier_upsert's badge, lockeradm, a badge reader): 1-64 printable
+// ASCII characters without spaces. A Wiegand reader gives "facility:card" ("123:45678"), a
+// HID reader the digits or hex it types. A secret like a PIN: stored only as its keyed hash.
+inline constexpr std::size_t badge_max_length = 64;
+inline constexpr std::string_view badge_rule = "1-64 printable ASCII characters without spaces";
+
 // reservation_id, courier_id (and the operator's name in compartment_open): 1-64
 // characters (code points, as the contract's JSON Schema counts them) and no control
 // characters, which would garble logs, the audit log and lockeradm's tables.
@@ -45,6 +51,7 @@ inline constexpr std::string_view compartment_id_rule = "1-16 characters of A-Z,
 [[nodiscard]] bool valid_pin(std::string_view pin);
 [[nodiscard]] bool valid_pickup_code(std::string_view code);
 [[nodiscard]] bool valid_tracking_number(std::string_view tracking_number);
+[[nodiscard]] bool valid_badge(std::string_view badge);
 [[nodiscard]] bool valid_id(std::string_view id);
 [[nodiscard]] bool valid_compartment_id(std::string_view id);
 

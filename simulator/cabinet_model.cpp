@@ -2,10 +2,12 @@
 #include "simulator/cabinet_model.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "drivers/input/wiegand_frame.hpp"
 #include "drivers/sim/sim_protocol.hpp"
 
 namespace locker::simulator {
@@ -66,7 +68,7 @@ action_result refused(std::string why) { return {std::move(why)}; }
 
 cabinet_model::cabinet_model(const drivers::board_config& board, drivers::clock& c,
                              bounce_settings bounce)
-    : clock_(c), bounce_(bounce) {
+    : clock_(c), bounce_(bounce), wiegand_timer_(c) {
   auto add_line = [this](const std::string& name, line_ref ref) {
     if (!lines_.emplace(name, ref).second) {
       throw std::invalid_argument("line " + name + " is used twice in the board file");
@@ -96,6 +98,12 @@ cabinet_model::cabinet_model(const drivers::board_config& board, drivers::clock&
     // A real scanner cannot deliver more than its decoder keeps, nor than the wire carries.
     scanner_max_length_ = std::min(board.scanner->max_length, drivers::sim::max_scan_length);
   }
+  if (board.badge && board.badge->kind == drivers::badge_kind::wiegand) {
+    wiegand_lines_[0] = board.badge->wiegand_d0.describe();
+    wiegand_lines_[1] = board.badge->wiegand_d1.describe();
+    add_line(wiegand_lines_[0], {nullptr, role::wiegand});
+    add_line(wiegand_lines_[1], {nullptr, role::wiegand});
+  }
 }
 
 cabinet_model::~cabinet_model() = default;
@@ -123,6 +131,7 @@ bool cabinet_model::set_output(std::string_view line, bool active) {
     case role::door:
     case role::presence:
     case role::backup_power:
+    case role::wiegand:
       return false;
   }
   return false;
@@ -141,6 +150,7 @@ std::optional<bool> cabinet_model::output(std::string_view line) const {
     case role::door:
     case role::presence:
     case role::backup_power:
+    case role::wiegand:
       return std::nullopt;
   }
   return std::nullopt;
@@ -152,6 +162,7 @@ std::optional<bool> cabinet_model::input(std::string_view line) const {
   if (it->second.r == role::door) return it->second.c->door_level;
   if (it->second.r == role::presence) return it->second.c->presence_level;
   if (it->second.r == role::backup_power) return on_battery();
+  if (it->second.r == role::wiegand) return wiegand_levels_[line == wiegand_lines_[0] ? 0 : 1];
   return std::nullopt;
 }
 
@@ -368,6 +379,78 @@ action_result cabinet_model::scan(std::string_view text) {
   emit("scan", drivers::sim::escape_text(scanned));
   dispatch(scan_subs_, scanned);
   return {};
+}
+
+action_result cabinet_model::badge(std::string_view id) {
+  // "facility:card", both decimal: 0-65535 each (a 34-bit frame's fields).
+  const auto colon = id.find(':');
+  const auto number = [](std::string_view digits) -> std::optional<std::uint32_t> {
+    if (digits.empty() || digits.size() > 5) return std::nullopt;
+    std::uint32_t v = 0;
+    for (char ch : digits) {
+      if (ch < '0' || ch > '9') return std::nullopt;
+      v = v * 10 + static_cast<std::uint32_t>(ch - '0');
+    }
+    return v;
+  };
+  const auto facility =
+      colon == std::string_view::npos ? std::nullopt : number(id.substr(0, colon));
+  const auto card = colon == std::string_view::npos ? std::nullopt : number(id.substr(colon + 1));
+  if (!facility || !card || *facility > 0xFFFF || *card > 0xFFFF) {
+    return refused("a badge id is facility:card, each 0-65535 (e.g. 123:45678)");
+  }
+  if (*facility <= 0xFF) {
+    return send_wiegand(drivers::input::wiegand26(static_cast<std::uint8_t>(*facility),
+                                                  static_cast<std::uint16_t>(*card)),
+                        "26 bits");
+  }
+  return send_wiegand(drivers::input::wiegand34(static_cast<std::uint16_t>(*facility),
+                                                static_cast<std::uint16_t>(*card)),
+                      "34 bits");
+}
+
+action_result cabinet_model::wiegand(std::string_view bits) {
+  if (bits.empty() || bits.size() > 64 || bits.find_first_not_of("01") != std::string_view::npos) {
+    return refused("a Wiegand frame is 1-64 bits, each 0 or 1");
+  }
+  std::vector<bool> frame;
+  for (char b : bits) frame.push_back(b == '1');
+  return send_wiegand(frame, std::to_string(bits.size()) + " bits, as given");
+}
+
+action_result cabinet_model::send_wiegand(const std::vector<bool>& bits, std::string what) {
+  if (!has_wiegand_reader()) {
+    return refused("this board has no Wiegand badge reader (no [badge] with wiegand lines)");
+  }
+  if (!powered_) return refused("power is off");
+  if (wiegand_next_ < wiegand_edges_.size()) return refused("the badge reader is still sending");
+  wiegand_edges_.clear();
+  for (const auto& e :
+       drivers::input::wiegand_pulses(bits, wiegand_pulse_width, wiegand_bit_interval)) {
+    wiegand_edges_.push_back({e.wire == drivers::input::wiegand_wire::d0 ? 0 : 1, e.active,
+                              std::chrono::duration_cast<drivers::millis>(e.at)});
+  }
+  wiegand_next_ = 0;
+  wiegand_start_ = clock_.now();
+  // What was read stays between the person and lockerd: the stream says only that a frame went.
+  emit("badge", std::move(what));
+  wiegand_step();
+  return {};
+}
+
+void cabinet_model::wiegand_step() {
+  while (wiegand_next_ < wiegand_edges_.size() &&
+         wiegand_start_ + wiegand_edges_[wiegand_next_].at <= clock_.now()) {
+    const auto e = wiegand_edges_[wiegand_next_++];
+    if (!powered_) continue;  // the reader has no power: the rest of the frame is lost
+    wiegand_levels_[e.wire] = e.active;
+    dispatch(input_subs_, wiegand_lines_[e.wire], e.active);
+  }
+  if (wiegand_next_ < wiegand_edges_.size()) {
+    wiegand_timer_.start(std::chrono::ceil<drivers::millis>(
+                             wiegand_start_ + wiegand_edges_[wiegand_next_].at - clock_.now()),
+                         [this] { wiegand_step(); });
+  }
 }
 
 action_result cabinet_model::open(std::string_view id) {

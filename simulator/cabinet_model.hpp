@@ -66,6 +66,11 @@ class cabinet_model {
   static constexpr drivers::millis spring_delay{30};
   // How long a chattering contact keeps toggling unless unstuck earlier.
   static constexpr drivers::millis chatter_length{1000};
+  // A Wiegand reader's pace: a pulse of wiegand_pulse_width on D0 or D1 per bit, a new one
+  // every wiegand_bit_interval (real readers: 50 us pulses 1-2 ms apart; whole milliseconds
+  // here, as the model's clock counts them).
+  static constexpr drivers::millis wiegand_pulse_width{1};
+  static constexpr drivers::millis wiegand_bit_interval{2};
 
   cabinet_model(const drivers::board_config& board, drivers::clock& c, bounce_settings bounce = {});
   cabinet_model(const cabinet_model&) = delete;
@@ -102,6 +107,15 @@ class cabinet_model {
   // A barcode or QR code held to the scanner: refused on a board without [scanner], while
   // the power is off, and for text that is no scan (empty, too long, control characters).
   action_result scan(std::string_view text);
+  // A courier's card held to the Wiegand badge reader: `id` is "facility:card" in decimal
+  // (as printed on the card), sent as a 26-bit frame when the facility fits 8 bits, else 34.
+  // The frame's pulses go out on the reader's two input lines, one bit every
+  // wiegand_bit_interval. Refused on a board without a Wiegand [badge], while the power is
+  // off, while a frame is still being sent, and for an id that is no such pair.
+  action_result badge(std::string_view id);
+  // Any frame, as '0'/'1' characters (1-64 bits, wrong length or parity allowed): a reader's
+  // noise or a cut frame, which lockerd must ignore and count. Refused as badge() is.
+  action_result wiegand(std::string_view bits);
   action_result open(std::string_view id);   // an ajar or unlatched door, fully
   action_result close(std::string_view id);  // an open or ajar door; it latches again
   action_result put(std::string_view id);    // a parcel in, door open
@@ -133,6 +147,7 @@ class cabinet_model {
   [[nodiscard]] bool on_battery() const { return !mains_ && has_battery(); }
   [[nodiscard]] bool has_battery() const { return !backup_line_.empty(); }
   [[nodiscard]] bool has_scanner() const { return scanner_max_length_ > 0; }
+  [[nodiscard]] bool has_wiegand_reader() const { return !wiegand_lines_[0].empty(); }
   [[nodiscard]] bool alarm() const { return alarm_; }
   [[nodiscard]] bool buzzer() const { return buzzer_; }
   [[nodiscard]] const std::string& last_beep() const { return last_beep_; }
@@ -142,7 +157,7 @@ class cabinet_model {
 
  private:
   struct compartment;
-  enum class role { lock, door, presence, buzzer, alarm_led, backup_power };
+  enum class role { lock, door, presence, buzzer, alarm_led, backup_power, wiegand };
   struct line_ref {
     compartment* c;
     role r;
@@ -160,6 +175,8 @@ class cabinet_model {
   void bounce_step(compartment& c, int step);
   void chatter_step(compartment& c);
   void settle_sensor(compartment& c);
+  action_result send_wiegand(const std::vector<bool>& bits, std::string what);
+  void wiegand_step();
 
   drivers::clock& clock_;
   bounce_settings bounce_;
@@ -172,6 +189,19 @@ class cabinet_model {
   bool mains_ = true;
   std::string backup_line_;             // empty: no battery, no power-sense line
   std::size_t scanner_max_length_ = 0;  // 0: no scanner
+  // The Wiegand reader's D0 and D1 lines (empty: none), their levels (active = pulled low by
+  // the reader) and the frame being sent: edges at their offsets from its start.
+  std::string wiegand_lines_[2];
+  bool wiegand_levels_[2] = {false, false};
+  struct wiegand_edge {
+    int wire;
+    bool active;
+    drivers::millis at;
+  };
+  std::vector<wiegand_edge> wiegand_edges_;
+  std::size_t wiegand_next_ = 0;
+  drivers::steady_time wiegand_start_{};
+  drivers::timer wiegand_timer_;
   bool alarm_ = false;
   bool buzzer_ = false;
   subscription next_sub_ = 1;

@@ -41,6 +41,8 @@ std::vector<std::string> control_help() {
       "commands (one per line; each answered by 'ok ...' or 'error <reason>'):",
       "  press <keys>              keys 0-9 * # A-D, e.g. 'press 1 2 3 #' or 'press 123#'",
       "  scan <text>               a barcode/QR code at the scanner (tracking number, code)",
+      "  badge <facility:card>     a courier's card at the badge reader, e.g. 'badge 12:3456'",
+      "  wiegand <bits>            any Wiegand frame as 0/1 (wrong length or parity: noise)",
       "  open <id> | close <id>    a person opens an ajar/unlatched door, closes a door",
       "  put <id> | take <id>      a parcel in or out (door open)",
       "  jam <id> | unjam <id>     the lock's latch does not release",
@@ -93,6 +95,14 @@ control_reply run_control(cabinet_model& model, std::string_view line) {
     text = text.substr(0, last == std::string_view::npos ? 0 : last + 1);
     if (text.empty()) return error("usage: scan <text>");
     return result(model.scan(text));
+  }
+  if (cmd == "badge") {
+    if (args != 1) return error("usage: badge <facility:card>");
+    return result(model.badge(w[1]));
+  }
+  if (cmd == "wiegand") {
+    if (args != 1) return error("usage: wiegand <bits>");
+    return result(model.wiegand(w[1]));
   }
   if (cmd == "power") {
     if (args != 1 || (w[1] != "on" && w[1] != "off")) return error("usage: power off|on");

@@ -95,6 +95,13 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
     add_input(c.door);
     if (c.presence) add_input(*c.presence);
   }
+  // A Wiegand badge reader's data lines: the model paces its frames (a bit every 2 ms), so each
+  // pulse reaches the kernel line as two edges lockerd reads with their kernel timestamps.
+  if (board.badge && board.badge->kind == drivers::badge_kind::wiegand) {
+    for (const auto* spec : {&board.badge->wiegand_d0, &board.badge->wiegand_d1})
+      inputs_.emplace(spec->name,
+                      driven_input{open_line(spec->name, spec->active_low, lines), {}, false});
+  }
   if (board.buzzer) add_output(*board.buzzer, output_role::model, false);
   if (board.alarm_led) add_output(*board.alarm_led, output_role::model, false);
   if (board.keypad.kind == drivers::keypad_kind::matrix) {

@@ -27,6 +27,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/parcels/parcels.hpp"
 #include "daemon/security/secret_key.hpp"
+#include "daemon/store/courier_badges_repository.hpp"
 #include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/store.hpp"
 #include "protocol/input_rules.hpp"
@@ -67,6 +68,7 @@ Options:
 Commands:
   courier add ID [--name NAME] [--disabled]    add a courier (PIN read from standard input)
   courier set-pin ID                           change a courier's PIN (read from standard input)
+  courier set-badge ID                         give a courier a badge (id read from standard input)
   courier enable ID | disable ID | remove ID
   courier list
   reservation add --id RID --tracking TN --size S [--window-h H] [--code-stdin]
@@ -86,15 +88,21 @@ Exit status: 0 done, 1 failed (nothing was changed), 2 bad command line.
 )";
 
 constexpr std::string_view courier_help =
-    R"(Usage: lockeradm courier add ID [--name NAME] [--disabled]
+    R"(Usage: lockeradm courier add ID [--name NAME] [--disabled] [--badge]
        lockeradm courier set-pin ID
+       lockeradm courier set-badge ID
        lockeradm courier enable ID | disable ID | remove ID
        lockeradm courier list
 
 Couriers log in at the keypad with a PIN of 6-12 digits. `add` and `set-pin` read the PIN from
 standard input (one line; on a terminal it is asked twice, without echo), never from the
 command line. Two couriers cannot share a PIN. Only the PIN's keyed hash is stored.
-`list` shows id, name and whether the courier may log in; never PINs or hashes.
+Couriers may also log in with an RFID/NFC badge (the board's [badge] reader; whether the PIN
+must follow is policy.badge_login). `set-badge`, and `add` with --badge after the PIN, read the
+badge id from standard input in the same way: 1-64 printable characters, "facility:card" for a
+Wiegand reader (as printed on the card, e.g. 123:45678). A new badge replaces the old one; two
+couriers cannot share one. Only the badge's keyed hash is stored.
+`list` shows id, name and whether the courier may log in; never PINs, badges or hashes.
 )";
 
 constexpr std::string_view reservation_help =
@@ -483,9 +491,11 @@ class session {
 
 // The MQTT command that adds or changes a courier, as lockerd takes it over its admin socket.
 json courier_upsert_request(std::string_view id, const std::optional<std::string>& pin,
-                            const std::optional<std::string>& name, bool enabled) {
+                            const std::optional<std::string>& name, bool enabled,
+                            const std::optional<std::string>& badge = std::nullopt) {
   json r{{"command", "courier_upsert"}, {"courier_id", id}, {"enabled", enabled}};
   if (pin) r["pin"] = *pin;
+  if (badge) r["badge"] = *badge;
   if (name && !name->empty()) r["name"] = *name;
   return r;
 }
@@ -501,8 +511,17 @@ void refuse_shared_pin(parcels::courier_answer a) {
     throw admin_error("that PIN is already used by another courier");
 }
 
+// The badge's keyed hash, after checking no other courier has it (before anything changes).
+std::string free_badge_hash(session& s, store::store& st, std::string_view id,
+                            std::string_view badge) {
+  auto hash = security::courier_badge_hash(s.key(), badge);
+  const auto owner = store::courier_badges_repository(st.db()).find_courier(hash);
+  if (owner && *owner != id) throw admin_error("that badge is already used by another courier");
+  return hash;
+}
+
 int courier_add(session& s, std::span<const std::string_view> args) {
-  const auto p = parse_args(courier_cmd, args, {"--name"}, {"--disabled"}, 1);
+  const auto p = parse_args(courier_cmd, args, {"--name"}, {"--disabled", "--badge"}, 1);
   if (p.positional.empty()) throw usage_error(courier_cmd, "courier add needs an ID");
   const std::string id(p.positional[0]);
   const std::string name = p.value("--name").value_or("");
@@ -515,11 +534,17 @@ int courier_add(session& s, std::span<const std::string_view> args) {
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
   const std::string pin = s.read_secret("PIN");
   check_secret(pin, protocol::rules::valid_pin, protocol::rules::pin_rule, "the PIN");
+  std::optional<std::string> badge;
+  if (p.has("--badge")) {
+    badge = s.read_secret("badge");
+    check_secret(*badge, protocol::rules::valid_badge, protocol::rules::badge_rule, "the badge");
+  }
   const auto done = [&] {
-    s.out() << "courier " << id << " added" << (enabled ? "" : " (disabled)") << '\n';
+    s.out() << "courier " << id << " added" << (enabled ? "" : " (disabled)")
+            << (badge ? ", with a badge" : "") << '\n';
     return exit_ok;
   };
-  if (s.ask_lockerd(courier_upsert_request(id, pin, name, enabled))) return done();
+  if (s.ask_lockerd(courier_upsert_request(id, pin, name, enabled, badge))) return done();
   const auto hash = security::courier_pin_hash(s.key(), pin);
 
   const auto t = now();
@@ -527,9 +552,40 @@ int courier_add(session& s, std::span<const std::string_view> args) {
   // Checked again inside the transaction: lockerd (over MQTT) may have added it meanwhile.
   if (st.couriers().find(id))
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
+  const auto badge_hash = badge ? free_badge_hash(s, st, id, *badge) : std::string{};
   refuse_shared_pin(parcels::upsert_courier(tx, st, id, name, hash, enabled, t));
-  st.audit().record(tx, t, actor, "courier_add",
-                    {{"courier_id", id}, {"name", name}, {"enabled", enabled}});
+  if (badge) store::courier_badges_repository(st.db()).set(tx, id, badge_hash, t);
+  st.audit().record(
+      tx, t, actor, "courier_add",
+      {{"courier_id", id}, {"name", name}, {"enabled", enabled}, {"badge", badge.has_value()}});
+  tx.commit();
+  return done();
+}
+
+int courier_set_badge(session& s, std::span<const std::string_view> args) {
+  const auto p = parse_args(courier_cmd, args, {}, {}, 1);
+  if (p.positional.empty()) throw usage_error(courier_cmd, "courier set-badge needs an ID");
+  const std::string id(p.positional[0]);
+
+  auto& st = s.db(false);
+  const auto known = st.couriers().find(id);
+  if (!known) no_courier(id);
+  const std::string badge = s.read_secret("badge");
+  check_secret(badge, protocol::rules::valid_badge, protocol::rules::badge_rule, "the badge");
+  const auto done = [&] {
+    s.out() << "courier " << id << ": badge changed\n";
+    return exit_ok;
+  };
+  // PIN, name and enabled as on file: only the badge changes.
+  if (s.ask_lockerd(courier_upsert_request(id, std::nullopt, std::nullopt, known->enabled, badge)))
+    return done();
+
+  const auto t = now();
+  store::transaction tx(st.db());
+  if (!st.couriers().find(id)) no_courier(id);
+  const auto hash = free_badge_hash(s, st, id, badge);
+  store::courier_badges_repository(st.db()).set(tx, id, hash, t);
+  st.audit().record(tx, t, actor, "courier_set_badge", {{"courier_id", id}});
   tx.commit();
   return done();
 }
@@ -608,11 +664,13 @@ int courier_list(session& s, std::span<const std::string_view> args) {
 int courier(session& s, std::span<const std::string_view> args) {
   if (args.empty())
     throw usage_error(courier_cmd,
-                      "courier needs one of: add, set-pin, enable, disable, remove, list");
+                      "courier needs one of: add, set-pin, set-badge, enable, disable, remove, "
+                      "list");
   const auto verb = args[0];
   const auto rest = args.subspan(1);
   if (verb == "add") return courier_add(s, rest);
   if (verb == "set-pin") return courier_set_pin(s, rest);
+  if (verb == "set-badge") return courier_set_badge(s, rest);
   if (verb == "enable" || verb == "disable" || verb == "remove")
     return courier_change(s, verb, rest);
   if (verb == "list") return courier_list(s, rest);

@@ -98,6 +98,8 @@ locker_app::locker_app(config::locker_config cfg, platform p)
                    session_cfg);
   // The barcode scanner beside the keypad, where the board file has one.
   if (auto* scanner = cabinet_->scanner()) session_->take_scans(*scanner);
+  // The couriers' badge reader, where the board file has one.
+  if (auto* badges = cabinet_->badge_reader()) session_->take_badges(*badges);
   controller_->set_session(&*session_);
   try {
     controller_->start();

@@ -110,6 +110,7 @@ class locker_app {
 
   [[nodiscard]] const config::locker_config& cfg() const { return cfg_; }
   [[nodiscard]] drivers::board& board() { return *board_; }
+  [[nodiscard]] hardware::cabinet_hardware& hardware() { return *cabinet_; }
   [[nodiscard]] store::store& db() { return *db_; }
   [[nodiscard]] const security::secret_key& key() const { return *key_; }
   [[nodiscard]] controller::controller& locker() { return *controller_; }

@@ -9,6 +9,7 @@
 #include "daemon/commands/remote_settings.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/parcels/parcels.hpp"
+#include "daemon/store/courier_badges_repository.hpp"
 #include "protocol/events.hpp"
 
 namespace locker::commands {
@@ -428,10 +429,23 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
   } else {
     return {refuse(req_id, error_code::bad_request, "pin: required for a new courier"), detail};
   }
+  // The badge is checked before anything is saved, so a refusal changes nothing. Only the fact
+  // that it changed goes to the audit log, never the badge id.
+  std::string badge_hash;
+  if (a.badge) {
+    badge_hash = security::courier_badge_hash(key_, *a.badge);
+    detail["badge"] = "changed";
+    const auto owner = store::courier_badges_repository(db_.db()).find_courier(badge_hash);
+    if (owner && *owner != a.courier_id)
+      return {refuse(req_id, error_code::conflict, "badge: another courier has the same badge"),
+              detail};
+  }
   const auto answer = parcels::upsert_courier(tx, db_, a.courier_id, a.name, pin_hash, a.enabled,
                                               clock_.wall_now());
   if (answer == parcels::courier_answer::pin_in_use)
     return {refuse(req_id, error_code::conflict, "pin: another courier has the same PIN"), detail};
+  if (a.badge)
+    store::courier_badges_repository(db_.db()).set(tx, a.courier_id, badge_hash, clock_.wall_now());
   return {protocol::ok_reply(req_id), detail};
 }
 

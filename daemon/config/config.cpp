@@ -157,9 +157,9 @@ locker_config load_config(const std::filesystem::path& file) {
     t.session_idle = std::chrono::seconds(r.integer("session_idle_s", 60, 5, 3600));
   }
   {
-    const table_reader r(
-        ctx, sub("policy"), "policy",
-        {"max_code_attempts", "pickup_code_digits", "pickup_window_h", "lockout_base_s"});
+    const table_reader r(ctx, sub("policy"), "policy",
+                         {"max_code_attempts", "pickup_code_digits", "pickup_window_h",
+                          "lockout_base_s", "badge_login"});
     auto& p = c.policy;
     p.max_code_attempts = static_cast<int>(r.integer("max_code_attempts", 5, 1, 100));
     p.pickup_code_digits = static_cast<int>(r.integer(
@@ -167,6 +167,9 @@ locker_config load_config(const std::filesystem::path& file) {
         static_cast<std::int64_t>(protocol::rules::pickup_code_max_digits)));
     p.pickup_window_h = static_cast<int>(r.integer("pickup_window_h", 72, 1, 8760));
     p.lockout_base = std::chrono::seconds(r.integer("lockout_base_s", 30, 1, 86400));
+    p.badge_login = r.choice(
+        "badge_login", badge_login::badge_only,
+        {{"badge_only", badge_login::badge_only}, {"badge_and_pin", badge_login::badge_and_pin}});
   }
 
   {

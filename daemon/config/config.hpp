@@ -49,11 +49,18 @@ struct timings {
   std::chrono::seconds session_idle{60};
 };
 
+// What a courier's badge is enough for at the keypad.
+enum class badge_login {
+  badge_only,     // the badge logs the courier in
+  badge_and_pin,  // the badge names the courier, whose PIN must follow
+};
+
 struct policy {
   int max_code_attempts = 5;
   int pickup_code_digits = 8;  // 6..10
   int pickup_window_h = 72;
   std::chrono::seconds lockout_base{30};  // doubles with each further lockout
+  config::badge_login badge_login = config::badge_login::badge_only;
 };
 
 // Signed software updates (fw_update) and reboots. No keyring: fw_update is refused.

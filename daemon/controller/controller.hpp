@@ -70,6 +70,9 @@ class controller final : public compartment::compartment_observer, public keypad
   [[nodiscard]] std::chrono::seconds courier_lockout_remaining() override;
   keypad::pickup_answer pickup(std::string_view code) override;
   std::optional<keypad::courier_identity> courier_login(std::string_view pin) override;
+  keypad::badge_answer courier_badge(std::string_view badge) override;
+  std::optional<keypad::courier_identity> courier_badge_pin(std::string_view courier_id,
+                                                            std::string_view pin) override;
   [[nodiscard]] std::optional<std::string> announced_size(std::string_view tracking) override;
   keypad::deposit_answer begin_deposit(const keypad::courier_identity& courier,
                                        std::string_view tracking_number,

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "daemon/log/log.hpp"
+
 namespace locker::hardware {
 
 cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
@@ -34,6 +36,24 @@ cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
     scanner_ = board.scanner();
     if (scanner_ == nullptr) {
       throw std::runtime_error(cfg.file + ": scanner: this hardware backend has no scanner");
+    }
+  }
+  if (cfg.badge) {
+    if (cfg.badge->kind == drivers::badge_kind::wiegand) {
+      wiegand_ = std::make_unique<drivers::input::wiegand_reader>(
+          board.input(cfg.badge->wiegand_d0), board.input(cfg.badge->wiegand_d1), clock);
+      // Ignored and counted (garbled()); the reason is worth a line, the bits are not.
+      wiegand_->on_garbled([](const drivers::input::wiegand_frame& f) {
+        log::warning("hardware", "badge reader: ignored a garbled Wiegand frame (", f.bits,
+                     " bits, ", drivers::input::describe(f.error), ")");
+      });
+      badge_reader_ = wiegand_.get();
+    } else {
+      badge_reader_ = board.badge_reader();
+      if (badge_reader_ == nullptr) {
+        throw std::runtime_error(cfg.file +
+                                 ": badge: this hardware backend has no HID badge reader");
+      }
     }
   }
 }

@@ -13,6 +13,7 @@
 #include "daemon/config/config.hpp"
 #include "drivers/debounced_input.hpp"
 #include "drivers/hardware.hpp"
+#include "drivers/input/wiegand_reader.hpp"
 #include "drivers/pulsed_lock.hpp"
 
 namespace locker::hardware {
@@ -27,8 +28,8 @@ struct compartment_hardware {
 class cabinet_hardware {
  public:
   // Requests every lock output first, so all coils are in their safe (released) state
-  // before any sensor is read or anything else happens; then the inputs and the scanner,
-  // when the board file has one. Throws
+  // before any sensor is read or anything else happens; then the inputs, the scanner and
+  // the badge reader, when the board file has them. Throws
   // std::runtime_error naming the line when the backend cannot provide one.
   cabinet_hardware(drivers::board& board, drivers::clock& clock, const drivers::board_config& cfg,
                    const config::timings& timings);
@@ -43,6 +44,10 @@ class cabinet_hardware {
   [[nodiscard]] drivers::power_sensor* power() { return power_.get(); }
   // The barcode/QR scanner beside the keypad; null when the board file has no [scanner].
   [[nodiscard]] drivers::code_reader* scanner() { return scanner_; }
+  // The courier badge reader; null when the board file has no [badge]. A Wiegand reader is
+  // built here on the two data lines (raw edges, not debounced: a bit is a 50 us pulse); a
+  // HID reader comes from the backend. Its garbled() counts the frames it ignored.
+  [[nodiscard]] drivers::code_reader* badge_reader() { return badge_reader_; }
 
   // A mains dip shorter than this is the backup supply's business, not an alarm.
   static constexpr drivers::millis power_settle{1000};
@@ -58,6 +63,8 @@ class cabinet_hardware {
   std::vector<compartment_hardware> compartments_;
   std::unique_ptr<drivers::debounced_power_sensor> power_;
   drivers::code_reader* scanner_ = nullptr;  // owned by the board
+  std::unique_ptr<drivers::input::wiegand_reader> wiegand_;
+  drivers::code_reader* badge_reader_ = nullptr;  // wiegand_, or owned by the board
 };
 
 // Requests every lock output of the board, which drives it to its safe (released) state.

@@ -75,11 +75,17 @@ keypad_session::~keypad_session() {
   // The keypad cannot forget a handler; leave it one that does not touch this object.
   keys_.on_key([](char) {});
   if (scanner_ != nullptr) scanner_->on_read([](const std::string&) {});
+  if (badge_reader_ != nullptr) badge_reader_->on_read([](const std::string&) {});
 }
 
 void keypad_session::take_scans(drivers::code_reader& reader) {
   scanner_ = &reader;
   reader.on_read([this](const std::string& code) { on_scan(code); });
+}
+
+void keypad_session::take_badges(drivers::code_reader& reader) {
+  badge_reader_ = &reader;
+  reader.on_read([this](const std::string& badge) { on_badge(badge); });
 }
 
 // ---- keys ----
@@ -230,10 +236,12 @@ void keypad_session::key_courier_pin(char key) {
       show_message(settings_.texts.pin_length, [this] { enter_pin(); });
       return;
     }
-    auto courier = services_.courier_login(input_);
+    auto courier = badge_courier_ ? services_.courier_badge_pin(badge_courier_->courier_id, input_)
+                                  : services_.courier_login(input_);
     clear_input();
     if (courier) {
       courier_ = std::move(courier);
+      badge_courier_.reset();
       sounds_.beep(drivers::sound::ok);
       enter_menu();
       return;
@@ -428,6 +436,60 @@ void keypad_session::on_scan(const std::string& code) {
   notice(settings_.texts.scan_unexpected);
 }
 
+// ---- badges ----
+
+void keypad_session::on_badge(const std::string& badge) {
+  // As a key does, a badge ends a shown result early and counts for the screen after it.
+  if (state_ == state::message) finish_message();
+  if (state_ == state::lockout) {
+    if (services_.lockout_remaining() > std::chrono::seconds{0}) {
+      refuse();  // the countdown on the screen says why
+      return;
+    }
+    enter_idle();
+  }
+  if (state_ != state::idle) {
+    notice(settings_.texts.badge_unexpected);
+    return;
+  }
+  if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
+    refuse();
+    enter_lockout(remaining);
+    return;
+  }
+  clear_input();  // a half-typed pickup code gives way to the courier
+  touch();
+  badge_answer answer = services_.courier_badge(badge);
+  switch (answer.outcome) {
+    case badge_outcome::logged_in:
+      courier_ = std::move(answer.courier);
+      sounds_.beep(drivers::sound::ok);
+      enter_menu();
+      return;
+    case badge_outcome::pin_needed:
+      sounds_.beep(drivers::sound::key);
+      badge_courier_ = std::move(answer.courier);
+      enter_pin();
+      return;
+    case badge_outcome::unknown:
+      sounds_.beep(drivers::sound::error);
+      show_message(settings_.texts.unknown_badge, [this] { enter_idle(); });
+      return;
+    case badge_outcome::locked_out:
+      // The couriers' budget: the keypad goes on taking pickup codes afterwards.
+      sounds_.beep(drivers::sound::error);
+      show_message(
+          fill(settings_.texts.locked_out,
+               {std::to_string(services_.courier_lockout_remaining().count())}),
+          [this] { enter_idle(); }, true);
+      return;
+    case badge_outcome::unavailable:
+      sounds_.beep(drivers::sound::error);
+      show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
+      return;
+  }
+}
+
 void keypad_session::notice(std::string_view text) {
   sounds_.beep(drivers::sound::error);
   screen_.show(text);
@@ -611,6 +673,7 @@ void keypad_session::reset_session() {
   after_message_ = nullptr;
   clear_input();
   courier_.reset();
+  badge_courier_.reset();
   tracking_.clear();
   compartment_.clear();
   sizes_.clear();
@@ -687,7 +750,7 @@ void keypad_session::lockout_changed() {
 void keypad_session::enter_pin() {
   clear_input();
   state_ = state::courier_pin;
-  show(settings_.texts.pin_prompt);
+  show(badge_courier_ ? settings_.texts.badge_pin_prompt : settings_.texts.pin_prompt);
 }
 
 void keypad_session::enter_menu() {

@@ -69,6 +69,13 @@ class keypad_session final : public session_events {
   // The reader must outlive the session, which leaves it a harmless handler when destroyed.
   void take_scans(drivers::code_reader& reader);
 
+  // Badges from reader count from now on: read while idle (nothing typed, or a code half
+  // typed, which the badge replaces), a badge logs its courier in or, when the locker wants
+  // the PIN too, asks for it; an unknown badge shows a message and counts as a wrong PIN.
+  // Anywhere else it is refused with a message and changes nothing. The reader must outlive
+  // the session, which leaves it a harmless handler when destroyed.
+  void take_badges(drivers::code_reader& reader);
+
   // A new session_idle, from the next key press on.
   void set_session_idle(drivers::millis idle) { settings_.session_idle = idle; }
 
@@ -111,6 +118,7 @@ class keypad_session final : public session_events {
   void key_removal_item(char key);
 
   void on_scan(const std::string& code);
+  void on_badge(const std::string& badge);
   // Shows text over the current screen for message_hold, then that screen again; the state
   // stays what it is (a door may still be awaited).
   void notice(std::string_view text);
@@ -155,6 +163,8 @@ class keypad_session final : public session_events {
   state state_ = state::idle;
   std::string input_;
   std::optional<courier_identity> courier_;
+  // Named by a badge, waiting for its PIN (badge and PIN): not logged in yet.
+  std::optional<courier_identity> badge_courier_;
   std::string tracking_;
   std::string compartment_;  // the one whose door this session waits for
   std::vector<std::string> sizes_;
@@ -165,6 +175,7 @@ class keypad_session final : public session_events {
   bool message_holds_keys_ = false;
 
   drivers::code_reader* scanner_ = nullptr;
+  drivers::code_reader* badge_reader_ = nullptr;
   std::string screen_text_;  // what show() put up last, for after a notice
 
   drivers::timer idle_timer_;

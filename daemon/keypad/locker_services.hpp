@@ -34,6 +34,20 @@ struct pickup_answer {
   int attempts_left = 0;                // with wrong
 };
 
+// What a courier's badge read at the keypad led to.
+enum class badge_outcome {
+  logged_in,    // badge only: the courier is logged in
+  pin_needed,   // badge and PIN: the courier's PIN must follow (courier_badge_pin)
+  unknown,      // no enabled courier has this badge: counted as a wrong attempt
+  locked_out,   // the keypad is locked out (now, or because of this attempt)
+  unavailable,  // the locker cannot check badges now (its database failed): nothing counted
+};
+
+struct badge_answer {
+  badge_outcome outcome = badge_outcome::unknown;
+  courier_identity courier;  // with logged_in and pin_needed
+};
+
 enum class deposit_error {
   none,
   no_free_compartment,  // none of this size or bigger is free and in service
@@ -78,6 +92,13 @@ class locker_services {
   // A courier's PIN. nullopt when unknown or disabled; a wrong PIN counts toward the
   // couriers' own budget (courier_lockout_remaining() tells if it locked out).
   virtual std::optional<courier_identity> courier_login(std::string_view pin) = 0;
+  // A courier's badge, read by the badge reader. Whether the PIN must follow is the locker's
+  // policy (policy.badge_login). An unknown badge counts toward the keypad-wide limit.
+  virtual badge_answer courier_badge(std::string_view badge) = 0;
+  // The PIN after a badge (badge_outcome::pin_needed): nullopt unless it is that courier's;
+  // a wrong one counts as courier_login's does.
+  virtual std::optional<courier_identity> courier_badge_pin(std::string_view courier_id,
+                                                            std::string_view pin) = 0;
 
   // The size announced by a reservation for this tracking number, if there is one.
   [[nodiscard]] virtual std::optional<std::string> announced_size(std::string_view tracking) = 0;

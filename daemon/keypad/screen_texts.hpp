@@ -59,6 +59,11 @@ struct screen_texts {
   std::string scan_unexpected = "Scan not expected\nhere";
   std::string scan_not_code = "Not a pickup code";
   std::string scan_not_tracking = "Not a tracking no.";
+
+  // Badge reader. The first two are results; the last is shown over the current screen.
+  std::string badge_pin_prompt = "Badge OK: PIN, #\n* = back";
+  std::string unknown_badge = "Unknown badge";
+  std::string badge_unexpected = "Badge not expected\nhere";
 };
 
 }  // namespace locker::keypad

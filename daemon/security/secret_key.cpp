@@ -245,6 +245,10 @@ std::string courier_pin_hash(const secret_key& key, std::string_view pin) {
   return keyed_hash(key, "courier_pin", pin);
 }
 
+std::string courier_badge_hash(const secret_key& key, std::string_view badge) {
+  return keyed_hash(key, "courier_badge", badge);
+}
+
 bool same_hash(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

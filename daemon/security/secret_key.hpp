@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The per-locker secret key and the keyed hashes made with it. Codes and PINs are stored
-// only as pickup_code_hash() and courier_pin_hash(); secret_key.cpp is the one place that
-// names their purposes. Nothing here ever logs or prints a secret.
+// only as pickup_code_hash(), courier_pin_hash() and courier_badge_hash(); secret_key.cpp is the
+// one place that names their purposes. Nothing here ever logs or prints a secret.
 #pragma once
 
 #include <array>
@@ -68,6 +68,10 @@ class secret_key {
 
 // What is stored for a courier's PIN (purpose "courier_pin"); as stable as the above.
 [[nodiscard]] std::string courier_pin_hash(const secret_key& key, std::string_view pin);
+
+// What is stored for a courier's badge id (purpose "courier_badge"); as stable as the above.
+// A badge id is a credential like a PIN: kept only as this hash, never logged.
+[[nodiscard]] std::string courier_badge_hash(const secret_key& key, std::string_view badge);
 
 // Hex HMAC-SHA-256 of the concatenated parts under any key: the primitive keyed_hash is
 // built on, exposed so it can be checked against published test vectors.

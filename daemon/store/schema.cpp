@@ -200,8 +200,19 @@ INSERT INTO access_budgets (budget, failed, level, locked_left_ms)
   FROM keypad_lockout WHERE failed_attempts > 0 OR lockout_count > 0 OR locked_until IS NOT NULL;
 )sql";
 
-constexpr std::array<std::string_view, 5> all_migrations{migration_1, migration_2, migration_3,
-                                                         migration_4, migration_5};
+// Couriers' badges (courier_badges_repository): a badge identifies its courier at the keypad,
+// so two couriers cannot share one; it goes with its courier.
+constexpr std::string_view migration_6 = R"sql(
+CREATE TABLE courier_badges (
+  courier_id TEXT PRIMARY KEY REFERENCES couriers (courier_id) ON DELETE CASCADE,
+  badge_hash TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX courier_badges_by_hash ON courier_badges (badge_hash);
+)sql";
+
+constexpr std::array<std::string_view, 6> all_migrations{migration_1, migration_2, migration_3,
+                                                         migration_4, migration_5, migration_6};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

@@ -247,14 +247,41 @@ scanner_config parse_scanner(const context& ctx, const toml::table& t) {
   return s;
 }
 
+badge_config parse_badge(const context& ctx, const toml::table& t, line_registry& lines) {
+  table_reader r(ctx, t, "badge", {"kind", "wiegand_d0", "wiegand_d1", "device"});
+  badge_config b;
+  b.kind = r.choice("kind", badge_kind::wiegand,
+                    {{"wiegand", badge_kind::wiegand}, {"evdev", badge_kind::evdev}});
+  if (b.kind == badge_kind::evdev) {
+    b.device = r.string("device", "");
+    if (b.device.empty())
+      ctx.fail(r.key("device"), "missing: an evdev badge reader needs a device", &t);
+    for (const char* key : {"wiegand_d0", "wiegand_d1"}) {
+      if (r.node(key) != nullptr)
+        ctx.fail(r.key(key), "only used by a wiegand badge reader", r.node(key));
+    }
+    return b;
+  }
+  if (r.node("device") != nullptr)
+    ctx.fail(r.key("device"), "only used by an evdev badge reader", r.node("device"));
+  for (auto [key, slot] :
+       {std::pair{"wiegand_d0", &b.wiegand_d0}, std::pair{"wiegand_d1", &b.wiegand_d1}}) {
+    const auto* n = r.node(key);
+    if (n == nullptr) ctx.fail(r.key(key), "missing: a wiegand badge reader needs both lines", &t);
+    *slot = parse_line(ctx, *n, r.key(key), {});
+    lines.add(*slot, r.key(key), n);
+  }
+  return b;
+}
+
 }  // namespace
 
 board_config load_board(const std::filesystem::path& file) {
   const context ctx{file.string()};
   const toml::table root = toml_file::parse_file(ctx, file);
   const table_reader top(ctx, root, "",
-                         {"hardware", "sizes", "defaults", "keypad", "display", "scanner", "buzzer",
-                          "alarm_led", "backup_power", "compartment"});
+                         {"hardware", "sizes", "defaults", "keypad", "display", "scanner", "badge",
+                          "buzzer", "alarm_led", "backup_power", "compartment"});
   board_config b;
   b.file = file.string();
   b.hardware = top.required_string("hardware");
@@ -341,6 +368,7 @@ board_config load_board(const std::filesystem::path& file) {
   }
   if (const auto* d = top.table("display")) b.display = parse_display(ctx, *d);
   if (const auto* s = top.table("scanner")) b.scanner = parse_scanner(ctx, *s);
+  if (const auto* t = top.table("badge")) b.badge = parse_badge(ctx, *t, lines);
   for (auto [name, slot] : {std::pair{"buzzer", &b.buzzer}, std::pair{"alarm_led", &b.alarm_led},
                             std::pair{"backup_power", &b.backup_power}}) {
     if (const auto* n = top.node(name)) {

@@ -60,6 +60,20 @@ struct scanner_config {
   std::size_t max_length = 128;
 };
 
+enum class badge_kind { wiegand, evdev };
+
+// A courier badge reader (RFID/NFC) beside the keypad: a Wiegand 26/34-bit reader on two input
+// lines (D0, D1; on every backend, from the lines' raw edges), or a HID reader that types the
+// badge id like a keyboard (evdev, the same keyboard-wedge path as the scanner).
+struct badge_config {
+  badge_kind kind = badge_kind::wiegand;
+  // wiegand: the data lines, usually active_low (the reader pulls them low for each bit).
+  line_spec wiegand_d0;
+  line_spec wiegand_d1;
+  // evdev: the keyboard-wedge device by a stable path (it may be unplugged and back).
+  std::string device;
+};
+
 struct board_config {
   std::string file;
   std::string hardware;            // a name for info/telemetry
@@ -68,6 +82,7 @@ struct board_config {
   keypad_config keypad;
   display_config display;
   std::optional<scanner_config> scanner;  // none: the keypad is the only input
+  std::optional<badge_config> badge;      // none: couriers log in with their PIN only
   std::optional<line_spec> buzzer;
   std::optional<line_spec> alarm_led;
   // Input, active while the cabinet runs on its backup supply (the `power` alarm).

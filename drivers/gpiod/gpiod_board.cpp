@@ -27,6 +27,7 @@ gpiod_board::~gpiod_board() {
   // The front panel holds lines; it goes first, explicitly, whatever the member order.
   keypad_.reset();
   scanner_.reset();
+  badge_reader_.reset();
   indicator_.reset();
   display_.reset();
 }
@@ -119,6 +120,17 @@ drivers::code_reader* gpiod_board::scanner() {
       throw std::runtime_error(cfg_.file + ": scanner: kind \"sim\" needs the sim backend");
   }
   return scanner_.get();
+}
+
+drivers::code_reader* gpiod_board::badge_reader() {
+  if (badge_reader_ || !cfg_.badge || cfg_.badge->kind != drivers::badge_kind::evdev)
+    return badge_reader_.get();
+  // A HID badge reader types the badge id and Enter, as a keyboard-wedge scanner does.
+  evdev_scanner_options options;
+  options.max_length = protocol_badge_max_length;
+  options.device.what = "badge reader device";
+  badge_reader_ = std::make_unique<evdev_scanner>(io_, clock_, cfg_.badge->device, options);
+  return badge_reader_.get();
 }
 
 }  // namespace locker::drivers::gpiod_backend

@@ -43,8 +43,15 @@ class gpiod_board final : public drivers::board {
   // The evdev scanner of the board file's [scanner], opened on first use; null without one.
   // A scanner not plugged in yet is no error: it is opened when it appears.
   drivers::code_reader* scanner() override;
+  // The evdev (HID) badge reader of the board file's [badge], opened on first use; null
+  // without one or for a Wiegand reader (built on two input lines above the backend).
+  drivers::code_reader* badge_reader() override;
 
  private:
+  // The longest badge id the contract takes (protocol/input_rules.hpp: badge_max_length);
+  // a longer read is garbled, not an id.
+  static constexpr std::size_t protocol_badge_max_length = 64;
+
   boost::asio::io_context& io_;
   drivers::clock& clock_;
   drivers::board_config cfg_;
@@ -57,6 +64,7 @@ class gpiod_board final : public drivers::board {
   std::unique_ptr<drivers::display> display_;
   std::unique_ptr<drivers::indicator> indicator_;
   std::unique_ptr<drivers::code_reader> scanner_;
+  std::unique_ptr<drivers::code_reader> badge_reader_;
 };
 
 }  // namespace locker::drivers::gpiod_backend

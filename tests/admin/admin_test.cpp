@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "daemon/security/secret_key.hpp"
+#include "daemon/store/courier_badges_repository.hpp"
 #include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/store/temp_dir.hpp"
@@ -199,6 +200,35 @@ TEST_F(admin_test, set_pin_changes_the_hash_and_keeps_the_rest) {
   EXPECT_EQ(c->name, "Bo");
   EXPECT_FALSE(c->enabled);
   EXPECT_EQ(run({"courier", "set-pin", "nobody"}, "333444555\n").status, exit_failure);
+}
+
+TEST_F(admin_test, badges_are_stored_as_the_hash_lockerd_checks_and_never_shared) {
+  const auto added = run({"courier", "add", "c-1", "--badge"}, "111222\n12:3456\n");
+  ASSERT_EQ(added.status, exit_ok) << added.err;
+  EXPECT_EQ(added.out, "courier c-1 added, with a badge\n");
+  ASSERT_EQ(run({"courier", "add", "c-2"}, "333444\n").status, exit_ok);
+  // Another courier's badge: refused, nothing changed.
+  const auto shared = run({"courier", "set-badge", "c-2"}, "12:3456\n");
+  EXPECT_EQ(shared.status, exit_failure);
+  EXPECT_EQ(shared.err, "lockeradm: that badge is already used by another courier\n");
+  const auto bad = run({"courier", "set-badge", "c-2"}, "12 3456\n");
+  EXPECT_EQ(bad.status, exit_failure);
+  EXPECT_THAT(bad.err, Not(HasSubstr("3456")));
+  EXPECT_EQ(run({"courier", "set-badge", "nobody"}, "7:7\n").status, exit_failure);
+  const auto changed = run({"courier", "set-badge", "c-2"}, "77:65432\n");
+  ASSERT_EQ(changed.status, exit_ok) << changed.err;
+  EXPECT_EQ(changed.out, "courier c-2: badge changed\n");
+
+  store::store st(db_path());
+  store::courier_badges_repository badges(st.db());
+  // The same hashes the controller computes when a badge is read at the keypad.
+  EXPECT_EQ(badges.find_courier(security::courier_badge_hash(key(), "12:3456")), "c-1");
+  EXPECT_EQ(badges.find_courier(security::courier_badge_hash(key(), "77:65432")), "c-2");
+  for (const auto& e : st.audit().newest(100)) {
+    EXPECT_THAT(e.detail, Not(HasSubstr("12:3456")));
+    EXPECT_THAT(e.detail, Not(HasSubstr("77:65432")));
+  }
+  EXPECT_EQ(st.audit().newest(100).front().action, "courier_set_badge");
 }
 
 TEST_F(admin_test, an_existing_courier_is_not_overwritten_by_add) {

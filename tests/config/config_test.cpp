@@ -141,6 +141,7 @@ TEST(config_shipped, example_config_and_reference_board) {
   EXPECT_EQ(c.update.systemctl, d.update.systemctl);
   EXPECT_EQ(c.policy.pickup_window_h, d.policy.pickup_window_h);
   EXPECT_EQ(c.policy.lockout_base, d.policy.lockout_base);
+  EXPECT_EQ(c.policy.badge_login, d.policy.badge_login);
   EXPECT_EQ(c.store.ended_parcel_retention, d.store.ended_parcel_retention);
   EXPECT_EQ(c.telemetry, d.telemetry);
   EXPECT_EQ(c.broker.keepalive, d.broker.keepalive);
@@ -214,6 +215,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.policy.pickup_code_digits, 8);
   EXPECT_EQ(c.policy.pickup_window_h, 72);
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(30));
+  EXPECT_EQ(c.policy.badge_login, config::badge_login::badge_only);
   // Updates are off until a keyring is configured.
   EXPECT_TRUE(c.update.keyring.empty());
   EXPECT_TRUE(c.update.compatible.empty());
@@ -266,6 +268,7 @@ max_code_attempts = 1
 pickup_code_digits = 10
 pickup_window_h = 24
 lockout_base_s = 60
+badge_login = "badge_and_pin"
 [store]
 ended_parcel_retention_days = 0
 [update]
@@ -304,6 +307,7 @@ systemctl = "/bin/systemctl"
   EXPECT_EQ(c.store.ended_parcel_retention, std::chrono::days(0));
   EXPECT_EQ(c.policy.pickup_window_h, 24);
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(60));
+  EXPECT_EQ(c.policy.badge_login, config::badge_login::badge_and_pin);
 }
 
 TEST(config_load, relative_paths_resolve_against_the_main_file) {
@@ -412,6 +416,28 @@ max_length = 80
   EXPECT_EQ(b.scanner->kind, drivers::scanner_kind::evdev);
   EXPECT_EQ(b.scanner->device, "/dev/input/by-id/usb-Scanner-event-kbd");
   EXPECT_EQ(b.scanner->max_length, 80U);
+}
+
+TEST(config_load, badge_readers) {
+  temp_dir dir;
+  EXPECT_FALSE(load_board(dir.write("a.toml", small_board)).badge.has_value());
+  const auto w = load_board(dir.write("b.toml", small_board + R"(
+[badge]
+wiegand_d0 = { chip = "gpiochip0", offset = 5, active_low = true }
+wiegand_d1 = { chip = "gpiochip0", offset = 6, active_low = true }
+)"));
+  ASSERT_TRUE(w.badge.has_value());
+  EXPECT_EQ(w.badge->kind, drivers::badge_kind::wiegand);  // the default
+  EXPECT_EQ(w.badge->wiegand_d0.offset, 5U);
+  EXPECT_TRUE(w.badge->wiegand_d1.active_low);
+  const auto e = load_board(dir.write("c.toml", small_board + R"(
+[badge]
+kind = "evdev"
+device = "/dev/input/by-id/usb-Badge_Reader-event-kbd"
+)"));
+  ASSERT_TRUE(e.badge.has_value());
+  EXPECT_EQ(e.badge->kind, drivers::badge_kind::evdev);
+  EXPECT_EQ(e.badge->device, "/dev/input/by-id/usb-Badge_Reader-event-kbd");
 }
 
 TEST(config_load, no_scanner_without_the_table_and_defaults_with_it) {
@@ -691,6 +717,20 @@ INSTANTIATE_TEST_SUITE_P(
                   head + matrix + "keys = [\"123\", \"456\", \"789\", \"*0#\"]\nscan_ms = 0\n" +
                       comp("1"),
                   "keypad.scan_ms", "out of range"},
+        rejection{"badge_kind", head + "[badge]\nkind = \"rfid\"\n" + comp("1"), "badge.kind",
+                  "must be one of wiegand, evdev"},
+        rejection{"badge_wiegand_one_line", head + "[badge]\nwiegand_d0 = \"W0\"\n" + comp("1"),
+                  "badge.wiegand_d1", "needs both lines"},
+        rejection{"badge_evdev_without_device", head + "[badge]\nkind = \"evdev\"\n" + comp("1"),
+                  "badge.device", "an evdev badge reader needs a device"},
+        rejection{"badge_evdev_with_lines",
+                  head + "[badge]\nkind = \"evdev\"\ndevice = \"/dev/x\"\nwiegand_d0 = \"W0\"\n" +
+                      comp("1"),
+                  "badge.wiegand_d0", "only used by a wiegand badge reader"},
+        rejection{
+            "badge_unknown_key",
+            head + "[badge]\nwiegand_d0 = \"W0\"\nwiegand_d1 = \"W1\"\nbeep = 1\n" + comp("1"),
+            "badge.beep", "unknown"},
         rejection{"display_file_without_path", head + "[display]\nkind = \"file\"\n" + comp("1"),
                   "display.path", "a file display needs a path"},
         rejection{"display_kind", head + "[display]\nkind = \"lcd\"\n" + comp("1"), "display.kind",
@@ -753,6 +793,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "unknown key"},
         rejection{"unknown_policy_key", minimal_main + "[policy]\ncode_digits = 8\n",
                   "policy.code_digits", "unknown key"},
+        rejection{"badge_login_word", minimal_main + "[policy]\nbadge_login = \"badge\"\n",
+                  "policy.badge_login", "must be one of badge_only, badge_and_pin"},
         rejection{"unknown_store_key", minimal_main + "[store]\nretention_days = 8\n",
                   "store.retention_days", "unknown key"},
         rejection{"retention_negative",

@@ -86,6 +86,24 @@ class fake_services final : public locker_services {
       courier_lockout_until = clock_.now() + wrong_pin_locks_for;
     return std::nullopt;
   }
+  badge_answer courier_badge(std::string_view badge) override {
+    calls.push_back("courier_badge(" + std::string{badge} + ")");
+    if (const auto it = badges.find(std::string{badge}); it != badges.end())
+      return {badge_and_pin ? badge_outcome::pin_needed : badge_outcome::logged_in, it->second};
+    if (wrong_pin_locks_for > seconds{0}) {
+      lock_for(wrong_pin_locks_for);
+      return {badge_outcome::locked_out, {}};
+    }
+    return {badge_outcome::unknown, {}};
+  }
+  std::optional<courier_identity> courier_badge_pin(std::string_view courier_id,
+                                                    std::string_view pin) override {
+    calls.push_back("courier_badge_pin(" + std::string{courier_id} + "," + std::string{pin} + ")");
+    if (const auto it = couriers.find(std::string{pin});
+        it != couriers.end() && it->second.courier_id == courier_id)
+      return it->second;
+    return std::nullopt;
+  }
   [[nodiscard]] std::optional<std::string> announced_size(std::string_view tracking) override {
     calls.push_back("announced_size(" + std::string{tracking} + ")");
     if (const auto it = announced.find(std::string{tracking}); it != announced.end()) {
@@ -124,7 +142,10 @@ class fake_services final : public locker_services {
   drivers::steady_time courier_lockout_until{};
   seconds wrong_pin_locks_for{0};
   std::deque<pickup_answer> pickup_answers;
-  std::map<std::string, courier_identity> couriers{{"123456", {"c1", "Ann"}}};
+  std::map<std::string, courier_identity> couriers{{"123456", {"c1", "Ann"}},
+                                                   {"654321", {"c2", "Bob"}}};
+  std::map<std::string, courier_identity> badges{{"12:3456", {"c1", "Ann"}}};
+  bool badge_and_pin = false;
   std::map<std::string, std::string> announced;
   std::deque<deposit_answer> deposit_answers;
   std::deque<deposit_answer> bigger_answers;
@@ -171,6 +192,7 @@ class keypad_session_test : public ::testing::Test {
   void start(session_settings settings = {}) {
     session.emplace(keys, display, sounds, clock, services, std::move(settings));
     session->take_scans(scanner);
+    session->take_badges(badge_reader);
   }
   // Logs courier Ann in and forgets what that took, so a test states only its own flow.
   void login() {
@@ -208,6 +230,7 @@ class keypad_session_test : public ::testing::Test {
   drivers::virtual_clock clock;
   fake_keypad keys;
   fake_scanner scanner;
+  fake_scanner badge_reader;
   fake_display display;
   fake_indicator sounds;
   fake_services services{clock};
@@ -888,6 +911,95 @@ TEST_F(keypad_session_test, destroyed_session_leaves_a_harmless_scan_handler) {
   start();
   session.reset();
   scanner.scan("48213377");
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+// ---- badges ----
+
+const std::string badge_unexpected = "Badge not expected\nhere";
+
+TEST_F(keypad_session_test, badge_alone_logs_the_courier_in) {
+  start();
+  keys.press("12");  // a recipient's half-typed code gives way to the courier
+  badge_reader.scan("12:3456");
+  EXPECT_EQ(display.current(), menu);
+  EXPECT_TRUE(session->courier_logged_in());
+  EXPECT_THAT(services.calls, ElementsAre("courier_badge(12:3456)"));
+  EXPECT_EQ(sounds.beeps.back(), sound::ok);
+}
+
+TEST_F(keypad_session_test, badge_and_pin_asks_for_that_couriers_pin) {
+  services.badge_and_pin = true;
+  start();
+  badge_reader.scan("12:3456");
+  EXPECT_EQ(display.current(), "Badge OK: PIN, #\n* = back");
+  EXPECT_FALSE(session->courier_logged_in());
+  keys.press("654321#");  // another courier's PIN: not this badge's
+  EXPECT_EQ(display.current(), "Wrong PIN");
+  EXPECT_FALSE(session->courier_logged_in());
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "Badge OK: PIN, #\n* = back");  // still for the badge's courier
+  keys.press("123456#");
+  EXPECT_EQ(display.current(), menu);
+  EXPECT_THAT(services.calls, ElementsAre("courier_badge(12:3456)", "courier_badge_pin(c1,654321)",
+                                          "courier_badge_pin(c1,123456)"));
+}
+
+TEST_F(keypad_session_test, back_from_the_badge_pin_prompt_forgets_the_badge) {
+  services.badge_and_pin = true;
+  start();
+  badge_reader.scan("12:3456");
+  keys.press("*");
+  EXPECT_EQ(display.current(), idle);
+  keys.press("*");
+  EXPECT_EQ(display.current(), "Courier PIN, then #\n* = back");  // a plain PIN login again
+  keys.press("654321#");
+  EXPECT_THAT(services.calls, ElementsAre("courier_badge(12:3456)", "courier_login(654321)"));
+}
+
+TEST_F(keypad_session_test, unknown_badge_says_so) {
+  start();
+  badge_reader.scan("99:9");
+  EXPECT_EQ(display.current(), "Unknown badge");
+  EXPECT_EQ(sounds.beeps.back(), sound::error);
+  EXPECT_FALSE(session->courier_logged_in());
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, unknown_badge_that_locks_out_shows_the_lockout) {
+  services.wrong_pin_locks_for = seconds{30};
+  start();
+  badge_reader.scan("99:9");
+  EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
+  // Locked out: a badge is refused like a key and checks nothing.
+  services.calls.clear();
+  badge_reader.scan("12:3456");
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+TEST_F(keypad_session_test, badge_at_the_wrong_moment_says_so_and_changes_nothing) {
+  start();
+  login();
+  display.mark();
+  badge_reader.scan("12:3456");
+  EXPECT_THAT(display.since_mark(), ElementsAre(badge_unexpected));
+  EXPECT_THAT(services.calls, IsEmpty());
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), menu);
+  keys.press("#");
+  keys.press("*12");  // typing a PIN: the badge does not replace it
+  badge_reader.scan("12:3456");
+  EXPECT_EQ(display.current(), badge_unexpected);
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), "PIN: **\n# = OK  * = clear");
+  EXPECT_THAT(services.calls, IsEmpty());
+}
+
+TEST_F(keypad_session_test, destroyed_session_leaves_a_harmless_badge_handler) {
+  start();
+  session.reset();
+  badge_reader.scan("12:3456");
   EXPECT_THAT(services.calls, IsEmpty());
 }
 

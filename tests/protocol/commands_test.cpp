@@ -43,7 +43,8 @@ std::map<std::string, json> valid_requests() {
         {"courier_id", "c-9"},
         {"pin", "73914682"},
         {"name", "Ann"},
-        {"enabled", true}}},
+        {"enabled", true},
+        {"badge", "123:45678"}}},
       {"courier_remove", {{"req_id", "r-6"}, {"courier_id", "c-9"}}},
       {"get_state", {{"req_id", "r-7"}}},
       {"rebirth", {{"req_id", "r-8"}}},
@@ -143,6 +144,7 @@ TEST(decode_command, typed_fields_are_filled_in) {
   EXPECT_EQ(cu.pin, std::optional<std::string>("73914682"));
   EXPECT_EQ(cu.name, "Ann");
   EXPECT_TRUE(cu.enabled);
+  EXPECT_EQ(cu.badge, std::optional<std::string>("123:45678"));
 
   const auto fw = decode("fw_update", all["fw_update"]);
   EXPECT_EQ(std::get<fw_update>(fw->args).sha256, std::string(64, 'a'));  // lower-cased
@@ -165,6 +167,7 @@ TEST(decode_command, optional_arguments_may_be_absent) {
   const auto np = decode("courier_upsert", no_pin);
   ASSERT_TRUE(np.ok()) << np.error().message;
   EXPECT_FALSE(std::get<courier_upsert>(np->args).pin);
+  EXPECT_FALSE(std::get<courier_upsert>(np->args).badge);  // v1 addition: the badge stays
   no_pin["pin"] = "12ab56";
   EXPECT_FALSE(decode("courier_upsert", no_pin).ok());  // present, it must still be a PIN
 }
@@ -248,6 +251,10 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
       {"courier_upsert", "pin", "7391468273914"},
       {"courier_upsert", "pin", "73914x82"},
       {"courier_upsert", "name", ""},
+      {"courier_upsert", "badge", ""},
+      {"courier_upsert", "badge", "123 45678"},
+      {"courier_upsert", "badge", std::string(65, '7')},
+      {"courier_upsert", "badge", 12345678},
       {"courier_remove", "courier_id", std::string(65, 'c')},
       {"fw_update", "job_id", "a/b"},
       {"fw_update", "job_id", "job+1"},

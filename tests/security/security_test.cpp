@@ -134,6 +134,9 @@ TEST(keyed_hash, stored_hashes_never_change) {
   EXPECT_EQ(courier_pin_hash(key, "12345678"),
             "af4afe4a2e861da97e500bd481228c03c3cfd9eee410209ebd9469237d3f5ff7");
   EXPECT_NE(pickup_code_hash(key, "12345678"), courier_pin_hash(key, "12345678"));
+  EXPECT_EQ(courier_badge_hash(key, "123:45678"),
+            "0192a603a7d19c1906364549a1b8c7504d77570f116f8241d939534e560ad533");
+  EXPECT_NE(courier_badge_hash(key, "12345678"), courier_pin_hash(key, "12345678"));
 }
 
 TEST(keyed_hash, the_same_after_many_uses_and_after_a_move) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "drivers/input/wiegand.hpp"
 #include "drivers/virtual_clock.hpp"
 
 namespace locker::simulator {
@@ -138,6 +139,83 @@ TEST(control_scan, a_board_without_scanner_refuses_scans) {
   ASSERT_EQ(r.lines.size(), 1U);
   EXPECT_EQ(r.lines.front(), "error this board has no scanner (no [scanner] in its board file)");
   EXPECT_FALSE(scanned);
+}
+
+drivers::board_config with_wiegand_reader() {
+  auto b = two_compartments();
+  drivers::badge_config badge;
+  badge.wiegand_d0 = named("WIEGAND_D0");
+  badge.wiegand_d1 = named("WIEGAND_D1");
+  b.badge = badge;
+  return b;
+}
+
+// The pulses a badge command puts on the reader's lines, decoded as lockerd would.
+struct wiegand_listener {
+  explicit wiegand_listener(cabinet_model& model, drivers::clock& clock) : clock_(clock) {
+    model.on_input([this](const std::string& line, bool active) {
+      if (line != "WIEGAND_D0" && line != "WIEGAND_D1") return;
+      const auto wire = line == "WIEGAND_D0" ? drivers::input::wiegand_wire::d0
+                                             : drivers::input::wiegand_wire::d1;
+      if (auto f = decoder.edge(wire, active, clock_.now())) frames.push_back(*f);
+    });
+  }
+  void finish() {
+    if (auto f = decoder.finish()) frames.push_back(*f);
+  }
+  drivers::clock& clock_;
+  drivers::input::wiegand_decoder decoder;
+  std::vector<drivers::input::wiegand_frame> frames;
+};
+
+TEST(control_badge, badge_pulses_the_cards_frame_on_the_wiegand_lines) {
+  drivers::virtual_clock clock;
+  cabinet_model model(with_wiegand_reader(), clock);
+  wiegand_listener reader(model, clock);
+  EXPECT_EQ(run_control(model, "badge 12:3456").lines, std::vector<std::string>{"ok"});
+  // One bit every 2 ms: a second card waits until the first is sent.
+  EXPECT_EQ(run_control(model, "badge 4660:22136").lines,
+            std::vector<std::string>{"error the badge reader is still sending"});
+  clock.advance(millis{60});
+  reader.finish();
+  EXPECT_EQ(run_control(model, "badge 4660:22136").lines, std::vector<std::string>{"ok"});
+  clock.advance(millis{80});
+  reader.finish();
+  ASSERT_EQ(reader.frames.size(), 2U);
+  EXPECT_EQ(reader.frames[0].bits, 26U);
+  EXPECT_EQ(reader.frames[0].badge_id(), "12:3456");
+  EXPECT_EQ(reader.frames[1].bits, 34U);
+  EXPECT_EQ(reader.frames[1].badge_id(), "4660:22136");
+  EXPECT_EQ(model.input("WIEGAND_D0"), false);  // idle again
+  EXPECT_EQ(model.input("WIEGAND_D1"), false);
+}
+
+TEST(control_badge, wiegand_sends_any_frame_and_bad_input_is_refused) {
+  drivers::virtual_clock clock;
+  cabinet_model model(with_wiegand_reader(), clock);
+  wiegand_listener reader(model, clock);
+  EXPECT_EQ(run_control(model, "wiegand 1011").lines, std::vector<std::string>{"ok"});
+  clock.advance(millis{20});
+  reader.finish();
+  ASSERT_EQ(reader.frames.size(), 1U);
+  EXPECT_FALSE(reader.frames[0].ok());
+  for (const char* bad : {"badge", "badge 12", "badge a:1", "badge 1:65536", "badge 1:2 3",
+                          "wiegand 102", "wiegand"}) {
+    const auto r = run_control(model, bad);
+    ASSERT_EQ(r.lines.size(), 1U) << bad;
+    EXPECT_EQ(r.lines.front().rfind("error ", 0), 0U) << bad << ": " << r.lines.front();
+  }
+  EXPECT_TRUE(model.set_power(false).ok());
+  EXPECT_EQ(run_control(model, "badge 1:2").lines, std::vector<std::string>{"error power is off"});
+}
+
+TEST(control_badge, a_board_without_a_wiegand_reader_refuses_badges) {
+  drivers::virtual_clock clock;
+  cabinet_model model(two_compartments(), clock);
+  const auto r = run_control(model, "badge 12:3456");
+  ASSERT_EQ(r.lines.size(), 1U);
+  EXPECT_EQ(r.lines.front(),
+            "error this board has no Wiegand badge reader (no [badge] with wiegand lines)");
 }
 
 }  // namespace
