@@ -439,25 +439,30 @@ void keypad_session::on_scan(const std::string& code) {
 // ---- badges ----
 
 void keypad_session::on_badge(const std::string& badge) {
-  // As a key does, a badge ends a shown result early and counts for the screen after it.
-  if (state_ == state::message) finish_message();
-  if (state_ == state::lockout) {
-    if (services_.lockout_remaining() > std::chrono::seconds{0}) {
-      refuse();  // the countdown on the screen says why
+  // As a key does, a badge ends a shown result early and counts for the screen after it;
+  // a message that holds the keys (a couriers' lockout) holds badges too.
+  if (state_ == state::message) {
+    if (message_holds_keys_) {
+      refuse();
       return;
     }
-    enter_idle();
+    finish_message();
   }
-  if (state_ != state::idle) {
+  // A recipients' lockout never blocks a courier: the badge is the couriers' budget.
+  if (state_ != state::idle && state_ != state::lockout) {
     notice(settings_.texts.badge_unexpected);
     return;
   }
-  if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
-    refuse();
-    enter_lockout(remaining);
+  if (const auto remaining = services_.courier_lockout_remaining();
+      remaining > std::chrono::seconds{0}) {
+    sounds_.beep(drivers::sound::error);
+    show_message(
+        fill(settings_.texts.locked_out, {std::to_string(remaining.count())}),
+        [this] { enter_idle(); }, true);
     return;
   }
-  clear_input();  // a half-typed pickup code gives way to the courier
+  lockout_timer_.cancel();  // the recipients' countdown comes back after the courier
+  clear_input();            // a half-typed pickup code gives way to the courier
   touch();
   badge_answer answer = services_.courier_badge(badge);
   switch (answer.outcome) {

@@ -91,7 +91,7 @@ class fake_services final : public locker_services {
     if (const auto it = badges.find(std::string{badge}); it != badges.end())
       return {badge_and_pin ? badge_outcome::pin_needed : badge_outcome::logged_in, it->second};
     if (wrong_pin_locks_for > seconds{0}) {
-      lock_for(wrong_pin_locks_for);
+      courier_lockout_until = clock_.now() + wrong_pin_locks_for;  // the couriers' budget
       return {badge_outcome::locked_out, {}};
     }
     return {badge_outcome::unknown, {}};
@@ -972,10 +972,13 @@ TEST_F(keypad_session_test, unknown_badge_that_locks_out_shows_the_lockout) {
   start();
   badge_reader.scan("99:9");
   EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
-  // Locked out: a badge is refused like a key and checks nothing.
+  // While the message stands a badge is refused like a key and checks nothing.
   services.calls.clear();
   badge_reader.scan("12:3456");
   EXPECT_THAT(services.calls, IsEmpty());
+  // The couriers' budget only: the keypad takes pickup codes again afterwards.
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
 }
 
 TEST_F(keypad_session_test, badge_at_the_wrong_moment_says_so_and_changes_nothing) {

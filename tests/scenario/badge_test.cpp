@@ -119,6 +119,24 @@ TEST(badge_scenario, an_unknown_badge_is_a_wrong_attempt_and_locks_out_like_one)
   EXPECT_FALSE(rig.session().courier_logged_in());
 }
 
+TEST(badge_scenario, a_recipients_lockout_never_blocks_a_badge) {
+  locker_rig rig([](config::locker_config& c) { c.policy.max_code_attempts = 2; });
+  rig.add_courier("c-1", badge_pin);
+  give_badge(rig, "c-1", "12:3456");
+  rig.press("11111111#");
+  rig.advance(std::chrono::seconds{5});
+  rig.press("22222222#");
+  ASSERT_GT(rig.locker().lockout_remaining(), std::chrono::seconds{0});
+  ASSERT_EQ(rig.display().rfind("Too many tries", 0), 0U) << rig.display();
+
+  badge(rig, "12:3456");
+  EXPECT_TRUE(rig.session().courier_logged_in());
+  EXPECT_EQ(rig.display(), badge_menu);
+  EXPECT_EQ(courier_failures(rig), 0) << "the recipients' budget is not the couriers'";
+  rig.press("#");  // the courier logs out: back to the recipients' countdown
+  EXPECT_EQ(rig.display().rfind("Too many tries", 0), 0U) << rig.display();
+}
+
 TEST(badge_scenario, a_disabled_couriers_badge_is_refused) {
   locker_rig rig;
   rig.add_courier("c-1", badge_pin);
