@@ -515,7 +515,7 @@ void refuse_shared_pin(parcels::courier_answer a) {
 std::string free_badge_hash(session& s, store::store& st, std::string_view id,
                             std::string_view badge) {
   auto hash = security::courier_badge_hash(s.key(), badge);
-  const auto owner = store::courier_badges_repository(st.db()).find_courier(hash);
+  const auto owner = st.courier_badges().find_courier(hash);
   if (owner && *owner != id) throw admin_error("that badge is already used by another courier");
   return hash;
 }
@@ -554,7 +554,7 @@ int courier_add(session& s, std::span<const std::string_view> args) {
     throw admin_error("courier " + in_quotes(id) + " exists already (see set-pin)");
   const auto badge_hash = badge ? free_badge_hash(s, st, id, *badge) : std::string{};
   refuse_shared_pin(parcels::upsert_courier(tx, st, id, name, hash, enabled, t));
-  if (badge) store::courier_badges_repository(st.db()).set(tx, id, badge_hash, t);
+  if (badge) st.courier_badges().set(tx, id, badge_hash, t);
   st.audit().record(
       tx, t, actor, "courier_add",
       {{"courier_id", id}, {"name", name}, {"enabled", enabled}, {"badge", badge.has_value()}});
@@ -584,7 +584,7 @@ int courier_set_badge(session& s, std::span<const std::string_view> args) {
   store::transaction tx(st.db());
   if (!st.couriers().find(id)) no_courier(id);
   const auto hash = free_badge_hash(s, st, id, badge);
-  store::courier_badges_repository(st.db()).set(tx, id, hash, t);
+  st.courier_badges().set(tx, id, hash, t);
   st.audit().record(tx, t, actor, "courier_set_badge", {{"courier_id", id}});
   tx.commit();
   return done();
@@ -925,7 +925,7 @@ int lockout(session& s, std::span<const std::string_view> args) {
     s.out() << "keypad lockout cleared (" << budget.value_or("both budgets") << ")\n";
     return exit_ok;
   }
-  store::lockout_repository budgets(st.db());
+  auto& budgets = st.lockouts();
   const auto t = now();
   store::transaction tx(st.db());
   json cleared = json::array();

@@ -435,7 +435,7 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
   if (a.badge) {
     badge_hash = security::courier_badge_hash(key_, *a.badge);
     detail["badge"] = "changed";
-    const auto owner = store::courier_badges_repository(db_.db()).find_courier(badge_hash);
+    const auto owner = db_.courier_badges().find_courier(badge_hash);
     if (owner && *owner != a.courier_id)
       return {refuse(req_id, error_code::conflict, "badge: another courier has the same badge"),
               detail};
@@ -444,8 +444,7 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
                                               clock_.wall_now());
   if (answer == parcels::courier_answer::pin_in_use)
     return {refuse(req_id, error_code::conflict, "pin: another courier has the same PIN"), detail};
-  if (a.badge)
-    store::courier_badges_repository(db_.db()).set(tx, a.courier_id, badge_hash, clock_.wall_now());
+  if (a.badge) db_.courier_badges().set(tx, a.courier_id, badge_hash, clock_.wall_now());
   return {protocol::ok_reply(req_id), detail};
 }
 

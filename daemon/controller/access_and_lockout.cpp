@@ -61,7 +61,7 @@ void controller::load_budgets() {
   for (const auto b : all_budgets) {
     auto& l = limiter(b);
     l.set_policy(budget_policy_of(cfg_.policy));
-    const auto saved = lockouts_.load(budget_name(b));
+    const auto saved = db_.lockouts().load(budget_name(b));
     if (!saved) continue;
     if (!boot.empty() && saved->boot_id == boot && saved->as_of <= now) {
       // The same boot: the steady clock went on while lockerd was down, and that time passed.
@@ -78,7 +78,7 @@ void controller::load_budgets() {
 
 void controller::save_budget(store::transaction& tx, access_budget b,
                              const access::attempt_limiter& l, milliseconds now) {
-  lockouts_.save(tx, budget_name(b), store::saved_budget{l.save(now), clock_.boot_id(), now});
+  db_.lockouts().save(tx, budget_name(b), store::saved_budget{l.save(now), clock_.boot_id(), now});
 }
 
 void controller::note_wall_clock() {
@@ -193,7 +193,7 @@ controller::lockout_clear_result controller::clear_lockout(std::optional<access_
     if (limiter(b).locked_for(now) > milliseconds{0}) r.unlocked.emplace_back(budget_name(b));
   }
   r.done = commit([&](store::transaction& tx) {
-    for (const auto b : targets) lockouts_.clear(tx, budget_name(b));
+    for (const auto b : targets) db_.lockouts().clear(tx, budget_name(b));
     db_.audit().record(tx, clock_.wall_now(), by, "lockout_clear",
                        {{"budgets", names}, {"cleared", r.cleared}, {"unlocked", r.unlocked}});
     if (!still_locked && db_.settings().get(alarm_setting).value_or("0") == "1") {

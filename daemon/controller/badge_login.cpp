@@ -19,7 +19,7 @@ keypad::badge_answer controller::courier_badge(std::string_view badge) {
     if (lockout_left(access_budget::courier).count() > 0)
       return {keypad::badge_outcome::locked_out, {}};
     const auto hash = security::courier_badge_hash(key_, badge);
-    const auto id = store::courier_badges_repository(db_.db()).find_courier(hash);
+    const auto id = db_.courier_badges().find_courier(hash);
     const auto c = id ? db_.couriers().find(*id) : std::nullopt;
     if (!c || !c->enabled) {
       count_wrong_attempt(access_budget::courier);

@@ -67,7 +67,6 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       cfg_(cfg),
       expiry_timer_(clock),
       lockout_timer_(clock),
-      lockouts_(db.db()),
       notify_timer_(clock) {
   const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {

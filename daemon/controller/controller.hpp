@@ -303,7 +303,6 @@ class controller final : public compartment::compartment_observer, public keypad
   bool reconciling_ = false;
   drivers::timer expiry_timer_;
   drivers::timer lockout_timer_;
-  store::lockout_repository lockouts_;
   access::attempt_limiter codes_;                         // recipients' pickup codes
   access::attempt_limiter couriers_;                      // couriers' PINs (and badges)
   std::optional<std::chrono::milliseconds> wall_offset_;  // wall minus steady, last seen

@@ -5,9 +5,10 @@
 //
 //   compartments()        compartment_repository    what exists and its last saved state
 //   couriers()            courier_repository        who may deposit, by PIN hash
+//   courier_badges()      courier_badges_repository couriers' badges, by keyed hash
 //   reservations()        reservation_repository    parcels announced before they arrive
 //   parcels()             parcel_repository         deposit to pickup, and the codes in use
-//   keypad_lockout()      keypad_lockout_repository the keypad's wrong codes and lockouts
+//   lockouts()            lockout_repository        the keypad's attempt budgets (what remains)
 //   audit()               audit_log                 who did what
 //   command_replies()     command_replies           replies by req_id, for a command sent twice
 //   in_service_requests() in_service_requests       lockeradm's requests for the next start
@@ -34,11 +35,12 @@
 #include "daemon/store/audit_log.hpp"
 #include "daemon/store/command_replies.hpp"
 #include "daemon/store/compartment_repository.hpp"
+#include "daemon/store/courier_badges_repository.hpp"
 #include "daemon/store/courier_repository.hpp"
 #include "daemon/store/database.hpp"
 #include "daemon/store/in_service_requests.hpp"
 #include "daemon/store/journal.hpp"
-#include "daemon/store/keypad_lockout_repository.hpp"
+#include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/parcel_repository.hpp"
 #include "daemon/store/reservation_repository.hpp"
 #include "daemon/store/states.hpp"
@@ -71,9 +73,10 @@ class store {
 
   [[nodiscard]] compartment_repository& compartments() { return compartments_; }
   [[nodiscard]] courier_repository& couriers() { return couriers_; }
+  [[nodiscard]] courier_badges_repository& courier_badges() { return courier_badges_; }
   [[nodiscard]] reservation_repository& reservations() { return reservations_; }
   [[nodiscard]] parcel_repository& parcels() { return parcels_; }
-  [[nodiscard]] keypad_lockout_repository& keypad_lockout() { return keypad_lockout_; }
+  [[nodiscard]] lockout_repository& lockouts() { return lockouts_; }
   [[nodiscard]] audit_log& audit() { return audit_; }
   [[nodiscard]] command_reply_repository& command_replies() { return command_replies_; }
   [[nodiscard]] in_service_request_repository& in_service_requests() {
@@ -87,9 +90,10 @@ class store {
   database db_;
   compartment_repository compartments_{db_};
   courier_repository couriers_{db_};
+  courier_badges_repository courier_badges_{db_};
   reservation_repository reservations_{db_};
   parcel_repository parcels_{db_};
-  keypad_lockout_repository keypad_lockout_{db_};
+  lockout_repository lockouts_{db_};
   audit_log audit_{db_};
   command_reply_repository command_replies_{db_};
   stored_settings settings_{db_};

@@ -220,7 +220,7 @@ TEST_F(admin_test, badges_are_stored_as_the_hash_lockerd_checks_and_never_shared
   EXPECT_EQ(changed.out, "courier c-2: badge changed\n");
 
   store::store st(db_path());
-  store::courier_badges_repository badges(st.db());
+  auto& badges = st.courier_badges();
   // The same hashes the controller computes when a badge is read at the keypad.
   EXPECT_EQ(badges.find_courier(security::courier_badge_hash(key(), "12:3456")), "c-1");
   EXPECT_EQ(badges.find_courier(security::courier_badge_hash(key(), "77:65432")), "c-2");
@@ -645,7 +645,7 @@ namespace {
 TEST_F(admin_test, lockout_clear_without_lockerd_deletes_the_saved_budgets_audited) {
   {
     store::store st(db_path());
-    store::lockout_repository budgets(st.db());
+    auto& budgets = st.lockouts();
     store::saved_budget locked;
     locked.remains.level = 3;
     locked.remains.locked_left = std::chrono::hours{4};
@@ -660,7 +660,7 @@ TEST_F(admin_test, lockout_clear_without_lockerd_deletes_the_saved_budgets_audit
   EXPECT_THAT(r.out, HasSubstr("keypad lockout cleared (courier)"));
   {
     store::store st(db_path());
-    store::lockout_repository budgets(st.db());
+    auto& budgets = st.lockouts();
     EXPECT_FALSE(budgets.load("courier").has_value());
     ASSERT_TRUE(budgets.load("pickup_code").has_value()) << "only the budget asked for";
     EXPECT_EQ(st.audit().newest(1)[0].action, "lockout_clear");
@@ -669,7 +669,7 @@ TEST_F(admin_test, lockout_clear_without_lockerd_deletes_the_saved_budgets_audit
   r = run({"lockout", "clear"});
   ASSERT_EQ(r.status, exit_ok) << r.err;
   store::store st(db_path());
-  EXPECT_FALSE(store::lockout_repository(st.db()).load("pickup_code").has_value());
+  EXPECT_FALSE(st.lockouts().load("pickup_code").has_value());
   r = run({"lockout", "clear", "--budget", "everyone"});
   EXPECT_EQ(r.status, exit_usage);
   r = run({"lockout"});

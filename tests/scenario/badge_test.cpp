@@ -22,7 +22,7 @@ const std::string badge_pin = "24681357";
 
 // Wrong courier attempts on file (the couriers' budget, not the recipients').
 std::int64_t courier_failures(locker_rig& rig) {
-  const auto saved = store::lockout_repository(rig.db().db()).load("courier");
+  const auto saved = rig.db().lockouts().load("courier");
   return saved ? saved->remains.failed : 0;
 }
 const std::string badge_idle = "Enter pickup code\n# = OK  * = courier";
@@ -39,8 +39,8 @@ void badge(locker_rig& rig, std::string_view id) {
 
 void give_badge(locker_rig& rig, const std::string& courier, const std::string& id) {
   store::transaction tx(rig.db().db());
-  store::courier_badges_repository(rig.db().db())
-      .set(tx, courier, security::courier_badge_hash(rig.key(), id), rig.clock().wall_now());
+  rig.db().courier_badges().set(tx, courier, security::courier_badge_hash(rig.key(), id),
+                                rig.clock().wall_now());
   tx.commit();
 }
 
@@ -163,8 +163,8 @@ TEST(badge_scenario, a_garbled_wiegand_frame_is_ignored_and_counted) {
 
   EXPECT_EQ(rig.app().hardware().badge_reader()->garbled(), 2U);
   EXPECT_EQ(rig.display(), badge_idle);  // nothing happened at the keypad
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);  // noise is no attempt
-  badge(rig, "12:3456");  // the next good frame is read on its own
+  EXPECT_EQ(courier_failures(rig), 0);   // noise is no attempt
+  badge(rig, "12:3456");                 // the next good frame is read on its own
   EXPECT_EQ(rig.display(), badge_menu);
 }
 
@@ -179,7 +179,7 @@ TEST(badge_scenario, a_badge_at_the_wrong_moment_changes_nothing) {
   EXPECT_EQ(rig.display(), "Badge not expected\nhere");
   rig.advance(std::chrono::seconds{5});
   EXPECT_EQ(rig.display(), "Tracking no., #\n* = back");
-  EXPECT_EQ(rig.db().keypad_lockout().state().failed_attempts, 0);
+  EXPECT_EQ(courier_failures(rig), 0);
 }
 
 TEST(badge_scenario, a_badge_given_over_mqtt_logs_in_and_is_never_echoed) {

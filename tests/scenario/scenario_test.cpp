@@ -717,7 +717,7 @@ TEST_F(scenario, pickup_from_a_jammed_compartment_says_so_and_keeps_the_parcel) 
   rig.advance(std::chrono::seconds{4});
   rig.press(code + "#");
   EXPECT_EQ(rig.display(), "Box 1 did not open\nPlease call service");
-  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code")) << "nothing counted";
+  EXPECT_FALSE(rig.db().lockouts().load("pickup_code")) << "nothing counted";
   expect_contiguous(rig.events());
 }
 

@@ -92,8 +92,7 @@ TEST_F(storage_fault, a_pickup_code_is_out_of_order_not_wrong_and_counts_nothing
   refuse_writes(rig);
   rig.press("11111111#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code"))
-      << "no wrong attempt counted";
+  EXPECT_FALSE(rig.db().lockouts().load("pickup_code")) << "no wrong attempt counted";
   expect_raised(rig);
   // The right code cannot open either: its intent cannot be saved before the coil.
   rig.advance(std::chrono::seconds{5});
@@ -118,7 +117,7 @@ TEST_F(storage_fault, a_pickup_code_is_out_of_order_not_wrong_and_counts_nothing
   rig.advance(std::chrono::seconds{5});
   rig.press("22222222#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code"));
+  EXPECT_FALSE(rig.db().lockouts().load("pickup_code"));
 
   allow_writes(rig);
   rig.advance(std::chrono::seconds{5});
@@ -145,7 +144,7 @@ TEST_F(storage_fault, a_wrong_code_that_cannot_be_counted_is_out_of_order) {
   refuse(rig, "INSERT", "access_budgets");
   rig.press("11111111#");
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("pickup_code"));
+  EXPECT_FALSE(rig.db().lockouts().load("pickup_code"));
   expect_raised(rig);
   // The journal still works: the alarm is in it at once.
   EXPECT_EQ(types(rig.events()), (std::vector<std::string>{"storage_fault:on"}));
@@ -167,7 +166,7 @@ TEST_F(storage_fault, a_courier_pin_and_the_removal_list_are_out_of_order_not_wr
   rig.advance(std::chrono::seconds{5});
   rig.press("*13572468#");  // a wrong PIN that cannot be counted
   EXPECT_EQ(rig.display(), out_of_order);
-  EXPECT_FALSE(store::lockout_repository(rig.db().db()).load("courier"));
+  EXPECT_FALSE(rig.db().lockouts().load("courier"));
   expect_raised(rig);
   allow_writes(rig);
   rig.advance(std::chrono::seconds{5});

@@ -33,7 +33,7 @@ class courier_badges_test : public testing::temp_dir_test {
 
 TEST_F(courier_badges_test, finds_the_courier_by_badge_hash) {
   give("c-1", "badge-a");
-  courier_badges_repository badges(st_->db());
+  auto& badges = st_->courier_badges();
   EXPECT_EQ(badges.find_courier("badge-a"), "c-1");
   EXPECT_EQ(badges.find_courier("badge-b"), std::nullopt);
   EXPECT_TRUE(badges.has_badge("c-1"));
@@ -43,7 +43,7 @@ TEST_F(courier_badges_test, finds_the_courier_by_badge_hash) {
 TEST_F(courier_badges_test, a_new_badge_replaces_the_old_one) {
   give("c-1", "badge-a");
   give("c-1", "badge-b");
-  courier_badges_repository badges(st_->db());
+  auto& badges = st_->courier_badges();
   EXPECT_EQ(badges.find_courier("badge-a"), std::nullopt);
   EXPECT_EQ(badges.find_courier("badge-b"), "c-1");
 }
@@ -70,7 +70,7 @@ TEST_F(courier_badges_test, a_badge_needs_a_courier_and_goes_with_it) {
 TEST_F(courier_badges_test, clear_takes_the_badge_away) {
   give("c-1", "badge-a");
   transaction tx(st_->db());
-  courier_badges_repository badges(st_->db());
+  auto& badges = st_->courier_badges();
   EXPECT_TRUE(badges.clear(tx, "c-1"));
   EXPECT_FALSE(badges.clear(tx, "c-1"));
   tx.commit();

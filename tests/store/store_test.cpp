@@ -678,20 +678,34 @@ TEST_F(store_test, live_codes_are_those_of_stored_parcels_and_announced_reservat
   EXPECT_FALSE(st.parcels().pickup_code_in_use(""));
 }
 
-TEST_F(store_test, lockout_survives_reopen) {
+TEST_F(store_test, attempt_budgets_survive_reopen_and_clear_one_at_a_time) {
+  using std::chrono::milliseconds;
   {
     store st(db_path());
-    EXPECT_EQ(st.keypad_lockout().state().failed_attempts, 0);
-    EXPECT_EQ(st.keypad_lockout().state().locked_until, std::nullopt);
-    st.keypad_lockout().set({5, 2, t0 + 10min});
+    EXPECT_FALSE(st.lockouts().load("pickup_code"));
+    transaction tx(st.db());
+    st.lockouts().save(
+        tx, "pickup_code",
+        saved_budget{access::budget_snapshot{3, 2, milliseconds{60'000}, milliseconds{1'500}},
+                     "boot-1", milliseconds{1'234}});
+    st.lockouts().save(tx, "courier", saved_budget{access::budget_snapshot{1, 0, {}, {}}, "", {}});
+    tx.commit();
   }
   store st(db_path());
-  lockout_state s = st.keypad_lockout().state();
-  EXPECT_EQ(s.failed_attempts, 5);
-  EXPECT_EQ(s.lockout_count, 2);
-  EXPECT_EQ(s.locked_until, t0 + 10min);
-  st.keypad_lockout().set({0, 2, std::nullopt});
-  EXPECT_EQ(st.keypad_lockout().state().locked_until, std::nullopt);
+  const auto b = st.lockouts().load("pickup_code");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->remains.failed, 3);
+  EXPECT_EQ(b->remains.level, 2);
+  EXPECT_EQ(b->remains.locked_left, milliseconds{60'000});
+  EXPECT_EQ(b->remains.quiet, milliseconds{1'500});
+  EXPECT_EQ(b->boot_id, "boot-1");
+  EXPECT_EQ(b->as_of, milliseconds{1'234});
+  transaction tx(st.db());
+  EXPECT_TRUE(st.lockouts().clear(tx, "pickup_code"));
+  EXPECT_FALSE(st.lockouts().clear(tx, "pickup_code"));
+  tx.commit();
+  EXPECT_FALSE(st.lockouts().load("pickup_code"));
+  EXPECT_EQ(st.lockouts().load("courier")->remains.failed, 1) << "the other budget stays";
 }
 
 TEST_F(store_test, compartments_keep_service_state_on_upsert) {
