@@ -274,11 +274,20 @@ TEST(LockerctlRequests, EachCommandBuildsItsContractPayload) {
       plan_for({"--locker", "t1", "service", "--compartment", "A3", "--out", "--reason", "broken"})
           .payload);
   EXPECT_EQ(service["in_service"], false);
+  // courier set changes what it is told and keeps the PIN: nothing is read from stdin.
   const auto courier = nlohmann::json::parse(
-      plan_for({"--locker", "t1", "courier", "set", "--id", "c1", "--disabled"}, "654321").payload);
-  EXPECT_EQ(courier["pin"], "654321");
+      plan_for({"--locker", "t1", "courier", "set", "--id", "c1", "--disabled"}).payload);
+  EXPECT_FALSE(courier.contains("pin"));
   EXPECT_EQ(courier["enabled"], false);
   EXPECT_FALSE(courier.contains("name"));
+  EXPECT_EQ(secret_needed(
+                parsed({"--locker", "t1", "courier", "set", "--id", "c1", "--disabled"}).command),
+            secret_kind::none);
+  // --pin: a new PIN from stdin.
+  const auto repinned = nlohmann::json::parse(
+      plan_for({"--locker", "t1", "courier", "set", "--id", "c1", "--pin"}, "654321").payload);
+  EXPECT_EQ(repinned["pin"], "654321");
+  EXPECT_EQ(repinned["enabled"], true);
   EXPECT_EQ(plan_for({"--locker", "t1", "state"}).name, "get_state");
   EXPECT_EQ(plan_for({"--locker", "t1", "rebirth"}).name, "rebirth");
   EXPECT_EQ(nlohmann::json::parse(

@@ -23,7 +23,7 @@ const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
     "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget"};
 const std::set<std::string, std::less<>> command_flags = {
-    "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes"};
+    "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes", "pin"};
 
 // An upper bound on --timeout: lockerctl is interactive, and a request kept waiting longer is
 // better re-sent with a fresh req_id.
@@ -174,6 +174,9 @@ command_args read_command(const std::string& name, command_tokens tokens) {
       a.courier_id = r.required("id");
       a.name = r.optional("name");
       a.enabled = r.choice("enabled", "disabled", true);
+      // A new courier needs a PIN; an existing one keeps its PIN unless --pin asks for a new
+      // one (courier_upsert's pin is optional for a courier on file).
+      a.new_pin = sub == "add" || r.flag("pin");
       r.finish(1);
       return a;
     }
@@ -399,7 +402,9 @@ Commands:
   cancel --reservation R
   open --compartment N --reason TEXT --operator NAME
   service --compartment N --in|--out --reason TEXT
-  courier add|set --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
+  courier add --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
+  courier set --id C [--name N] [--enabled|--disabled] [--pin]
+                        change a courier; the PIN stays unless --pin (then read from stdin)
   courier remove --id C
   state                 compartments, parcels and alarms as a table
   events [--follow] [--since-seq N] [--show-codes]

@@ -56,10 +56,11 @@ struct service_args {
   bool in_service = true;
   std::string reason;
 };
-struct courier_upsert_args {  // "courier add" and "courier set"; the PIN comes from stdin
+struct courier_upsert_args {  // "courier add" and "courier set"; a PIN comes from stdin
   std::string courier_id;
   std::optional<std::string> name;
   bool enabled = true;
+  bool new_pin = true;  // "add" always; "set" only with --pin (else the PIN stays as it is)
 };
 struct courier_remove_args {
   std::string courier_id;

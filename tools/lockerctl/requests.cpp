@@ -62,7 +62,7 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           j["reason"] = a.reason;
         } else if constexpr (std::is_same_v<T, courier_upsert_args>) {
           j["courier_id"] = a.courier_id;
-          j["pin"] = secret.value_or("");
+          if (a.new_pin) j["pin"] = secret.value_or("");
           if (a.name) j["name"] = *a.name;
           j["enabled"] = a.enabled;
         } else if constexpr (std::is_same_v<T, courier_remove_args>) {
@@ -87,7 +87,9 @@ secret_kind secret_needed(const command_args& c) {
   if (const auto* a = std::get_if<announce_args>(&c); a != nullptr && a->code_stdin) {
     return secret_kind::pickup_code;
   }
-  if (std::holds_alternative<courier_upsert_args>(c)) return secret_kind::pin;
+  if (const auto* a = std::get_if<courier_upsert_args>(&c); a != nullptr && a->new_pin) {
+    return secret_kind::pin;
+  }
   return secret_kind::none;
 }
 
