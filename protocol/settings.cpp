@@ -68,6 +68,7 @@ result<desired_config, config_rejection> decode_cfg_desired(std::string_view pay
     rejection.version = cfg.version;
   }
 
+  bool known = false;
   for (const auto& [key, value] : obj.items()) {
     if (key == "version") continue;
     const setting_rule* rule = nullptr;
@@ -78,6 +79,7 @@ result<desired_config, config_rejection> decode_cfg_desired(std::string_view pay
       cfg.ignored_keys.push_back(key);
       continue;
     }
+    known = true;
     const auto v = detail::as_integer(value);
     if (!v) {
       rejection.errors.push_back({key, "must be an integer"});
@@ -86,6 +88,21 @@ result<desired_config, config_rejection> decode_cfg_desired(std::string_view pay
                                            std::to_string(rule->max)});
     } else {
       cfg.settings.*(rule->field) = static_cast<int>(*v);
+    }
+  }
+  // Unknown keys beside known ones are ignored (the contract's rule for unknown fields, so a
+  // newer tracking system can send settings an older locker lacks). A version of unknown
+  // keys only changes nothing and is almost surely a misspelling: applied would be a lie.
+  if (!known && !cfg.ignored_keys.empty()) {
+    std::string names;
+    for (const auto& r : setting_rules) names += (names.empty() ? "" : ", ") + std::string(r.key);
+    for (const auto& key : cfg.ignored_keys) {
+      // The key is echoed cut short: a 64 KiB key is not repeated back whole.
+      const auto shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;
+      rejection.errors.push_back({shown,
+                                  "unknown setting, and no known one in this version: "
+                                  "nothing would change (known: " +
+                                      names + ")"});
     }
   }
   if (!rejection.errors.empty()) return fail(std::move(rejection));

@@ -36,6 +36,23 @@ TEST(cfg_desired, decodes_a_settings_patch) {
   EXPECT_EQ(r->ignored_keys, std::vector<std::string>{"colour"});
 }
 
+TEST(cfg_desired, unknown_keys_only_is_rejected_not_applied) {
+  // Beside a known setting an unknown key is ignored (above); alone it would change nothing,
+  // and "applied" would tell the sender a misspelt setting took effect.
+  const auto r = decode_cfg_desired(R"({"version":4,"lock_pluse_ms":400,"colour":"red"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().version, 4U);
+  ASSERT_EQ(r.error().errors.size(), 2U);
+  EXPECT_EQ(r.error().errors[0].key, "colour");  // nlohmann::json's objects are sorted
+  EXPECT_EQ(r.error().errors[1].key, "lock_pluse_ms");
+  EXPECT_NE(r.error().errors[1].message.find("known: lock_pulse_ms"), std::string::npos)
+      << r.error().errors[1].message;
+  // A huge unknown key is echoed cut short.
+  const auto huge = decode_cfg_desired(R"({"version":5,")" + std::string(5000, 'k') + R"(":1})");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().errors[0].key, std::string(64, 'k') + "...");
+}
+
 TEST(cfg_desired, absent_settings_stay_unset) {
   const auto r = decode_cfg_desired(R"({"version":1})");
   ASSERT_TRUE(r.ok());
