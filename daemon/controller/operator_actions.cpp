@@ -37,12 +37,13 @@ std::string controller::operation_kind(std::string_view id) {
 }
 
 std::optional<std::string> controller::deposit_under_way(std::string_view reservation_id) {
-  // As operation_kind(): what is under way is saved with each compartment.
-  for (const auto& rec : db_.compartments().all()) {
-    if (rec.operation.empty()) continue;
-    const auto op = decode(rec.operation, rec.id);
-    const auto* deposit = std::get_if<deposit_operation>(&op);
-    if (deposit != nullptr && deposit->reservation_id.value_or("") == reservation_id) return rec.id;
+  // From the slots: each holds the operation its compartment saved last (save() on every
+  // change), so the answer needs no read and has no database error to turn into a business
+  // answer.
+  for (const auto& s : slots_) {
+    const auto* deposit = std::get_if<deposit_operation>(&s->op);
+    if (deposit != nullptr && deposit->reservation_id.value_or("") == reservation_id)
+      return s->machine->id();
   }
   return std::nullopt;
 }
