@@ -48,10 +48,6 @@ class scanner {
         line_start = false;
         continue;
       }
-      if (static_cast<unsigned char>(c) >= 0x80) {
-        return "line " + std::to_string(line_) +
-               ": a non-ASCII character outside a string or comment (TOML allows none there)";
-      }
       line_start = false;
       if (c == '=' && depth_ == 0) in_value_ = true;
       if (in_value_ && (c == '[' || c == '{')) ++depth_;
@@ -92,12 +88,14 @@ class scanner {
   // At the '[' of a table header ("[a]" or "[[a]]"): what follows must be a key.
   std::optional<std::string> check_header() {
     ++i_;
-    if (i_ < text_.size() && text_[i_] == '[') ++i_;
+    const bool array = i_ < text_.size() && text_[i_] == '[';  // "[[": an array of tables
+    if (array) ++i_;
     while (i_ < text_.size() && (text_[i_] == ' ' || text_[i_] == '\t')) ++i_;
     if (i_ == text_.size()) return std::nullopt;  // the parser reports the early end
     const char c = text_[i_];
-    // A key, the premature ']' and "[ [" (both reported by the parser): anything else trips it.
-    if (!bare_key_char(c) && c != '"' && c != '\'' && c != ']' && c != '[') {
+    // A key, the premature ']' and "[ [" (both reported by the parser): anything else trips
+    // it, a third '[' after "[[" included ("[[[").
+    if (!bare_key_char(c) && c != '"' && c != '\'' && c != ']' && (c != '[' || array)) {
       return "line " + std::to_string(line_) +
              ": a table header must start with a key after '[' (a bare key, or a quoted one)";
     }
@@ -130,6 +128,17 @@ std::optional<std::string> refusal(std::string_view text) {
   if (text.size() > max_file_bytes) {
     return "too large: more than " + std::to_string(max_file_bytes) +
            " bytes (no config or board file is nearly that big)";
+  }
+  // Any non-ASCII byte, strings and comments included: the parser's Unicode tables are
+  // consulted for it on more paths than TOML's grammar suggests (an invalid value is scanned
+  // on into the string after it), and they are undefined behaviour for most code points.
+  std::size_t line = 1;
+  for (const char c : text) {
+    if (c == '\n') ++line;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      return "line " + std::to_string(line) +
+             ": a non-ASCII character (config and board files are ASCII, comments included)";
+    }
   }
   return scanner(text).run();
 }
