@@ -65,6 +65,7 @@ TEST(lockout, a_guesser_gets_no_more_than_the_bound_whatever_others_do) {
   locker_rig rig;
   rig.add_courier("c-1", pin);
   std::vector<std::pair<std::string, std::string>> stored;  // 24 parcels on file throughout
+  stored.reserve(24);
   for (int i = 0; i < 24; ++i) stored.push_back(deposit(rig, "5000" + std::to_string(i)));
   ASSERT_EQ(rig.db().parcels().all(store::parcel_state::stored).size(), 24U);
 
