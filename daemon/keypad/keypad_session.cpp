@@ -251,14 +251,7 @@ void keypad_session::key_courier_pin(char key) {
       show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
       return;
     }
-    if (const auto remaining = services_.courier_lockout_remaining();
-        remaining > std::chrono::seconds{0}) {
-      // The couriers' budget only: the keypad goes on taking pickup codes afterwards.
-      show_message(
-          fill(settings_.texts.locked_out, {std::to_string(remaining.count())}),
-          [this] { enter_idle(); }, true);
-      return;
-    }
+    if (show_courier_lockout(false)) return;  // the error beep sounded above
     show_message(settings_.texts.wrong_pin, [this] { enter_pin(); });
     return;
   }
@@ -453,14 +446,7 @@ void keypad_session::on_badge(const std::string& badge) {
     notice(settings_.texts.badge_unexpected);
     return;
   }
-  if (const auto remaining = services_.courier_lockout_remaining();
-      remaining > std::chrono::seconds{0}) {
-    sounds_.beep(drivers::sound::error);
-    show_message(
-        fill(settings_.texts.locked_out, {std::to_string(remaining.count())}),
-        [this] { enter_idle(); }, true);
-    return;
-  }
+  if (show_courier_lockout(true)) return;
   lockout_timer_.cancel();  // the recipients' countdown comes back after the courier
   clear_input();            // a half-typed pickup code gives way to the courier
   touch();
@@ -481,12 +467,7 @@ void keypad_session::on_badge(const std::string& badge) {
       show_message(settings_.texts.unknown_badge, [this] { enter_idle(); });
       return;
     case badge_outcome::locked_out:
-      // The couriers' budget: the keypad goes on taking pickup codes afterwards.
-      sounds_.beep(drivers::sound::error);
-      show_message(
-          fill(settings_.texts.locked_out,
-               {std::to_string(services_.courier_lockout_remaining().count())}),
-          [this] { enter_idle(); }, true);
+      if (!show_courier_lockout(true)) enter_idle();
       return;
     case badge_outcome::unavailable:
       sounds_.beep(drivers::sound::error);
@@ -736,15 +717,19 @@ void keypad_session::finish_message() {
 
 void keypad_session::start_courier_login() {
   lockout_timer_.cancel();  // the recipients' countdown comes back after the courier
-  if (const auto remaining = services_.courier_lockout_remaining();
-      remaining > std::chrono::seconds{0}) {
-    sounds_.beep(drivers::sound::error);
-    show_message(
-        fill(settings_.texts.locked_out, {std::to_string(remaining.count())}),
-        [this] { enter_idle(); }, true);
-    return;
-  }
+  if (show_courier_lockout(true)) return;
   enter_pin();
+}
+
+bool keypad_session::show_courier_lockout(bool beep) {
+  const auto remaining = services_.courier_lockout_remaining();
+  if (remaining <= std::chrono::seconds{0}) return false;
+  if (beep) sounds_.beep(drivers::sound::error);
+  // The couriers' budget only: the keypad goes on taking pickup codes afterwards.
+  show_message(
+      fill(settings_.texts.locked_out, {std::to_string(remaining.count())}),
+      [this] { enter_idle(); }, true);
+  return true;
 }
 
 void keypad_session::lockout_changed() {

@@ -134,6 +134,9 @@ class keypad_session final : public session_events {
   void enter_lockout(std::chrono::seconds remaining);
   // The courier PIN prompt, unless the couriers' budget is locked out (then says so).
   void start_courier_login();
+  // While the couriers' budget is locked out: says so (with the error beep if `beep`), keys
+  // and badges held for the message, then idle; false when it is not locked out.
+  bool show_courier_lockout(bool beep);
   void lockout_tick();
   // hold_keys: keys are refused until it ends (a lockout's message), instead of ending it.
   void show_message(std::string_view text, std::function<void()> then, bool hold_keys = false);
