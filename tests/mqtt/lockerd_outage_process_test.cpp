@@ -21,6 +21,11 @@ class outage_process : public mqtt_lockerd_process {};
 TEST_F(outage_process, two_hundred_parcel_flows_during_a_broker_outage_all_arrive_in_order) {
   try {
     const auto began = steady::now();
+    // Clean door contacts: this test is about the journal across an outage, and on a loaded
+    // machine locker-sim's bounce timers run late, spreading a 5 ms bounce over more than the
+    // daemon's 4 x 8 ms, which it rightly takes for a chattering sensor (sensor_fault). Bounce
+    // through the processes is covered by the door tests and the gpio-sim kernel test.
+    send("bounce 0 0");
     start_lockerd();
     ASSERT_TRUE(wait_online());
     // The tracking system announces the parcels with the codes it sends the recipients.
