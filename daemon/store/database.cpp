@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/store/database.hpp"
 
+#include <exception>
 #include <functional>
 #include <limits>
 #include <unordered_map>
@@ -94,7 +95,10 @@ database::database(const std::filesystem::path& path)
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=FULL;"
       "PRAGMA foreign_keys=ON;"
-      "PRAGMA secure_delete=ON;");
+      "PRAGMA secure_delete=ON;"
+      // After a checkpoint copied all of it, the WAL file is cut back to this size when the next
+      // commit starts it again, so a drained backlog does not leave it megabytes long.
+      "PRAGMA journal_size_limit=4194304;");
   // journal_mode is the one pragma that can silently not apply (e.g. on a file system
   // without shared memory); the durability rules depend on it, so check.
   statement mode = prepare("PRAGMA journal_mode");
@@ -126,6 +130,17 @@ bool database::checkpoint_passive() {
   if (log != copied) return false;  // a reader elsewhere still needs the older frames
   wal_->pages = 0;
   return true;
+}
+
+database::relaxed_commits::relaxed_commits(database& db) : db_(db) {
+  db_.exec("PRAGMA synchronous=NORMAL");
+}
+
+database::relaxed_commits::~relaxed_commits() {
+  // Back to the durability every other commit relies on. If this failed, the connection
+  // would stay relaxed: nothing can be trusted on it then, so it is fatal.
+  const int rc = sqlite3_exec(db_.handle(), "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) std::terminate();
 }
 
 bool database::checkpoint_truncate() {

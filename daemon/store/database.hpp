@@ -95,6 +95,22 @@ class database {
   // WAL pages not yet copied into the database file, as of the last commit or checkpoint.
   [[nodiscard]] int wal_pages() const;
 
+  // While one lives, this connection's commits reach the WAL without an fsync
+  // (synchronous=NORMAL): a power cut may undo the last of them, never tear or reorder them,
+  // and the next ordinary commit's fsync makes them durable with it. Only for work whose loss
+  // is harmless: the journal's deletes after PUBACK (delivery is at least once, so a lost
+  // delete only sends the event again). Made and destroyed outside a transaction.
+  class relaxed_commits {
+   public:
+    explicit relaxed_commits(database& db);
+    relaxed_commits(const relaxed_commits&) = delete;
+    relaxed_commits& operator=(const relaxed_commits&) = delete;
+    ~relaxed_commits();
+
+   private:
+    database& db_;
+  };
+
   [[nodiscard]] sqlite3* handle() const { return db_.get(); }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 

@@ -98,7 +98,10 @@ std::int64_t journal::remove(transaction& tx, std::uint64_t seq) {
 }
 
 std::int64_t journal::remove(std::uint64_t seq) {
-  const auto n = in_transaction(db_, [&](transaction& tx) { return remove(tx, seq); });
+  const auto n = [&] {
+    const database::relaxed_commits relaxed(db_);  // at least once: a lost delete re-sends
+    return in_transaction(db_, [&](transaction& tx) { return remove(tx, seq); });
+  }();
   checkpoint_erased_codes();
   return n;
 }
@@ -111,7 +114,10 @@ std::int64_t journal::remove_upto(transaction& tx, std::uint64_t seq) {
 }
 
 std::int64_t journal::remove_upto(std::uint64_t seq) {
-  const auto n = in_transaction(db_, [&](transaction& tx) { return remove_upto(tx, seq); });
+  const auto n = [&] {
+    const database::relaxed_commits relaxed(db_);  // at least once: a lost delete re-sends
+    return in_transaction(db_, [&](transaction& tx) { return remove_upto(tx, seq); });
+  }();
   checkpoint_erased_codes();
   return n;
 }

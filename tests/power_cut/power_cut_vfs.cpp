@@ -116,6 +116,7 @@ struct vfs_methods {
   static int sync(sqlite3_file* sf, int /*flags*/) {
     auto* f = as_file(sf);
     if (!f->vfs->count_operation()) return SQLITE_IOERR_FSYNC;
+    ++f->vfs->syncs_;
     for (const auto& op : *f->pending) {
       if (const int rc = apply(f, op); rc != SQLITE_OK) return rc;
     }
@@ -273,6 +274,7 @@ power_cut_vfs::~power_cut_vfs() { sqlite3_vfs_unregister(&vfs_); }
 
 void power_cut_vfs::arm(std::uint64_t at, std::uint32_t seed) {
   ops_ = 0;
+  syncs_ = 0;
   cut_at_ = at;
   cut_ = false;
   rng_.seed(seed);

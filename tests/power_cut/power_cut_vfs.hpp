@@ -30,6 +30,8 @@ class power_cut_vfs {
   void arm(std::uint64_t at, std::uint32_t seed);
   // Writes, syncs and truncations since the last arm().
   [[nodiscard]] std::uint64_t operations() const { return ops_; }
+  // Of those, the syncs (fsync of a file) that went through.
+  [[nodiscard]] std::uint64_t syncs() const { return syncs_; }
   [[nodiscard]] bool cut() const { return cut_; }
   // Power back: drops or tears what each open file had not synced (done at the cut already
   // for files open then), and lets I/O through again. Call with every connection closed.
@@ -45,6 +47,7 @@ class power_cut_vfs {
   sqlite3_vfs vfs_{};
   sqlite3_vfs* base_ = nullptr;
   std::uint64_t ops_ = 0;
+  std::uint64_t syncs_ = 0;
   std::uint64_t cut_at_ = 0;
   bool cut_ = false;
   std::mt19937 rng_;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -43,6 +44,38 @@ TEST_F(database_test, pragmas_in_effect) {
   EXPECT_EQ(pragma(db, "foreign_keys"), 1);
   EXPECT_EQ(pragma(db, "busy_timeout"), 5000);
   EXPECT_EQ(pragma(db, "secure_delete"), 1);
+  EXPECT_EQ(pragma(db, "journal_size_limit"), 4 * 1024 * 1024);
+}
+
+TEST_F(database_test, relaxed_commits_last_as_long_as_their_guard) {
+  database db(db_path());
+  {
+    const database::relaxed_commits relaxed(db);
+    EXPECT_EQ(pragma(db, "synchronous"), 1);  // NORMAL
+  }
+  EXPECT_EQ(pragma(db, "synchronous"), 2);  // FULL again
+}
+
+TEST_F(database_test, the_wal_shrinks_back_after_a_backlog_is_checkpointed) {
+  // A drained backlog of events (issue 14) left the WAL at 19 MB: journal_size_limit cuts it
+  // back when the WAL starts again after a full checkpoint.
+  database db(db_path());
+  db.exec("CREATE TABLE t (b BLOB)");
+  {
+    transaction tx(db);
+    statement ins = db.prepare("INSERT INTO t VALUES (zeroblob(4000))");
+    for (int i = 0; i < 2000; ++i) {
+      ins.run();
+      ins.reset();
+    }
+    tx.commit();
+  }
+  const auto wal = std::filesystem::path(db_path().string() + "-wal");
+  ASSERT_GT(std::filesystem::file_size(wal), 6U * 1024 * 1024);
+  db.exec("DELETE FROM t");
+  ASSERT_TRUE(db.checkpoint_passive());
+  db.exec("INSERT INTO t VALUES (1)");  // the WAL starts again from its beginning
+  EXPECT_LE(std::filesystem::file_size(wal), 4U * 1024 * 1024);
 }
 
 TEST_F(database_test, migrates_from_empty) {
