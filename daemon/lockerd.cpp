@@ -43,7 +43,9 @@ Options:
       --version        show the version and exit
 
 Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line or
-configuration (the message names the file, the key and the reason).
+configuration (the message names the file, the key and the reason), 3 when the state folder
+needs a person: its key missing or another, its database missing, emptied or damaged (the
+message says what to do).
 )";
 
 struct options {
@@ -123,6 +125,9 @@ int run(const options& o) {
   std::optional<app::locker_app> locker;
   try {
     locker.emplace(std::move(cfg), app::production_platform(io, clock));
+  } catch (const app::state_folder_refused& e) {
+    log::error("lockerd", "refusing to start: ", e.what());
+    return app::exit_state_refused;
   } catch (const app::start_error& e) {
     log::error("lockerd", e.what());
     return exit_failure;

@@ -27,8 +27,10 @@
 #include "daemon/config/config.hpp"
 #include "daemon/parcels/parcels.hpp"
 #include "daemon/security/secret_key.hpp"
+#include "daemon/state_folder/state_folder.hpp"
 #include "daemon/store/courier_badges_repository.hpp"
 #include "daemon/store/lockout_repository.hpp"
+#include "daemon/store/schema.hpp"
 #include "daemon/store/store.hpp"
 #include "protocol/input_rules.hpp"
 
@@ -79,12 +81,39 @@ Commands:
   journal [--limit N] [--follow]               events not yet acknowledged by the broker
   audit [--limit N]                            the newest entries of the audit log
   lockout clear [--budget pickup_code|courier] ends the keypad lockout (default: both budgets)
+  check                                        the database's integrity and key binding
+  backup FILE                                  a consistent copy of the database (VACUUM INTO)
+  restore FILE                                 the database from a backup (lockerd stopped)
 
 PINs and pickup codes are read from standard input, one line (on a terminal: with a prompt
 and no echo), never from the command line, where `ps` would show them. Every change is
 written to the audit log with the actor "lockeradm".
 
 Exit status: 0 done, 1 failed (nothing was changed), 2 bad command line.
+)";
+
+constexpr std::string_view check_help = R"(Usage: lockeradm check
+
+Checks lockerd.db: SQLite's full integrity check and foreign keys, and that it was made with
+this folder's secret.key (the fingerprint recorded in it). Prints what it found; exit status 1
+when anything is wrong. Works while lockerd runs.
+)";
+
+constexpr std::string_view backup_help = R"(Usage: lockeradm backup FILE
+
+Writes a consistent copy of lockerd.db to FILE (SQLite's VACUUM INTO), also while lockerd runs.
+FILE must not exist. The copy holds the hashes of PINs and codes but not the key they were made
+with: keep secret.key's own backup apart from it (the copy is of no use without that key, and
+the key must not travel with it). Restore it with `lockeradm restore FILE`.
+)";
+
+constexpr std::string_view restore_help = R"(Usage: lockeradm restore FILE
+
+Replaces lockerd.db with the backup FILE, after checking its integrity and that it was made
+with this folder's secret.key. lockerd must be stopped (systemctl stop lockerd). The database
+it replaces is kept as lockerd.db.before-restore. Every event journaled since the backup was
+taken and not yet delivered is lost with it: the tracking system's view is newer than the
+backup, and the locker's books are as they were when it was taken.
 )";
 
 constexpr std::string_view courier_help =
@@ -407,17 +436,41 @@ class session {
     std::error_code ec;
     if (!fs::is_directory(state_dir_, ec))
       throw admin_error("the state folder " + state_dir_.string() + " does not exist");
-    const fs::path file = state_dir_ / "lockerd.db";
-    if (!create && !fs::exists(file, ec))
-      throw admin_error("no database in " + state_dir_.string() + " (lockerd has not run there)");
     touched_ = true;
-    st_.emplace(file);
+    // The same checks as lockerd's start (daemon/state_folder), but for the key's: a view
+    // needs none, and key() makes them for what hashes a PIN or code.
+    try {
+      state_folder::open_database(
+          state_dir_, st_,
+          {.open_mode = create ? state_folder::mode::create : state_folder::mode::existing});
+    } catch (const state_folder::refused& e) {
+      throw admin_error(e.what());
+    }
     return *st_;
   }
 
-  security::secret_key key() {
-    touched_ = true;
-    return security::load_or_create_key(state_dir_);
+  // The key, for what hashes a PIN or code: refused beside a database made with another (or
+  // whose key is gone); made on a first start.
+  const security::secret_key& key() {
+    if (key_) return *key_;
+    auto& st = db(true);
+    try {
+      key_.emplace(state_folder::bind_key(state_dir_, st));
+    } catch (const state_folder::refused& e) {
+      throw admin_error(e.what());
+    }
+    return *key_;
+  }
+
+  [[nodiscard]] const fs::path& state_dir() const { return state_dir_; }
+
+  // Whether a lockerd answers on the folder's admin socket (any answer will do).
+  bool lockerd_running() {
+    try {
+      return admin_socket::call(state_dir_ / "lockerd.sock", "{}", lockerd_timeout).has_value();
+    } catch (const admin_socket::client_error&) {
+      return true;  // something is there that does not answer: take it as running
+    }
   }
 
   // The sizes a reservation may ask for: the board's, or those lockerd recorded.
@@ -484,6 +537,7 @@ class session {
   fs::path state_dir_;
   std::optional<std::vector<std::string>> board_sizes_;
   std::optional<store::store> st_;
+  std::optional<security::secret_key> key_;  // with st_
   bool touched_ = false;
 };
 
@@ -941,6 +995,104 @@ int lockout(session& s, std::span<const std::string_view> args) {
   return exit_ok;
 }
 
+// ---- check, backup, restore --------------------------------------------------------------
+
+int check(session& s, std::span<const std::string_view> args) {
+  parse_args("check", args, {}, {}, 0);
+  auto& st = s.db(false);
+  auto& out = s.out();
+  auto problems = state_folder::integrity_problems(st, true);
+  {
+    auto fk = st.db().prepare("PRAGMA foreign_key_check");
+    int bad = 0;
+    while (fk.step()) ++bad;
+    if (bad > 0) {
+      if (!problems.empty()) problems += "; ";
+      problems += std::to_string(bad) + " rows name rows that do not exist (foreign_key_check)";
+    }
+  }
+  const auto recorded = st.settings().get(state_folder::fingerprint_setting);
+  const auto key = security::load_key(s.state_dir());
+  const auto add = [&](const std::string& p) { problems += (problems.empty() ? "" : "; ") + p; };
+  if (!key) {
+    add("secret.key is missing");
+  } else if (recorded && security::key_fingerprint(*key) != *recorded) {
+    add("secret.key is key " + security::key_fingerprint(*key) + ", not the database's " +
+        *recorded);
+  }
+  const auto file = (s.state_dir() / state_folder::database_file).string();
+  if (!problems.empty()) {
+    out << file << ": damaged: " << problems << '\n';
+    return exit_failure;
+  }
+  out << file << ": ok (schema " << store::schema_version() << ", key "
+      << recorded.value_or(security::key_fingerprint(*key)) << ")\n";
+  return exit_ok;
+}
+
+int backup(session& s, std::span<const std::string_view> args) {
+  const auto p = parse_args("backup", args, {}, {}, 1);
+  if (p.positional.empty()) throw usage_error("backup", "no FILE given");
+  const fs::path target(p.positional[0]);
+  std::error_code ec;
+  if (fs::exists(target, ec))
+    throw admin_error(target.string() + " exists: give a new file (nothing was written)");
+  auto& st = s.db(false);
+  auto vacuum = st.db().prepare("VACUUM INTO ?1");
+  vacuum.bind(1, target.string());
+  vacuum.run();
+  s.out() << "backed up to " << target.string() << " (key "
+          << st.settings().get(state_folder::fingerprint_setting).value_or("?")
+          << "; keep secret.key's own backup apart from it)\n";
+  return exit_ok;
+}
+
+int restore(session& s, std::span<const std::string_view> args) {
+  const auto p = parse_args("restore", args, {}, {}, 1);
+  if (p.positional.empty()) throw usage_error("restore", "no FILE given");
+  const fs::path source(p.positional[0]);
+  const fs::path dir = s.state_dir();
+  std::error_code ec;
+  if (!fs::is_regular_file(source, ec)) throw admin_error(source.string() + " is not a file");
+  if (s.lockerd_running())
+    throw admin_error(
+        "lockerd is running: stop it first (systemctl stop lockerd); nothing changed");
+  const auto key = security::load_key(dir);
+  if (!key)
+    throw admin_error((dir / "secret.key").string() +
+                      " is missing: put the locker's key back first (the backup's PINs and codes "
+                      "were hashed with it); nothing changed");
+  const fs::path file = dir / state_folder::database_file;
+  const fs::path staged = dir / (std::string(state_folder::database_file) + ".restoring");
+  fs::remove(staged, ec);
+  fs::copy_file(source, staged);
+  try {
+    store::store backup_db(staged);  // brings an older backup's schema up to date
+    if (const auto problems = state_folder::integrity_problems(backup_db, true); !problems.empty())
+      throw admin_error(source.string() + " is damaged (" + problems + "); nothing changed");
+    const auto fp = security::key_fingerprint(*key);
+    const auto recorded = backup_db.settings().get(state_folder::fingerprint_setting);
+    if (recorded && *recorded != fp)
+      throw admin_error(source.string() + " was made with key " + *recorded + ", not with " +
+                        (dir / "secret.key").string() + " (key " + fp +
+                        "): it is another locker's, or needs its own key; nothing changed");
+    if (!recorded) backup_db.settings().set(state_folder::fingerprint_setting, fp);
+  } catch (...) {
+    fs::remove(staged, ec);
+    throw;
+  }
+  fs::remove(fs::path(staged.string() + "-wal"), ec);
+  fs::remove(fs::path(staged.string() + "-shm"), ec);
+  if (fs::exists(file, ec)) fs::rename(file, dir / "lockerd.db.before-restore");
+  fs::remove(fs::path(file.string() + "-wal"), ec);
+  fs::remove(fs::path(file.string() + "-shm"), ec);
+  fs::rename(staged, file);
+  state_folder::write_marker(dir, security::key_fingerprint(*key));
+  s.out() << "restored " << file.string() << " from " << source.string()
+          << " (the one it replaced is lockerd.db.before-restore)\n";
+  return exit_ok;
+}
+
 // ---- the tool ----------------------------------------------------------------------------
 
 using command_fn = int (*)(session&, std::span<const std::string_view>);
@@ -960,6 +1112,9 @@ constexpr command_entry commands[] = {
     {"journal", journal_help, journal},
     {"audit", audit_help, audit},
     {"lockout", lockout_help, lockout},
+    {"check", check_help, check},
+    {"backup", backup_help, backup},
+    {"restore", restore_help, restore},
 };
 
 const command_entry* find_command(std::string_view name) {

@@ -15,6 +15,7 @@
 #include "daemon/mqtt/link_publisher.hpp"
 #include "daemon/mqtt/mqtt_link.hpp"
 #include "daemon/security/random.hpp"
+#include "daemon/state_folder/state_folder.hpp"
 
 #ifndef LOCKER_VERSION
 #define LOCKER_VERSION "0.0.0"
@@ -71,11 +72,18 @@ locker_app::locker_app(config::locker_config cfg, platform p)
     std::filesystem::create_directories(cfg_.state_dir);
     std::filesystem::permissions(cfg_.state_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace);
-    key_.emplace(security::load_or_create_key(cfg_.state_dir));
-    db_.emplace(cfg_.state_dir / "lockerd.db");
+    // The folder's checks (daemon/state_folder): a missing or other key, a vanished or empty
+    // database, a damaged one: refused with what to do, never started forgetful.
+    try {
+      key_.emplace(state_folder::open(cfg_.state_dir, db_, {.quick_check = true}));
+    } catch (const state_folder::refused& e) {
+      throw state_folder_refused(e.what());
+    }
     // Settings pushed over cfg/desired earlier win over the file's, before they are used.
     if (const auto version = commands::apply_stored_settings(*db_, cfg_))
       log::info(component, "remote settings version ", version, " applied");
+  } catch (const state_folder_refused&) {
+    throw;
   } catch (const std::exception& e) {
     throw start_error("cannot open the state in " + cfg_.state_dir.string() + ": " + e.what());
   }

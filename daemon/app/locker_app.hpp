@@ -48,6 +48,8 @@ namespace locker::app {
 
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;
+// The state folder needs a person (state_folder_refused): the unit does not restart on it.
+inline constexpr int exit_state_refused = 3;
 
 // How long a stop waits for the broker to take the offline status.
 inline constexpr std::chrono::seconds offline_bound{2};
@@ -85,6 +87,13 @@ struct platform {
 class start_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The state folder cannot be used as it is (daemon/state_folder: a missing or other key, a
+// vanished, emptied or damaged database): a person must act, so restarting does not help.
+class state_folder_refused : public start_error {
+ public:
+  using start_error::start_error;
 };
 
 class locker_app {

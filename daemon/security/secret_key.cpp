@@ -214,13 +214,26 @@ secret_key& secret_key::operator=(secret_key&& other) noexcept {
 
 secret_key::~secret_key() { OPENSSL_cleanse(bytes_.data(), size); }
 
-secret_key load_or_create_key(const std::filesystem::path& state_dir) {
+std::optional<secret_key> load_key(const std::filesystem::path& state_dir) {
   const std::filesystem::path path = state_dir / key_file_name;
   // O_NOFOLLOW: a symlink planted in the state directory must not redirect the key.
   unique_fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() >= 0) return read_key(path, fd);
   if (errno != ENOENT) detail::throw_file_error(path, "cannot open key file", errno);
-  return create_key(state_dir, path);
+  return std::nullopt;
+}
+
+secret_key create_key(const std::filesystem::path& state_dir) {
+  return create_key(state_dir, state_dir / key_file_name);
+}
+
+secret_key load_or_create_key(const std::filesystem::path& state_dir) {
+  if (auto key = load_key(state_dir)) return std::move(*key);
+  return create_key(state_dir);
+}
+
+std::string key_fingerprint(const secret_key& key) {
+  return keyed_hash(key, "key_fingerprint", "").substr(0, 16);
 }
 
 std::string hmac_sha256_hex(std::span<const std::byte> key,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -56,6 +57,15 @@ class secret_key {
 // atomically and synced). Throws security_error, naming the path, for a key file of the
 // wrong size or type, one that group or others can access, or any I/O failure.
 [[nodiscard]] secret_key load_or_create_key(const std::filesystem::path& state_dir);
+// As above, in two steps for the state folder's checks (daemon/state_folder): the key if
+// state_dir/secret.key exists (nullopt when it does not), and a new one written there.
+[[nodiscard]] std::optional<secret_key> load_key(const std::filesystem::path& state_dir);
+[[nodiscard]] secret_key create_key(const std::filesystem::path& state_dir);
+
+// Names the key without revealing it: 16 hex digits of a keyed hash of nothing (purpose
+// "key_fingerprint"). Kept in the database the key's hashes are in, so that a start with
+// another key (or none) is refused instead of making every stored PIN and code fail.
+[[nodiscard]] std::string key_fingerprint(const secret_key& key);
 
 // Hex HMAC-SHA-256 over purpose + '\0' + secret. The purpose keeps equal digits in
 // different roles from having equal hashes. Use the named hashes below for codes and PINs.

@@ -21,6 +21,7 @@
 #include "daemon/security/secret_key.hpp"
 #include "daemon/store/courier_badges_repository.hpp"
 #include "daemon/store/lockout_repository.hpp"
+#include "daemon/store/schema.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/store/temp_dir.hpp"
 
@@ -674,6 +675,72 @@ TEST_F(admin_test, lockout_clear_without_lockerd_deletes_the_saved_budgets_audit
   EXPECT_EQ(r.status, exit_usage);
   r = run({"lockout"});
   EXPECT_EQ(r.status, exit_usage);
+}
+
+// ---- check, backup, restore (issue 15) ----------------------------------------------------
+
+TEST_F(admin_test, check_says_the_database_is_whole_and_names_its_key) {
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "12345678\n").status, exit_ok);
+  const auto r = run({"check"});
+  EXPECT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_EQ(r.out, db_path().string() + ": ok (schema " + std::to_string(store::schema_version()) +
+                       ", key " + security::key_fingerprint(key()) + ")\n");
+}
+
+TEST_F(admin_test, a_backup_restored_brings_the_books_back) {
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "12345678\n").status, exit_ok);
+  const auto copy = (dir_ / "backup.db").string();
+  const auto b = run({"backup", copy});
+  ASSERT_EQ(b.status, exit_ok) << b.err;
+  EXPECT_THAT(b.out, HasSubstr("keep secret.key's own backup apart"));
+  EXPECT_EQ(run({"backup", copy}).status, exit_failure);  // never over an existing file
+  ASSERT_EQ(run({"courier", "remove", "c-1"}).status, exit_ok);
+
+  const auto r = run({"restore", copy});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "lockerd.db.before-restore"));
+  const auto list = run({"courier", "list"});
+  EXPECT_THAT(list.out, HasSubstr("c-1"));
+  EXPECT_EQ(run({"check"}).status, exit_ok);
+}
+
+TEST_F(admin_test, another_lockers_backup_is_not_restored) {
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "12345678\n").status, exit_ok);
+  const auto other = dir_ / "other";
+  std::filesystem::create_directories(other);
+  const auto other_dir = other.string();
+  ASSERT_EQ(run_raw({"--state-dir", other_dir, "courier", "add", "c-9"}, "87654321\n").status,
+            exit_ok);
+  const auto copy = (dir_ / "other-backup.db").string();
+  ASSERT_EQ(run_raw({"--state-dir", other_dir, "backup", copy}).status, exit_ok);
+
+  const auto r = run({"restore", copy});
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_THAT(r.err, HasSubstr("was made with key"));
+  expect_one_error_line(r);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "lockerd.db.before-restore"));
+  EXPECT_THAT(run({"courier", "list"}).out, HasSubstr("c-1"));  // unchanged
+}
+
+TEST_F(admin_test, a_damaged_backup_is_not_restored) {
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "12345678\n").status, exit_ok);
+  const auto copy = dir_ / "junk.db";
+  std::ofstream(copy) << std::string(8192, 'x');
+  const auto r = run({"restore", copy.string()});
+  EXPECT_EQ(r.status, exit_failure);
+  expect_one_error_line(r);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "lockerd.db.restoring"));
+  EXPECT_THAT(run({"courier", "list"}).out, HasSubstr("c-1"));
+}
+
+TEST_F(admin_test, a_missing_key_is_refused_not_replaced_by_lockeradm_too) {
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "12345678\n").status, exit_ok);
+  std::filesystem::remove(dir_ / "secret.key");
+  const auto r = run({"courier", "add", "c-2"}, "12345679\n");
+  EXPECT_EQ(r.status, exit_failure);
+  EXPECT_THAT(r.err, HasSubstr("secret.key is missing"));
+  expect_one_error_line(r);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "secret.key"));
 }
 
 }  // namespace

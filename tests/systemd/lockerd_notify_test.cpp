@@ -128,5 +128,34 @@ TEST_F(lockerd_notify, no_watchdog_pings_without_watchdog_usec) {
   expect_clean_exit();
 }
 
+// A start that would forget (issue 15): the key gone beside the database made with it. Never
+// ready, and exit status 3, which the unit does not restart on (systemd/lockerd.service).
+TEST_F(lockerd_notify, a_missing_key_beside_its_database_is_never_ready_and_exits_3) {
+  notify_socket systemd("@lockerd-notify-test-key-" + files_->dir.filename().string());
+  start_lockerd(systemd, std::nullopt);
+  ASSERT_EQ(next(systemd), "READY=1") << read_file(files_->lockerd_log);
+  lockerd_.signal(SIGTERM);
+  expect_clean_exit();
+
+  fs::remove(files_->state_dir / "secret.key");
+  start_lockerd(systemd, std::nullopt);
+  const auto status = lockerd_.wait_exit(deadline);
+  ASSERT_TRUE(status) << read_file(files_->lockerd_log);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 3) << *status;
+  for (auto m = next(systemd, 200ms); !m.empty(); m = next(systemd, 200ms)) {
+    EXPECT_NE(m, "READY=1");
+  }
+  const auto log = read_file(files_->lockerd_log);
+  EXPECT_NE(
+      log.find("refusing to start: " + (files_->state_dir / "secret.key").string() + " is missing"),
+      std::string::npos)
+      << log;
+  EXPECT_FALSE(fs::exists(files_->state_dir / "secret.key")) << "a new key was made";
+  std::ifstream unit(fs::path(LOCKER_SOURCE_DIR) / "systemd/lockerd.service");
+  std::stringstream text;
+  text << unit.rdbuf();
+  EXPECT_NE(text.str().find("RestartPreventExitStatus=2 3"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace locker::service

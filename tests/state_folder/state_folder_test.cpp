@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// A start that never silently forgets (issue 15): every way the state folder can be wrong
+// gets its refusal, with what happened and what to do, and nothing in the folder is changed
+// by the refusal; the folder as lockerd leaves it opens again.
+#include "daemon/state_folder/state_folder.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/store/temp_dir.hpp"
+
+namespace locker::state_folder {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class state_folder_test : public store::testing::temp_dir_test {
+ protected:
+  // Opens the folder as lockerd does; the message of its refusal, or "" when it opened.
+  std::string refusal(options opts = {.quick_check = true}) {
+    std::optional<store::store> db;
+    try {
+      (void)open(dir_, db, opts);
+      return "";
+    } catch (const refused& e) {
+      EXPECT_FALSE(db.has_value());
+      return e.what();
+    }
+  }
+  // A locker that ran: its database holds a courier, bound to its key, beside the marker.
+  void a_locker_that_ran() {
+    std::optional<store::store> db;
+    const auto key = open(dir_, db);
+    db->couriers().upsert("c-1", "Ann", security::courier_pin_hash(key, "12345678"), true,
+                          std::chrono::system_clock::now());
+  }
+  [[nodiscard]] fs::path file(const char* name) const { return dir_ / name; }
+};
+
+TEST_F(state_folder_test, a_first_start_makes_the_key_binds_the_database_to_it_and_marks_it) {
+  std::optional<store::store> db;
+  const auto key = open(dir_, db);
+  ASSERT_TRUE(db.has_value());
+  EXPECT_TRUE(fs::exists(file("secret.key")));
+  EXPECT_EQ(db->settings().get(fingerprint_setting), security::key_fingerprint(key));
+  std::ifstream marker(file(marker_file));
+  const std::string text((std::istreambuf_iterator<char>(marker)), {});
+  EXPECT_THAT(text, HasSubstr(security::key_fingerprint(key)));
+  db.reset();
+  EXPECT_EQ(refusal(), "");  // and it opens again as it is
+}
+
+TEST_F(state_folder_test, a_missing_key_is_refused_not_replaced) {
+  a_locker_that_ran();
+  fs::remove(file("secret.key"));
+  const auto why = refusal();
+  EXPECT_THAT(why, HasSubstr("secret.key is missing"));
+  EXPECT_THAT(why, HasSubstr("back from its backup"));
+  EXPECT_FALSE(fs::exists(file("secret.key"))) << "a new key was made";
+}
+
+TEST_F(state_folder_test, a_missing_key_is_refused_even_before_anything_was_stored) {
+  // The fingerprint says a key was there; codes may be announced with it any moment.
+  {
+    std::optional<store::store> db;
+    (void)open(dir_, db);
+  }
+  fs::remove(file("secret.key"));
+  EXPECT_THAT(refusal(), HasSubstr("secret.key is missing"));
+}
+
+TEST_F(state_folder_test, another_key_is_refused) {
+  a_locker_that_ran();
+  fs::remove(file("secret.key"));
+  (void)security::create_key(dir_);
+  const auto why = refusal();
+  EXPECT_THAT(why, HasSubstr("was made with key"));
+  EXPECT_THAT(why, HasSubstr("every stored PIN and pickup code would fail"));
+}
+
+TEST_F(state_folder_test, a_missing_database_where_one_was_is_refused) {
+  a_locker_that_ran();
+  fs::remove(file(database_file));
+  fs::remove(dir_ / "lockerd.db-wal");
+  fs::remove(dir_ / "lockerd.db-shm");
+  const auto why = refusal();
+  EXPECT_THAT(why, HasSubstr("lockerd.db is missing"));
+  EXPECT_THAT(why, HasSubstr("lockeradm --state-dir " + dir_.string() + " restore BACKUP"));
+  EXPECT_FALSE(fs::exists(file(database_file))) << "an empty database was made";
+}
+
+TEST_F(state_folder_test, an_emptied_database_is_refused) {
+  a_locker_that_ran();
+  fs::remove(dir_ / "lockerd.db-wal");
+  fs::remove(dir_ / "lockerd.db-shm");
+  fs::resize_file(file(database_file), 0);
+  EXPECT_THAT(refusal(), HasSubstr("lockerd.db is empty"));
+  EXPECT_EQ(fs::file_size(file(database_file)), 0U);
+}
+
+TEST_F(state_folder_test, removing_the_marker_starts_empty_on_purpose) {
+  a_locker_that_ran();
+  fs::remove(file(database_file));
+  fs::remove(dir_ / "lockerd.db-wal");
+  fs::remove(dir_ / "lockerd.db-shm");
+  fs::remove(file(marker_file));
+  fs::remove(file("secret.key"));
+  EXPECT_EQ(refusal(), "");
+}
+
+TEST_F(state_folder_test, a_database_of_couriers_without_a_key_or_fingerprint_is_refused) {
+  // Written before the fingerprint existed (or by hand), its key gone.
+  {
+    store::store db(file(database_file));
+    db.couriers().upsert("c-1", "Ann", "hash", true, std::chrono::system_clock::now());
+  }
+  EXPECT_THAT(refusal(), HasSubstr("holds couriers or parcels"));
+  EXPECT_FALSE(fs::exists(file("secret.key")));
+}
+
+TEST_F(state_folder_test, a_database_from_before_the_fingerprint_is_bound_to_its_key) {
+  const auto key = security::create_key(dir_);
+  {
+    store::store db(file(database_file));
+    db.couriers().upsert("c-1", "Ann", "hash", true, std::chrono::system_clock::now());
+  }
+  std::optional<store::store> db;
+  (void)open(dir_, db);
+  EXPECT_EQ(db->settings().get(fingerprint_setting), security::key_fingerprint(key));
+}
+
+TEST_F(state_folder_test, a_damaged_database_is_refused_with_what_to_do) {
+  a_locker_that_ran();
+  fs::remove(dir_ / "lockerd.db-wal");
+  fs::remove(dir_ / "lockerd.db-shm");
+  {
+    std::fstream f(file(database_file), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(0);
+    f << "this is not an SQLite database header";
+  }
+  const auto why = refusal();
+  EXPECT_THAT(why, HasSubstr("lockerd.db is damaged"));
+  EXPECT_THAT(why, HasSubstr("restore BACKUP"));
+}
+
+TEST_F(state_folder_test, a_view_does_not_make_a_database_in_a_mistyped_folder) {
+  EXPECT_THAT(refusal({.open_mode = mode::existing}), HasSubstr("no database in"));
+  EXPECT_FALSE(fs::exists(file(database_file)));
+  EXPECT_FALSE(fs::exists(file("secret.key")));
+}
+
+}  // namespace
+}  // namespace locker::state_folder
