@@ -58,6 +58,7 @@ TEST(catalogue, a_missing_text_is_found_and_shows_english) {
 std::vector<translation> english_but(std::string screen_texts::*changed, std::string_view text) {
   static const screen_texts english;
   std::vector<translation> all;
+  all.reserve(text_ids().size());
   for (const auto& id : text_ids()) {
     all.push_back({id.member, id.member == changed ? text : std::string_view{english.*id.member}});
   }
