@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Polish (pl), without diacritics for ASCII displays (a e c l n o s z z for their marked
-// letters). One line per text of screen_texts, in its order; "{}" in the same order as
-// English's.
+// Polish (pl), without diacritics for ASCII displays: a-ogonek -> a, c-acute -> c, e-ogonek -> e,
+// l-stroke -> l, n-acute -> n, o-acute -> o, s-acute -> s, z-acute and z-dot -> z. One line per
+// text of screen_texts, in its order; "{}" in the same order as English's.
 #include "daemon/keypad/catalogue/translations.hpp"
 
 namespace locker::keypad::catalogue {
