@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/app/locker_app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "daemon/activity/locker_activity.hpp"
 #include "daemon/commands/remote_settings.hpp"
+#include "daemon/keypad/catalogue/catalogue.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/mqtt/link_publisher.hpp"
 #include "daemon/mqtt/mqtt_link.hpp"
@@ -33,6 +35,22 @@ class no_publisher final : public commands::publisher {
   void publish(std::string_view, std::string_view, int, bool,
                const std::optional<std::string>&) override {}
 };
+
+// The keypad's language key is 'A'; a matrix keypad without it (3x4), or a numeric keypad
+// read through evdev, switches with '#' at the empty prompt instead. The simulator's has 'A'.
+bool hash_switches_language(const config::keypad_config& keypad) {
+  switch (keypad.kind) {
+    case config::keypad_kind::sim:
+      return false;
+    case config::keypad_kind::evdev:
+      return true;
+    case config::keypad_kind::matrix:
+      return std::none_of(keypad.keys.begin(), keypad.keys.end(), [](const std::string& row) {
+        return row.find('A') != std::string::npos;
+      });
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -102,6 +120,15 @@ locker_app::locker_app(config::locker_config cfg, platform p)
   controller_.emplace(*db_, *key_, clock, *cabinet_, cfg_);
   keypad::session_settings session_cfg;
   session_cfg.session_idle = cfg_.timings.session_idle;
+  // Every language of the catalogue; a text a translation lacks shows in English (the
+  // catalogue test keeps that from shipping).
+  for (const auto lang : keypad::catalogue::all_languages) {
+    for (const auto& problem : keypad::catalogue::check(lang))
+      log::warning(component, "display texts: ", problem);
+    if (lang == cfg_.display.language) session_cfg.default_language = session_cfg.languages.size();
+    session_cfg.languages.push_back(keypad::catalogue::texts(lang));
+  }
+  session_cfg.hash_switches_language = hash_switches_language(cfg_.board.keypad);
   session_.emplace(board_->keypad(), board_->display(), board_->indicator(), clock, *controller_,
                    session_cfg);
   // The barcode scanner beside the keypad, where the board file has one.

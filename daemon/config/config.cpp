@@ -38,7 +38,7 @@ locker_config load_config(const std::filesystem::path& file) {
 
   const table_reader top(ctx, root, "",
                          {"locker_id", "state_dir", "board", "log_level", "telemetry_s", "hardware",
-                          "broker", "timings", "policy", "update", "store"});
+                          "broker", "timings", "policy", "update", "store", "display"});
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
@@ -206,6 +206,23 @@ locker_config load_config(const std::filesystem::path& file) {
     const table_reader r(ctx, sub("store"), "store", {"ended_parcel_retention_days"});
     c.store.ended_parcel_retention =
         std::chrono::days(r.integer("ended_parcel_retention_days", 90, 0, 36500));
+  }
+
+  {
+    const table_reader r(ctx, sub("display"), "display", {"language"});
+    // The catalogue's languages, not a list of its own here.
+    const auto code = r.string("language", "en");
+    const auto lang = keypad::catalogue::parse_language(code);
+    if (!lang) {
+      std::string known;
+      for (const auto l : keypad::catalogue::all_languages)
+        known += std::string{known.empty() ? "" : ", "} + std::string{keypad::catalogue::code(l)};
+      ctx.fail(r.key("language"),
+               "invalid value " + quote_value(code) + ": must be one of " + known +
+                   " (the display's catalogue)",
+               r.node("language"));
+    }
+    c.display.language = lang.value_or(keypad::catalogue::language::en);
   }
 
   const fs::path board_path = resolve(board);

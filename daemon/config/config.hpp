@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/keypad/catalogue/catalogue.hpp"
 #include "drivers/board_file/board_file.hpp"
 
 namespace locker::config {
@@ -81,6 +82,13 @@ struct store_config {
   std::chrono::days ended_parcel_retention{90};
 };
 
+// The front panel's texts (daemon/keypad/catalogue).
+struct front_panel_config {
+  // What every keypad session starts in and returns to; the language key switches it for one
+  // session.
+  keypad::catalogue::language language = keypad::catalogue::language::en;
+};
+
 enum class log_level { debug, info, warning, error };
 
 struct locker_config {
@@ -96,6 +104,7 @@ struct locker_config {
   std::chrono::seconds telemetry{300};
   update_config update;
   store_config store;
+  front_panel_config display;  // [display]
   board_config board;
 };
 

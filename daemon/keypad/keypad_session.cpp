@@ -62,6 +62,10 @@ keypad_session::keypad_session(drivers::keypad& keys, drivers::display& screen,
       message_timer_(clock),
       lockout_timer_(clock),
       notice_timer_(clock) {
+  if (settings_.languages.size() < 2) settings_.languages.clear();  // no key to switch
+  if (settings_.default_language >= settings_.languages.size()) settings_.default_language = 0;
+  language_ = settings_.default_language;
+  if (!settings_.languages.empty()) settings_.texts = settings_.languages[language_];
   keys_.on_key([this](char key) { on_key(key); });
   // A lockout survives a restart: show it rather than a prompt that would refuse keys.
   if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
@@ -91,7 +95,9 @@ void keypad_session::take_badges(drivers::code_reader& reader) {
 // ---- keys ----
 
 void keypad_session::on_key(char key) {
-  if (!is_known(key)) {
+  const bool language_key = !settings_.languages.empty() &&
+                            (key == 'A' || (key == '#' && settings_.hash_switches_language));
+  if (!is_known(key) && !language_key) {
     refuse();
     return;
   }
@@ -104,6 +110,15 @@ void keypad_session::on_key(char key) {
       return;
     }
     finish_message();
+  }
+  // Chosen before anything is typed; it lasts for the session.
+  if (language_key && state_ == state::idle && input_.empty()) {
+    next_language();
+    return;
+  }
+  if (!is_known(key)) {
+    refuse();  // 'A' anywhere else
+    return;
   }
   switch (state_) {
     case state::idle:
@@ -272,6 +287,7 @@ void keypad_session::key_courier_menu(char key) {
     case '#':
     case '*':
       accept();
+      restore_language();  // logged out
       enter_idle();
       return;
     default:
@@ -554,7 +570,10 @@ void keypad_session::collected(std::string_view compartment) {
   }
   compartment_.clear();
   sounds_.beep(drivers::sound::ok);
-  show_message(settings_.texts.thank_you, [this] { enter_idle(); });
+  show_message(settings_.texts.thank_you, [this] {
+    restore_language();
+    enter_idle();
+  });
 }
 
 void keypad_session::left_inside(std::string_view compartment) {
@@ -638,6 +657,7 @@ void keypad_session::on_idle_timeout() {
       !compartment_.empty()) {
     services_.abandon_deposit(compartment_, abandon_reason::timeout);
   }
+  restore_language();
   enter_idle();
 }
 
@@ -650,6 +670,26 @@ void keypad_session::enter_idle() {
   reset_session();
   state_ = state::idle;
   show(settings_.texts.idle);
+  // A chosen language lasts until session_idle without a key, then the next person's.
+  if (language_ != settings_.default_language) touch();
+}
+
+void keypad_session::next_language() {
+  if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
+    refuse();
+    enter_lockout(remaining);
+    return;
+  }
+  accept();
+  language_ = (language_ + 1) % settings_.languages.size();
+  settings_.texts = settings_.languages[language_];
+  show(settings_.texts.idle);
+}
+
+void keypad_session::restore_language() {
+  if (language_ == settings_.default_language) return;
+  language_ = settings_.default_language;
+  settings_.texts = settings_.languages[language_];
 }
 
 void keypad_session::reset_session() {
@@ -669,6 +709,7 @@ void keypad_session::reset_session() {
 
 void keypad_session::enter_lockout(std::chrono::seconds remaining) {
   reset_session();  // a lockout ends any session and typed input
+  restore_language();
   state_ = state::lockout;
   lockout_end_ = clock_.now() + remaining;
   lockout_tick();

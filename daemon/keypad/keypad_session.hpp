@@ -37,6 +37,15 @@ struct session_settings {
   // patience. A scan brings any the rule allows (letters too, up to 64).
   std::size_t max_tracking_digits = 34;
   screen_texts texts{};
+  // The languages a person can switch between (each a complete set of texts), in the order
+  // the language key cycles through them, and the one every session starts in and returns to
+  // when it ends (idle timeout, thank you, logout, lockout). With languages, `texts` is the
+  // default's; without (fewer than two), there is no language key.
+  std::vector<screen_texts> languages;
+  std::size_t default_language = 0;
+  // The language key is 'A' (4x4 keypads); a keypad without it (3x4) uses '#' at the idle
+  // prompt with nothing typed, where '#' has nothing to submit.
+  bool hash_switches_language = false;
 };
 
 class keypad_session final : public session_events {
@@ -82,10 +91,14 @@ class keypad_session final : public session_events {
   // True while a courier is logged in (for the controller's status and for tests).
   [[nodiscard]] bool courier_logged_in() const { return courier_.has_value(); }
   // Someone is at the keypad: a code half typed, a courier logged in, a door being waited
-  // for, a result on the screen. False when idle with nothing typed, or locked out.
+  // for, a result on the screen, a language chosen. False when idle with nothing typed in the
+  // default language, or locked out.
   [[nodiscard]] bool in_use() const {
-    return !((state_ == state::idle && input_.empty()) || state_ == state::lockout);
+    return !((state_ == state::idle && input_.empty() && language_ == settings_.default_language) ||
+             state_ == state::lockout);
   }
+  // The index in session_settings::languages of the language shown now.
+  [[nodiscard]] std::size_t language() const { return language_; }
 
  private:
   enum class state : std::uint8_t {
@@ -116,6 +129,11 @@ class keypad_session final : public session_events {
   void key_size_menu(char key);
   void key_deposit_open(char key);
   void key_removal_item(char key);
+
+  // The language key at the idle prompt with nothing typed: the next language's prompt.
+  void next_language();
+  // Back to the default language, for the next person.
+  void restore_language();
 
   void on_scan(const std::string& code);
   void on_badge(const std::string& badge);
@@ -164,6 +182,7 @@ class keypad_session final : public session_events {
   session_settings settings_;
 
   state state_ = state::idle;
+  std::size_t language_ = 0;  // in settings_.languages
   std::string input_;
   std::optional<courier_identity> courier_;
   // Named by a badge, waiting for its PIN (badge and PIN): not logged in yet.

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Every text the front panel shows, in one table so it can be translated. Two lines
+// Every text the front panel shows, in English; the other languages are translations of these
+// members in daemon/keypad/catalogue/, which checks every language against this list. Two lines
 // separated by '\n', at most 20 characters each with compartments of up to 2 characters.
-// "{}" is replaced by the arguments in order; ASCII only (character LCDs).
+// "{}" is replaced by the arguments in order; ASCII only (character LCDs). A new text here needs
+// its line in the catalogue's text_ids() (the build says so) and one in each translation.
 #pragma once
 
 #include <string>

@@ -143,6 +143,7 @@ TEST(config_shipped, example_config_and_reference_board) {
   EXPECT_EQ(c.policy.lockout_base, d.policy.lockout_base);
   EXPECT_EQ(c.policy.badge_login, d.policy.badge_login);
   EXPECT_EQ(c.store.ended_parcel_retention, d.store.ended_parcel_retention);
+  EXPECT_EQ(c.display.language, d.display.language);
   EXPECT_EQ(c.telemetry, d.telemetry);
   EXPECT_EQ(c.broker.keepalive, d.broker.keepalive);
   EXPECT_EQ(c.broker.reconnect_max, d.broker.reconnect_max);
@@ -216,6 +217,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.policy.pickup_window_h, 72);
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(30));
   EXPECT_EQ(c.policy.badge_login, config::badge_login::badge_only);
+  EXPECT_EQ(c.display.language, keypad::catalogue::language::en);
   // Updates are off until a keyring is configured.
   EXPECT_TRUE(c.update.keyring.empty());
   EXPECT_TRUE(c.update.compatible.empty());
@@ -271,6 +273,8 @@ lockout_base_s = 60
 badge_login = "badge_and_pin"
 [store]
 ended_parcel_retention_days = 0
+[display]
+language = "pl"
 [update]
 keyring = "keys/update-ca.pem"
 compatible = "locker-x"
@@ -308,6 +312,7 @@ systemctl = "/bin/systemctl"
   EXPECT_EQ(c.policy.pickup_window_h, 24);
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(60));
   EXPECT_EQ(c.policy.badge_login, config::badge_login::badge_and_pin);
+  EXPECT_EQ(c.display.language, keypad::catalogue::language::pl);
 }
 
 TEST(config_load, relative_paths_resolve_against_the_main_file) {
@@ -888,7 +893,13 @@ INSTANTIATE_TEST_SUITE_P(
         rejection{"reconnect_max_zero", minimal_main + "[broker]\nreconnect_max_s = 0\n",
                   "broker.reconnect_max_s", "out of range"},
         rejection{"telemetry_zero", minimal_main + "telemetry_s = 0\n", "telemetry_s",
-                  "out of range"}),
+                  "out of range"},
+        rejection{"unknown_language", minimal_main + "[display]\nlanguage = \"fr\"\n",
+                  "display.language", "must be one of en, de, pl"},
+        rejection{"language_case", minimal_main + "[display]\nlanguage = \"DE\"\n",
+                  "display.language", "must be one of en, de, pl"},
+        rejection{"unknown_display_key", minimal_main + "[display]\nlang = \"de\"\n",
+                  "display.lang", "unknown key"}),
     param_name);
 
 TEST(config_reject, inline_password_is_not_echoed) {

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// German (de), transliterated for ASCII displays: ae oe ue ss. One line per text of
+// screen_texts, in its order; "{}" in the same order as English's.
+#include "daemon/keypad/catalogue/translations.hpp"
+
+namespace locker::keypad::catalogue {
+namespace {
+
+using t = screen_texts;
+
+constexpr translation table_de[] = {
+    // Recipient.
+    {&t::idle, "Abholcode eingeben\n# = OK  * = Kurier"},
+    {&t::code_entry, "Code: {}\n# = OK  * = loeschen"},
+    {&t::opening, "Oeffne Fach {}...\nBitte warten"},
+    {&t::pickup_open, "Fach {} ist offen\nPaket raus, Tuer zu"},
+    {&t::thank_you, "Danke!"},
+    {&t::wrong_code, "Falscher Code\nNoch {} Versuche"},
+    {&t::locked_out, "Zu viele Versuche\nWarten: {} s"},
+    {&t::pickup_open_failed, "Fach {} klemmt\nBitte Service rufen"},
+    {&t::left_inside, "Paket noch in {}\nCode erneut eingeben"},
+    {&t::out_of_order, "Ausser Betrieb\nBitte spaeter erneut"},
+
+    // Courier login and menu.
+    {&t::pin_prompt, "Kurier-PIN, dann #\n* = zurueck"},
+    {&t::pin_entry, "PIN: {}\n# = OK  * = loeschen"},
+    {&t::pin_length, "PIN hat 6-12 Ziffern"},
+    {&t::wrong_pin, "Falsche PIN"},
+    {&t::menu, "Hi {}  #=Ende\n1 Einlegen 2 Abholen"},
+
+    // Deposit.
+    {&t::tracking_prompt, "Sendungsnr., dann #\n* = zurueck"},
+    {&t::tracking_entry, "{}\n# = OK  * = loeschen"},
+    {&t::size_menu, "Groesse? {}\n* = zurueck"},
+    {&t::no_free_compartment, "Kein Fach frei: {}\noder groesser"},
+    {&t::already_in_locker, "Bereits eingelegt"},
+    {&t::unknown_size, "Unbekannte Groesse"},
+    {&t::deposit_open, "In Fach {}, Tuer zu\n*=zu gross #=Abbruch"},
+    {&t::opening_bigger, "Oeffne Fach {}...\nAuch Fach {} zu"},
+    {&t::no_bigger, "Kein groesseres Fach\nPaket raus, Tuer zu"},
+    {&t::deposit_cancelled, "Einlegen abgebrochen\nPaket raus, Tuer zu"},
+    {&t::deposit_moved, "Fach {} defekt\nOeffne Fach {}..."},
+    {&t::deposit_failed, "Kein Fach geht auf\nEinlegen gescheitert"},
+    {&t::stored, "Eingelegt: {} #=Ende\n1 Weiter 2 Abholen"},
+    {&t::nothing_stored, "Fach {} ist leer\nNichts eingelegt"},
+
+    // Removal of expired and cancelled parcels.
+    {&t::nothing_to_remove, "Nichts abzuholen"},
+    {&t::removal_item, "{} *=weiter\nFach {} #=oeffnen"},
+    {&t::removal_open, "Paket aus Fach {}\nnehmen, Tuer zu"},
+    {&t::removal_unavailable, "Fach {} gesperrt"},
+    {&t::removal_faulty, "Fach {} defekt"},
+    {&t::all_done, "Alles erledigt"},
+
+    // Scanner.
+    {&t::scan_unexpected, "Scan hier nicht\nerwartet"},
+    {&t::scan_not_code, "Kein Abholcode"},
+    {&t::scan_not_tracking, "Keine Sendungsnr."},
+
+    // Badge reader.
+    {&t::badge_pin_prompt, "Ausweis OK: PIN, #\n* = zurueck"},
+    {&t::unknown_badge, "Unbekannter Ausweis"},
+    {&t::badge_unexpected, "Ausweis hier nicht\nerwartet"},
+};
+
+}  // namespace
+
+std::span<const translation> german() { return table_de; }
+
+}  // namespace locker::keypad::catalogue
