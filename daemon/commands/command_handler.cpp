@@ -100,6 +100,25 @@ void command_handler::run(const route& r, std::string_view payload) {
                                               "still running; the first request gets the reply")));
       return;
     }
+    // Over the per-locker limit (MQTT only): busy, and nothing else happens. Said in the log
+    // once per burst, with the count when it ends, so the flood does not fill the log either.
+    if (!r.local_reply) {
+      if (!rate_.admit(clock_.now())) {
+        if (!rate_limited_) {
+          rate_limited_ = true;
+          log::warning(component, "more commands than the limit of ", command_rate_limit.burst,
+                       " at once and ", command_rate_limit.per_second, " a second: answering busy");
+        }
+        send(r, protocol::encode_reply(refuse(req_id.value_or(""), error_code::busy,
+                                              "too many commands; try again in a second")));
+        return;
+      }
+      if (rate_limited_) {
+        rate_limited_ = false;
+        log::warning(component, rate_.take_refused(),
+                     " commands were answered busy (over the limit)");
+      }
+    }
     // Before the decoder's verdict counts: a request answered before it expired is answered
     // the same way when it comes again later.
     if (req_id && replay(r, *req_id)) return;
@@ -211,6 +230,12 @@ void command_handler::send(const route& r, const std::string& payload) {
     out_.publish(*r.response_topic, payload, 1, false, r.correlation_data);
 }
 
+void command_handler::answer_unsaved(const route& r, const protocol::reply& reply) {
+  log::info(component, r.name, " ", reply.req_id.value_or(""), ": ",
+            protocol::to_string(reply.status));
+  send(r, protocol::encode_reply(reply));
+}
+
 bool command_handler::replay(const route& r, const std::string& req_id) {
   const auto saved = db_.command_replies().find(req_id);
   if (!saved || saved->answered_at < clock_.wall_now() - reply_memory) return false;
@@ -232,6 +257,14 @@ void command_handler::prune_if_due() {
   last_prune_ = now;
   if (const auto n = db_.command_replies().prune(now - reply_memory); n > 0)
     log::debug(component, n, " old command replies deleted");
+  prune_to_bound();
+}
+
+void command_handler::prune_to_bound() {
+  saved_since_prune_ = 0;
+  if (const auto n = db_.command_replies().prune_to(max_saved_replies); n > 0)
+    log::info(component, n, " oldest command replies deleted (more than ", max_saved_replies,
+              " kept)");
 }
 
 bool command_handler::execute(const route& r, const std::string& req_id, std::string_view actor,
@@ -247,9 +280,11 @@ bool command_handler::execute(const route& r, const std::string& req_id, std::st
     if (o.reply.code) detail["code"] = protocol::to_string(*o.reply.code);
     db_.audit().record(tx, now, actor, "cmd:" + r.name, detail);
     // internal means it did not happen: the same req_id may be tried again.
-    if (o.reply.code != error_code::internal)
-      db_.command_replies().save(tx, req_id, r.name, text, now);
+    const bool saved = o.reply.code != error_code::internal;
+    if (saved) db_.command_replies().save(tx, req_id, r.name, text, now);
     tx.commit();
+    // The bound is kept every few hundred saves too, not only hourly: a flood within the hour.
+    if (saved && ++saved_since_prune_ >= max_saved_replies / 20) prune_to_bound();
     log::info(component, r.name, " ", req_id, ": ", protocol::to_string(o.reply.status),
               o.reply.code ? " " : "", o.reply.code ? protocol::to_string(*o.reply.code) : "");
     return text;
@@ -314,11 +349,9 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
           in_tx([&](store::transaction& tx) { return courier_remove(tx, id, a); });
         } else if constexpr (std::is_same_v<T, protocol::get_state>) {
           // Read before the reply's transaction: the report saves alarm times on its own.
-          auto data = report_.get_state_data();
-          in_tx([&](store::transaction&) {
-            return outcome{protocol::ok_reply(id, std::move(data))};
-          });
+          answer_unsaved(r, protocol::ok_reply(id, report_.get_state_data()));
         } else if constexpr (std::is_same_v<T, protocol::rebirth>) {
+          // Saved: republishing is an action, and a redelivery must not do it twice.
           in_tx([&](store::transaction&) { return outcome{protocol::ok_reply(id)}; });
           // After the reply: the republished messages follow it.
           if (on_rebirth_) on_rebirth_();

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "base/liveness.hpp"
+#include "daemon/commands/command_rate.hpp"
 #include "daemon/commands/publisher.hpp"
 #include "daemon/controller/controller.hpp"
 #include "daemon/security/secret_key.hpp"
@@ -37,8 +38,13 @@
 
 namespace locker::commands {
 
-// How long a reply is kept to answer a repeated req_id (protocol.md: 24 hours).
+// How long a reply is kept to answer a repeated req_id (protocol.md: 24 hours), and how many
+// at most: the oldest go first beyond that, so a flood of commands cannot fill the disk (the
+// replay window is "24 h or max_saved_replies replies", protocol/README.md).
 inline constexpr std::chrono::hours reply_memory{24};
+inline constexpr std::int64_t max_saved_replies = 10'000;
+// The per-locker limit on MQTT commands (command_rate.hpp); more is answered busy.
+inline constexpr rate_limit command_rate_limit{.burst = 200, .per_second = 20};
 
 class command_handler {
  public:
@@ -118,7 +124,11 @@ class command_handler {
   // Answers a known req_id from the store; false if it is not known (or too old).
   bool replay(const route& r, const std::string& req_id);
   void send(const route& r, const std::string& payload);
+  // A read-only command's answer: sent, logged, neither saved for replay nor audited (a
+  // repeat gets a fresh one), so that asking cannot grow the database.
+  void answer_unsaved(const route& r, const protocol::reply& reply);
   void prune_if_due();
+  void prune_to_bound();  // the oldest replies beyond max_saved_replies
 
   outcome reservation_create(store::transaction& tx, const std::string& req_id,
                              const protocol::reservation_create& a);
@@ -151,6 +161,10 @@ class command_handler {
   std::uint64_t config_version_ = 0;
   protocol::settings_patch applied_settings_;  // every remotely set value so far
   std::optional<drivers::wall_time> last_prune_;
+  std::int64_t saved_since_prune_ = 0;
+  // MQTT commands only: lockeradm's, over the local socket, are a person's.
+  command_rate rate_{command_rate_limit};
+  bool rate_limited_ = false;  // a burst over the limit is being answered busy
   // compartment_open requests waiting for their door: a redelivery meanwhile is dropped
   // (the one reply follows when the door opened or did not).
   std::set<std::string> in_flight_;

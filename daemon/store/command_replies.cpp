@@ -36,4 +36,21 @@ std::int64_t command_replies::prune(wall_time older_than) {
   });
 }
 
+std::int64_t command_replies::prune_to(std::int64_t keep) {
+  return in_transaction(db_, [&](transaction&) {
+    db_.prepare(
+           "DELETE FROM command_replies WHERE req_id IN (SELECT req_id FROM command_replies "
+           "ORDER BY answered_at DESC, rowid DESC LIMIT -1 OFFSET ?1)")
+        .bind(1, keep)
+        .run();
+    return std::int64_t{db_.changes()};
+  });
+}
+
+std::int64_t command_replies::count() {
+  auto s = db_.prepare("SELECT count(*) FROM command_replies");
+  s.step();
+  return s.column_int64(0);
+}
+
 }  // namespace locker::store

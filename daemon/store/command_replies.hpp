@@ -28,6 +28,9 @@ class command_replies {
   [[nodiscard]] std::optional<command_reply> find(std::string_view req_id);
   // Returns how many were deleted.
   std::int64_t prune(wall_time older_than);
+  // Deletes the oldest beyond `keep`; returns how many were deleted.
+  std::int64_t prune_to(std::int64_t keep);
+  [[nodiscard]] std::int64_t count();
 
  private:
   database& db_;

@@ -1105,5 +1105,77 @@ TEST_F(commands_with_updater, reboot_answers_ok_then_asks_systemd) {
   EXPECT_TRUE(audited);
 }
 
+// ---- a command channel that cannot be abused (issue 15) ------------------------------------
+
+TEST_F(commands, get_state_is_answered_fresh_and_neither_saved_nor_audited) {
+  const auto audits = audit_count();
+  expect_ok(send("get_state", {{"req_id", "s1"}}), "s1");
+  EXPECT_FALSE(rig_.db().command_replies().find("s1")) << "a read-only answer was saved";
+  EXPECT_EQ(audit_count(), audits);
+  // A repeat is answered again, from the state as it is now.
+  rig_.add_courier("c-1", courier_pin);
+  deposit("3001", false);
+  const auto again = send("get_state", {{"req_id", "s1"}});
+  expect_ok(again, "s1");
+  bool occupied = false;
+  for (const auto& c : again.at("data").at("compartments")) occupied = occupied || c.at("occupied");
+  EXPECT_TRUE(occupied);
+}
+
+TEST_F(commands, a_flood_of_commands_is_answered_busy_beyond_the_limit_and_changes_nothing) {
+  const auto burst = static_cast<int>(command_rate_limit.burst);
+  int ok = 0;
+  int busy = 0;
+  for (int i = 0; i < burst + 30; ++i) {
+    const auto r = send("reservation_create", {{"req_id", "f" + std::to_string(i)},
+                                               {"reservation_id", "fr-" + std::to_string(i)},
+                                               {"tracking_number", std::to_string(40000 + i)},
+                                               {"size", "S"}});
+    if (r.value("status", "") == "ok") ++ok;
+    if (r.value("code", "") == "busy") ++busy;
+  }
+  EXPECT_EQ(ok, burst);
+  EXPECT_EQ(busy, 30);
+  EXPECT_FALSE(rig_.db().reservations().find("fr-" + std::to_string(burst)))
+      << "a command over the limit was carried out";
+  EXPECT_FALSE(rig_.db().command_replies().find("f" + std::to_string(burst)))
+      << "a busy answer was saved: the same req_id must run once the limit allows";
+  // A second later there is room again, at the limit's rate.
+  rig_.advance(1s);
+  const auto later = send("reservation_create", {{"req_id", "f" + std::to_string(burst)},
+                                                 {"reservation_id", "fr-late"},
+                                                 {"tracking_number", "49999"},
+                                                 {"size", "S"}});
+  expect_ok(later, "f" + std::to_string(burst));
+}
+
+TEST_F(commands, local_commands_are_not_rate_limited) {
+  int ok = 0;
+  for (int i = 0; i < static_cast<int>(command_rate_limit.burst) + 10; ++i) {
+    handler_->handle_local("get_state", json{{"req_id", "l" + std::to_string(i)}}.dump(),
+                           "lockeradm", [&](const std::string& reply) {
+                             ok += json::parse(reply).value("status", "") == "ok" ? 1 : 0;
+                           });
+  }
+  EXPECT_EQ(ok, static_cast<int>(command_rate_limit.burst) + 10);
+}
+
+TEST_F(commands, the_saved_replies_are_bounded_the_oldest_going_first) {
+  auto& replies = rig_.db().command_replies();
+  const auto t = rig_.clock().wall_now();
+  {
+    store::transaction tx(rig_.db().db());
+    for (int i = 0; i < 30; ++i)
+      replies.save(tx, "b" + std::to_string(i), "reservation_create", "{}",
+                   t - std::chrono::minutes(60 - i));
+    tx.commit();
+  }
+  EXPECT_EQ(replies.prune_to(20), 10);
+  EXPECT_EQ(replies.count(), 20);
+  EXPECT_FALSE(replies.find("b9"));
+  EXPECT_TRUE(replies.find("b10"));
+  EXPECT_TRUE(replies.find("b29"));
+}
+
 }  // namespace
 }  // namespace locker::commands
