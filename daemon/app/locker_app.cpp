@@ -94,6 +94,7 @@ locker_app::locker_app(config::locker_config cfg, platform p)
   controller_.emplace(*db_, *key_, clock, *cabinet_, cfg_);
   keypad::session_settings session_cfg;
   session_cfg.session_idle = cfg_.timings.session_idle;
+  session_cfg.extended_time_factor = cfg_.policy.extended_time_factor;
   session_.emplace(board_->keypad(), board_->display(), board_->indicator(), clock, *controller_,
                    session_cfg);
   // The barcode scanner beside the keypad, where the board file has one.
