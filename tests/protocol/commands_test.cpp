@@ -242,7 +242,7 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
       {"reservation_create", "pickup_window_h", 1.5},
       {"reservation_create", "accessible", "yes"},
       {"reservation_create", "accessible", 1},
-      {"reservation_create", "extended_time", "true"},
+      {"reservation_create", "extended_time", "on"},
       {"reservation_cancel", "reservation_id", ""},
       {"compartment_open", "compartment", ""},
       {"compartment_open", "compartment", "A/1"},
