@@ -53,7 +53,7 @@ std::string deposit(locker_rig& rig, const std::string& tracking) {
   rig.press(access_pin + "#");
   rig.press("1");
   rig.press(tracking + "#");
-  const std::string box = opening_box(rig.display());
+  std::string box = opening_box(rig.display());
   EXPECT_FALSE(box.empty()) << rig.display();
   if (box.empty()) return box;
   rig.advance(move_time);
