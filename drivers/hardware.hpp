@@ -111,7 +111,12 @@ class code_reader {
   [[nodiscard]] virtual std::uint64_t garbled() const = 0;
 };
 
-enum class sound { key, ok, error, alarm };
+// What the buzzer says, each with its own pattern (drivers/sounds.hpp), so that a person who
+// cannot read the display can follow: key (a key taken), ok (accepted: a login, a parcel
+// stored, collected or removed), error, alarm (a critical alarm), and for accessibility
+// (issue 13) prompt (the locker asks for something new), door_open (a door the session
+// asked for is open) and door_left_open (its door_left_open alarm went off).
+enum class sound { key, ok, error, alarm, prompt, door_open, door_left_open };
 
 // Buzzer and status LED.
 class indicator {

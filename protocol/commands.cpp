@@ -108,6 +108,17 @@ class fields {
     return v->get<bool>();
   }
 
+  // Absent: false.
+  bool optional_boolean(std::string_view key) {
+    const json* v = find(key, false);
+    if (v == nullptr) return false;
+    if (!v->is_boolean()) {
+      fail(key, "must be true or false");
+      return false;
+    }
+    return v->get<bool>();
+  }
+
   std::optional<int> optional_int(std::string_view key, int min, int max) {
     const json* v = find(key, false);
     if (v == nullptr) return std::nullopt;
@@ -149,6 +160,9 @@ request decode_args(std::string_view name, fields& f) {
     r.size = f.text("size", size_rule);
     r.pickup_code = f.optional_text("pickup_code", pickup_code_rule);
     r.pickup_window_h = f.optional_int("pickup_window_h", 1, 720);
+    // Accessibility (issue 13).
+    r.accessible = f.optional_boolean("accessible");
+    r.extended_time = f.optional_boolean("extended_time");
     return r;
   }
   if (name == "reservation_cancel") return reservation_cancel{f.text("reservation_id", id_rule)};

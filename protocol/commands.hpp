@@ -20,6 +20,10 @@ struct reservation_create {
   std::string size;                        // 1–32 chars; the daemon checks it against the board
   std::optional<std::string> pickup_code;  // 6–10 digits; secret
   std::optional<int> pickup_window_h;      // 1–720
+  // Accessibility (issue 13), both optional, false when absent: a compartment whose handle
+  // is at most 1220 mm high when one is free; extended time at the keypad for its pickup.
+  bool accessible = false;
+  bool extended_time = false;
 };
 
 struct reservation_cancel {

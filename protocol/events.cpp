@@ -83,6 +83,7 @@ struct parcel_fields {
     if (e.reservation_id) j["reservation_id"] = *e.reservation_id;
     j["expires_at"] = format_timestamp(e.expires_at);
     if (e.pickup_code) j["pickup_code"] = *e.pickup_code;
+    if (e.accessible) j["accessible"] = *e.accessible;
   }
   void operator()(const parcel_collected& e) const {
     j["type"] = "collected";

@@ -35,6 +35,9 @@ struct parcel_stored {
   std::optional<std::string> reservation_id;
   wall_time expires_at;
   std::optional<std::string> pickup_code;  // only when the locker generated it
+  // Accessibility (issue 13): only when the reservation asked for a low compartment: whether
+  // the compartment is one (its handle at most 1220 mm high); false when none was free.
+  std::optional<bool> accessible;
 };
 
 struct parcel_collected {

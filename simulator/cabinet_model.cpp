@@ -9,6 +9,7 @@
 
 #include "drivers/input/wiegand_frame.hpp"
 #include "drivers/sim/sim_protocol.hpp"
+#include "drivers/sounds.hpp"
 
 namespace locker::simulator {
 
@@ -195,6 +196,12 @@ void cabinet_model::show(std::string text) {
   if (!powered_ || text == display_) return;
   display_ = std::move(text);
   emit("display", drivers::sim::escape_text(display_));
+}
+
+std::string describe_sound(std::string_view wire_name) {
+  const auto s = drivers::sim::parse_sound(wire_name);
+  if (!s) return std::string(wire_name);
+  return std::string(drivers::sound_label(*s)) + " (" + drivers::sound_shape(*s) + ")";
 }
 
 void cabinet_model::beep(drivers::sound s) {

@@ -59,6 +59,10 @@ struct cabinet_event {
   std::string details;
 };
 
+// A sound by its wire name as a person would read it: its name and the shape of its pattern
+// (drivers/sounds.hpp), e.g. "accepted (.-)"; an unknown name as it is.
+[[nodiscard]] std::string describe_sound(std::string_view wire_name);
+
 class cabinet_model {
  public:
   using subscription = std::uint64_t;
@@ -150,6 +154,7 @@ class cabinet_model {
   [[nodiscard]] bool has_wiegand_reader() const { return !wiegand_lines_[0].empty(); }
   [[nodiscard]] bool alarm() const { return alarm_; }
   [[nodiscard]] bool buzzer() const { return buzzer_; }
+  // The last sound's wire name ("ok", "door_open", ...; "" before the first).
   [[nodiscard]] const std::string& last_beep() const { return last_beep_; }
   [[nodiscard]] bounce_settings bounce() const { return bounce_; }
   // Everything above as one line of JSON.

@@ -50,7 +50,7 @@ std::string render_cabinet(const cabinet_model& model, const std::deque<std::str
   const std::string power = model.on_battery() ? "BATTERY" : model.powered() ? "on" : "OFF";
   std::string out = "locker-sim   power " + power + "   alarm " + (model.alarm() ? "ON" : "off") +
                     "   buzzer " + (model.buzzer() ? "ON" : "off") + "   last beep " +
-                    (model.last_beep().empty() ? "-" : model.last_beep()) + "\n\n";
+                    (model.last_beep().empty() ? "-" : describe_sound(model.last_beep())) + "\n\n";
   for (std::size_t i = 0; i < all.size(); ++i) {
     out += cell(all[i]);
     out += (static_cast<int>(i % static_cast<std::size_t>(per_row)) == per_row - 1) ? "\n" : "  ";
@@ -69,7 +69,14 @@ std::string render_cabinet(const cabinet_model& model, const std::deque<std::str
     start = nl == std::string::npos ? text.size() + 1 : nl + 1;
   }
   out += "+------------------------------------------+\n\nlast events:\n";
-  for (const auto& e : events) out += "  " + e + "\n";
+  for (const auto& e : events) {
+    // A person who cannot hear the buzzer here reads what it played: "beep: accepted (.-)".
+    if (e.rfind("beep ", 0) == 0) {
+      out += "  beep: " + describe_sound(std::string_view(e).substr(5)) + "\n";
+    } else {
+      out += "  " + e + "\n";
+    }
+  }
   out += "\n" + reply + "\n";
   return out;
 }

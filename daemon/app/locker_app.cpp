@@ -129,6 +129,7 @@ locker_app::locker_app(config::locker_config cfg, platform p)
     session_cfg.languages.push_back(keypad::catalogue::texts(lang));
   }
   session_cfg.hash_switches_language = hash_switches_language(cfg_.board.keypad);
+  session_cfg.extended_time_factor = cfg_.policy.extended_time_factor;
   session_.emplace(board_->keypad(), board_->display(), board_->indicator(), clock, *controller_,
                    session_cfg);
   // The barcode scanner beside the keypad, where the board file has one.

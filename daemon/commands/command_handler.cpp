@@ -375,6 +375,8 @@ command_handler::outcome command_handler::reservation_create(
                  {"size", a.size},
                  {"pickup_code_given", a.pickup_code.has_value()}};
   if (a.pickup_window_h) detail["pickup_window_h"] = *a.pickup_window_h;
+  if (a.accessible) detail["accessible"] = true;
+  if (a.extended_time) detail["extended_time"] = true;
   const auto& sizes = locker_.current_config().board.sizes;
   parcels::announcement ann;
   ann.reservation_id = a.reservation_id;
@@ -382,6 +384,8 @@ command_handler::outcome command_handler::reservation_create(
   ann.size = a.size;
   if (a.pickup_code) ann.pickup_code_hash = security::pickup_code_hash(key_, *a.pickup_code);
   if (a.pickup_window_h) ann.pickup_window_h = *a.pickup_window_h;
+  ann.accessible = a.accessible;
+  ann.extended_time = a.extended_time;
 
   const auto r = parcels::announce(tx, db_, ann, sizes, clock_.wall_now());
   const auto conflict = [&](std::string message) {

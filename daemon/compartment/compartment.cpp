@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/compartment/compartment.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "daemon/log/log.hpp"
@@ -234,7 +235,7 @@ saved_state compartment::saved() const {
   return s;
 }
 
-open_status compartment::open(open_cause cause) {
+open_status compartment::open(open_cause cause, int left_open_factor) {
   if (cause == open_cause::none) return open_status::invalid_cause;
   if (service() != service_state::in_service) return open_status::not_in_service;
   if (lock_ == lock_state::unlocking) return open_status::busy;
@@ -242,6 +243,7 @@ open_status compartment::open(open_cause cause) {
 
   lock_ = lock_state::unlocking;
   pending_cause_ = cause;
+  pending_left_open_factor_ = std::max(1, left_open_factor);
   // open_detect counts from the pulse (pulse_started), which may wait behind other coils on
   // the shared supply; counted from here, a long queue would end the wait before the pulse
   // fired, and the late pulse would then pop a door open that looked forced. Until then,
@@ -261,6 +263,7 @@ void compartment::give_up_unlock() {
   open_detect_timer_.cancel();
   lock_ = lock_state::locked;
   pending_cause_ = open_cause::none;
+  pending_left_open_factor_ = 1;
   // A pulse still queued on the coil supply must never fire now: the door it opened would
   // be reported as forced.
   lock_dev_.release();
@@ -418,7 +421,11 @@ void compartment::door_changed(bool open) {
 
   if (open) {
     door_ = door_state::open;
-    left_open_timer_.start(settings_.door_left_open, [this] { door_left_open_expired(); });
+    // Our own unlock's door gets the time its opener asked for (extended time); any other
+    // door the plain wait.
+    const int factor =
+        lock_ == lock_state::unlocking ? std::exchange(pending_left_open_factor_, 1) : 1;
+    left_open_timer_.start(settings_.door_left_open * factor, [this] { door_left_open_expired(); });
     if (lock_ == lock_state::unlocking) {
       open_detect_timer_.cancel();
       lock_dev_.release();

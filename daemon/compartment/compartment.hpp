@@ -165,7 +165,9 @@ class compartment {
   // door_opened(id, cause), or `not_detected` after the compartment turned faulty with a
   // lock_fault alarm (and the lock was released: a pulse still waiting is dropped, so it can
   // never open the door later). Refused: nothing changes.
-  [[nodiscard]] open_status open(open_cause cause);
+  // left_open_factor (accessibility: extended time, issue 13) multiplies door_left_open for
+  // the opening this unlock leads to, and for no other.
+  [[nodiscard]] open_status open(open_cause cause, int left_open_factor = 1);
 
   // New limits, from the next unlock (open_detect) or door opening (door_left_open) on; a
   // wait already running keeps its length.
@@ -275,6 +277,7 @@ class compartment {
   door_state door_ = door_state::closed;
   open_cause cause_ = open_cause::none;
   open_cause pending_cause_ = open_cause::none;
+  int pending_left_open_factor_ = 1;               // open()'s, for the door it opens
   bool open_pending_at_start_ = false;             // from restore(), answered by reconcile()
   open_cause resumable_cause_ = open_cause::none;  // what that unlock was for
   bool resumed_ = false;                           // resume_unlock() is waiting

@@ -62,6 +62,9 @@ struct policy {
   int pickup_window_h = 72;
   std::chrono::seconds lockout_base{30};  // doubles with each further lockout
   config::badge_login badge_login = config::badge_login::badge_only;
+  // Accessibility: extended time (the keypad's 'B', a reservation's extended_time) multiplies
+  // session_idle, the messages' hold and the door_left_open delay by this (1..10).
+  int extended_time_factor = 3;
 };
 
 // Signed software updates (fw_update) and reboots. No keyring: fw_update is refused.

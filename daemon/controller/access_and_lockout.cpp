@@ -239,7 +239,14 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       const auto& p = found.front();
       // The right code refills nothing: what a guesser gets does not depend on others (issue
       // 12), so it is not counted either way.
-      if (!open_for(*s, open_cause::pickup, pickup_operation{p.id})) {
+      // Accessibility (issue 13): the reservation may ask for extended time at its pickup.
+      bool extended = false;
+      if (p.reservation_id) {
+        if (const auto r = db_.reservations().find(*p.reservation_id)) extended = r->extended_time;
+      }
+      answer.extended_time = extended;
+      if (!open_for(*s, open_cause::pickup, pickup_operation{p.id}, {},
+                    keypad_left_open_factor(extended))) {
         // The right code, but the compartment cannot open (faulty): tell the person so,
         // on the loop, as if the door had not opened.
         std::string id = p.compartment_id;

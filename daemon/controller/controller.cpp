@@ -209,7 +209,8 @@ std::vector<const compartment::compartment*> controller::compartments() const {
 // --- opening -------------------------------------------------------------------------
 
 bool controller::open_for(slot& s, open_cause cause, operation op,
-                          const std::function<void(store::transaction&)>& also) {
+                          const std::function<void(store::transaction&)>& also,
+                          int left_open_factor) {
   auto& m = *s.machine;
   if (m.service() != compartment::service_state::in_service ||
       m.door() != compartment::door_state::closed || m.lock() != compartment::lock_state::locked)
@@ -224,7 +225,7 @@ bool controller::open_for(slot& s, open_cause cause, operation op,
     s.op = no_operation{};
     throw storage_unavailable{};  // not a refusal: guarded() answers for it
   }
-  if (m.open(cause) != open_status::accepted) {
+  if (m.open(cause, left_open_factor) != open_status::accepted) {
     // Cannot happen after the checks above; undo the intent all the same.
     s.op = no_operation{};
     commit([&](store::transaction& tx) { save(tx, s); });
@@ -321,6 +322,8 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
                              {"courier_id", p.courier_id},
                              {"expires_at", protocol::format_timestamp(p.expires_at)}};
               if (p.reservation_id) fields["reservation_id"] = *p.reservation_id;
+              // Accessibility (issue 13): whether the asked-for low compartment was had.
+              if (d.accessible) fields["accessible"] = s->hw.config->low();
               std::optional<std::int64_t> code_of_parcel;
               if (p.pickup_code_plain) {
                 fields["pickup_code"] = *p.pickup_code_plain;
@@ -411,6 +414,9 @@ void controller::alarm(std::string_view id, alarm_type type, compartment::alarm_
                {"active", active}});
     });
   });
+  // Whoever stands at the cabinet hears which sound means "close the door" (issue 13).
+  if (type == alarm_type::door_left_open && active)
+    hardware_.board().indicator().beep(drivers::sound::door_left_open);
   update_alarm_indicator();
 }
 
@@ -437,6 +443,8 @@ void controller::book_open_result(slot& slot_opened, open_outcome outcome) {
   const std::string id = s->machine->id();
   if (outcome == open_outcome::opened) {
     const auto tell_session = [&] {
+      // The person at the keypad hears that the door is open (issue 13: without the display).
+      hardware_.board().indicator().beep(drivers::sound::door_open);
       if (session_) session_->door_opened(id);
     };
     std::visit(overloaded{[&](const operator_opening&) {
@@ -490,7 +498,7 @@ void controller::book_open_result(slot& slot_opened, open_outcome outcome) {
                           if (s->operator_done) std::exchange(s->operator_done, {})(outcome);
                         },
                         [&](const deposit_operation& d) {
-                          slot* other = choose_compartment(d.rank, id);
+                          slot* other = choose_compartment(d.rank, id, d.accessible);
                           if (other) {
                             const auto answer = start_deposit_in(*other, d);
                             if (answer.error == keypad::deposit_error::none) {

@@ -84,6 +84,7 @@ class controller final : public compartment::compartment_observer, public keypad
   // While storage_fault is raised: it clears at the first commit that succeeds, so after a
   // call it says whether that call failed on the database.
   [[nodiscard]] bool out_of_order() override { return storage_fault_since_.has_value(); }
+  void set_extended_time(bool on) override { extended_time_ = on; }
 
   // --- operator actions (MQTT, admin) ---------------------------------------------------
   // Unlocks one compartment for an operator; done(outcome) follows when the door opened or
@@ -171,12 +172,19 @@ class controller final : public compartment::compartment_observer, public keypad
   slot* find_slot(std::string_view id);
   // A compartment that may take a parcel: in service, closed, locked, empty, not busy.
   [[nodiscard]] bool free_for_deposit(const slot& s);
-  // The smallest free compartment of rank >= min_rank, skipping `except`.
-  slot* choose_compartment(int min_rank, std::string_view except = {});
+  // The smallest free compartment of rank >= min_rank, skipping `except`. accessible: a low
+  // one (its handle at most 1220 mm high) first, when one of those is free.
+  slot* choose_compartment(int min_rank, std::string_view except = {}, bool accessible = false);
   // Commits the operation on s (and `also`, in the same transaction) and unlocks it; false
   // (nothing changed) if refused.
+  // left_open_factor: for the door's door_left_open (extended time, keypad_left_open_factor()).
   bool open_for(slot& s, compartment::open_cause cause, operation op,
-                const std::function<void(store::transaction&)>& also = {});
+                const std::function<void(store::transaction&)>& also = {},
+                int left_open_factor = 1);
+  // Extended time (issue 13): what door_left_open is multiplied by for a door the keypad opens.
+  [[nodiscard]] int keypad_left_open_factor(bool for_this_parcel = false) const {
+    return extended_time_ || for_this_parcel ? cfg_.policy.extended_time_factor : 1;
+  }
   keypad::deposit_answer start_deposit_in(slot& s, const deposit_operation& deposit);
   void report_deposit_failed(const std::string& tracking_number, std::string_view reason);
   // The work of door_closed() and open_result(), inside their guarded(); they throw when the
@@ -315,6 +323,7 @@ class controller final : public compartment::compartment_observer, public keypad
   doing doing_;       // the innermost guarded() work
   // The compartments whose left-inside window runs (kept on disk too: contents.cpp).
   std::set<std::string> left_inside_;
+  bool extended_time_ = false;  // the keypad session's extended-time mode (issue 13)
 };
 
 }  // namespace locker::controller

@@ -24,7 +24,19 @@ bool controller::free_for_deposit(const slot& s) {
   return !db_.parcels().live_in(m.id()).has_value();
 }
 
-controller::slot* controller::choose_compartment(int min_rank, std::string_view except) {
+controller::slot* controller::choose_compartment(int min_rank, std::string_view except,
+                                                 bool accessible) {
+  // Accessibility (issue 13): the smallest fitting low compartment first; when none is free,
+  // any (the stored event says accessible: false).
+  if (accessible) {
+    slot* low = nullptr;
+    for (auto& s : slots_) {
+      if (s->rank < min_rank || s->machine->id() == except || !s->hw.config->low()) continue;
+      if (low && s->rank >= low->rank) continue;  // board order among equals
+      if (free_for_deposit(*s)) low = s.get();
+    }
+    if (low) return low;
+  }
   slot* best = nullptr;
   for (auto& s : slots_) {
     if (s->rank < min_rank || s->machine->id() == except) continue;
@@ -52,7 +64,7 @@ void controller::report_deposit_failed(const std::string& tracking_number,
 }
 
 keypad::deposit_answer controller::start_deposit_in(slot& s, const deposit_operation& deposit) {
-  if (!open_for(s, open_cause::deposit, deposit))
+  if (!open_for(s, open_cause::deposit, deposit, {}, keypad_left_open_factor()))
     return {keypad::deposit_error::no_free_compartment, {}, {}};
   return {keypad::deposit_error::none, s.machine->id(), s.machine->size()};
 }
@@ -74,12 +86,16 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
       deposit.reservation_id = r->reservation_id;
       deposit.pickup_code_hash = r->pickup_code_hash;
       deposit.pickup_window_h = r->pickup_window_h;
+      deposit.accessible = r->accessible;
     }
-    slot* s = choose_compartment(rank);
+    slot* s = choose_compartment(rank, {}, deposit.accessible);
     if (!s) {
       report_deposit_failed(std::string(tracking_number), "no_free_compartment");
       return {keypad::deposit_error::no_free_compartment, {}, {}};
     }
+    if (deposit.accessible && !s->hw.config->low())
+      log::warning("controller", "no low compartment is free for the accessible reservation ",
+                   *deposit.reservation_id, ": compartment ", s->machine->id(), " is used instead");
     return start_deposit_in(*s, deposit);
   });
 }
@@ -96,7 +112,7 @@ keypad::deposit_answer controller::deposit_bigger(std::string_view compartment) 
   return guarded("a bigger compartment", compartment, unavailable, [&]() -> keypad::deposit_answer {
     must_commit([&](store::transaction& tx) { save(tx, *s); });
     deposit.rank = s->rank + 1;
-    slot* bigger = choose_compartment(s->rank + 1);
+    slot* bigger = choose_compartment(s->rank + 1, {}, deposit.accessible);
     if (!bigger) {
       report_deposit_failed(deposit.tracking_number, "no_free_compartment");
       return {keypad::deposit_error::no_free_compartment, {}, {}};

@@ -43,6 +43,14 @@ bool read_integer(const json& j, const char* key, Int& out) {
 bool read(const json& j, const char* key, int& out) { return read_integer(j, key, out); }
 bool read(const json& j, const char* key, std::int64_t& out) { return read_integer(j, key, out); }
 
+bool read(const json& j, const char* key, bool& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;
+  if (!it->is_boolean()) return false;
+  out = it->get<bool>();
+  return true;
+}
+
 bool read(const json& j, const char* key, std::optional<std::int64_t>& out) {
   if (!j.contains(key)) return true;
   std::int64_t value = 0;
@@ -61,7 +69,7 @@ std::optional<operation> from_json(const json& j) {
     if (!read(j, "courier_id", d.courier_id) || !read(j, "tracking_number", d.tracking_number) ||
         !read(j, "rank", d.rank) || !read(j, "reservation_id", d.reservation_id) ||
         !read(j, "pickup_code_hash", d.pickup_code_hash) ||
-        !read(j, "pickup_window_h", d.pickup_window_h))
+        !read(j, "pickup_window_h", d.pickup_window_h) || !read(j, "accessible", d.accessible))
       return std::nullopt;
     return d;
   }
@@ -110,6 +118,7 @@ std::string encode(const operation& op) {
                               if (d.reservation_id) out["reservation_id"] = *d.reservation_id;
                               if (d.pickup_code_hash) out["pickup_code_hash"] = *d.pickup_code_hash;
                               if (d.pickup_window_h) out["pickup_window_h"] = *d.pickup_window_h;
+                              if (d.accessible) out["accessible"] = true;
                               return out;
                             },
                             [](const pickup_operation& p) {

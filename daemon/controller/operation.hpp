@@ -27,6 +27,9 @@ struct deposit_operation {
   std::optional<std::string> reservation_id;
   std::optional<std::string> pickup_code_hash;  // the tracking system chose the code
   std::optional<std::int64_t> pickup_window_h;  // else the policy's window at closing
+  // Accessibility (issue 13): the reservation asked for a low compartment (stored only when
+  // true, so what earlier versions wrote reads the same).
+  bool accessible = false;
   bool operator==(const deposit_operation&) const = default;
 };
 

@@ -32,7 +32,8 @@ bool controller::begin_removal(const keypad::courier_identity& courier, std::int
     return open_for(
         *s, open_cause::courier_removal,
         removal_operation{p->id, courier.courier_id,
-                          p->state == store::parcel_state::expired ? "expired" : "cancelled"});
+                          p->state == store::parcel_state::expired ? "expired" : "cancelled"},
+        {}, keypad_left_open_factor());
   });
 }
 

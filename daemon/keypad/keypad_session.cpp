@@ -95,6 +95,12 @@ void keypad_session::take_badges(drivers::code_reader& reader) {
 // ---- keys ----
 
 void keypad_session::on_key(char key) {
+  // Accessibility (issue 13): 'B' toggles extended time wherever the session is; it changes
+  // nothing else, so it is safe even while a door is awaited.
+  if (key == 'B') {
+    toggle_extended_time();
+    return;
+  }
   const bool language_key = !settings_.languages.empty() &&
                             (key == 'A' || (key == '#' && settings_.hash_switches_language));
   if (!is_known(key) && !language_key) {
@@ -189,6 +195,7 @@ void keypad_session::key_idle(char key) {
       case code_outcome::opening:
         state_ = state::pickup_opening;
         compartment_ = answer.compartment;
+        pickup_extended_ = answer.extended_time;
         show(fill(settings_.texts.opening, {compartment_}));
         return;
       case code_outcome::wrong:
@@ -279,6 +286,7 @@ void keypad_session::key_courier_menu(char key) {
     case '1':
       accept();
       enter_tracking();
+      sounds_.beep(drivers::sound::prompt);  // the locker asks for something new (issue 13)
       return;
     case '2':
       accept();
@@ -495,7 +503,24 @@ void keypad_session::on_badge(const std::string& badge) {
 void keypad_session::notice(std::string_view text) {
   sounds_.beep(drivers::sound::error);
   screen_.show(text);
-  notice_timer_.start(settings_.message_hold, [this] { screen_.show(screen_text_); });
+  notice_timer_.start(person_time(settings_.message_hold), [this] { screen_.show(screen_text_); });
+}
+
+void keypad_session::toggle_extended_time() {
+  extended_ = !extended_;
+  services_.set_extended_time(extended_);
+  sounds_.beep(extended_ ? drivers::sound::ok : drivers::sound::key);
+  // Over the current screen, which comes back: no state changes.
+  screen_.show(extended_ ? settings_.texts.extended_time_on : settings_.texts.extended_time_off);
+  notice_timer_.start(person_time(settings_.message_hold), [this] { screen_.show(screen_text_); });
+  if (message_timer_.armed())
+    message_timer_.start(person_time(settings_.message_hold), [this] { finish_message(); });
+  // The session's idle timer, with its new length: extended time ends with it.
+  touch();
+}
+
+drivers::millis keypad_session::person_time(drivers::millis base) const {
+  return extended_time() ? base * std::max(1, settings_.extended_time_factor) : base;
 }
 
 // ---- door events ----
@@ -506,6 +531,12 @@ void keypad_session::door_opened(std::string_view compartment) {
     case state::pickup_opening:
       state_ = state::pickup_open;
       show(fill(settings_.texts.pickup_open, {compartment_}));
+      // The reservation asked for it: say so once, over the open-box screen.
+      if (pickup_extended_ && !extended_) {
+        screen_.show(settings_.texts.extended_time_on);
+        notice_timer_.start(person_time(settings_.message_hold),
+                            [this] { screen_.show(screen_text_); });
+      }
       break;
     case state::deposit_opening:
       state_ = state::deposit_open;
@@ -649,10 +680,15 @@ void keypad_session::show(std::string_view text) {
 }
 
 void keypad_session::touch() {
-  idle_timer_.start(settings_.session_idle, [this] { on_idle_timeout(); });
+  idle_timer_.start(person_time(settings_.session_idle), [this] { on_idle_timeout(); });
 }
 
 void keypad_session::on_idle_timeout() {
+  // The person has gone: their extended time goes with them (issue 13).
+  if (extended_) {
+    extended_ = false;
+    services_.set_extended_time(false);
+  }
   if ((state_ == state::deposit_opening || state_ == state::deposit_open) &&
       !compartment_.empty()) {
     services_.abandon_deposit(compartment_, abandon_reason::timeout);
@@ -672,6 +708,9 @@ void keypad_session::enter_idle() {
   show(settings_.texts.idle);
   // A chosen language lasts until session_idle without a key, then the next person's.
   if (language_ != settings_.default_language) touch();
+  // Extended time stays for the person's next try, until no key came for the (extended)
+  // session_idle.
+  if (extended_) touch();
 }
 
 void keypad_session::next_language() {
@@ -705,6 +744,7 @@ void keypad_session::reset_session() {
   sizes_.clear();
   removals_.clear();
   removal_index_ = 0;
+  pickup_extended_ = false;
 }
 
 void keypad_session::enter_lockout(std::chrono::seconds remaining) {
@@ -741,7 +781,7 @@ void keypad_session::show_message(std::string_view text, std::function<void()> t
   message_holds_keys_ = hold_keys;
   after_message_ = std::move(then);
   show(text);
-  message_timer_.start(settings_.message_hold, [this] { finish_message(); });
+  message_timer_.start(person_time(settings_.message_hold), [this] { finish_message(); });
 }
 
 void keypad_session::finish_message() {
@@ -760,6 +800,7 @@ void keypad_session::start_courier_login() {
   lockout_timer_.cancel();  // the recipients' countdown comes back after the courier
   if (show_courier_lockout(true)) return;
   enter_pin();
+  sounds_.beep(drivers::sound::prompt);  // the locker asks for something new (issue 13)
 }
 
 bool keypad_session::show_courier_lockout(bool beep) {
@@ -840,6 +881,7 @@ void keypad_session::submit_tracking() {
   const bool names_fit = with_names.find('\n') <= line_width;
   state_ = state::size_menu;
   show(names_fit ? with_names : fill(settings_.texts.size_menu, {initials}));
+  sounds_.beep(drivers::sound::prompt);
 }
 
 void keypad_session::begin_deposit(const std::string& size) {

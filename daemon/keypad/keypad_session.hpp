@@ -36,6 +36,9 @@ struct session_settings {
   // Typed on a keypad, digits only, and shorter than the rule allows: what fits a person's
   // patience. A scan brings any the rule allows (letters too, up to 64).
   std::size_t max_tracking_digits = 34;
+  // Accessibility (issue 13): extended time multiplies session_idle and message_hold (and,
+  // through locker_services, door_left_open) by this (policy.extended_time_factor).
+  int extended_time_factor = 3;
   screen_texts texts{};
   // The languages a person can switch between (each a complete set of texts), in the order
   // the language key cycles through them, and the one every session starts in and returns to
@@ -84,6 +87,11 @@ class keypad_session final : public session_events {
   // Anywhere else it is refused with a message and changes nothing. The reader must outlive
   // the session, which leaves it a harmless handler when destroyed.
   void take_badges(drivers::code_reader& reader);
+
+  // Extended time (issue 13): on after 'B' (4x4 keypads) until 'B' again or the session ends
+  // by session_idle without a key; also on for the pickup of a parcel whose reservation asked
+  // for it. Then every timeout the person faces here is extended_time_factor times longer.
+  [[nodiscard]] bool extended_time() const { return extended_ || pickup_extended_; }
 
   // A new session_idle, from the next key press on.
   void set_session_idle(drivers::millis idle) { settings_.session_idle = idle; }
@@ -143,6 +151,10 @@ class keypad_session final : public session_events {
 
   void accept();
   void refuse();
+  // 'B': extended time on or off, for this session (issue 13).
+  void toggle_extended_time();
+  // A timeout the person faces: base, or base times extended_time_factor in extended time.
+  [[nodiscard]] drivers::millis person_time(drivers::millis base) const;
   void show(std::string_view text);
   void touch();  // restarts the idle timer
   void on_idle_timeout();
@@ -195,6 +207,8 @@ class keypad_session final : public session_events {
   drivers::steady_time lockout_end_{};
   std::function<void()> after_message_;
   bool message_holds_keys_ = false;
+  bool extended_ = false;         // 'B' (issue 13)
+  bool pickup_extended_ = false;  // this pickup's reservation asked for extended time
 
   drivers::code_reader* scanner_ = nullptr;
   drivers::code_reader* badge_reader_ = nullptr;

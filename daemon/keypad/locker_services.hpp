@@ -32,6 +32,8 @@ struct pickup_answer {
   std::string compartment;              // with opening
   std::chrono::seconds retry_after{0};  // with locked_out
   int attempts_left = 0;                // with wrong
+  // With opening (accessibility, issue 13): the parcel's reservation asked for extended time.
+  bool extended_time = false;
 };
 
 // What a courier's badge read at the keypad led to.
@@ -122,6 +124,10 @@ class locker_services {
   // `unavailable` of its own (courier_login's nullopt, an empty removals(), begin_removal's
   // false), so that the person sees "out of order" rather than "wrong PIN" or "nothing".
   [[nodiscard]] virtual bool out_of_order() { return false; }
+
+  // Accessibility (issue 13): the session's extended-time mode is on (or off again). The
+  // doors the keypad opens from now on get door_left_open times policy.extended_time_factor.
+  virtual void set_extended_time(bool /*on*/) {}
 };
 
 // What the controller tells the keypad session about the doors it asked to open.

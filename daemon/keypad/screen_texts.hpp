@@ -66,6 +66,10 @@ struct screen_texts {
   std::string badge_pin_prompt = "Badge OK: PIN, #\n* = back";
   std::string unknown_badge = "Unknown badge";
   std::string badge_unexpected = "Badge not expected\nhere";
+
+  // Accessibility (issue 13): extended time, shown over the current screen for a while.
+  std::string extended_time_on = "Extended time on";
+  std::string extended_time_off = "Extended time off";
 };
 
 }  // namespace locker::keypad

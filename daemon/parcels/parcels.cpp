@@ -34,7 +34,9 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
         (!a.pickup_code_hash ||
          security::same_hash(*existing->pickup_code_hash, *a.pickup_code_hash));
     const bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
-                      existing->pickup_window_h == a.pickup_window_h && same_code;
+                      existing->pickup_window_h == a.pickup_window_h && same_code &&
+                      existing->accessible == a.accessible &&
+                      existing->extended_time == a.extended_time;
     if (!same) return {announce_answer::reservation_differs, {}};
     if (existing->state == store::reservation_state::cancelled)
       return {announce_answer::reservation_cancelled, {}};
@@ -55,6 +57,8 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   rec.size = a.size;
   rec.pickup_code_hash = a.pickup_code_hash;
   rec.pickup_window_h = a.pickup_window_h;
+  rec.accessible = a.accessible;
+  rec.extended_time = a.extended_time;
   rec.state = store::reservation_state::announced;
   rec.created_at = now;
   db.reservations().create(tx, rec);

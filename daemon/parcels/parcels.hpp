@@ -51,6 +51,9 @@ struct announcement {
   // generates one at deposit.
   std::optional<std::string> pickup_code_hash;
   std::optional<std::int64_t> pickup_window_h;  // none: the locker's policy
+  // Accessibility (issue 13).
+  bool accessible = false;
+  bool extended_time = false;
 };
 
 enum class announce_answer {

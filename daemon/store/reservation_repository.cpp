@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view reservation_columns =
     "SELECT reservation_id, tracking_number, size, pickup_code_hash, pickup_window_h, state, "
-    "created_at FROM reservations ";
+    "created_at, accessible, extended_time FROM reservations ";
 
 reservation_record read_reservation(const statement& s) {
   return {s.column_text(0),
@@ -18,7 +18,9 @@ reservation_record read_reservation(const statement& s) {
           s.column_optional_text(3),
           s.column_optional_int64(4),
           from_name<reservation_state>(names::reservation, "reservation state", s.column_text(5)),
-          time_column(s, 6)};
+          time_column(s, 6),
+          s.column_int64(7) != 0,
+          s.column_int64(8) != 0};
 }
 
 }  // namespace
@@ -27,7 +29,8 @@ void reservation_repository::create(transaction& tx, const reservation_record& r
   check_same_db(db_, tx);
   db_.prepare(
          "INSERT INTO reservations (reservation_id, tracking_number, size, pickup_code_hash, "
-         "pickup_window_h, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+         "pickup_window_h, state, created_at, accessible, extended_time) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
       .bind(1, r.reservation_id)
       .bind(2, r.tracking_number)
       .bind(3, r.size)
@@ -35,6 +38,8 @@ void reservation_repository::create(transaction& tx, const reservation_record& r
       .bind(5, r.pickup_window_h)
       .bind(6, to_string(r.state))
       .bind(7, protocol::format_timestamp(r.created_at))
+      .bind(8, static_cast<std::int64_t>(r.accessible ? 1 : 0))
+      .bind(9, static_cast<std::int64_t>(r.extended_time ? 1 : 0))
       .run();
 }
 

@@ -22,6 +22,9 @@ struct reservation_record {
   std::optional<std::int64_t> pickup_window_h;
   reservation_state state = reservation_state::announced;
   wall_time created_at{};
+  // Accessibility (issue 13): a compartment whose handle is low, and extended time at pickup.
+  bool accessible = false;
+  bool extended_time = false;
 };
 
 class reservation_repository {

@@ -211,8 +211,15 @@ CREATE TABLE courier_badges (
 CREATE UNIQUE INDEX courier_badges_by_hash ON courier_badges (badge_hash);
 )sql";
 
-constexpr std::array<std::string_view, 6> all_migrations{migration_1, migration_2, migration_3,
-                                                         migration_4, migration_5, migration_6};
+// Accessibility (issue 13): a reservation may ask for a low compartment (accessible) and for
+// extended time at its pickup.
+constexpr std::string_view migration_7 = R"sql(
+ALTER TABLE reservations ADD COLUMN accessible INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reservations ADD COLUMN extended_time INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<std::string_view, 7> all_migrations{
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

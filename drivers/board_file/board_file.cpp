@@ -329,7 +329,8 @@ board_config load_board(const std::filesystem::path& file) {
   for (std::size_t i = 0; i < comps->size(); ++i) {
     const auto prefix = index_key("compartment", i);
     const auto& t = *comps->get(i)->as_table();
-    const table_reader r(ctx, t, prefix, {"id", "size", "lock", "door", "presence"});
+    const table_reader r(ctx, t, prefix,
+                         {"id", "size", "lock", "door", "presence", "handle_height_mm"});
     compartment_config c;
     c.id = r.required_string("id");
     if (!valid_compartment_id(c.id)) {
@@ -360,6 +361,8 @@ board_config load_board(const std::filesystem::path& file) {
     c.lock = line("lock");
     c.door = line("door");
     if (r.node("presence") != nullptr) c.presence = line("presence");
+    if (r.node("handle_height_mm") != nullptr)
+      c.handle_height_mm = static_cast<int>(r.integer("handle_height_mm", 0, 0, 3000));
     b.compartments.push_back(std::move(c));
   }
 

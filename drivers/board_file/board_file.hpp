@@ -26,6 +26,14 @@ struct compartment_config {
   line_spec lock;
   line_spec door;                     // active = door open
   std::optional<line_spec> presence;  // active = parcel inside
+  // Accessibility: the height of the door's handle above the floor, in millimetres; unknown
+  // when absent (then not known to be low). EN 301 549 clause 8.3 puts a reach limit at 1220 mm.
+  std::optional<int> handle_height_mm;
+  [[nodiscard]] bool low() const {
+    return handle_height_mm.has_value() && *handle_height_mm <= max_accessible_handle_mm;
+  }
+  // The highest handle a person in a wheelchair reaches (EN 301 549 clause 8.3, forward reach).
+  static constexpr int max_accessible_handle_mm = 1220;
 };
 
 enum class keypad_kind { sim, matrix, evdev };

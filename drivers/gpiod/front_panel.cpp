@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/unique_fd.hpp"
+#include "drivers/sounds.hpp"
 
 namespace locker::drivers::gpiod_backend {
 namespace {
@@ -60,21 +61,7 @@ line_indicator::~line_indicator() {
   if (buzzer_ != nullptr) buzzer_->set(false);
 }
 
-std::vector<millis> line_indicator::pattern(sound s) {
-  using std::chrono::milliseconds;
-  switch (s) {
-    case sound::key:
-      return {milliseconds{30}};
-    case sound::ok:
-      return {milliseconds{150}};
-    case sound::error:
-      return {milliseconds{80}, milliseconds{80}, milliseconds{80}, milliseconds{80},
-              milliseconds{80}};
-    case sound::alarm:
-      return {milliseconds{500}};
-  }
-  return {milliseconds{30}};
-}
+std::vector<millis> line_indicator::pattern(sound s) { return sound_pattern(s); }
 
 void line_indicator::beep(sound s) {
   if (buzzer_ == nullptr) return;

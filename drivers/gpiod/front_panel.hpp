@@ -50,7 +50,8 @@ class line_indicator final : public indicator {
   void beep(sound s) override;
   void set_alarm(bool on) override;
 
-  // On, off, on, ... durations of a sound; always an odd count (ends on).
+  // On, off, on, ... durations of a sound; always an odd count (ends on): the patterns every
+  // backend shares (drivers/sounds.hpp).
   [[nodiscard]] static std::vector<millis> pattern(sound s);
 
  private:

@@ -71,12 +71,19 @@ std::string_view sound_name(sound s) {
       return "error";
     case sound::alarm:
       return "alarm";
+    case sound::prompt:
+      return "prompt";
+    case sound::door_open:
+      return "door_open";
+    case sound::door_left_open:
+      return "door_left_open";
   }
   return "key";
 }
 
 std::optional<sound> parse_sound(std::string_view name) {
-  for (sound s : {sound::key, sound::ok, sound::error, sound::alarm}) {
+  for (sound s : {sound::key, sound::ok, sound::error, sound::alarm, sound::prompt,
+                  sound::door_open, sound::door_left_open}) {
     if (sound_name(s) == name) return s;
   }
   return std::nullopt;

@@ -55,7 +55,7 @@ struct display_msg {                   // "display <escaped text>"
   std::string text;
   friend bool operator==(const display_msg&, const display_msg&) = default;
 };
-struct beep_msg {  // "beep key|ok|error|alarm"
+struct beep_msg {  // "beep key|ok|error|alarm|prompt|door_open|door_left_open"
   sound what = sound::key;
   friend bool operator==(const beep_msg&, const beep_msg&) = default;
 };

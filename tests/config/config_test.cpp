@@ -103,6 +103,17 @@ TEST(config_shipped, sim_24_board) {
   EXPECT_EQ(c7->presence->name, "PRESENCE_07");
   EXPECT_EQ(b.find("24")->size, "L");
   for (const auto& c : b.compartments) EXPECT_TRUE(c.presence.has_value()) << c.id;
+  // Accessibility (issue 13): every compartment has its handle's height; some of each size
+  // are low (at most 1220 mm), the first small ones are not.
+  for (const auto& c : b.compartments) EXPECT_TRUE(c.handle_height_mm.has_value()) << c.id;
+  EXPECT_EQ(b.find("1")->handle_height_mm, 1750);
+  EXPECT_FALSE(b.find("1")->low());
+  EXPECT_TRUE(b.find("4")->low());
+  for (const auto* size : {"S", "M", "L"}) {
+    EXPECT_TRUE(std::any_of(b.compartments.begin(), b.compartments.end(), [&](const auto& c) {
+      return c.size == size && c.low();
+    })) << size;
+  }
   EXPECT_EQ(b.keypad.kind, keypad_kind::sim);
   EXPECT_EQ(b.display.kind, display_kind::sim);
   ASSERT_TRUE(b.buzzer && b.alarm_led);
@@ -218,6 +229,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.policy.lockout_base, std::chrono::seconds(30));
   EXPECT_EQ(c.policy.badge_login, config::badge_login::badge_only);
   EXPECT_EQ(c.display.language, keypad::catalogue::language::en);
+  EXPECT_EQ(c.policy.extended_time_factor, 3);
   // Updates are off until a keyring is configured.
   EXPECT_TRUE(c.update.keyring.empty());
   EXPECT_TRUE(c.update.compatible.empty());
@@ -654,6 +666,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "compartment[1].door", "already used by compartment[0].lock"},
         rejection{"duplicate_presence", head + comp("1", "presence = \"DOOR_1\"\n"),
                   "compartment[0].presence", "already used by compartment[0].door"},
+        rejection{"handle_height_negative", head + comp("1", "handle_height_mm = -1\n"),
+                  "compartment[0].handle_height_mm", "must be between 0 and 3000, got -1"},
+        rejection{"handle_height_type", head + comp("1", "handle_height_mm = \"low\"\n"),
+                  "compartment[0].handle_height_mm", "wrong type"},
         rejection{
             "duplicate_keypad_row",
             head +
@@ -838,6 +854,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "policy.pickup_code_digits", "must be between 6 and 10, got 11"},
         rejection{"attempts_zero", minimal_main + "[policy]\nmax_code_attempts = 0\n",
                   "policy.max_code_attempts", "out of range"},
+        rejection{"extended_time_factor_zero",
+                  minimal_main + "[policy]\nextended_time_factor = 0\n",
+                  "policy.extended_time_factor", "must be between 1 and 10, got 0"},
+        rejection{"extended_time_factor_high",
+                  minimal_main + "[policy]\nextended_time_factor = 11\n",
+                  "policy.extended_time_factor", "must be between 1 and 10, got 11"},
         // Each value in range, together over the guessing bound (README "Guessing pickup codes").
         rejection{"guessing_bound", minimal_main + "[policy]\npickup_code_digits = 6\n", "policy",
                   "probability up to 0.0017"},

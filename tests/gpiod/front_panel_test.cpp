@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "drivers/sounds.hpp"
 #include "drivers/virtual_clock.hpp"
 #include "tests/drivers/fake_lines.hpp"
 
@@ -108,13 +109,55 @@ TEST_F(indicator_fixture, error_beep_is_three_pulses) {
 }
 
 TEST_F(indicator_fixture, every_sound_ends_silent_and_bounded) {
-  for (const sound s : {sound::key, sound::ok, sound::error, sound::alarm}) {
+  for (const sound s : drivers::all_sounds) {
     const auto p = line_indicator::pattern(s);
     EXPECT_EQ(p.size() % 2, 1U);
     millis total{0};
     for (const auto d : p) total += d;
     EXPECT_LE(total, 1s);
   }
+}
+
+// Accessibility (issue 13): the buzzer line plays each sound's own pattern on the clock.
+TEST_F(indicator_fixture, accepted_is_short_then_long) {
+  line_indicator ind(&buzzer, &led, clock);
+  ind.beep(sound::ok);
+  clock.advance(1s);
+  EXPECT_EQ(buzz(), (std::vector<std::pair<bool, long>>{
+                        {true, 0}, {false, 80}, {true, 160}, {false, 560}}));
+}
+
+TEST_F(indicator_fixture, prompt_is_two_short_apart) {
+  line_indicator ind(&buzzer, &led, clock);
+  ind.beep(sound::prompt);
+  clock.advance(1s);
+  EXPECT_EQ(buzz(), (std::vector<std::pair<bool, long>>{
+                        {true, 0}, {false, 60}, {true, 310}, {false, 370}}));
+}
+
+TEST_F(indicator_fixture, door_open_is_two_long_and_door_left_open_three) {
+  {
+    line_indicator ind(&buzzer, &led, clock);
+    ind.beep(sound::door_open);
+    clock.advance(1s);
+    EXPECT_EQ(buzz(), (std::vector<std::pair<bool, long>>{
+                          {true, 0}, {false, 300}, {true, 420}, {false, 720}}));
+  }
+  const auto t = clock.now();
+  line_indicator ind(&buzzer, &led, clock);
+  ind.beep(sound::door_left_open);
+  clock.advance(1s);
+  std::vector<std::pair<bool, long>> after;
+  for (const auto& ch : buzzer.history())
+    if (ch.at >= t && ch.active)
+      after.emplace_back(ch.active, static_cast<long>((ch.at - t) / 1ms));
+  EXPECT_EQ(after, (std::vector<std::pair<bool, long>>{{true, 0}, {true, 370}, {true, 740}}));
+  EXPECT_FALSE(buzzer.get());
+}
+
+TEST_F(indicator_fixture, the_line_plays_the_shared_patterns) {
+  for (const sound s : drivers::all_sounds)
+    EXPECT_EQ(line_indicator::pattern(s), drivers::sound_pattern(s));
 }
 
 TEST_F(indicator_fixture, new_beep_replaces_the_current_one) {

@@ -135,6 +135,10 @@ class fake_services final : public locker_services {
     return take(removal_answers, true);
   }
 
+  void set_extended_time(bool on) override {
+    calls.push_back(std::string("set_extended_time(") + (on ? "on" : "off") + ")");
+  }
+
   void lock_for(seconds s) { lockout_until = clock_.now() + s; }
 
   std::vector<std::string> calls;
@@ -1174,6 +1178,85 @@ TEST_F(keypad_session_test, destroyed_session_leaves_a_harmless_key_handler) {
   session.reset();
   keys.press("1#");
   EXPECT_THAT(services.calls, IsEmpty());
+}
+
+// ---- accessibility (issue 13) ----
+
+TEST_F(keypad_session_test, key_b_toggles_extended_time_and_says_so) {
+  start();
+  keys.press("B");
+  EXPECT_TRUE(session->extended_time());
+  EXPECT_EQ(display.current(), "Extended time on");
+  EXPECT_THAT(services.calls, ElementsAre("set_extended_time(on)"));
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::ok));
+  clock.advance(seconds{12});  // message_hold x 3
+  EXPECT_EQ(display.current(), idle) << "the screen under it comes back";
+  keys.press("B");
+  EXPECT_FALSE(session->extended_time());
+  EXPECT_EQ(display.current(), "Extended time off");
+  EXPECT_THAT(services.calls, ElementsAre("set_extended_time(on)", "set_extended_time(off)"));
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+}
+
+TEST_F(keypad_session_test, extended_time_multiplies_session_idle_and_message_hold) {
+  session_settings s;
+  s.extended_time_factor = 2;
+  start(s);
+  keys.press("B1");
+  clock.advance(seconds{119});
+  EXPECT_EQ(display.current(), "Code: *\n# = OK  * = clear");
+  clock.advance(seconds{1});
+  EXPECT_EQ(display.current(), idle);
+  EXPECT_FALSE(session->extended_time()) << "it ends with the session";
+  EXPECT_EQ(services.calls.back(), "set_extended_time(off)");
+
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  keys.press("B4711#");
+  EXPECT_EQ(display.current(), "Wrong code\nTries left: 3");
+  clock.advance(seconds{7});
+  EXPECT_EQ(display.current(), "Wrong code\nTries left: 3");
+  clock.advance(seconds{1});
+  EXPECT_EQ(display.current(), idle);
+  EXPECT_TRUE(session->extended_time()) << "the same person tries again";
+}
+
+TEST_F(keypad_session_test, a_reservation_with_extended_time_extends_that_pickup_only) {
+  pickup_answer a = opening("7");
+  a.extended_time = true;
+  services.pickup_answers.push_back(a);
+  start();
+  keys.press("123#");
+  EXPECT_TRUE(session->extended_time());
+  session->door_opened("7");
+  EXPECT_EQ(display.current(), "Extended time on");
+  clock.advance(seconds{12});
+  EXPECT_EQ(display.current(), "Box 7 is open\nTake parcel, close");
+  clock.advance(seconds{60});  // session_idle x 3 is 180 s
+  EXPECT_EQ(display.current(), "Box 7 is open\nTake parcel, close");
+  session->collected("7");
+  clock.advance(seconds{11});
+  EXPECT_EQ(display.current(), "Thank you!");
+  clock.advance(seconds{1});
+  EXPECT_EQ(display.current(), idle);
+  EXPECT_FALSE(session->extended_time());
+  EXPECT_THAT(services.calls, ElementsAre("pickup(123)")) << "the controller knows it already";
+}
+
+TEST_F(keypad_session_test, prompts_sound_when_the_locker_asks_for_something_new) {
+  start();
+  keys.press("*");
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::key, sound::prompt));
+  sounds.beeps.clear();
+  keys.press("123456#");
+  EXPECT_EQ(sounds.beeps.back(), sound::ok);
+  sounds.beeps.clear();
+  keys.press("1");
+  EXPECT_THAT(sounds.beeps, ElementsAre(sound::key, sound::prompt));
+  sounds.beeps.clear();
+  keys.press("99#");  // not announced: the size menu asks
+  EXPECT_EQ(sounds.beeps.back(), sound::prompt);
+  EXPECT_EQ(display.current(), "Size? 1=S 2=M 3=L\n* = back");
 }
 
 }  // namespace

@@ -260,6 +260,23 @@ TEST(LockerctlRequests, AnnounceCarriesTheCodeFromStdinAndExpiresAfterTheTimeout
                                       "--tracking", "TRK1", "--size", "M"})
                                 .payload);
   EXPECT_FALSE(without_code.contains("pickup_code"));
+  EXPECT_FALSE(without_code.contains("accessible"));
+  EXPECT_FALSE(without_code.contains("extended_time"));
+}
+
+TEST(LockerctlRequests, AnnounceAsksForAccessibilityWhenTold) {
+  const auto j = nlohmann::json::parse(
+      plan_for({"--locker", "t1", "announce", "--reservation", "R1", "--tracking", "TRK1", "--size",
+                "M", "--accessible", "--extended-time"})
+          .payload);
+  EXPECT_EQ(j["accessible"], true);
+  EXPECT_EQ(j["extended_time"], true);
+  const auto only_low =
+      nlohmann::json::parse(plan_for({"--locker", "t1", "announce", "--reservation", "R1",
+                                      "--tracking", "TRK1", "--size", "M", "--accessible"})
+                                .payload);
+  EXPECT_EQ(only_low["accessible"], true);
+  EXPECT_FALSE(only_low.contains("extended_time"));
 }
 
 TEST(LockerctlRequests, EachCommandBuildsItsContractPayload) {

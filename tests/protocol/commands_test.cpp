@@ -160,6 +160,8 @@ TEST(decode_command, optional_arguments_may_be_absent) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_FALSE(std::get<reservation_create>(r->args).pickup_code);
   EXPECT_FALSE(std::get<reservation_create>(r->args).pickup_window_h);
+  EXPECT_FALSE(std::get<reservation_create>(r->args).accessible);
+  EXPECT_FALSE(std::get<reservation_create>(r->args).extended_time);
   json c{{"req_id", "x"}, {"courier_id", "c"}, {"pin", "123456"}, {"enabled", false}};
   ASSERT_TRUE(decode("courier_upsert", c).ok());
   // Without a PIN (v1 addition): the handler keeps an existing courier's PIN.
@@ -238,6 +240,9 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
       {"reservation_create", "pickup_window_h", 0},
       {"reservation_create", "pickup_window_h", 721},
       {"reservation_create", "pickup_window_h", 1.5},
+      {"reservation_create", "accessible", "yes"},
+      {"reservation_create", "accessible", 1},
+      {"reservation_create", "extended_time", "on"},
       {"reservation_cancel", "reservation_id", ""},
       {"compartment_open", "compartment", ""},
       {"compartment_open", "compartment", "A/1"},
@@ -277,6 +282,25 @@ TEST(decode_command, out_of_range_values_are_bad_request_naming_the_field) {
     }
     EXPECT_FALSE(schemas().validate("cmd_" + c.command + ".schema.json", p).empty());
   }
+}
+
+// Accessibility (issue 13): two optional flags, additive within v1.
+TEST(decode_command, reservation_create_takes_the_accessibility_flags) {
+  json p = valid_requests().at("reservation_create");
+  p["accessible"] = true;
+  p["extended_time"] = true;
+  EXPECT_TRUE(schemas().validate("cmd_reservation_create.schema.json", p).empty());
+  const auto r = decode("reservation_create", p);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(std::get<reservation_create>(r->args).accessible);
+  EXPECT_TRUE(std::get<reservation_create>(r->args).extended_time);
+  p["accessible"] = false;
+  p.erase("extended_time");
+  EXPECT_TRUE(schemas().validate("cmd_reservation_create.schema.json", p).empty());
+  const auto only_false = decode("reservation_create", p);
+  ASSERT_TRUE(only_false.ok());
+  EXPECT_FALSE(std::get<reservation_create>(only_false->args).accessible);
+  EXPECT_FALSE(std::get<reservation_create>(only_false->args).extended_time);
 }
 
 TEST(decode_command, boundary_values_are_accepted) {

@@ -80,7 +80,7 @@ event_header header(std::uint64_t seq, bool queued = false) {
 TEST(payloads, parcel_events_match_the_schema) {
   const std::string schema = "evt_parcel.schema.json";
   const std::string stored = encode_parcel_event(
-      header(1), parcel_stored{"TN-1", "A01", "M", "c-9", "res-1", t1, "48213957"});
+      header(1), parcel_stored{"TN-1", "A01", "M", "c-9", "res-1", t1, "48213957", std::nullopt});
   expect_valid_and_strict(
       schema, stored,
       with_header({"tracking_number", "compartment", "size", "courier_id", "expires_at"}));
@@ -92,10 +92,21 @@ TEST(payloads, parcel_events_match_the_schema) {
   EXPECT_EQ(j["pickup_code"], "48213957");
 
   const std::string minimal = encode_parcel_event(
-      header(2, true), parcel_stored{"TN-1", "A01", "M", "c-9", std::nullopt, t1, std::nullopt});
+      header(2, true),
+      parcel_stored{"TN-1", "A01", "M", "c-9", std::nullopt, t1, std::nullopt, std::nullopt});
   expect_valid_and_strict(schema, minimal, {});
   EXPECT_FALSE(json::parse(minimal).contains("pickup_code"));
+  EXPECT_FALSE(json::parse(minimal).contains("accessible"));
   EXPECT_EQ(json::parse(minimal)["queued"], true);
+
+  // Accessibility (issue 13): a reservation that asked for a low compartment says whether it
+  // got one, either way.
+  for (const bool low : {true, false}) {
+    const parcel_stored accessible{"TN-1", "A01", "M", "c-9", "res-1", t1, std::nullopt, low};
+    const std::string text = encode_parcel_event(header(6), accessible);
+    expect_valid_and_strict(schema, text, {});
+    EXPECT_EQ(json::parse(text)["accessible"], low);
+  }
 
   expect_valid_and_strict(
       schema, encode_parcel_event(header(3), parcel_collected{"TN-1", "A01", 3600, 2}),

@@ -67,6 +67,14 @@ TEST(sim_protocol, from_board_round_trips) {
     EXPECT_EQ(*p.message, m) << line;
   }
   EXPECT_EQ(format(from_board{display_msg{"A\nB"}}), "display A\\nB");
+  // Accessibility (issue 13): every sound crosses the wire by its own name.
+  for (const sound s : {sound::key, sound::ok, sound::error, sound::alarm, sound::prompt,
+                        sound::door_open, sound::door_left_open}) {
+    const auto p = parse_from_board(format(from_board{beep_msg{s}}));
+    ASSERT_TRUE(p.message) << sound_name(s) << ": " << p.error;
+    EXPECT_EQ(*p.message, from_board{beep_msg{s}});
+  }
+  EXPECT_EQ(format(from_board{beep_msg{sound::door_left_open}}), "beep door_left_open");
   EXPECT_EQ(format(from_board{set_output_msg{{"LOCK_01", false}}}), "out LOCK_01 0");
 }
 

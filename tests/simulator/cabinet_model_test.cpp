@@ -337,3 +337,23 @@ TEST_F(cabinet_model_test, state_json_lists_every_compartment) {
 
 }  // namespace
 }  // namespace locker::simulator
+
+namespace locker::simulator {
+namespace {
+
+// Accessibility (issue 13): the simulator shows which sound the buzzer played, by name and by
+// the shape of its pattern, for a person who cannot hear it there.
+TEST_F(cabinet_model_test, beeps_are_shown_by_name_and_pattern) {
+  model_.beep(drivers::sound::ok);
+  EXPECT_EQ(model_.last_beep(), "ok");  // the wire name, as the control interface reports it
+  EXPECT_EQ(describe_sound(model_.last_beep()), "accepted (.-)");
+  model_.beep(drivers::sound::door_left_open);
+  EXPECT_EQ(events_.back(), "beep door_left_open");
+  EXPECT_EQ(describe_sound(model_.last_beep()), "door left open (---)");
+  EXPECT_EQ(describe_sound("prompt"), "prompt (. .)");
+  EXPECT_EQ(describe_sound("door_open"), "door open (--)");
+  EXPECT_EQ(describe_sound("what"), "what");
+}
+
+}  // namespace
+}  // namespace locker::simulator

@@ -23,7 +23,8 @@ const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
     "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget"};
 const std::set<std::string, std::less<>> command_flags = {
-    "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes", "pin"};
+    "code-stdin", "in",         "out", "enabled",    "disabled",
+    "follow",     "show-codes", "pin", "accessible", "extended-time"};
 
 // An upper bound on --timeout: lockerctl is interactive, and a request kept waiting longer is
 // better re-sent with a fresh req_id.
@@ -143,6 +144,8 @@ command_args read_command(const std::string& name, command_tokens tokens) {
         usage_fail("announce: --window-h must be a whole number of hours, 1-720");
       a.window_h = static_cast<int>(*v);
     }
+    a.accessible = r.flag("accessible");
+    a.extended_time = r.flag("extended-time");
     r.finish(0);
     return a;
   }
@@ -397,8 +400,10 @@ Global options (also accepted after the command):
 
 Commands:
   announce --reservation R --tracking T --size S [--code-stdin] [--window-h H]
+           [--accessible] [--extended-time]
                         announce a parcel (reservation_create); with --code-stdin the
-                        pickup code is read from stdin
+                        pickup code is read from stdin; --accessible asks for a low
+                        compartment, --extended-time for more time at the pickup
   cancel --reservation R
   open --compartment N --reason TEXT --operator NAME
   service --compartment N --in|--out --reason TEXT

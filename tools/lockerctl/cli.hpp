@@ -42,6 +42,9 @@ struct announce_args {
   std::string size;
   bool code_stdin = false;  // the pickup code is read from stdin, never from argv
   std::optional<int> window_h;
+  // Accessibility (issue 13): a low compartment; extended time at the pickup.
+  bool accessible = false;
+  bool extended_time = false;
 };
 struct cancel_args {
   std::string reservation_id;

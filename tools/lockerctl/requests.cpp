@@ -50,6 +50,8 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           j["size"] = a.size;
           if (a.code_stdin && secret) j["pickup_code"] = *secret;
           if (a.window_h) j["pickup_window_h"] = *a.window_h;
+          if (a.accessible) j["accessible"] = true;
+          if (a.extended_time) j["extended_time"] = true;
         } else if constexpr (std::is_same_v<T, cancel_args>) {
           j["reservation_id"] = a.reservation_id;
         } else if constexpr (std::is_same_v<T, open_args>) {

@@ -54,6 +54,8 @@ const text_id ids[] = {
     {&t::badge_pin_prompt, "badge_pin_prompt", {}},
     {&t::unknown_badge, "unknown_badge", {}},
     {&t::badge_unexpected, "badge_unexpected", {}},
+    {&t::extended_time_on, "extended_time_on", {}},
+    {&t::extended_time_off, "extended_time_off", {}},
 };
 
 // A member of screen_texts without its line above would never be checked or translated.

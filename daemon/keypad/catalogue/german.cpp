@@ -61,6 +61,8 @@ constexpr translation table_de[] = {
     {&t::badge_pin_prompt, "Ausweis OK: PIN, #\n* = zurueck"},
     {&t::unknown_badge, "Unbekannter Ausweis"},
     {&t::badge_unexpected, "Ausweis hier nicht\nerwartet"},
+    {&t::extended_time_on, "Mehr Zeit an"},
+    {&t::extended_time_off, "Mehr Zeit aus"},
 };
 
 }  // namespace

@@ -62,6 +62,8 @@ constexpr translation table_pl[] = {
     {&t::badge_pin_prompt, "Karta OK: PIN, #\n* = wstecz"},
     {&t::unknown_badge, "Nieznana karta"},
     {&t::badge_unexpected, "Karta nie jest\ntu oczekiwana"},
+    {&t::extended_time_on, "Wiecej czasu wl."},
+    {&t::extended_time_off, "Wiecej czasu wyl."},
 };
 
 }  // namespace
