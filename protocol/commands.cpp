@@ -119,6 +119,15 @@ class fields {
     return static_cast<int>(*i);
   }
 
+  std::optional<wall_time> optional_timestamp(std::string_view key) {
+    const json* v = find(key, false);
+    if (v == nullptr) return std::nullopt;
+    const auto t =
+        v->is_string() ? parse_timestamp(v->get_ref<const std::string&>()) : std::nullopt;
+    if (!t) return fail(key, "must be an RFC 3339 timestamp such as 2026-11-21T09:12:44.120Z");
+    return t;
+  }
+
   [[nodiscard]] const std::optional<std::string>& problem() const { return problem_; }
 
  private:
@@ -149,6 +158,7 @@ request decode_args(std::string_view name, fields& f) {
     r.size = f.text("size", size_rule);
     r.pickup_code = f.optional_text("pickup_code", pickup_code_rule);
     r.pickup_window_h = f.optional_int("pickup_window_h", 1, 720);
+    r.hold_until = f.optional_timestamp("hold_until");
     return r;
   }
   if (name == "reservation_cancel") return reservation_cancel{f.text("reservation_id", id_rule)};
@@ -273,6 +283,14 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
   fields f(obj);
   cmd.args = decode_args(name, f);
   if (f.problem()) return fail(make_error(error_code::bad_request, *f.problem(), req_id));
+  if (const auto* r = std::get_if<reservation_create>(&cmd.args); r && r->hold_until) {
+    if (*r->hold_until <= now)
+      return fail(make_error(error_code::bad_request, "hold_until: must be in the future", req_id));
+    if (*r->hold_until - now > max_hold_lead) {
+      return fail(make_error(error_code::bad_request, "hold_until: must be at most 720 hours ahead",
+                             req_id));
+    }
+  }
   return cmd;
 }
 

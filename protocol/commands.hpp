@@ -2,6 +2,7 @@
 // Commands of contract v1 ("…/cmd/<name>"): typed requests and their pure, validating decoder.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,7 +21,13 @@ struct reservation_create {
   std::string size;                        // 1–32 chars; the daemon checks it against the board
   std::optional<std::string> pickup_code;  // 6–10 digits; secret
   std::optional<int> pickup_window_h;      // 1–720
+  // Flow "hold" (issue 13): hold a free compartment of the size until then (after the
+  // request's arrival, at most max_hold_lead ahead); none free: no_free_compartment.
+  std::optional<wall_time> hold_until;
 };
+
+// How far ahead reservation_create's hold_until may reach.
+inline constexpr std::chrono::hours max_hold_lead{720};
 
 struct reservation_cancel {
   std::string reservation_id;
