@@ -159,7 +159,7 @@ locker_config load_config(const std::filesystem::path& file) {
   {
     const table_reader r(ctx, sub("policy"), "policy",
                          {"max_code_attempts", "pickup_code_digits", "pickup_window_h",
-                          "lockout_base_s", "badge_login"});
+                          "lockout_base_s", "badge_login", "reservation_expiry_h"});
     auto& p = c.policy;
     p.max_code_attempts = static_cast<int>(r.integer("max_code_attempts", 5, 1, 100));
     p.pickup_code_digits = static_cast<int>(r.integer(
@@ -170,6 +170,7 @@ locker_config load_config(const std::filesystem::path& file) {
     p.badge_login = r.choice(
         "badge_login", badge_login::badge_only,
         {{"badge_only", badge_login::badge_only}, {"badge_and_pin", badge_login::badge_and_pin}});
+    p.reservation_expiry_h = static_cast<int>(r.integer("reservation_expiry_h", 168, 0, 8760));
   }
 
   {

@@ -61,6 +61,9 @@ struct policy {
   int pickup_window_h = 72;
   std::chrono::seconds lockout_base{30};  // doubles with each further lockout
   config::badge_login badge_login = config::badge_login::badge_only;
+  // Flow "hold" (issue 13): an announced reservation no courier deposited within this many
+  // hours of its announcement expires (reservation_expired); 0: never.
+  int reservation_expiry_h = 168;
 };
 
 // Signed software updates (fw_update) and reboots. No keyring: fw_update is refused.
