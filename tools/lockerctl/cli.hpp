@@ -42,6 +42,10 @@ struct announce_args {
   std::string size;
   bool code_stdin = false;  // the pickup code is read from stdin, never from argv
   std::optional<int> window_h;
+  // Flow "hold" (issue 13): hold a compartment until then (--hold-until, RFC 3339) or for
+  // this many hours from the request (--hold-h); at most one of the two.
+  std::optional<std::string> hold_until;
+  std::optional<int> hold_h;
 };
 struct cancel_args {
   std::string reservation_id;
