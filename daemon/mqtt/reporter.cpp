@@ -17,13 +17,11 @@ constexpr std::string_view component = "reporter";
 }  // namespace
 
 reporter::reporter(broker_link& link, drivers::clock& clock, store::store& db,
-                   const controller::controller& locker, state::state_report& report,
-                   const config::locker_config& cfg, const protocol::topic_set& topics,
-                   reporter_settings settings)
+                   state::state_report& report, const config::locker_config& cfg,
+                   const protocol::topic_set& topics, reporter_settings settings)
     : link_(link),
       clock_(clock),
       db_(db),
-      locker_(locker),
       report_(report),
       cfg_(cfg),
       topics_(topics),
