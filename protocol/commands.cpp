@@ -130,6 +130,15 @@ class fields {
     return static_cast<int>(*i);
   }
 
+  std::optional<wall_time> optional_timestamp(std::string_view key) {
+    const json* v = find(key, false);
+    if (v == nullptr) return std::nullopt;
+    const auto t =
+        v->is_string() ? parse_timestamp(v->get_ref<const std::string&>()) : std::nullopt;
+    if (!t) return fail(key, "must be an RFC 3339 timestamp such as 2026-11-21T09:12:44.120Z");
+    return t;
+  }
+
   [[nodiscard]] const std::optional<std::string>& problem() const { return problem_; }
 
  private:
@@ -163,6 +172,7 @@ request decode_args(std::string_view name, fields& f) {
     // Accessibility (issue 13).
     r.accessible = f.optional_boolean("accessible");
     r.extended_time = f.optional_boolean("extended_time");
+    r.hold_until = f.optional_timestamp("hold_until");
     return r;
   }
   if (name == "reservation_cancel") return reservation_cancel{f.text("reservation_id", id_rule)};
@@ -287,6 +297,14 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
   fields f(obj);
   cmd.args = decode_args(name, f);
   if (f.problem()) return fail(make_error(error_code::bad_request, *f.problem(), req_id));
+  if (const auto* r = std::get_if<reservation_create>(&cmd.args); r && r->hold_until) {
+    if (*r->hold_until <= now)
+      return fail(make_error(error_code::bad_request, "hold_until: must be in the future", req_id));
+    if (*r->hold_until - now > max_hold_lead) {
+      return fail(make_error(error_code::bad_request, "hold_until: must be at most 720 hours ahead",
+                             req_id));
+    }
+  }
   return cmd;
 }
 

@@ -2,6 +2,7 @@
 // Commands of contract v1 ("…/cmd/<name>"): typed requests and their pure, validating decoder.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,7 +25,13 @@ struct reservation_create {
   // is at most 1220 mm high when one is free; extended time at the keypad for its pickup.
   bool accessible = false;
   bool extended_time = false;
+  // Flow "hold" (issue 13): hold a free compartment of the size until then (after the
+  // request's arrival, at most max_hold_lead ahead); none free: no_free_compartment.
+  std::optional<wall_time> hold_until;
 };
+
+// How far ahead reservation_create's hold_until may reach.
+inline constexpr std::chrono::hours max_hold_lead{720};
 
 struct reservation_cancel {
   std::string reservation_id;

@@ -109,6 +109,36 @@ struct parcel_fields {
     j["tracking_number"] = e.tracking_number;
     j["reason"] = to_string(e.reason);
   }
+  // Flow "hold" (issue 13).
+  void operator()(const parcel_hold_expired& e) const {
+    j["type"] = "hold_expired";
+    j["reservation_id"] = e.reservation_id;
+    j["tracking_number"] = e.tracking_number;
+    j["compartment"] = e.compartment;
+  }
+  void operator()(const parcel_hold_moved& e) const {
+    j["type"] = "hold_moved";
+    j["reservation_id"] = e.reservation_id;
+    j["tracking_number"] = e.tracking_number;
+    j["compartment"] = e.compartment;
+    j["from"] = e.from;
+    j["reason"] = e.reason;
+    j["hold_until"] = format_timestamp(e.hold_until);
+  }
+  void operator()(const parcel_hold_lost& e) const {
+    j["type"] = "hold_lost";
+    j["reservation_id"] = e.reservation_id;
+    j["tracking_number"] = e.tracking_number;
+    j["compartment"] = e.compartment;
+    j["reason"] = e.reason;
+  }
+  void operator()(const parcel_reservation_expired& e) const {
+    j["type"] = "reservation_expired";
+    j["reservation_id"] = e.reservation_id;
+    j["tracking_number"] = e.tracking_number;
+    j["created_at"] = format_timestamp(e.created_at);
+    if (e.compartment) j["compartment"] = *e.compartment;
+  }
 };
 
 json alarm_json(alarm_type type, const std::optional<std::string>& compartment,
@@ -250,6 +280,10 @@ json state_body(const locker_state& s) {
       if (c.parcel->reservation_id) p["reservation_id"] = *c.parcel->reservation_id;
       jc["parcel"] = std::move(p);
     }
+    if (c.hold) {
+      jc["hold"] = {{"reservation_id", c.hold->reservation_id},
+                    {"until", format_timestamp(c.hold->until)}};
+    }
     compartments.push_back(std::move(jc));
   }
   json alarms = json::array();
@@ -258,7 +292,22 @@ json state_body(const locker_state& s) {
     ja["since"] = format_timestamp(a.since);
     alarms.push_back(std::move(ja));
   }
-  return {{"seq", s.seq}, {"compartments", std::move(compartments)}, {"alarms", std::move(alarms)}};
+  json body{
+      {"seq", s.seq}, {"compartments", std::move(compartments)}, {"alarms", std::move(alarms)}};
+  if (!s.capacity.empty()) body["capacity"] = capacity_json(s.capacity);
+  return body;
+}
+
+json capacity_json(const capacity_by_size& c) {
+  json j = json::object();
+  for (const auto& [size, n] : c) {
+    j[size] = {{"free", n.free},
+               {"held", n.held},
+               {"occupied", n.occupied},
+               {"out_of_service", n.out_of_service},
+               {"busy", n.busy}};
+  }
+  return j;
 }
 
 std::string encode_state(const locker_state& s) { return dump(state_body(s)); }
@@ -283,6 +332,7 @@ std::string encode_telemetry(const telemetry& t) {
          {"journal_backlog", t.journal_backlog},
          {"disk", {{"free_bytes", t.disk_free_bytes}, {"total_bytes", t.disk_total_bytes}}}};
   for (const auto& [size, n] : t.free_by_size) j["free"][size] = n;
+  if (!t.capacity.empty()) j["capacity"] = capacity_json(t.capacity);
   if (!t.temperatures_c.empty()) {
     j["temperatures_c"] = json::object();
     for (const auto& [sensor, c] : t.temperatures_c) {

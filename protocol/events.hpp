@@ -68,8 +68,42 @@ struct parcel_deposit_failed {
   deposit_failure reason = deposit_failure::timeout;
 };
 
+// Flow "hold" (issue 13), added within v1: a held compartment's hold reached its deadline.
+struct parcel_hold_expired {
+  std::string reservation_id;
+  std::string tracking_number;
+  std::string compartment;
+};
+
+// The held compartment went out of service or faulty (`reason`): the hold moved to
+// `compartment` from `from`, or (hold_lost) ended with no other one free.
+struct parcel_hold_moved {
+  std::string reservation_id;
+  std::string tracking_number;
+  std::string compartment;
+  std::string from;
+  std::string reason;  // "out_of_service" | "faulty"
+  wall_time hold_until;
+};
+
+struct parcel_hold_lost {
+  std::string reservation_id;
+  std::string tracking_number;
+  std::string compartment;
+  std::string reason;  // "out_of_service" | "faulty"
+};
+
+// No courier deposited it within reservation_expiry_h; compartment: the hold that ended with it.
+struct parcel_reservation_expired {
+  std::string reservation_id;
+  std::string tracking_number;
+  wall_time created_at;
+  std::optional<std::string> compartment;
+};
+
 using parcel_event = std::variant<parcel_stored, parcel_collected, parcel_expired, parcel_removed,
-                                  parcel_deposit_failed>;
+                                  parcel_deposit_failed, parcel_hold_expired, parcel_hold_moved,
+                                  parcel_hold_lost, parcel_reservation_expired>;
 
 enum class door_movement { opened, closed };
 enum class door_cause {
@@ -169,6 +203,12 @@ struct parcel_summary {
   wall_time expires_at;
 };
 
+// Flow "hold" (issue 13): the reservation a compartment is held for, and until when.
+struct hold_summary {
+  std::string reservation_id;
+  wall_time until;
+};
+
 struct compartment_state {
   std::string id;
   std::string size;
@@ -177,7 +217,22 @@ struct compartment_state {
   bool occupied = false;
   service_state service = service_state::in_service;
   std::optional<parcel_summary> parcel;
+  std::optional<hold_summary> hold;  // flow "hold": held for an announced reservation
 };
+
+// Flow "hold" (issue 13): the compartments of one size by what they are now; each counts in
+// exactly one, in this order of precedence: out_of_service (out of service or faulty),
+// occupied (a parcel on file or seen), held (for a reservation), free (may take a deposit
+// now: the telemetry's `free`), busy (the rest: a door open, a lock moving, an alarm).
+struct size_capacity {
+  std::uint32_t free = 0;
+  std::uint32_t held = 0;
+  std::uint32_t occupied = 0;
+  std::uint32_t out_of_service = 0;
+  std::uint32_t busy = 0;
+};
+using capacity_by_size = std::map<std::string, size_capacity>;
+[[nodiscard]] nlohmann::json capacity_json(const capacity_by_size& c);
 
 struct active_alarm {
   alarm_type type = alarm_type::tamper;
@@ -190,6 +245,7 @@ struct locker_state {
   std::uint64_t seq = 0;  // seq of the last event
   std::vector<compartment_state> compartments;
   std::vector<active_alarm> alarms;
+  capacity_by_size capacity;  // flow "hold": every board size; empty: not reported
 };
 
 struct reservation_summary {
@@ -215,6 +271,7 @@ struct telemetry {
   std::uint64_t disk_free_bytes = 0;
   std::uint64_t disk_total_bytes = 0;
   std::map<std::string, double> temperatures_c;  // only the sensors that exist
+  capacity_by_size capacity;                     // flow "hold"; empty: not reported
 };
 
 [[nodiscard]] std::string encode_telemetry(const telemetry& t);

@@ -2,6 +2,7 @@
 #include "daemon/admin/admin.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <exception>
@@ -84,6 +85,7 @@ Commands:
   check                                        the database's integrity and key binding
   backup FILE                                  a consistent copy of the database (VACUUM INTO)
   restore FILE                                 the database from a backup (lockerd stopped)
+  holds                                        held compartments, and the capacity per size
 
 PINs and pickup codes are read from standard input, one line (on a terminal: with a prompt
 and no echo), never from the command line, where `ps` would show them. Every change is
@@ -151,6 +153,14 @@ constexpr std::string_view compartments_help = R"(Usage: lockeradm compartments
 
 Every compartment: id, size, service state (and why), last known door state, active alarms,
 and the tracking number and state of the parcel inside, if any.
+)";
+
+constexpr std::string_view holds_help = R"(Usage: lockeradm holds
+
+The compartments held for announced reservations (reservation_create with hold_until): the
+reservation, its tracking number, the compartment and until when. Then, per compartment size,
+how many compartments are free, held, occupied (a parcel on file), out of service (faulty
+included) and busy (a door open or an alarm), from what lockerd last saved.
 )";
 
 constexpr std::string_view in_service_help =
@@ -865,6 +875,50 @@ int compartments(session& s, std::span<const std::string_view> args) {
   return exit_ok;
 }
 
+// Flow "hold" (issue 13): the held compartments and the capacity per size.
+int holds(session& s, std::span<const std::string_view> args) {
+  parse_args("holds", args, {}, {}, 0);
+  auto& st = s.db(false);
+  std::map<std::string, store::hold_record, std::less<>> held;
+  std::vector<std::vector<std::string>> rows;
+  for (auto& h : st.holds().all()) {
+    const auto r = st.reservations().find(h.reservation_id);
+    rows.push_back({cell(h.reservation_id), r ? cell(r->tracking_number) : "-",
+                    cell(h.compartment_id), r ? cell(r->size) : "-",
+                    protocol::format_timestamp(h.until)});
+    held.emplace(h.compartment_id, std::move(h));
+  }
+  print_table(s.out(), {"RESERVATION", "TRACKING", "COMPARTMENT", "SIZE", "HELD_UNTIL"}, rows);
+  std::set<std::string, std::less<>> inside;
+  for (auto& p : parcels::live_parcels(st)) inside.insert(p.compartment_id);
+  // Sizes in the order the compartments list them.
+  std::vector<std::string> sizes;
+  std::map<std::string, std::array<int, 5>, std::less<>> counts;
+  for (const auto& c : st.compartments().all()) {
+    if (!counts.contains(c.size)) sizes.push_back(c.size);
+    auto& n = counts[c.size];
+    if (c.service != store::service_state::in_service)
+      ++n[3];
+    else if (inside.contains(c.id))
+      ++n[2];
+    else if (held.contains(c.id))
+      ++n[1];
+    else if (c.door == store::door_state::closed && c.alarms.empty())
+      ++n[0];
+    else
+      ++n[4];
+  }
+  std::vector<std::vector<std::string>> capacity;
+  for (const auto& size : sizes) {
+    std::vector<std::string> row{cell(size)};
+    for (const int n : counts[size]) row.push_back(std::to_string(n));
+    capacity.push_back(std::move(row));
+  }
+  s.out() << '\n';
+  print_table(s.out(), {"SIZE", "FREE", "HELD", "OCCUPIED", "OUT_OF_SERVICE", "BUSY"}, capacity);
+  return exit_ok;
+}
+
 int in_service(session& s, std::span<const std::string_view> args) {
   const std::string h = "in-service";
   const auto p = parse_args(h, args, {"--reason"}, {}, 1);
@@ -1115,6 +1169,7 @@ constexpr command_entry commands[] = {
     {"check", check_help, check},
     {"backup", backup_help, backup},
     {"restore", restore_help, restore},
+    {"holds", holds_help, holds},
 };
 
 const command_entry* find_command(std::string_view name) {

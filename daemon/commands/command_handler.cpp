@@ -324,15 +324,26 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
       [&](const auto& a) {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, protocol::reservation_create>) {
-          in_tx([&](store::transaction& tx) { return reservation_create(tx, id, a); });
+          holds_touched_ = false;
+          const bool committed = execute(r, id, r.actor, [&](store::transaction& tx) {
+            return reservation_create(tx, id, a);
+          });
+          // Flow "hold": the expiry timer counts the new reservation, and a held compartment
+          // is no longer free in the state.
+          locker_.holds_changed();
+          if (committed && holds_touched_ && on_state_change_) on_state_change_();
         } else if constexpr (std::is_same_v<T, protocol::reservation_cancel>) {
           bool parcel_changed = false;
+          bool held = false;
           in_tx([&](store::transaction& tx) {
+            held = db_.holds().for_reservation(a.reservation_id).has_value();
             auto o = reservation_cancel(tx, id, a);
             parcel_changed = o.detail.value("parcel_cancelled", false);
             return o;
           });
-          if (parcel_changed && on_state_change_) on_state_change_();
+          // Flow "hold": a cancel ends the hold (its compartment is free again).
+          if (held) locker_.holds_changed();
+          if ((parcel_changed || held) && on_state_change_) on_state_change_();
         } else if constexpr (std::is_same_v<T, protocol::compartment_open>) {
           compartment_open(r, cmd, a);
         } else if constexpr (std::is_same_v<T, protocol::compartment_set_service>) {
@@ -377,6 +388,7 @@ command_handler::outcome command_handler::reservation_create(
   if (a.pickup_window_h) detail["pickup_window_h"] = *a.pickup_window_h;
   if (a.accessible) detail["accessible"] = true;
   if (a.extended_time) detail["extended_time"] = true;
+  if (a.hold_until) detail["hold_until"] = protocol::format_timestamp(*a.hold_until);
   const auto& sizes = locker_.current_config().board.sizes;
   parcels::announcement ann;
   ann.reservation_id = a.reservation_id;
@@ -387,7 +399,29 @@ command_handler::outcome command_handler::reservation_create(
   ann.accessible = a.accessible;
   ann.extended_time = a.extended_time;
 
+  // Flow "hold": the compartment is chosen before the reservation is written and held with
+  // it; none free undoes the announcement (a savepoint inside the command's transaction), so
+  // nothing is created. A repeat of an announcement changes nothing, its hold included.
+  const std::optional<std::string> to_hold =
+      a.hold_until ? locker_.compartment_to_hold(a.size) : std::nullopt;
+  if (a.hold_until) db_.db().exec("SAVEPOINT reservation_hold");
   const auto r = parcels::announce(tx, db_, ann, sizes, clock_.wall_now());
+  if (a.hold_until) {
+    const bool announced = r.answer == parcels::announce_answer::announced;
+    if (announced && !to_hold) {
+      db_.db().exec("ROLLBACK TO reservation_hold");
+      db_.db().exec("RELEASE reservation_hold");
+      return {refuse(req_id, error_code::no_free_compartment,
+                     "no free compartment of size " + a.size + " to hold; nothing was announced"),
+              detail};
+    }
+    if (announced) {
+      db_.holds().create(tx, {a.reservation_id, *to_hold, *a.hold_until, clock_.wall_now()});
+      detail["held_compartment"] = *to_hold;
+      holds_touched_ = true;
+    }
+    db_.db().exec("RELEASE reservation_hold");
+  }
   const auto conflict = [&](std::string message) {
     return outcome{refuse(req_id, error_code::conflict, std::move(message)), detail};
   };

@@ -148,6 +148,8 @@ class command_handler {
                      const protocol::lockout_clear& a);
 
   controller::controller& locker_;
+  // Flow "hold": the reservation_create being run wrote a hold (the state changes).
+  bool holds_touched_ = false;
   store::store& db_;
   const security::secret_key& key_;
   drivers::clock& clock_;

@@ -159,7 +159,8 @@ locker_config load_config(const std::filesystem::path& file) {
   {
     const table_reader r(ctx, sub("policy"), "policy",
                          {"max_code_attempts", "pickup_code_digits", "pickup_window_h",
-                          "lockout_base_s", "badge_login", "extended_time_factor"});
+                          "lockout_base_s", "badge_login", "extended_time_factor",
+                          "reservation_expiry_h"});
     auto& p = c.policy;
     p.max_code_attempts = static_cast<int>(r.integer("max_code_attempts", 5, 1, 100));
     p.pickup_code_digits = static_cast<int>(r.integer(
@@ -172,6 +173,7 @@ locker_config load_config(const std::filesystem::path& file) {
         {{"badge_only", badge_login::badge_only}, {"badge_and_pin", badge_login::badge_and_pin}});
     // Accessibility: the keypad's extended-time mode multiplies the person's timeouts by this.
     p.extended_time_factor = static_cast<int>(r.integer("extended_time_factor", 3, 1, 10));
+    p.reservation_expiry_h = static_cast<int>(r.integer("reservation_expiry_h", 168, 0, 8760));
   }
 
   {

@@ -65,6 +65,9 @@ struct policy {
   // Accessibility: extended time (the keypad's 'B', a reservation's extended_time) multiplies
   // session_idle, the messages' hold and the door_left_open delay by this (1..10).
   int extended_time_factor = 3;
+  // Flow "hold" (issue 13): an announced reservation no courier deposited within this many
+  // hours of its announcement expires (reservation_expired); 0: never.
+  int reservation_expiry_h = 168;
 };
 
 // Signed software updates (fw_update) and reboots. No keyring: fw_update is refused.

@@ -67,7 +67,8 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       cfg_(cfg),
       expiry_timer_(clock),
       lockout_timer_(clock),
-      notify_timer_(clock) {
+      notify_timer_(clock),
+      reservation_timer_(clock) {
   const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
     auto s = std::make_unique<slot>(slot{hw,
@@ -313,9 +314,11 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
                 }
               }
               const auto parcel_id = db_.parcels().store(tx, p);
-              if (p.reservation_id)
+              if (p.reservation_id) {
                 db_.reservations().set_state(tx, *p.reservation_id,
                                              store::reservation_state::deposited);
+                db_.holds().end(tx, *p.reservation_id);  // flow "hold": the hold ends here
+              }
               json fields = {{"tracking_number", p.tracking_number},
                              {"compartment", std::string(id)},
                              {"size", s->machine->size()},
@@ -426,8 +429,13 @@ void controller::service_changed(std::string_view id, compartment::service_state
   if (!s) return;
   log::info("controller", "compartment ", id, " is ", compartment::to_string(service),
             reason.empty() ? "" : " (", reason, reason.empty() ? "" : ")");
-  guarded("saving a service change", id,
-          [&] { commit([&](store::transaction& tx) { save(tx, *s); }); });
+  guarded("saving a service change", id, [&] {
+    commit([&](store::transaction& tx) {
+      save(tx, *s);
+      // Flow "hold": a held compartment that leaves service hands its hold on.
+      if (service != compartment::service_state::in_service) move_hold_off(tx, *s);
+    });
+  });
 }
 
 void controller::open_result(std::string_view id, open_outcome outcome) {
@@ -498,7 +506,12 @@ void controller::book_open_result(slot& slot_opened, open_outcome outcome) {
                           if (s->operator_done) std::exchange(s->operator_done, {})(outcome);
                         },
                         [&](const deposit_operation& d) {
-                          slot* other = choose_compartment(d.rank, id, d.accessible);
+                          // Flow "hold": its hold has just moved off this box (if it had one).
+                          slot* other = d.reservation_id && !d.reservation_id->empty()
+                                            ? held_for(*d.reservation_id, d.rank)
+                                            : nullptr;
+                          if (other == s) other = nullptr;
+                          if (!other) other = choose_compartment(d.rank, id, d.accessible);
                           if (other) {
                             const auto answer = start_deposit_in(*other, d);
                             if (answer.error == keypad::deposit_error::none) {

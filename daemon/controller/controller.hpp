@@ -157,6 +157,15 @@ class controller final : public compartment::compartment_observer, public keypad
     return storage_fault_since_;
   }
 
+  // --- held compartments and expiring reservations (holds.cpp; issue 13, flow "hold") ---
+  // The compartment a new hold of this size would get: the smallest free one that fits and
+  // that no other hold has; nullopt if there is none (or the size is unknown). Reads only.
+  [[nodiscard]] std::optional<std::string> compartment_to_hold(std::string_view size);
+  // After a reservation or a hold was written outside the controller (reservation_create,
+  // reservation_cancel): the timer of the holds' deadlines and the reservations' expiry is
+  // armed for the next one.
+  void holds_changed();
+
   // --- compartment_observer ---------------------------------------------------------------
   void door_opened(std::string_view id, compartment::open_cause cause) override;
   void door_closed(std::string_view id, compartment::open_cause cause) override;
@@ -288,6 +297,16 @@ class controller final : public compartment::compartment_observer, public keypad
 
   void expire_due_parcels();
   void arm_expiry_timer();
+  // --- flow "hold" (holds.cpp) ---
+  // The reservation's held compartment if it is free for its deposit (and of rank >= min_rank).
+  slot* held_for(std::string_view reservation_id, int min_rank);
+  // s left service: its hold (if any) moves to another free compartment of at least its rank
+  // (hold_moved), else ends (hold_lost). Inside the commit that saves s.
+  void move_hold_off(store::transaction& tx, slot& s);
+  // Holds past their deadline end (hold_expired); announced reservations older than
+  // reservation_expiry_h expire (reservation_expired). Then arms the timer for the next.
+  void end_due_holds_and_reservations();
+  void arm_reservation_timer(bool retry_soon = false);
   // A pickup code no live code shares; nullopt if none could be drawn. Call inside the
   // transaction that stores it.
   std::optional<std::string> new_pickup_code();
@@ -315,6 +334,7 @@ class controller final : public compartment::compartment_observer, public keypad
   access::attempt_limiter couriers_;                      // couriers' PINs (and badges)
   std::optional<std::chrono::milliseconds> wall_offset_;  // wall minus steady, last seen
   drivers::timer notify_timer_;
+  drivers::timer reservation_timer_;  // holds' deadlines and reservations' expiry (holds.cpp)
   std::optional<drivers::wall_time> power_since_;
   // The storage_fault alarm: since when, and whether its raising reached the journal.
   std::optional<drivers::wall_time> storage_fault_since_;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A courier's deposit: choosing the compartment, opening it, a bigger one for "does not
 // fit", giving up. Storing the parcel at the door's close is the core's (door_closed).
+#include <algorithm>
+
 #include "daemon/controller/controller.hpp"
 #include "daemon/controller/controller_internal.hpp"
 #include "daemon/log/log.hpp"
@@ -26,6 +28,11 @@ bool controller::free_for_deposit(const slot& s) {
 
 controller::slot* controller::choose_compartment(int min_rank, std::string_view except,
                                                  bool accessible) {
+  // Held compartments wait for their own reservation's deposit (holds.cpp).
+  const auto held = db_.holds().held_compartments();
+  const auto is_held = [&](const slot& s) {
+    return std::find(held.begin(), held.end(), s.machine->id()) != held.end();
+  };
   // Accessibility (issue 13): the smallest fitting low compartment first; when none is free,
   // any (the stored event says accessible: false).
   if (accessible) {
@@ -33,6 +40,7 @@ controller::slot* controller::choose_compartment(int min_rank, std::string_view 
     for (auto& s : slots_) {
       if (s->rank < min_rank || s->machine->id() == except || !s->hw.config->low()) continue;
       if (low && s->rank >= low->rank) continue;  // board order among equals
+      if (is_held(*s)) continue;
       if (free_for_deposit(*s)) low = s.get();
     }
     if (low) return low;
@@ -41,6 +49,7 @@ controller::slot* controller::choose_compartment(int min_rank, std::string_view 
   for (auto& s : slots_) {
     if (s->rank < min_rank || s->machine->id() == except) continue;
     if (best && s->rank >= best->rank) continue;  // board order among equals
+    if (is_held(*s)) continue;
     if (free_for_deposit(*s)) best = s.get();
   }
   return best;
@@ -88,7 +97,9 @@ keypad::deposit_answer controller::begin_deposit(const keypad::courier_identity&
       deposit.pickup_window_h = r->pickup_window_h;
       deposit.accessible = r->accessible;
     }
-    slot* s = choose_compartment(rank, {}, deposit.accessible);
+    // Its held compartment, if it has one and it is free; else the smallest free one.
+    slot* s = deposit.reservation_id ? held_for(*deposit.reservation_id, rank) : nullptr;
+    if (!s) s = choose_compartment(rank, {}, deposit.accessible);
     if (!s) {
       report_deposit_failed(std::string(tracking_number), "no_free_compartment");
       return {keypad::deposit_error::no_free_compartment, {}, {}};

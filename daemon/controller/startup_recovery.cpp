@@ -92,6 +92,7 @@ void controller::start() {
   carry_out_in_service_requests();
   start_power_watch();
   expire_due_parcels();
+  end_due_holds_and_reservations();
   arm_lockout_timer();
   update_alarm_indicator();
   log::info("controller", slots_.size(), " compartments ready, journal backlog ",

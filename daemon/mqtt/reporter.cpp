@@ -17,13 +17,11 @@ constexpr std::string_view component = "reporter";
 }  // namespace
 
 reporter::reporter(broker_link& link, drivers::clock& clock, store::store& db,
-                   const controller::controller& locker, state::state_report& report,
-                   const config::locker_config& cfg, const protocol::topic_set& topics,
-                   reporter_settings settings)
+                   state::state_report& report, const config::locker_config& cfg,
+                   const protocol::topic_set& topics, reporter_settings settings)
     : link_(link),
       clock_(clock),
       db_(db),
-      locker_(locker),
       report_(report),
       cfg_(cfg),
       topics_(topics),
@@ -121,16 +119,11 @@ protocol::telemetry reporter::current_telemetry() {
   t.ts = clock_.wall_now();
   t.uptime_s = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_steady_).count());
+  // Flow "hold" (issue 13): the same counts as the state's capacity; `free` is its free
+  // column (a held compartment is not free: only its own reservation's deposit may take it).
+  t.capacity = report_.current().capacity;
   for (const auto& size : cfg_.board.sizes) t.free_by_size[size] = 0;
-  std::set<std::string> taken;
-  for (auto& id : db_.parcels().live_compartments()) taken.insert(std::move(id));
-  for (const auto* c : locker_.compartments()) {
-    const bool free = c->service() == compartment::service_state::in_service &&
-                      c->door() == compartment::door_state::closed &&
-                      c->lock() == compartment::lock_state::locked && c->alarms().empty() &&
-                      !taken.contains(c->id()) && !c->occupied().value_or(false);
-    if (free) ++t.free_by_size[c->size()];
-  }
+  for (const auto& [size, n] : t.capacity) t.free_by_size[size] = n.free;
   const auto backlog = db_.journal().backlog();
   t.journal_backlog = backlog > 0 ? static_cast<std::uint64_t>(backlog) : 0;
   struct statvfs vfs {};

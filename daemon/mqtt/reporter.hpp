@@ -40,8 +40,7 @@ class reporter {
   // Registers itself with the link's connect notifications. Everything referenced must
   // outlive the reporter. Hook state_changed() to the controller's on_change. The state
   // published is report's (the one get_state answers too).
-  reporter(broker_link& link, drivers::clock& clock, store::store& db,
-           const controller::controller& locker, state::state_report& report,
+  reporter(broker_link& link, drivers::clock& clock, store::store& db, state::state_report& report,
            const config::locker_config& cfg, const protocol::topic_set& topics,
            reporter_settings settings);
   reporter(const reporter&) = delete;
@@ -75,7 +74,6 @@ class reporter {
   broker_link& link_;
   drivers::clock& clock_;
   store::store& db_;
-  const controller::controller& locker_;
   state::state_report& report_;
   const config::locker_config& cfg_;
   const protocol::topic_set& topics_;

@@ -83,6 +83,7 @@ cancel_result cancel(store::transaction& tx, store::store& db, std::string_view 
         }
       }
       db.reservations().set_state(tx, reservation_id, store::reservation_state::cancelled);
+      db.holds().end(tx, reservation_id);  // flow "hold": its held compartment is free again
       return {cancel_answer::cancelled, std::nullopt};
     case store::reservation_state::deposited:
       break;

@@ -85,7 +85,7 @@ protocol::alarm_severity to_protocol(compartment::alarm_severity s) {
 
 state_report::state_report(const controller::controller& locker, store::store& db,
                            drivers::clock& clock)
-    : locker_(locker), db_(db), clock_(clock) {
+    : locker_(locker), db_(db), clock_(clock), sizes_(locker.current_config().board.sizes) {
   load_since();
 }
 
@@ -134,6 +134,10 @@ protocol::locker_state state_report::current() {
   // One query per state for the live parcels, not one per compartment.
   std::map<std::string, store::parcel_record, std::less<>> live;
   for (auto& p : parcels::live_parcels(db_)) live.emplace(p.compartment_id, std::move(p));
+  // Flow "hold": the held compartments (one row per hold) and the capacity per size.
+  std::map<std::string, store::hold_record, std::less<>> held;
+  for (auto& h : db_.holds().all()) held.emplace(h.compartment_id, std::move(h));
+  for (const auto& size : sizes_) st.capacity[size];
   for (const auto* c : locker_.compartments()) {
     protocol::compartment_state cs;
     cs.id = c->id();
@@ -156,6 +160,20 @@ protocol::locker_state state_report::current() {
     }
     // Without a presence sensor, a parcel on file is the best knowledge there is.
     cs.occupied = c->occupied().value_or(cs.parcel.has_value());
+    if (const auto it = held.find(c->id()); it != held.end())
+      cs.hold = protocol::hold_summary{it->second.reservation_id, it->second.until};
+    auto& n = st.capacity[cs.size];
+    if (cs.service != protocol::service_state::in_service)
+      ++n.out_of_service;
+    else if (cs.occupied || cs.parcel)
+      ++n.occupied;
+    else if (cs.hold)
+      ++n.held;
+    else if (c->door() == compartment::door_state::closed &&
+             c->lock() == compartment::lock_state::locked && c->alarms().empty())
+      ++n.free;
+    else
+      ++n.busy;
     st.compartments.push_back(std::move(cs));
   }
   const auto now = clock_.wall_now();

@@ -8,6 +8,9 @@
 //   not the truth); else what the door sensor last reported.
 // - lock: "unlocked" from the unlock request until the door opened or open_detect_s ran out.
 // - occupied: the presence sensor where the board has one, else whether a parcel is on file.
+// - hold and capacity (flow "hold", issue 13): the reservation a compartment is held for, and
+//   per board size how many compartments are free, held, occupied, out of service (faulty
+//   included) or busy (protocol::size_capacity says which counts where).
 // - alarms: the compartments' active alarms, and keypad_lockout while the controller has it
 //   raised (from its evt/alarm active:true to its active:false). `since` is when this locker
 //   first saw the alarm active; it is saved, so it survives a restart.
@@ -59,6 +62,7 @@ class state_report {
   const controller::controller& locker_;
   store::store& db_;
   drivers::clock& clock_;
+  std::vector<std::string> sizes_;  // the board's, for the capacity (every size listed)
   std::map<alarm_key, drivers::wall_time> since_;
 };
 

@@ -84,4 +84,21 @@ bool reservation_repository::set_state(transaction& tx, std::string_view reserva
   return db_.changes() > 0;
 }
 
+// Flow "hold" (issue 13): through reservations_by_state, which holds only the few announced
+// ones among the history; created_at is written by format_timestamp, so text order is time
+// order.
+std::vector<reservation_record> reservation_repository::announced_created_by(wall_time created_by) {
+  statement s = db_.prepare(sql(reservation_columns,
+                                "WHERE state = 'announced' AND created_at <= ?1 "
+                                "ORDER BY created_at, reservation_id"));
+  s.bind(1, protocol::format_timestamp(created_by));
+  return read_all<reservation_record>(s, read_reservation);
+}
+
+std::optional<wall_time> reservation_repository::oldest_announced() {
+  statement s = db_.prepare("SELECT min(created_at) FROM reservations WHERE state = 'announced'");
+  if (!s.step()) return std::nullopt;
+  return optional_time_column(s, 0);
+}
+
 }  // namespace locker::store

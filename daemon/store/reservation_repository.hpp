@@ -40,6 +40,10 @@ class reservation_repository {
   [[nodiscard]] std::vector<reservation_record> all(
       std::optional<reservation_state> only = std::nullopt);
   bool set_state(transaction& tx, std::string_view reservation_id, reservation_state s);
+  // Flow "hold" (issue 13): the expiry of reservations no courier deposited. The announced
+  // ones created at or before `created_by`, oldest first; the oldest one's created_at.
+  [[nodiscard]] std::vector<reservation_record> announced_created_by(wall_time created_by);
+  [[nodiscard]] std::optional<wall_time> oldest_announced();
 
  private:
   database& db_;

@@ -218,8 +218,22 @@ ALTER TABLE reservations ADD COLUMN accessible INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE reservations ADD COLUMN extended_time INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<std::string_view, 7> all_migrations{
-    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7};
+// Held compartments (hold_repository; issue 13, flow "hold"): one row per hold, a compartment
+// held for one reservation at most. created_at of announced reservations (their expiry) is
+// read through reservations_by_state.
+constexpr std::string_view migration_8 = R"sql(
+CREATE TABLE compartment_holds (
+  reservation_id TEXT PRIMARY KEY REFERENCES reservations (reservation_id),
+  compartment_id TEXT NOT NULL UNIQUE REFERENCES compartments (id),
+  held_until     TEXT NOT NULL,
+  created_at     TEXT NOT NULL
+);
+CREATE INDEX compartment_holds_by_deadline ON compartment_holds (held_until);
+)sql";
+
+constexpr std::array<std::string_view, 8> all_migrations{migration_1, migration_2, migration_3,
+                                                         migration_4, migration_5, migration_6,
+                                                         migration_7, migration_8};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

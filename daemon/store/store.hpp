@@ -15,6 +15,7 @@
 //   settings()            stored_settings           remote settings and the daemon's markers
 //   update_jobs()         update_jobs               software updates across a reboot
 //   journal()             journal                   the outbox of events to publish
+//   holds()               hold_repository           compartments held for announced parcels
 //
 // Methods that change state take a transaction&, so the controller commits a state change
 // and the event that reports it together, whichever repositories they touch:
@@ -38,6 +39,7 @@
 #include "daemon/store/courier_badges_repository.hpp"
 #include "daemon/store/courier_repository.hpp"
 #include "daemon/store/database.hpp"
+#include "daemon/store/hold_repository.hpp"
 #include "daemon/store/in_service_requests.hpp"
 #include "daemon/store/journal.hpp"
 #include "daemon/store/lockout_repository.hpp"
@@ -85,6 +87,7 @@ class store {
   [[nodiscard]] stored_settings& settings() { return settings_; }
   [[nodiscard]] update_job_repository& update_jobs() { return update_jobs_; }
   [[nodiscard]] journal_repository& journal() { return journal_; }
+  [[nodiscard]] hold_repository& holds() { return holds_; }
 
  private:
   database db_;
@@ -100,6 +103,7 @@ class store {
   in_service_request_repository in_service_requests_{db_, settings_};
   update_job_repository update_jobs_{db_};
   journal_repository journal_{db_};
+  hold_repository holds_{db_};
 };
 
 template <class F>

@@ -743,5 +743,39 @@ TEST_F(admin_test, a_missing_key_is_refused_not_replaced_by_lockeradm_too) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "secret.key"));
 }
 
+// Flow "hold" (issue 13): the held compartments, and per size what is free, held, occupied,
+// out of service (faulty included) and busy.
+TEST_F(admin_test, holds_lists_the_held_compartments_and_the_capacity) {
+  {
+    store::store st(db_path());
+    add_compartments(st);
+    st.compartments().upsert("A4", "S", t0_);
+    st.compartments().upsert("A5", "S", t0_);
+    st.compartments().upsert("A6", "S", t0_);
+    st.compartments().set_service("A5", store::service_state::faulty, "lock", t0_);
+    store::transaction tx(st.db());
+    store::reservation_record r{
+        "res-7", "TN-7", "S", std::nullopt, std::nullopt, store::reservation_state::announced, t0_};
+    st.reservations().create(tx, r);
+    st.holds().create(tx, {"res-7", "A4", t0_ + 2h, t0_});
+    store::new_parcel p{"TN-42", "A1", std::nullopt, "c-1", "h", std::nullopt, t0_, t0_ + 72h};
+    st.parcels().store(tx, p);
+    tx.commit();
+  }
+  const auto r = run({"holds"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_FALSE(r.direct);
+  EXPECT_THAT(r.out, HasSubstr("RESERVATION  TRACKING  COMPARTMENT  SIZE  HELD_UNTIL"));
+  EXPECT_THAT(r.out, HasSubstr("res-7        TN-7      A4           S     " +
+                               protocol::format_timestamp(t0_ + 2h)));
+  EXPECT_THAT(r.out, HasSubstr("SIZE  FREE  HELD  OCCUPIED  OUT_OF_SERVICE  BUSY\n"
+                               "S     1     1     1         1               0\n"
+                               "M     1     0     0         0               0\n"
+                               "L     1     0     0         0               0\n"));
+  const auto help = run_raw({"help", "holds"});
+  EXPECT_EQ(help.status, exit_ok);
+  EXPECT_THAT(help.out, StartsWith("Usage: lockeradm holds"));
+}
+
 }  // namespace
 }  // namespace locker::admin

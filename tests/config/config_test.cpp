@@ -153,6 +153,7 @@ TEST(config_shipped, example_config_and_reference_board) {
   EXPECT_EQ(c.policy.pickup_window_h, d.policy.pickup_window_h);
   EXPECT_EQ(c.policy.lockout_base, d.policy.lockout_base);
   EXPECT_EQ(c.policy.badge_login, d.policy.badge_login);
+  EXPECT_EQ(c.policy.reservation_expiry_h, d.policy.reservation_expiry_h);
   EXPECT_EQ(c.store.ended_parcel_retention, d.store.ended_parcel_retention);
   EXPECT_EQ(c.display.language, d.display.language);
   EXPECT_EQ(c.telemetry, d.telemetry);
@@ -230,6 +231,7 @@ TEST(config_load, defaults) {
   EXPECT_EQ(c.policy.badge_login, config::badge_login::badge_only);
   EXPECT_EQ(c.display.language, keypad::catalogue::language::en);
   EXPECT_EQ(c.policy.extended_time_factor, 3);
+  EXPECT_EQ(c.policy.reservation_expiry_h, 168);
   // Updates are off until a keyring is configured.
   EXPECT_TRUE(c.update.keyring.empty());
   EXPECT_TRUE(c.update.compatible.empty());

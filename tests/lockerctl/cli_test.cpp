@@ -279,6 +279,41 @@ TEST(LockerctlRequests, AnnounceAsksForAccessibilityWhenTold) {
   EXPECT_FALSE(only_low.contains("extended_time"));
 }
 
+// Flow "hold" (issue 13): --hold-until as given, --hold-h hours from now; not both.
+TEST(LockerctlRequests, AnnounceCarriesAHold) {
+  const auto until = nlohmann::json::parse(
+      plan_for({"--locker", "t1", "announce", "--reservation", "R1", "--tracking", "TRK1", "--size",
+                "M", "--hold-until", "2026-11-21T18:00:00Z"})
+          .payload);
+  EXPECT_EQ(until["hold_until"], "2026-11-21T18:00:00Z");
+  const auto hours =
+      nlohmann::json::parse(plan_for({"--locker", "t1", "announce", "--reservation", "R1",
+                                      "--tracking", "TRK1", "--size", "M", "--hold-h", "4"})
+                                .payload);
+  EXPECT_EQ(hours["hold_until"], "2026-11-21T13:12:44.120Z");
+  EXPECT_FALSE(nlohmann::json::parse(plan_for({"--locker", "t1", "announce", "--reservation", "R1",
+                                               "--tracking", "TRK1", "--size", "M"})
+                                         .payload)
+                   .contains("hold_until"));
+  EXPECT_NE(usage_message({"--locker", "t1", "announce", "--reservation", "R", "--tracking", "T",
+                           "--size", "M", "--hold-h", "4", "--hold-until", "2026-11-21T18:00:00Z"})
+                .find("not both"),
+            std::string::npos);
+  EXPECT_NE(usage_message({"--locker", "t1", "announce", "--reservation", "R", "--tracking", "T",
+                           "--size", "M", "--hold-until", "tonight"})
+                .find("--hold-until"),
+            std::string::npos);
+  EXPECT_NE(usage_message({"--locker", "t1", "announce", "--reservation", "R", "--tracking", "T",
+                           "--size", "M", "--hold-h", "0"})
+                .find("--hold-h"),
+            std::string::npos);
+  // A deadline already past is refused by the locker's own decoder, naming the option.
+  EXPECT_NE(refusal({"--locker", "t1", "announce", "--reservation", "R", "--tracking", "T",
+                     "--size", "M", "--hold-until", "2026-11-21T09:00:00Z"})
+                .find("--hold-until"),
+            std::string::npos);
+}
+
 TEST(LockerctlRequests, EachCommandBuildsItsContractPayload) {
   const auto open =
       nlohmann::json::parse(plan_for({"--locker", "t1", "--timeout", "5", "open", "--compartment",

@@ -73,8 +73,7 @@ class notify_after_acting_test : public ::testing::Test {
   memory_link link_{rig_.clock()};
   journal_relay relay_{rig_.db(), link_, rig_.clock(), topics_};
   state::state_report report_{rig_.locker(), rig_.db(), rig_.clock()};
-  reporter rep_{link_,   rig_.clock(), rig_.db(), rig_.locker(),
-                report_, rig_.cfg(),   topics_,   reporter_settings{}};
+  reporter rep_{link_, rig_.clock(), rig_.db(), report_, rig_.cfg(), topics_, reporter_settings{}};
   std::string box_ = "13";  // where an M parcel goes on sim-24
   std::vector<moment> seen_;
 };

@@ -47,8 +47,7 @@ class reporter_memory_test : public ::testing::Test {
   protocol::topic_set topics_ = *protocol::topic_set::make("test");
   memory_link link_{rig_.clock()};
   state::state_report report_{rig_.locker(), rig_.db(), rig_.clock()};
-  reporter rep_{link_,   rig_.clock(), rig_.db(), rig_.locker(),
-                report_, rig_.cfg(),   topics_,   settings()};
+  reporter rep_{link_, rig_.clock(), rig_.db(), report_, rig_.cfg(), topics_, settings()};
 };
 
 TEST_F(reporter_memory_test, birth_is_status_info_and_state_retained_after_connect) {

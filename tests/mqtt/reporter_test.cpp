@@ -28,8 +28,8 @@ class reporter_test : public mqtt_fixture {
   struct reporting {
     explicit reporting(reporter_test& t)
         : link(t.io_, t.clock_, test_settings(broker.url(), t.topics_)),
-          rep(link, t.rig_.clock(), t.rig_.db(), t.rig_.locker(), t.report_, t.rig_.cfg(),
-              t.topics_, t.settings()) {}
+          rep(link, t.rig_.clock(), t.rig_.db(), t.report_, t.rig_.cfg(), t.topics_, t.settings()) {
+    }
     test::mosquitto_broker broker;
     mqtt_link link;
     reporter rep;
@@ -88,8 +88,7 @@ TEST_F(reporter_test, state_follows_changes_at_most_five_per_second) {
   test::mosquitto_broker broker;
   test::test_subscriber sub(broker.url(), topics_.state());
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
-               settings());
+  reporter rep(link, rig_.clock(), rig_.db(), report_, rig_.cfg(), topics_, settings());
   rig_.locker().on_change([&] { rep.state_changed(); });
   link.start();
   ASSERT_TRUE(run_until([&] { return sub.count() == 1; }));
@@ -126,8 +125,7 @@ TEST_F(reporter_test, state_lists_the_power_alarm_while_on_the_backup_supply) {
   test::mosquitto_broker broker;
   test::test_subscriber sub(broker.url(), topics_.state());
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
-               settings());
+  reporter rep(link, rig_.clock(), rig_.db(), report_, rig_.cfg(), topics_, settings());
   link.start();
   ASSERT_TRUE(run_until([&] { return sub.count() == 1; }));
   const auto alarms = json::parse(sub.messages().back().payload).at("alarms");
@@ -183,14 +181,13 @@ TEST_F(reporter_test, info_lists_what_this_board_has) {
   test::mosquitto_broker broker;
   mqtt_link link(io_, clock_, test_settings(broker.url(), topics_));
   {
-    reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, rig_.cfg(), topics_,
-                 settings());
+    reporter rep(link, rig_.clock(), rig_.db(), report_, rig_.cfg(), topics_, settings());
     EXPECT_EQ(info(rep)["capabilities"], json::array({"presence_sensor"}));
   }
   // The same cabinet without presence lines: occupied is only what the database says.
   auto bare = rig_.cfg();
   for (auto& c : bare.board.compartments) c.presence.reset();
-  reporter rep(link, rig_.clock(), rig_.db(), rig_.locker(), report_, bare, topics_, settings());
+  reporter rep(link, rig_.clock(), rig_.db(), report_, bare, topics_, settings());
   EXPECT_EQ(info(rep)["capabilities"], json::array());
 }
 
@@ -203,8 +200,8 @@ TEST_F(reporter_test, get_state_answers_the_published_state_plus_reservations) {
   auto link = std::make_unique<mqtt_link>(io_, clock_, test_settings(broker.url(), topics_));
   link_publisher replies(*link);
   auto report = std::make_unique<state::state_report>(rig_.locker(), rig_.db(), rig_.clock());
-  auto rep = std::make_unique<reporter>(*link, rig_.clock(), rig_.db(), rig_.locker(), *report,
-                                        rig_.cfg(), topics_, settings());
+  auto rep = std::make_unique<reporter>(*link, rig_.clock(), rig_.db(), *report, rig_.cfg(),
+                                        topics_, settings());
   auto handler = std::make_unique<commands::command_handler>(
       rig_.locker(), rig_.db(), rig_.key(), rig_.clock(), topics_, replies, *report);
   rig_.locker().on_change([&] {

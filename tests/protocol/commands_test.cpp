@@ -448,5 +448,41 @@ TEST(decode_command, lockout_clear_takes_one_budget_or_none) {
   EXPECT_FALSE(schemas().validate(schema, json{{"req_id", "l-3"}, {"budget", "everyone"}}).empty());
 }
 
+// Flow "hold" (issue 13): hold_until, an RFC 3339 timestamp after the request's arrival and at
+// most 720 hours ahead (any offset on input, as expires_at).
+TEST(decode_command, reservation_create_takes_a_hold_until) {
+  json p{{"req_id", "h-1"},
+         {"reservation_id", "r"},
+         {"tracking_number", "T"},
+         {"size", "S"},
+         {"hold_until", "2026-11-21T12:00:00+01:00"}};
+  const auto r = decode("reservation_create", p);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(std::get<reservation_create>(r->args).hold_until,
+            parse_timestamp("2026-11-21T11:00:00.000Z"));
+  EXPECT_TRUE(schemas().validate("cmd_reservation_create.schema.json", p).empty());
+
+  const auto refused = [&](const json& hold_until, std::string_view message) {
+    json q = p;
+    q["hold_until"] = hold_until;
+    const auto d = decode("reservation_create", q);
+    ASSERT_FALSE(d.ok()) << hold_until.dump();
+    EXPECT_EQ(d.error().code, error_code::bad_request);
+    EXPECT_EQ(d.error().message, message);
+    EXPECT_EQ(d.error().req_id, "h-1");
+  };
+  refused("tomorrow", "hold_until: must be an RFC 3339 timestamp such as 2026-11-21T09:12:44.120Z");
+  refused(12, "hold_until: must be an RFC 3339 timestamp such as 2026-11-21T09:12:44.120Z");
+  refused("2026-11-21T09:00:00.000Z", "hold_until: must be in the future");
+  refused("2026-11-21T08:00:00.000Z", "hold_until: must be in the future");
+  refused("2026-12-21T09:00:00.001Z", "hold_until: must be at most 720 hours ahead");
+  json at_most = p;
+  at_most["hold_until"] = "2026-12-21T09:00:00.000Z";
+  EXPECT_TRUE(decode("reservation_create", at_most).ok());
+  json bad = p;
+  bad["hold_until"] = 12;
+  EXPECT_FALSE(schemas().validate("cmd_reservation_create.schema.json", bad).empty());
+}
+
 }  // namespace
 }  // namespace locker::protocol

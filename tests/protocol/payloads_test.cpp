@@ -205,13 +205,19 @@ TEST(payloads, info_matches_the_schema) {
 locker_state sample_state() {
   locker_state s;
   s.seq = 42;
-  s.compartments.push_back({"A01", "S", door_state::closed, lock_state::locked, true,
-                            service_state::in_service,
-                            parcel_summary{"TN-1", parcel_state::stored, "res-1", t0, t1}});
+  s.compartments.push_back(
+      {"A01", "S", door_state::closed, lock_state::locked, true, service_state::in_service,
+       parcel_summary{"TN-1", parcel_state::stored, "res-1", t0, t1}, std::nullopt});
   s.compartments.push_back({"A02", "M", door_state::open, lock_state::unlocked, false,
-                            service_state::faulty, std::nullopt});
+                            service_state::faulty, std::nullopt, std::nullopt});
   s.compartments.push_back({"A03", "L", door_state::unknown, lock_state::locked, false,
-                            service_state::out_of_service, std::nullopt});
+                            service_state::out_of_service, std::nullopt, std::nullopt});
+  // Flow "hold": a compartment held for a reservation, and the capacity per size.
+  s.compartments.push_back({"A04", "S", door_state::closed, lock_state::locked, false,
+                            service_state::in_service, std::nullopt, hold_summary{"res-3", t1}});
+  s.capacity["S"] = {0, 1, 1, 0, 0};
+  s.capacity["M"] = {0, 0, 0, 1, 0};
+  s.capacity["L"] = {0, 0, 0, 1, 0};
   s.alarms.push_back({alarm_type::door_left_open, "A02", alarm_severity::warning, t0});
   s.alarms.push_back({alarm_type::power, std::nullopt, alarm_severity::critical, t0});
   return s;
@@ -279,7 +285,7 @@ TEST(payloads, get_state_reply_matches_the_schema) {
 }
 
 TEST(payloads, telemetry_matches_the_schema) {
-  telemetry t{t0, 3600, {{"S", 3}, {"M", 0}}, 12, 1000000, 8000000, {{"cpu", 48.5}}};
+  telemetry t{t0, 3600, {{"S", 3}, {"M", 0}}, 12, 1000000, 8000000, {{"cpu", 48.5}}, {}};
   expect_valid_and_strict("tele.schema.json", encode_telemetry(t),
                           {"ts", "uptime_s", "free", "journal_backlog", "disk"});
   t.temperatures_c = {{"cpu", std::numeric_limits<double>::quiet_NaN()}};
@@ -363,6 +369,79 @@ TEST(payloads, every_error_code_has_its_wire_name) {
     const auto text = encode_reply(error_reply("r", code, "m"));
     EXPECT_EQ(join(schemas().validate_text("reply.schema.json", text)), "") << text;
   }
+}
+
+// ---- flow "hold" (issue 13): held compartments, capacity, expiring reservations ----------
+
+TEST(payloads, hold_events_match_the_schema) {
+  const std::string schema = "evt_parcel.schema.json";
+  const auto expired = encode_parcel_event(header(7), parcel_hold_expired{"res-1", "TN-1", "A01"});
+  expect_valid_and_strict(schema, expired,
+                          with_header({"reservation_id", "tracking_number", "compartment"}));
+  EXPECT_EQ(json::parse(expired)["type"], "hold_expired");
+  for (const char* reason : {"out_of_service", "faulty"}) {
+    const auto moved = encode_parcel_event(
+        header(8), parcel_hold_moved{"res-1", "TN-1", "A02", "A01", reason, t1});
+    expect_valid_and_strict(schema, moved,
+                            with_header({"reservation_id", "tracking_number", "compartment", "from",
+                                         "reason", "hold_until"}));
+    EXPECT_EQ(json::parse(moved)["hold_until"], "2026-11-24T09:12:44.120Z");
+    expect_valid_and_strict(
+        schema, encode_parcel_event(header(9), parcel_hold_lost{"res-1", "TN-1", "A01", reason}),
+        with_header({"reservation_id", "tracking_number", "compartment", "reason"}));
+  }
+  json lost = json::parse(
+      encode_parcel_event(header(9), parcel_hold_lost{"res-1", "TN-1", "A01", "faulty"}));
+  lost["reason"] = "stolen";
+  EXPECT_FALSE(schemas().validate(schema, lost).empty());
+
+  const auto res = encode_parcel_event(
+      header(10), parcel_reservation_expired{"res-1", "TN-1", t0, std::string("A01")});
+  expect_valid_and_strict(schema, res,
+                          with_header({"reservation_id", "tracking_number", "created_at"}));
+  EXPECT_EQ(json::parse(res)["type"], "reservation_expired");
+  const auto bare =
+      encode_parcel_event(header(11), parcel_reservation_expired{"res-1", "TN-1", t0, {}});
+  expect_valid_and_strict(schema, bare, {});
+  EXPECT_FALSE(json::parse(bare).contains("compartment"));
+}
+
+TEST(payloads, capacity_and_holds_are_in_state_and_telemetry) {
+  const auto state = json::parse(encode_state(sample_state()));
+  EXPECT_EQ(state["compartments"][3]["hold"],
+            (json{{"reservation_id", "res-3"}, {"until", "2026-11-24T09:12:44.120Z"}}));
+  EXPECT_FALSE(state["compartments"][0].contains("hold"));
+  EXPECT_EQ(state["capacity"]["S"],
+            (json{{"free", 0}, {"held", 1}, {"occupied", 1}, {"out_of_service", 0}, {"busy", 0}}));
+  EXPECT_TRUE(schemas().validate("state.schema.json", state).empty());
+  for (const char* field : {"free", "held", "occupied", "out_of_service", "busy"}) {
+    json j = state;
+    j["capacity"]["S"].erase(field);
+    EXPECT_FALSE(schemas().validate("state.schema.json", j).empty()) << "without " << field;
+    j = state;
+    j["capacity"]["S"][field] = -1;
+    EXPECT_FALSE(schemas().validate("state.schema.json", j).empty()) << field << " negative";
+  }
+  json j = state;
+  j["compartments"][3]["hold"].erase("until");
+  EXPECT_FALSE(schemas().validate("state.schema.json", j).empty());
+  j = state;
+  j["capacity"]["S"]["lost"] = 0;
+  EXPECT_FALSE(schemas().validate("state.schema.json", j).empty());
+
+  const auto data = get_state_data(sample_state(), {});
+  EXPECT_TRUE(data.contains("capacity"));
+  EXPECT_TRUE(schemas().validate("get_state_data.schema.json", data).empty());
+
+  telemetry t{t0, 60, {{"S", 0}}, 0, 1, 2, {}, {}};
+  t.capacity["S"] = {0, 2, 3, 1, 0};
+  const auto tele = json::parse(encode_telemetry(t));
+  EXPECT_EQ(tele["capacity"]["S"]["held"], 2);
+  EXPECT_TRUE(schemas().validate("tele.schema.json", tele).empty());
+  j = tele;
+  j["capacity"]["S"].erase("busy");
+  EXPECT_FALSE(schemas().validate("tele.schema.json", j).empty());
+  EXPECT_FALSE(json::parse(encode_telemetry(telemetry{})).contains("capacity"));
 }
 
 }  // namespace

@@ -178,6 +178,14 @@ TEST_F(query_plan_test, the_other_lookups_of_a_persons_path_use_their_indexes) {
   });
 }
 
+// Flow "hold" (issue 13): the reservations' expiry reads only the announced ones, and the holds
+// their deadline index.
+TEST_F(query_plan_test, the_reservations_expiry_reads_only_announced_ones) {
+  expect_uses("reservations_by_state", [&] { (void)st_->reservations().oldest_announced(); });
+  expect_uses("reservations_by_state", [&] { (void)st_->reservations().announced_created_by(t0); });
+  expect_uses("compartment_holds_by_deadline", [&] { (void)st_->holds().due(t0); });
+}
+
 TEST_F(query_plan_test, pruning_finds_ended_parcels_by_index) {
   expect_uses("parcels_by_state",
               [&] { (void)st_->parcels().prune_ended(t0 + std::chrono::hours{1}, 10); });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/broker_url.hpp"
+#include "protocol/timestamp.hpp"
 #include "protocol/topics.hpp"
 
 namespace locker::ctl {
@@ -20,8 +21,9 @@ const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
 const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
-    "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
-    "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget"};
+    "reservation", "tracking", "size",       "window-h",  "compartment", "reason",
+    "operator",    "id",       "name",       "since-seq", "job-id",      "url",
+    "sha256",      "budget",   "hold-until", "hold-h"};
 const std::set<std::string, std::less<>> command_flags = {
     "code-stdin", "in",         "out", "enabled",    "disabled",
     "follow",     "show-codes", "pin", "accessible", "extended-time"};
@@ -146,6 +148,17 @@ command_args read_command(const std::string& name, command_tokens tokens) {
     }
     a.accessible = r.flag("accessible");
     a.extended_time = r.flag("extended-time");
+    a.hold_until = r.optional("hold-until");
+    if (a.hold_until && !protocol::parse_timestamp(*a.hold_until))
+      usage_fail(
+          "announce: --hold-until must be an RFC 3339 timestamp such as 2026-11-21T18:00:00Z");
+    if (const auto h = r.optional("hold-h")) {
+      const auto v = parse_integer(*h);
+      if (!v || *v < 1 || *v > 720)
+        usage_fail("announce: --hold-h must be a whole number of hours, 1-720");
+      a.hold_h = static_cast<int>(*v);
+    }
+    if (a.hold_until && a.hold_h) usage_fail("announce: give --hold-until or --hold-h, not both");
     r.finish(0);
     return a;
   }
@@ -400,10 +413,12 @@ Global options (also accepted after the command):
 
 Commands:
   announce --reservation R --tracking T --size S [--code-stdin] [--window-h H]
-           [--accessible] [--extended-time]
+           [--accessible] [--extended-time] [--hold-until TIMESTAMP | --hold-h H]
                         announce a parcel (reservation_create); with --code-stdin the
                         pickup code is read from stdin; --accessible asks for a low
-                        compartment, --extended-time for more time at the pickup
+                        compartment, --extended-time for more time at the pickup;
+                        --hold-until/--hold-h hold a free compartment of the size until
+                        then (none free: nothing announced)
   cancel --reservation R
   open --compartment N --reason TEXT --operator NAME
   service --compartment N --in|--out --reason TEXT

@@ -45,6 +45,10 @@ struct announce_args {
   // Accessibility (issue 13): a low compartment; extended time at the pickup.
   bool accessible = false;
   bool extended_time = false;
+  // Flow "hold" (issue 13): hold a compartment until then (--hold-until, RFC 3339) or for
+  // this many hours from the request (--hold-h); at most one of the two.
+  std::optional<std::string> hold_until;
+  std::optional<int> hold_h;
 };
 struct cancel_args {
   std::string reservation_id;

@@ -55,8 +55,11 @@ std::string describe_success(const command_args& c, const json& reply) {
       [&](const auto& a) -> std::string {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, announce_args>) {
-          return "reservation " + a.reservation_id + " announced: a courier may deposit parcel " +
-                 a.tracking_number;
+          std::string text = "reservation " + a.reservation_id +
+                             " announced: a courier may deposit parcel " + a.tracking_number;
+          // Flow "hold": the reply says only ok; the state shows which compartment.
+          if (a.hold_until || a.hold_h) text += " (a compartment is held for it)";
+          return text;
         } else if constexpr (std::is_same_v<T, cancel_args>) {
           const std::string state = text_of(data, "state");
           if (state == "cancelled") return "reservation " + a.reservation_id + " cancelled";
@@ -176,6 +179,15 @@ std::string format_state_table(const json& data) {
   out += "locker alarms: " +
          (locker_alarms.empty() ? std::string("none") : join(locker_alarms, "; ")) + "\n";
 
+  // Flow "hold" (issue 13): per size, what the compartments are now.
+  if (data.is_object() && data.contains("capacity") && data["capacity"].is_object()) {
+    out += "capacity (free/held/occupied/out of service/busy):\n";
+    for (const auto& [size, n] : data["capacity"].items()) {
+      out += "  " + size + ": " + text_of(n, "free") + "/" + text_of(n, "held") + "/" +
+             text_of(n, "occupied") + "/" + text_of(n, "out_of_service") + "/" +
+             text_of(n, "busy") + "\n";
+    }
+  }
   if (data.is_object() && data.contains("reservations")) {
     const json& reservations = array_or_empty(data, "reservations");
     out += "reservations: " +

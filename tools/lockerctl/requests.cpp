@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tools/lockerctl/requests.hpp"
 
+#include <chrono>
 #include <istream>
 #include <type_traits>
 #include <utility>
@@ -21,6 +22,7 @@ std::string option_for_field(std::string_view field) {
   if (field == "size") return "--size";
   if (field == "pickup_code") return "the pickup code (stdin)";
   if (field == "pickup_window_h") return "--window-h";
+  if (field == "hold_until") return "--hold-until";
   if (field == "compartment") return "--compartment";
   if (field == "reason") return "--reason";
   if (field == "operator") return "--operator";
@@ -52,6 +54,7 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           if (a.window_h) j["pickup_window_h"] = *a.window_h;
           if (a.accessible) j["accessible"] = true;
           if (a.extended_time) j["extended_time"] = true;
+          if (a.hold_until) j["hold_until"] = *a.hold_until;
         } else if constexpr (std::is_same_v<T, cancel_args>) {
           j["reservation_id"] = a.reservation_id;
         } else if constexpr (std::is_same_v<T, open_args>) {
@@ -125,6 +128,9 @@ std::variant<request_plan, usage_error> build_request(const command_args& c,
   }
 
   json payload = arguments(c, secret);
+  // Flow "hold": --hold-h hours from now, sent as the deadline the contract takes.
+  if (const auto* a = std::get_if<announce_args>(&c); a != nullptr && a->hold_h)
+    payload["hold_until"] = protocol::format_timestamp(now + std::chrono::hours(*a->hold_h));
   payload["req_id"] = std::string(req_id);
   payload["expires_at"] = protocol::format_timestamp(
       now + std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout));
