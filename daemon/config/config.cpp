@@ -157,10 +157,10 @@ locker_config load_config(const std::filesystem::path& file) {
     t.session_idle = std::chrono::seconds(r.integer("session_idle_s", 60, 5, 3600));
   }
   {
-    const table_reader r(ctx, sub("policy"), "policy",
-                         {"max_code_attempts", "pickup_code_digits", "pickup_window_h",
-                          "lockout_base_s", "badge_login", "extended_time_factor",
-                          "reservation_expiry_h"});
+    const table_reader r(
+        ctx, sub("policy"), "policy",
+        {"max_code_attempts", "pickup_code_digits", "pickup_window_h", "lockout_base_s",
+         "badge_login", "extended_time_factor", "reservation_expiry_h"});
     auto& p = c.policy;
     p.max_code_attempts = static_cast<int>(r.integer("max_code_attempts", 5, 1, 100));
     p.pickup_code_digits = static_cast<int>(r.integer(
