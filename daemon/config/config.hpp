@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/tokens/verifier.hpp"
 #include "drivers/board_file/board_file.hpp"
 
 namespace locker::config {
@@ -81,6 +82,13 @@ struct store_config {
   std::chrono::days ended_parcel_retention{90};
 };
 
+// Signed offline tokens (daemon/tokens, protocol/tokens.md): the tracking system's public
+// keys, several at once so that it can rotate them with an overlap. None: every token is
+// refused (unknown key).
+struct tokens_config {
+  std::vector<tokens::public_key_entry> keys;
+};
+
 enum class log_level { debug, info, warning, error };
 
 struct locker_config {
@@ -96,6 +104,7 @@ struct locker_config {
   std::chrono::seconds telemetry{300};
   update_config update;
   store_config store;
+  tokens_config tokens;
   board_config board;
 };
 
