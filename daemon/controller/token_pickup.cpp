@@ -17,7 +17,7 @@ namespace {
 
 // A used token's nonce is kept this long past its not_after: a wall clock set back by less
 // cannot make a spent token good again.
-constexpr std::int64_t nonce_grace_s = 24 * 3600;
+constexpr std::int64_t nonce_grace_s = std::int64_t{24} * 3600;
 
 std::string hex(const tokens::nonce& n) {
   std::string out;

@@ -5,6 +5,7 @@
 // message and counted as a wrong code: replayed, another locker's, past its window, not yet
 // valid, tampered, unknown key, no parcel, and a rotated key (good in the overlap, refused after
 // its not_after). Enough refused tokens lock the keypad out, as wrong codes do.
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -290,6 +291,21 @@ TEST_F(token_scenario, refused_tokens_and_wrong_codes_share_the_budget_and_lock_
   collect_with(good, id);
   const auto collected = rig_.events_of("collected").back();
   EXPECT_EQ(collected["failed_attempts"], 5) << "the refused tokens count as the wrong code does";
+}
+
+TEST_F(token_scenario, info_says_signed_tokens_when_keys_are_configured) {
+  auto capabilities = [](locker_rig& rig) {
+    rig.advance(std::chrono::seconds{1});  // connected, born
+    const auto infos = rig.link().published_on("locker/v1/test/info");
+    EXPECT_FALSE(infos.empty());
+    return infos.empty() ? json::array() : json::parse(infos.back().payload).at("capabilities");
+  };
+  const auto with_keys = capabilities(rig_);
+  EXPECT_NE(std::find(with_keys.begin(), with_keys.end(), "signed_tokens"), with_keys.end())
+      << with_keys.dump();
+  locker_rig without;
+  const auto none = capabilities(without);
+  EXPECT_EQ(std::find(none.begin(), none.end(), "signed_tokens"), none.end()) << none.dump();
 }
 
 TEST_F(token_scenario, a_scan_without_the_prefix_is_still_no_pickup_code) {

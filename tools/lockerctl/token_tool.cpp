@@ -25,6 +25,14 @@ struct usage_problem {
 
 [[noreturn]] void usage_fail(std::string m) { throw usage_problem{std::move(m)}; }
 
+// "<verb>: <before><what><after>", for the refusals inside read_options' loop.
+[[noreturn]] void option_fail(const std::string& verb, std::string_view before,
+                              std::string_view what, std::string_view after) {
+  std::string m = verb;
+  m.append(": ").append(before).append(what).append(after);
+  usage_fail(std::move(m));
+}
+
 // "--name value" pairs only; every option here takes a value.
 std::map<std::string, std::string, std::less<>> read_options(std::span<const std::string> args,
                                                              const std::set<std::string>& known,
@@ -32,19 +40,19 @@ std::map<std::string, std::string, std::less<>> read_options(std::span<const std
   std::map<std::string, std::string, std::less<>> out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
-    if (!a.starts_with("--")) usage_fail(verb + ": unexpected argument '" + a + "'");
+    if (!a.starts_with("--")) option_fail(verb, "unexpected argument '", a, "'");
     std::string name = a.substr(2);
     std::string value;
     if (const auto eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name.resize(eq);
     } else {
-      if (i + 1 >= args.size()) usage_fail(verb + ": --" + name + " needs a value");
+      if (i + 1 >= args.size()) option_fail(verb, "--", name, " needs a value");
       value = args[++i];
     }
-    if (!known.contains(name)) usage_fail(verb + ": unknown option --" + name);
-    if (value.empty()) usage_fail(verb + ": --" + name + " must not be empty");
-    if (!out.emplace(name, value).second) usage_fail(verb + ": --" + name + " given twice");
+    if (!known.contains(name)) option_fail(verb, "unknown option --", name, "");
+    if (value.empty()) option_fail(verb, "--", name, " must not be empty");
+    if (!out.emplace(name, value).second) option_fail(verb, "--", name, " given twice");
   }
   return out;
 }
