@@ -80,7 +80,7 @@ class token_scenario : public ::testing::Test {
       ADD_FAILURE() << shown;
       return {};
     }
-    const std::string id = shown.substr(head.size(), shown.find(',') - head.size());
+    std::string id = shown.substr(head.size(), shown.find(',') - head.size());
     rig_.person_opens(id);
     rig_.person_puts(id);
     rig_.person_closes(id);
