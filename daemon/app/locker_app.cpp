@@ -200,6 +200,8 @@ void locker_app::build_mqtt() {
   rs.state_min_interval = platform_.state_min_interval;
   // Optional features; the board's own (presence_sensor) are added by the reporter.
   if (!cfg_.update.keyring.empty()) rs.capabilities.emplace_back("fw_update");
+  // Flow "token": scanned signed tokens are taken (protocol/tokens.md).
+  if (!cfg_.tokens.keys.empty()) rs.capabilities.emplace_back("signed_tokens");
   reporter_ = std::make_unique<mqtt::reporter>(*link_, clock, *db_, *report_, cfg_, topics, rs);
   controller_->on_journal([r = relay_.get()] { r->wake(); });
   // Every change: note when alarms were raised, then the state follows (rate-limited).

@@ -11,6 +11,7 @@
 #include "drivers/board_file/toml_file.hpp"
 #include "protocol/broker_url.hpp"
 #include "protocol/input_rules.hpp"
+#include "protocol/timestamp.hpp"
 #include "protocol/topics.hpp"
 
 namespace locker::config {
@@ -38,7 +39,7 @@ locker_config load_config(const std::filesystem::path& file) {
 
   const table_reader top(ctx, root, "",
                          {"locker_id", "state_dir", "board", "log_level", "telemetry_s", "hardware",
-                          "broker", "timings", "policy", "update", "store", "display"});
+                          "broker", "timings", "policy", "update", "store", "display", "tokens"});
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
@@ -227,6 +228,46 @@ locker_config load_config(const std::filesystem::path& file) {
                r.node("language"));
     }
     c.display.language = lang.value_or(keypad::catalogue::language::en);
+  }
+
+  {
+    const table_reader r(ctx, sub("tokens"), "tokens", {"keys"});
+    if (const auto* keys = r.array("keys")) {
+      std::size_t i = 0;
+      for (const auto& node : *keys) {
+        const std::string where = "tokens.keys[" + std::to_string(i++) + "]";
+        const auto* t = node.as_table();
+        if (t == nullptr) ctx.wrong_type(where, node, "a table { id, public_key, not_after }");
+        const table_reader k(ctx, *t, where, {"id", "public_key", "not_after"});
+        tokens::public_key_entry e;
+        e.id = k.required_string("id");
+        if (!tokens::valid_key_id(e.id))
+          ctx.fail(k.key("id"),
+                   "invalid " + quote_value(e.id) + ": must match [A-Za-z0-9._-]{1,32}",
+                   k.node("id"));
+        for (const auto& other : c.tokens.keys)
+          if (other.id == e.id)
+            ctx.fail(k.key("id"), "duplicate key id " + quote_value(e.id), k.node("id"));
+        const auto text = k.required_string("public_key");
+        const auto raw = tokens::parse_public_key(text);
+        if (!raw)
+          ctx.fail(k.key("public_key"),
+                   "invalid: must be the standard base64 (with padding) of a raw 32-byte Ed25519 "
+                   "public key, as `lockerctl token keygen` prints it",
+                   k.node("public_key"));
+        e.key = *raw;
+        if (const auto until = k.optional_string("not_after")) {
+          const auto at = protocol::parse_timestamp(*until);
+          if (!at)
+            ctx.fail(k.key("not_after"),
+                     "invalid " + quote_value(*until) +
+                         ": must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z",
+                     k.node("not_after"));
+          e.not_after = *at;
+        }
+        c.tokens.keys.push_back(std::move(e));
+      }
+    }
   }
 
   const fs::path board_path = resolve(board);

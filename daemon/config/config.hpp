@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/keypad/catalogue/catalogue.hpp"
+#include "daemon/tokens/verifier.hpp"
 #include "drivers/board_file/board_file.hpp"
 
 namespace locker::config {
@@ -95,6 +96,13 @@ struct front_panel_config {
   keypad::catalogue::language language = keypad::catalogue::language::en;
 };
 
+// Signed offline tokens (daemon/tokens, protocol/tokens.md): the tracking system's public
+// keys, several at once so that it can rotate them with an overlap. None: every token is
+// refused (unknown key).
+struct tokens_config {
+  std::vector<tokens::public_key_entry> keys;
+};
+
 enum class log_level { debug, info, warning, error };
 
 struct locker_config {
@@ -111,6 +119,7 @@ struct locker_config {
   update_config update;
   store_config store;
   front_panel_config display;  // [display]
+  tokens_config tokens;
   board_config board;
 };
 

@@ -235,29 +235,9 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
     slot* s = found.size() == 1 ? find_slot(found.front().compartment_id) : nullptr;
     if (s != nullptr) s->machine->abandon_resumed_unlock();  // the recipient is here now
     // A compartment already being collected is not opened twice.
-    if (s != nullptr && is_none(s->op)) {
-      const auto& p = found.front();
-      // The right code refills nothing: what a guesser gets does not depend on others (issue
-      // 12), so it is not counted either way.
-      // Accessibility (issue 13): the reservation may ask for extended time at its pickup.
-      bool extended = false;
-      if (p.reservation_id) {
-        if (const auto r = db_.reservations().find(*p.reservation_id)) extended = r->extended_time;
-      }
-      answer.extended_time = extended;
-      if (!open_for(*s, open_cause::pickup, pickup_operation{p.id}, {},
-                    keypad_left_open_factor(extended))) {
-        // The right code, but the compartment cannot open (faulty): tell the person so,
-        // on the loop, as if the door had not opened.
-        std::string id = p.compartment_id;
-        clock_.call_after(std::chrono::milliseconds{0}, [this, id] {
-          if (session_) session_->open_failed(id);
-        });
-      }
-      answer.outcome = keypad::code_outcome::opening;
-      answer.compartment = p.compartment_id;
-      return answer;
-    }
+    // The right code refills nothing: what a guesser gets does not depend on others (issue
+    // 12), so it is not counted either way.
+    if (s != nullptr && is_none(s->op)) return open_for_pickup(*s, found.front());
     // Throws, counting nothing, when the count cannot be kept.
     count_wrong_attempt(access_budget::pickup_code);
     if (auto left = lockout_left(access_budget::pickup_code); left.count() > 0) {
@@ -269,6 +249,29 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
     answer.attempts_left = codes_.attempts_left(steady_ms());
     return answer;
   });
+}
+
+keypad::pickup_answer controller::open_for_pickup(
+    slot& s, const store::parcel_record& p, const std::function<void(store::transaction&)>& also) {
+  // Accessibility (issue 13): the reservation may ask for extended time at its pickup.
+  bool extended = false;
+  if (p.reservation_id) {
+    if (const auto r = db_.reservations().find(*p.reservation_id)) extended = r->extended_time;
+  }
+  if (!open_for(s, open_cause::pickup, pickup_operation{p.id}, also,
+                keypad_left_open_factor(extended))) {
+    // The right code, but the compartment cannot open (faulty): tell the person so, on the
+    // loop, as if the door had not opened.
+    std::string id = p.compartment_id;
+    clock_.call_after(std::chrono::milliseconds{0}, [this, id] {
+      if (session_) session_->open_failed(id);
+    });
+  }
+  keypad::pickup_answer answer;
+  answer.outcome = keypad::code_outcome::opening;
+  answer.compartment = p.compartment_id;
+  answer.extended_time = extended;
+  return answer;
 }
 
 std::optional<keypad::courier_identity> controller::courier_login(std::string_view pin) {

@@ -65,6 +65,7 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       clock_(clock),
       hardware_(hardware),
       cfg_(cfg),
+      tokens_(cfg.tokens.keys, cfg.locker_id),
       expiry_timer_(clock),
       lockout_timer_(clock),
       notify_timer_(clock),

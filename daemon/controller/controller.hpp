@@ -32,6 +32,7 @@
 #include "daemon/security/secret_key.hpp"
 #include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/tokens/verifier.hpp"
 #include "drivers/clock.hpp"
 
 namespace locker::controller {
@@ -69,6 +70,8 @@ class controller final : public compartment::compartment_observer, public keypad
   // touches, so that a vandal at the keypad cannot keep couriers out (issue 12).
   [[nodiscard]] std::chrono::seconds courier_lockout_remaining() override;
   keypad::pickup_answer pickup(std::string_view code) override;
+  // A scanned signed token (token_pickup.cpp, protocol/tokens.md).
+  keypad::token_answer token_pickup(std::string_view token) override;
   std::optional<keypad::courier_identity> courier_login(std::string_view pin) override;
   keypad::badge_answer courier_badge(std::string_view badge) override;
   std::optional<keypad::courier_identity> courier_badge_pin(std::string_view courier_id,
@@ -194,6 +197,15 @@ class controller final : public compartment::compartment_observer, public keypad
   [[nodiscard]] int keypad_left_open_factor(bool for_this_parcel = false) const {
     return extended_time_ || for_this_parcel ? cfg_.policy.extended_time_factor : 1;
   }
+  // A recipient's pickup of the stored parcel p in s, whose op is none: commits the intent (and
+  // `also`, in its transaction) and unlocks, or tells the session on the loop that it cannot
+  // open (faulty). `opening` either way; throws storage_unavailable when the database refused.
+  // Shared by every way a recipient is let in (a typed code, a scanned token).
+  keypad::pickup_answer open_for_pickup(slot& s, const store::parcel_record& p,
+                                        const std::function<void(store::transaction&)>& also = {});
+  // What token_pickup() answers for a refused token: counted as a wrong code (throws, counting
+  // nothing, when the count cannot be kept).
+  keypad::token_answer refuse_token(tokens::refusal why, const tokens::token_claims* claims);
   keypad::deposit_answer start_deposit_in(slot& s, const deposit_operation& deposit);
   void report_deposit_failed(const std::string& tracking_number, std::string_view reason);
   // The work of door_closed() and open_result(), inside their guarded(); they throw when the
@@ -318,6 +330,7 @@ class controller final : public compartment::compartment_observer, public keypad
   hardware::cabinet_hardware& hardware_;
   // A copy, so that apply_settings() can change the runtime policy.
   config::locker_config cfg_;
+  tokens::verifier tokens_;  // the tracking system's keys (cfg_.tokens)
   std::vector<std::unique_ptr<slot>> slots_;
   keypad::session_events* session_ = nullptr;
   std::function<void()> on_journal_;

@@ -6,6 +6,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include "daemon/tokens/token_codec.hpp"
+
 namespace locker::keypad {
 namespace {
 
@@ -191,33 +193,63 @@ void keypad_session::key_idle(char key) {
     accept();
     const pickup_answer answer = services_.pickup(input_);
     clear_input();
-    switch (answer.outcome) {
-      case code_outcome::opening:
-        state_ = state::pickup_opening;
-        compartment_ = answer.compartment;
-        pickup_extended_ = answer.extended_time;
-        show(fill(settings_.texts.opening, {compartment_}));
-        return;
-      case code_outcome::wrong:
-        sounds_.beep(drivers::sound::error);
-        show_message(
-            fill(settings_.texts.wrong_code, {std::to_string(std::max(answer.attempts_left, 0))}),
-            [this] { enter_idle(); });
-        return;
-      case code_outcome::locked_out:
-        sounds_.beep(drivers::sound::error);
-        enter_lockout(answer.retry_after > std::chrono::seconds{0} ? answer.retry_after
-                                                                   : services_.lockout_remaining());
-        return;
-      case code_outcome::unavailable:
-        sounds_.beep(drivers::sound::error);
-        show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
-        return;
-    }
+    answer_pickup(answer);
     return;
   }
   if (!take_digit(key, settings_.max_code_digits)) return;
   show(fill(settings_.texts.code_entry, {stars(input_.size())}));
+}
+
+const std::string& keypad_session::token_text(token_refusal why) const {
+  const auto& t = settings_.texts;
+  switch (why) {
+    case token_refusal::unreadable:
+      return t.token_unreadable;
+    case token_refusal::unknown_key:
+      return t.token_unknown_key;
+    case token_refusal::bad_signature:
+      return t.token_bad_signature;
+    case token_refusal::key_retired:
+      return t.token_key_retired;
+    case token_refusal::other_locker:
+      return t.token_other_locker;
+    case token_refusal::not_yet_valid:
+      return t.token_not_yet_valid;
+    case token_refusal::expired:
+      return t.token_expired;
+    case token_refusal::used:
+      return t.token_used;
+    case token_refusal::no_parcel:
+      return t.token_no_parcel;
+  }
+  return t.token_unreadable;
+}
+
+void keypad_session::answer_pickup(const pickup_answer& answer,
+                                   std::optional<token_refusal> refused) {
+  switch (answer.outcome) {
+    case code_outcome::opening:
+      state_ = state::pickup_opening;
+      compartment_ = answer.compartment;
+      pickup_extended_ = answer.extended_time;
+      show(fill(settings_.texts.opening, {compartment_}));
+      return;
+    case code_outcome::wrong:
+      sounds_.beep(drivers::sound::error);
+      show_message(fill(refused ? token_text(*refused) : settings_.texts.wrong_code,
+                        {std::to_string(std::max(answer.attempts_left, 0))}),
+                   [this] { enter_idle(); });
+      return;
+    case code_outcome::locked_out:
+      sounds_.beep(drivers::sound::error);
+      enter_lockout(answer.retry_after > std::chrono::seconds{0} ? answer.retry_after
+                                                                 : services_.lockout_remaining());
+      return;
+    case code_outcome::unavailable:
+      sounds_.beep(drivers::sound::error);
+      show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
+      return;
+  }
 }
 
 void keypad_session::key_lockout(char key) {
@@ -427,6 +459,15 @@ void keypad_session::on_scan(const std::string& code) {
     if (const auto remaining = services_.lockout_remaining(); remaining > std::chrono::seconds{0}) {
       refuse();
       enter_lockout(remaining);
+      return;
+    }
+    // A signed token (protocol/tokens.md) opens its parcel as its code would; a refused one
+    // counts as a wrong code.
+    if (tokens::looks_like_token(code)) {
+      clear_input();
+      accept();
+      const token_answer answer = services_.token_pickup(code);
+      answer_pickup(answer.pickup, answer.refused);
       return;
     }
     // A scan that cannot be a pickup code (a parcel's label held up by mistake) spends no

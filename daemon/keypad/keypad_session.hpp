@@ -144,6 +144,10 @@ class keypad_session final : public session_events {
   void restore_language();
 
   void on_scan(const std::string& code);
+  // What the locker answered to a pickup code or a scanned token (refused: why the token was
+  // refused, with wrong): the next screen.
+  void answer_pickup(const pickup_answer& answer, std::optional<token_refusal> refused = {});
+  [[nodiscard]] const std::string& token_text(token_refusal why) const;
   void on_badge(const std::string& badge);
   // Shows text over the current screen for message_hold, then that screen again; the state
   // stays what it is (a door may still be awaited).

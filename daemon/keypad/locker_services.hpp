@@ -27,6 +27,19 @@ enum class code_outcome {
   unavailable,  // the locker cannot check codes now (its database failed): nothing counted
 };
 
+// Why a scanned signed token (protocol/tokens.md) opened nothing; each has its own message.
+enum class token_refusal {
+  unreadable,     // not a well-formed token
+  unknown_key,    // signed with a key the locker does not know
+  bad_signature,  // tampered with, or not signed by the key it names
+  key_retired,    // its key's not_after has passed
+  other_locker,   // made for another locker
+  not_yet_valid,  // before its window
+  expired,        // after its window
+  used,           // it opened a compartment before
+  no_parcel,      // no parcel here for it (collected, removed, never stored)
+};
+
 struct pickup_answer {
   code_outcome outcome = code_outcome::wrong;
   std::string compartment;              // with opening
@@ -43,6 +56,12 @@ enum class badge_outcome {
   unknown,      // no enabled courier has this badge: counted as a wrong attempt
   locked_out,   // the keypad is locked out (now, or because of this attempt)
   unavailable,  // the locker cannot check badges now (its database failed): nothing counted
+};
+
+// What a scanned token led to: the pickup's answer, and with `wrong` why it was refused.
+struct token_answer {
+  pickup_answer pickup;
+  std::optional<token_refusal> refused;
 };
 
 struct badge_answer {
@@ -90,6 +109,15 @@ class locker_services {
 
   // A recipient's pickup code. A wrong code counts toward the recipients' budget.
   virtual pickup_answer pickup(std::string_view code) = 0;
+  // A signed token scanned at the pickup prompt (protocol/tokens.md): opens its parcel's
+  // compartment as the parcel's code would. A refused token counts toward the recipients'
+  // budget as a wrong code does (wrong, with `refused` saying why). A locker that takes no
+  // tokens answers unavailable.
+  virtual token_answer token_pickup(std::string_view /*token*/) {
+    token_answer a;
+    a.pickup.outcome = code_outcome::unavailable;
+    return a;
+  }
 
   // A courier's PIN. nullopt when unknown or disabled; a wrong PIN counts toward the
   // couriers' own budget (courier_lockout_remaining() tells if it locked out).

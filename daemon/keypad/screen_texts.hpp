@@ -62,6 +62,18 @@ struct screen_texts {
   std::string scan_not_code = "Not a pickup code";
   std::string scan_not_tracking = "Not a tracking no.";
 
+  // Flow "token": a scanned signed token (QR code) that opened nothing, and why; each counts
+  // as a wrong code. {} = the tries left.
+  std::string token_unreadable = "Unreadable QR code\nTries left: {}";
+  std::string token_unknown_key = "QR code not trusted\nTries left: {}";
+  std::string token_bad_signature = "QR code invalid\nTries left: {}";
+  std::string token_key_retired = "QR code key retired\nTries left: {}";
+  std::string token_other_locker = "QR for other locker\nTries left: {}";
+  std::string token_not_yet_valid = "QR not valid yet\nTries left: {}";
+  std::string token_expired = "QR code expired\nTries left: {}";
+  std::string token_used = "QR code already used\nTries left: {}";
+  std::string token_no_parcel = "No parcel for QR\nTries left: {}";
+
   // Badge reader. The first two are results; the last is shown over the current screen.
   std::string badge_pin_prompt = "Badge OK: PIN, #\n* = back";
   std::string unknown_badge = "Unknown badge";

@@ -231,9 +231,21 @@ CREATE TABLE compartment_holds (
 CREATE INDEX compartment_holds_by_deadline ON compartment_holds (held_until);
 )sql";
 
-constexpr std::array<std::string_view, 8> all_migrations{migration_1, migration_2, migration_3,
+// Flow "token" (issue 13): the nonces of the signed tokens that opened a compartment
+// (token_nonces_repository), each kept until its token's not_after has passed.
+constexpr std::string_view migration_9 = R"sql(
+CREATE TABLE token_nonces (
+  nonce     TEXT PRIMARY KEY,
+  key_id    TEXT NOT NULL,
+  not_after INTEGER NOT NULL,
+  used_at   TEXT NOT NULL
+);
+CREATE INDEX token_nonces_by_not_after ON token_nonces (not_after);
+)sql";
+
+constexpr std::array<std::string_view, 9> all_migrations{migration_1, migration_2, migration_3,
                                                          migration_4, migration_5, migration_6,
-                                                         migration_7, migration_8};
+                                                         migration_7, migration_8, migration_9};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

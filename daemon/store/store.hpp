@@ -14,6 +14,7 @@
 //   in_service_requests() in_service_requests       lockeradm's requests for the next start
 //   settings()            stored_settings           remote settings and the daemon's markers
 //   update_jobs()         update_jobs               software updates across a reboot
+//   token_nonces()        token_nonces_repository   the signed tokens already used
 //   journal()             journal                   the outbox of events to publish
 //   holds()               hold_repository           compartments held for announced parcels
 //
@@ -47,6 +48,7 @@
 #include "daemon/store/reservation_repository.hpp"
 #include "daemon/store/states.hpp"
 #include "daemon/store/stored_settings.hpp"
+#include "daemon/store/token_nonces_repository.hpp"
 #include "daemon/store/update_jobs.hpp"
 
 namespace locker::store {
@@ -86,6 +88,7 @@ class store {
   }
   [[nodiscard]] stored_settings& settings() { return settings_; }
   [[nodiscard]] update_job_repository& update_jobs() { return update_jobs_; }
+  [[nodiscard]] token_nonces_repository& token_nonces() { return token_nonces_; }
   [[nodiscard]] journal_repository& journal() { return journal_; }
   [[nodiscard]] hold_repository& holds() { return holds_; }
 
@@ -102,6 +105,7 @@ class store {
   stored_settings settings_{db_};
   in_service_request_repository in_service_requests_{db_, settings_};
   update_job_repository update_jobs_{db_};
+  token_nonces_repository token_nonces_{db_};
   journal_repository journal_{db_};
   hold_repository holds_{db_};
 };

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "protocol/timestamp.hpp"
+
 namespace locker::config {
 namespace {
 
@@ -762,6 +764,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Main-file cases: the board is valid, so every error is the main file's.
 const std::string minimal_main = "locker_id = \"t-1\"\nboard = \"board.toml\"\n";
+// RFC 8032's first two test public keys, as the config writes them (standard base64).
+const std::string test_public_key = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+const std::string test_public_key_2 = "PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=";
 
 // lockerctl's spelling of the schemes (Paho's) is lockerd's too: protocol/broker_url.hpp.
 TEST(config_load, broker_url_takes_paho_schemes_too) {
@@ -923,8 +928,60 @@ INSTANTIATE_TEST_SUITE_P(
         rejection{"language_case", minimal_main + "[display]\nlanguage = \"DE\"\n",
                   "display.language", "must be one of en, de, pl"},
         rejection{"unknown_display_key", minimal_main + "[display]\nlang = \"de\"\n",
-                  "display.lang", "unknown key"}),
+                  "display.lang", "unknown key"},
+        // Flow "token": the tracking system's public keys.
+        rejection{"token_key_not_base64",
+                  minimal_main + "[tokens]\nkeys = [{ id = \"k1\", public_key = \"abc!\" }]\n",
+                  "tokens.keys[0].public_key", "raw 32-byte Ed25519 public key"},
+        rejection{"token_key_short",
+                  minimal_main + "[tokens]\nkeys = [{ id = \"k1\", public_key = \"" +
+                      std::string(40, 'A') + "\" }]\n",
+                  "tokens.keys[0].public_key", "raw 32-byte Ed25519 public key"},
+        rejection{"token_key_missing", minimal_main + "[tokens]\nkeys = [{ id = \"k1\" }]\n",
+                  "tokens.keys[0].public_key", "missing"},
+        rejection{"token_key_id_bad",
+                  minimal_main + "[tokens]\nkeys = [{ id = \"a b\", public_key = \"" +
+                      test_public_key + "\" }]\n",
+                  "tokens.keys[0].id", "must match [A-Za-z0-9._-]{1,32}"},
+        rejection{"token_key_id_twice",
+                  minimal_main + "[tokens]\nkeys = [{ id = \"k1\", public_key = \"" +
+                      test_public_key + "\" }, { id = \"k1\", public_key = \"" + test_public_key +
+                      "\" }]\n",
+                  "tokens.keys[1].id", "duplicate key id"},
+        rejection{"token_key_not_after",
+                  minimal_main + "[tokens]\nkeys = [{ id = \"k1\", public_key = \"" +
+                      test_public_key + "\", not_after = \"2027-13-01\" }]\n",
+                  "tokens.keys[0].not_after", "RFC 3339"},
+        rejection{"token_key_unknown_field",
+                  minimal_main + "[tokens]\nkeys = [{ id = \"k1\", public_key = \"" +
+                      test_public_key + "\", valid = 1 }]\n",
+                  "tokens.keys[0].valid", "unknown key"},
+        rejection{"token_key_not_a_table", minimal_main + "[tokens]\nkeys = [\"k1\"]\n",
+                  "tokens.keys[0]", "wrong type"},
+        rejection{"tokens_unknown_key", minimal_main + "[tokens]\nkey = []\n", "tokens.key",
+                  "unknown key"}),
     param_name);
+
+TEST(config_load, token_keys_for_a_rotation) {
+  temp_dir dir;
+  dir.write("board.toml", small_board);
+  const auto c = load_config(dir.write(
+      "lockerd.toml", minimal_main + "[tokens]\nkeys = [\n  { id = \"2026-12\", public_key = \"" +
+                          test_public_key +
+                          "\", not_after = \"2027-01-31T00:00:00Z\" },\n  { id = \"2027-01\", "
+                          "public_key = \"" +
+                          test_public_key_2 + "\" },\n]\n"));
+  ASSERT_EQ(c.tokens.keys.size(), 2U);
+  EXPECT_EQ(c.tokens.keys[0].id, "2026-12");
+  EXPECT_EQ(c.tokens.keys[0].key[0], 0xd7);
+  ASSERT_TRUE(c.tokens.keys[0].not_after);
+  EXPECT_EQ(protocol::format_timestamp(*c.tokens.keys[0].not_after), "2027-01-31T00:00:00.000Z");
+  EXPECT_EQ(c.tokens.keys[1].id, "2027-01");
+  EXPECT_EQ(c.tokens.keys[1].key[0], 0x3d);
+  EXPECT_FALSE(c.tokens.keys[1].not_after);
+  // None configured: no key, and every token is refused.
+  EXPECT_TRUE(load_config(dir.write("lockerd.toml", minimal_main)).tokens.keys.empty());
+}
 
 TEST(config_reject, inline_password_is_not_echoed) {
   temp_dir dir;

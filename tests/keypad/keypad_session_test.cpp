@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,12 @@ class fake_services final : public locker_services {
     calls.push_back("pickup(" + std::string{code} + ")");
     pickup_answer answer = take(pickup_answers, pickup_answer{});
     if (answer.outcome == code_outcome::locked_out) lock_for(answer.retry_after);
+    return answer;
+  }
+  token_answer token_pickup(std::string_view token) override {
+    calls.push_back("token_pickup(" + std::string{token} + ")");
+    token_answer answer = take(token_answers, token_answer{});
+    if (answer.pickup.outcome == code_outcome::locked_out) lock_for(answer.pickup.retry_after);
     return answer;
   }
   // The couriers' own budget (issue 12): a wrong PIN never locks out pickup codes.
@@ -147,6 +154,7 @@ class fake_services final : public locker_services {
   drivers::steady_time courier_lockout_until{};
   seconds wrong_pin_locks_for{0};
   std::deque<pickup_answer> pickup_answers;
+  std::deque<token_answer> token_answers;
   std::map<std::string, courier_identity> couriers{{"123456", {"c1", "Ann"}},
                                                    {"654321", {"c2", "Bob"}}};
   std::map<std::string, courier_identity> badges{{"12:3456", {"c1", "Ann"}}};
@@ -951,6 +959,67 @@ TEST_F(keypad_session_test, scanned_pickup_code_is_the_typed_code) {
   session->door_opened("7");
   session->collected("7");
   EXPECT_EQ(display.current(), "Thank you!");
+}
+
+// Flow "token": a scan with the LK1. prefix is a signed token (protocol/tokens.md).
+TEST_F(keypad_session_test, scanned_token_goes_to_the_locker_as_a_token) {
+  token_answer opened;
+  opened.pickup = opening("7");
+  services.token_answers.push_back(opened);
+  start();
+  keys.press("12");  // a half-typed code is dropped
+  display.mark();
+  scanner.scan("LK1.abc.def");
+  EXPECT_THAT(services.calls, ElementsAre("token_pickup(LK1.abc.def)"));
+  EXPECT_THAT(display.since_mark(), ElementsAre("Opening box 7...\nPlease wait"));
+  session->door_opened("7");
+  session->collected("7");
+  EXPECT_EQ(display.current(), "Thank you!");
+}
+
+TEST_F(keypad_session_test, each_token_refusal_has_its_own_message_that_fits) {
+  const std::vector<token_refusal> all{
+      token_refusal::unreadable,  token_refusal::unknown_key,  token_refusal::bad_signature,
+      token_refusal::key_retired, token_refusal::other_locker, token_refusal::not_yet_valid,
+      token_refusal::expired,     token_refusal::used,         token_refusal::no_parcel};
+  for (const auto why : all) {
+    token_answer refused;
+    refused.pickup = {code_outcome::wrong, "", seconds{0}, 3};
+    refused.refused = why;
+    services.token_answers.push_back(refused);
+  }
+  start();
+  std::set<std::string> shown;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    scanner.scan("LK1.x.y");
+    const std::string text = display.current();
+    EXPECT_NE(text.find("\nTries left: 3"), std::string::npos) << text;
+    std::size_t start_of_line = 0;
+    for (;;) {
+      const auto end = text.find('\n', start_of_line);
+      const auto line =
+          text.substr(start_of_line, end == std::string::npos ? end : end - start_of_line);
+      EXPECT_LE(line.size(), 20U) << text;
+      if (end == std::string::npos) break;
+      start_of_line = end + 1;
+    }
+    shown.insert(text);
+    clock.advance(seconds{5});
+    EXPECT_EQ(display.current(), idle);
+  }
+  EXPECT_EQ(shown.size(), all.size()) << "one message per reason";
+}
+
+TEST_F(keypad_session_test, a_token_that_locks_out_shows_the_lockout) {
+  token_answer locked;
+  locked.pickup = {code_outcome::locked_out, "", seconds{30}, 0};
+  services.token_answers.push_back(locked);
+  start();
+  scanner.scan("LK1.x.y");
+  EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
+  // While it runs, a scanned token is not passed on.
+  scanner.scan("LK1.x.y");
+  EXPECT_THAT(services.calls, ElementsAre("token_pickup(LK1.x.y)"));
 }
 
 TEST_F(keypad_session_test, scanned_code_replaces_half_typed_digits) {

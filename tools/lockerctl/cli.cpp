@@ -441,6 +441,8 @@ Commands:
                         end the keypad lockout (default: both budgets) and forget the
                         wrong attempts and back-off
   raw NAME JSON         send any payload to cmd/NAME (for testing the locker's validation)
+  token keygen|make ...  make signed offline tokens for tests and demos (no broker;
+                        see lockerctl token --help)
 
 Exit status: 0 ok or accepted, 1 error reply or rejected config, 2 usage error,
 3 no answer within --timeout, 4 broker unreachable.

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "tools/lockerctl/cli.hpp"
 #include "tools/lockerctl/requests.hpp"
 #include "tools/lockerctl/run.hpp"
+#include "tools/lockerctl/token_tool.hpp"
 
 namespace {
 
@@ -48,6 +50,10 @@ class echo_off {
 int main(int argc, char** argv) {
   using namespace locker::ctl;
   const std::vector<std::string> args(argv + 1, argv + argc);
+  // Offline: makes tokens, talks to no broker (its --key is a signing key, not TLS's).
+  if (!args.empty() && args[0] == "token")
+    return run_token_command(std::span(args).subspan(1), std::cout, std::cerr,
+                             std::chrono::system_clock::now());
   const auto parsed =
       parse_arguments(args, [](std::string_view name) -> std::optional<std::string> {
         const char* v = std::getenv(std::string(name).c_str());

@@ -56,6 +56,15 @@ const text_id ids[] = {
     {&t::badge_unexpected, "badge_unexpected", {}},
     {&t::extended_time_on, "extended_time_on", {}},
     {&t::extended_time_off, "extended_time_off", {}},
+    {&t::token_unreadable, "token_unreadable", {a::count}},
+    {&t::token_unknown_key, "token_unknown_key", {a::count}},
+    {&t::token_bad_signature, "token_bad_signature", {a::count}},
+    {&t::token_key_retired, "token_key_retired", {a::count}},
+    {&t::token_other_locker, "token_other_locker", {a::count}},
+    {&t::token_not_yet_valid, "token_not_yet_valid", {a::count}},
+    {&t::token_expired, "token_expired", {a::count}},
+    {&t::token_used, "token_used", {a::count}},
+    {&t::token_no_parcel, "token_no_parcel", {a::count}},
 };
 
 // A member of screen_texts without its line above would never be checked or translated.

@@ -63,6 +63,15 @@ constexpr translation table_de[] = {
     {&t::badge_unexpected, "Ausweis hier nicht\nerwartet"},
     {&t::extended_time_on, "Mehr Zeit an"},
     {&t::extended_time_off, "Mehr Zeit aus"},
+    {&t::token_unreadable, "QR-Code unlesbar\nVersuche: {}"},
+    {&t::token_unknown_key, "QR-Code unbekannt\nVersuche: {}"},
+    {&t::token_bad_signature, "QR-Code ungueltig\nVersuche: {}"},
+    {&t::token_key_retired, "QR-Schluessel alt\nVersuche: {}"},
+    {&t::token_other_locker, "QR fuer anderen\nAutomat. Vers.: {}"},
+    {&t::token_not_yet_valid, "QR noch ungueltig\nVersuche: {}"},
+    {&t::token_expired, "QR-Code abgelaufen\nVersuche: {}"},
+    {&t::token_used, "QR-Code benutzt\nVersuche: {}"},
+    {&t::token_no_parcel, "Kein Paket zum QR\nVersuche: {}"},
 };
 
 }  // namespace

@@ -64,6 +64,15 @@ constexpr translation table_pl[] = {
     {&t::badge_unexpected, "Karta nie jest\ntu oczekiwana"},
     {&t::extended_time_on, "Wiecej czasu wl."},
     {&t::extended_time_off, "Wiecej czasu wyl."},
+    {&t::token_unreadable, "Kod QR nieczytelny\nProby: {}"},
+    {&t::token_unknown_key, "Kod QR nieznany\nProby: {}"},
+    {&t::token_bad_signature, "Kod QR niewazny\nProby: {}"},
+    {&t::token_key_retired, "Klucz QR wycofany\nProby: {}"},
+    {&t::token_other_locker, "QR dla innego\nautomatu. Proby: {}"},
+    {&t::token_not_yet_valid, "QR jeszcze niewazny\nProby: {}"},
+    {&t::token_expired, "Kod QR wygasl\nProby: {}"},
+    {&t::token_used, "Kod QR juz uzyty\nProby: {}"},
+    {&t::token_no_parcel, "Brak paczki dla QR\nProby: {}"},
 };
 
 }  // namespace
