@@ -20,6 +20,14 @@ struct reservation_create {
   std::string size;                        // 1–32 chars; the daemon checks it against the board
   std::optional<std::string> pickup_code;  // 6–10 digits; secret
   std::optional<int> pickup_window_h;      // 1–720
+  // Drop-off flow (v1 addition, issue 13). kind: "delivery" (absent: a courier brings it),
+  // "dropoff" or "return" (a member of the public brings it to the keypad). dropoff_code:
+  // 6–10 digits, secret, only with dropoff/return; absent there, the locker draws one and
+  // reports it in the `dropoff_announced` event. carrier: the carrier whose couriers may take
+  // the parcel out (1–64 chars); absent: any courier.
+  std::string kind = "delivery";
+  std::optional<std::string> dropoff_code;
+  std::optional<std::string> carrier;
 };
 
 struct reservation_cancel {
@@ -48,6 +56,9 @@ struct courier_upsert {
   // The courier's badge id (v1 addition), 1-64 printable ASCII characters; secret like the
   // PIN. Absent: the badge on file, if any, stays.
   std::optional<std::string> badge;
+  // The courier's carrier (v1 addition, drop-off flow): the courier then sees and takes out
+  // only parcels of that carrier or of none. Absent: the carrier on file stays; "" clears it.
+  std::optional<std::string> carrier;
 };
 
 struct courier_remove {

@@ -108,6 +108,15 @@ struct parcel_fields {
     j["tracking_number"] = e.tracking_number;
     j["reason"] = to_string(e.reason);
   }
+  void operator()(const parcel_dropped_off& e) const {
+    j["type"] = "dropped_off";
+    j["tracking_number"] = e.tracking_number;
+    j["compartment"] = e.compartment;
+    j["size"] = e.size;
+    j["kind"] = e.kind;
+    if (e.reservation_id) j["reservation_id"] = *e.reservation_id;
+    if (e.carrier) j["carrier"] = *e.carrier;
+  }
 };
 
 json alarm_json(alarm_type type, const std::optional<std::string>& compartment,
@@ -127,6 +136,10 @@ std::string_view to_string(removal_reason r) {
       return "cancelled";
     case removal_reason::by_operator:
       return "operator";
+    case removal_reason::dropoff:
+      return "dropoff";
+    case removal_reason::returned:
+      return "return";
   }
   return "operator";
 }

@@ -49,7 +49,9 @@ struct parcel_expired {
   std::string compartment;
 };
 
-enum class removal_reason { expired, cancelled, by_operator };  // "operator" on the wire
+// dropoff, returned (v1 additions, drop-off flow): an outbound parcel taken out by a courier;
+// "dropoff" and "return" on the wire.
+enum class removal_reason { expired, cancelled, by_operator, dropoff, returned };
 
 struct parcel_removed {
   std::string tracking_number;
@@ -65,8 +67,19 @@ struct parcel_deposit_failed {
   deposit_failure reason = deposit_failure::timeout;
 };
 
+// v1 addition (drop-off flow): a member of the public dropped off ("dropoff") or returned
+// ("return") an announced parcel with its drop-off code and the door closed; it is outbound.
+struct parcel_dropped_off {
+  std::string tracking_number;
+  std::string compartment;
+  std::string size;
+  std::string kind;  // "dropoff" | "return"
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> carrier;
+};
+
 using parcel_event = std::variant<parcel_stored, parcel_collected, parcel_expired, parcel_removed,
-                                  parcel_deposit_failed>;
+                                  parcel_deposit_failed, parcel_dropped_off>;
 
 enum class door_movement { opened, closed };
 enum class door_cause {

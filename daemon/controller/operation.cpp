@@ -61,7 +61,7 @@ std::optional<operation> from_json(const json& j) {
     if (!read(j, "courier_id", d.courier_id) || !read(j, "tracking_number", d.tracking_number) ||
         !read(j, "rank", d.rank) || !read(j, "reservation_id", d.reservation_id) ||
         !read(j, "pickup_code_hash", d.pickup_code_hash) ||
-        !read(j, "pickup_window_h", d.pickup_window_h))
+        !read(j, "pickup_window_h", d.pickup_window_h) || !read(j, "outbound", d.outbound))
       return std::nullopt;
     return d;
   }
@@ -110,6 +110,7 @@ std::string encode(const operation& op) {
                               if (d.reservation_id) out["reservation_id"] = *d.reservation_id;
                               if (d.pickup_code_hash) out["pickup_code_hash"] = *d.pickup_code_hash;
                               if (d.pickup_window_h) out["pickup_window_h"] = *d.pickup_window_h;
+                              if (d.outbound) out["outbound"] = *d.outbound;
                               return out;
                             },
                             [](const pickup_operation& p) {

@@ -27,6 +27,9 @@ struct deposit_operation {
   std::optional<std::string> reservation_id;
   std::optional<std::string> pickup_code_hash;  // the tracking system chose the code
   std::optional<std::int64_t> pickup_window_h;  // else the policy's window at closing
+  // Drop-off flow (dropoffs.cpp): "dropoff" or "return" when a member of the public opened it
+  // with a drop-off code (courier_id is then ""); closing it stores an outbound parcel.
+  std::optional<std::string> outbound;
   bool operator==(const deposit_operation&) const = default;
 };
 

@@ -64,6 +64,12 @@ struct screen_texts {
   std::string badge_pin_prompt = "Badge OK: PIN, #\n* = back";
   std::string unknown_badge = "Unknown badge";
   std::string badge_unexpected = "Badge not expected\nhere";
+
+  // Drop-off flow: a sender's drop-off code at the idle prompt.
+  std::string dropoff_open = "Put parcel in {}\nthen close door";
+  std::string dropped_off = "Thank you!\nParcel dropped off";
+  std::string dropoff_no_free_compartment = "No free box now\nPlease try later";
+  std::string dropoff_failed = "No box can open\nPlease try later";
 };
 
 }  // namespace locker::keypad

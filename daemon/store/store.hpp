@@ -15,6 +15,7 @@
 //   settings()            stored_settings           remote settings and the daemon's markers
 //   update_jobs()         update_jobs               software updates across a reboot
 //   journal()             journal                   the outbox of events to publish
+//   outbound()            outbound_repository       drop-offs, returns, carriers (issue 13)
 //
 // Methods that change state take a transaction&, so the controller commits a state change
 // and the event that reports it together, whichever repositories they touch:
@@ -41,6 +42,7 @@
 #include "daemon/store/in_service_requests.hpp"
 #include "daemon/store/journal.hpp"
 #include "daemon/store/lockout_repository.hpp"
+#include "daemon/store/outbound_repository.hpp"
 #include "daemon/store/parcel_repository.hpp"
 #include "daemon/store/reservation_repository.hpp"
 #include "daemon/store/states.hpp"
@@ -85,6 +87,7 @@ class store {
   [[nodiscard]] stored_settings& settings() { return settings_; }
   [[nodiscard]] update_job_repository& update_jobs() { return update_jobs_; }
   [[nodiscard]] journal_repository& journal() { return journal_; }
+  [[nodiscard]] outbound_repository& outbound() { return outbound_; }
 
  private:
   database db_;
@@ -100,6 +103,7 @@ class store {
   in_service_request_repository in_service_requests_{db_, settings_};
   update_job_repository update_jobs_{db_};
   journal_repository journal_{db_};
+  outbound_repository outbound_{db_};
 };
 
 template <class F>
