@@ -28,6 +28,8 @@ std::string_view to_string(parcel_state s) {
       return "expired";
     case parcel_state::removal_pending:
       return "removal_pending";
+    case parcel_state::outbound:
+      return "outbound";
   }
   return "stored";
 }

@@ -169,7 +169,8 @@ struct locker_info {
 enum class door_state { open, closed, unknown };
 enum class lock_state { locked, unlocked };
 enum class service_state { in_service, out_of_service, faulty };
-enum class parcel_state { stored, expired, removal_pending };
+// outbound (v1 addition, drop-off flow): a drop-off or return waiting for a courier.
+enum class parcel_state { stored, expired, removal_pending, outbound };
 
 struct parcel_summary {
   std::string tracking_number;

@@ -26,13 +26,23 @@ std::optional<keypad::pickup_answer> controller::dropoff_by_code(std::string_vie
   if (!r) return std::nullopt;
   keypad::pickup_answer answer;
   answer.outcome = keypad::code_outcome::dropoff_opening;
-  // Typed again while its door is open: the same compartment, not a second one.
+  // Typed again while its door is open: the same compartment, not a second one. An unlock
+  // resumed after a restart gives way to the sender now at the keypad (as a pickup's does):
+  // ended here, the compartment is chosen afresh below.
   for (const auto& s : slots_) {
     const auto* d = std::get_if<deposit_operation>(&s->op);
-    if (d != nullptr && d->outbound && d->reservation_id == r->reservation_id) {
-      answer.compartment = s->machine->id();
-      return answer;
+    if (d == nullptr || !d->outbound || d->reservation_id != r->reservation_id) continue;
+    s->machine->abandon_resumed_unlock();
+    if (is_none(s->op)) break;
+    answer.compartment = s->machine->id();
+    if (s->machine->door() == compartment::door_state::open) {
+      // Already open (before a restart, say): the session is told so on the loop, as if now.
+      std::string id = answer.compartment;
+      clock_.call_after(std::chrono::milliseconds{0}, [this, id] {
+        if (session_) session_->door_opened(id);
+      });
     }
+    return answer;
   }
   deposit_operation dropoff;
   dropoff.tracking_number = r->tracking_number;

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "daemon/state/state_report.hpp"
 #include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/outbound_repository.hpp"
 #include "tests/scenario/locker_rig.hpp"
@@ -98,6 +99,16 @@ TEST_F(dropoff_scenario, a_typed_dropoff_code_opens_a_fitting_box_and_reports_dr
   EXPECT_EQ(rig.db().outbound().parcel_kind(parcel->id), "dropoff");
   EXPECT_EQ(rig.db().outbound().outbound_parcels(), std::vector<std::int64_t>{parcel->id});
   EXPECT_EQ(code_failures(rig), 0);
+  // In .../state: outbound, waiting for a courier.
+  bool seen_outbound = false;
+  for (const auto& c :
+       state::state_report(rig.locker(), rig.db(), rig.clock()).current().compartments)
+    if (c.id == "13") {
+      ASSERT_TRUE(c.parcel);
+      EXPECT_EQ(c.parcel->state, protocol::parcel_state::outbound);
+      seen_outbound = true;
+    }
+  EXPECT_TRUE(seen_outbound);
   // Used: the code opens nothing any more, and counts as wrong.
   rig.advance(std::chrono::seconds{5});
   rig.press("55501234#");
@@ -236,6 +247,21 @@ TEST_F(dropoff_scenario, a_restart_with_the_door_open_loses_nothing) {
   EXPECT_EQ(dropped[0]["tracking_number"], "DO-12");
   EXPECT_TRUE(rig.events_of("deposit_failed").empty());
   EXPECT_TRUE(rig.db().parcels().live_in("1"));
+}
+
+TEST_F(dropoff_scenario, typed_again_after_a_restart_it_goes_on_in_its_box) {
+  auto& rig = rig_;
+  ASSERT_EQ(announce_dropoff(rig, "r-18", "DO-18", "S", "dropoff", "55501818")["status"], "ok");
+  rig.press("55501818#");
+  rig.restart();  // killed while the latch was being released: the door sprang meanwhile
+  rig.advance(key_time);
+  rig.press("55501818#");  // its door is open already: put the parcel in
+  drop_into(rig, "1");
+  EXPECT_EQ(rig.display(), "Thank you!\nParcel dropped off");
+  const auto dropped = rig.events_of("dropped_off");
+  ASSERT_EQ(dropped.size(), 1U);
+  EXPECT_EQ(dropped[0]["compartment"], "1");
+  EXPECT_EQ(code_failures(rig), 0);
 }
 
 TEST_F(dropoff_scenario, a_courier_takes_outbound_parcels_out_with_their_reasons) {

@@ -20,10 +20,11 @@ const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
 const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
-    "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
-    "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget"};
+    "reservation", "tracking", "size", "window-h",  "compartment", "reason",
+    "operator",    "id",       "name", "since-seq", "job-id",      "url",
+    "sha256",      "budget",   "kind", "carrier"};
 const std::set<std::string, std::less<>> command_flags = {
-    "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes", "pin"};
+    "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes", "pin", "no-carrier"};
 
 // An upper bound on --timeout: lockerctl is interactive, and a request kept waiting longer is
 // better re-sent with a fresh req_id.
@@ -143,6 +144,8 @@ command_args read_command(const std::string& name, command_tokens tokens) {
         usage_fail("announce: --window-h must be a whole number of hours, 1-720");
       a.window_h = static_cast<int>(*v);
     }
+    a.kind = r.optional("kind");
+    a.carrier = r.optional("carrier");
     r.finish(0);
     return a;
   }
@@ -177,6 +180,11 @@ command_args read_command(const std::string& name, command_tokens tokens) {
       // A new courier needs a PIN; an existing one keeps its PIN unless --pin asks for a new
       // one (courier_upsert's pin is optional for a courier on file).
       a.new_pin = sub == "add" || r.flag("pin");
+      a.carrier = r.optional("carrier");
+      if (r.flag("no-carrier")) {
+        if (a.carrier) usage_fail("courier: give --carrier or --no-carrier, not both");
+        a.carrier = std::string{};
+      }
       r.finish(1);
       return a;
     }
@@ -399,12 +407,18 @@ Commands:
   announce --reservation R --tracking T --size S [--code-stdin] [--window-h H]
                         announce a parcel (reservation_create); with --code-stdin the
                         pickup code is read from stdin
+  announce ... --kind dropoff|return [--code-stdin] [--carrier C]
+                        a parcel the public drops off or returns at the keypad; with
+                        --code-stdin the drop-off code is read from stdin, else the
+                        locker draws one and prints it; --carrier limits who collects it
   cancel --reservation R
   open --compartment N --reason TEXT --operator NAME
   service --compartment N --in|--out --reason TEXT
   courier add --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
   courier set --id C [--name N] [--enabled|--disabled] [--pin]
                         change a courier; the PIN stays unless --pin (then read from stdin)
+  courier add|set ... [--carrier C | --no-carrier]
+                        the courier takes out only carrier C's parcels (and those of none)
   courier remove --id C
   state                 compartments, parcels and alarms as a table
   events [--follow] [--since-seq N] [--show-codes]

@@ -42,6 +42,10 @@ struct announce_args {
   std::string size;
   bool code_stdin = false;  // the pickup code is read from stdin, never from argv
   std::optional<int> window_h;
+  // Drop-off flow: --kind dropoff|return (then --code-stdin reads the drop-off code, and
+  // without it the locker draws one and the reply says it), --carrier.
+  std::optional<std::string> kind;
+  std::optional<std::string> carrier;
 };
 struct cancel_args {
   std::string reservation_id;
@@ -61,6 +65,8 @@ struct courier_upsert_args {  // "courier add" and "courier set"; a PIN comes fr
   std::optional<std::string> name;
   bool enabled = true;
   bool new_pin = true;  // "add" always; "set" only with --pin (else the PIN stays as it is)
+  // Drop-off flow: --carrier C limits the courier to C's parcels; --no-carrier clears it ("").
+  std::optional<std::string> carrier;
 };
 struct courier_remove_args {
   std::string courier_id;
