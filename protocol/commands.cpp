@@ -75,6 +75,12 @@ const text_rule url_rule{1, 2048, nullptr, "1-2048 characters"};
 const text_rule sha256_rule{64, 64, hex_chars, "64 hexadecimal digits"};
 bool known_budget(std::string_view s) { return s == "pickup_code" || s == "courier"; }
 const text_rule budget_rule{1, 16, known_budget, "\"pickup_code\" or \"courier\""};
+// Drop-off flow (issue 13).
+bool known_kind(std::string_view s) { return s == "delivery" || s == "dropoff" || s == "return"; }
+const text_rule kind_rule{1, 16, known_kind, "\"delivery\", \"dropoff\" or \"return\""};
+bool empty_or_id(std::string_view s) { return s.empty() || rules::valid_id(s); }
+const text_rule courier_carrier_rule{0, rules::id_max_length, empty_or_id,
+                                     "0-64 characters (\"\" clears it)"};
 
 // Reads the fields of one request object and keeps the first problem found.
 class fields {
@@ -141,6 +147,9 @@ class fields {
 
   [[nodiscard]] const std::optional<std::string>& problem() const { return problem_; }
 
+  // A rule across fields, broken: the problem unless one was found before.
+  void reject(std::string_view key, const std::string& why) { fail(key, why); }
+
  private:
   const json* find(std::string_view key, bool required) {
     if (problem_) return nullptr;
@@ -173,6 +182,13 @@ request decode_args(std::string_view name, fields& f) {
     r.accessible = f.optional_boolean("accessible");
     r.extended_time = f.optional_boolean("extended_time");
     r.hold_until = f.optional_timestamp("hold_until");
+    // Drop-off flow: a drop-off code belongs to a parcel the public brings.
+    r.kind = f.optional_text("kind", kind_rule).value_or("delivery");
+    r.dropoff_code = f.optional_text("dropoff_code", pickup_code_rule);
+    r.carrier = f.optional_text("carrier", id_rule);
+    if (r.dropoff_code && r.kind == "delivery")
+      f.reject("dropoff_code", "only with kind dropoff or return");
+    if (r.pickup_code && r.kind != "delivery") f.reject("pickup_code", "only with kind delivery");
     return r;
   }
   if (name == "reservation_cancel") return reservation_cancel{f.text("reservation_id", id_rule)};
@@ -197,6 +213,7 @@ request decode_args(std::string_view name, fields& f) {
     r.name = f.optional_text("name", name_rule);
     r.enabled = f.boolean("enabled");
     r.badge = f.optional_text("badge", badge_rule);
+    r.carrier = f.optional_text("carrier", courier_carrier_rule);
     return r;
   }
   if (name == "courier_remove") return courier_remove{f.text("courier_id", id_rule)};

@@ -28,6 +28,14 @@ struct reservation_create {
   // Flow "hold" (issue 13): hold a free compartment of the size until then (after the
   // request's arrival, at most max_hold_lead ahead); none free: no_free_compartment.
   std::optional<wall_time> hold_until;
+  // Drop-off flow (v1 addition, issue 13). kind: "delivery" (absent: a courier brings it),
+  // "dropoff" or "return" (a member of the public brings it to the keypad). dropoff_code:
+  // 6–10 digits, secret, only with dropoff/return; absent there, the locker draws one and
+  // reports it in the `dropoff_announced` event. carrier: the carrier whose couriers may take
+  // the parcel out (1–64 chars); absent: any courier.
+  std::string kind = "delivery";
+  std::optional<std::string> dropoff_code;
+  std::optional<std::string> carrier;
 };
 
 // How far ahead reservation_create's hold_until may reach.
@@ -59,6 +67,9 @@ struct courier_upsert {
   // The courier's badge id (v1 addition), 1-64 printable ASCII characters; secret like the
   // PIN. Absent: the badge on file, if any, stays.
   std::optional<std::string> badge;
+  // The courier's carrier (v1 addition, drop-off flow): the courier then sees and takes out
+  // only parcels of that carrier or of none. Absent: the carrier on file stays; "" clears it.
+  std::optional<std::string> carrier;
 };
 
 struct courier_remove {

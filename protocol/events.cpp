@@ -28,6 +28,8 @@ std::string_view to_string(parcel_state s) {
       return "expired";
     case parcel_state::removal_pending:
       return "removal_pending";
+    case parcel_state::outbound:
+      return "outbound";
   }
   return "stored";
 }
@@ -139,6 +141,15 @@ struct parcel_fields {
     j["created_at"] = format_timestamp(e.created_at);
     if (e.compartment) j["compartment"] = *e.compartment;
   }
+  void operator()(const parcel_dropped_off& e) const {
+    j["type"] = "dropped_off";
+    j["tracking_number"] = e.tracking_number;
+    j["compartment"] = e.compartment;
+    j["size"] = e.size;
+    j["kind"] = e.kind;
+    if (e.reservation_id) j["reservation_id"] = *e.reservation_id;
+    if (e.carrier) j["carrier"] = *e.carrier;
+  }
 };
 
 json alarm_json(alarm_type type, const std::optional<std::string>& compartment,
@@ -158,6 +169,10 @@ std::string_view to_string(removal_reason r) {
       return "cancelled";
     case removal_reason::by_operator:
       return "operator";
+    case removal_reason::dropoff:
+      return "dropoff";
+    case removal_reason::returned:
+      return "return";
   }
   return "operator";
 }

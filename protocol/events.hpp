@@ -52,7 +52,9 @@ struct parcel_expired {
   std::string compartment;
 };
 
-enum class removal_reason { expired, cancelled, by_operator };  // "operator" on the wire
+// dropoff, returned (v1 additions, drop-off flow): an outbound parcel taken out by a courier;
+// "dropoff" and "return" on the wire.
+enum class removal_reason { expired, cancelled, by_operator, dropoff, returned };
 
 struct parcel_removed {
   std::string tracking_number;
@@ -101,9 +103,20 @@ struct parcel_reservation_expired {
   std::optional<std::string> compartment;
 };
 
+// v1 addition (drop-off flow): a member of the public dropped off ("dropoff") or returned
+// ("return") an announced parcel with its drop-off code and the door closed; it is outbound.
+struct parcel_dropped_off {
+  std::string tracking_number;
+  std::string compartment;
+  std::string size;
+  std::string kind;  // "dropoff" | "return"
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> carrier;
+};
+
 using parcel_event = std::variant<parcel_stored, parcel_collected, parcel_expired, parcel_removed,
                                   parcel_deposit_failed, parcel_hold_expired, parcel_hold_moved,
-                                  parcel_hold_lost, parcel_reservation_expired>;
+                                  parcel_hold_lost, parcel_reservation_expired, parcel_dropped_off>;
 
 enum class door_movement { opened, closed };
 enum class door_cause {
@@ -193,7 +206,8 @@ struct locker_info {
 enum class door_state { open, closed, unknown };
 enum class lock_state { locked, unlocked };
 enum class service_state { in_service, out_of_service, faulty };
-enum class parcel_state { stored, expired, removal_pending };
+// outbound (v1 addition, drop-off flow): a drop-off or return waiting for a courier.
+enum class parcel_state { stored, expired, removal_pending, outbound };
 
 struct parcel_summary {
   std::string tracking_number;

@@ -46,6 +46,10 @@ nlohmann::json reservation_cancel_data(cancel_outcome outcome) {
   return {{"state", outcome == cancel_outcome::cancelled ? "cancelled" : "removal_pending"}};
 }
 
+nlohmann::json reservation_create_data(const std::string& dropoff_code) {
+  return {{"dropoff_code", dropoff_code}};
+}
+
 nlohmann::json compartment_open_data(bool door_opened) {
   return {{"door", door_opened ? "opened" : "not_detected"}};
 }

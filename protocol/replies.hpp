@@ -36,6 +36,9 @@ struct reply {
 // reply data of reservation_cancel: {"state": …}
 enum class cancel_outcome { cancelled, removal_pending };
 [[nodiscard]] nlohmann::json reservation_cancel_data(cancel_outcome outcome);
+// reservation_create's data for a drop-off or return whose code the locker drew (drop-off
+// flow, v1 addition): {"dropoff_code": "<digits>"}; every other reservation_create answers {}.
+[[nodiscard]] nlohmann::json reservation_create_data(const std::string& dropoff_code);
 
 // reply data of compartment_open: {"door": "opened"|"not_detected"}
 [[nodiscard]] nlohmann::json compartment_open_data(bool door_opened);

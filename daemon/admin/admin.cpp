@@ -79,6 +79,8 @@ Commands:
   compartments                                 compartments and the parcels in them
   in-service ID --reason TEXT                  back in service at lockerd's next start
   parcels [--all]                              parcels still in a compartment (--all: every one)
+  outbound                                     drop-offs and returns waiting for a courier
+  courier set-carrier ID [CARRIER]             limit a courier to a carrier's parcels (none: clear)
   journal [--limit N] [--follow]               events not yet acknowledged by the broker
   audit [--limit N]                            the newest entries of the audit log
   lockout clear [--budget pickup_code|courier] ends the keypad lockout (default: both budgets)
@@ -123,6 +125,7 @@ constexpr std::string_view courier_help =
        lockeradm courier set-pin ID
        lockeradm courier set-badge ID
        lockeradm courier enable ID | disable ID | remove ID
+       lockeradm courier set-carrier ID [CARRIER]
        lockeradm courier list
 
 Couriers log in at the keypad with a PIN of 6-12 digits. `add` and `set-pin` read the PIN from
@@ -133,6 +136,8 @@ must follow is policy.badge_login). `set-badge`, and `add` with --badge after th
 badge id from standard input in the same way: 1-64 printable characters, "facility:card" for a
 Wiegand reader (as printed on the card, e.g. 123:45678). A new badge replaces the old one; two
 couriers cannot share one. Only the badge's keyed hash is stored.
+`set-carrier` limits the courier to parcels of that carrier (and those of none) in the keypad's
+removal menu; without CARRIER the courier takes out every parcel again.
 `list` shows id, name and whether the courier may log in; never PINs, badges or hashes.
 )";
 
@@ -183,6 +188,15 @@ constexpr std::string_view parcels_help = R"(Usage: lockeradm parcels [--all]
 Parcels still in a compartment (stored, expired, cancelled), or with --all also the collected
 and removed ones: id, tracking number, compartment, state, stored at, expires at, wrong codes
 counted against it. Never prints pickup codes or hashes.
+)";
+
+constexpr std::string_view outbound_help = R"(Usage: lockeradm outbound
+
+The outbound parcels (issue 13's drop-off flow): parcels a member of the public dropped off or
+returned with a drop-off code, still in their compartment and waiting for a courier to take
+them out: id, tracking number, kind (dropoff or return), compartment, carrier (its
+reservation's; "-" for none: any courier may take it), dropped off at. Never prints codes or
+hashes.
 )";
 
 constexpr std::string_view journal_help = R"(Usage: lockeradm journal [--limit N] [--follow]
@@ -715,6 +729,37 @@ int courier_change(session& s, std::string_view verb, std::span<const std::strin
   return done();
 }
 
+// Drop-off flow: a courier with a carrier takes out only that carrier's parcels (and those of
+// none). Through lockerd's courier_upsert when it runs, else on file.
+int courier_set_carrier(session& s, std::span<const std::string_view> args) {
+  const auto p = parse_args(courier_cmd, args, {}, {}, 2);
+  if (p.positional.empty()) throw usage_error(courier_cmd, "courier set-carrier needs an ID");
+  const std::string id(p.positional[0]);
+  const std::string carrier = p.positional.size() > 1 ? std::string(p.positional[1]) : "";
+  if (!carrier.empty()) check_id(courier_cmd, "the carrier", carrier);
+  auto& st = s.db(false);
+  const auto known = st.couriers().find(id);
+  if (!known) no_courier(id);
+  const auto done = [&] {
+    s.out() << "courier " << id << ": "
+            << (carrier.empty() ? "no carrier (takes out every parcel)" : "carrier " + carrier)
+            << "\n";
+    return exit_ok;
+  };
+  auto request = courier_upsert_request(id, std::nullopt, std::nullopt, known->enabled);
+  request["carrier"] = carrier;
+  if (s.ask_lockerd(request)) return done();
+  const auto t = now();
+  store::transaction tx(st.db());
+  if (!st.outbound().set_courier_carrier(
+          tx, id, carrier.empty() ? std::nullopt : std::optional<std::string>(carrier)))
+    no_courier(id);
+  st.audit().record(tx, t, actor, "courier_set_carrier",
+                    {{"courier_id", id}, {"carrier", carrier}});
+  tx.commit();
+  return done();
+}
+
 int courier_list(session& s, std::span<const std::string_view> args) {
   parse_args(courier_cmd, args, {}, {}, 0);
   std::vector<std::vector<std::string>> rows;
@@ -727,14 +772,16 @@ int courier_list(session& s, std::span<const std::string_view> args) {
 
 int courier(session& s, std::span<const std::string_view> args) {
   if (args.empty())
-    throw usage_error(courier_cmd,
-                      "courier needs one of: add, set-pin, set-badge, enable, disable, remove, "
-                      "list");
+    throw usage_error(
+        courier_cmd,
+        "courier needs one of: add, set-pin, set-badge, set-carrier, enable, disable, "
+        "remove, list");
   const auto verb = args[0];
   const auto rest = args.subspan(1);
   if (verb == "add") return courier_add(s, rest);
   if (verb == "set-pin") return courier_set_pin(s, rest);
   if (verb == "set-badge") return courier_set_badge(s, rest);
+  if (verb == "set-carrier") return courier_set_carrier(s, rest);
   if (verb == "enable" || verb == "disable" || verb == "remove")
     return courier_change(s, verb, rest);
   if (verb == "list") return courier_list(s, rest);
@@ -964,6 +1011,22 @@ int parcels(session& s, std::span<const std::string_view> args) {
   return exit_ok;
 }
 
+int outbound(session& s, std::span<const std::string_view> args) {
+  parse_args("outbound", args, {}, {}, 0);
+  auto& st = s.db(false);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto id : st.outbound().outbound_parcels()) {
+    const auto r = st.parcels().find(id);
+    if (!r) continue;
+    rows.push_back({std::to_string(r->id), cell(r->tracking_number),
+                    st.outbound().parcel_kind(r->id), cell(r->compartment_id),
+                    cell(st.outbound().parcel_carrier(r->id).value_or("-")),
+                    protocol::format_timestamp(r->stored_at)});
+  }
+  print_table(s.out(), {"ID", "TRACKING", "KIND", "COMPARTMENT", "CARRIER", "DROPPED_AT"}, rows);
+  return exit_ok;
+}
+
 int journal(session& s, std::span<const std::string_view> args) {
   const std::string h = "journal";
   const auto p = parse_args(h, args, {"--limit"}, {"--follow"}, 0);
@@ -1163,6 +1226,7 @@ constexpr command_entry commands[] = {
     {"compartments", compartments_help, compartments},
     {"in-service", in_service_help, in_service},
     {"parcels", parcels_help, parcels},
+    {"outbound", outbound_help, outbound},
     {"journal", journal_help, journal},
     {"audit", audit_help, audit},
     {"lockout", lockout_help, lockout},

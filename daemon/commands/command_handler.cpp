@@ -9,6 +9,7 @@
 #include "daemon/commands/remote_settings.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/parcels/parcels.hpp"
+#include "daemon/security/random.hpp"
 #include "daemon/store/courier_badges_repository.hpp"
 #include "protocol/events.hpp"
 
@@ -398,6 +399,12 @@ command_handler::outcome command_handler::reservation_create(
   if (a.pickup_window_h) ann.pickup_window_h = *a.pickup_window_h;
   ann.accessible = a.accessible;
   ann.extended_time = a.extended_time;
+  if (a.pickup_code) ann.pickup_code_as_dropoff = security::dropoff_code_hash(key_, *a.pickup_code);
+  // Drop-off flow: a parcel the public brings; its code given, or drawn here and answered in
+  // the reply's data (only the hash is kept on file).
+  const auto drawn = dropoff_announcement(a, ann, detail);
+  if (!drawn)
+    return {refuse(req_id, error_code::conflict, "dropoff_code: none free; try again"), detail};
 
   // Flow "hold": the compartment is chosen before the reservation is written and held with
   // it; none free undoes the announcement (a savepoint inside the command's transaction), so
@@ -427,6 +434,9 @@ command_handler::outcome command_handler::reservation_create(
   };
   switch (r.answer) {
     case parcels::announce_answer::announced:
+      if (!drawn->empty())
+        return {protocol::ok_reply(req_id, protocol::reservation_create_data(*drawn)), detail};
+      return {protocol::ok_reply(req_id), detail};
     case parcels::announce_answer::same_again:
       return {protocol::ok_reply(req_id), detail};
     case parcels::announce_answer::unknown_size: {
@@ -447,6 +457,33 @@ command_handler::outcome command_handler::reservation_create(
       return conflict("pickup_code: not available; choose another");
   }
   return conflict("refused");
+}
+
+std::optional<std::string> command_handler::dropoff_announcement(
+    const protocol::reservation_create& a, parcels::announcement& ann, json& detail) {
+  ann.kind = a.kind;
+  ann.carrier = a.carrier;
+  if (a.kind != "delivery") detail["kind"] = a.kind;
+  if (a.carrier) detail["carrier"] = *a.carrier;
+  if (a.kind == "delivery") return std::string{};
+  detail["dropoff_code_given"] = a.dropoff_code.has_value();
+  if (a.dropoff_code) {
+    ann.dropoff_code_hash = security::dropoff_code_hash(key_, *a.dropoff_code);
+    ann.dropoff_code_as_pickup = security::pickup_code_hash(key_, *a.dropoff_code);
+    return std::string{};
+  }
+  // As a locker-drawn pickup code: one no live code shares, or none rather than a shared one.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto code = security::random_digits(locker_.current_config().policy.pickup_code_digits);
+    const auto as_pickup = security::pickup_code_hash(key_, code);
+    const auto as_dropoff = security::dropoff_code_hash(key_, code);
+    if (parcels::code_in_use(db_, as_pickup, as_dropoff)) continue;
+    ann.dropoff_code_hash = as_dropoff;
+    ann.dropoff_code_as_pickup = as_pickup;
+    ann.dropoff_code_drawn = true;
+    return code;
+  }
+  return std::nullopt;
 }
 
 command_handler::outcome command_handler::reservation_cancel(
@@ -516,6 +553,13 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
   if (answer == parcels::courier_answer::pin_in_use)
     return {refuse(req_id, error_code::conflict, "pin: another courier has the same PIN"), detail};
   if (a.badge) db_.courier_badges().set(tx, a.courier_id, badge_hash, clock_.wall_now());
+  // Drop-off flow: "" clears the carrier; absent keeps it.
+  if (a.carrier) {
+    detail["carrier"] = *a.carrier;
+    db_.outbound().set_courier_carrier(
+        tx, a.courier_id,
+        a.carrier->empty() ? std::nullopt : std::optional<std::string>(*a.carrier));
+  }
   return {protocol::ok_reply(req_id), detail};
 }
 

@@ -26,6 +26,7 @@
 #include "daemon/commands/command_rate.hpp"
 #include "daemon/commands/publisher.hpp"
 #include "daemon/controller/controller.hpp"
+#include "daemon/parcels/parcels.hpp"
 #include "daemon/security/secret_key.hpp"
 #include "daemon/state/state_report.hpp"
 #include "daemon/store/store.hpp"
@@ -132,6 +133,11 @@ class command_handler {
 
   outcome reservation_create(store::transaction& tx, const std::string& req_id,
                              const protocol::reservation_create& a);
+  // Drop-off flow: fills ann's drop-off fields from a (and the audit detail). Returns the
+  // code it drew ("" when none was to be drawn), or nullopt when no free code could be.
+  std::optional<std::string> dropoff_announcement(const protocol::reservation_create& a,
+                                                  parcels::announcement& ann,
+                                                  nlohmann::json& detail);
   outcome reservation_cancel(store::transaction& tx, const std::string& req_id,
                              const protocol::reservation_cancel& a);
   outcome courier_upsert(store::transaction& tx, const std::string& req_id,

@@ -221,6 +221,8 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       answer.retry_after = left;
       return answer;
     }
+    // Drop-off flow (dropoffs.cpp): a sender's drop-off code; one code opens one thing.
+    if (auto dropoff = dropoff_by_code(code)) return *dropoff;
     const auto hash = security::pickup_code_hash(key_, code);
     const auto found = db_.parcels().find_stored_by_code_hash(hash);
     if (found.size() > 1) {
@@ -301,7 +303,8 @@ std::optional<std::string> controller::new_pickup_code() {
   const auto in_use = db_.parcels().live_code_hashes();
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto code = security::random_digits(cfg_.policy.pickup_code_digits);
-    if (security::matching_hashes(in_use, security::pickup_code_hash(key_, code)).empty())
+    if (security::matching_hashes(in_use, security::pickup_code_hash(key_, code)).empty() &&
+        !db_.outbound().dropoff_code_in_use(security::dropoff_code_hash(key_, code)))  // drop-off
       return code;
   }
   return std::nullopt;

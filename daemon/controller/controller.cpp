@@ -285,6 +285,10 @@ void controller::book_door_closed(slot& slot_closed, const operation& op, open_c
                         {{"tracking_number", d.tracking_number}, {"reason", "cancelled"}});
                 return;
               }
+              if (d.outbound) {
+                book_dropoff(tx, *s, d, now);  // drop-off flow (dropoffs.cpp)
+                return;
+              }
               store::new_parcel p;
               p.tracking_number = d.tracking_number;
               p.compartment_id = std::string(id);

@@ -83,6 +83,9 @@ class controller final : public compartment::compartment_observer, public keypad
   keypad::deposit_answer deposit_bigger(std::string_view compartment) override;
   void abandon_deposit(std::string_view compartment, keypad::abandon_reason why) override;
   [[nodiscard]] std::vector<keypad::removal_item> removals() override;
+  // With the courier's carrier (dropoffs.cpp): expired, cancelled, then outbound parcels.
+  [[nodiscard]] std::vector<keypad::removal_item> removals_for(
+      const keypad::courier_identity& courier) override;
   bool begin_removal(const keypad::courier_identity& courier, std::int64_t parcel_id) override;
   // While storage_fault is raised: it clears at the first commit that succeeds, so after a
   // call it says whether that call failed on the database.
@@ -306,6 +309,18 @@ class controller final : public compartment::compartment_observer, public keypad
   // The backup_power line: its reading at start, then every change, as the power alarm.
   void start_power_watch();
   void power_changed(bool on_backup);
+
+  // --- drop-off, returns, outbound collection (dropoffs.cpp) ---
+  // The answer to a typed drop-off code (it opened a compartment, or none was free), or
+  // nullopt when the code is no announced drop-off's: then it is a pickup code, or wrong.
+  std::optional<keypad::pickup_answer> dropoff_by_code(std::string_view code);
+  // A drop-off's door closed with the parcel inside: stores it outbound (dropped_off).
+  void book_dropoff(store::transaction& tx, slot& s, const deposit_operation& d,
+                    drivers::wall_time now);
+  // Whether a courier of this carrier (none: every carrier) may take the parcel out.
+  bool carrier_may_take(const std::optional<std::string>& courier_carrier, std::int64_t parcel_id);
+  // "dropoff" or "return" for an outbound parcel (a courier may take it out), else nullopt.
+  std::optional<std::string> outbound_removal_reason(const store::parcel_record& p);
 
   void expire_due_parcels();
   void arm_expiry_timer();

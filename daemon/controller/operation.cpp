@@ -69,7 +69,8 @@ std::optional<operation> from_json(const json& j) {
     if (!read(j, "courier_id", d.courier_id) || !read(j, "tracking_number", d.tracking_number) ||
         !read(j, "rank", d.rank) || !read(j, "reservation_id", d.reservation_id) ||
         !read(j, "pickup_code_hash", d.pickup_code_hash) ||
-        !read(j, "pickup_window_h", d.pickup_window_h) || !read(j, "accessible", d.accessible))
+        !read(j, "pickup_window_h", d.pickup_window_h) || !read(j, "accessible", d.accessible) ||
+        !read(j, "outbound", d.outbound))
       return std::nullopt;
     return d;
   }
@@ -119,6 +120,7 @@ std::string encode(const operation& op) {
                               if (d.pickup_code_hash) out["pickup_code_hash"] = *d.pickup_code_hash;
                               if (d.pickup_window_h) out["pickup_window_h"] = *d.pickup_window_h;
                               if (d.accessible) out["accessible"] = true;
+                              if (d.outbound) out["outbound"] = *d.outbound;
                               return out;
                             },
                             [](const pickup_operation& p) {

@@ -30,6 +30,9 @@ struct deposit_operation {
   // Accessibility (issue 13): the reservation asked for a low compartment (stored only when
   // true, so what earlier versions wrote reads the same).
   bool accessible = false;
+  // Drop-off flow (dropoffs.cpp): "dropoff" or "return" when a member of the public opened it
+  // with a drop-off code (courier_id is then ""); closing it stores an outbound parcel.
+  std::optional<std::string> outbound;
   bool operator==(const deposit_operation&) const = default;
 };
 

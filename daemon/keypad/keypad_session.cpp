@@ -161,6 +161,8 @@ void keypad_session::on_key(char key) {
     case state::deposit_cancelled:
     case state::removal_opening:
     case state::removal_open:
+    case state::dropoff_opening:
+    case state::dropoff_open:
       // Waiting for a door: nothing a key could do here is safe to guess.
       refuse();
       return;
@@ -248,6 +250,15 @@ void keypad_session::answer_pickup(const pickup_answer& answer,
     case code_outcome::unavailable:
       sounds_.beep(drivers::sound::error);
       show_message(settings_.texts.out_of_order, [this] { enter_idle(); });
+      return;
+    case code_outcome::dropoff_opening:
+      state_ = state::dropoff_opening;
+      compartment_ = answer.compartment;
+      show(fill(settings_.texts.opening, {compartment_}));
+      return;
+    case code_outcome::no_free_compartment:
+      sounds_.beep(drivers::sound::error);
+      show_message(settings_.texts.dropoff_no_free_compartment, [this] { enter_idle(); });
       return;
   }
 }
@@ -587,6 +598,10 @@ void keypad_session::door_opened(std::string_view compartment) {
       state_ = state::removal_open;
       show(fill(settings_.texts.removal_open, {compartment_}));
       break;
+    case state::dropoff_opening:
+      state_ = state::dropoff_open;
+      show(fill(settings_.texts.dropoff_open, {compartment_}));
+      break;
     default:
       return;
   }
@@ -594,16 +609,24 @@ void keypad_session::door_opened(std::string_view compartment) {
 }
 
 void keypad_session::deposit_moved(std::string_view from, std::string_view to) {
-  if (state_ != state::deposit_opening || from != compartment_) return;
+  if ((state_ != state::deposit_opening && state_ != state::dropoff_opening) ||
+      from != compartment_)
+    return;
   compartment_ = std::string{to};
   show(fill(settings_.texts.deposit_moved, {from, to}));
   touch();
 }
 
 void keypad_session::deposit_failed(std::string_view compartment) {
-  if (state_ != state::deposit_opening || compartment != compartment_) return;
+  if ((state_ != state::deposit_opening && state_ != state::dropoff_opening) ||
+      compartment != compartment_)
+    return;
   compartment_.clear();
   sounds_.beep(drivers::sound::error);
+  if (state_ == state::dropoff_opening) {
+    show_message(settings_.texts.dropoff_failed, [this] { enter_idle(); });
+    return;
+  }
   show_message(settings_.texts.deposit_failed, [this] { enter_menu(); });
 }
 
@@ -622,6 +645,13 @@ void keypad_session::open_failed(std::string_view compartment) {
 }
 
 void keypad_session::stored(std::string_view compartment) {
+  if (compartment == compartment_ &&
+      (state_ == state::dropoff_open || state_ == state::dropoff_opening)) {
+    compartment_.clear();
+    sounds_.beep(drivers::sound::ok);
+    show_message(settings_.texts.dropped_off, [this] { enter_idle(); });
+    return;
+  }
   if (compartment != compartment_ ||
       (state_ != state::deposit_open && state_ != state::deposit_opening)) {
     return;
@@ -687,7 +717,8 @@ void keypad_session::closed_empty(std::string_view compartment) {
 
 void keypad_session::nothing_stored(std::string_view compartment) {
   if (compartment != compartment_ ||
-      (state_ != state::deposit_open && state_ != state::deposit_opening)) {
+      (state_ != state::deposit_open && state_ != state::deposit_opening &&
+       state_ != state::dropoff_open && state_ != state::dropoff_opening)) {
     return;
   }
   const std::string where = compartment_;
@@ -959,7 +990,7 @@ void keypad_session::deposit_error_message(deposit_error error, std::string_view
 }
 
 void keypad_session::enter_removals() {
-  removals_ = services_.removals();
+  removals_ = services_.removals_for(*courier_);
   removal_index_ = 0;
   if (removals_.empty()) {
     show_message(

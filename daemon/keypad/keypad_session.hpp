@@ -126,6 +126,9 @@ class keypad_session final : public session_events {
     removal_item,       // showing removals_[removal_index_]
     removal_opening,    // waiting for compartment_'s door
     removal_open,       // waiting for removed
+    // Drop-off flow: a sender's drop-off code opened compartment_.
+    dropoff_opening,  // waiting for compartment_'s door
+    dropoff_open,     // waiting for stored (or nothing_stored)
   };
 
   void on_key(char key);

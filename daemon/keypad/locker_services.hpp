@@ -25,6 +25,9 @@ enum class code_outcome {
   wrong,        // counted; attempts_left says how many before the lockout
   locked_out,   // the keypad is locked out (now, or because of this attempt)
   unavailable,  // the locker cannot check codes now (its database failed): nothing counted
+  // Drop-off flow: the code is a sender's drop-off code.
+  dropoff_opening,      // a compartment of the announced size is being unlocked for it
+  no_free_compartment,  // none of that size or bigger is free: nothing counted
 };
 
 // Why a scanned signed token (protocol/tokens.md) opened nothing; each has its own message.
@@ -89,7 +92,7 @@ struct removal_item {
   std::int64_t parcel_id = 0;
   std::string tracking_number;
   std::string compartment;
-  std::string reason;  // "expired" | "cancelled"
+  std::string reason;  // "expired" | "cancelled" | "dropoff" | "return" (outbound)
 };
 
 // What the keypad flows ask of the locker.
@@ -107,7 +110,9 @@ class locker_services {
     return std::chrono::seconds{0};
   }
 
-  // A recipient's pickup code. A wrong code counts toward the recipients' budget.
+  // A recipient's pickup code, or a sender's drop-off code (dropoff_opening: closing the
+  // door reports stored() or nothing_stored() as a deposit does). A wrong code counts toward
+  // the recipients' budget.
   virtual pickup_answer pickup(std::string_view code) = 0;
   // A signed token scanned at the pickup prompt (protocol/tokens.md): opens its parcel's
   // compartment as the parcel's code would. A refused token counts toward the recipients'
@@ -145,6 +150,13 @@ class locker_services {
 
   // Parcels waiting for a courier to take them out (expired, cancelled).
   [[nodiscard]] virtual std::vector<removal_item> removals() = 0;
+  // Those this courier may take out: a courier with a carrier sees only parcels of that
+  // carrier or of none (drop-off flow). Outbound parcels (drop-offs, returns) come after
+  // the expired and cancelled ones.
+  [[nodiscard]] virtual std::vector<removal_item> removals_for(const courier_identity& courier) {
+    (void)courier;
+    return removals();
+  }
   // Unlocks the parcel's compartment for removal; false when it cannot (not in service).
   virtual bool begin_removal(const courier_identity& courier, std::int64_t parcel_id) = 0;
 

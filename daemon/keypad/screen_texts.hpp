@@ -82,6 +82,11 @@ struct screen_texts {
   // Accessibility (issue 13): extended time, shown over the current screen for a while.
   std::string extended_time_on = "Extended time on";
   std::string extended_time_off = "Extended time off";
+  // Drop-off flow: a sender's drop-off code at the idle prompt.
+  std::string dropoff_open = "Put parcel in {}\nthen close door";
+  std::string dropped_off = "Thank you!\nParcel dropped off";
+  std::string dropoff_no_free_compartment = "No free box now\nPlease try later";
+  std::string dropoff_failed = "No box can open\nPlease try later";
 };
 
 }  // namespace locker::keypad

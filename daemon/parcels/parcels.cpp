@@ -33,10 +33,17 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
         existing->pickup_code_hash.has_value() == a.pickup_code_hash.has_value() &&
         (!a.pickup_code_hash ||
          security::same_hash(*existing->pickup_code_hash, *a.pickup_code_hash));
-    const bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
-                      existing->pickup_window_h == a.pickup_window_h && same_code &&
-                      existing->accessible == a.accessible &&
-                      existing->extended_time == a.extended_time;
+    bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
+                existing->pickup_window_h == a.pickup_window_h && same_code &&
+                existing->accessible == a.accessible && existing->extended_time == a.extended_time;
+    // Drop-off flow: a drawn code is new each time, so only a given one is compared.
+    const auto extras = db.outbound().of_reservation(a.reservation_id);
+    const bool same_dropoff_code =
+        a.dropoff_code_drawn ||
+        (extras.dropoff_code_hash.has_value() == a.dropoff_code_hash.has_value() &&
+         (!a.dropoff_code_hash ||
+          security::same_hash(*extras.dropoff_code_hash, *a.dropoff_code_hash)));
+    same = same && extras.kind == a.kind && extras.carrier == a.carrier && same_dropoff_code;
     if (!same) return {announce_answer::reservation_differs, {}};
     if (existing->state == store::reservation_state::cancelled)
       return {announce_answer::reservation_cancelled, {}};
@@ -48,7 +55,11 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
     return {announce_answer::already_announced, other->reservation_id};
   // One code opens one compartment: a code that already opens something, or will (another
   // announced reservation's, a stored parcel's), is refused.
-  if (a.pickup_code_hash && db.parcels().pickup_code_in_use(*a.pickup_code_hash))
+  if (a.pickup_code_hash &&
+      code_in_use(db, *a.pickup_code_hash, a.pickup_code_as_dropoff.value_or("")))
+    return {announce_answer::code_in_use, {}};
+  if (a.dropoff_code_hash &&
+      code_in_use(db, a.dropoff_code_as_pickup.value_or(""), *a.dropoff_code_hash))
     return {announce_answer::code_in_use, {}};
 
   store::reservation_record rec;
@@ -62,7 +73,16 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   rec.state = store::reservation_state::announced;
   rec.created_at = now;
   db.reservations().create(tx, rec);
+  if (a.kind != store::kind_delivery || a.carrier)
+    db.outbound().set_reservation(tx, a.reservation_id, {a.kind, a.dropoff_code_hash, a.carrier});
   return {announce_answer::announced, {}};
+}
+
+bool code_in_use(store::store& db, std::string_view as_pickup, std::string_view as_dropoff) {
+  // Both lookups always run: how long this takes says nothing about which one matched.
+  const bool pickup = !as_pickup.empty() && db.parcels().pickup_code_in_use(as_pickup);
+  const bool dropoff = !as_dropoff.empty() && db.outbound().dropoff_code_in_use(as_dropoff);
+  return pickup || dropoff;
 }
 
 cancel_result cancel(store::transaction& tx, store::store& db, std::string_view reservation_id,

@@ -54,7 +54,24 @@ struct announcement {
   // Accessibility (issue 13).
   bool accessible = false;
   bool extended_time = false;
+  // Drop-off flow (issue 13): a parcel the public brings ("dropoff", "return"), opened at the
+  // keypad by its drop-off code (security::dropoff_code_hash; the caller draws one when the
+  // tracking system gave none, and says so in dropoff_code_drawn), and its carrier.
+  std::string kind{store::kind_delivery};
+  std::optional<std::string> dropoff_code_hash{};
+  bool dropoff_code_drawn = false;
+  std::optional<std::string> carrier{};
+  // The same digits under the other purpose, so that one typed code opens one thing: the
+  // pickup code as a drop-off code, the drop-off code as a pickup code.
+  std::optional<std::string> pickup_code_as_dropoff{};
+  std::optional<std::string> dropoff_code_as_pickup{};
 };
+
+// Whether a typed code with these two hashes (security::pickup_code_hash and
+// security::dropoff_code_hash of the same digits) would open something now or later: a
+// stored parcel, an announced reservation's pickup or drop-off code.
+[[nodiscard]] bool code_in_use(store::store& db, std::string_view as_pickup,
+                               std::string_view as_dropoff);
 
 enum class announce_answer {
   announced,              // written

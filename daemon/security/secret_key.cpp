@@ -262,6 +262,10 @@ std::string courier_badge_hash(const secret_key& key, std::string_view badge) {
   return keyed_hash(key, "courier_badge", badge);
 }
 
+std::string dropoff_code_hash(const secret_key& key, std::string_view code) {
+  return keyed_hash(key, "dropoff_code", code);
+}
+
 bool same_hash(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -83,6 +83,10 @@ class secret_key {
 // A badge id is a credential like a PIN: kept only as this hash, never logged.
 [[nodiscard]] std::string courier_badge_hash(const secret_key& key, std::string_view badge);
 
+// What is stored for a sender's drop-off code (purpose "dropoff_code"; drop-off flow, issue
+// 13); as stable as the above. Digits like a pickup code, but never equal to one's hash.
+[[nodiscard]] std::string dropoff_code_hash(const secret_key& key, std::string_view code);
+
 // Hex HMAC-SHA-256 of the concatenated parts under any key: the primitive keyed_hash is
 // built on, exposed so it can be checked against published test vectors.
 [[nodiscard]] std::string hmac_sha256_hex(std::span<const std::byte> key,

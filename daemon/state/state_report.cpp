@@ -138,6 +138,9 @@ protocol::locker_state state_report::current() {
   std::map<std::string, store::hold_record, std::less<>> held;
   for (auto& h : db_.holds().all()) held.emplace(h.compartment_id, std::move(h));
   for (const auto& size : sizes_) st.capacity[size];
+  // Drop-off flow: the outbound ones (drop-offs, returns waiting for a courier), one query.
+  const auto outbound_ids = db_.outbound().outbound_parcels();
+  const std::set<std::int64_t> outbound(outbound_ids.begin(), outbound_ids.end());
   for (const auto* c : locker_.compartments()) {
     protocol::compartment_state cs;
     cs.id = c->id();
@@ -152,7 +155,8 @@ protocol::locker_state state_report::current() {
     if (const auto it = live.find(c->id()); it != live.end()) {
       protocol::parcel_summary p;
       p.tracking_number = it->second.tracking_number;
-      p.state = to_protocol(it->second.state);
+      p.state = outbound.contains(it->second.id) ? protocol::parcel_state::outbound
+                                                 : to_protocol(it->second.state);
       p.reservation_id = it->second.reservation_id;
       p.stored_at = it->second.stored_at;
       p.expires_at = it->second.expires_at;

@@ -75,6 +75,7 @@ std::vector<std::string> parcel_repository::live_code_hashes() {
       "WHERE state = 'stored' "
       "UNION ALL SELECT pickup_code_hash FROM reservations "
       "WHERE state = 'announced' AND pickup_code_hash IS NOT NULL");
+  // (Drop-off codes are hashed for another purpose: outbound_repository::dropoff_code_in_use.)
   std::vector<std::string> out;
   while (s.step()) {
     // A parcel stored without a usable code has an empty hash: it matches no typed code.
@@ -113,11 +114,12 @@ std::vector<std::string> parcel_repository::live_compartments() {
 }
 
 std::optional<wall_time> parcel_repository::next_expiry() {
-  // min() over the partial index is its first entry; INDEXED BY keeps it so (a plan that read
-  // every stored parcel would still be right, but the point is that it is not).
+  // Outbound parcels (drop-offs, returns) are stored but never expire: parcels_expiring
+  // leaves them out. min() over the partial index is its first entry; INDEXED BY keeps it so (a
+  // plan that read every stored parcel would still be right, but the point is that it is not).
   statement s = db_.prepare(
-      "SELECT min(expires_at) FROM parcels INDEXED BY parcels_stored_by_expiry "
-      "WHERE state = 'stored'");
+      "SELECT min(expires_at) FROM parcels INDEXED BY parcels_expiring "
+      "WHERE state = 'stored' AND kind = 'delivery'");
   if (!s.step()) return std::nullopt;
   return optional_time_column(s, 0);
 }
@@ -149,8 +151,8 @@ void parcel_repository::count_failed_attempt(transaction& tx) {
 
 std::vector<parcel_record> parcel_repository::due_to_expire(wall_time now) {
   statement s = db_.prepare(sql(parcel_columns,
-                                "INDEXED BY parcels_stored_by_expiry WHERE state = 'stored' AND "
-                                "expires_at <= ?1 ORDER BY expires_at, id"));
+                                "INDEXED BY parcels_expiring WHERE state = 'stored' AND "
+                                "kind = 'delivery' AND expires_at <= ?1 ORDER BY expires_at, id"));
   s.bind(1, protocol::format_timestamp(now));
   return read_all<parcel_record>(s, read_parcel);
 }

@@ -72,7 +72,8 @@ class parcel_repository {
   // The compartments that hold a live parcel (at most one each), by id. Reads only the live
   // parcels.
   [[nodiscard]] std::vector<std::string> live_compartments();
-  // The earliest expires_at of the stored parcels (none: nothing will expire). One index read.
+  // The earliest expires_at of the stored parcels (none: nothing will expire), outbound ones
+  // (drop-offs, returns: they never expire) left out. One index read.
   [[nodiscard]] std::optional<wall_time> next_expiry();
   [[nodiscard]] std::optional<parcel_record> live_for_reservation(std::string_view reservation_id);
   // Changes the state; collected and removed also set closed_at = at. false if no such parcel.

@@ -243,9 +243,34 @@ CREATE TABLE token_nonces (
 CREATE INDEX token_nonces_by_not_after ON token_nonces (not_after);
 )sql";
 
-constexpr std::array<std::string_view, 9> all_migrations{migration_1, migration_2, migration_3,
-                                                         migration_4, migration_5, migration_6,
-                                                         migration_7, migration_8, migration_9};
+// Drop-off, returns, outbound collection and carriers (issue 13, outbound_repository):
+// - reservations.kind: what the tracking system announced: a delivery a courier brings, or a
+//   parcel a member of the public drops off ('dropoff') or returns ('return'), whose
+//   dropoff_code_hash (security::dropoff_code_hash) opens a compartment at the keypad.
+// - parcels.kind: copied from the reservation; a live parcel of kind dropoff or return is
+//   outbound, waiting for a courier (it never expires, and no pickup code opens it).
+// - carrier on reservations and couriers: a courier with one takes out only parcels of that
+//   carrier (or of none).
+// - parcels_expiring replaces parcels_stored_by_expiry in the expiry's queries (outbound
+//   parcels are stored but never expire); reservations_announced_by_dropoff_code keeps the
+//   drop-off code check off the reservation history; parcels_outbound finds the outbound ones.
+constexpr std::string_view migration_10 = R"sql(
+ALTER TABLE reservations ADD COLUMN kind TEXT NOT NULL DEFAULT 'delivery'
+  CHECK (kind IN ('delivery', 'dropoff', 'return'));
+ALTER TABLE reservations ADD COLUMN dropoff_code_hash TEXT;
+ALTER TABLE reservations ADD COLUMN carrier TEXT;
+ALTER TABLE parcels ADD COLUMN kind TEXT NOT NULL DEFAULT 'delivery'
+  CHECK (kind IN ('delivery', 'dropoff', 'return'));
+ALTER TABLE couriers ADD COLUMN carrier TEXT;
+CREATE INDEX reservations_announced_by_dropoff_code ON reservations (state, dropoff_code_hash)
+  WHERE state = 'announced' AND dropoff_code_hash IS NOT NULL;
+CREATE INDEX parcels_expiring ON parcels (expires_at) WHERE state = 'stored' AND kind = 'delivery';
+CREATE INDEX parcels_outbound ON parcels (state, kind) WHERE kind <> 'delivery';
+)sql";
+
+constexpr std::array<std::string_view, 10> all_migrations{
+    migration_1, migration_2, migration_3, migration_4, migration_5,
+    migration_6, migration_7, migration_8, migration_9, migration_10};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

@@ -17,6 +17,7 @@
 //   token_nonces()        token_nonces_repository   the signed tokens already used
 //   journal()             journal                   the outbox of events to publish
 //   holds()               hold_repository           compartments held for announced parcels
+//   outbound()            outbound_repository       drop-offs, returns, carriers (issue 13)
 //
 // Methods that change state take a transaction&, so the controller commits a state change
 // and the event that reports it together, whichever repositories they touch:
@@ -44,6 +45,7 @@
 #include "daemon/store/in_service_requests.hpp"
 #include "daemon/store/journal.hpp"
 #include "daemon/store/lockout_repository.hpp"
+#include "daemon/store/outbound_repository.hpp"
 #include "daemon/store/parcel_repository.hpp"
 #include "daemon/store/reservation_repository.hpp"
 #include "daemon/store/states.hpp"
@@ -91,6 +93,7 @@ class store {
   [[nodiscard]] token_nonces_repository& token_nonces() { return token_nonces_; }
   [[nodiscard]] journal_repository& journal() { return journal_; }
   [[nodiscard]] hold_repository& holds() { return holds_; }
+  [[nodiscard]] outbound_repository& outbound() { return outbound_; }
 
  private:
   database db_;
@@ -108,6 +111,7 @@ class store {
   token_nonces_repository token_nonces_{db_};
   journal_repository journal_{db_};
   hold_repository holds_{db_};
+  outbound_repository outbound_{db_};
 };
 
 template <class F>

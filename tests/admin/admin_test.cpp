@@ -453,6 +453,42 @@ TEST_F(admin_test, parcels_lists_live_ones_unless_all) {
   EXPECT_THAT(all.out, HasSubstr("collected"));
 }
 
+// Drop-off flow (issue 13): the outbound parcels' view and a courier's carrier.
+TEST_F(admin_test, outbound_lists_dropoffs_and_returns_waiting_for_a_courier) {
+  (void)key();  // the folder's key, as lockerd made it (the courier below is hashed with it)
+  {
+    store::store st(db_path());
+    add_compartments(st);
+    store::transaction tx(st.db());
+    st.reservations().create(tx, {"r-1", "DO-1", "S", std::nullopt, std::nullopt,
+                                  store::reservation_state::deposited, t0_});
+    st.outbound().set_reservation(tx, "r-1", {"dropoff", "hash", "dhl"});
+    const auto dropped =
+        st.parcels().store(tx, {"DO-1", "A1", "r-1", "", "", std::nullopt, t0_, t0_});
+    st.outbound().set_parcel_kind(tx, dropped, "return");
+    st.parcels().store(tx, {"TN-2", "A2", std::nullopt, "c-1", "h2", std::nullopt, t0_, t0_ + 1h});
+    tx.commit();
+  }
+  const auto r = run({"outbound"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("DO-1"));
+  EXPECT_THAT(r.out, HasSubstr("return"));
+  EXPECT_THAT(r.out, HasSubstr("dhl"));
+  EXPECT_THAT(r.out, Not(HasSubstr("TN-2")));
+  EXPECT_THAT(r.out, Not(HasSubstr("hash")));
+
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "12345678\n").status, exit_ok);
+  ASSERT_EQ(run({"courier", "set-carrier", "c-1", "dhl"}).status, exit_ok);
+  {
+    store::store st(db_path());
+    EXPECT_EQ(st.outbound().courier_carrier("c-1"), "dhl");
+  }
+  ASSERT_EQ(run({"courier", "set-carrier", "c-1"}).status, exit_ok);
+  store::store st(db_path());
+  EXPECT_FALSE(st.outbound().courier_carrier("c-1"));
+  EXPECT_NE(run({"courier", "set-carrier", "c-9", "dhl"}).status, exit_ok);
+}
+
 TEST_F(admin_test, journal_prints_pending_events_in_seq_order) {
   store::store st(db_path());
   std::vector<std::string> payloads;

@@ -30,6 +30,8 @@
 #include <signal.h>
 
 #include "daemon/keypad/screen_texts.hpp"
+#include "daemon/security/secret_key.hpp"
+#include "daemon/store/store.hpp"
 #include "tests/support/failure.hpp"
 #include "tests/support/locker_db.hpp"
 #include "tests/support/locker_processes.hpp"
@@ -85,7 +87,7 @@ struct told {
 // The person at the keypad right now, and what they have done so far: after a restart
 // they carry on with what is physically in front of them.
 struct person_task {
-  enum class kind { none, deposit, pickup } what = kind::none;
+  enum class kind { none, deposit, pickup, dropoff } what = kind::none;
   std::string tracking_number;
   std::string compartment;    // known once the display said "Opening box N..."
   bool parcel_moved = false;  // deposit: put in; pickup: taken out
@@ -120,9 +122,9 @@ class crash_rig {
     }
     lockerd_.stop(SIGKILL);
     std::cout << "[crash] " << kills_ << " kills; " << deposits_told_ << " deposits and "
-              << pickups_told_ << " pickups confirmed on the display; journal up to seq "
-              << journal_.size() << "; " << stray_doors_
-              << " doors found open with nobody at them\n";
+              << pickups_told_ << " pickups and " << dropoffs_told_
+              << " drop-offs confirmed on the display; journal up to seq " << journal_.size()
+              << "; " << stray_doors_ << " doors found open with nobody at them\n";
   }
 
   [[nodiscard]] std::string log_tail() const { return lockerd_.log_tail(40); }
@@ -135,6 +137,7 @@ class crash_rig {
     test::write_config(files_, "crash-1", board_);
     // The courier exists before the first start.
     test::add_courier(files_.state_dir, "courier-1", courier_name, courier_pin);
+    announce_dropoffs();
     db_ = std::make_unique<db_reader>(files_.state_dir / "lockerd.db");
 
     sim_ = std::make_unique<test::locker_sim_process>(LOCKER_SIM_PATH, board_, files_.sim_socket,
@@ -346,6 +349,12 @@ class crash_rig {
       told_.push_back({"stored", task_.tracking_number, task_.compartment});
       verify_told(told_.back());
       ++deposits_told_;
+    } else if (display() == texts_.dropped_off) {
+      if (task_.what != person_task::kind::dropoff || task_.compartment.empty())
+        fail("the display says '", display(), "' but nobody was dropping off");
+      told_.push_back({"dropped_off", task_.tracking_number, task_.compartment});
+      verify_told(told_.back());
+      ++dropoffs_told_;
     } else if (display() == texts_.thank_you) {
       if (task_.what != person_task::kind::pickup || task_.compartment.empty())
         fail("the display says '", display(), "' but nobody was collecting");
@@ -479,8 +488,10 @@ class crash_rig {
 
   void pickup() {
     // A recipient with the code from the 'stored' event (what the tracking system sends).
-    const auto stored =
-        db_->query("SELECT tracking_number, compartment_id FROM parcels WHERE state = 'stored'");
+    // Deliveries only: an outbound parcel (a drop-off) has no pickup code.
+    const auto stored = db_->query(
+        "SELECT tracking_number, compartment_id FROM parcels WHERE state = 'stored' AND "
+        "kind = 'delivery'");
     if (stored.empty()) return;
     const auto& parcel =
         stored[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(stored.size()) - 1))];
@@ -517,9 +528,73 @@ class crash_rig {
     task_ = {};
   }
 
+  // ---- drop-offs (issue 13) ----
+
+  // Before the first start: announced drop-offs and returns, each with its drop-off code (as
+  // the tracking system's reservation_create would leave them on file).
+  void announce_dropoffs() {
+    const auto key = security::load_or_create_key(files_.state_dir);
+    store::store db(files_.state_dir / "lockerd.db");
+    const std::vector<std::string> sizes{"S", "M", "L"};
+    for (int i = 0; i < dropoffs_announced; ++i) {
+      const std::string id = "drop-" + std::to_string(i);
+      const std::string tracking = std::to_string(90000001 + i);
+      const std::string code = std::to_string(55500001 + i);
+      store::transaction tx(db.db());
+      db.reservations().create(
+          tx, {id, tracking, sizes[static_cast<std::size_t>(i % 3)], std::nullopt, std::nullopt,
+               store::reservation_state::announced, std::chrono::system_clock::now()});
+      db.outbound().set_reservation(
+          tx, id, {i % 2 == 0 ? "dropoff" : "return", security::dropoff_code_hash(key, code), {}});
+      tx.commit();
+      dropoff_codes_[id] = {tracking, code};
+    }
+  }
+
+  // A sender types the code of a drop-off still announced; false when none is left.
+  bool dropoff() {
+    const auto left = db_->query(
+        "SELECT reservation_id FROM reservations WHERE state = 'announced' AND "
+        "kind <> 'delivery' ORDER BY reservation_id");
+    if (left.empty()) return false;
+    const auto& [tracking, code] = dropoff_codes_.at(left.front()[0]);
+    task_ = {person_task::kind::dropoff, tracking, {}, false};
+    step("type the drop-off code");
+    go_idle();
+    press(code + "#");
+    std::optional<std::vector<std::string>> opening;
+    expect_display(
+        [&] {
+          opening = match(texts_.opening, display());
+          return opening || display() == texts_.dropoff_no_free_compartment;
+        },
+        texts_.opening);
+    if (!opening) {
+      task_ = {};  // the sender comes back another day
+      return true;
+    }
+    task_.compartment = (*opening)[0];
+    wait_door_moved(task_.compartment);
+    step("put the drop-off in");
+    pause(40ms);
+    if (const auto r = send("open " + task_.compartment); r != "ok")
+      fail("open ", task_.compartment, ": ", r);
+    if (const auto r = send("put " + task_.compartment); r != "ok")
+      fail("put ", task_.compartment, ": ", r);
+    task_.parcel_moved = true;
+    step("close the drop-off's door");
+    pause(120ms, hand_time);
+    shut(task_.compartment);
+    expect_display([&] { return display() == texts_.dropped_off; }, texts_.dropped_off);
+    task_ = {};
+    return true;
+  }
+
   void next_action() {
-    const auto stored = db_->query("SELECT count(*) FROM parcels WHERE state = 'stored'");
+    const auto stored =
+        db_->query("SELECT count(*) FROM parcels WHERE state = 'stored' AND kind = 'delivery'");
     const int n = std::stoi(stored[0][0]);
+    if (uniform(0, 5) == 0 && dropoff()) return;
     if (n == 0 || (n < 16 && uniform(0, 1) == 0)) {
       deposit();
     } else {
@@ -540,8 +615,9 @@ class crash_rig {
     trace("carrying on in ", id, ": door ", c.door, c.occupied ? ", occupied" : ", empty");
     if (c.door != "closed") {
       if (c.door == "ajar") send("open " + id);
-      if (task_.what == person_task::kind::deposit && !task_.parcel_moved &&
-          !compartment(id).occupied) {
+      const bool bringing =
+          task_.what == person_task::kind::deposit || task_.what == person_task::kind::dropoff;
+      if (bringing && !task_.parcel_moved && !compartment(id).occupied) {
         if (const auto r = send("put " + id); r != "ok") fail("put ", id, ": ", r);
       }
       if (task_.what == person_task::kind::pickup && compartment(id).occupied) {
@@ -614,6 +690,10 @@ class crash_rig {
   std::uint64_t kills_ = 0;
   std::uint64_t deposits_told_ = 0;
   std::uint64_t pickups_told_ = 0;
+  // Drop-offs: announced before the first start (few: they stay in the cabinet).
+  static constexpr int dropoffs_announced = 6;
+  std::map<std::string, std::pair<std::string, std::string>> dropoff_codes_;  // tracking, code
+  std::uint64_t dropoffs_told_ = 0;
   std::uint64_t stray_doors_ = 0;
   bool trace_ = env_number("LOCKER_CRASH_TRACE", 0) != 0;
   steady::time_point started_ = steady::now();

@@ -275,6 +275,42 @@ TEST_F(keypad_session_test, pickup_opens_and_thanks_after_collection) {
   EXPECT_EQ(clock.pending(), 0U);  // nothing polls while idle
 }
 
+// Drop-off flow: a drop-off code opens a box for the sender; its close stores (or, closed
+// empty, nothing); no free box says so; keys wait for the door.
+TEST_F(keypad_session_test, a_dropoff_code_opens_a_box_and_thanks_once_stored) {
+  pickup_answer dropoff;
+  dropoff.outcome = code_outcome::dropoff_opening;
+  dropoff.compartment = "4";
+  services.pickup_answers.push_back(dropoff);
+  pickup_answer no_box;
+  no_box.outcome = code_outcome::no_free_compartment;
+  services.pickup_answers.push_back(no_box);
+  services.pickup_answers.push_back(dropoff);
+  start();
+  keys.press("55#");
+  EXPECT_EQ(display.current(), "Opening box 4...\nPlease wait");
+  session->door_opened("4");
+  EXPECT_EQ(display.current(), "Put parcel in 4\nthen close door");
+  keys.press("1");  // waiting for the door
+  EXPECT_EQ(display.current(), "Put parcel in 4\nthen close door");
+  session->stored("4");
+  EXPECT_EQ(display.current(), "Thank you!\nParcel dropped off");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+
+  keys.press("66#");
+  EXPECT_EQ(display.current(), "No free box now\nPlease try later");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+
+  keys.press("55#");
+  session->door_opened("4");
+  session->nothing_stored("4");
+  EXPECT_EQ(display.current(), "Box 4 is empty\nNothing stored");
+  clock.advance(seconds{4});
+  EXPECT_EQ(display.current(), idle);
+}
+
 TEST_F(keypad_session_test, wrong_code_shows_tries_left_then_prompt) {
   services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
   start();

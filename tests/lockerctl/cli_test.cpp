@@ -410,5 +410,41 @@ TEST(LockerctlRequests, LockoutClearNamesTheBudgetOrNone) {
             std::string::npos);
 }
 
+// Drop-off flow (issue 13): --kind, the drop-off code from stdin, --carrier on announce and
+// courier, --no-carrier.
+TEST(LockerctlRequests, DropoffAnnouncementsAndCarriers) {
+  auto j = nlohmann::json::parse(
+      plan_for({"--locker", "t1", "announce", "--reservation", "R1", "--tracking", "TRK1", "--size",
+                "M", "--kind", "dropoff", "--code-stdin", "--carrier", "dhl"},
+               "55501234")
+          .payload);
+  EXPECT_EQ(j["kind"], "dropoff");
+  EXPECT_EQ(j["dropoff_code"], "55501234");
+  EXPECT_FALSE(j.contains("pickup_code"));
+  EXPECT_EQ(j["carrier"], "dhl");
+  j = nlohmann::json::parse(plan_for({"--locker", "t1", "announce", "--reservation", "R2",
+                                      "--tracking", "TRK2", "--size", "S", "--kind", "return"})
+                                .payload);
+  EXPECT_EQ(j["kind"], "return");
+  EXPECT_FALSE(j.contains("dropoff_code"));
+  EXPECT_NE(refusal({"--locker", "t1", "announce", "--reservation", "R3", "--tracking", "T3",
+                     "--size", "S", "--kind", "parcel"})
+                .find("--kind"),
+            std::string::npos);
+
+  j = nlohmann::json::parse(
+      plan_for({"--locker", "t1", "courier", "set", "--id", "c-1", "--carrier", "dhl"}).payload);
+  EXPECT_EQ(j["carrier"], "dhl");
+  j = nlohmann::json::parse(
+      plan_for({"--locker", "t1", "courier", "set", "--id", "c-1", "--no-carrier"}).payload);
+  EXPECT_EQ(j["carrier"], "");
+  j = nlohmann::json::parse(plan_for({"--locker", "t1", "courier", "set", "--id", "c-1"}).payload);
+  EXPECT_FALSE(j.contains("carrier"));
+  EXPECT_NE(usage_message({"--locker", "t1", "courier", "set", "--id", "c-1", "--carrier", "dhl",
+                           "--no-carrier"})
+                .find("not both"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace locker::ctl

@@ -139,5 +139,21 @@ TEST(LockerctlFormat, ConfigVerdict) {
       "config version 4 rejected:\n  telemetry_s: must be between 10 and 86400\n  (payload): x");
 }
 
+// Drop-off flow: the drop-off code the locker drew is printed once, for the sender.
+TEST(LockerctlFormat, ADrawnDropoffCodeIsPrinted) {
+  announce_args a;
+  a.reservation_id = "R-D1";
+  a.tracking_number = "DROP-1";
+  a.size = "S";
+  a.kind = "dropoff";
+  EXPECT_EQ(
+      describe_success(a, json::parse(R"({"status":"ok","data":{"dropoff_code":"51685666"}})")),
+      "reservation R-D1 announced: parcel DROP-1 may be dropped off with drop-off code "
+      "51685666");
+  a.kind = "return";
+  EXPECT_EQ(describe_success(a, json::parse(R"({"status":"ok","data":{}})")),
+            "reservation R-D1 announced: parcel DROP-1 may be returned");
+}
+
 }  // namespace
 }  // namespace locker::ctl

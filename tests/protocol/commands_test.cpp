@@ -484,5 +484,60 @@ TEST(decode_command, reservation_create_takes_a_hold_until) {
   EXPECT_FALSE(schemas().validate("cmd_reservation_create.schema.json", bad).empty());
 }
 
+// Drop-off flow (issue 13): kind, dropoff_code and carrier on reservation_create, carrier on
+// courier_upsert; a drop-off code only with a drop-off or return, a pickup code only without.
+TEST(decode_command, reservation_create_takes_a_dropoff_kind_code_and_carrier) {
+  const json base = {
+      {"req_id", "k-1"}, {"reservation_id", "r-1"}, {"tracking_number", "T-1"}, {"size", "M"}};
+  const auto plain = decode("reservation_create", base);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(std::get<reservation_create>(plain->args).kind, "delivery");
+  EXPECT_FALSE(std::get<reservation_create>(plain->args).dropoff_code);
+  EXPECT_FALSE(std::get<reservation_create>(plain->args).carrier);
+
+  json dropoff = base;
+  dropoff["kind"] = "return";
+  dropoff["dropoff_code"] = "48213957";
+  dropoff["carrier"] = "dhl";
+  const auto r = decode("reservation_create", dropoff);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& a = std::get<reservation_create>(r->args);
+  EXPECT_EQ(a.kind, "return");
+  EXPECT_EQ(a.dropoff_code, "48213957");
+  EXPECT_EQ(a.carrier, "dhl");
+  EXPECT_TRUE(schemas().validate("cmd_reservation_create.schema.json", dropoff).empty());
+
+  json bad = base;
+  bad["kind"] = "parcel";
+  expect_error(decode("reservation_create", bad), error_code::bad_request, "kind", "k-1");
+  bad = dropoff;
+  bad["dropoff_code"] = "4821";
+  expect_error(decode("reservation_create", bad), error_code::bad_request, "dropoff_code", "k-1");
+  bad = base;
+  bad["dropoff_code"] = "48213957";
+  expect_error(decode("reservation_create", bad), error_code::bad_request, "dropoff_code", "k-1");
+  bad = dropoff;
+  bad.erase("dropoff_code");
+  bad["pickup_code"] = "73914682";
+  expect_error(decode("reservation_create", bad), error_code::bad_request, "pickup_code", "k-1");
+  bad = base;
+  bad["carrier"] = "";
+  expect_error(decode("reservation_create", bad), error_code::bad_request, "carrier", "k-1");
+
+  const json courier = {
+      {"req_id", "k-2"}, {"courier_id", "c-1"}, {"enabled", true}, {"carrier", "dhl"}};
+  const auto c = decode("courier_upsert", courier);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(std::get<courier_upsert>(c->args).carrier, "dhl");
+  json cleared = courier;
+  cleared["carrier"] = "";
+  const auto c2 = decode("courier_upsert", cleared);
+  ASSERT_TRUE(c2.ok()) << c2.error().message;
+  EXPECT_EQ(std::get<courier_upsert>(c2->args).carrier, "");
+  EXPECT_TRUE(schemas().validate("cmd_courier_upsert.schema.json", cleared).empty());
+  cleared["carrier"] = std::string(65, 'x');
+  expect_error(decode("courier_upsert", cleared), error_code::bad_request, "carrier", "k-2");
+}
+
 }  // namespace
 }  // namespace locker::protocol

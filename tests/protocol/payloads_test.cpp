@@ -130,6 +130,52 @@ TEST(payloads, parcel_events_match_the_schema) {
             "operator");
 }
 
+// Drop-off flow (issue 13): dropped_off, removed with an outbound reason, reservation_create's
+// drop-off fields and its reply data.
+TEST(payloads, dropoff_flow_is_in_the_contract) {
+  const std::string schema = "evt_parcel.schema.json";
+  const std::string dropped = encode_parcel_event(
+      header(7), parcel_dropped_off{"TN-7", "A01", "M", "dropoff", "res-7", "dhl"});
+  expect_valid_and_strict(schema, dropped,
+                          with_header({"tracking_number", "compartment", "size", "kind"}));
+  expect_valid_and_strict(
+      schema,
+      encode_parcel_event(header(8), parcel_dropped_off{"TN-8", "A01", "S", "return", {}, {}}), {});
+  json bad = json::parse(dropped);
+  bad["kind"] = "delivery";
+  EXPECT_FALSE(schemas().validate(schema, bad).empty());
+  for (auto reason : {removal_reason::dropoff, removal_reason::returned}) {
+    expect_valid_and_strict(
+        schema, encode_parcel_event(header(9), parcel_removed{"TN-1", "A01", "c-9", reason}),
+        with_header({"tracking_number", "compartment", "courier_id", "reason"}));
+  }
+  EXPECT_EQ(json::parse(encode_parcel_event(
+                header(9), parcel_removed{"T", "A", "c", removal_reason::returned}))["reason"],
+            "return");
+
+  const std::string cmd = "cmd_reservation_create.schema.json";
+  const json request = {{"req_id", "q-1"}, {"reservation_id", "r-1"}, {"tracking_number", "T-1"},
+                        {"size", "M"},     {"kind", "return"},        {"dropoff_code", "55501234"},
+                        {"carrier", "dhl"}};
+  EXPECT_EQ(join(schemas().validate(cmd, request)), "");
+  json wrong = request;
+  wrong["kind"] = "parcel";
+  EXPECT_NE(join(schemas().validate(cmd, wrong)), "");
+  wrong = request;
+  wrong["dropoff_code"] = "12a45678";
+  EXPECT_NE(join(schemas().validate(cmd, wrong)), "");
+  EXPECT_EQ(join(schemas().validate(
+                "cmd_courier_upsert.schema.json",
+                {{"req_id", "q-2"}, {"courier_id", "c-1"}, {"enabled", true}, {"carrier", ""}})),
+            "");
+
+  const std::string data = "reply_data_reservation_create.schema.json";
+  EXPECT_EQ(join(schemas().validate(data, reservation_create_data("48213957"))), "");
+  EXPECT_EQ(join(schemas().validate(data, json::object())), "");
+  EXPECT_NE(join(schemas().validate(data, json{{"dropoff_code", "12"}})), "");
+  EXPECT_NE(join(schemas().validate(data, json{{"pickup_code", "48213957"}})), "");
+}
+
 TEST(payloads, a_parcel_event_of_another_type_is_rejected) {
   json j = json::parse(encode_parcel_event(header(4), parcel_expired{"TN-1", "A01"}));
   j["type"] = "stored";  // stored needs size, courier_id, expires_at

@@ -140,8 +140,8 @@ TEST_F(query_plan_test, the_tracking_number_check_reads_only_that_number) {
 }
 
 TEST_F(query_plan_test, the_next_expiry_is_one_index_read) {
-  expect_uses("parcels_stored_by_expiry", [&] { (void)st_->parcels().next_expiry(); });
-  expect_uses("parcels_stored_by_expiry", [&] { (void)st_->parcels().due_to_expire(t0); });
+  expect_uses("parcels_expiring", [&] { (void)st_->parcels().next_expiry(); });
+  expect_uses("parcels_expiring", [&] { (void)st_->parcels().due_to_expire(t0); });
 }
 
 TEST_F(query_plan_test, the_telemetry_reads_only_live_parcels) {

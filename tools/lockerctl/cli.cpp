@@ -23,10 +23,10 @@ const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size",       "window-h",  "compartment", "reason",
     "operator",    "id",       "name",       "since-seq", "job-id",      "url",
-    "sha256",      "budget",   "hold-until", "hold-h"};
+    "sha256",      "budget",   "hold-until", "hold-h",    "kind",        "carrier"};
 const std::set<std::string, std::less<>> command_flags = {
-    "code-stdin", "in",         "out", "enabled",    "disabled",
-    "follow",     "show-codes", "pin", "accessible", "extended-time"};
+    "code-stdin", "in",  "out",        "enabled",       "disabled",  "follow",
+    "show-codes", "pin", "accessible", "extended-time", "no-carrier"};
 
 // An upper bound on --timeout: lockerctl is interactive, and a request kept waiting longer is
 // better re-sent with a fresh req_id.
@@ -159,6 +159,8 @@ command_args read_command(const std::string& name, command_tokens tokens) {
       a.hold_h = static_cast<int>(*v);
     }
     if (a.hold_until && a.hold_h) usage_fail("announce: give --hold-until or --hold-h, not both");
+    a.kind = r.optional("kind");
+    a.carrier = r.optional("carrier");
     r.finish(0);
     return a;
   }
@@ -193,6 +195,11 @@ command_args read_command(const std::string& name, command_tokens tokens) {
       // A new courier needs a PIN; an existing one keeps its PIN unless --pin asks for a new
       // one (courier_upsert's pin is optional for a courier on file).
       a.new_pin = sub == "add" || r.flag("pin");
+      a.carrier = r.optional("carrier");
+      if (r.flag("no-carrier")) {
+        if (a.carrier) usage_fail("courier: give --carrier or --no-carrier, not both");
+        a.carrier = std::string{};
+      }
       r.finish(1);
       return a;
     }
@@ -419,12 +426,18 @@ Commands:
                         compartment, --extended-time for more time at the pickup;
                         --hold-until/--hold-h hold a free compartment of the size until
                         then (none free: nothing announced)
+  announce ... --kind dropoff|return [--code-stdin] [--carrier C]
+                        a parcel the public drops off or returns at the keypad; with
+                        --code-stdin the drop-off code is read from stdin, else the
+                        locker draws one and prints it; --carrier limits who collects it
   cancel --reservation R
   open --compartment N --reason TEXT --operator NAME
   service --compartment N --in|--out --reason TEXT
   courier add --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
   courier set --id C [--name N] [--enabled|--disabled] [--pin]
                         change a courier; the PIN stays unless --pin (then read from stdin)
+  courier add|set ... [--carrier C | --no-carrier]
+                        the courier takes out only carrier C's parcels (and those of none)
   courier remove --id C
   state                 compartments, parcels and alarms as a table
   events [--follow] [--since-seq N] [--show-codes]

@@ -49,6 +49,10 @@ struct announce_args {
   // this many hours from the request (--hold-h); at most one of the two.
   std::optional<std::string> hold_until;
   std::optional<int> hold_h;
+  // Drop-off flow: --kind dropoff|return (then --code-stdin reads the drop-off code, and
+  // without it the locker draws one and the reply says it), --carrier.
+  std::optional<std::string> kind;
+  std::optional<std::string> carrier;
 };
 struct cancel_args {
   std::string reservation_id;
@@ -68,6 +72,8 @@ struct courier_upsert_args {  // "courier add" and "courier set"; a PIN comes fr
   std::optional<std::string> name;
   bool enabled = true;
   bool new_pin = true;  // "add" always; "set" only with --pin (else the PIN stays as it is)
+  // Drop-off flow: --carrier C limits the courier to C's parcels; --no-carrier clears it ("").
+  std::optional<std::string> carrier;
 };
 struct courier_remove_args {
   std::string courier_id;

@@ -55,6 +55,13 @@ std::string describe_success(const command_args& c, const json& reply) {
       [&](const auto& a) -> std::string {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, announce_args>) {
+          if (a.kind && *a.kind != "delivery") {
+            // The drawn drop-off code goes to the sender: printed once, never kept here.
+            const std::string code = text_of(data, "dropoff_code", "");
+            return "reservation " + a.reservation_id + " announced: parcel " + a.tracking_number +
+                   " may be " + (*a.kind == "return" ? "returned" : "dropped off") +
+                   (code.empty() ? "" : " with drop-off code " + code);
+          }
           std::string text = "reservation " + a.reservation_id +
                              " announced: a courier may deposit parcel " + a.tracking_number;
           // Flow "hold": the reply says only ok; the state shows which compartment.

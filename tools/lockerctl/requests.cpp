@@ -29,6 +29,9 @@ std::string option_for_field(std::string_view field) {
   if (field == "courier_id") return "--id";
   if (field == "pin") return "the PIN (stdin)";
   if (field == "name") return "--name";
+  if (field == "kind") return "--kind";
+  if (field == "carrier") return "--carrier";
+  if (field == "dropoff_code") return "the drop-off code (stdin)";
   return std::string(field);
 }
 
@@ -50,11 +53,14 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           j["reservation_id"] = a.reservation_id;
           j["tracking_number"] = a.tracking_number;
           j["size"] = a.size;
-          if (a.code_stdin && secret) j["pickup_code"] = *secret;
+          const bool outbound = a.kind && *a.kind != "delivery";
+          if (a.code_stdin && secret) j[outbound ? "dropoff_code" : "pickup_code"] = *secret;
           if (a.window_h) j["pickup_window_h"] = *a.window_h;
           if (a.accessible) j["accessible"] = true;
           if (a.extended_time) j["extended_time"] = true;
           if (a.hold_until) j["hold_until"] = *a.hold_until;
+          if (a.kind) j["kind"] = *a.kind;
+          if (a.carrier) j["carrier"] = *a.carrier;
         } else if constexpr (std::is_same_v<T, cancel_args>) {
           j["reservation_id"] = a.reservation_id;
         } else if constexpr (std::is_same_v<T, open_args>) {
@@ -70,6 +76,7 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           if (a.new_pin) j["pin"] = secret.value_or("");
           if (a.name) j["name"] = *a.name;
           j["enabled"] = a.enabled;
+          if (a.carrier) j["carrier"] = *a.carrier;
         } else if constexpr (std::is_same_v<T, courier_remove_args>) {
           j["courier_id"] = a.courier_id;
         } else if constexpr (std::is_same_v<T, reboot_args>) {

@@ -65,6 +65,10 @@ const text_id ids[] = {
     {&t::token_expired, "token_expired", {a::count}},
     {&t::token_used, "token_used", {a::count}},
     {&t::token_no_parcel, "token_no_parcel", {a::count}},
+    {&t::dropoff_open, "dropoff_open", {a::compartment}},
+    {&t::dropped_off, "dropped_off", {}},
+    {&t::dropoff_no_free_compartment, "dropoff_no_free_compartment", {}},
+    {&t::dropoff_failed, "dropoff_failed", {}},
 };
 
 // A member of screen_texts without its line above would never be checked or translated.

@@ -72,6 +72,10 @@ constexpr translation table_de[] = {
     {&t::token_expired, "QR-Code abgelaufen\nVersuche: {}"},
     {&t::token_used, "QR-Code benutzt\nVersuche: {}"},
     {&t::token_no_parcel, "Kein Paket zum QR\nVersuche: {}"},
+    {&t::dropoff_open, "Paket in Fach {}\ndann Tuer zu"},
+    {&t::dropped_off, "Danke!\nPaket abgegeben"},
+    {&t::dropoff_no_free_compartment, "Kein Fach frei\nBitte spaeter"},
+    {&t::dropoff_failed, "Kein Fach geht auf\nBitte spaeter"},
 };
 
 }  // namespace

@@ -73,6 +73,10 @@ constexpr translation table_pl[] = {
     {&t::token_expired, "Kod QR wygasl\nProby: {}"},
     {&t::token_used, "Kod QR juz uzyty\nProby: {}"},
     {&t::token_no_parcel, "Brak paczki dla QR\nProby: {}"},
+    {&t::dropoff_open, "Wloz paczke do {}\npotem zamknij"},
+    {&t::dropped_off, "Dziekujemy!\nPaczka nadana"},
+    {&t::dropoff_no_free_compartment, "Brak wolnej skrytki\nSprobuj pozniej"},
+    {&t::dropoff_failed, "Skrytka nie otwiera\nSprobuj pozniej"},
 };
 
 }  // namespace
