@@ -74,6 +74,7 @@ const text_rule job_id_rule{1, 64, valid_job_id, "1-64 characters of A-Z, a-z, 0
 const text_rule url_rule{1, 2048, nullptr, "1-2048 characters"};
 const text_rule sha256_rule{64, 64, hex_chars, "64 hexadecimal digits"};
 bool known_budget(std::string_view s) { return s == "pickup_code" || s == "courier"; }
+const text_rule recipient_rule{1, 64, nullptr, "1-64 characters"};  // multi: opaque
 const text_rule budget_rule{1, 16, known_budget, "\"pickup_code\" or \"courier\""};
 
 // Reads the fields of one request object and keeps the first problem found.
@@ -149,6 +150,7 @@ request decode_args(std::string_view name, fields& f) {
     r.size = f.text("size", size_rule);
     r.pickup_code = f.optional_text("pickup_code", pickup_code_rule);
     r.pickup_window_h = f.optional_int("pickup_window_h", 1, 720);
+    r.recipient = f.optional_text("recipient", recipient_rule);  // multi
     return r;
   }
   if (name == "reservation_cancel") return reservation_cancel{f.text("reservation_id", id_rule)};

@@ -20,6 +20,9 @@ struct reservation_create {
   std::string size;                        // 1–32 chars; the daemon checks it against the board
   std::optional<std::string> pickup_code;  // 6–10 digits; secret
   std::optional<int> pickup_window_h;      // 1–720
+  // Several parcels, one code (multi): the tracking system's opaque recipient key, 1–64
+  // characters (never shown). Reservations that share it may share one pickup code.
+  std::optional<std::string> recipient;
 };
 
 struct reservation_cancel {

@@ -342,6 +342,8 @@ command_handler::outcome command_handler::reservation_create(
                  {"size", a.size},
                  {"pickup_code_given", a.pickup_code.has_value()}};
   if (a.pickup_window_h) detail["pickup_window_h"] = *a.pickup_window_h;
+  if (a.recipient)
+    detail["recipient_given"] = true;  // multi: the key itself stays out of the audit
   const auto& sizes = locker_.current_config().board.sizes;
   parcels::announcement ann;
   ann.reservation_id = a.reservation_id;
@@ -349,6 +351,7 @@ command_handler::outcome command_handler::reservation_create(
   ann.size = a.size;
   if (a.pickup_code) ann.pickup_code_hash = security::pickup_code_hash(key_, *a.pickup_code);
   if (a.pickup_window_h) ann.pickup_window_h = *a.pickup_window_h;
+  ann.recipient = a.recipient;  // multi
 
   const auto r = parcels::announce(tx, db_, ann, sizes, clock_.wall_now());
   const auto conflict = [&](std::string message) {

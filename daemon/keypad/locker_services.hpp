@@ -29,9 +29,13 @@ enum class code_outcome {
 
 struct pickup_answer {
   code_outcome outcome = code_outcome::wrong;
-  std::string compartment;              // with opening
+  std::string compartment;              // with opening (the first of compartments)
   std::chrono::seconds retry_after{0};  // with locked_out
   int attempts_left = 0;                // with wrong
+  // Several parcels, one code (multi): with opening, every compartment being unlocked for
+  // this code, in board order (one for a single parcel). Each reports its own door_opened,
+  // open_failed, collected or left_inside.
+  std::vector<std::string> compartments;
 };
 
 // What a courier's badge read at the keypad led to.
@@ -86,7 +90,9 @@ class locker_services {
     return std::chrono::seconds{0};
   }
 
-  // A recipient's pickup code. A wrong code counts toward the recipients' budget.
+  // A recipient's pickup code. A wrong code counts toward the recipients' budget. A code
+  // several stored parcels share opens all of them when they have one recipient key, one
+  // coil at a time; when it is ambiguous across recipients it opens nothing (a wrong code).
   virtual pickup_answer pickup(std::string_view code) = 0;
 
   // A courier's PIN. nullopt when unknown or disabled; a wrong PIN counts toward the

@@ -34,7 +34,8 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
         (!a.pickup_code_hash ||
          security::same_hash(*existing->pickup_code_hash, *a.pickup_code_hash));
     const bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
-                      existing->pickup_window_h == a.pickup_window_h && same_code;
+                      existing->pickup_window_h == a.pickup_window_h && same_code &&
+                      db.recipients().of_reservation(a.reservation_id) == a.recipient;
     if (!same) return {announce_answer::reservation_differs, {}};
     if (existing->state == store::reservation_state::cancelled)
       return {announce_answer::reservation_cancelled, {}};
@@ -44,9 +45,10 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
     return {announce_answer::already_in_locker, p->compartment_id};
   if (const auto other = db.reservations().find_announced(a.tracking_number))
     return {announce_answer::already_announced, other->reservation_id};
-  // One code opens one compartment: a code that already opens something, or will (another
-  // announced reservation's, a stored parcel's), is refused.
-  if (a.pickup_code_hash && db.parcels().pickup_code_in_use(*a.pickup_code_hash))
+  // One code opens one recipient's compartments: a code that already opens something, or will
+  // (another announced reservation's, a stored parcel's), is refused unless every holder of it
+  // has this announcement's recipient key.
+  if (a.pickup_code_hash && db.recipients().pickup_code_in_use(*a.pickup_code_hash, a.recipient))
     return {announce_answer::code_in_use, {}};
 
   store::reservation_record rec;
@@ -58,6 +60,7 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   rec.state = store::reservation_state::announced;
   rec.created_at = now;
   db.reservations().create(tx, rec);
+  if (a.recipient) db.recipients().set(tx, rec.reservation_id, *a.recipient);  // multi
   return {announce_answer::announced, {}};
 }
 

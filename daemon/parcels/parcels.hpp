@@ -51,6 +51,9 @@ struct announcement {
   // generates one at deposit.
   std::optional<std::string> pickup_code_hash;
   std::optional<std::int64_t> pickup_window_h;  // none: the locker's policy
+  // Several parcels, one code (multi): the tracking system's recipient key; announcements
+  // with the same key may share their pickup code. none: no key (the code is this parcel's).
+  std::optional<std::string> recipient;
 };
 
 enum class announce_answer {
@@ -72,7 +75,8 @@ struct announce_result {
 // Checks, in this order, and writes the reservation (state announced) only if all pass:
 // the size is one of `sizes`; a reservation_id on file must be the same announcement (and
 // not cancelled); no live parcel and no other announced reservation has the tracking number;
-// the pickup code is not in use (store::parcel_repository::pickup_code_in_use). The reply to a
+// the pickup code is not in use (store::recipient_repository::pickup_code_in_use: a code whose
+// every live holder has the announcement's non-empty recipient key may be shared). The reply to a
 // refusal names no code. A reservation_id written by someone else between these checks and the
 // insert is a store_error with is_constraint().
 [[nodiscard]] announce_result announce(store::transaction& tx, store::store& db,

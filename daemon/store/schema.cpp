@@ -211,8 +211,19 @@ CREATE TABLE courier_badges (
 CREATE UNIQUE INDEX courier_badges_by_hash ON courier_badges (badge_hash);
 )sql";
 
-constexpr std::array<std::string_view, 6> all_migrations{migration_1, migration_2, migration_3,
-                                                         migration_4, migration_5, migration_6};
+// Several parcels, one code (multi; recipient_repository): the tracking system's opaque
+// recipient key of a reservation that has one. Reservations (and the parcels deposited for
+// them) with the same key may share one pickup code. A table of its own, not a column, so that
+// the reservations' rows and readers stay as they are.
+constexpr std::string_view migration_7 = R"sql(
+CREATE TABLE reservation_recipients (
+  reservation_id TEXT PRIMARY KEY REFERENCES reservations (reservation_id) ON DELETE CASCADE,
+  recipient      TEXT NOT NULL CHECK (length(recipient) BETWEEN 1 AND 64)
+);
+)sql";
+
+constexpr std::array<std::string_view, 7> all_migrations{
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

@@ -168,7 +168,7 @@ const std::string menu = "Hi Ann  #=end\n1 Deposit 2 Remove";
 const std::string tracking_prompt = "Tracking no., #\n* = back";
 
 pickup_answer opening(std::string compartment) {
-  return {code_outcome::opening, std::move(compartment), seconds{0}, 0};
+  return {code_outcome::opening, std::move(compartment), seconds{0}, 0, {}};
 }
 deposit_answer deposit_in(std::string compartment, std::string size = "M") {
   return {deposit_error::none, std::move(compartment), std::move(size)};
@@ -263,7 +263,7 @@ TEST_F(keypad_session_test, pickup_opens_and_thanks_after_collection) {
 }
 
 TEST_F(keypad_session_test, wrong_code_shows_tries_left_then_prompt) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3, {}});
   start();
   keys.press("4711#");
   EXPECT_THAT(services.calls, ElementsAre("pickup(4711)"));
@@ -274,7 +274,7 @@ TEST_F(keypad_session_test, wrong_code_shows_tries_left_then_prompt) {
 }
 
 TEST_F(keypad_session_test, key_during_wrong_code_message_starts_a_new_code) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3, {}});
   start();
   keys.press("4711#");
   display.mark();
@@ -285,7 +285,7 @@ TEST_F(keypad_session_test, key_during_wrong_code_message_starts_a_new_code) {
 }
 
 TEST_F(keypad_session_test, lockout_refuses_keys_counts_down_then_allows_again) {
-  services.pickup_answers.push_back({code_outcome::locked_out, "", seconds{30}, 0});
+  services.pickup_answers.push_back({code_outcome::locked_out, "", seconds{30}, 0, {}});
   start();
   keys.press("4711#");
   EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
@@ -349,14 +349,14 @@ TEST_F(keypad_session_test, a_couriers_lockout_keeps_pickup_codes_going) {
   keys.press("*");
   EXPECT_EQ(display.current(), "Too many tries\nWait 56 s") << "no PIN prompt";
   clock.advance(seconds{4});
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 4});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 4, {}});
   keys.press("4711#");
   EXPECT_EQ(display.current(), "Wrong code\nTries left: 4");
   EXPECT_THAT(services.calls, ElementsAre("courier_login(999999)", "pickup(4711)"));
 }
 
 TEST_F(keypad_session_test, code_is_masked_never_shown) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2, {}});
   start();
   keys.press("98765432#");
   EXPECT_THAT(services.calls, ElementsAre("pickup(98765432)"));
@@ -795,9 +795,9 @@ TEST_F(keypad_session_test, scanned_code_replaces_half_typed_digits) {
 }
 
 TEST_F(keypad_session_test, wrong_scanned_code_counts_as_a_wrong_attempt) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2, {}});
   services.pickup_answers.push_back(
-      {code_outcome::locked_out, "", seconds{30}, 0});  // the next one locks out
+      {code_outcome::locked_out, "", seconds{30}, 0, {}});  // the next one locks out
   start();
   scanner.scan("11111111");
   EXPECT_EQ(display.current(), "Wrong code\nTries left: 2");

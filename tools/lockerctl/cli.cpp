@@ -20,8 +20,8 @@ const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
 const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
-    "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
-    "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget"};
+    "reservation", "tracking",  "size",   "window-h", "compartment", "reason", "operator", "id",
+    "name",        "since-seq", "job-id", "url",      "sha256",      "budget", "recipient"};
 const std::set<std::string, std::less<>> command_flags = {
     "code-stdin", "in", "out", "enabled", "disabled", "follow", "show-codes", "pin"};
 
@@ -143,6 +143,7 @@ command_args read_command(const std::string& name, command_tokens tokens) {
         usage_fail("announce: --window-h must be a whole number of hours, 1-720");
       a.window_h = static_cast<int>(*v);
     }
+    a.recipient = r.optional("recipient");  // multi
     r.finish(0);
     return a;
   }
@@ -397,8 +398,10 @@ Global options (also accepted after the command):
 
 Commands:
   announce --reservation R --tracking T --size S [--code-stdin] [--window-h H]
+           [--recipient K]
                         announce a parcel (reservation_create); with --code-stdin the
-                        pickup code is read from stdin
+                        pickup code is read from stdin; announcements with the same
+                        recipient key K may share one pickup code
   cancel --reservation R
   open --compartment N --reason TEXT --operator NAME
   service --compartment N --in|--out --reason TEXT

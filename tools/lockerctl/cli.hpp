@@ -42,6 +42,7 @@ struct announce_args {
   std::string size;
   bool code_stdin = false;  // the pickup code is read from stdin, never from argv
   std::optional<int> window_h;
+  std::optional<std::string> recipient;  // multi: the tracking system's recipient key
 };
 struct cancel_args {
   std::string reservation_id;

@@ -21,6 +21,7 @@ std::string option_for_field(std::string_view field) {
   if (field == "size") return "--size";
   if (field == "pickup_code") return "the pickup code (stdin)";
   if (field == "pickup_window_h") return "--window-h";
+  if (field == "recipient") return "--recipient";
   if (field == "compartment") return "--compartment";
   if (field == "reason") return "--reason";
   if (field == "operator") return "--operator";
@@ -50,6 +51,7 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           j["size"] = a.size;
           if (a.code_stdin && secret) j["pickup_code"] = *secret;
           if (a.window_h) j["pickup_window_h"] = *a.window_h;
+          if (a.recipient) j["recipient"] = *a.recipient;
         } else if constexpr (std::is_same_v<T, cancel_args>) {
           j["reservation_id"] = a.reservation_id;
         } else if constexpr (std::is_same_v<T, open_args>) {
