@@ -237,7 +237,7 @@ TEST(multi_parcel, reservation_create_refuses_a_code_shared_across_recipients) {
     const auto replies = rig.link().published_on(rig.app().topics().res("reservation_create"));
     EXPECT_FALSE(replies.empty());
     if (replies.empty()) return json::object();
-    const auto reply = json::parse(replies.back().payload);
+    auto reply = json::parse(replies.back().payload);
     EXPECT_EQ(reply["req_id"], cmd["req_id"]);
     EXPECT_EQ(reply.dump().find(with_code), std::string::npos) << "no code in a reply";
     return reply;
