@@ -74,6 +74,7 @@ const text_rule job_id_rule{1, 64, valid_job_id, "1-64 characters of A-Z, a-z, 0
 const text_rule url_rule{1, 2048, nullptr, "1-2048 characters"};
 const text_rule sha256_rule{64, 64, hex_chars, "64 hexadecimal digits"};
 bool known_budget(std::string_view s) { return s == "pickup_code" || s == "courier"; }
+const text_rule recipient_rule{1, 64, nullptr, "1-64 characters"};  // multi: opaque
 const text_rule budget_rule{1, 16, known_budget, "\"pickup_code\" or \"courier\""};
 // Drop-off flow (issue 13).
 bool known_kind(std::string_view s) { return s == "delivery" || s == "dropoff" || s == "return"; }
@@ -189,6 +190,7 @@ request decode_args(std::string_view name, fields& f) {
     if (r.dropoff_code && r.kind == "delivery")
       f.reject("dropoff_code", "only with kind dropoff or return");
     if (r.pickup_code && r.kind != "delivery") f.reject("pickup_code", "only with kind delivery");
+    r.recipient = f.optional_text("recipient", recipient_rule);  // multi
     return r;
   }
   if (name == "reservation_cancel") return reservation_cancel{f.text("reservation_id", id_rule)};

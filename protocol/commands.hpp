@@ -36,6 +36,9 @@ struct reservation_create {
   std::string kind = "delivery";
   std::optional<std::string> dropoff_code;
   std::optional<std::string> carrier;
+  // Several parcels, one code (multi): the tracking system's opaque recipient key, 1–64
+  // characters (never shown). Reservations that share it may share one pickup code.
+  std::optional<std::string> recipient;
 };
 
 // How far ahead reservation_create's hold_until may reach.

@@ -75,6 +75,7 @@ Commands:
   courier enable ID | disable ID | remove ID
   courier list
   reservation add --id RID --tracking TN --size S [--window-h H] [--code-stdin]
+                  [--recipient KEY]
   reservation list
   compartments                                 compartments and the parcels in them
   in-service ID --reason TEXT                  back in service at lockerd's next start
@@ -143,6 +144,7 @@ removal menu; without CARRIER the courier takes out every parcel again.
 
 constexpr std::string_view reservation_help =
     R"(Usage: lockeradm reservation add --id RID --tracking TN --size S [--window-h H] [--code-stdin]
+                                   [--recipient KEY]
        lockeradm reservation list
 
 `add` announces a parcel, as the tracking system's `reservation_create` does, so a courier can
@@ -150,7 +152,8 @@ deposit it: RID is 1-64 characters, TN 1-64 printable characters without spaces,
 board's compartment sizes, H the pickup window in hours (1-720; default: the locker's policy).
 With --code-stdin the pickup code (6-10 digits) is read from standard input and only its keyed
 hash is stored; without it, the locker generates a code at deposit and reports it in the
-`stored` event.
+`stored` event. KEY (1-64 characters) is the tracking system's recipient key: reservations
+with the same KEY may share one pickup code, which opens all their compartments.
 `list` shows every reservation and its state; never codes or hashes.
 )";
 
@@ -800,8 +803,8 @@ std::string join(const std::vector<std::string>& v) {
 
 int reservation_add(session& s, std::span<const std::string_view> args) {
   const auto& h = reservation_cmd;
-  const auto p =
-      parse_args(h, args, {"--id", "--tracking", "--size", "--window-h"}, {"--code-stdin"}, 0);
+  const auto p = parse_args(h, args, {"--id", "--tracking", "--size", "--window-h", "--recipient"},
+                            {"--code-stdin"}, 0);
   store::reservation_record r;
   r.reservation_id = required(p, h, "--id");
   r.tracking_number = required(p, h, "--tracking");
@@ -810,6 +813,9 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   check_tracking_number(h, r.tracking_number);
   check_text(h, "the size", r.size, 1, 32);
   if (auto w = p.value("--window-h")) r.pickup_window_h = parse_int(h, "--window-h", *w, 1, 720);
+  // Several parcels, one code (multi): the tracking system's recipient key.
+  const auto recipient = p.value("--recipient");
+  if (recipient) check_text(h, "the recipient key", *recipient, 1, 64);
 
   auto& st = s.db(true);
   const auto sizes = s.sizes();
@@ -835,6 +841,7 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
                {"size", r.size}};
   if (code) request["pickup_code"] = *code;
   if (r.pickup_window_h) request["pickup_window_h"] = *r.pickup_window_h;
+  if (recipient) request["recipient"] = *recipient;
   if (s.ask_lockerd(request)) return done();
   if (code) r.pickup_code_hash = security::pickup_code_hash(s.key(), *code);
 
@@ -842,8 +849,13 @@ int reservation_add(session& s, std::span<const std::string_view> args) {
   store::transaction tx(st.db());
   // Checked inside the transaction, so lockerd cannot announce the same parcel or give the
   // same code in between.
-  parcels::announcement a{r.reservation_id, r.tracking_number, r.size, r.pickup_code_hash,
-                          r.pickup_window_h};
+  parcels::announcement a;
+  a.reservation_id = r.reservation_id;
+  a.tracking_number = r.tracking_number;
+  a.size = r.size;
+  a.pickup_code_hash = r.pickup_code_hash;
+  a.pickup_window_h = r.pickup_window_h;
+  a.recipient = recipient;
   const auto exists = [&] {
     return admin_error("reservation " + in_quotes(r.reservation_id) + " exists already");
   };

@@ -390,6 +390,8 @@ command_handler::outcome command_handler::reservation_create(
   if (a.accessible) detail["accessible"] = true;
   if (a.extended_time) detail["extended_time"] = true;
   if (a.hold_until) detail["hold_until"] = protocol::format_timestamp(*a.hold_until);
+  if (a.recipient)
+    detail["recipient_given"] = true;  // multi: the key itself stays out of the audit
   const auto& sizes = locker_.current_config().board.sizes;
   parcels::announcement ann;
   ann.reservation_id = a.reservation_id;
@@ -405,6 +407,7 @@ command_handler::outcome command_handler::reservation_create(
   const auto drawn = dropoff_announcement(a, ann, detail);
   if (!drawn)
     return {refuse(req_id, error_code::conflict, "dropoff_code: none free; try again"), detail};
+  ann.recipient = a.recipient;  // multi
 
   // Flow "hold": the compartment is chosen before the reservation is written and held with
   // it; none free undoes the announcement (a savepoint inside the command's transaction), so

@@ -225,21 +225,34 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
     if (auto dropoff = dropoff_by_code(code)) return *dropoff;
     const auto hash = security::pickup_code_hash(key_, code);
     const auto found = db_.parcels().find_stored_by_code_hash(hash);
-    if (found.size() > 1) {
-      // Only a database from before codes were kept unique can hold this. Opening one of them
-      // could hand a parcel to the wrong person: open none, and say where (never the code).
-      std::string where;
-      for (const auto& p : found) where += (where.empty() ? "" : ", ") + p.compartment_id;
-      log::error("controller", "a typed pickup code belongs to ", found.size(),
-                 " parcels (compartments ", where,
-                 "); none was opened: cancel them and give new codes");
+    // Several parcels, one code (multi): the compartments this code opens, in board order.
+    for (slot* s : pickup_slots(found)) {
+      s->machine->abandon_resumed_unlock();  // the recipient is here now
+      // A compartment already being collected is not opened twice.
+      if (!is_none(s->op)) continue;
+      const std::string id = s->machine->id();
+      const auto* p = &*std::find_if(found.begin(), found.end(),
+                                     [&](const auto& f) { return f.compartment_id == id; });
+      // The right code refills nothing: what a guesser gets does not depend on others (issue
+      // 12), so it is not counted either way.
+      // A compartment that cannot open (faulty) is told to the session as not opened; the
+      // others open all the same.
+      try {
+        answer.extended_time = open_for_pickup(*s, *p).extended_time || answer.extended_time;
+      } catch (const storage_unavailable&) {
+        // The first one's intent could not be saved: the locker cannot serve (guarded()). A
+        // later one's: those already unlocked go on; this and the rest stay shut (logged and
+        // alarmed by commit()), and the code opens them again later.
+        if (answer.compartments.empty()) throw;
+        break;
+      }
+      answer.compartments.push_back(id);
     }
-    slot* s = found.size() == 1 ? find_slot(found.front().compartment_id) : nullptr;
-    if (s != nullptr) s->machine->abandon_resumed_unlock();  // the recipient is here now
-    // A compartment already being collected is not opened twice.
-    // The right code refills nothing: what a guesser gets does not depend on others (issue
-    // 12), so it is not counted either way.
-    if (s != nullptr && is_none(s->op)) return open_for_pickup(*s, found.front());
+    if (!answer.compartments.empty()) {
+      answer.outcome = keypad::code_outcome::opening;
+      answer.compartment = answer.compartments.front();
+      return answer;
+    }
     // Throws, counting nothing, when the count cannot be kept.
     count_wrong_attempt(access_budget::pickup_code);
     if (auto left = lockout_left(access_budget::pickup_code); left.count() > 0) {
@@ -274,6 +287,37 @@ keypad::pickup_answer controller::open_for_pickup(
   answer.compartment = p.compartment_id;
   answer.extended_time = extended;
   return answer;
+}
+
+std::vector<controller::slot*> controller::pickup_slots(
+    const std::vector<store::parcel_record>& found) {
+  if (found.empty()) return {};
+  if (found.size() > 1) {
+    // One code for several parcels opens them only when they all have the same recipient key
+    // (reservation_create's `recipient`). Otherwise (a database from before codes were kept
+    // unique, or keys that differ or are missing) opening any could hand a parcel to the wrong
+    // person: open none, and say where (never the code).
+    const auto first = db_.recipients().of_parcel(found.front());
+    bool one_recipient = first.has_value();
+    for (std::size_t i = 1; one_recipient && i < found.size(); ++i)
+      one_recipient = db_.recipients().of_parcel(found[i]) == first;
+    if (!one_recipient) {
+      std::string where;
+      for (const auto& p : found) where += (where.empty() ? "" : ", ") + p.compartment_id;
+      log::error("controller", "a typed pickup code belongs to ", found.size(),
+                 " parcels of different or unknown recipients (compartments ", where,
+                 "); none was opened: cancel them and give new codes");
+      return {};
+    }
+  }
+  std::vector<slot*> out;
+  for (const auto& s : slots_) {
+    const bool holds = std::any_of(found.begin(), found.end(), [&](const auto& p) {
+      return p.compartment_id == s->machine->id();
+    });
+    if (holds) out.push_back(s.get());
+  }
+  return out;
 }
 
 std::optional<keypad::courier_identity> controller::courier_login(std::string_view pin) {

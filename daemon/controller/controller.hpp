@@ -334,6 +334,10 @@ class controller final : public compartment::compartment_observer, public keypad
   // reservation_expiry_h expire (reservation_expired). Then arms the timer for the next.
   void end_due_holds_and_reservations();
   void arm_reservation_timer(bool retry_soon = false);
+  // Several parcels, one code (multi): the compartments of the stored parcels a typed code
+  // matched (found), in board order; none when they are several and do not all have the same
+  // non-empty recipient key (the code is ambiguous: it opens nothing).
+  std::vector<slot*> pickup_slots(const std::vector<store::parcel_record>& found);
   // A pickup code no live code shares; nullopt if none could be drawn. Call inside the
   // transaction that stores it.
   std::optional<std::string> new_pickup_code();

@@ -46,6 +46,25 @@ std::string cut_to_fit(std::string_view pattern, std::string_view value, bool ke
 
 std::string stars(std::size_t n) { return std::string(n, '*'); }
 
+// Several parcels, one code (multi): "3, 7, 12", or as many as fit the line of pattern that
+// holds "{}" followed by how many more ("3, 7 +2").
+std::string box_list(std::string_view pattern, const std::vector<std::string>& ids) {
+  const auto join = [&](std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += (i == 0 ? "" : ", ") + ids[i];
+    return out;
+  };
+  const auto fits = [&](const std::string& value) {
+    return cut_to_fit(pattern, value, false).size() == value.size();
+  };
+  if (auto all = join(ids.size()); fits(all)) return all;
+  for (std::size_t n = ids.size() - 1; n >= 1; --n) {
+    auto some = join(n) + " +" + std::to_string(ids.size() - n);
+    if (fits(some)) return some;
+  }
+  return cut_to_fit(pattern, join(1) + " +" + std::to_string(ids.size() - 1), false);
+}
+
 bool is_digit(char key) { return key >= '0' && key <= '9'; }
 bool is_known(char key) { return is_digit(key) || key == '*' || key == '#'; }
 
@@ -230,12 +249,18 @@ const std::string& keypad_session::token_text(token_refusal why) const {
 void keypad_session::answer_pickup(const pickup_answer& answer,
                                    std::optional<token_refusal> refused) {
   switch (answer.outcome) {
-    case code_outcome::opening:
+    case code_outcome::opening: {
       state_ = state::pickup_opening;
-      compartment_ = answer.compartment;
       pickup_extended_ = answer.extended_time;
-      show(fill(settings_.texts.opening, {compartment_}));
+      pickup_boxes_.clear();
+      pickup_left_.clear();
+      pickup_failed_.clear();
+      auto boxes = answer.compartments;
+      if (boxes.empty()) boxes.push_back(answer.compartment);
+      for (auto& id : boxes) pickup_boxes_.push_back({std::move(id), false});
+      show_pickup();
       return;
+    }
     case code_outcome::wrong:
       sounds_.beep(drivers::sound::error);
       show_message(fill(refused ? token_text(*refused) : settings_.texts.wrong_code,
@@ -578,18 +603,23 @@ drivers::millis keypad_session::person_time(drivers::millis base) const {
 // ---- door events ----
 
 void keypad_session::door_opened(std::string_view compartment) {
+  if (awaits_pickup(compartment)) {
+    for (auto& b : pickup_boxes_)
+      if (b.id == compartment) b.open = true;
+    const bool first = state_ == state::pickup_opening;
+    state_ = state::pickup_open;
+    show_pickup();
+    // The reservation asked for extended time: say so once, over the open-box screen.
+    if (first && pickup_extended_ && !extended_) {
+      screen_.show(settings_.texts.extended_time_on);
+      notice_timer_.start(person_time(settings_.message_hold),
+                          [this] { screen_.show(screen_text_); });
+    }
+    touch();
+    return;
+  }
   if (compartment != compartment_) return;
   switch (state_) {
-    case state::pickup_opening:
-      state_ = state::pickup_open;
-      show(fill(settings_.texts.pickup_open, {compartment_}));
-      // The reservation asked for it: say so once, over the open-box screen.
-      if (pickup_extended_ && !extended_) {
-        screen_.show(settings_.texts.extended_time_on);
-        notice_timer_.start(person_time(settings_.message_hold),
-                            [this] { screen_.show(screen_text_); });
-      }
-      break;
     case state::deposit_opening:
       state_ = state::deposit_open;
       show(fill(settings_.texts.deposit_open, {compartment_}));
@@ -631,12 +661,23 @@ void keypad_session::deposit_failed(std::string_view compartment) {
 }
 
 void keypad_session::open_failed(std::string_view compartment) {
+  if (awaits_pickup(compartment)) {
+    const auto it = std::find_if(pickup_boxes_.begin(), pickup_boxes_.end(),
+                                 [&](const pickup_box& b) { return b.id == compartment; });
+    if (it->open) return;  // its door did open: what follows is its closing
+    pickup_failed_.emplace_back(compartment);
+    pickup_settled(compartment);
+    if (pickup_boxes_.empty()) {
+      finish_pickup();
+      return;
+    }
+    // A box that does not open never holds up the others: say which, over their screen.
+    show_pickup();
+    notice(fill(settings_.texts.pickup_open_failed, {compartment}));
+    return;
+  }
   if (compartment != compartment_) return;
-  if (state_ == state::pickup_opening) {
-    compartment_.clear();
-    sounds_.beep(drivers::sound::error);
-    show_message(fill(settings_.texts.pickup_open_failed, {compartment}), [this] { enter_idle(); });
-  } else if (state_ == state::removal_opening) {
+  if (state_ == state::removal_opening) {
     compartment_.clear();
     sounds_.beep(drivers::sound::error);
     ++removal_index_;  // it stays on the list; the next one may still open
@@ -666,32 +707,90 @@ void keypad_session::stored(std::string_view compartment) {
 }
 
 void keypad_session::collected(std::string_view compartment) {
-  if (compartment != compartment_ ||
-      (state_ != state::pickup_open && state_ != state::pickup_opening)) {
+  if (!awaits_pickup(compartment)) return;
+  pickup_settled(compartment);
+  if (pickup_boxes_.empty()) {
+    finish_pickup();
     return;
   }
-  compartment_.clear();
+  sounds_.beep(drivers::sound::ok);
+  show_pickup();
+  touch();
+}
+
+void keypad_session::left_inside(std::string_view compartment) {
+  if (!awaits_pickup(compartment)) return;
+  pickup_left_.emplace_back(compartment);
+  pickup_settled(compartment);
+  if (pickup_boxes_.empty()) {
+    finish_pickup();
+    return;
+  }
+  // The others are still open: say which one was closed on its parcel, over their screen.
+  show_pickup();
+  notice(fill(settings_.texts.left_inside, {compartment}));
+  touch();
+}
+
+bool keypad_session::awaits_pickup(std::string_view compartment) const {
+  if (state_ != state::pickup_open && state_ != state::pickup_opening) return false;
+  return std::any_of(pickup_boxes_.begin(), pickup_boxes_.end(),
+                     [&](const pickup_box& b) { return b.id == compartment; });
+}
+
+void keypad_session::pickup_settled(std::string_view compartment) {
+  pickup_boxes_.erase(std::remove_if(pickup_boxes_.begin(), pickup_boxes_.end(),
+                                     [&](const pickup_box& b) { return b.id == compartment; }),
+                      pickup_boxes_.end());
+}
+
+void keypad_session::show_pickup() {
+  std::vector<std::string> open;
+  for (const auto& b : pickup_boxes_)
+    if (b.open) open.push_back(b.id);
+  if (pickup_boxes_.size() == 1) {
+    // One box (a single parcel, or the last of several): the one-box texts, as always.
+    const auto& id = pickup_boxes_.front().id;
+    show(fill(open.empty() ? settings_.texts.opening : settings_.texts.pickup_open, {id}));
+    return;
+  }
+  if (open.empty()) {
+    show(fill(settings_.texts.opening_many, {std::to_string(pickup_boxes_.size())}));
+    return;
+  }
+  show(fill(settings_.texts.pickup_open_many, {box_list(settings_.texts.pickup_open_many, open)}));
+}
+
+void keypad_session::finish_pickup() {
+  const auto left = std::exchange(pickup_left_, {});
+  const auto failed = std::exchange(pickup_failed_, {});
+  pickup_boxes_.clear();
+  if (!left.empty()) {
+    // The session goes on: typing the same code again (until session_idle without a key)
+    // opens those compartments again; after that the controller reports the parcels left
+    // inside.
+    clear_input();
+    sounds_.beep(drivers::sound::error);
+    state_ = state::pickup_left;
+    show(left.size() == 1 ? fill(settings_.texts.left_inside, {left.front()})
+                          : fill(settings_.texts.left_inside_many,
+                                 {box_list(settings_.texts.left_inside_many, left)}));
+    touch();
+    return;
+  }
+  if (!failed.empty()) {
+    sounds_.beep(drivers::sound::error);
+    show_message(failed.size() == 1 ? fill(settings_.texts.pickup_open_failed, {failed.front()})
+                                    : fill(settings_.texts.pickup_many_failed,
+                                           {box_list(settings_.texts.pickup_many_failed, failed)}),
+                 [this] { enter_idle(); });
+    return;
+  }
   sounds_.beep(drivers::sound::ok);
   show_message(settings_.texts.thank_you, [this] {
     restore_language();
     enter_idle();
   });
-}
-
-void keypad_session::left_inside(std::string_view compartment) {
-  if (compartment != compartment_ ||
-      (state_ != state::pickup_open && state_ != state::pickup_opening)) {
-    return;
-  }
-  // The session goes on: typing the same code again (until session_idle without a key) opens
-  // the compartment again; after that the controller reports the parcel left inside.
-  const std::string where = compartment_;
-  compartment_.clear();
-  clear_input();
-  sounds_.beep(drivers::sound::error);
-  state_ = state::pickup_left;
-  show(fill(settings_.texts.left_inside, {where}));
-  touch();
 }
 
 void keypad_session::removed(std::string_view compartment) {
@@ -729,7 +828,19 @@ void keypad_session::nothing_stored(std::string_view compartment) {
 }
 
 void keypad_session::out_of_order(std::string_view compartment) {
-  if (compartment != compartment_) return;
+  if (awaits_pickup(compartment)) {
+    pickup_settled(compartment);
+    if (!pickup_boxes_.empty()) {
+      // The others still open and close as usual; this one's closing is retried later.
+      show_pickup();
+      notice(settings_.texts.out_of_order);
+      return;
+    }
+    pickup_left_.clear();
+    pickup_failed_.clear();
+  } else if (compartment != compartment_) {
+    return;
+  }
   compartment_.clear();
   tracking_.clear();
   sounds_.beep(drivers::sound::error);
@@ -813,6 +924,9 @@ void keypad_session::reset_session() {
   badge_courier_.reset();
   tracking_.clear();
   compartment_.clear();
+  pickup_boxes_.clear();
+  pickup_left_.clear();
+  pickup_failed_.clear();
   sizes_.clear();
   removals_.clear();
   removal_index_ = 0;

@@ -114,8 +114,8 @@ class keypad_session final : public session_events {
     pickup_left,        // as idle, after a pickup closed on its parcel: the code reopens it
     lockout,            // pickup codes locked out: counting down, only '*' (courier) taken
     message,            // a result, for message_hold, then after_message_
-    pickup_opening,     // waiting for compartment_'s door
-    pickup_open,        // waiting for collected
+    pickup_opening,     // waiting for the doors of pickup_boxes_ (none open yet)
+    pickup_open,        // waiting for collected (some of pickup_boxes_ are open)
     courier_pin,        // typing a PIN (input_)
     courier_menu,       // logged in
     tracking_entry,     // typing a tracking number (input_)
@@ -189,6 +189,15 @@ class keypad_session final : public session_events {
   void show_removal();
   void next_removal();
 
+  // Several parcels, one code (multi). The pickup's compartments (one or more) each settle
+  // on their own: collected, left inside, did not open. The box is forgotten; when none is
+  // awaited any more the pickup ends (finish_pickup).
+  [[nodiscard]] bool awaits_pickup(std::string_view compartment) const;
+  void pickup_settled(std::string_view compartment);
+  // The boxes whose doors are open, or "Opening N boxes" before any is.
+  void show_pickup();
+  void finish_pickup();
+
   // Digits typed into input_, up to max; '*' with digits clears them.
   [[nodiscard]] bool take_digit(char key, std::size_t max);
   void clear_input();
@@ -207,7 +216,16 @@ class keypad_session final : public session_events {
   // Named by a badge, waiting for its PIN (badge and PIN): not logged in yet.
   std::optional<courier_identity> badge_courier_;
   std::string tracking_;
-  std::string compartment_;  // the one whose door this session waits for
+  std::string compartment_;  // the one whose door this session waits for (not a pickup's)
+  // Several parcels, one code (multi): a pickup's boxes still awaited (open: the door opened),
+  // and those that ended left inside or did not open; how many were collected.
+  struct pickup_box {
+    std::string id;
+    bool open = false;
+  };
+  std::vector<pickup_box> pickup_boxes_;
+  std::vector<std::string> pickup_left_;
+  std::vector<std::string> pickup_failed_;
   std::vector<std::string> sizes_;
   std::vector<removal_item> removals_;
   std::size_t removal_index_ = 0;

@@ -45,11 +45,15 @@ enum class token_refusal {
 
 struct pickup_answer {
   code_outcome outcome = code_outcome::wrong;
-  std::string compartment;              // with opening
+  std::string compartment;              // with opening (the first of compartments)
   std::chrono::seconds retry_after{0};  // with locked_out
   int attempts_left = 0;                // with wrong
   // With opening (accessibility, issue 13): the parcel's reservation asked for extended time.
   bool extended_time = false;
+  // Several parcels, one code (multi): with opening, every compartment being unlocked for
+  // this code, in board order (one for a single parcel). Each reports its own door_opened,
+  // open_failed, collected or left_inside.
+  std::vector<std::string> compartments;
 };
 
 // What a courier's badge read at the keypad led to.
@@ -112,7 +116,9 @@ class locker_services {
 
   // A recipient's pickup code, or a sender's drop-off code (dropoff_opening: closing the
   // door reports stored() or nothing_stored() as a deposit does). A wrong code counts toward
-  // the recipients' budget.
+  // the recipients' budget. A code several stored parcels share opens all of them when they
+  // have one recipient key, one coil at a time; when it is ambiguous across recipients it
+  // opens nothing (a wrong code).
   virtual pickup_answer pickup(std::string_view code) = 0;
   // A signed token scanned at the pickup prompt (protocol/tokens.md): opens its parcel's
   // compartment as the parcel's code would. A refused token counts toward the recipients'

@@ -22,6 +22,13 @@ struct screen_texts {
   std::string pickup_open_failed = "Box {} did not open\nPlease call service";
   // The door closed on the parcel (presence sensor): not collected; the code opens it again.
   std::string left_inside = "Parcel still in {}\nType code to reopen";
+  // Several parcels, one code (multi): one code opens several boxes, one at a time. {} = how
+  // many; then the boxes whose doors opened ("3, 7, 12"; shortened to "3, 7 +2" when they do
+  // not fit). When one box is left, the texts above for one box are shown.
+  std::string opening_many = "Opening {} boxes...\nPlease wait";
+  std::string pickup_open_many = "Boxes {} open\nTake parcels, close";
+  std::string pickup_many_failed = "Boxes {} failed\nPlease call service";
+  std::string left_inside_many = "Left in {}\nType code to reopen";
   // The locker cannot do it now (its database failed); no attempt was counted.
   std::string out_of_order = "Out of order\nPlease try later";
 

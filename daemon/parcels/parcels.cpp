@@ -35,7 +35,9 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
          security::same_hash(*existing->pickup_code_hash, *a.pickup_code_hash));
     bool same = existing->tracking_number == a.tracking_number && existing->size == a.size &&
                 existing->pickup_window_h == a.pickup_window_h && same_code &&
-                existing->accessible == a.accessible && existing->extended_time == a.extended_time;
+                existing->accessible == a.accessible &&
+                existing->extended_time == a.extended_time &&
+                db.recipients().of_reservation(a.reservation_id) == a.recipient;
     // Drop-off flow: a drawn code is new each time, so only a given one is compared.
     const auto extras = db.outbound().of_reservation(a.reservation_id);
     const bool same_dropoff_code =
@@ -56,7 +58,7 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   // One code opens one compartment: a code that already opens something, or will (another
   // announced reservation's, a stored parcel's), is refused.
   if (a.pickup_code_hash &&
-      code_in_use(db, *a.pickup_code_hash, a.pickup_code_as_dropoff.value_or("")))
+      code_in_use(db, *a.pickup_code_hash, a.pickup_code_as_dropoff.value_or(""), a.recipient))
     return {announce_answer::code_in_use, {}};
   if (a.dropoff_code_hash &&
       code_in_use(db, a.dropoff_code_as_pickup.value_or(""), *a.dropoff_code_hash))
@@ -75,12 +77,16 @@ announce_result announce(store::transaction& tx, store::store& db, const announc
   db.reservations().create(tx, rec);
   if (a.kind != store::kind_delivery || a.carrier)
     db.outbound().set_reservation(tx, a.reservation_id, {a.kind, a.dropoff_code_hash, a.carrier});
+  if (a.recipient) db.recipients().set(tx, rec.reservation_id, *a.recipient);  // multi
   return {announce_answer::announced, {}};
 }
 
-bool code_in_use(store::store& db, std::string_view as_pickup, std::string_view as_dropoff) {
-  // Both lookups always run: how long this takes says nothing about which one matched.
-  const bool pickup = !as_pickup.empty() && db.parcels().pickup_code_in_use(as_pickup);
+bool code_in_use(store::store& db, std::string_view as_pickup, std::string_view as_dropoff,
+                 const std::optional<std::string>& recipient) {
+  // Both lookups always run: how long this takes says nothing about which one matched. A
+  // pickup code may be shared by announcements of one recipient key (multi).
+  const bool pickup =
+      !as_pickup.empty() && db.recipients().pickup_code_in_use(as_pickup, recipient);
   const bool dropoff = !as_dropoff.empty() && db.outbound().dropoff_code_in_use(as_dropoff);
   return pickup || dropoff;
 }

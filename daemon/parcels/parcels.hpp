@@ -65,13 +65,19 @@ struct announcement {
   // pickup code as a drop-off code, the drop-off code as a pickup code.
   std::optional<std::string> pickup_code_as_dropoff{};
   std::optional<std::string> dropoff_code_as_pickup{};
+  // Several parcels, one code (multi): the tracking system's recipient key; announcements
+  // with the same key may share their pickup code. none: no key (the code is this parcel's).
+  std::optional<std::string> recipient;
 };
 
 // Whether a typed code with these two hashes (security::pickup_code_hash and
 // security::dropoff_code_hash of the same digits) would open something now or later: a
-// stored parcel, an announced reservation's pickup or drop-off code.
+// stored parcel, an announced reservation's pickup or drop-off code. With a recipient key, a
+// pickup code every live holder of which has that key is not in use (several parcels, one
+// code: store::recipient_repository::pickup_code_in_use).
 [[nodiscard]] bool code_in_use(store::store& db, std::string_view as_pickup,
-                               std::string_view as_dropoff);
+                               std::string_view as_dropoff,
+                               const std::optional<std::string>& recipient = std::nullopt);
 
 enum class announce_answer {
   announced,              // written
@@ -92,7 +98,8 @@ struct announce_result {
 // Checks, in this order, and writes the reservation (state announced) only if all pass:
 // the size is one of `sizes`; a reservation_id on file must be the same announcement (and
 // not cancelled); no live parcel and no other announced reservation has the tracking number;
-// the pickup code is not in use (store::parcel_repository::pickup_code_in_use). The reply to a
+// the pickup code is not in use (store::recipient_repository::pickup_code_in_use: a code whose
+// every live holder has the announcement's non-empty recipient key may be shared). The reply to a
 // refusal names no code. A reservation_id written by someone else between these checks and the
 // insert is a store_error with is_constraint().
 [[nodiscard]] announce_result announce(store::transaction& tx, store::store& db,

@@ -268,9 +268,20 @@ CREATE INDEX parcels_expiring ON parcels (expires_at) WHERE state = 'stored' AND
 CREATE INDEX parcels_outbound ON parcels (state, kind) WHERE kind <> 'delivery';
 )sql";
 
-constexpr std::array<std::string_view, 10> all_migrations{
-    migration_1, migration_2, migration_3, migration_4, migration_5,
-    migration_6, migration_7, migration_8, migration_9, migration_10};
+// Several parcels, one code (multi; recipient_repository): the tracking system's opaque
+// recipient key of a reservation that has one. Reservations (and the parcels deposited for
+// them) with the same key may share one pickup code. A table of its own, not a column, so that
+// the reservations' rows and readers stay as they are.
+constexpr std::string_view migration_11 = R"sql(
+CREATE TABLE reservation_recipients (
+  reservation_id TEXT PRIMARY KEY REFERENCES reservations (reservation_id) ON DELETE CASCADE,
+  recipient      TEXT NOT NULL CHECK (length(recipient) BETWEEN 1 AND 64)
+);
+)sql";
+
+constexpr std::array<std::string_view, 11> all_migrations{
+    migration_1, migration_2, migration_3, migration_4,  migration_5, migration_6,
+    migration_7, migration_8, migration_9, migration_10, migration_11};
 
 int user_version(database& db) {
   statement s = db.prepare("PRAGMA user_version");

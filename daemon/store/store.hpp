@@ -18,6 +18,7 @@
 //   journal()             journal                   the outbox of events to publish
 //   holds()               hold_repository           compartments held for announced parcels
 //   outbound()            outbound_repository       drop-offs, returns, carriers (issue 13)
+//   recipients()          recipient_repository      recipient keys: who may share a code
 //
 // Methods that change state take a transaction&, so the controller commits a state change
 // and the event that reports it together, whichever repositories they touch:
@@ -47,6 +48,7 @@
 #include "daemon/store/lockout_repository.hpp"
 #include "daemon/store/outbound_repository.hpp"
 #include "daemon/store/parcel_repository.hpp"
+#include "daemon/store/recipient_repository.hpp"
 #include "daemon/store/reservation_repository.hpp"
 #include "daemon/store/states.hpp"
 #include "daemon/store/stored_settings.hpp"
@@ -82,6 +84,8 @@ class store {
   [[nodiscard]] courier_badges_repository& courier_badges() { return courier_badges_; }
   [[nodiscard]] reservation_repository& reservations() { return reservations_; }
   [[nodiscard]] parcel_repository& parcels() { return parcels_; }
+  // Several parcels, one code (multi).
+  [[nodiscard]] recipient_repository& recipients() { return recipients_; }
   [[nodiscard]] lockout_repository& lockouts() { return lockouts_; }
   [[nodiscard]] audit_log& audit() { return audit_; }
   [[nodiscard]] command_reply_repository& command_replies() { return command_replies_; }
@@ -102,6 +106,7 @@ class store {
   courier_badges_repository courier_badges_{db_};
   reservation_repository reservations_{db_};
   parcel_repository parcels_{db_};
+  recipient_repository recipients_{db_};  // multi
   lockout_repository lockouts_{db_};
   audit_log audit_{db_};
   command_reply_repository command_replies_{db_};

@@ -10,6 +10,7 @@
 // random, printed) the workload's seed, so a failure can be replayed (the instants are real
 // time, so a replay takes the same path, not always to the same microsecond).
 // LOCKER_CRASH_TRACE=1 prints every step; LOCKER_CRASH_KEEP=1 keeps the state folder.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -138,6 +140,7 @@ class crash_rig {
     // The courier exists before the first start.
     test::add_courier(files_.state_dir, "courier-1", courier_name, courier_pin);
     announce_dropoffs();
+    announce_multi_groups();
     db_ = std::make_unique<db_reader>(files_.state_dir / "lockerd.db");
 
     sim_ = std::make_unique<test::locker_sim_process>(LOCKER_SIM_PATH, board_, files_.sim_socket,
@@ -343,6 +346,7 @@ class crash_rig {
 
   // Records what the person was told, and checks right away that it was committed first.
   void on_display() {
+    if (on_multi_display()) return;
     if (auto m = match(texts_.stored, display())) {
       if (task_.what != person_task::kind::deposit || (*m)[0] != task_.compartment)
         fail("the display says '", display(), "' but nobody deposited into ", (*m)[0]);
@@ -488,10 +492,11 @@ class crash_rig {
 
   void pickup() {
     // A recipient with the code from the 'stored' event (what the tracking system sends).
-    // Deliveries only: an outbound parcel (a drop-off) has no pickup code.
+    // Deliveries only: an outbound parcel (a drop-off) has no pickup code, and the parcels of
+    // several under one code (multi) have the tracking system's.
     const auto stored = db_->query(
         "SELECT tracking_number, compartment_id FROM parcels WHERE state = 'stored' AND "
-        "kind = 'delivery'");
+        "kind = 'delivery' AND reservation_id IS NULL");
     if (stored.empty()) return;
     const auto& parcel =
         stored[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(stored.size()) - 1))];
@@ -591,6 +596,7 @@ class crash_rig {
   }
 
   void next_action() {
+    if (uniform(0, 3) == 0 && multi_round()) return;
     const auto stored =
         db_->query("SELECT count(*) FROM parcels WHERE state = 'stored' AND kind = 'delivery'");
     const int n = std::stoi(stored[0][0]);
@@ -605,6 +611,7 @@ class crash_rig {
   // After a restart the person finishes what is in front of them: a door open for them
   // is used and shut, as a real person would, whatever the display says now.
   void carry_on() {
+    carry_on_multi();
     if (task_.what == person_task::kind::none || task_.compartment.empty()) {
       task_ = {};
       return;
@@ -664,6 +671,179 @@ class crash_rig {
              ", which is empty");
     }
   }
+
+  // ---- several parcels, one code (multi) ----
+  // Groups of two or three reservations announced before the first start, each group with
+  // its own recipient key and one shared code. A round deposits what of the current group is
+  // still announced, then its recipient types the code once: every box opens, one coil at a
+  // time, and each is emptied and shut. A kill anywhere in it loses nothing: what is still
+  // stored is picked up in a later round with the same code.
+  struct multi_group {
+    std::string recipient;
+    std::string code;
+    std::vector<std::string> tracking_numbers;
+  };
+  struct multi_pickup_task {
+    bool active = false;
+    std::vector<std::pair<std::string, std::string>> boxes;  // tracking number, compartment
+  };
+
+  void announce_multi_groups() {
+    const auto key = security::load_or_create_key(files_.state_dir);
+    store::store db(files_.state_dir / "lockerd.db");
+    store::transaction tx(db.db());
+    for (int g = 0; g < 8; ++g) {
+      multi_group group;
+      group.recipient = "crash-recipient-" + std::to_string(g);
+      // Distinct per group (its digit second): codes of two recipients never meet.
+      group.code = "9" + std::to_string(g) + std::to_string(100000 + uniform(0, 899999));
+      const int parcels = static_cast<int>(uniform(2, 3));
+      for (int i = 0; i < parcels; ++i) {
+        store::reservation_record r;
+        r.tracking_number = std::to_string(80000000 + g * 10 + i);
+        r.reservation_id = "multi-" + r.tracking_number;
+        r.size = "S";
+        r.pickup_code_hash = security::pickup_code_hash(key, group.code);
+        r.created_at = std::chrono::system_clock::now();
+        db.reservations().create(tx, r);
+        db.recipients().set(tx, r.reservation_id, group.recipient);
+        group.tracking_numbers.push_back(r.tracking_number);
+      }
+      multi_groups_.push_back(std::move(group));
+    }
+    tx.commit();
+  }
+
+  // One round of the current group; false when every group is done.
+  bool multi_round() {
+    if (multi_next_ >= multi_groups_.size()) return false;
+    const auto& g = multi_groups_[multi_next_];
+    for (const auto& t : g.tracking_numbers) {
+      const auto announced = db_->query(
+          "SELECT count(*) FROM reservations WHERE state = 'announced' AND tracking_number = '" +
+          t + "'");
+      if (announced[0][0] != "0") multi_deposit(t);
+    }
+    multi_pickup(g);
+    const auto left = db_->query(
+        "SELECT count(*) FROM parcels AS p JOIN reservation_recipients AS r ON "
+        "r.reservation_id = p.reservation_id WHERE p.state = 'stored' AND r.recipient = '" +
+        g.recipient + "'");
+    if (left[0][0] == "0") ++multi_next_;
+    return true;
+  }
+
+  // As deposit(), for an announced parcel: no size menu.
+  void multi_deposit(const std::string& tracking_number) {
+    task_ = {person_task::kind::deposit, tracking_number, {}, false};
+    step("courier login (multi)");
+    go_idle();
+    press("*");
+    expect_display([&] { return display() == texts_.pin_prompt; }, texts_.pin_prompt);
+    press(std::string(courier_pin) + "#");
+    expect_display([&] { return match(texts_.menu, display()).has_value(); }, texts_.menu);
+    step("announced tracking number (multi)");
+    press("1");
+    expect_display([&] { return display() == texts_.tracking_prompt; }, texts_.tracking_prompt);
+    press(tracking_number + "#");
+    std::optional<std::vector<std::string>> opening;
+    expect_display(
+        [&] {
+          opening = match(texts_.opening, display());
+          return opening || match(texts_.no_free_compartment, display());
+        },
+        texts_.opening);
+    if (!opening) {
+      task_ = {};
+      return;
+    }
+    task_.compartment = (*opening)[0];
+    wait_door_moved(task_.compartment);
+    step("put the parcel in (multi)");
+    if (const auto r = send("open " + task_.compartment); r != "ok")
+      fail("open ", task_.compartment, ": ", r);
+    if (const auto r = send("put " + task_.compartment); r != "ok")
+      fail("put ", task_.compartment, ": ", r);
+    task_.parcel_moved = true;
+    pause(60ms, hand_time);
+    shut(task_.compartment);
+    expect_display([&] { return match(texts_.stored, display()).has_value(); }, texts_.stored);
+    task_ = {};
+    press("#");
+  }
+
+  void multi_pickup(const multi_group& g) {
+    const auto stored = db_->query(
+        "SELECT p.tracking_number, p.compartment_id FROM parcels AS p JOIN reservation_recipients "
+        "AS r ON r.reservation_id = p.reservation_id WHERE p.state = 'stored' AND r.recipient = '" +
+        g.recipient + "' ORDER BY p.id");
+    if (stored.empty()) return;
+    multi_ = {true, {}};
+    for (const auto& r : stored) multi_.boxes.emplace_back(r[0], r[1]);
+    step("type the shared pickup code");
+    go_idle();
+    press(g.code + "#");
+    expect_display(
+        [&] {
+          return match(texts_.opening_many, display()) || match(texts_.opening, display()) ||
+                 match(texts_.pickup_open_many, display()) || match(texts_.pickup_open, display());
+        },
+        texts_.opening_many);
+    // Every box opens, never two coils at once.
+    wait_until(
+        [&] {
+          const auto cabinet = sim_state();
+          int coils = 0;
+          for (const auto& [id, c] : cabinet) coils += c.coil ? 1 : 0;
+          if (coils > 1) fail("two coils energized at once in a multi-parcel pickup");
+          return std::all_of(multi_.boxes.begin(), multi_.boxes.end(),
+                             [&](const auto& b) { return cabinet.at(b.second).door != "closed"; });
+        },
+        [&] { return "the boxes of one code did not all open; display '" + display() + "'"; });
+    for (const auto& box : multi_.boxes) {
+      const std::string& id = box.second;
+      step("take a parcel out (multi)");
+      if (const auto r = send("open " + id); r != "ok") fail("open ", id, ": ", r);
+      if (const auto r = send("take " + id); r != "ok") fail("take ", id, ": ", r);
+      pause(60ms, hand_time);
+      shut(id);
+    }
+    expect_display([&] { return display() == texts_.thank_you; }, texts_.thank_you);
+    multi_ = {};
+  }
+
+  // "Thank you!" after a multi-parcel pickup: every box's collected was committed before.
+  bool on_multi_display() {
+    if (!multi_.active || display() != texts_.thank_you) return false;
+    for (const auto& [tracking, id] : multi_.boxes) {
+      told_.push_back({"collected", tracking, id});
+      verify_told(told_.back());
+      ++pickups_told_;
+    }
+    return true;
+  }
+
+  // After a restart in a multi-parcel pickup: every box still open is emptied and shut.
+  void carry_on_multi() {
+    if (!multi_.active) return;
+    step("carry on (multi)");
+    for (const auto& box : multi_.boxes) {
+      const std::string& id = box.second;
+      const auto c = compartment(id);
+      if (c.door == "closed") continue;
+      if (c.door == "ajar") send("open " + id);
+      if (compartment(id).occupied) {
+        if (const auto r = send("take " + id); r != "ok") fail("take ", id, ": ", r);
+      }
+      pause(60ms, hand_time);
+      shut(id);
+    }
+    multi_ = {};
+  }
+
+  std::vector<multi_group> multi_groups_;
+  std::size_t multi_next_ = 0;  // the group being worked on
+  multi_pickup_task multi_;
 
   std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
     return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);

@@ -181,7 +181,7 @@ const std::string menu = "Hi Ann  #=end\n1 Deposit 2 Remove";
 const std::string tracking_prompt = "Tracking no., #\n* = back";
 
 pickup_answer opening(std::string compartment) {
-  return {code_outcome::opening, std::move(compartment), seconds{0}, 0};
+  return {code_outcome::opening, std::move(compartment), seconds{0}, 0, false, {}};
 }
 deposit_answer deposit_in(std::string compartment, std::string size = "M") {
   return {deposit_error::none, std::move(compartment), std::move(size)};
@@ -312,7 +312,7 @@ TEST_F(keypad_session_test, a_dropoff_code_opens_a_box_and_thanks_once_stored) {
 }
 
 TEST_F(keypad_session_test, wrong_code_shows_tries_left_then_prompt) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3, false, {}});
   start();
   keys.press("4711#");
   EXPECT_THAT(services.calls, ElementsAre("pickup(4711)"));
@@ -323,7 +323,7 @@ TEST_F(keypad_session_test, wrong_code_shows_tries_left_then_prompt) {
 }
 
 TEST_F(keypad_session_test, key_during_wrong_code_message_starts_a_new_code) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3, false, {}});
   start();
   keys.press("4711#");
   display.mark();
@@ -334,7 +334,7 @@ TEST_F(keypad_session_test, key_during_wrong_code_message_starts_a_new_code) {
 }
 
 TEST_F(keypad_session_test, lockout_refuses_keys_counts_down_then_allows_again) {
-  services.pickup_answers.push_back({code_outcome::locked_out, "", seconds{30}, 0});
+  services.pickup_answers.push_back({code_outcome::locked_out, "", seconds{30}, 0, false, {}});
   start();
   keys.press("4711#");
   EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
@@ -398,14 +398,14 @@ TEST_F(keypad_session_test, a_couriers_lockout_keeps_pickup_codes_going) {
   keys.press("*");
   EXPECT_EQ(display.current(), "Too many tries\nWait 56 s") << "no PIN prompt";
   clock.advance(seconds{4});
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 4});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 4, false, {}});
   keys.press("4711#");
   EXPECT_EQ(display.current(), "Wrong code\nTries left: 4");
   EXPECT_THAT(services.calls, ElementsAre("courier_login(999999)", "pickup(4711)"));
 }
 
 TEST_F(keypad_session_test, code_is_masked_never_shown) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2, false, {}});
   start();
   keys.press("98765432#");
   EXPECT_THAT(services.calls, ElementsAre("pickup(98765432)"));
@@ -867,7 +867,7 @@ TEST_F(keypad_session_test, language_lasts_for_the_pickup_and_thank_you_ends_it)
 }
 
 TEST_F(keypad_session_test, language_stays_after_a_wrong_code_until_the_idle_timeout) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 4});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 4, false, {}});
   start(three_languages());
   keys.press("AA");  // Polish
   keys.press("123#");
@@ -914,7 +914,7 @@ TEST_F(keypad_session_test, language_key_with_digits_typed_is_refused) {
 }
 
 TEST_F(keypad_session_test, a_lockout_ends_the_chosen_language) {
-  services.pickup_answers.push_back({code_outcome::locked_out, "", seconds{30}, 0});
+  services.pickup_answers.push_back({code_outcome::locked_out, "", seconds{30}, 0, false, {}});
   start(three_languages());
   keys.press("A4711#");
   EXPECT_EQ(display.current(), "Too many tries\nWait 30 s");
@@ -1020,7 +1020,7 @@ TEST_F(keypad_session_test, each_token_refusal_has_its_own_message_that_fits) {
       token_refusal::expired,     token_refusal::used,         token_refusal::no_parcel};
   for (const auto why : all) {
     token_answer refused;
-    refused.pickup = {code_outcome::wrong, "", seconds{0}, 3};
+    refused.pickup = {code_outcome::wrong, "", seconds{0}, 3, false, {}};
     refused.refused = why;
     services.token_answers.push_back(refused);
   }
@@ -1048,7 +1048,7 @@ TEST_F(keypad_session_test, each_token_refusal_has_its_own_message_that_fits) {
 
 TEST_F(keypad_session_test, a_token_that_locks_out_shows_the_lockout) {
   token_answer locked;
-  locked.pickup = {code_outcome::locked_out, "", seconds{30}, 0};
+  locked.pickup = {code_outcome::locked_out, "", seconds{30}, 0, false, {}};
   services.token_answers.push_back(locked);
   start();
   scanner.scan("LK1.x.y");
@@ -1067,9 +1067,9 @@ TEST_F(keypad_session_test, scanned_code_replaces_half_typed_digits) {
 }
 
 TEST_F(keypad_session_test, wrong_scanned_code_counts_as_a_wrong_attempt) {
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 2, false, {}});
   services.pickup_answers.push_back(
-      {code_outcome::locked_out, "", seconds{30}, 0});  // the next one locks out
+      {code_outcome::locked_out, "", seconds{30}, 0, false, {}});  // the next one locks out
   start();
   scanner.scan("11111111");
   EXPECT_EQ(display.current(), "Wrong code\nTries left: 2");
@@ -1316,7 +1316,7 @@ TEST_F(keypad_session_test, extended_time_multiplies_session_idle_and_message_ho
   EXPECT_FALSE(session->extended_time()) << "it ends with the session";
   EXPECT_EQ(services.calls.back(), "set_extended_time(off)");
 
-  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3});
+  services.pickup_answers.push_back({code_outcome::wrong, "", seconds{0}, 3, false, {}});
   keys.press("B4711#");
   EXPECT_EQ(display.current(), "Wrong code\nTries left: 3");
   clock.advance(seconds{7});

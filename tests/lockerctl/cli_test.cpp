@@ -446,5 +446,25 @@ TEST(LockerctlRequests, DropoffAnnouncementsAndCarriers) {
             std::string::npos);
 }
 
+// Several parcels, one code (multi): --recipient is reservation_create's `recipient`.
+TEST(LockerctlRequests, AnnounceCarriesTheRecipientKey) {
+  const auto plan = plan_for({"--locker", "t1", "announce", "--reservation", "R1", "--tracking",
+                              "TRK1", "--size", "S", "--code-stdin", "--recipient", "cust-42"},
+                             "31415926");
+  const auto j = nlohmann::json::parse(plan.payload);
+  EXPECT_EQ(j["recipient"], "cust-42");
+  EXPECT_EQ(j["pickup_code"], "31415926");
+  const auto without =
+      nlohmann::json::parse(plan_for({"--locker", "t1", "announce", "--reservation", "R1",
+                                      "--tracking", "TRK1", "--size", "S"})
+                                .payload);
+  EXPECT_FALSE(without.contains("recipient"));
+  // Checked with the locker's own decoder before anything is sent.
+  EXPECT_NE(refusal({"--locker", "t1", "announce", "--reservation", "R1", "--tracking", "TRK1",
+                     "--size", "S", "--recipient", std::string(65, 'k')})
+                .find("--recipient"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace locker::ctl

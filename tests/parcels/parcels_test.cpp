@@ -29,7 +29,11 @@ class parcels_test : public store::testing::temp_dir_test {
   }
 
   announcement ann(std::string id, std::string tracking, std::string size = "S") {
-    return {std::move(id), std::move(tracking), std::move(size), std::nullopt, std::nullopt};
+    announcement a;
+    a.reservation_id = std::move(id);
+    a.tracking_number = std::move(tracking);
+    a.size = std::move(size);
+    return a;
   }
   announce_result announce_one(const announcement& a) {
     store::transaction tx(db_->db());

@@ -539,5 +539,30 @@ TEST(decode_command, reservation_create_takes_a_dropoff_kind_code_and_carrier) {
   expect_error(decode("courier_upsert", cleared), error_code::bad_request, "carrier", "k-2");
 }
 
+// Several parcels, one code (multi): reservation_create's optional `recipient`, an opaque key
+// of 1-64 characters; the decoder and the schema agree on both sides.
+TEST(decode_command, reservation_create_takes_an_optional_recipient_key) {
+  const std::string schema = "cmd_reservation_create.schema.json";
+  json p{{"req_id", "m-1"}, {"reservation_id", "r"},     {"tracking_number", "T"},
+         {"size", "S"},     {"pickup_code", "48213957"}, {"recipient", "cust-42/home"}};
+  const auto r = decode("reservation_create", p);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(std::get<reservation_create>(r->args).recipient, "cust-42/home");
+  EXPECT_TRUE(schemas().validate(schema, p).empty());
+  p["recipient"] = std::string(64, 'k');
+  ASSERT_TRUE(decode("reservation_create", p).ok());
+  EXPECT_TRUE(schemas().validate(schema, p).empty());
+  p.erase("recipient");
+  const auto without = decode("reservation_create", p);
+  ASSERT_TRUE(without.ok());
+  EXPECT_FALSE(std::get<reservation_create>(without->args).recipient);
+  for (const json& bad : {json(""), json(std::string(65, 'k')), json(42)}) {
+    SCOPED_TRACE(bad.dump());
+    p["recipient"] = bad;
+    expect_error(decode("reservation_create", p), error_code::bad_request, "recipient", "m-1");
+    EXPECT_FALSE(schemas().validate(schema, p).empty());
+  }
+}
+
 }  // namespace
 }  // namespace locker::protocol

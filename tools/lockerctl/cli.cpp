@@ -21,9 +21,9 @@ const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
 const std::set<std::string, std::less<>> global_flags = {"json", "help"};
 const std::set<std::string, std::less<>> command_value_options = {
-    "reservation", "tracking", "size",       "window-h",  "compartment", "reason",
-    "operator",    "id",       "name",       "since-seq", "job-id",      "url",
-    "sha256",      "budget",   "hold-until", "hold-h",    "kind",        "carrier"};
+    "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
+    "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget",
+    "hold-until",  "hold-h",   "kind",      "carrier",  "recipient"};
 const std::set<std::string, std::less<>> command_flags = {
     "code-stdin", "in",  "out",        "enabled",       "disabled",  "follow",
     "show-codes", "pin", "accessible", "extended-time", "no-carrier"};
@@ -161,6 +161,7 @@ command_args read_command(const std::string& name, command_tokens tokens) {
     if (a.hold_until && a.hold_h) usage_fail("announce: give --hold-until or --hold-h, not both");
     a.kind = r.optional("kind");
     a.carrier = r.optional("carrier");
+    a.recipient = r.optional("recipient");  // multi
     r.finish(0);
     return a;
   }
@@ -426,6 +427,9 @@ Commands:
                         compartment, --extended-time for more time at the pickup;
                         --hold-until/--hold-h hold a free compartment of the size until
                         then (none free: nothing announced)
+  announce ... --recipient K
+                        announcements with the same recipient key K may share one
+                        pickup code (several parcels, one code)
   announce ... --kind dropoff|return [--code-stdin] [--carrier C]
                         a parcel the public drops off or returns at the keypad; with
                         --code-stdin the drop-off code is read from stdin, else the

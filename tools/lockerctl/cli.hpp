@@ -53,6 +53,7 @@ struct announce_args {
   // without it the locker draws one and the reply says it), --carrier.
   std::optional<std::string> kind;
   std::optional<std::string> carrier;
+  std::optional<std::string> recipient;  // multi: the tracking system's recipient key
 };
 struct cancel_args {
   std::string reservation_id;

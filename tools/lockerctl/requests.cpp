@@ -23,6 +23,7 @@ std::string option_for_field(std::string_view field) {
   if (field == "pickup_code") return "the pickup code (stdin)";
   if (field == "pickup_window_h") return "--window-h";
   if (field == "hold_until") return "--hold-until";
+  if (field == "recipient") return "--recipient";
   if (field == "compartment") return "--compartment";
   if (field == "reason") return "--reason";
   if (field == "operator") return "--operator";
@@ -61,6 +62,7 @@ json arguments(const command_args& c, const std::optional<std::string>& secret) 
           if (a.hold_until) j["hold_until"] = *a.hold_until;
           if (a.kind) j["kind"] = *a.kind;
           if (a.carrier) j["carrier"] = *a.carrier;
+          if (a.recipient) j["recipient"] = *a.recipient;
         } else if constexpr (std::is_same_v<T, cancel_args>) {
           j["reservation_id"] = a.reservation_id;
         } else if constexpr (std::is_same_v<T, open_args>) {

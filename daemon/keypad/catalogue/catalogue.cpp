@@ -69,6 +69,10 @@ const text_id ids[] = {
     {&t::dropped_off, "dropped_off", {}},
     {&t::dropoff_no_free_compartment, "dropoff_no_free_compartment", {}},
     {&t::dropoff_failed, "dropoff_failed", {}},
+    {&t::opening_many, "opening_many", {a::count}},
+    {&t::pickup_open_many, "pickup_open_many", {a::boxes}},
+    {&t::pickup_many_failed, "pickup_many_failed", {a::boxes}},
+    {&t::left_inside_many, "left_inside_many", {a::boxes}},
 };
 
 // A member of screen_texts without its line above would never be checked or translated.
@@ -99,6 +103,8 @@ std::string widest(arg value) {
       return std::string(10, '9');
     case arg::size:
       return std::string(2, 'S');
+    case arg::boxes:
+      return "WW +99";
   }
   return {};
 }

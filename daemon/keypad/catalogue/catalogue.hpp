@@ -47,6 +47,8 @@ enum class arg : std::uint8_t {
   name,          // a courier's name, cut to fit: the line leaves it 6 characters at least
   tracking,      // a tracking number, cut to fit: the line leaves it 10 at least
   size,          // a size's name, cut to fit: the line leaves it 2 at least
+  boxes,         // compartments opened for one code, shortened to fit ("3, 7 +2"): the line
+                 // leaves it one box and how many more ("WW +99") at least
 };
 
 struct text_id {

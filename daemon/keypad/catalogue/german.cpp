@@ -76,6 +76,10 @@ constexpr translation table_de[] = {
     {&t::dropped_off, "Danke!\nPaket abgegeben"},
     {&t::dropoff_no_free_compartment, "Kein Fach frei\nBitte spaeter"},
     {&t::dropoff_failed, "Kein Fach geht auf\nBitte spaeter"},
+    {&t::opening_many, "Oeffne {} Faecher\nBitte warten"},
+    {&t::pickup_open_many, "Faecher {} offen\nPakete nehmen, zu"},
+    {&t::pickup_many_failed, "Fach {} defekt\nBitte Service rufen"},
+    {&t::left_inside_many, "Noch in {}\nCode erneut tippen"},
 };
 
 }  // namespace

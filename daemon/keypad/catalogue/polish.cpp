@@ -77,6 +77,10 @@ constexpr translation table_pl[] = {
     {&t::dropped_off, "Dziekujemy!\nPaczka nadana"},
     {&t::dropoff_no_free_compartment, "Brak wolnej skrytki\nSprobuj pozniej"},
     {&t::dropoff_failed, "Skrytka nie otwiera\nSprobuj pozniej"},
+    {&t::opening_many, "Otwieram {} skrytki\nProsze czekac"},
+    {&t::pickup_open_many, "Otwarte: {}\nWez paczki, zamknij"},
+    {&t::pickup_many_failed, "Bledne: {}\nWezwij serwis"},
+    {&t::left_inside_many, "Zostalo w {}\nWpisz kod ponownie"},
 };
 
 }  // namespace
