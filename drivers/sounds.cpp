@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "drivers/sounds.hpp"
 
+#include <optional>
+
 namespace locker::drivers {
 
 std::vector<millis> sound_pattern(sound s) {
@@ -24,24 +26,42 @@ std::vector<millis> sound_pattern(sound s) {
   return {ms{30}};
 }
 
-std::string_view sound_label(sound s) {
-  switch (s) {
-    case sound::key:
-      return "key";
-    case sound::ok:
-      return "accepted";
-    case sound::error:
-      return "error";
-    case sound::alarm:
-      return "alarm";
-    case sound::prompt:
-      return "prompt";
-    case sound::door_open:
-      return "door open";
-    case sound::door_left_open:
-      return "door left open";
-  }
-  return "key";
+namespace {
+
+// Each sound's two names: the simulator protocol's word ("beep <wire>") and what a person
+// calls it. One table, so that a new sound gets both or the lookup below says so.
+struct sound_names {
+  sound s;
+  std::string_view wire;
+  std::string_view label;
+};
+
+constexpr std::array<sound_names, all_sounds.size()> names{{
+    {sound::key, "key", "key"},
+    {sound::ok, "ok", "accepted"},
+    {sound::error, "error", "error"},
+    {sound::alarm, "alarm", "alarm"},
+    {sound::prompt, "prompt", "prompt"},
+    {sound::door_open, "door_open", "door open"},
+    {sound::door_left_open, "door_left_open", "door left open"},
+}};
+
+const sound_names& names_of(sound s) {
+  for (const auto& n : names)
+    if (n.s == s) return n;
+  return names.front();
+}
+
+}  // namespace
+
+std::string_view sound_label(sound s) { return names_of(s).label; }
+
+std::string_view sound_wire_name(sound s) { return names_of(s).wire; }
+
+std::optional<sound> sound_from_wire_name(std::string_view name) {
+  for (const auto& n : names)
+    if (n.wire == name) return n.s;
+  return std::nullopt;
 }
 
 std::string sound_shape(sound s) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,11 @@ inline constexpr std::array all_sounds{sound::key,           sound::ok,     soun
 // What a person would call it: "key", "accepted", "error", "alarm", "prompt", "door open",
 // "door left open".
 [[nodiscard]] std::string_view sound_label(sound s);
+
+// The simulator protocol's word for it ("beep ok", "beep door_open"), and back; nullopt for a
+// word that names no sound.
+[[nodiscard]] std::string_view sound_wire_name(sound s);
+[[nodiscard]] std::optional<sound> sound_from_wire_name(std::string_view name);
 
 // The pattern as dots and dashes: '.' a short tone (under 200 ms), '-' a long one, ' ' a
 // pause of 200 ms or more between tones; e.g. ".-" for accepted.

@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "drivers/sounds.hpp"
+
 namespace locker::drivers::sim {
 
 namespace {
@@ -61,32 +63,10 @@ bool valid_key(char k) {
   return (k >= '0' && k <= '9') || k == '*' || k == '#' || (k >= 'A' && k <= 'D');
 }
 
-std::string_view sound_name(sound s) {
-  switch (s) {
-    case sound::key:
-      return "key";
-    case sound::ok:
-      return "ok";
-    case sound::error:
-      return "error";
-    case sound::alarm:
-      return "alarm";
-    case sound::prompt:
-      return "prompt";
-    case sound::door_open:
-      return "door_open";
-    case sound::door_left_open:
-      return "door_left_open";
-  }
-  return "key";
-}
+std::string_view sound_name(sound s) { return drivers::sound_wire_name(s); }
 
 std::optional<sound> parse_sound(std::string_view name) {
-  for (sound s : {sound::key, sound::ok, sound::error, sound::alarm, sound::prompt,
-                  sound::door_open, sound::door_left_open}) {
-    if (sound_name(s) == name) return s;
-  }
-  return std::nullopt;
+  return drivers::sound_from_wire_name(name);
 }
 
 bool valid_line_name(std::string_view name) {
