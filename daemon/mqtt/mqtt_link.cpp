@@ -142,9 +142,37 @@ mqtt_link::mqtt_link(boost::asio::io_context& io, drivers::clock& clock, link_se
     if (props.contains(::mqtt::property::CORRELATION_DATA)) {
       in.correlation_data = ::mqtt::get<std::string>(props, ::mqtt::property::CORRELATION_DATA);
     }
-    post([this, in = std::move(in)] {
-      if (on_message_) on_message_(in);
-    });
+    admit(std::move(in));
+  });
+}
+
+void mqtt_link::admit(incoming_message in) {
+  const std::size_t size =
+      in.topic.size() + in.payload.size() + in.response_topic.size() + in.correlation_data.size();
+  inbox_arrived_.fetch_add(1);
+  // Only this thread adds, so a load and then an add cannot overshoot the bound.
+  if (inbox_count_.load() >= settings_.inbox_messages ||
+      inbox_bytes_.load() + size > settings_.inbox_bytes) {
+    inbox_dropped_.fetch_add(1);
+    if (!drop_notice_posted_.exchange(true)) {
+      post([this] {
+        drop_notice_posted_.store(false);
+        const auto dropped = inbox_dropped_.load();
+        log::warning(component, "dropped ", dropped - drops_logged_,
+                     " incoming message(s): the loop is behind (inbox bound ",
+                     settings_.inbox_messages, " messages, ", settings_.inbox_bytes,
+                     " bytes); dropped since start: ", dropped);
+        drops_logged_ = dropped;
+      });
+    }
+    return;
+  }
+  inbox_count_.fetch_add(1);
+  inbox_bytes_.fetch_add(size);
+  post([this, size, in = std::move(in)] {
+    inbox_count_.fetch_sub(1);
+    inbox_bytes_.fetch_sub(size);
+    if (on_message_) on_message_(in);
   });
 }
 

@@ -7,7 +7,9 @@
 // It is a carrier, not a store: what must not be lost lives in the journal (see the relay).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -48,6 +50,12 @@ struct link_settings {
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{30000};
   std::chrono::seconds connect_timeout{10};
+  // Messages Paho has handed over that the loop has not run yet. Bounded so that a flood on
+  // cmd/ while the loop is busy cannot grow memory without limit: beyond either bound a
+  // message is dropped (counted and logged), as if it had been lost on the way. The count
+  // leaves room for the command rate limit's burst (commands/command_rate.hpp: 200).
+  std::size_t inbox_messages{512};
+  std::size_t inbox_bytes{std::size_t{8} << 20};
 };
 
 // Builds the settings from the configuration: reads the password file and sets the last will
@@ -77,6 +85,10 @@ class mqtt_link final : public broker_link {
   }
   [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] std::uint64_t connects() const { return connects_; }
+  // Messages dropped because the inbox was full (see link_settings::inbox_messages).
+  [[nodiscard]] std::uint64_t inbox_dropped() const { return inbox_dropped_.load(); }
+  // Messages Paho has handed over, run or dropped: the test's view of the Paho thread's work.
+  [[nodiscard]] std::uint64_t inbox_arrived() const { return inbox_arrived_.load(); }
   void stop(const std::string& final_topic, const std::string& final_payload,
             std::chrono::milliseconds bound, std::function<void()> done) override;
 
@@ -95,6 +107,8 @@ class mqtt_link final : public broker_link {
   void finish_stop();
   // Posts fn onto the loop, dropped if the link is gone by then.
   void post(std::function<void()> fn);
+  // On Paho's thread: takes a message into the bounded inbox, or drops it.
+  void admit(incoming_message in);
 
   boost::asio::io_context& io_;
   drivers::clock& clock_;
@@ -123,6 +137,14 @@ class mqtt_link final : public broker_link {
   std::function<void(const incoming_message&)> on_message_;
   std::vector<std::function<void()>> on_connected_;
   std::vector<std::function<void()>> on_disconnected_;
+
+  // The inbox's fill, written on Paho's thread (admit) and on the loop (when a message runs).
+  std::atomic<std::size_t> inbox_count_{0};
+  std::atomic<std::size_t> inbox_bytes_{0};
+  std::atomic<std::uint64_t> inbox_arrived_{0};
+  std::atomic<std::uint64_t> inbox_dropped_{0};
+  std::atomic<bool> drop_notice_posted_{false};  // one log line per burst of drops
+  std::uint64_t drops_logged_ = 0;               // on the loop
 };
 
 }  // namespace locker::mqtt

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -343,6 +344,51 @@ TEST_F(mqtt_fixture, a_backlog_drains_and_the_rate_is_reported) {
             << " events/s\n";
   ASSERT_TRUE(run_until([&] { return sub.count() >= n; }, 20s));
   EXPECT_EQ(distinct_events(sub.messages()).size(), static_cast<std::size_t>(n));
+}
+
+// A flood while the loop is busy (here: not running at all) fills the bounded inbox and the
+// rest is dropped and counted, so memory stays bounded (issue 15); once the loop runs again
+// the inbox takes messages again.
+TEST_F(mqtt_fixture, a_flood_while_the_loop_is_busy_is_bounded_and_the_rest_dropped) {
+  test::mosquitto_broker broker;
+  auto settings = test_settings(broker.url(), topics_);
+  settings.inbox_messages = 50;
+  mqtt_link link(io_, clock_, settings);
+  std::vector<std::string> seen;
+  link.on_message([&](const incoming_message& m) { seen.push_back(m.payload); });
+  link.subscribe(topics_.root() + "cmd/#", 1);
+  link.start();
+  ASSERT_TRUE(run_until([&] { return link.connected(); }));
+  test::test_subscriber sender(broker.url(), topics_.root() + "unused");
+  // The subscription is in place once a probe comes through.
+  ASSERT_TRUE(run_until([&] {
+    if (seen.empty()) sender.publish(topics_.root() + "cmd/probe", "probe");
+    return !seen.empty();
+  }));
+  const auto before = link.inbox_arrived();
+
+  constexpr int flood = 300;
+  for (int i = 0; i < flood; ++i) sender.publish(topics_.root() + "cmd/x", std::to_string(i));
+  // Paho's thread hands every message over although the loop is not running.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (link.inbox_arrived() < before + flood && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(link.inbox_arrived(), before + flood);
+  EXPECT_EQ(link.inbox_dropped(), static_cast<std::uint64_t>(flood - 50));
+
+  seen.clear();
+  io_.restart();
+  io_.poll();
+  ASSERT_EQ(seen.size(), 50U);
+  EXPECT_EQ(seen.front(), "0");  // the first ones in, in order
+  EXPECT_EQ(seen.back(), "49");
+
+  // Drained: the next message is taken again.
+  sender.publish(topics_.root() + "cmd/x", "after");
+  ASSERT_TRUE(run_until([&] { return seen.size() == 51; }));
+  EXPECT_EQ(seen.back(), "after");
+  EXPECT_EQ(link.inbox_dropped(), static_cast<std::uint64_t>(flood - 50));
 }
 
 }  // namespace
