@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -214,8 +215,22 @@ secret_key& secret_key::operator=(secret_key&& other) noexcept {
 
 secret_key::~secret_key() { OPENSSL_cleanse(bytes_.data(), size); }
 
+std::optional<std::filesystem::path> credential_key_file() {
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");  // NOLINT(concurrency-mt-unsafe)
+  if (dir == nullptr || *dir == '\0') return std::nullopt;
+  std::filesystem::path path = std::filesystem::path(dir) / key_file_name;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  return path;
+}
+
+std::filesystem::path key_file(const std::filesystem::path& state_dir) {
+  if (auto credential = credential_key_file()) return *credential;
+  return state_dir / key_file_name;
+}
+
 std::optional<secret_key> load_key(const std::filesystem::path& state_dir) {
-  const std::filesystem::path path = state_dir / key_file_name;
+  const std::filesystem::path path = key_file(state_dir);
   // O_NOFOLLOW: a symlink planted in the state directory must not redirect the key.
   unique_fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() >= 0) return read_key(path, fd);

@@ -57,8 +57,17 @@ class secret_key {
 // atomically and synced). Throws security_error, naming the path, for a key file of the
 // wrong size or type, one that group or others can access, or any I/O failure.
 [[nodiscard]] secret_key load_or_create_key(const std::filesystem::path& state_dir);
+// The key kept apart from the hashes: under systemd with
+// `LoadCredentialEncrypted=secret.key:/etc/credstore.encrypted/lockerd.secret.key` (sealed by
+// systemd-creds to the TPM2 or the host key; systemd/lockerd-seal-key), the key is read from
+// $CREDENTIALS_DIRECTORY/secret.key instead of the state folder. Returns that path when the
+// variable is set and the credential is there.
+[[nodiscard]] std::optional<std::filesystem::path> credential_key_file();
+// Where load_key(state_dir) reads the key: the credential if there is one, else
+// state_dir/secret.key. For messages that must name the file.
+[[nodiscard]] std::filesystem::path key_file(const std::filesystem::path& state_dir);
 // As above, in two steps for the state folder's checks (daemon/state_folder): the key if
-// state_dir/secret.key exists (nullopt when it does not), and a new one written there.
+// key_file(state_dir) exists (nullopt when it does not), and a new one written in state_dir.
 [[nodiscard]] std::optional<secret_key> load_key(const std::filesystem::path& state_dir);
 [[nodiscard]] secret_key create_key(const std::filesystem::path& state_dir);
 

@@ -10,6 +10,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "daemon/log/log.hpp"
+
 namespace locker::state_folder {
 
 namespace fs = std::filesystem;
@@ -120,7 +122,15 @@ security::secret_key bind_key(const fs::path& dir, store::store& st) {
   const fs::path marker = dir / marker_file;
   const auto recorded = st.settings().get(fingerprint_setting);
   auto key = security::load_key(dir);
-  const fs::path key_file = dir / "secret.key";
+  const fs::path key_file = security::key_file(dir);
+  if (key && security::credential_key_file() && fs::exists(dir / "secret.key")) {
+    // Sealed, and yet the plain copy is still beside the hashes: a copy of the folder would
+    // again be enough to try every PIN. Not a refusal (it is the same key or the checks below
+    // catch it), but it must be seen.
+    log::warning("state", (dir / "secret.key").string(),
+                 " is still there although the key comes from the systemd credential ",
+                 key_file.string(), ": remove it (systemd/lockerd-seal-key does)");
+  }
   if (recorded) {
     if (!key) {
       throw refused(key_file.string() + " is missing, but " + file.string() +

@@ -5,6 +5,7 @@
 #include "daemon/state_folder/state_folder.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -153,6 +154,61 @@ TEST_F(state_folder_test, a_view_does_not_make_a_database_in_a_mistyped_folder) 
   EXPECT_THAT(refusal({.open_mode = mode::existing}), HasSubstr("no database in"));
   EXPECT_FALSE(fs::exists(file(database_file)));
   EXPECT_FALSE(fs::exists(file("secret.key")));
+}
+
+// The key kept apart from the hashes (issue 15 item 3): under systemd the key is a credential
+// in $CREDENTIALS_DIRECTORY, and the state folder holds no key at all.
+class credential_key_test : public state_folder_test {
+ protected:
+  void SetUp() override {
+    state_folder_test::SetUp();
+    credentials_ = dir_ / "credentials";
+    fs::create_directory(credentials_);
+    ::setenv("CREDENTIALS_DIRECTORY", credentials_.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+  }
+  void TearDown() override {
+    ::unsetenv("CREDENTIALS_DIRECTORY");  // NOLINT(concurrency-mt-unsafe)
+    state_folder_test::TearDown();
+  }
+  // Seals the folder's key as lockerd-seal-key does: the credential gets it, the folder loses it.
+  void seal() {
+    fs::permissions(file("secret.key"), fs::perms::owner_read | fs::perms::owner_write);
+    fs::copy_file(file("secret.key"), credentials_ / "secret.key");
+    fs::remove(file("secret.key"));
+  }
+  fs::path credentials_;
+};
+
+TEST_F(credential_key_test, a_sealed_key_opens_the_folder_that_holds_no_key) {
+  a_locker_that_ran();
+  seal();
+  EXPECT_EQ(security::key_file(dir_), credentials_ / "secret.key");
+  std::optional<store::store> db;
+  const auto key = open(dir_, db, {.quick_check = true});
+  EXPECT_EQ(db->settings().get(fingerprint_setting), security::key_fingerprint(key));
+  EXPECT_FALSE(fs::exists(file("secret.key"))) << "a plain key was written beside the hashes";
+}
+
+TEST_F(credential_key_test, the_credential_wins_over_a_plain_file_and_another_key_is_refused) {
+  a_locker_that_ran();
+  seal();
+  // Another locker's key as the credential: refused, naming the credential.
+  {
+    const fs::path other = dir_ / "other";
+    fs::create_directory(other);
+    (void)security::create_key(other);
+    fs::remove(credentials_ / "secret.key");
+    fs::copy_file(other / "secret.key", credentials_ / "secret.key");
+  }
+  const auto why = refusal();
+  EXPECT_THAT(why, HasSubstr((credentials_ / "secret.key").string()));
+  EXPECT_THAT(why, HasSubstr("was made with key"));
+}
+
+TEST_F(credential_key_test, without_the_credential_the_folder_key_is_used_as_before) {
+  a_locker_that_ran();  // the credentials folder is empty
+  EXPECT_EQ(security::key_file(dir_), dir_ / "secret.key");
+  EXPECT_EQ(refusal(), "");
 }
 
 }  // namespace
