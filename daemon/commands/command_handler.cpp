@@ -318,6 +318,25 @@ bool command_handler::execute(const route& r, const std::string& req_id, std::st
 
 // --- commands ---------------------------------------------------------------------------
 
+bool command_handler::secrets_refused_for_now(const route& r, const std::string& req_id) {
+  secret_conflict_ = false;
+  if (r.local_reply || secret_conflicts_.has_room(clock_.now())) return false;
+  send(r, protocol::encode_reply(
+              refuse(req_id, error_code::busy,
+                     "too many refused PINs, badges and pickup codes; try again later")));
+  return true;
+}
+
+void command_handler::count_secret_conflict(const route& r) {
+  if (!std::exchange(secret_conflict_, false) || r.local_reply) return;
+  (void)secret_conflicts_.admit(clock_.now());
+  if (!secret_conflicts_.has_room(clock_.now())) {
+    log::warning(component, "more than ", secret_conflict_limit.burst,
+                 " PINs, badges or pickup codes refused as in use: commands bringing one are "
+                 "answered busy for a while (someone may be searching for them)");
+  }
+}
+
 void command_handler::dispatch(const route& r, const protocol::command& cmd) {
   const std::string& id = cmd.req_id;
   const auto in_tx = [&](auto fn) { execute(r, id, r.actor, fn); };
@@ -325,10 +344,12 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
       [&](const auto& a) {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, protocol::reservation_create>) {
+          if (a.pickup_code && secrets_refused_for_now(r, id)) return;
           holds_touched_ = false;
           const bool committed = execute(r, id, r.actor, [&](store::transaction& tx) {
             return reservation_create(tx, id, a);
           });
+          if (a.pickup_code) count_secret_conflict(r);
           // Flow "hold": the expiry timer counts the new reservation, and a held compartment
           // is no longer free in the state.
           locker_.holds_changed();
@@ -356,7 +377,9 @@ void command_handler::dispatch(const route& r, const protocol::command& cmd) {
                         refuse(id, error_code::bad_request, "pin: required for a new courier")));
             return;
           }
+          if ((a.pin || a.badge) && secrets_refused_for_now(r, id)) return;
           in_tx([&](store::transaction& tx) { return courier_upsert(tx, id, a); });
+          if (a.pin || a.badge) count_secret_conflict(r);
         } else if constexpr (std::is_same_v<T, protocol::courier_remove>) {
           in_tx([&](store::transaction& tx) { return courier_remove(tx, id, a); });
         } else if constexpr (std::is_same_v<T, protocol::get_state>) {
@@ -457,6 +480,7 @@ command_handler::outcome command_handler::reservation_create(
       return conflict("tracking_number is already announced by reservation " + r.other);
     case parcels::announce_answer::code_in_use:
       // The reply says no more than that.
+      secret_conflict_ = true;
       return conflict("pickup_code: not available; choose another");
   }
   return conflict("refused");
@@ -547,14 +571,18 @@ command_handler::outcome command_handler::courier_upsert(store::transaction& tx,
     badge_hash = security::courier_badge_hash(key_, *a.badge);
     detail["badge"] = "changed";
     const auto owner = db_.courier_badges().find_courier(badge_hash);
-    if (owner && *owner != a.courier_id)
+    if (owner && *owner != a.courier_id) {
+      secret_conflict_ = true;
       return {refuse(req_id, error_code::conflict, "badge: another courier has the same badge"),
               detail};
+    }
   }
   const auto answer = parcels::upsert_courier(tx, db_, a.courier_id, a.name, pin_hash, a.enabled,
                                               clock_.wall_now());
-  if (answer == parcels::courier_answer::pin_in_use)
+  if (answer == parcels::courier_answer::pin_in_use) {
+    secret_conflict_ = true;
     return {refuse(req_id, error_code::conflict, "pin: another courier has the same PIN"), detail};
+  }
   if (a.badge) db_.courier_badges().set(tx, a.courier_id, badge_hash, clock_.wall_now());
   // Drop-off flow: "" clears the carrier; absent keeps it.
   if (a.carrier) {

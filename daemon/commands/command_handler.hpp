@@ -46,6 +46,14 @@ inline constexpr std::chrono::hours reply_memory{24};
 inline constexpr std::int64_t max_saved_replies = 10'000;
 // The per-locker limit on MQTT commands (command_rate.hpp); more is answered busy.
 inline constexpr rate_limit command_rate_limit{.burst = 200, .per_second = 20};
+// A refused PIN, badge or pickup code ("another courier has the same PIN", "pickup_code: not
+// available") tells the sender that someone holds that secret. Those refusals are budgeted
+// (MQTT only): 10, then one every 6 minutes; while the budget is spent, every command that
+// brings a PIN, badge or pickup code is answered busy without being looked at, so neither a
+// refusal nor a success can be used to search the space (at 10 an hour, the million 6-digit
+// PINs would take 11 years). A tracking system that draws codes at random hits a taken one
+// about once in 5,000 announcements at 200 parcels on file.
+inline constexpr rate_limit secret_conflict_limit{.burst = 10, .per_second = 1.0 / 360};
 
 class command_handler {
  public:
@@ -116,6 +124,11 @@ class command_handler {
   using tx_body = std::function<outcome(store::transaction&)>;
 
   void dispatch(const route& r, const protocol::command& cmd);
+  // MQTT only (secret_conflict_limit): true when the budget for refused secrets is spent;
+  // the command is then answered busy here.
+  bool secrets_refused_for_now(const route& r, const std::string& req_id);
+  // After a command that brought a secret: counts a refusal for a secret in use.
+  void count_secret_conflict(const route& r);
   // Runs body in one transaction with the audit entry and the saved reply, then sends the
   // reply. A unique index refusing the change answers conflict; any other database failure
   // answers internal (not saved: nothing happened, the same req_id may try again).
@@ -173,6 +186,8 @@ class command_handler {
   // MQTT commands only: lockeradm's, over the local socket, are a person's.
   command_rate rate_{command_rate_limit};
   bool rate_limited_ = false;  // a burst over the limit is being answered busy
+  command_rate secret_conflicts_{secret_conflict_limit};
+  bool secret_conflict_ = false;  // the command being run was refused for a secret in use
   // compartment_open requests waiting for their door: a redelivery meanwhile is dropped
   // (the one reply follows when the door opened or did not).
   std::set<std::string> in_flight_;

@@ -26,11 +26,7 @@ class command_rate {
 
   // One command at `now`: true when it may run (and it is counted), false when over the limit.
   bool admit(drivers::steady_time now) {
-    if (last_) {
-      const std::chrono::duration<double> passed = now - *last_;
-      tokens_ = std::min(limit_.burst, tokens_ + std::max(0.0, passed.count()) * limit_.per_second);
-    }
-    last_ = now;
+    refill(now);
     if (tokens_ < 1.0) {
       ++refused_;
       return false;
@@ -38,10 +34,23 @@ class command_rate {
     tokens_ -= 1.0;
     return true;
   }
+  // Whether a command at `now` would be admitted, without counting it.
+  [[nodiscard]] bool has_room(drivers::steady_time now) {
+    refill(now);
+    return tokens_ >= 1.0;
+  }
   // Commands refused since the last call (for one log line per burst, not one per command).
   std::uint64_t take_refused() { return std::exchange(refused_, 0); }
 
  private:
+  void refill(drivers::steady_time now) {
+    if (last_) {
+      const std::chrono::duration<double> passed = now - *last_;
+      tokens_ = std::min(limit_.burst, tokens_ + std::max(0.0, passed.count()) * limit_.per_second);
+    }
+    last_ = now;
+  }
+
   rate_limit limit_;
   double tokens_;
   std::optional<drivers::steady_time> last_;

@@ -1149,6 +1149,57 @@ TEST_F(commands, a_flood_of_commands_is_answered_busy_beyond_the_limit_and_chang
   expect_ok(later, "f" + std::to_string(burst));
 }
 
+// A refusal for a PIN in use tells the sender that some courier has it (issue 15's minor
+// point): beyond the budget every command bringing a PIN is answered busy unseen, so neither
+// refusals nor successes can be used to search the PIN space; lockeradm's are not budgeted.
+TEST_F(commands, refusals_for_a_pin_in_use_are_budgeted_then_every_pin_is_answered_busy) {
+  expect_ok(
+      send("courier_upsert",
+           {{"req_id", "p0"}, {"courier_id", "owner"}, {"pin", "24681357"}, {"enabled", true}}),
+      "p0");
+  const auto budget = static_cast<int>(secret_conflict_limit.burst);
+  for (int i = 0; i < budget; ++i) {
+    const auto r = send("courier_upsert", {{"req_id", "pc" + std::to_string(i)},
+                                           {"courier_id", "probe"},
+                                           {"pin", "24681357"},
+                                           {"enabled", true}});
+    EXPECT_EQ(r.value("code", ""), "conflict") << r.dump();
+  }
+  // Spent: a taken PIN and a free one get the same answer, and nothing is changed.
+  for (const char* pin : {"24681357", "97531864"}) {
+    const auto r = send("courier_upsert", {{"req_id", std::string("pb-") + pin},
+                                           {"courier_id", "probe"},
+                                           {"pin", pin},
+                                           {"enabled", true}});
+    EXPECT_EQ(r.value("code", ""), "busy") << r.dump();
+  }
+  EXPECT_FALSE(rig_.db().couriers().find("probe")) << "a command answered busy was carried out";
+  // A pickup code brings a secret too.
+  const auto code = send("reservation_create", {{"req_id", "pr"},
+                                                {"reservation_id", "r-probe"},
+                                                {"tracking_number", "55501"},
+                                                {"size", "S"},
+                                                {"pickup_code", "13572468"}});
+  EXPECT_EQ(code.value("code", ""), "busy") << code.dump();
+  // Commands without a secret go on as ever.
+  expect_ok(send("courier_upsert", {{"req_id", "pe"}, {"courier_id", "owner"}, {"enabled", false}}),
+            "pe");
+  // lockeradm, on the board, is not budgeted.
+  std::string local;
+  handler_->handle_local(
+      "courier_upsert",
+      json{{"req_id", "pl"}, {"courier_id", "local"}, {"pin", "11223344"}, {"enabled", true}}
+          .dump(),
+      "lockeradm", [&](const std::string& reply) { local = reply; });
+  EXPECT_EQ(json::parse(local).value("status", ""), "ok") << local;
+  // The budget refills: one refusal's worth after six minutes.
+  rig_.advance(std::chrono::seconds(361));
+  expect_ok(
+      send("courier_upsert",
+           {{"req_id", "pn"}, {"courier_id", "probe"}, {"pin", "97531864"}, {"enabled", true}}),
+      "pn");
+}
+
 TEST_F(commands, local_commands_are_not_rate_limited) {
   int ok = 0;
   for (int i = 0; i < static_cast<int>(command_rate_limit.burst) + 10; ++i) {
