@@ -300,6 +300,11 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
     return fail(make_error(error_code::expired, "expires_at: the request expired before it arrived",
                            req_id));
   }
+  if (cmd.expires_at && *cmd.expires_at - now > max_request_lead) {
+    return fail(make_error(error_code::bad_request,
+                           "expires_at: must be at most 24 hours ahead (the replay window)",
+                           req_id));
+  }
   if (name == "compartment_open") {
     // An open buffered during an outage must never fire late: the sender bounds its life.
     if (!cmd.expires_at) {

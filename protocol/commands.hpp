@@ -112,6 +112,10 @@ struct command {
 
 // compartment_open must expire no later than this after it is received.
 inline constexpr std::chrono::minutes max_open_lead{5};
+// No request may claim a life longer than the replay window (24 h, protocol/README.md): a
+// request still valid after its stored reply is gone could run twice, and an expires_at years
+// ahead is a sender's clock (or intent) the locker must not trust.
+inline constexpr std::chrono::hours max_request_lead{24};
 // Larger payloads are refused before parsing: no command needs more.
 inline constexpr std::size_t max_command_bytes = std::size_t{16} * 1024;
 

@@ -375,6 +375,19 @@ TEST(decode_command, a_request_past_expires_at_is_expired) {
   EXPECT_EQ(decode("reboot", p).error().code, error_code::expired);
 }
 
+// Issue 15 (clock trust): a life beyond the 24-hour replay window is not believed.
+TEST(decode_command, expires_at_more_than_a_day_ahead_is_refused) {
+  json p = valid_requests().at("reboot");
+  p["expires_at"] = "2026-11-22T09:00:00.000Z";  // exactly 24 h after now: still taken
+  EXPECT_TRUE(decode("reboot", p).ok());
+  p["expires_at"] = "2026-11-22T09:00:00.001Z";
+  const auto r = decode("reboot", p);
+  expect_error(r, error_code::bad_request, "expires_at", "r-10");
+  EXPECT_NE(r.error().message.find("24 hours"), std::string::npos) << r.error().message;
+  p["expires_at"] = "2036-11-21T09:00:00.000Z";
+  expect_error(decode("reboot", p), error_code::bad_request, "expires_at", "r-10");
+}
+
 TEST(decode_command, expires_at_must_be_an_rfc3339_timestamp) {
   for (const json& bad : {json("2026-11-21 09:12:44.120Z"), json("2026-11-21T09:12:44.120"),
                           json("2026-11-21T09:12:44.120+0100"), json(1700000000), json(nullptr)}) {
