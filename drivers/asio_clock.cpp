@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "drivers/asio_clock.hpp"
 
+#include <cerrno>
+#include <cstdint>
+#include <ctime>
 #include <fstream>
+
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 namespace locker::drivers {
 
@@ -13,6 +19,39 @@ asio_clock::asio_clock(boost::asio::io_context& io) : io_(io) {
 
 asio_clock::~asio_clock() {
   for (auto& [id, t] : timers_) t->cancel();
+  if (set_watch_) {
+    boost::system::error_code ec;
+    set_watch_->close(ec);
+  }
+}
+
+void asio_clock::on_wall_clock_set(const std::function<void()>& fn) {
+  on_set_ = fn;
+  if (set_watch_) return;
+  const int fd = ::timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return;  // no timerfd: steps are not reported (the timers still work)
+  set_watch_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, fd);
+  arm_set_watch();
+}
+
+// An absolute expiry far ahead that is cancelled (read fails with ECANCELED) when the clock
+// is set; armed again after each report.
+void asio_clock::arm_set_watch() {
+  itimerspec far{};
+  far.it_value.tv_sec = ::time(nullptr) + std::time_t{100} * 365 * 24 * 3600;  // never reached
+  if (::timerfd_settime(set_watch_->native_handle(), TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+                        &far, nullptr) != 0)
+    return;
+  set_watch_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [this](const boost::system::error_code& ec) {
+                           if (ec) return;  // closed
+                           std::uint64_t expirations = 0;
+                           const auto n = ::read(set_watch_->native_handle(), &expirations,
+                                                 sizeof expirations);
+                           const bool was_set = n < 0 && errno == ECANCELED;
+                           arm_set_watch();
+                           if (was_set && on_set_) on_set_();
+                         });
 }
 
 steady_time asio_clock::now() const { return std::chrono::steady_clock::now(); }

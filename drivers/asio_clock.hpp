@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "drivers/clock.hpp"
@@ -23,12 +24,18 @@ class asio_clock final : public clock {
   [[nodiscard]] std::string boot_id() const override;
   timer_id call_after(millis delay, std::function<void()> fn) override;
   void cancel(timer_id id) override;
+  // Through a CLOCK_REALTIME timerfd armed with TFD_TIMER_CANCEL_ON_SET: the kernel wakes it
+  // exactly when the clock is set, so nothing polls (an idle locker's thread stays asleep).
+  void on_wall_clock_set(const std::function<void()>& fn) override;
 
  private:
   boost::asio::io_context& io_;
   timer_id next_id_ = 1;
   std::string boot_id_;
   std::unordered_map<timer_id, std::unique_ptr<boost::asio::steady_timer>> timers_;
+  void arm_set_watch();
+  std::function<void()> on_set_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> set_watch_;  // the timerfd
 };
 
 }  // namespace locker::drivers

@@ -34,6 +34,10 @@ class clock {
   // lockout's end on the steady clock survives a restart of lockerd, not a reboot). Empty:
   // unknown, every start counts as a new boot.
   [[nodiscard]] virtual std::string boot_id() const { return {}; }
+  // Calls fn on the event loop after the wall clock was set (stepped by NTP, a person or an RTC
+  // read late), not when it is slewed; at most one listener (a later call replaces it). The
+  // default clock never reports a step.
+  virtual void on_wall_clock_set(const std::function<void()>& /*fn*/) {}
 };
 
 // A one-shot timer owned by an object: cancelled when restarted or destroyed, so a

@@ -23,7 +23,12 @@ class virtual_clock final : public clock {
   [[nodiscard]] std::string boot_id() const override { return "virtual-" + std::to_string(boot_); }
 
   // Sets the wall clock by d (NTP, a person, a bad RTC): steady time and timers do not move.
-  void step_wall(std::chrono::seconds d) { wall_start_ += d; }
+  // Tells the on_wall_clock_set listener at the next advance(), as the kernel would.
+  void step_wall(std::chrono::seconds d) {
+    wall_start_ += d;
+    if (on_set_) call_after(millis{0}, [this] { on_set_(); });
+  }
+  void on_wall_clock_set(const std::function<void()>& fn) override { on_set_ = fn; }
   // The machine rebooted (a power cut): steady readings of before no longer compare with now.
   // Virtual steady time goes on from where it was; only the boot id says it is another boot.
   void reboot() { ++boot_; }
@@ -72,6 +77,7 @@ class virtual_clock final : public clock {
   [[nodiscard]] std::size_t pending() const { return timers_.size(); }
 
  private:
+  std::function<void()> on_set_;
   steady_time now_{};
   wall_time wall_start_;
   int boot_ = 1;

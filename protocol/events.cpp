@@ -229,6 +229,8 @@ std::string_view to_string(alarm_type t) {
       return "parcel_left_inside";
     case alarm_type::unexpected_contents:
       return "unexpected_contents";
+    case alarm_type::clock_step:
+      return "clock_step";
   }
   return "tamper";
 }

@@ -150,7 +150,10 @@ enum class alarm_type {
   parcel_left_inside,
   // With a presence sensor (added within v1): the compartment holds something no parcel on file
   // accounts for (critical); kept out of deposits until an operator clears it.
-  unexpected_contents
+  unexpected_contents,
+  // The wall clock was set by 2 s or more (warning, no compartment; added within v1): step_s
+  // says by how much; cleared ten minutes later (daemon/controller/clock_trust.cpp).
+  clock_step
 };
 enum class alarm_severity { warning, critical };
 

@@ -25,7 +25,6 @@ using std::chrono::milliseconds;
 // this (the time served since the last save is served again).
 constexpr milliseconds checkpoint_every{5 * 60 * 1000};
 // The wall clock moved this much against the steady one: someone (NTP, a person) set it.
-constexpr milliseconds wall_step{2000};
 
 constexpr std::string_view alarm_setting = "keypad_lockout_alarm";
 
@@ -79,19 +78,6 @@ void controller::load_budgets() {
 void controller::save_budget(store::transaction& tx, access_budget b,
                              const access::attempt_limiter& l, milliseconds now) {
   db_.lockouts().save(tx, budget_name(b), store::saved_budget{l.save(now), clock_.boot_id(), now});
-}
-
-void controller::note_wall_clock() {
-  const auto offset =
-      std::chrono::duration_cast<milliseconds>(clock_.wall_now().time_since_epoch()) - steady_ms();
-  if (wall_offset_) {
-    const auto moved = offset - *wall_offset_;
-    if (moved >= wall_step || moved <= -wall_step)
-      log::warning("controller", "the wall clock was set by ",
-                   std::chrono::duration_cast<std::chrono::seconds>(moved).count(),
-                   " s; keypad lockouts run on the steady clock and are unchanged");
-  }
-  wall_offset_ = offset;
 }
 
 std::chrono::seconds controller::lockout_left(access_budget b) {

@@ -69,7 +69,8 @@ controller::controller(store::store& db, const security::secret_key& key, driver
       expiry_timer_(clock),
       lockout_timer_(clock),
       notify_timer_(clock),
-      reservation_timer_(clock) {
+      reservation_timer_(clock),
+      clock_step_timer_(clock) {
   const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
     auto s = std::make_unique<slot>(slot{hw,

@@ -159,6 +159,10 @@ class controller final : public compartment::compartment_observer, public keypad
   [[nodiscard]] std::optional<drivers::wall_time> power_alarm_since() const { return power_since_; }
   // Since when the database refuses reads or writes (the `storage_fault` alarm, kept in
   // memory: it may not be writable); nullopt once a commit succeeded again.
+  // Since when the clock_step alarm is raised (the wall clock was set); nullopt when not.
+  [[nodiscard]] std::optional<drivers::wall_time> clock_step_since() const {
+    return clock_step_since_;
+  }
   [[nodiscard]] std::optional<drivers::wall_time> storage_fault_since() const {
     return storage_fault_since_;
   }
@@ -275,7 +279,10 @@ class controller final : public compartment::compartment_observer, public keypad
   // one checkpoint's time.
   void checkpoint_budgets();
   // Logs a step of the wall clock against the steady one; nothing else follows from it.
+  // Clock trust (clock_trust.cpp): compares the wall clock with the steady one; a step is
+  // logged, reported as the clock_step alarm, and the wall-clock deadlines are looked at anew.
   void note_wall_clock();
+  void report_clock_step(std::chrono::milliseconds step);
   void arm_lockout_timer();
   void lockout_ended();
 
@@ -368,6 +375,9 @@ class controller final : public compartment::compartment_observer, public keypad
   drivers::timer notify_timer_;
   drivers::timer reservation_timer_;  // holds' deadlines and reservations' expiry (holds.cpp)
   std::optional<drivers::wall_time> power_since_;
+  // The clock_step alarm: raised at a step of the wall clock, cleared after clock_step_shown.
+  std::optional<drivers::wall_time> clock_step_since_;
+  drivers::timer clock_step_timer_;
   // The storage_fault alarm: since when, and whether its raising reached the journal.
   std::optional<drivers::wall_time> storage_fault_since_;
   bool storage_fault_journaled_ = false;

@@ -91,6 +91,7 @@ void controller::start() {
   check_contents_at_start();
   carry_out_in_service_requests();
   start_power_watch();
+  clock_.on_wall_clock_set([this] { note_wall_clock(); });
   expire_due_parcels();
   end_due_holds_and_reservations();
   arm_lockout_timer();
