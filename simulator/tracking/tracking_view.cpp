@@ -154,14 +154,19 @@ void tracking_view::handle_event(std::string_view rest, const json& j, wall_time
   }
   const auto seq = seq_it->get<std::uint64_t>();
   if (seen_seq(seq)) {
-    ++counters_.duplicates;
     const auto id = event_ids_.find(seq);
-    // Seq is unique per locker: the same seq with another id is the locker's fault.
-    if (id != event_ids_.end() && id->second != *event_id) {
-      ++counters_.seq_conflicts;
-      bad(topic, "seq " + std::to_string(seq) + " came again with another event_id", received);
+    // A copy (the journal re-sends until PUBACK): the same seq and event_id, or a seq too old
+    // to have its id kept.
+    if (id == event_ids_.end() || id->second == *event_id) {
+      ++counters_.duplicates;
+      return;
     }
-    return;
+    // Seq never repeats within one locker's history, so this is another event (a locker whose
+    // database was replaced starts again at 1): the contract drops copies by event_id, so it
+    // is taken, and shown as the fault it is.
+    ++counters_.seq_conflicts;
+    problem(topic, "seq repeated",
+            "seq " + std::to_string(seq) + " came again with another event_id", received);
   }
   entry base;
   base.seq = seq;
@@ -480,9 +485,11 @@ void tracking_view::handle_reply(std::string_view command, const json& j, wall_t
         e.status = "awaiting_dropoff";
         e.status_text = "Waiting to be dropped off at locker " + locker_id_;
       }
-      // A repeated announcement changes nothing at the locker; it is not news either.
-      for (const auto& n : p.notes)
-        if (n.kind == "announced") return;
+      // A repeated announcement changes nothing at the locker; it is not news either. (The same
+      // tracking number announced again after its parcel's story ended is.)
+      const auto last = std::find_if(p.notes.rbegin(), p.notes.rend(),
+                                     [](const entry& n) { return n.kind == "announced"; });
+      if (last != p.notes.rend() && (p.events.empty() || p.events.back().ts <= last->ts)) return;
     } else {
       e.kind = "announce_refused";
       e.text = "Announcement refused: " + str_or(j, "code", status) +
@@ -560,19 +567,20 @@ void tracking_view::remember(entry e, const std::string& tracking_number) {
 
 void tracking_view::bad(std::string_view topic, std::string reason, wall_time received) {
   ++counters_.bad_payloads;
-  problems_.push_front(json{{"received", stamp(received)},
-                            {"topic", std::string(topic)},
-                            {"problem", "bad payload"},
-                            {"detail", std::move(reason)}});
-  if (problems_.size() > max_problems) problems_.pop_back();
+  problem(topic, "bad payload", std::move(reason), received);
 }
 
 void tracking_view::unknown(std::string_view topic, std::string type, wall_time received) {
   ++counters_.unknown;
+  problem(topic, "unknown type", std::move(type), received);
+}
+
+void tracking_view::problem(std::string_view topic, const char* what, std::string detail,
+                            wall_time received) {
   problems_.push_front(json{{"received", stamp(received)},
                             {"topic", std::string(topic)},
-                            {"problem", "unknown type"},
-                            {"detail", std::move(type)}});
+                            {"problem", what},
+                            {"detail", std::move(detail)}});
   if (problems_.size() > max_problems) problems_.pop_back();
 }
 

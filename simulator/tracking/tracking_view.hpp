@@ -4,9 +4,10 @@
 // say about it now, the open alarms, and the locker's liveness. Pure: messages in, a JSON
 // snapshot out, no I/O and no clock of its own (the caller says when a message arrived).
 //
-// Delivery is at least once and the journal re-sends after a reconnect, so events are
-// deduplicated by seq (and a repeated seq with another event_id is a fault of its own) and a
-// timeline is ordered by seq, whatever order the copies came in. Unknown event types and bad
+// Delivery is at least once and the journal re-sends after a reconnect, so copies of an event
+// (its seq seen already, with the same event_id) are dropped; a repeated seq with another
+// event_id is taken and shown as a fault. A timeline is ordered by seq, whatever order the
+// copies came in. Unknown event types and bad
 // payloads are counted and shown, never thrown: the view is what an operator looks at when
 // something is wrong.
 #pragma once
@@ -100,6 +101,7 @@ class tracking_view {
   void remember(entry e, const std::string& tracking_number);
   void bad(std::string_view topic, std::string reason, wall_time received);
   void unknown(std::string_view topic, std::string type, wall_time received);
+  void problem(std::string_view topic, const char* what, std::string detail, wall_time received);
   void trim_parcels();
   [[nodiscard]] nlohmann::json parcel_json(const parcel& p) const;
   [[nodiscard]] std::string until(wall_time t) const;

@@ -35,6 +35,7 @@
 #view-tracking .tracking-queued { color: #8a5a00; margin-left: .4em; }
 #view-tracking .tracking-counters { color: #5c6675; font-size: .85em; margin-top: 1em; }
 #view-tracking .tracking-problems { color: #8a1c17; font-size: .85em; }
+#view-tracking .tracking-problems time, #view-tracking .tracking-alarms time { margin-right: .4em; }
 `;
 
   function ensureStyle() {
@@ -52,9 +53,16 @@
     return node;
   }
 
-  // "09:12:44" of an RFC 3339 UTC timestamp, the whole of it as the tooltip.
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  // "21 Nov 09:12:44" of an RFC 3339 UTC timestamp (parcels wait for days), the whole of it
+  // as the tooltip.
+  function short(ts) {
+    if (typeof ts !== 'string' || ts.length < 19) return '';
+    const month = months[Number(ts.slice(5, 7)) - 1] || ts.slice(5, 7);
+    return `${Number(ts.slice(8, 10))} ${month} ${ts.slice(11, 19)}`;
+  }
   function clock(ts) {
-    const node = el('time', null, typeof ts === 'string' ? ts.slice(11, 19) : '');
+    const node = el('time', null, short(ts));
     if (typeof ts === 'string') node.dateTime = ts;
     node.title = ts || '';
     return node;

@@ -264,14 +264,46 @@ TEST_F(tracking_view_test, copies_and_late_copies_are_ordered_by_seq_and_counted
   EXPECT_FALSE(p.contains("pickup_code"));
 }
 
-TEST_F(tracking_view_test, a_seq_repeated_with_another_event_id_is_a_fault) {
+TEST_F(tracking_view_test, a_seq_repeated_with_another_event_id_is_a_fault_but_not_a_copy) {
   feed(stored);
+  feed(collected);
+  // The locker's database was replaced: seq starts again, with new event ids.
+  auto fresh = evt("parcel", 11, "2026-11-22T08:00:00.000Z", "stored",
+                   R"("tracking_number":"TN700","compartment":"2","size":"S","courier_id":"c",)"
+                   R"("expires_at":"2026-11-25T08:00:00.000Z")");
+  fresh.payload.replace(fresh.payload.find(id(11)), id(11).size(), id(1011));
+  feed(fresh);
+  feed(fresh);
   auto other = stored;
   other.payload.replace(other.payload.find(id(11)), id(11).size(), id(99));
   feed(other);
-  EXPECT_EQ(counters()["seq_conflicts"], 1);
-  EXPECT_EQ(counters()["duplicates"], 1);
-  EXPECT_EQ(parcel("TN100")["timeline"].size(), 1U);
+  EXPECT_EQ(counters()["seq_conflicts"], 2);
+  EXPECT_EQ(counters()["duplicates"], 1);  // the second copy of the replacement's event
+  EXPECT_EQ(counters()["bad_payloads"], 0);
+  EXPECT_EQ(parcel("TN700")["status"], "ready");
+  EXPECT_EQ(view_.snapshot()["problems"][0]["problem"], "seq repeated");
+}
+
+TEST_F(tracking_view_test, the_same_tracking_number_announced_again_after_its_story_ended) {
+  feed(announce, at("2026-11-21T09:00:00.000Z"));
+  feed(announce_ok, at("2026-11-21T09:00:00.010Z"));
+  // A repeat of the announcement (a new req_id) is not news.
+  feed({root + "cmd/reservation_create",
+        R"({"req_id":"r-1b","reservation_id":"res-1","tracking_number":"TN100","size":"S"})", ""},
+       at("2026-11-21T09:01:00.000Z"));
+  feed({root + "res/reservation_create", R"({"req_id":"r-1b","status":"ok","data":{}})", ""},
+       at("2026-11-21T09:01:00.010Z"));
+  EXPECT_EQ(kinds(parcel("TN100")), (std::vector<std::string>{"announced"}));
+  feed(stored);
+  feed(collected);
+  feed({root + "cmd/reservation_create",
+        R"({"req_id":"r-1c","reservation_id":"res-1c","tracking_number":"TN100","size":"S"})", ""},
+       at("2026-11-23T09:00:00.000Z"));
+  feed({root + "res/reservation_create", R"({"req_id":"r-1c","status":"ok","data":{}})", ""},
+       at("2026-11-23T09:00:00.010Z"));
+  const auto p = parcel("TN100");
+  EXPECT_EQ(kinds(p), (std::vector<std::string>{"announced", "stored", "collected", "announced"}));
+  EXPECT_EQ(p["status_text"], "On its way to locker t1");
 }
 
 TEST_F(tracking_view_test, bad_payloads_are_counted_and_shown_and_change_nothing) {
