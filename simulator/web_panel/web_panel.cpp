@@ -93,7 +93,7 @@ class panel_client : public std::enable_shared_from_this<panel_client> {
       }
       const std::string text = beast::buffers_to_string(self->in_.data());
       self->in_.consume(self->in_.size());
-      // The reply first, then what the action changed (posted by the panel).
+      // The events the action caused went out as they happened; then its reply.
       self->send(handle_message(self->panel_.model_, text).dump());
       self->read();
     });
