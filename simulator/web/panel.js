@@ -7,7 +7,7 @@
 
 (() => {
   const svgNs = "http://www.w3.org/2000/svg";
-  const maxEvents = 30;
+  const maxEvents = 50;
   const $ = (sel) => document.querySelector(sel);
   let ws = null;
   let nextReq = 1;
@@ -32,10 +32,16 @@
     svg.replaceChildren();
     boxes.clear();
     const W = layout.width_mm, H = layout.height_mm;
-    const pad = 40;
+    const pad = 90;
     svg.setAttribute("viewBox", `${-pad} ${-pad} ${W + 2 * pad} ${H + 2 * pad}`);
     el("rect", { x: -20, y: 0, width: W + 40, height: H, class: "body" }, svg);
     el("line", { x1: -pad, y1: H, x2: W + pad, y2: H, class: "floor" }, svg);
+    // A ruler every 500 mm above the floor: the drawing is to scale.
+    for (let mm = 0; mm <= H; mm += 500) {
+      el("line", { x1: -pad, y1: H - mm, x2: -20, y2: H - mm, class: "tick" }, svg);
+      const t = el("text", { x: -pad + 2, y: H - mm - 6, class: "ruler", "font-size": 22 }, svg);
+      t.textContent = mm === 0 ? "0 mm" : String(mm);
+    }
     const inset = 10;
     for (const col of layout.columns) {
       for (const c of col.compartments) {
@@ -92,7 +98,10 @@
     power.className = "pill " + (s.power ? "on" : "warn");
     $("#alarm-led").classList.toggle("alarm", s.alarm);
     $("#buzzer").classList.toggle("alarm", s.buzzer);
-    $("#bounce-ms").placeholder = s.bounce.ms;
+    // The bounce fields follow the cabinet unless someone is typing in them.
+    for (const [id, v] of [["#bounce-ms", s.bounce.ms], ["#bounce-count", s.bounce.count]]) {
+      if (document.activeElement !== $(id)) $(id).value = v;
+    }
     for (const c of s.compartments) {
       const b = boxes.get(c.id);
       if (!b) continue;

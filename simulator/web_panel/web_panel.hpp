@@ -29,7 +29,7 @@ class panel_client;
 class web_panel {
  public:
   // The last events a newly connected page gets.
-  static constexpr std::size_t kept_events = 30;
+  static constexpr std::size_t kept_events = 50;
 
   // Binds address:port (port 0: a free one, see port()) and starts accepting. Throws
   // std::runtime_error naming the address if it cannot. board must outlive the panel.
