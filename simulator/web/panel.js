@@ -32,14 +32,14 @@
     svg.replaceChildren();
     boxes.clear();
     const W = layout.width_mm, H = layout.height_mm;
-    const pad = 90;
+    const pad = 110;
     svg.setAttribute("viewBox", `${-pad} ${-pad} ${W + 2 * pad} ${H + 2 * pad}`);
     el("rect", { x: -20, y: 0, width: W + 40, height: H, class: "body" }, svg);
     el("line", { x1: -pad, y1: H, x2: W + pad, y2: H, class: "floor" }, svg);
     // A ruler every 500 mm above the floor: the drawing is to scale.
     for (let mm = 0; mm <= H; mm += 500) {
       el("line", { x1: -pad, y1: H - mm, x2: -20, y2: H - mm, class: "tick" }, svg);
-      const t = el("text", { x: -pad + 2, y: H - mm - 6, class: "ruler", "font-size": 22 }, svg);
+      const t = el("text", { x: -pad + 4, y: H - mm - 8, class: "ruler", "font-size": 36 }, svg);
       t.textContent = mm === 0 ? "0 mm" : String(mm);
     }
     const inset = 10;
@@ -63,7 +63,7 @@
         size.textContent = c.size;
         const tag = el("rect", { x: x + 14, y: y + h - 44, width: 44, height: 30, rx: 4, class: "tag" }, g);
         const coil = el("circle", { cx: x + w - 30, cy: y + h / 2, r: 14, class: "coil" }, g);
-        const faults = el("text", { x: x + 14, y: y + h - 56, class: "faults", "font-size": Math.max(22, fs * 0.5) }, g);
+        const faults = el("text", { x: x + 14, y: y + h - 56, class: "faults", "font-size": Math.max(26, fs * 0.65) }, g);
         const title = el("title", {}, g);
         title.textContent = `compartment ${c.id} (${c.size})` + (c.handle_mm != null ? `, handle at ${c.handle_mm} mm` : "");
         g.addEventListener("click", () => select(c.id));
