@@ -40,7 +40,7 @@ class panel_client : public std::enable_shared_from_this<panel_client> {
   panel_client(web_panel& panel, tcp::socket socket)
       : panel_(panel), ws_(beast::tcp_stream(std::move(socket))) {}
 
-  void start(http::request<http::string_body> req) {
+  void start(const http::request<http::string_body>& req) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
       if (self->closed_) return;
@@ -81,7 +81,7 @@ class panel_client : public std::enable_shared_from_this<panel_client> {
 
  private:
   static constexpr std::size_t max_queued_bytes = std::size_t{4} * 1024 * 1024;
-  static constexpr std::size_t max_message_bytes = 64 * 1024;
+  static constexpr std::size_t max_message_bytes = std::size_t{64} * 1024;
 
   void read() {
     ws_.read_message_max(max_message_bytes);
@@ -133,7 +133,7 @@ namespace {
 class http_connection : public std::enable_shared_from_this<http_connection> {
  public:
   http_connection(tcp::socket socket,
-                  std::function<void(tcp::socket, http::request<http::string_body>)> upgrade)
+                  std::function<void(tcp::socket, const http::request<http::string_body>&)> upgrade)
       : stream_(std::move(socket)), upgrade_(std::move(upgrade)) {}
 
   void read() {
@@ -158,7 +158,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
         return;
       }
       stream_.expires_never();
-      upgrade_(stream_.release_socket(), std::move(req_));
+      upgrade_(stream_.release_socket(), req_);
       return;
     }
     if (req_.method() != http::verb::get && req_.method() != http::verb::head) {
@@ -202,7 +202,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   beast::tcp_stream stream_;
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
-  std::function<void(tcp::socket, http::request<http::string_body>)> upgrade_;
+  std::function<void(tcp::socket, const http::request<http::string_body>&)> upgrade_;
 };
 
 }  // namespace
@@ -271,12 +271,12 @@ void web_panel::accept() {
         if (!alive || stopped_) return;
         if (ec == boost::asio::error::operation_aborted) return;
         if (!ec) {
-          auto upgrade = [this, alive](tcp::socket s, http::request<http::string_body> req) {
+          auto upgrade = [this, alive](tcp::socket s, const http::request<http::string_body>& req) {
             if (!alive || stopped_) return;
             auto c = std::make_shared<panel_client>(*this, std::move(s));
             std::erase_if(clients_, [](const auto& w) { return w.expired(); });
             clients_.push_back(c);
-            c->start(std::move(req));
+            c->start(req);
           };
           std::make_shared<http_connection>(std::move(socket), std::move(upgrade))->read();
         }
