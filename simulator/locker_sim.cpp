@@ -2,6 +2,7 @@
 // locker-sim: the simulated cabinet on a Unix socket, with a terminal view for people.
 #include <charconv>
 #include <csignal>
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -17,17 +18,21 @@
 #include "simulator/cabinet_model.hpp"
 #include "simulator/sim_server.hpp"
 #include "simulator/terminal_view.hpp"
+#include "simulator/web_panel/web_panel.hpp"
 
 namespace {
 
 constexpr std::string_view usage =
-    "usage: locker-sim --board FILE --socket PATH [--bounce-ms N] [--no-tui]\n";
+    "usage: locker-sim --board FILE --socket PATH [--bounce-ms N] [--no-tui]\n"
+    "                  [--http PORT [--http-bind ADDR]]\n";
 
 struct options {
   std::string board;
   std::string socket;
   std::optional<int> bounce_ms;
   bool tui = true;
+  std::optional<std::uint16_t> http_port;  // the browser front panel
+  std::string http_bind = "127.0.0.1";
 };
 
 std::optional<options> parse_args(int argc, char** argv) {
@@ -48,6 +53,17 @@ std::optional<options> parse_args(int argc, char** argv) {
         return std::nullopt;
       }
       o.bounce_ms = ms;
+    } else if (a == "--http" && has_value) {
+      const std::string_view v = argv[++i];
+      unsigned port = 0;
+      const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
+      if (ec != std::errc{} || p != v.data() + v.size() || port > 65535) {
+        std::cerr << "locker-sim: --http needs a port 0-65535 (0: any free one)\n";
+        return std::nullopt;
+      }
+      o.http_port = static_cast<std::uint16_t>(port);
+    } else if (a == "--http-bind" && has_value) {
+      o.http_bind = argv[++i];
     } else if (a == "--no-tui") {
       o.tui = false;
     } else {
@@ -84,9 +100,15 @@ int main(int argc, char** argv) {
     sim::cabinet_model model(board, clock, bounce);
     sim::sim_server server(io, model, opts->socket);
     std::unique_ptr<sim::terminal_view> view;
+    std::unique_ptr<sim::web::web_panel> panel;
+    if (opts->http_port) {
+      panel = std::make_unique<sim::web::web_panel>(io, model, board, opts->http_bind,
+                                                    *opts->http_port);
+    }
 
     auto shut_down = [&] {
       server.stop();
+      if (panel) panel->stop();
       io.stop();
     };
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -104,8 +126,10 @@ int main(int argc, char** argv) {
     }
     std::cerr << "locker-sim: " << board.compartments.size() << " compartments from " << opts->board
               << ", listening on " << opts->socket << '\n';
+    if (panel) std::cerr << "locker-sim: front panel at " << panel->url() << '\n';
     io.run();
     view.reset();
+    panel.reset();
     std::cerr << "locker-sim: stopped\n";
     return 0;
   } catch (const std::exception& e) {

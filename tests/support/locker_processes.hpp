@@ -83,12 +83,17 @@ class locker_sim_process {
  public:
   // Starts `program` on board, without its terminal view, with its control socket at socket and
   // its output appended to log (inherited when empty), and waits until the socket is there.
-  // deadline bounds that wait and every reply on the control connection.
+  // deadline bounds that wait and every reply on the control connection. extra_args go after
+  // the others (e.g. {"--http", "0"}).
   locker_sim_process(const std::string& program, const std::filesystem::path& board,
                      std::string socket, std::filesystem::path log,
-                     std::chrono::milliseconds deadline)
+                     std::chrono::milliseconds deadline,
+                     const std::vector<std::string>& extra_args = {})
       : socket_(std::move(socket)), log_(std::move(log)), deadline_(deadline) {
-    process_.start({program, "--board", board.string(), "--socket", socket_, "--no-tui"}, log_);
+    std::vector<std::string> args{program,    "--board", board.string(),
+                                  "--socket", socket_,   "--no-tui"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    process_.start(args, log_);
     const auto end = std::chrono::steady_clock::now() + deadline_;
     while (!std::filesystem::exists(socket_)) {
       if (auto status = process_.ended())
