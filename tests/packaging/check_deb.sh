@@ -201,4 +201,4 @@ leftover=$(find "$root/etc/systemd" -name 'lockerd*' 2>/dev/null)
 # Debian leaves system users in place (postrm says why).
 grep -q '^lockerd:' "$root/etc/passwd" || fail "purge removed the lockerd user"
 
-echo "check_deb: $(basename "$deb") built, inspected, resolvable, installed, reinstalled, removed and purged"
+echo "check_deb: $(basename "$deb") built, inspected, lintian-clean, resolvable, installed, reinstalled, removed and purged"
