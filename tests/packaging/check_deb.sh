@@ -4,7 +4,8 @@
 #  1. cpack builds lockerd_<version>_<arch>.deb;
 #  2. dpkg-deb: control fields, every required file, conffiles, maintainer scripts, the unit's
 #     programs, and a Depends that names the package of every shared library the programs load;
-#  3. apt-get --simulate: the dependencies resolve on this machine;
+#  3. lintian: no error or warning but the documented overrides (lintian_check.sh); apt-get
+#     --simulate: the dependencies resolve on this machine;
 #  4. dpkg --root: a real install into a temporary root (maintainer scripts run chrootless with
 #     $DPKG_ROOT set), a reinstall, a remove and a purge, checking the lockerd user, the state
 #     and config folders and the unit's enablement after each.
@@ -55,6 +56,11 @@ required=(
   "$SYSUSERS_DIR/lockerd.conf" "$TMPFILES_DIR/lockerd.conf"
   "$CONFIG_DIR/lockerd.toml" "$CONFIG_DIR/boards/reference-board.toml"
   /usr/share/doc/lockerd/README.md /usr/share/doc/lockerd/copyright
+  /usr/share/doc/lockerd/changelog.gz /usr/share/lintian/overrides/lockerd
+  /usr/share/man/man8/lockerd.8.gz /usr/share/man/man8/lockeradm.8.gz
+  /usr/share/man/man1/lockerctl.1.gz /usr/share/man/man1/locker-sim.1.gz
+  /usr/share/man/man5/lockerd.toml.5.gz
+  /usr/share/doc/lockerd/examples/lockerd.sim.toml /usr/share/doc/lockerd/examples/boards/sim-24.toml
   /usr/share/polkit-1/rules.d/60-lockerd.rules /usr/share/dbus-1/system.d/lockerd-rauc.conf
 )
 for f in "${required[@]}"; do
@@ -89,6 +95,12 @@ grep -q -- "--config $CONFIG_DIR/lockerd.toml" "$unit" || fail "the unit does no
 # The shipped configuration and the board file it names load (hardware untouched).
 "$work/extract/usr/bin/lockerd" --check-config "$work/extract$CONFIG_DIR/lockerd.toml" >/dev/null \
   || fail "the shipped lockerd.toml does not pass lockerd --check-config"
+# The simulator's example runs as installed: it loads where the package puts it, and names
+# no path out of its folder (the checkout's demo config points into ../build/demo).
+sim_example=$work/extract/usr/share/doc/lockerd/examples/lockerd.sim.toml
+"$work/extract/usr/bin/lockerd" --check-config "$sim_example" >/dev/null \
+  || fail "the shipped examples/lockerd.sim.toml does not pass lockerd --check-config"
+! grep -nE '^[^#]*"[^"]*\.\./' "$sim_example" || fail "examples/lockerd.sim.toml names a path out of its folder"
 
 # Depends names the package of every shared library the programs load (dpkg-shlibdeps).
 sonames=$(for program in "$work"/extract/usr/bin/*; do
@@ -105,7 +117,12 @@ for soname in $sonames; do
 done
 grep -qxF systemd <<<"$depends_names" || fail "Depends lacks systemd (sysusers and tmpfiles in postinst)"
 
-# 3. The dependencies resolve here.
+# 3. lintian is clean, and the dependencies resolve here.
+step "lintian"
+start=$SECONDS
+"$(dirname "$0")/lintian_check.sh" "$deb" >"$work/lintian.log" 2>&1 \
+  || { cat "$work/lintian.log"; fail "lintian"; }
+echo "  $(tail -1 "$work/lintian.log") ($((SECONDS - start)) s)"
 step "apt-get install --simulate"
 apt-get install --simulate --no-install-recommends "$deb" >"$work/apt.log" 2>&1 \
   || { cat "$work/apt.log"; fail "apt-get cannot install the package here"; }
@@ -184,4 +201,4 @@ leftover=$(find "$root/etc/systemd" -name 'lockerd*' 2>/dev/null)
 # Debian leaves system users in place (postrm says why).
 grep -q '^lockerd:' "$root/etc/passwd" || fail "purge removed the lockerd user"
 
-echo "check_deb: $(basename "$deb") built, inspected, resolvable, installed, reinstalled, removed and purged"
+echo "check_deb: $(basename "$deb") built, inspected, lintian-clean, resolvable, installed, reinstalled, removed and purged"
