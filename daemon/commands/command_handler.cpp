@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "daemon/commands/remote_settings.hpp"
+#include "daemon/config/settings_table.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/parcels/parcels.hpp"
 #include "daemon/security/random.hpp"
@@ -152,7 +153,7 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
     return;
   }
   try {
-    auto decoded = protocol::decode_cfg_desired(payload);
+    auto decoded = protocol::decode_cfg_desired(payload, config::remote_rules());
     std::optional<protocol::config_rejection> rejection;
     if (!decoded) {
       rejection = decoded.error();
