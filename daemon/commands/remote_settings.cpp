@@ -64,12 +64,6 @@ void save_applied_settings(store::transaction& tx, store::store& db, const appli
   db.settings().set(tx, settings_key, to_json(s.settings).dump());
 }
 
-void overlay(const protocol::settings_patch& p, config::locker_config& cfg) {
-  // The table says where each remote key goes in the configuration.
-  for (const auto& row : config::settings_table())
-    if (row.remote() && p.*row.patch) row.set(cfg, *(p.*row.patch));
-}
-
 std::vector<protocol::setting_error> check_settings(const protocol::settings_patch& p,
                                                     const config::locker_config& cfg) {
   std::vector<protocol::setting_error> errors;
@@ -86,7 +80,7 @@ std::vector<protocol::setting_error> check_settings(const protocol::settings_pat
   // The policy as a whole, as it would be in force: the same check as the file's.
   if (p.max_code_attempts || p.pickup_code_digits || p.pickup_window_h || p.lockout_base_s) {
     auto in_force = cfg;
-    overlay(p, in_force);
+    config::overlay(p, in_force);
     if (auto why = config::guess_bound_problem(in_force.policy, cfg.board.compartments.size())) {
       const char* key = p.max_code_attempts    ? "max_code_attempts"
                         : p.pickup_code_digits ? "pickup_code_digits"
@@ -111,7 +105,7 @@ std::uint64_t apply_stored_settings(store::store& db, config::locker_config& cfg
                "); using the configuration file's values");
     return applied.version;
   }
-  overlay(applied.settings, cfg);
+  config::overlay(applied.settings, cfg);
   return applied.version;
 }
 

@@ -417,6 +417,11 @@ std::span<const protocol::setting_rule> remote_rules() {
   return rules;
 }
 
+void overlay(const protocol::settings_patch& p, locker_config& cfg) {
+  for (const auto& row : rows)
+    if (row.remote() && p.*row.patch) row.set(cfg, *(p.*row.patch));
+}
+
 std::string reference_markdown() {
   std::string out =
       "| key | type | range | default | cfg/desired | what |\n"

@@ -65,6 +65,9 @@ struct setting {
 // The cfg/desired rows as protocol's decoder takes them.
 [[nodiscard]] std::span<const protocol::setting_rule> remote_rules();
 
+// Lays a cfg/desired patch over a configuration: each remote key into the field its row names.
+void overlay(const protocol::settings_patch& p, locker_config& cfg);
+
 // The settings reference (a Markdown table) in config/README.md, between these markers.
 inline constexpr std::string_view reference_begin = "<!-- settings-table:begin -->";
 inline constexpr std::string_view reference_end = "<!-- settings-table:end -->";
