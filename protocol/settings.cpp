@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "protocol/settings.hpp"
 
-#include <array>
-
 #include <nlohmann/json.hpp>
 
-#include "protocol/input_rules.hpp"
 #include "protocol/json_util.hpp"
 
 namespace locker::protocol {
@@ -14,34 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-struct setting_rule {
-  std::string_view key;
-  int min;
-  int max;
-  std::optional<int> settings_patch::*field;
-};
-
-// One row per remotely settable key. Bounds keep a typo from bricking a locker remotely.
-constexpr std::array<setting_rule, 11> setting_rules{{
-    {"lock_pulse_ms", 50, 5000, &settings_patch::lock_pulse_ms},
-    {"coil_gap_ms", 0, 5000, &settings_patch::coil_gap_ms},
-    {"open_detect_s", 1, 60, &settings_patch::open_detect_s},
-    {"door_left_open_s", 10, 3600, &settings_patch::door_left_open_s},
-    {"debounce_ms", 1, 1000, &settings_patch::debounce_ms},
-    {"session_idle_s", 10, 600, &settings_patch::session_idle_s},
-    {"max_code_attempts", 1, 20, &settings_patch::max_code_attempts},
-    {"pickup_code_digits", static_cast<int>(rules::pickup_code_min_digits),
-     static_cast<int>(rules::pickup_code_max_digits), &settings_patch::pickup_code_digits},
-    {"pickup_window_h", 1, 720, &settings_patch::pickup_window_h},
-    {"lockout_base_s", 1, 3600, &settings_patch::lockout_base_s},
-    {"telemetry_s", 10, 86400, &settings_patch::telemetry_s},
-}};
-
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace
 
-result<desired_config, config_rejection> decode_cfg_desired(std::string_view payload) {
+result<desired_config, config_rejection> decode_cfg_desired(std::string_view payload,
+                                                            std::span<const setting_rule> rules) {
   config_rejection rejection;
   if (payload.size() > std::size_t{64} * 1024) {
     rejection.errors.push_back({"", "payload larger than 65536 bytes"});
@@ -72,7 +47,7 @@ result<desired_config, config_rejection> decode_cfg_desired(std::string_view pay
   for (const auto& [key, value] : obj.items()) {
     if (key == "version") continue;
     const setting_rule* rule = nullptr;
-    for (const auto& r : setting_rules) {
+    for (const auto& r : rules) {
       if (r.key == key) rule = &r;
     }
     if (rule == nullptr) {
@@ -95,7 +70,7 @@ result<desired_config, config_rejection> decode_cfg_desired(std::string_view pay
   // keys only changes nothing and is almost surely a misspelling: applied would be a lie.
   if (!known && !cfg.ignored_keys.empty()) {
     std::string names;
-    for (const auto& r : setting_rules) names += (names.empty() ? "" : ", ") + std::string(r.key);
+    for (const auto& r : rules) names += (names.empty() ? "" : ", ") + std::string(r.key);
     for (const auto& key : cfg.ignored_keys) {
       // The key is echoed cut short: a 64 KiB key is not repeated back whole.
       const auto shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;

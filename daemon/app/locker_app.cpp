@@ -97,16 +97,18 @@ locker_app::locker_app(config::locker_config cfg, platform p)
     } catch (const state_folder::refused& e) {
       throw state_folder_refused(e.what());
     }
-    // Settings pushed over cfg/desired earlier win over the file's, before they are used.
+    // Settings pushed over cfg/desired earlier win over the file's, before they are used:
+    // laid over once, here, and from then on in force through settings_.
     if (const auto version = commands::apply_stored_settings(*db_, cfg_))
       log::info(component, "remote settings version ", version, " applied");
+    settings_.emplace(cfg_);
   } catch (const state_folder_refused&) {
     throw;
   } catch (const std::exception& e) {
     throw start_error("cannot open the state in " + cfg_.state_dir.string() + ": " + e.what());
   }
   try {
-    cabinet_.emplace(*board_, clock, cfg_.board, cfg_.timings);
+    cabinet_.emplace(*board_, clock, cfg_.board, settings_->timings());
   } catch (const std::exception& e) {
     throw start_error(std::string("cannot start the hardware: ") + e.what());
   }
@@ -117,9 +119,9 @@ locker_app::locker_app(config::locker_config cfg, platform p)
                      store::retention_settings{.ended_parcels = cfg_.store.ended_parcel_retention});
   checkpoints_.emplace(db_->db(), clock);
   checkpoints_->on_quiet([this] { retention_->run(); });
-  controller_.emplace(*db_, *key_, clock, *cabinet_, cfg_);
+  controller_.emplace(*db_, *key_, clock, *cabinet_, *settings_);
   keypad::session_settings session_cfg;
-  session_cfg.session_idle = cfg_.timings.session_idle;
+  session_cfg.session_idle = settings_->timings().session_idle;
   // Every language of the catalogue; a text a translation lacks shows in English (the
   // catalogue test keeps that from shipping).
   for (const auto lang : keypad::catalogue::all_languages) {
@@ -129,7 +131,7 @@ locker_app::locker_app(config::locker_config cfg, platform p)
     session_cfg.languages.push_back(keypad::catalogue::texts(lang));
   }
   session_cfg.hash_switches_language = hash_switches_language(cfg_.board.keypad);
-  session_cfg.extended_time_factor = cfg_.policy.extended_time_factor;
+  session_cfg.extended_time_factor = settings_->policy().extended_time_factor;
   session_.emplace(board_->keypad(), board_->display(), board_->indicator(), clock, *controller_,
                    session_cfg);
   // The barcode scanner beside the keypad, where the board file has one.
@@ -137,6 +139,10 @@ locker_app::locker_app(config::locker_config cfg, platform p)
   // The couriers' badge reader, where the board file has one.
   if (auto* badges = cabinet_->badge_reader()) session_->take_badges(*badges);
   controller_->set_session(&*session_);
+  // session_idle_s is the session's own; the controller follows the settings itself.
+  settings_->on_change([s = &*session_](const config::settings_in_force& in_force) {
+    s->set_session_idle(in_force.timings().session_idle);
+  });
   try {
     controller_->start();
   } catch (const std::exception& e) {
@@ -196,7 +202,7 @@ void locker_app::build_mqtt() {
   rs.version = LOCKER_VERSION;
   rs.boot_id = security::uuid_v4();
   rs.started_at = clock.wall_now();
-  rs.telemetry = cfg_.telemetry;
+  rs.telemetry = settings_->telemetry();
   rs.state_min_interval = platform_.state_min_interval;
   // Optional features; the board's own (presence_sensor) are added by the reporter.
   if (!cfg_.update.keyring.empty()) rs.capabilities.emplace_back("fw_update");
@@ -235,10 +241,11 @@ void locker_app::build_mqtt() {
   commands_->set_updater(updater_.get());
   link_->on_connected([u = updater_.get()] { u->connected(); });
   link_->on_disconnected([u = updater_.get()] { u->disconnected(); });
-  // The controller has the policy and timings; the rest is the session's and reporter's.
-  commands_->on_settings_applied([this](const config::locker_config& in_force) {
-    session_->set_session_idle(in_force.timings.session_idle);
-    reporter_->set_telemetry(in_force.telemetry);
+  // telemetry_s from the settings in force; the applied version for …/info.
+  settings_->on_change([r = reporter_.get()](const config::settings_in_force& in_force) {
+    r->set_telemetry(in_force.telemetry());
+  });
+  commands_->on_settings_applied([this](const config::locker_config&) {
     reporter_->set_config_version(commands_->config_version());
   });
   link_->on_message([this](const mqtt::incoming_message& m) { route(m); });

@@ -25,6 +25,7 @@
 #include "daemon/commands/command_handler.hpp"
 #include "daemon/commands/publisher.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/config/settings_in_force.hpp"
 #include "daemon/controller/controller.hpp"
 #include "daemon/hardware/cabinet_hardware.hpp"
 #include "daemon/keypad/keypad_session.hpp"
@@ -118,6 +119,8 @@ class locker_app {
   [[nodiscard]] int exit_status() const { return exit_status_; }
 
   [[nodiscard]] const config::locker_config& cfg() const { return cfg_; }
+  // What the locker runs with now: cfg() at start, then each applied cfg/desired version.
+  [[nodiscard]] config::settings_in_force& settings() { return *settings_; }
   [[nodiscard]] drivers::board& board() { return *board_; }
   [[nodiscard]] hardware::cabinet_hardware& hardware() { return *cabinet_; }
   [[nodiscard]] store::store& db() { return *db_; }
@@ -140,6 +143,9 @@ class locker_app {
   bool stopping_ = false;
   int exit_status_ = exit_ok;
 
+  // The settings in force (the file's with the stored remote ones laid over once); before
+  // everything that reads it, so that it outlives them.
+  std::optional<config::settings_in_force> settings_;
   std::unique_ptr<drivers::board> board_;
   std::optional<hardware::cabinet_hardware> cabinet_;
   std::optional<store::store> db_;

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "daemon/commands/remote_settings.hpp"
+#include "daemon/config/settings_table.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/parcels/parcels.hpp"
 #include "daemon/security/random.hpp"
@@ -42,19 +43,13 @@ command_handler::command_handler(controller::controller& locker, store::store& d
       topics_(topics),
       out_(out),
       report_(report) {
-  // Settings applied before a restart go to the controller now (lockerd also laid them over
-  // the configuration with apply_stored_settings() before building anything).
+  // The settings applied before a restart are in force already: lockerd laid them over the
+  // configuration once, with apply_stored_settings(), before building anything. Here only
+  // which version that was and what it set, for the next version's merge.
   try {
     const auto applied = load_applied_settings(db_);
     config_version_ = applied.version;
     applied_settings_ = applied.settings;
-    if (applied.version != 0 &&
-        check_settings(applied.settings, locker_.current_config()).empty()) {
-      auto cfg = locker_.current_config();
-      overlay(applied.settings, cfg);
-      locker_.apply_settings(cfg.policy);
-      locker_.apply_timings(cfg.timings);
-    }
   } catch (const std::exception& e) {
     log::error(component, "reading the applied settings: ", e.what());
   }
@@ -152,7 +147,7 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
     return;
   }
   try {
-    auto decoded = protocol::decode_cfg_desired(payload);
+    auto decoded = protocol::decode_cfg_desired(payload, config::remote_rules());
     std::optional<protocol::config_rejection> rejection;
     if (!decoded) {
       rejection = decoded.error();
@@ -188,8 +183,6 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
       log::info(component, "cfg/desired version ", desired.version, ": unknown key ", k,
                 " ignored");
     applied_settings applied{desired.version, merge(applied_settings_, desired.settings)};
-    auto cfg = locker_.current_config();
-    overlay(desired.settings, cfg);
     try {
       store::transaction tx(db_.db());
       save_applied_settings(tx, db_, applied);
@@ -205,14 +198,15 @@ void command_handler::handle_cfg_desired(std::string_view payload) {
                    std::nullopt);
       return;
     }
-    locker_.apply_settings(cfg.policy);
-    locker_.apply_timings(cfg.timings);
+    // In force at once: every reader of the settings is told (controller, hardware, keypad
+    // session, reporter) before the answer goes out.
+    locker_.settings().apply(desired.settings);
     config_version_ = desired.version;
     applied_settings_ = applied.settings;
     log::info(component, "cfg/desired version ", desired.version, " applied");
     out_.publish(topics_.cfg_reported(), protocol::encode_cfg_applied(desired.version), 1, true,
                  std::nullopt);
-    if (on_settings_applied_) on_settings_applied_(cfg);
+    if (on_settings_applied_) on_settings_applied_(locker_.current_config());
   } catch (const std::exception& e) {
     log::error(component, "cfg/desired: ", e.what());
   }

@@ -57,8 +57,9 @@ inline constexpr rate_limit secret_conflict_limit{.burst = 10, .per_second = 1.0
 
 class command_handler {
  public:
-  // Everything referenced must outlive the handler. Reads the settings applied before (the
-  // store) and gives their runtime policy to the controller; logs and goes on if it cannot.
+  // Everything referenced must outlive the handler. Reads which settings version was applied
+  // before (the store; lockerd laid it over the configuration at start); logs and goes on if
+  // it cannot. An applied cfg/desired version goes to the controller's settings in force.
   // get_state answers report's body (the one …/state publishes) plus the reservations.
   command_handler(controller::controller& locker, store::store& db, const security::secret_key& key,
                   drivers::clock& clock, const protocol::topic_set& topics, publisher& out,
@@ -91,9 +92,8 @@ class command_handler {
   // it (a stored parcel cancelled: removal_pending); the controller's own changes come
   // through its on_change hook.
   void on_state_change(std::function<void()> fn) { on_state_change_ = std::move(fn); }
-  // Called after a cfg/desired version was applied, with the configuration now in force,
-  // for what is not the controller's: session_idle_s (keypad session) and telemetry_s
-  // (reporter). The controller has its policy and timings already.
+  // Called after a cfg/desired version was applied, with the configuration now in force
+  // (whose readers, told by config::settings_in_force, have it already): for …/info's version.
   void on_settings_applied(std::function<void(const config::locker_config&)> fn) {
     on_settings_applied_ = std::move(fn);
   }

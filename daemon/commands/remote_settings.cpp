@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/commands/remote_settings.hpp"
 
-#include <array>
 #include <string>
 #include <string_view>
 
+#include "daemon/config/settings_table.hpp"
 #include "daemon/log/log.hpp"
 
 namespace locker::commands {
@@ -17,39 +17,20 @@ using nlohmann::json;
 constexpr std::string_view version_key = "cfg.version";
 constexpr std::string_view settings_key = "cfg.settings";
 
-struct field {
-  std::string_view key;
-  std::optional<int> protocol::settings_patch::*member;
-};
-
-constexpr std::array<field, 11> fields{{
-    {"lock_pulse_ms", &protocol::settings_patch::lock_pulse_ms},
-    {"coil_gap_ms", &protocol::settings_patch::coil_gap_ms},
-    {"open_detect_s", &protocol::settings_patch::open_detect_s},
-    {"door_left_open_s", &protocol::settings_patch::door_left_open_s},
-    {"debounce_ms", &protocol::settings_patch::debounce_ms},
-    {"session_idle_s", &protocol::settings_patch::session_idle_s},
-    {"max_code_attempts", &protocol::settings_patch::max_code_attempts},
-    {"pickup_code_digits", &protocol::settings_patch::pickup_code_digits},
-    {"pickup_window_h", &protocol::settings_patch::pickup_window_h},
-    {"lockout_base_s", &protocol::settings_patch::lockout_base_s},
-    {"telemetry_s", &protocol::settings_patch::telemetry_s},
-}};
-
 }  // namespace
 
 protocol::settings_patch merge(const protocol::settings_patch& base,
                                const protocol::settings_patch& over) {
   protocol::settings_patch out = base;
-  for (const auto& f : fields)
-    if (over.*f.member) out.*f.member = over.*f.member;
+  for (const auto& r : config::remote_rules())
+    if (over.*r.field) out.*r.field = over.*r.field;
   return out;
 }
 
 json to_json(const protocol::settings_patch& p) {
   json out = json::object();
-  for (const auto& f : fields)
-    if (p.*f.member) out[std::string(f.key)] = *(p.*f.member);
+  for (const auto& r : config::remote_rules())
+    if (p.*r.field) out[std::string(r.key)] = *(p.*r.field);
   return out;
 }
 
@@ -68,7 +49,7 @@ applied_settings load_applied_settings(store::store& db) {
   json j = json::parse(db.settings().get(settings_key).value_or("{}"), nullptr, false);
   if (!j.is_object()) j = json::object();
   j["version"] = out.version;
-  auto decoded = protocol::decode_cfg_desired(j.dump());
+  auto decoded = protocol::decode_cfg_desired(j.dump(), config::remote_rules());
   if (!decoded) {
     log::error("settings", "stored settings of version ", out.version,
                " no longer pass the checks; using the configuration file's values");
@@ -81,23 +62,6 @@ applied_settings load_applied_settings(store::store& db) {
 void save_applied_settings(store::transaction& tx, store::store& db, const applied_settings& s) {
   db.settings().set(tx, version_key, std::to_string(s.version));
   db.settings().set(tx, settings_key, to_json(s.settings).dump());
-}
-
-void overlay(const protocol::settings_patch& p, config::locker_config& cfg) {
-  using std::chrono::hours;
-  using std::chrono::milliseconds;
-  using std::chrono::seconds;
-  if (p.lock_pulse_ms) cfg.timings.lock_pulse = milliseconds(*p.lock_pulse_ms);
-  if (p.coil_gap_ms) cfg.timings.coil_gap = milliseconds(*p.coil_gap_ms);
-  if (p.open_detect_s) cfg.timings.open_detect = seconds(*p.open_detect_s);
-  if (p.door_left_open_s) cfg.timings.door_left_open = seconds(*p.door_left_open_s);
-  if (p.debounce_ms) cfg.timings.debounce = milliseconds(*p.debounce_ms);
-  if (p.session_idle_s) cfg.timings.session_idle = seconds(*p.session_idle_s);
-  if (p.max_code_attempts) cfg.policy.max_code_attempts = *p.max_code_attempts;
-  if (p.pickup_code_digits) cfg.policy.pickup_code_digits = *p.pickup_code_digits;
-  if (p.pickup_window_h) cfg.policy.pickup_window_h = *p.pickup_window_h;
-  if (p.lockout_base_s) cfg.policy.lockout_base = seconds(*p.lockout_base_s);
-  if (p.telemetry_s) cfg.telemetry = seconds(*p.telemetry_s);
 }
 
 std::vector<protocol::setting_error> check_settings(const protocol::settings_patch& p,
@@ -116,7 +80,7 @@ std::vector<protocol::setting_error> check_settings(const protocol::settings_pat
   // The policy as a whole, as it would be in force: the same check as the file's.
   if (p.max_code_attempts || p.pickup_code_digits || p.pickup_window_h || p.lockout_base_s) {
     auto in_force = cfg;
-    overlay(p, in_force);
+    config::overlay(p, in_force);
     if (auto why = config::guess_bound_problem(in_force.policy, cfg.board.compartments.size())) {
       const char* key = p.max_code_attempts    ? "max_code_attempts"
                         : p.pickup_code_digits ? "pickup_code_digits"
@@ -141,7 +105,7 @@ std::uint64_t apply_stored_settings(store::store& db, config::locker_config& cfg
                "); using the configuration file's values");
     return applied.version;
   }
-  overlay(applied.settings, cfg);
+  config::overlay(applied.settings, cfg);
   return applied.version;
 }
 

@@ -4,14 +4,15 @@
 // configuration file's values.
 //
 // Every key takes effect when its version is applied, without a restart, from the next
-// operation that uses it on (what is already running keeps the value it started with):
-// max_code_attempts, pickup_code_digits, pickup_window_h and lockout_base_s from the next
-// code, deposit or lockout (controller::apply_settings); lock_pulse_ms, coil_gap_ms and
-// debounce_ms from the next pulse, gap or contact edge, open_detect_s from the next unlock,
-// door_left_open_s from the next door opening (controller::apply_timings); session_idle_s
-// from the next key press (keypad session) and telemetry_s at once: the next report one new
-// period later (reporter). At start, lockerd lays them over the configuration with
-// apply_stored_settings() before building anything.
+// operation that uses it on (what is already running keeps the value it started with): the
+// version goes to the settings in force (config::settings_in_force), whose readers read it when
+// they act or are told at once: max_code_attempts, pickup_code_digits, pickup_window_h and
+// lockout_base_s from the next code, deposit or lockout (controller); lock_pulse_ms, coil_gap_ms
+// and debounce_ms from the next pulse, gap or contact edge, open_detect_s from the next unlock,
+// door_left_open_s from the next door opening (controller, hardware); session_idle_s from the
+// next key press (keypad session) and telemetry_s at once: the next report one new period later
+// (reporter). At start, lockerd lays them over the configuration once, with
+// apply_stored_settings(), before building anything.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/config/config.hpp"
+#include "daemon/config/settings_table.hpp"
 #include "daemon/store/store.hpp"
 #include "protocol/settings.hpp"
 
@@ -42,8 +44,7 @@ void save_applied_settings(store::transaction& tx, store::store& db, const appli
 // The keys a patch sets, as a JSON object {"key": value}.
 [[nodiscard]] nlohmann::json to_json(const protocol::settings_patch& p);
 
-// Lays the patch over the configuration.
-void overlay(const protocol::settings_patch& p, config::locker_config& cfg);
+// Laying a patch over a configuration is the table's: config::overlay (settings_table.hpp).
 
 // What protocol/ cannot check alone: the values against this locker's own limits
 // (lock_pulse_ms against the board's lock_pulse_max_ms). Empty when all fit.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "daemon/access/guess_bound.hpp"
+#include "daemon/config/settings_table.hpp"
 #include "drivers/board_file/toml_file.hpp"
 #include "protocol/broker_url.hpp"
 #include "protocol/input_rules.hpp"
@@ -24,6 +25,41 @@ using drivers::toml_file::parse_file;
 using drivers::toml_file::quote_value;
 using drivers::toml_file::table_reader;
 
+// A section's reader that knows exactly the table's keys for it.
+table_reader reader(const context& ctx, const toml::table& t, std::string_view section) {
+  const auto known = keys_of(section);
+  return {ctx, t, std::string(section), std::span<const std::string_view>(known)};
+}
+
+// A documented default of a text key (the table's).
+std::string default_of(std::string_view section, std::string_view key) {
+  const auto* row = find_setting(section, key);
+  return row != nullptr ? std::string(row->default_text) : std::string();
+}
+
+std::int64_t read_choice(const table_reader& r, const setting& s) {
+  const auto word = r.optional_string(s.key);
+  const std::string_view w = word ? std::string_view(*word) : s.default_text;
+  std::string expected;
+  for (std::size_t i = 0; i < s.words.size(); ++i) {
+    if (s.words[i] == w) return static_cast<std::int64_t>(i);
+    expected += (expected.empty() ? "" : ", ") + std::string(s.words[i]);
+  }
+  r.ctx().fail(r.key(s.key), "invalid value " + quote_value(w) + ": must be one of " + expected,
+               r.node(s.key));
+}
+
+// The section's integers and choices, each with the table's range, words and default.
+void read_table_values(const table_reader& r, std::string_view section, locker_config& c) {
+  for (const auto& s : settings_table()) {
+    if (s.section != section) continue;
+    if (s.type == setting_type::integer)
+      s.set(c, r.integer(s.key, s.default_integer, s.min, s.max));
+    else if (s.type == setting_type::choice)
+      s.set(c, read_choice(r, s));
+  }
+}
+
 }  // namespace
 
 locker_config load_config(const std::filesystem::path& file) {
@@ -37,9 +73,7 @@ locker_config load_config(const std::filesystem::path& file) {
     return q.is_absolute() ? p : (base / q).lexically_normal().string();
   };
 
-  const table_reader top(ctx, root, "",
-                         {"locker_id", "state_dir", "board", "log_level", "telemetry_s", "hardware",
-                          "broker", "timings", "policy", "update", "store", "display", "tokens"});
+  const table_reader top = reader(ctx, root, "");
   locker_config c;
   c.file = file.string();
   c.locker_id = top.required_string("locker_id");
@@ -47,19 +81,14 @@ locker_config load_config(const std::filesystem::path& file) {
     ctx.fail("locker_id", "invalid " + quote_value(c.locker_id) + ": must match [a-z0-9-]{1,64}",
              top.node("locker_id"));
   }
-  auto state_dir = top.string("state_dir", "/var/lib/lockerd");
+  auto state_dir = top.string("state_dir", default_of("", "state_dir"));
   if (state_dir.empty()) ctx.fail("state_dir", "empty path", top.node("state_dir"));
   c.state_dir = resolve(state_dir);
   const auto board = top.required_string("board");
   if (board.empty()) ctx.fail("board", "empty path", top.node("board"));
-  c.log = top.choice("log_level", log_level::info,
-                     {{"debug", log_level::debug},
-                      {"info", log_level::info},
-                      {"warning", log_level::warning},
-                      {"error", log_level::error}});
-  // Down to 1 s here (a bench, a demo, the process tests); cfg/desired keeps the contract's
-  // 10 s floor, so no remote typo can make a fleet flood the broker.
-  c.telemetry = std::chrono::seconds(top.integer("telemetry_s", 300, 1, 86400));
+  // log_level, telemetry_s (down to 1 s here: a bench, a demo, the process tests;
+  // cfg/desired keeps the contract's 10 s floor, settings_table.cpp).
+  read_table_values(top, "", c);
 
   static const toml::table empty;
   auto sub = [&](std::string_view name) -> const toml::table& {
@@ -68,10 +97,9 @@ locker_config load_config(const std::filesystem::path& file) {
   };
 
   {
-    const table_reader r(ctx, sub("hardware"), "hardware", {"backend", "sim_socket"});
-    c.backend = r.choice("backend", backend_kind::sim,
-                         {{"sim", backend_kind::sim}, {"gpiod", backend_kind::gpiod}});
-    auto socket = r.string("sim_socket", "/run/locker-sim/locker-sim.sock");
+    const table_reader r = reader(ctx, sub("hardware"), "hardware");
+    read_table_values(r, "hardware", c);
+    auto socket = r.string("sim_socket", default_of("hardware", "sim_socket"));
     if (socket.empty()) ctx.fail(r.key("sim_socket"), "empty path", r.node("sim_socket"));
     c.sim_socket = resolve(socket);
   }
@@ -80,9 +108,8 @@ locker_config load_config(const std::filesystem::path& file) {
     if (const auto* pw = t.get("password")) {
       ctx.fail("broker.password", "inline passwords are not allowed: use password_file", pw);
     }
-    const table_reader r(ctx, t, "broker",
-                         {"url", "username", "password_file", "ca_file", "cert_file", "key_file",
-                          "keepalive_s", "reconnect_max_s"});
+    const table_reader r = reader(ctx, t, "broker");
+    read_table_values(r, "broker", c);
     auto& b = c.broker;
     b.url = r.string("url", "");
     bool tls = false;
@@ -105,8 +132,6 @@ locker_config load_config(const std::filesystem::path& file) {
     b.ca_file = resolve(r.string("ca_file", ""));
     b.cert_file = resolve(r.string("cert_file", ""));
     b.key_file = resolve(r.string("key_file", ""));
-    b.keepalive = std::chrono::seconds(r.integer("keepalive_s", 30, 1, 65535));
-    b.reconnect_max = std::chrono::seconds(r.integer("reconnect_max_s", 30, 1, 3600));
     if (tls && b.ca_file.empty()) {
       ctx.fail("broker.ca_file", "missing: mqtts needs ca_file to verify the broker",
                r.node("url"));
@@ -120,29 +145,26 @@ locker_config load_config(const std::filesystem::path& file) {
     }
   }
   {
-    const table_reader r(ctx, sub("timings"), "timings",
-                         {"lock_pulse_ms", "lock_pulse_max_ms", "coil_gap_ms", "open_detect_s",
-                          "door_left_open_s", "debounce_ms", "session_idle_s"});
+    const table_reader r = reader(ctx, sub("timings"), "timings");
     auto& t = c.timings;
     // Checked apart from the plain range so the operator learns why the limit exists.
+    const auto coil_limit = find_setting("timings", "lock_pulse_max_ms")->max;
     if (const auto* n = r.node("lock_pulse_max_ms");
-        n != nullptr && n->as_integer() != nullptr && n->as_integer()->get() > 2000) {
+        n != nullptr && n->as_integer() != nullptr && n->as_integer()->get() > coil_limit) {
       ctx.fail(r.key("lock_pulse_max_ms"),
-               "out of range: above 2000 ms a lock coil may overheat (got " +
-                   std::to_string(n->as_integer()->get()) + ")",
+               "out of range: above " + std::to_string(coil_limit) +
+                   " ms a lock coil may overheat (got " + std::to_string(n->as_integer()->get()) +
+                   ")",
                n);
     }
-    const auto pulse_max = r.integer("lock_pulse_max_ms", 1000, 10, 2000);
-    t.lock_pulse_max = std::chrono::milliseconds(pulse_max);
-    t.lock_pulse = std::chrono::milliseconds(r.integer("lock_pulse_ms", 300, 10, 2000));
+    read_table_values(r, "timings", c);
+    const auto pulse_max = t.lock_pulse_max.count();
     if (t.lock_pulse > t.lock_pulse_max) {
       ctx.fail(r.key("lock_pulse_ms"),
                "out of range: " + std::to_string(t.lock_pulse.count()) +
                    " ms is longer than lock_pulse_max_ms (" + std::to_string(pulse_max) + ")",
                r.node("lock_pulse_ms"));
     }
-    t.coil_gap = std::chrono::milliseconds(r.integer("coil_gap_ms", 50, 0, 10000));
-    t.open_detect = std::chrono::seconds(r.integer("open_detect_s", 5, 1, 60));
     // The door is watched from the moment the pulse fires (a pulse may first wait for the
     // shared coil supply, which is bounded separately); giving up before the pulse itself
     // is over would cut short the one chance the latch had.
@@ -153,41 +175,19 @@ locker_config load_config(const std::filesystem::path& file) {
               std::to_string(t.lock_pulse.count()) + ")",
           r.node("open_detect_s") != nullptr ? r.node("open_detect_s") : r.node("lock_pulse_ms"));
     }
-    t.door_left_open = std::chrono::seconds(r.integer("door_left_open_s", 120, 10, 86400));
-    t.debounce = std::chrono::milliseconds(r.integer("debounce_ms", 30, 0, 1000));
-    t.session_idle = std::chrono::seconds(r.integer("session_idle_s", 60, 5, 3600));
   }
   {
-    const table_reader r(
-        ctx, sub("policy"), "policy",
-        {"max_code_attempts", "pickup_code_digits", "pickup_window_h", "lockout_base_s",
-         "badge_login", "extended_time_factor", "reservation_expiry_h"});
-    auto& p = c.policy;
-    p.max_code_attempts = static_cast<int>(r.integer("max_code_attempts", 5, 1, 100));
-    p.pickup_code_digits = static_cast<int>(r.integer(
-        "pickup_code_digits", 8, static_cast<std::int64_t>(protocol::rules::pickup_code_min_digits),
-        static_cast<std::int64_t>(protocol::rules::pickup_code_max_digits)));
-    p.pickup_window_h = static_cast<int>(r.integer("pickup_window_h", 72, 1, 8760));
-    p.lockout_base = std::chrono::seconds(r.integer("lockout_base_s", 30, 1, 86400));
-    p.badge_login = r.choice(
-        "badge_login", badge_login::badge_only,
-        {{"badge_only", badge_login::badge_only}, {"badge_and_pin", badge_login::badge_and_pin}});
-    // Accessibility: the keypad's extended-time mode multiplies the person's timeouts by this.
-    p.extended_time_factor = static_cast<int>(r.integer("extended_time_factor", 3, 1, 10));
-    p.reservation_expiry_h = static_cast<int>(r.integer("reservation_expiry_h", 168, 0, 8760));
+    const table_reader r = reader(ctx, sub("policy"), "policy");
+    read_table_values(r, "policy", c);
   }
 
   {
-    const table_reader r(ctx, sub("update"), "update",
-                         {"keyring", "compatible", "download_ca_file", "max_bundle_mb",
-                          "download_timeout_s", "install_timeout_s", "rauc", "systemctl"});
+    const table_reader r = reader(ctx, sub("update"), "update");
+    read_table_values(r, "update", c);
     auto& u = c.update;
     u.keyring = resolve(r.string("keyring", ""));
     u.compatible = r.string("compatible", "");
     u.download_ca_file = resolve(r.string("download_ca_file", ""));
-    u.max_bundle_mb = static_cast<std::uint64_t>(r.integer("max_bundle_mb", 1024, 1, 16384));
-    u.download_timeout = std::chrono::seconds(r.integer("download_timeout_s", 1800, 10, 86400));
-    u.install_timeout = std::chrono::seconds(r.integer("install_timeout_s", 1800, 60, 86400));
     if (u.keyring.empty() != u.compatible.empty()) {
       ctx.fail(u.keyring.empty() ? "update.keyring" : "update.compatible",
                "missing: keyring and compatible go together (both empty: updates are off)",
@@ -199,7 +199,7 @@ locker_config load_config(const std::filesystem::path& file) {
     }
     // The helpers are started without a PATH search: an absolute path, as given.
     for (auto [name, out] : {std::pair{"rauc", &u.rauc}, std::pair{"systemctl", &u.systemctl}}) {
-      const auto p = r.string(name, out->string());
+      const auto p = r.string(name, default_of("update", name));
       if (p.empty() || p.front() != '/') {
         ctx.fail(r.key(name), "must be an absolute path, got " + quote_value(p), r.node(name));
       }
@@ -208,15 +208,14 @@ locker_config load_config(const std::filesystem::path& file) {
   }
 
   {
-    const table_reader r(ctx, sub("store"), "store", {"ended_parcel_retention_days"});
-    c.store.ended_parcel_retention =
-        std::chrono::days(r.integer("ended_parcel_retention_days", 90, 0, 36500));
+    const table_reader r = reader(ctx, sub("store"), "store");
+    read_table_values(r, "store", c);
   }
 
   {
-    const table_reader r(ctx, sub("display"), "display", {"language"});
+    const table_reader r = reader(ctx, sub("display"), "display");
     // The catalogue's languages, not a list of its own here.
-    const auto code = r.string("language", "en");
+    const auto code = r.string("language", default_of("display", "language"));
     const auto lang = keypad::catalogue::parse_language(code);
     if (!lang) {
       std::string known;
@@ -231,7 +230,7 @@ locker_config load_config(const std::filesystem::path& file) {
   }
 
   {
-    const table_reader r(ctx, sub("tokens"), "tokens", {"keys"});
+    const table_reader r = reader(ctx, sub("tokens"), "tokens");
     if (const auto* keys = r.array("keys")) {
       std::size_t i = 0;
       for (const auto& node : *keys) {

@@ -59,19 +59,21 @@ compartment::settings compartment_settings(const config::timings& t, std::size_t
 }  // namespace
 
 controller::controller(store::store& db, const security::secret_key& key, drivers::clock& clock,
-                       hardware::cabinet_hardware& hardware, const config::locker_config& cfg)
+                       hardware::cabinet_hardware& hardware, config::settings_in_force& settings)
     : db_(db),
       key_(key),
       clock_(clock),
       hardware_(hardware),
-      cfg_(cfg),
-      tokens_(cfg.tokens.keys, cfg.locker_id),
+      settings_(settings),
+      cfg_(settings.config()),
+      tokens_(settings.config().tokens.keys, settings.config().locker_id),
       expiry_timer_(clock),
       lockout_timer_(clock),
       notify_timer_(clock),
       reservation_timer_(clock),
       clock_step_timer_(clock) {
-  const auto settings = compartment_settings(cfg.timings, hardware_.compartments().size());
+  const auto& cfg = cfg_;
+  const auto limits = compartment_settings(cfg.timings, hardware_.compartments().size());
   for (auto& hw : hardware_.compartments()) {
     auto s = std::make_unique<slot>(slot{hw,
                                          nullptr,
@@ -81,14 +83,17 @@ controller::controller(store::store& db, const security::secret_key& key, driver
                                          std::make_unique<drivers::timer>(clock_)});
     s->machine = std::make_unique<compartment::compartment>(hw.config->id, hw.config->size,
                                                             *hw.lock, *hw.door, hw.presence.get(),
-                                                            clock_, settings, *this);
+                                                            clock_, limits, *this);
     slots_.push_back(std::move(s));
   }
   // Here, not in start(): the keypad session asks for the lockout when it is built.
   load_budgets();
+  settings_listener_ =
+      settings_.on_change([this](const config::settings_in_force&) { settings_changed(); });
 }
 
 controller::~controller() {
+  settings_.forget(settings_listener_);
   // The hardware outlives us: leave it no handler pointing at a dead object.
   if (auto* sensor = hardware_.power()) {
     sensor->on_change({});

@@ -26,6 +26,7 @@
 #include "daemon/access/attempt_limiter.hpp"
 #include "daemon/compartment/compartment.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/config/settings_in_force.hpp"
 #include "daemon/controller/operation.hpp"
 #include "daemon/hardware/cabinet_hardware.hpp"
 #include "daemon/keypad/locker_services.hpp"
@@ -39,9 +40,11 @@ namespace locker::controller {
 
 class controller final : public compartment::compartment_observer, public keypad::locker_services {
  public:
-  // Everything referenced must outlive the controller.
+  // Everything referenced must outlive the controller. It reads the settings in force when it
+  // acts and is told of each change (the lockout budgets, the doors' limits, the hardware's
+  // pulse, gap and debounce follow from the next use on).
   controller(store::store& db, const security::secret_key& key, drivers::clock& clock,
-             hardware::cabinet_hardware& hardware, const config::locker_config& cfg);
+             hardware::cabinet_hardware& hardware, config::settings_in_force& settings);
   controller(const controller&) = delete;
   controller& operator=(const controller&) = delete;
   ~controller() override;
@@ -145,15 +148,8 @@ class controller final : public compartment::compartment_observer, public keypad
   // with the keypad_lockout alarm's end when no budget stays locked out, in one transaction.
   lockout_clear_result clear_lockout(std::optional<access_budget> which, std::string_view by);
 
-  // Replaces the policy values (code attempts, code digits, pickup window, lockout base).
-  // They apply from the next code, deposit or lockout on.
-  void apply_settings(const config::policy& policy);
-  // Replaces the timings of the compartments (open_detect, door_left_open) and of the
-  // hardware (lock_pulse, coil_gap, debounce), from the next unlock, door opening, pulse or
-  // edge on; what is already running keeps its length. lock_pulse_max and session_idle are
-  // not the controller's (the board's limit; the keypad session's).
-  void apply_timings(const config::timings& timings);
-  // The configuration in force, with the settings applied so far.
+  // The settings in force (cfg/desired changes them through it), and their configuration.
+  [[nodiscard]] config::settings_in_force& settings() { return settings_; }
   [[nodiscard]] const config::locker_config& current_config() const { return cfg_; }
   // Since when the cabinet runs on its backup supply (the `power` alarm); nullopt on mains.
   [[nodiscard]] std::optional<drivers::wall_time> power_alarm_since() const { return power_since_; }
@@ -349,13 +345,19 @@ class controller final : public compartment::compartment_observer, public keypad
   // transaction that stores it.
   std::optional<std::string> new_pickup_code();
   void update_alarm_indicator();
+  // What follows from a change of the settings in force: the budgets' policy (code attempts,
+  // lockout base; code digits and the pickup window are read when used), the compartments'
+  // open_detect and door_left_open, the hardware's lock_pulse, coil_gap and debounce; from the
+  // next code, lockout, unlock, door opening, pulse or edge on, what is running keeps its length.
+  void settings_changed();
 
   store::store& db_;
   const security::secret_key& key_;
   drivers::clock& clock_;
   hardware::cabinet_hardware& hardware_;
-  // A copy, so that apply_settings() can change the runtime policy.
-  config::locker_config cfg_;
+  config::settings_in_force& settings_;
+  const config::locker_config& cfg_;  // settings_.config(): always the values in force
+  std::size_t settings_listener_ = 0;
   tokens::verifier tokens_;  // the tracking system's keys (cfg_.tokens)
   std::vector<std::unique_ptr<slot>> slots_;
   keypad::session_events* session_ = nullptr;

@@ -108,31 +108,23 @@ controller::service_result controller::set_service_by_operator(std::string_view 
   return {service_answer::done, cleared};
 }
 
-void controller::apply_settings(const config::policy& policy) {
-  cfg_.policy = policy;
+void controller::settings_changed() {
+  const auto& policy = cfg_.policy;
   const access::budget_policy budget{policy.max_code_attempts,
                                      std::chrono::milliseconds(policy.lockout_base)};
   codes_.set_policy(budget);
   couriers_.set_policy(budget);
-  log::info("controller", "policy: max_code_attempts ", policy.max_code_attempts,
-            ", pickup_code_digits ", policy.pickup_code_digits, ", pickup_window_h ",
-            policy.pickup_window_h, ", lockout_base_s ", policy.lockout_base.count());
-}
-
-void controller::apply_timings(const config::timings& timings) {
-  cfg_.timings.lock_pulse = timings.lock_pulse;
-  cfg_.timings.coil_gap = timings.coil_gap;
-  cfg_.timings.open_detect = timings.open_detect;
-  cfg_.timings.door_left_open = timings.door_left_open;
-  cfg_.timings.debounce = timings.debounce;
-  cfg_.timings.session_idle = timings.session_idle;  // kept, for current_config()
+  const auto& timings = cfg_.timings;
   for (const auto* c : compartments()) {
     auto limits = c->limits();
     limits.open_detect = timings.open_detect;
     limits.door_left_open = timings.door_left_open;
     mutable_machine(c)->set_limits(limits);
   }
-  hardware_.apply_timings(cfg_.timings);
+  hardware_.apply_timings(timings);
+  log::info("controller", "policy: max_code_attempts ", policy.max_code_attempts,
+            ", pickup_code_digits ", policy.pickup_code_digits, ", pickup_window_h ",
+            policy.pickup_window_h, ", lockout_base_s ", policy.lockout_base.count());
   log::info("controller", "timings: lock_pulse_ms ", timings.lock_pulse.count(), ", coil_gap_ms ",
             timings.coil_gap.count(), ", open_detect_s ", timings.open_detect.count(),
             ", door_left_open_s ", timings.door_left_open.count(), ", debounce_ms ",

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -76,6 +77,11 @@ class table_reader {
  public:
   table_reader(const context& ctx, const toml::table& table, std::string prefix,
                std::initializer_list<std::string_view> known)
+      : table_reader(ctx, table, std::move(prefix),
+                     std::span<const std::string_view>(known.begin(), known.size())) {}
+  // The known keys from a table of settings (daemon/config/settings_table).
+  table_reader(const context& ctx, const toml::table& table, std::string prefix,
+               std::span<const std::string_view> known)
       : ctx_(ctx), table_(table), prefix_(std::move(prefix)) {
     for (auto&& [k, v] : table_) {
       if (std::find(known.begin(), known.end(), k.str()) != known.end()) continue;

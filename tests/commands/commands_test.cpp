@@ -937,7 +937,7 @@ TEST_F(cfg, timings_take_effect_without_a_restart) {
   rig_.advance(10500ms);
   EXPECT_FALSE(rig_.session().courier_logged_in()) << "session_idle is still 60 s";
 
-  // Still in force after a restart (the handler gives the stored ones to the controller).
+  // Still in force after a restart (lockerd lays the stored ones over once, at start).
   restart();
   ASSERT_TRUE(rig_.model().jam("8").ok());
   send_raw("compartment_open", open_request("q2", "8").dump());

@@ -7,13 +7,14 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "daemon/config/settings_table.hpp"
 #include "protocol/settings.hpp"
 
 // NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace locker::protocol;
   const std::string_view payload(reinterpret_cast<const char*>(data), size);
-  const auto cfg = decode_cfg_desired(payload);
+  const auto cfg = decode_cfg_desired(payload, locker::config::remote_rules());
   if (cfg.ok()) {
     if (cfg->version == 0) std::abort();  // the contract: an integer >= 1
     (void)encode_cfg_applied(cfg->version);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "daemon/config/settings_table.hpp"
 #include "protocol/commands.hpp"
 #include "protocol/replies.hpp"
 #include "protocol/settings.hpp"
@@ -22,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view payload(reinterpret_cast<const char*>(data + 1), size - 1);
   const auto now = *parse_timestamp("2026-11-21T09:00:00.000Z");
   if (pick == names.size() + 1) {
-    auto cfg = decode_cfg_desired(payload);
+    auto cfg = decode_cfg_desired(payload, locker::config::remote_rules());
     if (!cfg.ok() && cfg.error().errors.empty()) std::abort();
     if (!cfg.ok()) (void)encode_cfg_rejected(cfg.error());
     return 0;

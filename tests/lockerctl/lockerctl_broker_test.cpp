@@ -424,6 +424,20 @@ TEST_F(lockerctl_broker, PushConfigWaitsForTheReportedVersion) {
   ctl_process invalid(args({"push-config", (dir / "invalid.json").string()}));
   ASSERT_EQ(invalid.wait(), 2);
   EXPECT_NE(invalid.err().find("version"), std::string::npos) << invalid.err();
+
+  // Refused before sending, naming the key: a typo beside a known key (the locker would ignore
+  // it and answer applied) and a value out of the settings table's range.
+  std::ofstream(dir / "typo.json")
+      << R"({"version": 5, "telemetry_s": 60, "door_left_open_secs": 30})";
+  std::ofstream(dir / "range.json") << R"({"version": 6, "max_code_attempts": 50})";
+  ctl_process typo(args({"push-config", (dir / "typo.json").string()}));
+  ASSERT_EQ(typo.wait(), 2) << typo.out();
+  EXPECT_NE(typo.err().find("door_left_open_secs: unknown setting"), std::string::npos)
+      << typo.err();
+  ctl_process range(args({"push-config", (dir / "range.json").string()}));
+  ASSERT_EQ(range.wait(), 2) << range.out();
+  EXPECT_NE(range.err().find("max_code_attempts: must be between 1 and 20"), std::string::npos)
+      << range.err();
   std::filesystem::remove_all(dir);
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "daemon/config/settings_table.hpp"
 #include "protocol/events.hpp"
 #include "protocol/replies.hpp"
 #include "protocol/schema_check.hpp"
@@ -356,11 +357,12 @@ TEST(payloads, job_matches_the_schema) {
 TEST(payloads, cfg_reported_matches_the_schema) {
   expect_valid_and_strict("cfg_reported.schema.json", encode_cfg_applied(7),
                           {"version", "status", "errors"});
-  const auto rejected = decode_cfg_desired(R"({"version":8,"lock_pulse_ms":1})");
+  const auto rejected =
+      decode_cfg_desired(R"({"version":8,"lock_pulse_ms":1})", config::remote_rules());
   ASSERT_FALSE(rejected.ok());
   expect_valid_and_strict("cfg_reported.schema.json", encode_cfg_rejected(rejected.error()),
                           {"version", "status", "errors"});
-  const auto no_version = decode_cfg_desired("not json");
+  const auto no_version = decode_cfg_desired("not json", config::remote_rules());
   ASSERT_FALSE(no_version.ok());
   EXPECT_EQ(join(schemas().validate_text("cfg_reported.schema.json",
                                          encode_cfg_rejected(no_version.error()))),

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/config/settings_table.hpp"
 #include "daemon/security/random.hpp"
 #include "protocol/settings.hpp"
 #include "protocol/topics.hpp"
@@ -280,10 +281,24 @@ class runner {
     std::ifstream in(file);
     if (!in) return usage("push-config: cannot read " + file);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto decoded = protocol::decode_cfg_desired(text);
+    // The daemon's own table of settings: an out-of-range value is refused here, naming the
+    // key, and so is an unknown key, which the locker would ignore beside known ones (a typo
+    // such as door_left_open_secs would otherwise be "applied" while changing nothing).
+    const auto decoded = protocol::decode_cfg_desired(text, config::remote_rules());
+    std::vector<protocol::setting_error> errors;
     if (!decoded) {
+      errors = decoded.error().errors;
+    } else {
+      std::string known;
+      for (const auto& r : config::remote_rules())
+        known += (known.empty() ? "" : ", ") + std::string(r.key);
+      for (const auto& key : decoded->ignored_keys)
+        errors.push_back({key.size() > 64 ? key.substr(0, 64) + "..." : key,
+                          "unknown setting (known: " + known + ")"});
+    }
+    if (!errors.empty()) {
       std::string message = "push-config: " + file + " would be rejected:";
-      for (const auto& e : decoded.error().errors) {
+      for (const auto& e : errors) {
         message += "\n  " + (e.key.empty() ? std::string("(payload)") : e.key) + ": " + e.message;
       }
       return usage(message);
