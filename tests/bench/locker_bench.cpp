@@ -1006,17 +1006,19 @@ std::function<std::string()> waiting_for(test::control_client& sim, std::string 
   };
 }
 
-// Watches locker-sim's events for one compartment's coil and door.
+// Watches locker-sim's events: one compartment's coil energized (timed), and which doors went
+// ajar and which coils let go since reset() (a deposit learns its box from the display, which
+// may come after the door's event).
 struct coil_watch {
   std::string id;
   std::optional<steady::time_point> energized;
-  bool ajar = false;
-  bool released = false;
+  std::set<std::string, std::less<>> ajar;
+  std::set<std::string, std::less<>> released;
   void reset(std::string compartment) {
     id = std::move(compartment);
     energized.reset();
-    ajar = false;
-    released = false;
+    ajar.clear();
+    released.clear();
   }
 };
 struct watching {
@@ -1024,9 +1026,13 @@ struct watching {
   watching(test::control_client& s, coil_watch& w) : sim(s) {
     sim.on_event = [&w](std::string_view kind, std::string_view details) {
       const auto at = steady::now();
-      if (kind == "coil" && details == w.id + " energized" && !w.energized) w.energized = at;
-      if (kind == "coil" && details == w.id + " released") w.released = true;
-      if (kind == "door" && details == w.id + " ajar") w.ajar = true;
+      const auto space = details.find(' ');
+      if (space == std::string_view::npos) return;
+      const auto id = details.substr(0, space);
+      const auto what = details.substr(space + 1);
+      if (kind == "coil" && what == "energized" && id == w.id && !w.energized) w.energized = at;
+      if (kind == "coil" && what == "released") w.released.emplace(id);
+      if (kind == "door" && what == "ajar") w.ajar.emplace(id);
     };
   }
   watching(const watching&) = delete;
@@ -1037,10 +1043,11 @@ struct watching {
 // The person opens the unlatched door, takes or puts the parcel and shuts it once the coil has
 // let go (shut against a coil still energized, the door would spring ajar again).
 void person_at_door(test::control_client& sim, coil_watch& w, bool puts) {
-  sim.wait_until([&] { return w.ajar; }, waiting_for(sim, "door " + w.id + " ajar"));
+  sim.wait_until([&] { return w.ajar.contains(w.id); }, waiting_for(sim, "door " + w.id + " ajar"));
   sim.command("open " + w.id);
   sim.command((puts ? "put " : "take ") + w.id);
-  sim.wait_until([&] { return w.released; }, waiting_for(sim, "coil " + w.id + " released"));
+  sim.wait_until([&] { return w.released.contains(w.id); },
+                 waiting_for(sim, "coil " + w.id + " released"));
   sim.command("close " + w.id);
 }
 
@@ -1100,6 +1107,7 @@ void deposit_through_processes(test::control_client& sim, const std::string& tra
   sim.command("press " + tracking + "#");
   sim.wait_until([&] { return test::match(texts.size_menu, sim.display()).has_value(); },
                  waiting_for(sim, "the size menu"));
+  w.reset("");
   sim.command("press 1");
   std::optional<std::vector<std::string>> box;
   sim.wait_until(
@@ -1108,7 +1116,7 @@ void deposit_through_processes(test::control_client& sim, const std::string& tra
         return box.has_value();
       },
       waiting_for(sim, "a box to open"));
-  w.reset((*box)[0]);
+  w.id = (*box)[0];
   person_at_door(sim, w, true);
   sim.wait_until([&] { return test::match(texts.stored, sim.display()).has_value(); },
                  waiting_for(sim, "'Stored in'"));
