@@ -29,7 +29,7 @@ std::optional<std::string> check_guess_bound(const budget_policy& p, int digits,
                                              std::int64_t parcels) {
   const double prob = guess_probability(p, digits, window, parcels);
   if (prob <= max_guess_probability) return std::nullopt;
-  char text[256];
+  char text[512];  // room for any value: GCC checks the format against the buffer at -O2
   std::snprintf(
       text, sizeof text,
       "a guesser could make %lld attempts in a %lld h pickup window: with %lld parcels "

@@ -153,6 +153,10 @@ class controller final : public compartment::compartment_observer, public keypad
   [[nodiscard]] const config::locker_config& current_config() const { return cfg_; }
   // Since when the cabinet runs on its backup supply (the `power` alarm); nullopt on mains.
   [[nodiscard]] std::optional<drivers::wall_time> power_alarm_since() const { return power_since_; }
+  // A database error met outside the controller's own work, by a module that reports on it
+  // (the state report's reads): logged with `what`, and the storage_fault alarm raised as
+  // guarded() does (it clears at the next commit that succeeds).
+  void storage_error_outside(std::string_view what, const char* error);
   // Since when the database refuses reads or writes (the `storage_fault` alarm, kept in
   // memory: it may not be writable); nullopt once a commit succeeded again.
   // Since when the clock_step alarm is raised (the wall clock was set); nullopt when not.

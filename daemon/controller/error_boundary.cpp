@@ -57,6 +57,10 @@ void controller::storage_failed(std::string_view what, std::string_view compartm
     notify_timer_.start(drivers::millis(0), [this] { notify_observers(); });
 }
 
+void controller::storage_error_outside(std::string_view what, const char* error) {
+  storage_failed(what, {}, error, true);
+}
+
 void controller::storage_recovered() {
   const bool journaled = std::exchange(storage_fault_journaled_, false);
   storage_fault_since_.reset();

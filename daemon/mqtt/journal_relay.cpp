@@ -92,6 +92,7 @@ void journal_relay::pump() {
       log::error(component, "cannot read the journal: ", e.what());
       return;
     }
+    draining_ = batch.size() == max_in_flight_ - in_flight_.size();
     if (batch.empty()) return;
     const auto late = clock_.wall_now() - late_after;
     for (auto& e : batch) {
@@ -130,12 +131,14 @@ void journal_relay::acknowledged(std::uint64_t generation, std::uint64_t seq, bo
     advanced = true;
   }
   if (advanced && !flush_posted_) {
-    // PUBACKs arrive in bursts: delete them in one transaction (one fsync), after this burst.
+    // PUBACKs arrive in bursts: delete them in one transaction, after this burst; while a
+    // backlog drains, only every delete_batch events (and at its end).
     flush_posted_ = true;
     flush_timer_.start(drivers::millis(0), [this] {
       flush_posted_ = false;
-      flush_deletes();
       pump();
+      if (!draining_ || in_flight_.empty() || acked_upto_ - deleted_upto_ >= delete_batch)
+        flush_deletes();
     });
   }
 }

@@ -4,6 +4,11 @@
 // acknowledged prefix so the journal never has a gap. Runs on the event loop; no polling: it
 // moves when the controller journals something, when a PUBACK comes back and on (re)connect.
 //
+// While a backlog drains (the journal holds more than the window), the deletes after PUBACK
+// are batched (delete_batch events a transaction) instead of one transaction per burst of
+// PUBACKs: a crash in the middle only sends those again, which at-least-once allows. Once
+// the relay has caught up with the journal, every burst is deleted as soon as it is in.
+//
 // An event handed to the link more than late_after after its ts carries "queued": true: it
 // waited in the journal (no broker, or a backlog after one). Events published as they happen
 // (milliseconds) never do, also those of the moments before the first connect at start.
@@ -24,6 +29,9 @@ namespace locker::mqtt {
 
 // How late an event may go out and still count as published when it happened.
 inline constexpr std::chrono::seconds late_after{1};
+
+// While draining a backlog: the acknowledged events deleted in one transaction.
+inline constexpr std::uint64_t delete_batch = 1024;
 
 class journal_relay {
  public:
@@ -65,6 +73,8 @@ class journal_relay {
   std::uint64_t acked_upto_ = 0;             // every seq up to here is acknowledged
   std::uint64_t deleted_upto_ = 0;
   bool flush_posted_ = false;
+  // The last read of the journal filled the window: more wait behind the cursor (a backlog).
+  bool draining_ = false;
   std::uint64_t delivered_ = 0;
   drivers::timer retry_timer_;
   drivers::timer flush_timer_;

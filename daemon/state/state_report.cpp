@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/log/log.hpp"
-#include "daemon/parcels/parcels.hpp"
 #include "protocol/timestamp.hpp"
 
 namespace locker::state {
@@ -83,10 +82,23 @@ protocol::alarm_severity to_protocol(compartment::alarm_severity s) {
 
 }  // namespace
 
-state_report::state_report(const controller::controller& locker, store::store& db,
-                           drivers::clock& clock)
+state_report::state_report(controller::controller& locker, store::store& db, drivers::clock& clock)
     : locker_(locker), db_(db), clock_(clock), sizes_(locker.current_config().board.sizes) {
   load_since();
+  // Here, at start: the live parcels are read once, then kept by the store's writes.
+  try {
+    (void)db_.parcels().live_view();
+  } catch (const std::exception& e) {
+    failed("reading the live parcels", e);
+  }
+}
+
+void state_report::failed(std::string_view what, const std::exception& e) {
+  if (dynamic_cast<const store::store_error*>(&e) != nullptr) {
+    locker_.storage_error_outside(std::string("state report: ").append(what), e.what());
+  } else {
+    log::error(component, what, ": ", e.what());
+  }
 }
 
 std::set<state_report::alarm_key> state_report::active_alarms() {
@@ -95,13 +107,14 @@ std::set<state_report::alarm_key> state_report::active_alarms() {
     for (const auto& [mine, theirs] : compartment_alarms)
       if (c->alarms().has(mine)) out.emplace(theirs, c->id());
   }
-  // The database may be what fails: the alarms the controller knows are listed all the same.
+  // The database may be what fails: the alarms the controller knows are listed all the same,
+  // and keypad_lockout as it was last read.
   try {
-    if (db_.settings().get(keypad_lockout_key).value_or("0") == "1")
-      out.emplace(protocol::alarm_type::keypad_lockout, std::string());
+    keypad_lockout_ = db_.settings().get(keypad_lockout_key).value_or("0") == "1";
   } catch (const std::exception& e) {
-    log::error(component, "reading the keypad_lockout alarm: ", e.what());
+    failed("reading the keypad_lockout alarm", e);
   }
+  if (keypad_lockout_) out.emplace(protocol::alarm_type::keypad_lockout, std::string());
   if (locker_.power_alarm_since()) out.emplace(protocol::alarm_type::power, std::string());
   return out;
 }
@@ -123,24 +136,36 @@ void state_report::observe() {
       changed = true;
     if (changed) save_since();
   } catch (const std::exception& e) {
-    log::error(component, "noting the alarms: ", e.what());
+    failed("noting the alarms", e);
   }
 }
 
 protocol::locker_state state_report::current() {
   observe();
   protocol::locker_state st;
-  st.seq = db_.journal().last_seq();
-  // One query per state for the live parcels, not one per compartment.
-  std::map<std::string, store::parcel_record, std::less<>> live;
-  for (auto& p : parcels::live_parcels(db_)) live.emplace(p.compartment_id, std::move(p));
+  try {
+    last_seq_ = db_.journal().last_seq();
+  } catch (const std::exception& e) {
+    failed("reading the journal's last seq", e);
+  }
+  st.seq = last_seq_;
+  // The live parcels from memory (store::parcel_repository::live_view): no parcel is read.
+  // The first by id where a compartment has several (a database written before the check).
+  std::map<std::string_view, const store::live_parcel*, std::less<>> live;
+  try {
+    for (const auto& [id, p] : db_.parcels().live_view()) live.emplace(p.compartment_id, &p);
+  } catch (const std::exception& e) {
+    failed("reading the live parcels", e);
+  }
   // Flow "hold": the held compartments (one row per hold) and the capacity per size.
-  std::map<std::string, store::hold_record, std::less<>> held;
-  for (auto& h : db_.holds().all()) held.emplace(h.compartment_id, std::move(h));
+  try {
+    holds_ = db_.holds().all();
+  } catch (const std::exception& e) {
+    failed("reading the holds", e);
+  }
+  std::map<std::string_view, const store::hold_record*, std::less<>> held;
+  for (const auto& h : holds_) held.emplace(h.compartment_id, &h);
   for (const auto& size : sizes_) st.capacity[size];
-  // Drop-off flow: the outbound ones (drop-offs, returns waiting for a courier), one query.
-  const auto outbound_ids = db_.outbound().outbound_parcels();
-  const std::set<std::int64_t> outbound(outbound_ids.begin(), outbound_ids.end());
   for (const auto* c : locker_.compartments()) {
     protocol::compartment_state cs;
     cs.id = c->id();
@@ -153,19 +178,22 @@ protocol::locker_state state_report::current() {
                                                            : protocol::lock_state::unlocked;
     cs.service = to_protocol(c->service());
     if (const auto it = live.find(c->id()); it != live.end()) {
+      const auto& lp = *it->second;
       protocol::parcel_summary p;
-      p.tracking_number = it->second.tracking_number;
-      p.state = outbound.contains(it->second.id) ? protocol::parcel_state::outbound
-                                                 : to_protocol(it->second.state);
-      p.reservation_id = it->second.reservation_id;
-      p.stored_at = it->second.stored_at;
-      p.expires_at = it->second.expires_at;
+      p.tracking_number = lp.tracking_number;
+      // Drop-off flow: a stored drop-off or return waits for a courier (outbound).
+      p.state = lp.state == store::parcel_state::stored && store::is_outbound_kind(lp.kind)
+                    ? protocol::parcel_state::outbound
+                    : to_protocol(lp.state);
+      p.reservation_id = lp.reservation_id;
+      p.stored_at = lp.stored_at;
+      p.expires_at = lp.expires_at;
       cs.parcel = std::move(p);
     }
     // Without a presence sensor, a parcel on file is the best knowledge there is.
     cs.occupied = c->occupied().value_or(cs.parcel.has_value());
     if (const auto it = held.find(c->id()); it != held.end())
-      cs.hold = protocol::hold_summary{it->second.reservation_id, it->second.until};
+      cs.hold = protocol::hold_summary{it->second->reservation_id, it->second->until};
     auto& n = st.capacity[cs.size];
     if (cs.service != protocol::service_state::in_service)
       ++n.out_of_service;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <unordered_map>
+#include <utility>
 
 namespace locker::store {
 
@@ -181,6 +182,10 @@ int database::changes() const { return sqlite3_changes(db_.get()); }
 
 bool database::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
+void database::on_rollback(std::function<void()> undo) {
+  if (in_transaction()) undo_.push_back(std::move(undo));
+}
+
 void detail::statement_home::operator()(sqlite3_stmt* s) const {
   if (const auto home = cache.lock(); home && spares != nullptr) {
     // Ready for the next user: not mid-step, nothing bound (a reset cannot fail here; an
@@ -304,11 +309,15 @@ std::vector<std::byte> statement::column_blob(int column) const {
   return data != nullptr ? std::vector<std::byte>(data, data + n) : std::vector<std::byte>();
 }
 
-transaction::transaction(database& db) : db_(&db) { db.exec("BEGIN IMMEDIATE"); }
+transaction::transaction(database& db) : db_(&db) {
+  db.undo_.clear();
+  db.exec("BEGIN IMMEDIATE");
+}
 
 void transaction::commit() {
   db_->exec("COMMIT");
   done_ = true;
+  db_->undo_.clear();
 }
 
 transaction::~transaction() {
@@ -316,6 +325,10 @@ transaction::~transaction() {
   if (!done_ && db_->in_transaction()) {
     sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
+  // Whether it rolled back here or SQLite did: none of it happened.
+  auto undo = std::exchange(db_->undo_, {});
+  if (!done_)
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
 }
 
 }  // namespace locker::store

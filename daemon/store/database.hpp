@@ -72,6 +72,11 @@ class database {
   // Rows changed by the most recent INSERT/UPDATE/DELETE.
   [[nodiscard]] int changes() const;
   [[nodiscard]] bool in_transaction() const;
+  // Inside a transaction: undo runs if it rolls back (the latest first), not once it
+  // commits. For what is kept in memory beside the tables (parcel_repository::live_view), so
+  // that it never shows a change the database undid. Outside one, the change is committed
+  // already and undo is dropped.
+  void on_rollback(std::function<void()> undo);
   // Copies every WAL frame into the database file and truncates the WAL to zero bytes, so
   // that old page images (content since deleted) leave the disk files. Waits for other
   // connections up to the busy timeout; false if one still held on (nothing is lost, the
@@ -124,6 +129,9 @@ class database {
   base::c_handle<sqlite3, sqlite3_close_v2> db_;
   // After db_: destroyed first, finalizing what it keeps before the connection closes.
   std::shared_ptr<detail::statement_cache> cache_;
+  std::vector<std::function<void()>> undo_;  // on_rollback's, for the open transaction
+
+  friend class transaction;
 };
 
 // A prepared statement. Parameters are 1-based by index, or by name including the

@@ -53,6 +53,7 @@ void outbound_repository::set_parcel_kind(transaction& tx, std::int64_t parcel_i
                                           std::string_view kind) {
   check_same_db(db_, tx);
   db_.prepare("UPDATE parcels SET kind = ?2 WHERE id = ?1").bind(1, parcel_id).bind(2, kind).run();
+  parcels_.kind_changed(parcel_id, kind);
 }
 
 std::string outbound_repository::parcel_kind(std::int64_t parcel_id) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/store/database.hpp"
+#include "daemon/store/parcel_repository.hpp"
 #include "daemon/store/states.hpp"
 
 namespace locker::store {
@@ -34,7 +35,8 @@ struct reservation_extras {
 
 class outbound_repository {
  public:
-  explicit outbound_repository(database& db) : db_(db) {}
+  // parcels: told of a parcel's kind (its live_view()).
+  outbound_repository(database& db, parcel_repository& parcels) : db_(db), parcels_(parcels) {}
 
   // Sets the drop-off columns of a reservation just created in this transaction.
   void set_reservation(transaction& tx, std::string_view reservation_id,
@@ -65,6 +67,7 @@ class outbound_repository {
 
  private:
   database& db_;
+  parcel_repository& parcels_;
 };
 
 }  // namespace locker::store

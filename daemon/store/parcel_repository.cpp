@@ -28,6 +28,56 @@ parcel_record read_parcel(const statement& s) {
 
 }  // namespace
 
+const std::map<std::int64_t, live_parcel>& parcel_repository::live_view() {
+  if (view_) return *view_;
+  statement s = db_.prepare(
+      "SELECT id, tracking_number, compartment_id, reservation_id, state, kind, stored_at, "
+      "expires_at FROM parcels WHERE state IN ('stored', 'expired', 'cancelled')");
+  std::map<std::int64_t, live_parcel> view;
+  while (s.step()) {
+    live_parcel p{s.column_int64(0),
+                  s.column_text(1),
+                  s.column_text(2),
+                  s.column_optional_text(3),
+                  from_name<parcel_state>(names::parcel, "parcel state", s.column_text(4)),
+                  s.column_text(5),
+                  time_column(s, 6),
+                  time_column(s, 7)};
+    view.emplace(p.id, std::move(p));
+  }
+  view_ = std::move(view);
+  // Read inside a transaction, it may show rows that are rolled back: read again then.
+  db_.on_rollback([this] { view_.reset(); });
+  return *view_;
+}
+
+void parcel_repository::change_view(std::int64_t id, std::optional<live_parcel> now) {
+  if (!view_) return;  // read as it is when first asked for
+  auto& view = *view_;
+  std::optional<live_parcel> before;
+  if (const auto it = view.find(id); it != view.end()) before = it->second;
+  if (now)
+    view.insert_or_assign(id, std::move(*now));
+  else
+    view.erase(id);
+  db_.on_rollback([this, id, before = std::move(before)] {
+    if (!view_) return;
+    if (before)
+      view_->insert_or_assign(id, *before);
+    else
+      view_->erase(id);
+  });
+}
+
+void parcel_repository::kind_changed(std::int64_t id, std::string_view kind) {
+  if (!view_) return;
+  const auto it = view_->find(id);
+  if (it == view_->end()) return;
+  auto p = it->second;
+  p.kind = kind;
+  change_view(id, std::move(p));
+}
+
 std::int64_t parcel_repository::store(transaction& tx, const new_parcel& p) {
   check_same_db(db_, tx);
   db_.prepare(
@@ -43,7 +93,14 @@ std::int64_t parcel_repository::store(transaction& tx, const new_parcel& p) {
       .bind(7, protocol::format_timestamp(p.stored_at))
       .bind(8, protocol::format_timestamp(p.expires_at))
       .run();
-  return db_.last_insert_rowid();
+  const auto id = db_.last_insert_rowid();
+  // As the table keeps it: times to the stored precision, the column's default kind.
+  change_view(id,
+              live_parcel{id, p.tracking_number, p.compartment_id, p.reservation_id,
+                          parcel_state::stored, std::string("delivery"),
+                          *protocol::parse_timestamp(protocol::format_timestamp(p.stored_at)),
+                          *protocol::parse_timestamp(protocol::format_timestamp(p.expires_at))});
+  return id;
 }
 
 std::optional<parcel_record> parcel_repository::find(std::int64_t id) {
@@ -140,7 +197,23 @@ bool parcel_repository::mark(transaction& tx, std::int64_t id, parcel_state st, 
       .bind(2, to_string(st))
       .bind(3, closes ? std::optional<std::string>(protocol::format_timestamp(at)) : std::nullopt)
       .run();
-  return db_.changes() > 0;
+  const bool changed = db_.changes() > 0;
+  if (changed && view_) {
+    const bool live =
+        st == parcel_state::stored || st == parcel_state::expired || st == parcel_state::cancelled;
+    const auto it = view_->find(id);
+    if (!live) {
+      if (it != view_->end()) change_view(id, std::nullopt);
+    } else if (it != view_->end()) {
+      auto p = it->second;
+      p.state = st;
+      change_view(id, std::move(p));
+    } else {
+      // Back among the live ones (nothing does this today): as the table has it.
+      view_.reset();
+    }
+  }
+  return changed;
 }
 
 void parcel_repository::count_failed_attempt(transaction& tx) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,9 +44,31 @@ struct parcel_record {
   std::optional<wall_time> closed_at;  // when it was collected or removed
 };
 
+// A live parcel as the locker's state shows it (state_report): what live_view() keeps.
+struct live_parcel {
+  std::int64_t id = 0;
+  std::string tracking_number;
+  std::string compartment_id;
+  std::optional<std::string> reservation_id;
+  parcel_state state = parcel_state::stored;
+  std::string kind;  // outbound_repository's: "delivery", "dropoff" or "return"
+  wall_time stored_at{};
+  wall_time expires_at{};
+};
+
 class parcel_repository {
  public:
   explicit parcel_repository(database& db) : db_(db) {}
+
+  // Every live parcel (stored, expired, cancelled), by id, held in memory: read from the table
+  // once (the first call, through its index on state), then kept by this repository's own
+  // writes (store, mark) and outbound_repository's set_parcel_kind, each undone with its
+  // transaction if that rolls back. So the state published after every change reads no parcel
+  // at all, however long the history. Writes to the table by other SQL on this connection, or
+  // by another process, are not seen: every writer of these columns goes through here.
+  [[nodiscard]] const std::map<std::int64_t, live_parcel>& live_view();
+  // outbound_repository::set_parcel_kind's change, for live_view().
+  void kind_changed(std::int64_t id, std::string_view kind);
 
   // Returns the new parcel's id. store_error with is_constraint() if the compartment
   // already holds a live parcel or does not exist.
@@ -90,7 +113,11 @@ class parcel_repository {
   std::int64_t prune_ended(wall_time closed_before, std::int64_t limit);
 
  private:
+  // Changes the live_view() entry of id (nullopt: it left it), undone on rollback.
+  void change_view(std::int64_t id, std::optional<live_parcel> now);
+
   database& db_;
+  std::optional<std::map<std::int64_t, live_parcel>> view_;  // once live_view() read it
 };
 
 }  // namespace locker::store

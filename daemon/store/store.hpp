@@ -116,7 +116,7 @@ class store {
   token_nonces_repository token_nonces_{db_};
   journal_repository journal_{db_};
   hold_repository holds_{db_};
-  outbound_repository outbound_{db_};
+  outbound_repository outbound_{db_, parcels_};
 };
 
 template <class F>

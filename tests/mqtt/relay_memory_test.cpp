@@ -192,6 +192,29 @@ TEST_F(relay_memory_test, no_more_than_the_window_is_in_flight) {
   EXPECT_EQ(relay_->backlog(), 0);
 }
 
+TEST_F(relay_memory_test, a_backlog_is_deleted_in_batches_and_wholly_at_its_end) {
+  append_n(40);
+  boot(4);
+  // Draining (more wait than the window holds): acknowledged prefixes stay for now.
+  for (std::uint64_t seq = 1; seq <= 8; ++seq) ack_seq(seq);
+  EXPECT_EQ(relay_->delivered(), 8U);
+  EXPECT_EQ(relay_->backlog(), 40) << "deleted in one transaction later, not per burst";
+  // A crash now only sends those again: a new relay starts from the oldest in the journal.
+  boot(4);
+  EXPECT_EQ(seqs_published().front(), 1U);
+  while (!link_->waiting().empty()) {
+    link_->acknowledge_all();
+    turn();
+  }
+  EXPECT_EQ(relay_->backlog(), 0) << "caught up: everything acknowledged is deleted";
+  // Caught up: a new event's delete follows its PUBACK at once again.
+  append("closed");
+  relay_->wake();
+  link_->acknowledge_all();
+  turn();
+  EXPECT_EQ(relay_->backlog(), 0);
+}
+
 TEST_F(relay_memory_test, an_event_committed_while_connected_goes_out_on_wake) {
   boot();
   EXPECT_TRUE(link_->published().empty());

@@ -78,9 +78,10 @@ class query_plan_test : public ::testing::Test {
   static std::filesystem::path db_path() { return *dir_ / "lockerd.db"; }
 
   // The statements `f` ran, each with its plan.
-  std::vector<planned> plans_of(const std::function<void()>& f) {
+  std::vector<planned> plans_of(const std::function<void()>& f) { return plans_of_on(*st_, f); }
+  static std::vector<planned> plans_of_on(store& on, const std::function<void()>& f) {
     std::vector<std::string> statements;
-    sqlite3* db = st_->db().handle();
+    sqlite3* db = on.db().handle();
     sqlite3_trace_v2(db, SQLITE_TRACE_STMT, record_statement, &statements);
     f();
     sqlite3_trace_v2(db, 0, nullptr, nullptr);
@@ -157,6 +158,22 @@ TEST_F(query_plan_test, the_telemetry_reads_only_live_parcels) {
           << line;
     }
   }
+}
+
+// The state report's live parcels are read once (then kept in memory by the store's writes):
+// that one read too takes only the live rows.
+TEST_F(query_plan_test, the_live_parcels_in_memory_are_read_from_live_rows_only) {
+  store st(db_path());  // its own connection: the suite's may have read its view already
+  const auto all = plans_of_on(st, [&] { (void)st.parcels().live_view(); });
+  ASSERT_EQ(all.size(), 1u);
+  for (const auto& line : all[0].plan) {
+    SCOPED_TRACE(all[0].sql);
+    EXPECT_THAT(line, Not(AllOf(StartsWith("SCAN "), Not(HasSubstr("INDEX")))));
+  }
+  EXPECT_THAT(all[0].plan, Contains(HasSubstr("parcels_by_state")));
+  EXPECT_EQ(st.parcels().live_view().size(), static_cast<std::size_t>(testing::live_parcels));
+  const auto again = plans_of_on(st, [&] { (void)st.parcels().live_view(); });
+  EXPECT_TRUE(again.empty()) << "read once";
 }
 
 TEST_F(query_plan_test, parcels_in_one_state_read_only_that_state) {
