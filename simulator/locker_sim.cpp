@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // locker-sim: the simulated cabinet on a Unix socket, with a terminal view for people.
-#include <charconv>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -12,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <unistd.h>
 
+#include "base/cli/cli.hpp"
 #include "drivers/asio_clock.hpp"
 #include "drivers/board_file/board_file.hpp"
 #include "simulator/cabinet_model.hpp"
@@ -20,9 +20,6 @@
 
 namespace {
 
-constexpr std::string_view usage =
-    "usage: locker-sim --board FILE --socket PATH [--bounce-ms N] [--no-tui]\n";
-
 struct options {
   std::string board;
   std::string socket;
@@ -30,44 +27,41 @@ struct options {
   bool tui = true;
 };
 
-std::optional<options> parse_args(int argc, char** argv) {
-  options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (a == "--board" && has_value) {
-      o.board = argv[++i];
-    } else if (a == "--socket" && has_value) {
-      o.socket = argv[++i];
-    } else if (a == "--bounce-ms" && has_value) {
-      const std::string_view v = argv[++i];
-      int ms = -1;
-      const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-      if (ec != std::errc{} || p != v.data() + v.size() || ms < 0 || ms > 1000) {
-        std::cerr << "locker-sim: --bounce-ms needs 0-1000\n";
-        return std::nullopt;
-      }
-      o.bounce_ms = ms;
-    } else if (a == "--no-tui") {
-      o.tui = false;
-    } else {
-      std::cerr << "locker-sim: unexpected argument '" << a << "'\n";
-      return std::nullopt;
-    }
-  }
-  if (o.board.empty() || o.socket.empty()) return std::nullopt;
-  return o;
+// Returns an exit status when the program should stop right away.
+std::optional<int> parse_args(int argc, char** argv, options& o) {
+  CLI::App app{
+      "A simulated parcel locker cabinet (doors, locks, sensors, keypad, display, faults) for\n"
+      "lockerd's sim backend, on a Unix socket, with a terminal view for people.",
+      "locker-sim"};
+  locker::cli::conventions(app);
+  app.add_option("-b,--board", o.board, "the board file that describes the cabinet")
+      ->type_name("FILE")
+      ->required();
+  app.add_option("-s,--socket", o.socket, "the Unix socket lockerd's sim backend connects to")
+      ->type_name("PATH")
+      ->required();
+  int bounce_ms = 0;
+  auto* bounce =
+      app.add_option("--bounce-ms", bounce_ms, "how long a door sensor bounces (0-1000; 0: none)")
+          ->check(CLI::Range(0, 1000))
+          ->type_name("N");
+  bool no_tui = false;
+  app.add_flag("--no-tui", no_tui, "no terminal view: cabinet events go to stderr");
+  // No arguments at all: the usage, not an error about the first missing option.
+  auto status = locker::cli::parse(app, std::vector<std::string>(argv + 1, argv + argc), std::cout,
+                                   std::cerr, true);
+  o.tui = !no_tui;
+  if (bounce->count() > 0) o.bounce_ms = bounce_ms;
+  return status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   namespace sim = locker::simulator;
-  const auto opts = parse_args(argc, argv);
-  if (!opts) {
-    std::cerr << usage;
-    return 2;
-  }
+  options parsed;
+  if (const auto status = parse_args(argc, argv, parsed)) return *status;
+  const options* opts = &parsed;
   // A board client that vanishes mid-write must not kill the simulator.
   std::signal(SIGPIPE, SIG_IGN);
 
