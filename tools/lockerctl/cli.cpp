@@ -19,7 +19,15 @@ namespace {
 // Options that take a value; every other "--x" is a flag or unknown.
 const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
-const std::set<std::string, std::less<>> global_flags = {"json", "help"};
+const std::set<std::string, std::less<>> global_flags = {"json", "help", "version"};
+// Short spellings of the common options.
+const std::map<std::string, std::string, std::less<>> short_options = {
+    {"-b", "--broker"}, {"-l", "--locker"}, {"-t", "--timeout"}, {"-j", "--json"},
+    {"-f", "--follow"}, {"-h", "--help"},   {"-V", "--version"}};
+const std::vector<std::string> commands = {
+    "reservation", "open",        "in-service", "out-of-service", "courier",   "state",
+    "events",      "push-config", "rebirth",    "reboot",         "fw-update", "lockout",
+    "raw",         "token",       "announce",   "cancel",         "service"};
 const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
     "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget",
@@ -267,7 +275,72 @@ command_args read_command(const std::string& name, command_tokens tokens) {
   usage_fail("unknown command '" + name + "' (see lockerctl --help)");
 }
 
-parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
+// The command word of a command line: the first word that is no option and no option's value.
+std::string command_word(std::span<const std::string> args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!a.starts_with("-") || a == "-") return a;
+    const std::string name = a.substr(2, a.find('=') - 2);
+    if (a.find('=') == std::string::npos &&
+        (global_value_options.contains(name) || command_value_options.contains(name)))
+      ++i;
+  }
+  return {};
+}
+
+// The forms README documents, onto the older ones the parser below knows (which stay
+// accepted): "reservation add|cancel --id R" for announce/cancel --reservation R,
+// "in-service|out-of-service ID" for service --compartment ID --in|--out, "courier VERB ID"
+// for --id ID, "open ID" for --compartment ID.
+void to_older_forms(std::string& command, command_tokens& t) {
+  const auto move_value = [&](const std::string& from, const std::string& to) {
+    if (const auto it = t.values.find(from); it != t.values.end() && !t.values.contains(to)) {
+      t.values.emplace(to, it->second);
+      t.values.erase(it);
+    }
+  };
+  const auto positional_to = [&](std::size_t index, const std::string& option) {
+    if (t.positionals.size() > index && !t.values.contains(option)) {
+      t.values.emplace(option, t.positionals[index]);
+      t.positionals.erase(t.positionals.begin() + static_cast<std::ptrdiff_t>(index));
+    }
+  };
+  if (command == "reservation") {
+    if (t.positionals.empty()) usage_fail("reservation: expected add or cancel");
+    const std::string sub = t.positionals.front();
+    if (sub != "add" && sub != "cancel")
+      usage_fail("reservation: expected add or cancel, not '" + sub + "'");
+    t.positionals.erase(t.positionals.begin());
+    command = sub == "add" ? "announce" : "cancel";
+    move_value("id", "reservation");
+    positional_to(0, "reservation");
+  } else if (command == "in-service" || command == "out-of-service") {
+    t.flags.insert(command == "in-service" ? "in" : "out");
+    command = "service";
+    positional_to(0, "compartment");
+  } else if (command == "courier") {
+    positional_to(1, "id");
+  } else if (command == "open") {
+    positional_to(0, "compartment");
+  }
+}
+
+parse_outcome parse(std::span<const std::string> given, const env_lookup& env) {
+  std::vector<std::string> normalized;
+  for (const auto& a : given) {
+    const auto it = short_options.find(a);
+    normalized.push_back(it == short_options.end() ? a : it->second);
+  }
+  const std::span<const std::string> args(normalized);
+  if (args.empty()) usage_fail("usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]");
+  for (const auto& a : args) {
+    if (a == "--help") {
+      const std::string c = command_word(args);
+      return help_request{c.empty() ? usage() : command_usage(c)};
+    }
+  }
+  for (const auto& a : args)
+    if (a == "--version") return version_request{};
   invocation inv;
   if (auto b = env("LOCKERCTL_BROKER"); b && !b->empty()) inv.connection.broker = *b;
   if (auto l = env("LOCKERCTL_LOCKER"); l && !l->empty()) inv.locker_id = *l;
@@ -278,7 +351,7 @@ parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "-h") return help_request{};
+    if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-') usage_fail("unknown option " + arg);
     if (!arg.starts_with("--") || arg == "--") {
       if (!command) {
         command = arg;
@@ -339,6 +412,7 @@ parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
   }
 
   if (!command) usage_fail("no command given (see lockerctl --help)");
+  to_older_forms(*command, tokens);
   inv.command = read_command(*command, std::move(tokens));
 
   if (inv.locker_id.empty()) usage_fail("--locker is required (or set LOCKERCTL_LOCKER)");
@@ -367,8 +441,48 @@ parse_outcome parse_arguments(std::span<const std::string> args, const env_looku
   try {
     return parse(args, env);
   } catch (usage_failure& f) {
-    return usage_error{std::move(f.message)};
+    std::vector<std::string> normalized;
+    for (const auto& a : args) {
+      const auto it = short_options.find(a);
+      normalized.push_back(it == short_options.end() ? a : it->second);
+    }
+    std::string c = command_word(normalized);
+    if (std::find(commands.begin(), commands.end(), c) == commands.end()) c.clear();
+    return usage_error{std::move(f.message), c};
   }
+}
+
+std::string command_usage(std::string_view command) {
+  // Its lines of usage()'s "Commands:" list, with their continuation lines.
+  const std::string all = usage();
+  std::string body;
+  bool in_commands = false;
+  bool taking = false;
+  std::size_t at = 0;
+  while (at < all.size()) {
+    const auto end = std::min(all.find('\n', at), all.size());
+    const std::string line = all.substr(at, end - at);
+    at = end + 1;
+    if (line == "Commands:") {
+      in_commands = true;
+      continue;
+    }
+    if (!in_commands) continue;
+    if (line.empty()) break;
+    if (line.starts_with("  ") && !line.starts_with("   ")) {
+      const std::string word = line.substr(2, line.find(' ', 2) - 2);
+      taking = word == command;
+    }
+    if (taking) body += line + "\n";
+  }
+  if (body.empty()) return usage();
+  return "Usage: lockerctl [GLOBAL OPTIONS] " + std::string(command) + " [ARGS]\n\nArguments of " +
+         std::string(command) + ":\n" + body + "\nGlobal options: see lockerctl --help.\n";
+}
+
+std::vector<std::string> command_names() {
+  // What --help lists; the older spellings (announce, cancel, service) stay accepted.
+  return {commands.begin(), commands.begin() + 14};
 }
 
 std::string command_wire_name(const command_args& c) {
@@ -406,48 +520,57 @@ std::string command_wire_name(const command_args& c) {
 }
 
 std::string usage() {
-  return R"(usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]
+  return R"(Usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]
+
+The operator's tool for one parcel locker, over MQTT (contract v1): announce parcels, open
+compartments, manage couriers, read the state and follow the events.
 
 Global options (also accepted after the command):
-  --broker URL          mqtt://host:port or mqtts://host:port
+  -b, --broker URL      mqtt://host:port or mqtts://host:port
                         (default: $LOCKERCTL_BROKER, else mqtt://127.0.0.1:1883)
-  --ca FILE --cert FILE --key FILE
+      --ca FILE --cert FILE --key FILE
                         TLS: CA bundle, client certificate and key (with mqtts://)
-  --username U --password-file F
+      --username U --password-file F
                         broker login; the password is the first line of F
-  --locker ID           the locker (default: $LOCKERCTL_LOCKER)
-  --json                print the raw JSON replies and events
-  --timeout S           seconds to wait for an answer (default 10; at most 300 for open)
+  -l, --locker ID       the locker (default: $LOCKERCTL_LOCKER)
+  -j, --json            print the replies and events as JSON (events with topic and kind)
+  -t, --timeout S       seconds to wait for an answer (default 10; at most 300 for open)
+  -h, --help            print this help, or COMMAND --help for that command's, and exit
+  -V, --version         print the version and exit
 
 Commands:
-  announce --reservation R --tracking T --size S [--code-stdin] [--window-h H]
+  reservation add --id R --tracking T --size S [--code-stdin] [--window-h H]
            [--accessible] [--extended-time] [--hold-until TIMESTAMP | --hold-h H]
+           [--recipient K] [--kind dropoff|return] [--carrier C]
                         announce a parcel (reservation_create); with --code-stdin the
                         pickup code is read from stdin; --accessible asks for a low
                         compartment, --extended-time for more time at the pickup;
                         --hold-until/--hold-h hold a free compartment of the size until
-                        then (none free: nothing announced)
-  announce ... --recipient K
-                        announcements with the same recipient key K may share one
-                        pickup code (several parcels, one code)
-  announce ... --kind dropoff|return [--code-stdin] [--carrier C]
-                        a parcel the public drops off or returns at the keypad; with
-                        --code-stdin the drop-off code is read from stdin, else the
-                        locker draws one and prints it; --carrier limits who collects it
-  cancel --reservation R
-  open --compartment N --reason TEXT --operator NAME
-  service --compartment N --in|--out --reason TEXT
-  courier add --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
-  courier set --id C [--name N] [--enabled|--disabled] [--pin]
-                        change a courier; the PIN stays unless --pin (then read from stdin)
-  courier add|set ... [--carrier C | --no-carrier]
-                        the courier takes out only carrier C's parcels (and those of none)
-  courier remove --id C
+                        then (none free: nothing announced); announcements with the same
+                        --recipient key may share one pickup code; --kind dropoff|return:
+                        a parcel the public drops off or returns at the keypad (with
+                        --code-stdin its drop-off code is read from stdin, else the locker
+                        draws one and prints it; --carrier limits who collects it)
+  reservation cancel --id R
+                        cancel an announced parcel
+  open ID --reason TEXT --operator NAME
+                        open compartment ID
+  in-service ID --reason TEXT
+                        take compartment ID back into service
+  out-of-service ID --reason TEXT
+                        take compartment ID out of service
+  courier add ID [--name N] [--enabled|--disabled] [--carrier C]
+                        add a courier (the PIN is read from stdin)
+  courier set ID [--name N] [--enabled|--disabled] [--pin] [--carrier C | --no-carrier]
+                        change a courier; the PIN stays unless --pin (then read from
+                        stdin); --carrier C: the courier takes out only carrier C's parcels
+  courier remove ID
   state                 compartments, parcels and alarms as a table
-  events [--follow] [--since-seq N] [--show-codes]
-                        print events live (only those with seq > N); without --follow,
-                        stop after --timeout seconds of silence; pickup codes show as ***
-                        unless --show-codes (--json prints the payloads as they are)
+  events [-f|--follow] [--since-seq N] [--show-codes]
+                        print events live (only those with seq > N); --follow reconnects
+                        when the broker drops and resumes after the last seq shown;
+                        without it, stop after --timeout seconds of silence; pickup codes
+                        show as *** unless --show-codes
   push-config FILE.json publish the desired config and wait for the locker's verdict
   rebirth               ask the locker to republish status, info and state
   reboot --reason TEXT
@@ -460,6 +583,10 @@ Commands:
   raw NAME JSON         send any payload to cmd/NAME (for testing the locker's validation)
   token keygen|make ...  make signed offline tokens for tests and demos (no broker;
                         see lockerctl token --help)
+
+The same things have the same names in lockeradm. Older spellings stay accepted: announce
+--reservation R (reservation add), cancel --reservation R, service --compartment N --in|--out,
+open --compartment N, courier VERB --id C.
 
 Exit status: 0 ok or accepted, 1 error reply or rejected config, 2 usage error,
 3 no answer within --timeout, 4 broker unreachable.
