@@ -150,11 +150,14 @@ std::optional<int> parse(CLI::App& app, const std::vector<std::string>& args, st
     return exit_ok;
   } catch (const CLI::ParseError& e) {
     std::string message = readable(e);
-    // "A subcommand is required" when the word given is not one: name that word instead.
-    if (message == "no command given" && !app.remaining().empty()) {
+    // CLI11 checks what is required before what is unknown: a misspelt option or command
+    // word is the better thing to name.
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !app.remaining().empty()) {
       const std::string word = app.remaining().front();
-      message = word.starts_with('-') ? "unknown option " + word.substr(0, word.find('='))
-                                      : "unknown command '" + word + "'";
+      if (word.starts_with('-'))
+        message = "unknown option " + word.substr(0, word.find('='));
+      else if (message == "no command given")
+        message = "unknown command '" + word + "'";
     }
     err << error_line(app.get_name(), message, selected_command(app)) << '\n';
     return exit_usage;
