@@ -184,6 +184,10 @@ TEST(LockerctlCli, ShortOptionsAndTheSchemeSharedWithLockeradm) {
             "A3");
   EXPECT_NE(usage_message({"-l", "t1", "reservation", "list"}).find("add or cancel"),
             std::string::npos);
+  // A command's words are its own, even when they are another command's name.
+  const auto raw = std::get<raw_args>(parsed({"-l", "t1", "raw", "reboot", "{}"}).command);
+  EXPECT_EQ(raw.name, "reboot");
+  EXPECT_EQ(raw.payload, "{}");
 }
 
 TEST(LockerctlCli, UsageErrorsSayWhatIsWrong) {

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <list>
 #include <map>
 #include <set>
 #include <type_traits>
 #include <vector>
 
+#include "base/cli/cli.hpp"
 #include "protocol/broker_url.hpp"
 #include "protocol/timestamp.hpp"
 #include "protocol/topics.hpp"
@@ -21,9 +23,11 @@ const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
 const std::set<std::string, std::less<>> global_flags = {"json", "help", "version"};
 // Short spellings of the common options.
-const std::map<std::string, std::string, std::less<>> short_options = {
-    {"-b", "--broker"}, {"-l", "--locker"}, {"-t", "--timeout"}, {"-j", "--json"},
-    {"-f", "--follow"}, {"-h", "--help"},   {"-V", "--version"}};
+const std::map<std::string, std::string, std::less<>> short_options = {{"-b", "--broker"},
+                                                                       {"-l", "--locker"},
+                                                                       {"-t", "--timeout"},
+                                                                       {"-j", "--json"},
+                                                                       {"-f", "--follow"}};
 const std::vector<std::string> commands = {
     "reservation", "open",        "in-service", "out-of-service", "courier",   "state",
     "events",      "push-config", "rebirth",    "reboot",         "fw-update", "lockout",
@@ -325,92 +329,102 @@ void to_older_forms(std::string& command, command_tokens& t) {
   }
 }
 
-parse_outcome parse(std::span<const std::string> given, const env_lookup& env) {
-  std::vector<std::string> normalized;
-  for (const auto& a : given) {
-    const auto it = short_options.find(a);
-    normalized.push_back(it == short_options.end() ? a : it->second);
-  }
-  const std::span<const std::string> args(normalized);
+// The names a command's help goes by: the older spellings show the newer ones' help.
+std::string help_name(const std::string& command) {
+  if (command == "announce" || command == "cancel") return "reservation";
+  if (command == "service") return "in-service";
+  return command;
+}
+
+// The command line, as CLI11 (base/cli) reads it: global options anywhere (fallthrough), each
+// command a CLI11 command with every command option, so that read_command can say which do
+// not apply to it rather than "unknown option"; the words after it are its positionals.
+parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
   if (args.empty()) usage_fail("usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]");
-  for (const auto& a : args) {
-    if (a == "--help") {
-      const std::string c = command_word(args);
-      return help_request{c.empty() ? usage() : command_usage(c)};
-    }
+  CLI::App app{"", "lockerctl"};
+  const auto texts = cli::conventions(app);
+  texts->set_help_text(&app, usage());
+  app.set_version_flag("-V,--version", cli::version_line("lockerctl"));
+  app.fallthrough();
+  // One command per line: then a command's words ("raw reboot {}", "reservation cancel") are
+  // its own, never taken for another command.
+  app.require_subcommand(0, 1);
+  const auto names = [](const std::string& option) {
+    for (const auto& [short_name, long_name] : short_options)
+      if (long_name == "--" + option) return short_name + "," + long_name;
+    return "--" + option;
+  };
+  std::map<std::string, CLI::Option*, std::less<>> globals;
+  for (const auto& o : global_value_options) globals[o] = app.add_option(names(o))->expected(1);
+  auto* json_flag = app.add_flag(names("json"))->disable_flag_override();
+
+  struct command_options {
+    CLI::App* app = nullptr;
+    std::map<std::string, CLI::Option*, std::less<>> values;
+    std::map<std::string, CLI::Option*, std::less<>> flags;
+    std::vector<std::string> words;
+  };
+  std::list<command_options> subs;  // stable: CLI11 keeps pointers to words
+  for (const auto& c : commands) {
+    if (c == "token") continue;  // offline, with its own parser (main runs it first)
+    auto& sub = subs.emplace_back();
+    sub.app = app.add_subcommand(c);
+    if (c == "announce" || c == "cancel" || c == "service") sub.app->group("");  // older names
+    texts->set_help_text(sub.app, command_usage(help_name(c)));
+    for (const auto& o : command_value_options)
+      sub.values[o] = sub.app->add_option(names(o))->expected(1);
+    for (const auto& o : command_flags)
+      sub.flags[o] = sub.app->add_flag(names(o))->disable_flag_override();
+    sub.app->add_option("words", sub.words);
   }
-  for (const auto& a : args)
-    if (a == "--version") return version_request{};
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    return help_request{app.help()};
+  } catch (const CLI::CallForAllHelp&) {
+    return help_request{app.help()};
+  } catch (const CLI::CallForVersion&) {
+    return version_request{};
+  } catch (const CLI::ExtrasError& e) {
+    const std::string message = cli::readable(e);
+    if (message.starts_with("unexpected argument '") && app.get_subcommands().empty())
+      usage_fail("unknown command " + message.substr(20) + " (see lockerctl --help)");
+    usage_fail(message);
+  } catch (const CLI::ParseError& e) {
+    usage_fail(cli::readable(e));
+  }
+
   invocation inv;
   if (auto b = env("LOCKERCTL_BROKER"); b && !b->empty()) inv.connection.broker = *b;
   if (auto l = env("LOCKERCTL_LOCKER"); l && !l->empty()) inv.locker_id = *l;
+  inv.json = json_flag->count() > 0;
+  const auto global = [&](std::string_view name) -> std::optional<std::string> {
+    const auto* o = globals.find(name)->second;
+    if (o->count() == 0) return std::nullopt;
+    return o->results().front();
+  };
+  if (auto v = global("broker")) inv.connection.broker = *v;
+  inv.connection.ca_file = global("ca");
+  inv.connection.cert_file = global("cert");
+  inv.connection.key_file = global("key");
+  inv.connection.username = global("username");
+  inv.connection.password_file = global("password-file");
+  if (auto v = global("locker")) inv.locker_id = *v;
+  if (auto v = global("timeout")) inv.timeout = parse_timeout(*v);
 
   std::optional<std::string> command;
   command_tokens tokens;
-  std::set<std::string, std::less<>> seen;  // every option at most once
-
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-') usage_fail("unknown option " + arg);
-    if (!arg.starts_with("--") || arg == "--") {
-      if (!command) {
-        command = arg;
-      } else {
-        tokens.positionals.push_back(arg);
-      }
-      continue;
-    }
-    std::string option = arg.substr(2);
-    std::optional<std::string> inline_value;
-    if (const auto eq = option.find('='); eq != std::string::npos) {
-      inline_value = option.substr(eq + 1);
-      option.resize(eq);
-    }
-    const bool global_value = global_value_options.contains(option);
-    const bool takes_value = global_value || command_value_options.contains(option);
-    const bool is_flag = global_flags.contains(option) || command_flags.contains(option);
-    if (!takes_value && !is_flag) usage_fail("unknown option --" + option);
-    if (option == "help") return help_request{};
-    if (!seen.insert(option).second) usage_fail("--" + option + " given twice");
-
-    if (is_flag) {
-      if (inline_value) usage_fail("--" + option + " takes no value");
-      if (option == "json") {
-        inv.json = true;
-      } else {
-        tokens.flags.insert(option);
-      }
-      continue;
-    }
-    std::string value;
-    if (inline_value) {
-      value = *inline_value;
-    } else {
-      if (i + 1 >= args.size()) usage_fail("--" + option + " needs a value");
-      value = args[++i];
-    }
-    if (!global_value) {
-      tokens.values.emplace(option, std::move(value));
-      continue;
-    }
-    if (option == "broker")
-      inv.connection.broker = value;
-    else if (option == "ca")
-      inv.connection.ca_file = value;
-    else if (option == "cert")
-      inv.connection.cert_file = value;
-    else if (option == "key")
-      inv.connection.key_file = value;
-    else if (option == "username")
-      inv.connection.username = value;
-    else if (option == "password-file")
-      inv.connection.password_file = value;
-    else if (option == "locker")
-      inv.locker_id = value;
-    else if (option == "timeout")
-      inv.timeout = parse_timeout(value);
+  for (auto& sub : subs) {
+    if (!sub.app->parsed()) continue;
+    command = sub.app->get_name();
+    for (const auto& [name, o] : sub.values)
+      if (o->count() > 0) tokens.values.emplace(name, o->results().front());
+    for (const auto& [name, o] : sub.flags)
+      if (o->count() > 0) tokens.flags.insert(name);
+    tokens.positionals = sub.words;
   }
-
   if (!command) usage_fail("no command given (see lockerctl --help)");
   to_older_forms(*command, tokens);
   inv.command = read_command(*command, std::move(tokens));
