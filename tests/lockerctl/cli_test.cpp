@@ -184,6 +184,14 @@ TEST(LockerctlCli, ShortOptionsAndTheSchemeSharedWithLockeradm) {
             "A3");
   EXPECT_NE(usage_message({"-l", "t1", "reservation", "list"}).find("add or cancel"),
             std::string::npos);
+  const auto disabled =
+      std::get<courier_upsert_args>(parsed({"-l", "t1", "courier", "disable", "c1"}).command);
+  EXPECT_EQ(disabled.courier_id, "c1");
+  EXPECT_FALSE(disabled.enabled);
+  EXPECT_FALSE(disabled.new_pin);
+  EXPECT_TRUE(
+      std::get<courier_upsert_args>(parsed({"-l", "t1", "courier", "set-pin", "c1"}).command)
+          .new_pin);
   // A command's words are its own, even when they are another command's name.
   const auto raw = std::get<raw_args>(parsed({"-l", "t1", "raw", "reboot", "{}"}).command);
   EXPECT_EQ(raw.name, "reboot");

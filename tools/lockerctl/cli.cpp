@@ -323,6 +323,14 @@ void to_older_forms(std::string& command, command_tokens& t) {
     command = "service";
     positional_to(0, "compartment");
   } else if (command == "courier") {
+    // lockeradm's verbs: enable, disable, set-pin are "set" with a flag here.
+    if (!t.positionals.empty()) {
+      auto& verb = t.positionals.front();
+      if (verb == "enable" || verb == "disable" || verb == "set-pin") {
+        t.flags.insert(verb == "enable" ? "enabled" : verb == "disable" ? "disabled" : "pin");
+        verb = "set";
+      }
+    }
     positional_to(1, "id");
   } else if (command == "open") {
     positional_to(0, "compartment");
@@ -537,9 +545,10 @@ std::string usage() {
   return R"(Usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]
 
 The operator's tool for one parcel locker, over MQTT (contract v1): announce parcels, open
-compartments, manage couriers, read the state and follow the events.
+compartments, manage couriers, read the state and follow the events. The options may come
+before or after the command.
 
-Global options (also accepted after the command):
+Options:
   -b, --broker URL      mqtt://host:port or mqtts://host:port
                         (default: $LOCKERCTL_BROKER, else mqtt://127.0.0.1:1883)
       --ca FILE --cert FILE --key FILE
@@ -578,6 +587,8 @@ Commands:
   courier set ID [--name N] [--enabled|--disabled] [--pin] [--carrier C | --no-carrier]
                         change a courier; the PIN stays unless --pin (then read from
                         stdin); --carrier C: the courier takes out only carrier C's parcels
+  courier enable ID | disable ID | set-pin ID
+                        as lockeradm says it: courier set ID --enabled, --disabled, --pin
   courier remove ID
   state                 compartments, parcels and alarms as a table
   events [-f|--follow] [--since-seq N] [--show-codes]
