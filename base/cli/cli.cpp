@@ -84,11 +84,9 @@ std::shared_ptr<formatter> conventions(CLI::App& app) {
   return f;
 }
 
-void command_conventions(CLI::App& command) { command.group("Commands"); }
-
 std::string readable(const CLI::ParseError& e) {
   // By type: CLI11 names some errors after the program rather than the error.
-  const std::string m = e.what();
+  std::string m = e.what();
   if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
     const std::string word = first_extra(m);
     if (word.starts_with('-')) return "unknown option " + word.substr(0, word.find('='));

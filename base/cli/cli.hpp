@@ -48,9 +48,6 @@ class formatter : public CLI::Formatter {
 // formatter, --version, -h/--help. Returns the formatter for hand-written help texts.
 std::shared_ptr<formatter> conventions(CLI::App& app);
 
-// The same, for a command: -h/--help there prints that command's help.
-void command_conventions(CLI::App& command);
-
 // CLI11's message in the tools' words: "unknown option --x", "--x needs a value",
 // "unexpected argument 'y'", "--x is required".
 [[nodiscard]] std::string readable(const CLI::ParseError& e);

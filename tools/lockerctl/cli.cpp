@@ -359,7 +359,12 @@ parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
   app.require_subcommand(0, 1);
   const auto names = [](const std::string& option) {
     for (const auto& [short_name, long_name] : short_options)
-      if (long_name == "--" + option) return short_name + "," + long_name;
+      if (long_name == "--" + option) {
+        std::string both = short_name;
+        both += ',';
+        both += long_name;
+        return both;
+      }
     return "--" + option;
   };
   std::map<std::string, CLI::Option*, std::less<>> globals;

@@ -58,7 +58,7 @@ broker_link::wait_result next_message(broker_link& link, steady::time_point dead
 // can take its place.
 std::string connect_failure_message(const std::string& broker, const std::string& paho_reason) {
   const auto url = protocol::parse_broker_url(broker);
-  const std::string where = broker;  // as the operator wrote it: it names the host
+  const std::string& where = broker;  // as the operator wrote it: it names the host
   std::string why = paho_reason;
   const auto has = [&](std::string_view s) { return paho_reason.find(s) != std::string::npos; };
   if (url) {
