@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/cli/cli.hpp"
 #include "daemon/app/locker_app.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/log/log.hpp"
@@ -27,26 +28,17 @@ using namespace locker;
 
 constexpr int exit_ok = app::exit_ok;
 constexpr int exit_failure = app::exit_failure;
-constexpr int exit_usage = 2;  // bad command line or bad config: nothing was started
+constexpr int exit_usage = cli::exit_usage;  // bad command line or bad config: nothing was started
 
-constexpr std::string_view usage = R"(Usage: lockerd [OPTIONS]
+constexpr std::string_view description =
+    "The parcel locker controller: drives the compartment locks, reads the door sensors,\n"
+    "runs the keypad flows and reports to the parcel tracking system.";
 
-The parcel locker controller: drives the compartment locks, reads the door sensors,
-runs the keypad flows and reports to the parcel tracking system.
-
-Options:
-  -c, --config FILE    configuration file (default /etc/lockerd/lockerd.toml)
-      --check-config [FILE]
-                       load and validate the configuration and its board file, then exit
-  -v, --verbose        log debug messages
-  -h, --help           show this help and exit
-      --version        show the version and exit
-
-Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line or
+constexpr std::string_view exit_status_text =
+    R"(Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line or
 configuration (the message names the file, the key and the reason), 3 when the state folder
 needs a person: its key missing or another, its database missing, emptied or damaged (the
-message says what to do).
-)";
+message says what to do).)";
 
 struct options {
   std::string config = "/etc/lockerd/lockerd.toml";
@@ -55,36 +47,22 @@ struct options {
 };
 
 // Returns an exit status when the program should stop right away.
-std::optional<int> parse_args(const std::vector<std::string_view>& args, options& o) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto a = args[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << usage;
-      return exit_ok;
-    }
-    if (a == "--version") {
-      std::cout << "lockerd " << LOCKER_VERSION << '\n';
-      return exit_ok;
-    }
-    if (a == "-c" || a == "--config") {
-      if (i + 1 >= args.size()) {
-        std::cerr << "lockerd: " << a << " needs a file\n";
-        return exit_usage;
-      }
-      o.config = std::string(args[++i]);
-    } else if (a.starts_with("--config=")) {
-      o.config = std::string(a.substr(9));
-    } else if (a == "--check-config") {
-      o.check_only = true;
-      // "--check-config FILE" is accepted as well as "--check-config -c FILE".
-      if (i + 1 < args.size() && !args[i + 1].starts_with('-')) o.config = std::string(args[++i]);
-    } else if (a == "-v" || a == "--verbose") {
-      o.verbose = true;
-    } else {
-      std::cerr << "lockerd: unknown option '" << a << "' (see --help)\n";
-      return exit_usage;
-    }
-  }
+std::optional<int> parse_args(const std::vector<std::string>& args, options& o) {
+  CLI::App app{std::string(description), "lockerd"};
+  cli::conventions(app);
+  app.footer(std::string(exit_status_text));
+  app.add_option("-c,--config", o.config, "configuration file (default /etc/lockerd/lockerd.toml)")
+      ->type_name("FILE");
+  // "--check-config FILE" is accepted as well as "--check-config -c FILE".
+  std::string check_file;
+  auto* check = app.add_option("--check-config", check_file,
+                               "load and validate the configuration and its board file, then exit")
+                    ->type_name("[FILE]")
+                    ->expected(0, 1);
+  app.add_flag("-v,--verbose", o.verbose, "log debug messages");
+  if (auto status = cli::parse(app, args, std::cout, std::cerr)) return status;
+  o.check_only = check->count() > 0;
+  if (!check_file.empty()) o.config = check_file;
   return std::nullopt;
 }
 
@@ -154,7 +132,7 @@ int run(const options& o) {
 
 int main(int argc, char** argv) {
   options o;
-  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  const std::vector<std::string> args(argv + 1, argv + argc);
   if (auto status = parse_args(args, o)) return *status;
   try {
     return run(o);

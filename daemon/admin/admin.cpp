@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <iostream>
 #include <limits>
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
@@ -24,6 +25,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/cli/cli.hpp"
 #include "daemon/admin_socket/client.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/parcels/parcels.hpp"
@@ -34,10 +36,6 @@
 #include "daemon/store/schema.hpp"
 #include "daemon/store/store.hpp"
 #include "protocol/input_rules.hpp"
-
-#ifndef LOCKER_VERSION
-#define LOCKER_VERSION "0.0.0"
-#endif
 
 namespace locker::admin {
 
@@ -260,7 +258,8 @@ std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 struct parsed_args {
   std::map<std::string, std::string, std::less<>> values;
   std::set<std::string, std::less<>> flags;
-  std::vector<std::string_view> positional;
+  std::vector<std::string_view> positional;  // views of words
+  std::list<std::string> words;
   bool help = false;
 
   [[nodiscard]] bool has(std::string_view flag) const { return flags.contains(flag); }
@@ -270,50 +269,45 @@ struct parsed_args {
   }
 };
 
+// One command's own options, parsed by CLI11 like the tool's (base/cli): "--name VALUE" or
+// "--name=VALUE", flags, "--" before positional words that start with '-'.
 parsed_args parse_args(const std::string& help, std::span<const std::string_view> args,
                        std::initializer_list<std::string_view> value_options,
                        std::initializer_list<std::string_view> flag_options,
                        std::size_t max_positional) {
-  const auto contains = [](std::initializer_list<std::string_view> l, std::string_view x) {
-    return std::find(l.begin(), l.end(), x) != l.end();
-  };
   parsed_args p;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto a = args[i];
-    if (options_done || !a.starts_with('-') || a == "-") {
-      if (p.positional.size() >= max_positional)
-        throw usage_error(help, "unexpected argument " + in_quotes(a));
-      p.positional.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      options_done = true;
-      continue;
-    }
-    if (a == "-h" || a == "--help") {
+  CLI::App app{"", "lockeradm"};
+  app.set_help_flag();
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+  std::vector<std::pair<std::string, CLI::Option*>> values;
+  std::vector<std::pair<std::string, CLI::Option*>> flags;
+  for (const auto name : value_options)
+    values.emplace_back(name, app.add_option(std::string(name))->expected(1));
+  for (const auto name : flag_options)
+    flags.emplace_back(name, app.add_flag(std::string(name))->disable_flag_override());
+  std::vector<std::string> words;
+  if (max_positional > 0)
+    app.add_option("words", words)->expected(0, static_cast<int>(max_positional));
+  // -h/--help anywhere asks for the command's help (run() looks before a command runs).
+  std::vector<std::string> reversed;
+  for (auto it = args.rbegin(); it != args.rend(); ++it) {
+    if (*it == "-h" || *it == "--help") {
       p.help = true;
       continue;
     }
-    const auto eq = a.find('=');
-    const auto name = a.substr(0, eq);
-    if (contains(value_options, name)) {
-      std::string v;
-      if (eq != std::string_view::npos) {
-        v = std::string(a.substr(eq + 1));
-      } else if (i + 1 < args.size()) {
-        v = std::string(args[++i]);
-      } else {
-        throw usage_error(help, std::string(name) + " needs a value");
-      }
-      if (!p.values.emplace(std::string(name), std::move(v)).second)
-        throw usage_error(help, std::string(name) + " given twice");
-    } else if (eq == std::string_view::npos && contains(flag_options, name)) {
-      p.flags.emplace(name);
-    } else {
-      throw usage_error(help, "unknown option " + in_quotes(a));
-    }
+    reversed.emplace_back(*it);
   }
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw usage_error(help, cli::readable(e));
+  }
+  for (const auto& [name, opt] : values)
+    if (opt->count() > 0) p.values.emplace(name, opt->as<std::string>());
+  for (const auto& [name, opt] : flags)
+    if (opt->count() > 0) p.flags.emplace(name);
+  for (const auto& w : words) p.words.push_back(w);
+  for (const auto& w : p.words) p.positional.emplace_back(w);
   return p;
 }
 
@@ -438,6 +432,9 @@ class session {
   session& operator=(const session&) = delete;
   ~session() {
     if (touched_) give_to_state_dir_owner(state_dir_, err_);
+    st_.reset();
+    std::error_code ec;
+    if (!empty_dir_.empty()) fs::remove_all(empty_dir_, ec);
   }
 
   void use_state_dir(fs::path dir) { state_dir_ = std::move(dir); }
@@ -459,10 +456,27 @@ class session {
   // create: a change may make the database (bring-up before lockerd's first start); a look
   // at the state must not leave an empty database behind in a mistyped folder.
   store::store& db(bool create) {
-    if (st_) return *st_;
+    if (st_ && !(create && empty_view_)) return *st_;
+    st_.reset();
+    empty_view_ = false;
+    std::error_code rm;
+    if (!empty_dir_.empty()) fs::remove_all(empty_dir_, rm);
+    empty_dir_.clear();
     std::error_code ec;
     if (!fs::is_directory(state_dir_, ec))
       throw admin_error("the state folder " + state_dir_.string() + " does not exist");
+    // A fresh install (the folder is there, lockerd has not run yet, nothing was ever kept
+    // here): a look shows an empty locker, from an empty database in a temporary folder
+    // (SQLite's :memory: has no WAL), and leaves nothing in the state folder.
+    if (!create && !fs::exists(state_dir_ / state_folder::database_file, ec) &&
+        !fs::exists(state_dir_ / state_folder::marker_file, ec)) {
+      std::string tmpl = (fs::temp_directory_path() / "lockeradm-XXXXXX").string();
+      if (::mkdtemp(tmpl.data()) == nullptr) throw admin_error("cannot make a temporary folder");
+      empty_dir_ = tmpl;
+      st_.emplace(empty_dir_ / "empty.db");
+      empty_view_ = true;
+      return *st_;
+    }
     touched_ = true;
     // The same checks as lockerd's start (daemon/state_folder), but for the key's: a view
     // needs none, and key() makes them for what hashes a PIN or code.
@@ -490,6 +504,8 @@ class session {
   }
 
   [[nodiscard]] const fs::path& state_dir() const { return state_dir_; }
+  // db(false) found a fresh install: nothing kept in the folder yet.
+  [[nodiscard]] bool fresh_install() const { return empty_view_; }
 
   // Whether a lockerd answers on the folder's admin socket (any answer will do).
   bool lockerd_running() {
@@ -564,6 +580,8 @@ class session {
   fs::path state_dir_;
   std::optional<std::vector<std::string>> board_sizes_;
   std::optional<store::store> st_;
+  bool empty_view_ = false;  // st_ is the empty view of a fresh install, in empty_dir_
+  fs::path empty_dir_;
   std::optional<security::secret_key> key_;  // with st_
   bool touched_ = false;
 };
@@ -601,10 +619,21 @@ std::string free_badge_hash(session& s, store::store& st, std::string_view id,
   return hash;
 }
 
+// "courier VERB ID", or lockerctl's spelling "courier VERB --id ID" (kept as an alias).
+std::string courier_id_of(const parsed_args& p, std::string_view verb) {
+  const auto given = p.value("--id");
+  if (given && !p.positional.empty())
+    throw usage_error(courier_cmd,
+                      "give the courier ID once (courier " + std::string(verb) + " ID or --id ID)");
+  if (given) return *given;
+  if (p.positional.empty())
+    throw usage_error(courier_cmd, "courier " + std::string(verb) + " needs an ID");
+  return std::string(p.positional[0]);
+}
+
 int courier_add(session& s, std::span<const std::string_view> args) {
-  const auto p = parse_args(courier_cmd, args, {"--name"}, {"--disabled", "--badge"}, 1);
-  if (p.positional.empty()) throw usage_error(courier_cmd, "courier add needs an ID");
-  const std::string id(p.positional[0]);
+  const auto p = parse_args(courier_cmd, args, {"--name", "--id"}, {"--disabled", "--badge"}, 1);
+  const std::string id = courier_id_of(p, "add");
   const std::string name = p.value("--name").value_or("");
   check_id(courier_cmd, "the courier ID", id);
   check_text(courier_cmd, "the name", name, 0, 128);
@@ -701,10 +730,8 @@ int courier_set_pin(session& s, std::span<const std::string_view> args) {
 
 // enable, disable, remove: one courier, no secret.
 int courier_change(session& s, std::string_view verb, std::span<const std::string_view> args) {
-  const auto p = parse_args(courier_cmd, args, {}, {}, 1);
-  if (p.positional.empty())
-    throw usage_error(courier_cmd, "courier " + std::string(verb) + " needs an ID");
-  const std::string id(p.positional[0]);
+  const auto p = parse_args(courier_cmd, args, {"--id"}, {}, 1);
+  const std::string id = courier_id_of(p, verb);
 
   auto& st = s.db(false);
   const auto done = [&] {
@@ -916,13 +943,44 @@ int reservation(session& s, std::span<const std::string_view> args) {
 
 // ---- looking at the state ----------------------------------------------------------------
 
+// "2" before "10", "A2" before "A10": compartment ids as a person counts them.
+bool natural_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0;
+  std::size_t j = 0;
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      std::size_t ie = i;
+      std::size_t je = j;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      auto na = a.substr(i, ie - i);
+      auto nb = b.substr(j, je - j);
+      while (na.size() > 1 && na.front() == '0') na.remove_prefix(1);
+      while (nb.size() > 1 && nb.front() == '0') nb.remove_prefix(1);
+      if (na.size() != nb.size()) return na.size() < nb.size();
+      if (na != nb) return na < nb;
+      i = ie;
+      j = je;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
 int compartments(session& s, std::span<const std::string_view> args) {
   parse_args("compartments", args, {}, {}, 0);
   auto& st = s.db(false);
   std::map<std::string, store::parcel_record, std::less<>> inside;
   for (auto& p : parcels::live_parcels(st)) inside.emplace(p.compartment_id, std::move(p));
   std::vector<std::vector<std::string>> rows;
-  for (const auto& c : st.compartments().all()) {
+  auto all = st.compartments().all();
+  std::stable_sort(all.begin(), all.end(),
+                   [](const auto& x, const auto& y) { return natural_less(x.id, y.id); });
+  for (const auto& c : all) {
     std::string service(store::to_string(c.service));
     if (!c.service_reason.empty()) service += " (" + c.service_reason + ")";
     const auto p = inside.find(c.id);
@@ -1130,6 +1188,11 @@ int check(session& s, std::span<const std::string_view> args) {
   parse_args("check", args, {}, {}, 0);
   auto& st = s.db(false);
   auto& out = s.out();
+  if (s.fresh_install()) {
+    out << s.state_dir().string()
+        << ": fresh: no database yet (lockerd makes it at its first start)\n";
+    return exit_ok;
+  }
   auto problems = state_folder::integrity_problems(st, true);
   {
     auto fk = st.db().prepare("PRAGMA foreign_key_check");
@@ -1260,63 +1323,61 @@ std::string one_line(std::string s) {
   return s;
 }
 
-int run(std::span<const std::string_view> args, session& s, std::ostream& out) {
+// "help COMMAND" from before CLI11: the command's help, as "COMMAND --help" prints it.
+const std::string_view help_command_help = "Usage: lockeradm help [COMMAND]\n";
+
+int run(std::span<const std::string_view> args, session& s, std::ostream& out, std::ostream& err) {
+  CLI::App app{"", "lockeradm"};
+  const auto help_texts = cli::conventions(app);
+  help_texts->set_help_text(&app, std::string(tool_help));
   std::optional<std::string> config_file;
   std::optional<std::string> state_dir;
-  std::size_t i = 0;
-  for (; i < args.size() && args[i].starts_with('-'); ++i) {
-    const auto a = args[i];
-    const auto value = [&](std::string_view name) {
-      if (a.starts_with(std::string(name) + "=")) return std::string(a.substr(name.size() + 1));
-      if (i + 1 >= args.size()) throw usage_error("", std::string(name) + " needs a value");
-      return std::string(args[++i]);
-    };
-    if (a == "-h" || a == "--help") {
-      out << tool_help;
-      return exit_ok;
-    }
-    if (a == "--version") {
-      out << "lockeradm " << LOCKER_VERSION << '\n';
-      return exit_ok;
-    }
-    if (a == "-c" || a == "--config" || a.starts_with("--config=")) {
-      config_file = value(a == "-c" ? "-c" : "--config");
-    } else if (a == "--state-dir" || a.starts_with("--state-dir=")) {
-      state_dir = value("--state-dir");
-    } else {
-      throw usage_error("", "unknown option " + in_quotes(a));
-    }
+  app.add_option("-c,--config", config_file)->type_name("FILE");
+  app.add_option("--state-dir", state_dir)->type_name("DIR");
+  app.require_subcommand(1);
+  // Each command parses its own arguments (parse_args): CLI11 hands it everything after its
+  // name; -h/--help right after the name is CLI11's.
+  std::vector<std::pair<const command_entry*, CLI::App*>> subs;
+  for (const auto& c : commands) {
+    auto* sub = app.add_subcommand(std::string(c.name));
+    sub->prefix_command();
+    help_texts->set_help_text(sub, std::string(c.help));
+    subs.emplace_back(&c, sub);
   }
-  if (config_file && state_dir) throw usage_error("", "give either --config or --state-dir");
-  if (i >= args.size()) throw usage_error("", "no command given");
+  auto* help = app.add_subcommand("help")->prefix_command()->group("");
+  help_texts->set_help_text(help, std::string(help_command_help));
 
-  std::string_view name = args[i];
-  auto rest = args.subspan(i + 1);
-  if (name == "help") {
+  std::vector<std::string> words(args.begin(), args.end());
+  if (const auto status = cli::parse(app, words, out, err, true)) return *status;
+
+  if (help->parsed()) {
+    const auto rest = help->remaining();
     if (rest.empty()) {
       out << tool_help;
       return exit_ok;
     }
-    name = rest[0];
-    rest = {};
-    const auto* c = find_command(name);
-    if (!c) throw usage_error("", "unknown command " + in_quotes(name));
+    const auto* c = find_command(rest[0]);
+    if (!c) throw usage_error("", "unknown command " + in_quotes(rest[0]));
     out << c->help;
     return exit_ok;
   }
-  const auto* c = find_command(name);
-  if (!c) throw usage_error("", "unknown command " + in_quotes(name));
-  if (std::any_of(rest.begin(), rest.end(), [](auto a) { return a == "-h" || a == "--help"; })) {
-    out << c->help;
-    return exit_ok;
+  for (const auto& [c, sub] : subs) {
+    if (!sub->parsed()) continue;
+    const std::vector<std::string> rest_words = sub->remaining();
+    const std::vector<std::string_view> rest(rest_words.begin(), rest_words.end());
+    if (std::any_of(rest.begin(), rest.end(), [](auto a) { return a == "-h" || a == "--help"; })) {
+      out << c->help;
+      return exit_ok;
+    }
+    if (config_file && state_dir) throw usage_error("", "give either --config or --state-dir");
+    if (state_dir) {
+      s.use_state_dir(*state_dir);
+    } else {
+      s.use_config(config_file.value_or(std::string(default_config)));
+    }
+    return c->run(s, rest);
   }
-
-  if (state_dir) {
-    s.use_state_dir(*state_dir);
-  } else {
-    s.use_config(config_file.value_or(std::string(default_config)));
-  }
-  return c->run(s, rest);
+  throw usage_error("", "no command given");
 }
 
 }  // namespace
@@ -1325,10 +1386,9 @@ int run_admin(std::span<const std::string_view> args, std::istream& in, std::ost
               std::ostream& err, const environment& env) {
   try {
     session s(in, out, err, env);
-    return run(args, s, out);
+    return run(args, s, out, err);
   } catch (const usage_error& e) {
-    err << "lockeradm: " << one_line(e.what()) << " (see lockeradm "
-        << (e.help().empty() ? "" : e.help() + " ") << "--help)\n";
+    err << cli::error_line("lockeradm", one_line(e.what()), e.help()) << '\n';
     return exit_usage;
   } catch (const store::store_error& e) {
     if (e.is_busy())

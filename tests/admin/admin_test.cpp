@@ -613,9 +613,10 @@ TEST_F(admin_test, a_missing_state_is_an_error_and_looking_creates_nothing) {
   auto r = run_raw({"--state-dir", (dir_ / "nope").string(), "courier", "list"});
   EXPECT_EQ(r.status, exit_failure);
   EXPECT_THAT(r.err, HasSubstr("does not exist"));
+  // A folder lockerd has not used yet is a fresh install: a look shows an empty locker
+  // (issue 16: every command works on a fresh install) and still creates nothing.
   r = run({"parcels"});
-  EXPECT_EQ(r.status, exit_failure);
-  EXPECT_THAT(r.err, HasSubstr("lockerd has not run there"));
+  EXPECT_EQ(r.status, exit_ok) << r.err;
   EXPECT_FALSE(std::filesystem::exists(db_path()));
   r = run_raw({"-c", (dir_ / "missing.toml").string(), "courier", "list"});
   EXPECT_EQ(r.status, exit_failure);
@@ -811,6 +812,75 @@ TEST_F(admin_test, holds_lists_the_held_compartments_and_the_capacity) {
   const auto help = run_raw({"help", "holds"});
   EXPECT_EQ(help.status, exit_ok);
   EXPECT_THAT(help.out, StartsWith("Usage: lockeradm holds"));
+}
+
+}  // namespace
+}  // namespace locker::admin
+
+namespace locker::admin {
+namespace {
+
+// Issue 16: every command works on a fresh install, before lockerd or any change made a
+// database; and a look there leaves the folder as it was.
+TEST_F(admin_test, every_look_works_on_a_fresh_install_and_leaves_nothing) {
+  for (const auto& look : std::vector<std::vector<std::string_view>>{{"courier", "list"},
+                                                                     {"reservation", "list"},
+                                                                     {"compartments"},
+                                                                     {"parcels", "--all"},
+                                                                     {"outbound"},
+                                                                     {"journal"},
+                                                                     {"audit"},
+                                                                     {"holds"},
+                                                                     {"check"}}) {
+    std::vector<std::string_view> args{"--state-dir", dir_str_};
+    args.insert(args.end(), look.begin(), look.end());
+    const auto r = run_raw(args);
+    EXPECT_EQ(r.status, exit_ok) << look[0] << ": " << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+  EXPECT_EQ(run({"courier", "list"}).out, "ID  NAME  ENABLED  UPDATED\n");
+  // And a change afterwards makes the real database, which the next look reads.
+  ASSERT_EQ(run({"courier", "add", "c-1"}, "12345678\n").status, exit_ok);
+  EXPECT_THAT(run({"courier", "list"}).out, HasSubstr("c-1"));
+}
+
+TEST_F(admin_test, compartments_are_sorted_as_numbers) {
+  {
+    store::store st(db_path());
+    for (const char* id : {"10", "2", "1", "A10", "A2"}) st.compartments().upsert(id, "S", t0_);
+  }
+  const auto r = run({"compartments"});
+  ASSERT_EQ(r.status, exit_ok) << r.err;
+  std::vector<std::string> ids;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) ids.push_back(line.substr(0, line.find(' ')));
+  EXPECT_EQ(ids, (std::vector<std::string>{"1", "2", "10", "A2", "A10"}));
+}
+
+// lockerctl's spelling "courier add --id ID" works here too (one scheme: README).
+TEST_F(admin_test, courier_id_may_be_given_as_lockerctl_spells_it) {
+  ASSERT_EQ(run({"courier", "add", "--id", "c-7"}, "12345678\n").status, exit_ok);
+  EXPECT_EQ(run({"courier", "disable", "--id", "c-7"}).status, exit_ok);
+  EXPECT_EQ(run({"courier", "remove", "c-7", "--id", "c-7"}).status, exit_usage);
+  EXPECT_EQ(run({"courier", "remove", "--id", "c-7"}).status, exit_ok);
+}
+
+// The conventions every program follows (base/cli).
+TEST_F(admin_test, version_and_usage_follow_the_convention) {
+  auto r = run_raw({"--version"});
+  EXPECT_EQ(r.status, exit_ok);
+  EXPECT_THAT(r.out, StartsWith("lockeradm "));
+  r = run_raw({});
+  EXPECT_EQ(r.status, exit_usage);
+  EXPECT_THAT(r.err, StartsWith("lockeradm: usage: lockeradm"));
+  r = run_raw({"--frobnicate"});
+  EXPECT_EQ(r.status, exit_usage);
+  EXPECT_EQ(r.err, "lockeradm: unknown option --frobnicate (try --help)\n");
+  r = run_raw({"courier", "--help"});
+  EXPECT_EQ(r.status, exit_ok);
+  EXPECT_THAT(r.out, StartsWith("Usage: lockeradm courier"));
 }
 
 }  // namespace

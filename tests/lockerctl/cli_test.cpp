@@ -132,6 +132,72 @@ TEST(LockerctlCli, HelpIsNotAnError) {
   EXPECT_NE(usage().find("push-config"), std::string::npos);
 }
 
+// Issue 16: the conventions (base/cli) and one scheme of nouns and verbs with lockeradm.
+TEST(LockerctlCli, VersionHelpPerCommandAndUsageOnNoArguments) {
+  EXPECT_TRUE(std::holds_alternative<version_request>(parse({"--version"})));
+  EXPECT_TRUE(std::holds_alternative<version_request>(parse({"-V"})));
+  const auto open_help = parse({"open", "--help"});
+  ASSERT_TRUE(std::holds_alternative<help_request>(open_help));
+  EXPECT_NE(std::get<help_request>(open_help).text.find("open ID --reason"), std::string::npos);
+  EXPECT_EQ(std::get<help_request>(open_help).text.find("push-config"), std::string::npos);
+  EXPECT_EQ(std::get<help_request>(parse({"--help"})).text, usage());
+  EXPECT_EQ(usage_message({}), "usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]");
+  const auto e = parse({"-l", "t1", "open"});
+  ASSERT_TRUE(std::holds_alternative<usage_error>(e));
+  EXPECT_EQ(std::get<usage_error>(e).command, "open");
+  EXPECT_EQ(usage_message({"-l", "t1", "-z", "state"}), "unknown option -z");
+  for (const auto& c : command_names())
+    EXPECT_NE(usage().find("\n  " + c + " "), std::string::npos) << c;
+}
+
+TEST(LockerctlCli, ShortOptionsAndTheSchemeSharedWithLockeradm) {
+  const auto inv = parsed({"-b", "mqtt://h:1", "-l", "t1", "-t", "3", "-j", "events", "-f"});
+  EXPECT_EQ(inv.connection.broker, "mqtt://h:1");
+  EXPECT_EQ(inv.locker_id, "t1");
+  EXPECT_EQ(inv.timeout, 3000ms);
+  EXPECT_TRUE(inv.json);
+  EXPECT_TRUE(std::get<events_args>(inv.command).follow);
+  const auto add = std::get<announce_args>(
+      parsed({"-l", "t1", "reservation", "add", "--id", "R1", "--tracking", "T1", "--size", "M"})
+          .command);
+  EXPECT_EQ(add.reservation_id, "R1");
+  EXPECT_EQ(
+      std::get<cancel_args>(parsed({"-l", "t1", "reservation", "cancel", "--id", "R1"}).command)
+          .reservation_id,
+      "R1");
+  const auto out = std::get<service_args>(
+      parsed({"-l", "t1", "out-of-service", "A3", "--reason", "broken"}).command);
+  EXPECT_EQ(out.compartment, "A3");
+  EXPECT_FALSE(out.in_service);
+  EXPECT_TRUE(
+      std::get<service_args>(parsed({"-l", "t1", "in-service", "A3", "--reason", "ok"}).command)
+          .in_service);
+  EXPECT_EQ(std::get<courier_upsert_args>(parsed({"-l", "t1", "courier", "add", "c1"}).command)
+                .courier_id,
+            "c1");
+  EXPECT_EQ(std::get<courier_remove_args>(parsed({"-l", "t1", "courier", "remove", "c1"}).command)
+                .courier_id,
+            "c1");
+  EXPECT_EQ(std::get<open_args>(
+                parsed({"-l", "t1", "open", "A3", "--reason", "r", "--operator", "o"}).command)
+                .compartment,
+            "A3");
+  EXPECT_NE(usage_message({"-l", "t1", "reservation", "list"}).find("add or cancel"),
+            std::string::npos);
+  const auto disabled =
+      std::get<courier_upsert_args>(parsed({"-l", "t1", "courier", "disable", "c1"}).command);
+  EXPECT_EQ(disabled.courier_id, "c1");
+  EXPECT_FALSE(disabled.enabled);
+  EXPECT_FALSE(disabled.new_pin);
+  EXPECT_TRUE(
+      std::get<courier_upsert_args>(parsed({"-l", "t1", "courier", "set-pin", "c1"}).command)
+          .new_pin);
+  // A command's words are its own, even when they are another command's name.
+  const auto raw = std::get<raw_args>(parsed({"-l", "t1", "raw", "reboot", "{}"}).command);
+  EXPECT_EQ(raw.name, "reboot");
+  EXPECT_EQ(raw.payload, "{}");
+}
+
 TEST(LockerctlCli, UsageErrorsSayWhatIsWrong) {
   EXPECT_EQ(usage_message({"state"}), "--locker is required (or set LOCKERCTL_LOCKER)");
   EXPECT_NE(usage_message({"--locker", "T1!", "state"}).find("--locker must be"),

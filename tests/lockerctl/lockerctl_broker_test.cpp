@@ -395,6 +395,55 @@ TEST_F(lockerctl_broker, EventsFollowStopsOnSigint) {
   EXPECT_EQ(json::parse(ctl.out().substr(0, ctl.out().find('\n')))["seq"], 1);
 }
 
+// Issue 16: --follow outlives the broker: it reconnects and shows each event once; --json
+// lines carry the topic and the kind.
+TEST_F(lockerctl_broker, EventsFollowReconnectsAndShowsEachEventOnce) {
+  ctl_process ctl(args({"events", "--follow", "--json"}, "1"));
+  const auto event = [](int seq) {
+    return R"({"event_id":"e)" + std::to_string(seq) + R"(","seq":)" + std::to_string(seq) +
+           R"(,"ts":"2026-11-21T09:12:44.120Z","type":"expired","tracking_number":"T1","compartment":"A1"})";
+  };
+  const auto publish_until_seen = [&](int seq) {
+    test::test_subscriber publisher(broker_.url(), "locker/v1/t1/none");
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    const std::string marker = "\"event_id\":\"e" + std::to_string(seq) + "\"";
+    while (ctl.out().find(marker) == std::string::npos && std::chrono::steady_clock::now() < end) {
+      publisher.publish("locker/v1/t1/evt/parcel", event(seq));
+      ctl.wait_for_output(marker, 200ms);
+    }
+    return ctl.out().find(marker) != std::string::npos;
+  };
+  ASSERT_TRUE(publish_until_seen(1)) << ctl.err();
+  broker_.stop();
+  broker_.start();
+  {
+    // The locker re-sends what was not acknowledged: seq 1 again, then 2.
+    test::test_subscriber publisher(broker_.url(), "locker/v1/t1/none");
+    publisher.publish(
+        "locker/v1/t1/evt/parcel",
+        R"({"event_id":"e1-again","seq":1,"ts":"2026-11-21T09:12:44.120Z","type":"expired","tracking_number":"T1","compartment":"A1"})");
+  }
+  ASSERT_TRUE(publish_until_seen(2)) << ctl.err();
+  ctl.signal(SIGINT);
+  EXPECT_EQ(ctl.wait(), 0);
+  std::vector<json> lines;
+  std::istringstream out(ctl.out());
+  for (std::string line; std::getline(out, line);) lines.push_back(json::parse(line));
+  ASSERT_EQ(lines.size(), 2u) << ctl.out();
+  EXPECT_EQ(lines[0]["seq"], 1);
+  EXPECT_EQ(lines[1]["seq"], 2);
+  EXPECT_EQ(lines[1]["topic"], "locker/v1/t1/evt/parcel");
+  EXPECT_EQ(lines[1]["kind"], "parcel");
+  EXPECT_NE(ctl.err().find("reconnected"), std::string::npos) << ctl.err();
+}
+
+TEST_F(lockerctl_broker, AnUnknownHostIsNamedWithTheReason) {
+  ctl_process ctl({"--broker", "mqtt://no-such-host.invalid:1883", "--locker", "t1", "state"});
+  ASSERT_EQ(ctl.wait(), 4);
+  EXPECT_NE(ctl.err().find("'no-such-host.invalid' does not resolve"), std::string::npos)
+      << ctl.err();
+}
+
 TEST_F(lockerctl_broker, PushConfigWaitsForTheReportedVersion) {
   fake_locker locker(
       broker_.tcp_uri(), [](const std::string& name, const json& desired) -> std::optional<json> {

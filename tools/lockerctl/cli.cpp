@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <list>
 #include <map>
 #include <set>
 #include <type_traits>
 #include <vector>
 
+#include "base/cli/cli.hpp"
 #include "protocol/broker_url.hpp"
 #include "protocol/timestamp.hpp"
 #include "protocol/topics.hpp"
@@ -19,7 +21,17 @@ namespace {
 // Options that take a value; every other "--x" is a flag or unknown.
 const std::set<std::string, std::less<>> global_value_options = {
     "broker", "ca", "cert", "key", "username", "password-file", "locker", "timeout"};
-const std::set<std::string, std::less<>> global_flags = {"json", "help"};
+const std::set<std::string, std::less<>> global_flags = {"json", "help", "version"};
+// Short spellings of the common options.
+const std::map<std::string, std::string, std::less<>> short_options = {{"-b", "--broker"},
+                                                                       {"-l", "--locker"},
+                                                                       {"-t", "--timeout"},
+                                                                       {"-j", "--json"},
+                                                                       {"-f", "--follow"}};
+const std::vector<std::string> commands = {
+    "reservation", "open",        "in-service", "out-of-service", "courier",   "state",
+    "events",      "push-config", "rebirth",    "reboot",         "fw-update", "lockout",
+    "raw",         "token",       "announce",   "cancel",         "service"};
 const std::set<std::string, std::less<>> command_value_options = {
     "reservation", "tracking", "size",      "window-h", "compartment", "reason", "operator",
     "id",          "name",     "since-seq", "job-id",   "url",         "sha256", "budget",
@@ -267,78 +279,167 @@ command_args read_command(const std::string& name, command_tokens tokens) {
   usage_fail("unknown command '" + name + "' (see lockerctl --help)");
 }
 
+// The command word of a command line: the first word that is no option and no option's value.
+std::string command_word(std::span<const std::string> args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!a.starts_with("-") || a == "-") return a;
+    const std::string name = a.substr(2, a.find('=') - 2);
+    if (a.find('=') == std::string::npos &&
+        (global_value_options.contains(name) || command_value_options.contains(name)))
+      ++i;
+  }
+  return {};
+}
+
+// The forms README documents, onto the older ones the parser below knows (which stay
+// accepted): "reservation add|cancel --id R" for announce/cancel --reservation R,
+// "in-service|out-of-service ID" for service --compartment ID --in|--out, "courier VERB ID"
+// for --id ID, "open ID" for --compartment ID.
+void to_older_forms(std::string& command, command_tokens& t) {
+  const auto move_value = [&](const std::string& from, const std::string& to) {
+    if (const auto it = t.values.find(from); it != t.values.end() && !t.values.contains(to)) {
+      t.values.emplace(to, it->second);
+      t.values.erase(it);
+    }
+  };
+  const auto positional_to = [&](std::size_t index, const std::string& option) {
+    if (t.positionals.size() > index && !t.values.contains(option)) {
+      t.values.emplace(option, t.positionals[index]);
+      t.positionals.erase(t.positionals.begin() + static_cast<std::ptrdiff_t>(index));
+    }
+  };
+  if (command == "reservation") {
+    if (t.positionals.empty()) usage_fail("reservation: expected add or cancel");
+    const std::string sub = t.positionals.front();
+    if (sub != "add" && sub != "cancel")
+      usage_fail("reservation: expected add or cancel, not '" + sub + "'");
+    t.positionals.erase(t.positionals.begin());
+    command = sub == "add" ? "announce" : "cancel";
+    move_value("id", "reservation");
+    positional_to(0, "reservation");
+  } else if (command == "in-service" || command == "out-of-service") {
+    t.flags.insert(command == "in-service" ? "in" : "out");
+    command = "service";
+    positional_to(0, "compartment");
+  } else if (command == "courier") {
+    // lockeradm's verbs: enable, disable, set-pin are "set" with a flag here.
+    if (!t.positionals.empty()) {
+      auto& verb = t.positionals.front();
+      if (verb == "enable" || verb == "disable" || verb == "set-pin") {
+        t.flags.insert(verb == "enable" ? "enabled" : verb == "disable" ? "disabled" : "pin");
+        verb = "set";
+      }
+    }
+    positional_to(1, "id");
+  } else if (command == "open") {
+    positional_to(0, "compartment");
+  }
+}
+
+// The names a command's help goes by: the older spellings show the newer ones' help.
+std::string help_name(const std::string& command) {
+  if (command == "announce" || command == "cancel") return "reservation";
+  if (command == "service") return "in-service";
+  return command;
+}
+
+// The command line, as CLI11 (base/cli) reads it: global options anywhere (fallthrough), each
+// command a CLI11 command with every command option, so that read_command can say which do
+// not apply to it rather than "unknown option"; the words after it are its positionals.
 parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
+  if (args.empty()) usage_fail("usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]");
+  CLI::App app{"", "lockerctl"};
+  const auto texts = cli::conventions(app);
+  texts->set_help_text(&app, usage());
+  app.set_version_flag("-V,--version", cli::version_line("lockerctl"));
+  app.fallthrough();
+  // One command per line: then a command's words ("raw reboot {}", "reservation cancel") are
+  // its own, never taken for another command.
+  app.require_subcommand(0, 1);
+  const auto names = [](const std::string& option) {
+    for (const auto& [short_name, long_name] : short_options)
+      if (long_name == "--" + option) {
+        std::string both = short_name;
+        both += ',';
+        both += long_name;
+        return both;
+      }
+    return "--" + option;
+  };
+  std::map<std::string, CLI::Option*, std::less<>> globals;
+  for (const auto& o : global_value_options) globals[o] = app.add_option(names(o))->expected(1);
+  auto* json_flag = app.add_flag(names("json"))->disable_flag_override();
+
+  struct command_options {
+    CLI::App* app = nullptr;
+    std::map<std::string, CLI::Option*, std::less<>> values;
+    std::map<std::string, CLI::Option*, std::less<>> flags;
+    std::vector<std::string> words;
+  };
+  std::list<command_options> subs;  // stable: CLI11 keeps pointers to words
+  for (const auto& c : commands) {
+    if (c == "token") continue;  // offline, with its own parser (main runs it first)
+    auto& sub = subs.emplace_back();
+    sub.app = app.add_subcommand(c);
+    if (c == "announce" || c == "cancel" || c == "service") sub.app->group("");  // older names
+    texts->set_help_text(sub.app, command_usage(help_name(c)));
+    for (const auto& o : command_value_options)
+      sub.values[o] = sub.app->add_option(names(o))->expected(1);
+    for (const auto& o : command_flags)
+      sub.flags[o] = sub.app->add_flag(names(o))->disable_flag_override();
+    sub.app->add_option("words", sub.words);
+  }
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    return help_request{app.help()};
+  } catch (const CLI::CallForAllHelp&) {
+    return help_request{app.help()};
+  } catch (const CLI::CallForVersion&) {
+    return version_request{};
+  } catch (const CLI::ExtrasError& e) {
+    const std::string message = cli::readable(e);
+    if (message.starts_with("unexpected argument '") && app.get_subcommands().empty())
+      usage_fail("unknown command " + message.substr(20) + " (see lockerctl --help)");
+    usage_fail(message);
+  } catch (const CLI::ParseError& e) {
+    usage_fail(cli::readable(e));
+  }
+
   invocation inv;
   if (auto b = env("LOCKERCTL_BROKER"); b && !b->empty()) inv.connection.broker = *b;
   if (auto l = env("LOCKERCTL_LOCKER"); l && !l->empty()) inv.locker_id = *l;
+  inv.json = json_flag->count() > 0;
+  const auto global = [&](std::string_view name) -> std::optional<std::string> {
+    const auto* o = globals.find(name)->second;
+    if (o->count() == 0) return std::nullopt;
+    return o->results().front();
+  };
+  if (auto v = global("broker")) inv.connection.broker = *v;
+  inv.connection.ca_file = global("ca");
+  inv.connection.cert_file = global("cert");
+  inv.connection.key_file = global("key");
+  inv.connection.username = global("username");
+  inv.connection.password_file = global("password-file");
+  if (auto v = global("locker")) inv.locker_id = *v;
+  if (auto v = global("timeout")) inv.timeout = parse_timeout(*v);
 
   std::optional<std::string> command;
   command_tokens tokens;
-  std::set<std::string, std::less<>> seen;  // every option at most once
-
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "-h") return help_request{};
-    if (!arg.starts_with("--") || arg == "--") {
-      if (!command) {
-        command = arg;
-      } else {
-        tokens.positionals.push_back(arg);
-      }
-      continue;
-    }
-    std::string option = arg.substr(2);
-    std::optional<std::string> inline_value;
-    if (const auto eq = option.find('='); eq != std::string::npos) {
-      inline_value = option.substr(eq + 1);
-      option.resize(eq);
-    }
-    const bool global_value = global_value_options.contains(option);
-    const bool takes_value = global_value || command_value_options.contains(option);
-    const bool is_flag = global_flags.contains(option) || command_flags.contains(option);
-    if (!takes_value && !is_flag) usage_fail("unknown option --" + option);
-    if (option == "help") return help_request{};
-    if (!seen.insert(option).second) usage_fail("--" + option + " given twice");
-
-    if (is_flag) {
-      if (inline_value) usage_fail("--" + option + " takes no value");
-      if (option == "json") {
-        inv.json = true;
-      } else {
-        tokens.flags.insert(option);
-      }
-      continue;
-    }
-    std::string value;
-    if (inline_value) {
-      value = *inline_value;
-    } else {
-      if (i + 1 >= args.size()) usage_fail("--" + option + " needs a value");
-      value = args[++i];
-    }
-    if (!global_value) {
-      tokens.values.emplace(option, std::move(value));
-      continue;
-    }
-    if (option == "broker")
-      inv.connection.broker = value;
-    else if (option == "ca")
-      inv.connection.ca_file = value;
-    else if (option == "cert")
-      inv.connection.cert_file = value;
-    else if (option == "key")
-      inv.connection.key_file = value;
-    else if (option == "username")
-      inv.connection.username = value;
-    else if (option == "password-file")
-      inv.connection.password_file = value;
-    else if (option == "locker")
-      inv.locker_id = value;
-    else if (option == "timeout")
-      inv.timeout = parse_timeout(value);
+  for (auto& sub : subs) {
+    if (!sub.app->parsed()) continue;
+    command = sub.app->get_name();
+    for (const auto& [name, o] : sub.values)
+      if (o->count() > 0) tokens.values.emplace(name, o->results().front());
+    for (const auto& [name, o] : sub.flags)
+      if (o->count() > 0) tokens.flags.insert(name);
+    tokens.positionals = sub.words;
   }
-
   if (!command) usage_fail("no command given (see lockerctl --help)");
+  to_older_forms(*command, tokens);
   inv.command = read_command(*command, std::move(tokens));
 
   if (inv.locker_id.empty()) usage_fail("--locker is required (or set LOCKERCTL_LOCKER)");
@@ -367,8 +468,48 @@ parse_outcome parse_arguments(std::span<const std::string> args, const env_looku
   try {
     return parse(args, env);
   } catch (usage_failure& f) {
-    return usage_error{std::move(f.message)};
+    std::vector<std::string> normalized;
+    for (const auto& a : args) {
+      const auto it = short_options.find(a);
+      normalized.push_back(it == short_options.end() ? a : it->second);
+    }
+    std::string c = command_word(normalized);
+    if (std::find(commands.begin(), commands.end(), c) == commands.end()) c.clear();
+    return usage_error{std::move(f.message), c};
   }
+}
+
+std::string command_usage(std::string_view command) {
+  // Its lines of usage()'s "Commands:" list, with their continuation lines.
+  const std::string all = usage();
+  std::string body;
+  bool in_commands = false;
+  bool taking = false;
+  std::size_t at = 0;
+  while (at < all.size()) {
+    const auto end = std::min(all.find('\n', at), all.size());
+    const std::string line = all.substr(at, end - at);
+    at = end + 1;
+    if (line == "Commands:") {
+      in_commands = true;
+      continue;
+    }
+    if (!in_commands) continue;
+    if (line.empty()) break;
+    if (line.starts_with("  ") && !line.starts_with("   ")) {
+      const std::string word = line.substr(2, line.find(' ', 2) - 2);
+      taking = word == command;
+    }
+    if (taking) body += line + "\n";
+  }
+  if (body.empty()) return usage();
+  return "Usage: lockerctl [GLOBAL OPTIONS] " + std::string(command) + " [ARGS]\n\nArguments of " +
+         std::string(command) + ":\n" + body + "\nGlobal options: see lockerctl --help.\n";
+}
+
+std::vector<std::string> command_names() {
+  // What --help lists; the older spellings (announce, cancel, service) stay accepted.
+  return {commands.begin(), commands.begin() + 14};
 }
 
 std::string command_wire_name(const command_args& c) {
@@ -406,48 +547,60 @@ std::string command_wire_name(const command_args& c) {
 }
 
 std::string usage() {
-  return R"(usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]
+  return R"(Usage: lockerctl [GLOBAL OPTIONS] COMMAND [ARGS]
 
-Global options (also accepted after the command):
-  --broker URL          mqtt://host:port or mqtts://host:port
+The operator's tool for one parcel locker, over MQTT (contract v1): announce parcels, open
+compartments, manage couriers, read the state and follow the events. The options may come
+before or after the command.
+
+Options:
+  -b, --broker URL      mqtt://host:port or mqtts://host:port
                         (default: $LOCKERCTL_BROKER, else mqtt://127.0.0.1:1883)
-  --ca FILE --cert FILE --key FILE
+      --ca FILE --cert FILE --key FILE
                         TLS: CA bundle, client certificate and key (with mqtts://)
-  --username U --password-file F
+      --username U --password-file F
                         broker login; the password is the first line of F
-  --locker ID           the locker (default: $LOCKERCTL_LOCKER)
-  --json                print the raw JSON replies and events
-  --timeout S           seconds to wait for an answer (default 10; at most 300 for open)
+  -l, --locker ID       the locker (default: $LOCKERCTL_LOCKER)
+  -j, --json            print the replies and events as JSON (events with topic and kind)
+  -t, --timeout S       seconds to wait for an answer (default 10; at most 300 for open)
+  -h, --help            print this help, or COMMAND --help for that command's, and exit
+  -V, --version         print the version and exit
 
 Commands:
-  announce --reservation R --tracking T --size S [--code-stdin] [--window-h H]
+  reservation add --id R --tracking T --size S [--code-stdin] [--window-h H]
            [--accessible] [--extended-time] [--hold-until TIMESTAMP | --hold-h H]
+           [--recipient K] [--kind dropoff|return] [--carrier C]
                         announce a parcel (reservation_create); with --code-stdin the
                         pickup code is read from stdin; --accessible asks for a low
                         compartment, --extended-time for more time at the pickup;
                         --hold-until/--hold-h hold a free compartment of the size until
-                        then (none free: nothing announced)
-  announce ... --recipient K
-                        announcements with the same recipient key K may share one
-                        pickup code (several parcels, one code)
-  announce ... --kind dropoff|return [--code-stdin] [--carrier C]
-                        a parcel the public drops off or returns at the keypad; with
-                        --code-stdin the drop-off code is read from stdin, else the
-                        locker draws one and prints it; --carrier limits who collects it
-  cancel --reservation R
-  open --compartment N --reason TEXT --operator NAME
-  service --compartment N --in|--out --reason TEXT
-  courier add --id C [--name N] [--enabled|--disabled]   (the PIN is read from stdin)
-  courier set --id C [--name N] [--enabled|--disabled] [--pin]
-                        change a courier; the PIN stays unless --pin (then read from stdin)
-  courier add|set ... [--carrier C | --no-carrier]
-                        the courier takes out only carrier C's parcels (and those of none)
-  courier remove --id C
+                        then (none free: nothing announced); announcements with the same
+                        --recipient key may share one pickup code; --kind dropoff|return:
+                        a parcel the public drops off or returns at the keypad (with
+                        --code-stdin its drop-off code is read from stdin, else the locker
+                        draws one and prints it; --carrier limits who collects it)
+  reservation cancel --id R
+                        cancel an announced parcel
+  open ID --reason TEXT --operator NAME
+                        open compartment ID
+  in-service ID --reason TEXT
+                        take compartment ID back into service
+  out-of-service ID --reason TEXT
+                        take compartment ID out of service
+  courier add ID [--name N] [--enabled|--disabled] [--carrier C]
+                        add a courier (the PIN is read from stdin)
+  courier set ID [--name N] [--enabled|--disabled] [--pin] [--carrier C | --no-carrier]
+                        change a courier; the PIN stays unless --pin (then read from
+                        stdin); --carrier C: the courier takes out only carrier C's parcels
+  courier enable ID | disable ID | set-pin ID
+                        as lockeradm says it: courier set ID --enabled, --disabled, --pin
+  courier remove ID
   state                 compartments, parcels and alarms as a table
-  events [--follow] [--since-seq N] [--show-codes]
-                        print events live (only those with seq > N); without --follow,
-                        stop after --timeout seconds of silence; pickup codes show as ***
-                        unless --show-codes (--json prints the payloads as they are)
+  events [-f|--follow] [--since-seq N] [--show-codes]
+                        print events live (only those with seq > N); --follow reconnects
+                        when the broker drops and resumes after the last seq shown;
+                        without it, stop after --timeout seconds of silence; pickup codes
+                        show as *** unless --show-codes
   push-config FILE.json publish the desired config and wait for the locker's verdict
   rebirth               ask the locker to republish status, info and state
   reboot --reason TEXT
@@ -460,6 +613,10 @@ Commands:
   raw NAME JSON         send any payload to cmd/NAME (for testing the locker's validation)
   token keygen|make ...  make signed offline tokens for tests and demos (no broker;
                         see lockerctl token --help)
+
+The same things have the same names in lockeradm. Older spellings stay accepted: announce
+--reservation R (reservation add), cancel --reservation R, service --compartment N --in|--out,
+open --compartment N, courier VERB --id C.
 
 Exit status: 0 ok or accepted, 1 error reply or rejected config, 2 usage error,
 3 no answer within --timeout, 4 broker unreachable.

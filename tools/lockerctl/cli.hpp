@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace locker::ctl {
 
@@ -118,13 +119,21 @@ struct invocation {
   command_args command;
 };
 
-struct help_request {};
+// --help, or COMMAND --help: text is what to print (the command's own help for a command).
+struct help_request {
+  std::string text;
+};
+// --version: "lockerctl VERSION".
+struct version_request {};
 
 struct usage_error {
+  usage_error(std::string m, std::string c = {}) : message(std::move(m)), command(std::move(c)) {}
   std::string message;
+  std::string command;
 };
 
-using parse_outcome = std::variant<invocation, help_request, usage_error>;
+// usage_error::command names the command whose --help the error line points at ("" none).
+using parse_outcome = std::variant<invocation, help_request, usage_error, version_request>;
 
 // Reads the environment (LOCKERCTL_BROKER, LOCKERCTL_LOCKER): injected so parsing stays pure.
 using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
@@ -140,5 +149,11 @@ using env_lookup = std::function<std::optional<std::string>(std::string_view nam
 [[nodiscard]] std::string command_wire_name(const command_args& c);
 
 [[nodiscard]] std::string usage();
+
+// One command's help ("open", "courier", ...): its lines of usage() under "Usage:".
+[[nodiscard]] std::string command_usage(std::string_view command);
+
+// The commands --help lists (for completion and its test).
+[[nodiscard]] std::vector<std::string> command_names();
 
 }  // namespace locker::ctl

@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/cli/cli.hpp"
 #include "tools/lockerctl/cli.hpp"
 #include "tools/lockerctl/requests.hpp"
 #include "tools/lockerctl/run.hpp"
@@ -59,12 +60,16 @@ int main(int argc, char** argv) {
         const char* v = std::getenv(std::string(name).c_str());
         return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
       });
-  if (std::holds_alternative<help_request>(parsed)) {
-    std::cout << usage();
+  if (const auto* h = std::get_if<help_request>(&parsed)) {
+    std::cout << h->text;
+    return exit_ok;
+  }
+  if (std::holds_alternative<version_request>(parsed)) {
+    std::cout << locker::cli::version_line("lockerctl") << '\n';
     return exit_ok;
   }
   if (const auto* e = std::get_if<usage_error>(&parsed)) {
-    std::cerr << "lockerctl: " << e->message << "\n(see lockerctl --help)\n";
+    std::cerr << locker::cli::error_line("lockerctl", e->message, e->command) << '\n';
     return exit_usage;
   }
   const auto& inv = std::get<invocation>(parsed);

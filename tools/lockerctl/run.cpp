@@ -6,12 +6,16 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <vector>
 
+#include <netdb.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
 
 #include "daemon/config/settings_table.hpp"
 #include "daemon/security/random.hpp"
+#include "protocol/broker_url.hpp"
 #include "protocol/settings.hpp"
 #include "protocol/topics.hpp"
 #include "tools/lockerctl/broker_link.hpp"
@@ -50,6 +54,41 @@ broker_link::wait_result next_message(broker_link& link, steady::time_point dead
   }
 }
 
+// Why a connection to the broker failed, in words that name the host and the reason rather
+// than Paho's "MQTT error [-1]". One function on purpose: lockerd's describer (daemon/mqtt)
+// can take its place.
+std::string connect_failure_message(const std::string& broker, const std::string& paho_reason) {
+  const auto url = protocol::parse_broker_url(broker);
+  const std::string& where = broker;  // as the operator wrote it: it names the host
+  std::string why = paho_reason;
+  const auto has = [&](std::string_view s) { return paho_reason.find(s) != std::string::npos; };
+  if (url) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    std::string host = url->host;  // "[::1]": the brackets are the URL's, not the address's
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+    if (found != nullptr) ::freeaddrinfo(found);
+    if (rc != 0)
+      return "cannot reach the broker at " + where + ": the host name '" + host +
+             "' does not resolve (" + ::gai_strerror(rc) + ")";
+  }
+  if (has("[-1]") || has("TCP/TLS connect failure"))
+    why = url && url->tls ? "the connection or the TLS handshake was refused (is a broker "
+                            "listening there, with a certificate the CA accepts?)"
+                          : "the connection was refused (is a broker listening there?)";
+  else if (has("Not authorized") || has("not authorized") || has("[5]") || has("[135]"))
+    why = "the broker refused the login (user name or password)";
+  else if (has("Bad user name or password") || has("[4]") || has("[134]"))
+    why = "the broker refused the user name or password";
+  else if (has("Invalid (NULL) parameter") && url && url->tls)
+    why = "TLS needs its settings: give --ca (and --cert/--key for a client certificate)";
+  else if (has("no answer to CONNECT"))
+    why = "no answer within --timeout (a firewall, or not an MQTT broker?)";
+  return "cannot reach the broker at " + where + ": " + why;
+}
+
 class runner {
  public:
   runner(const invocation& inv, std::istream& in, std::ostream& out, std::ostream& err,
@@ -72,7 +111,7 @@ class runner {
 
     // Everything local is checked before the broker is contacted.
     if (const auto* e = std::get_if<events_args>(&inv_.command)) {
-      return with_link(password, [&](broker_link& link) { return events(link, *e); });
+      return events_run(password, *e);
     }
     if (const auto* p = std::get_if<push_config_args>(&inv_.command)) {
       std::string payload;
@@ -106,8 +145,7 @@ class runner {
     try {
       link = std::make_unique<broker_link>(inv_.connection, password, inv_.timeout);
     } catch (const link_error& e) {
-      err_ << "lockerctl: cannot reach the broker at " << inv_.connection.broker << ": " << e.what()
-           << "\n";
+      err_ << "lockerctl: " << connect_failure_message(inv_.connection.broker, e.what()) << "\n";
       return exit_unreachable;
     }
     try {
@@ -228,11 +266,73 @@ class runner {
     return success ? exit_ok : exit_error_reply;
   }
 
-  int events(broker_link& link, const events_args& args) {
+  // What events() remembers across reconnects: the broker drops, the run goes on.
+  struct event_memory {
+    std::set<std::string> seen_event_ids;   // delivery is at-least-once: drop duplicates
+    std::optional<std::uint64_t> last_seq;  // one locker per run: its last seq shown
+  };
+
+  // A pause between reconnects that an interrupt ends; false: interrupted.
+  bool pause(std::chrono::milliseconds d) {
+    const auto end = steady::now() + d;
+    while (steady::now() < end) {
+      if (interrupted_.load()) return false;
+      std::this_thread::sleep_for(std::min(interrupt_poll, d));
+    }
+    return !interrupted_.load();
+  }
+
+  // --follow survives the broker: reconnects (1 s, doubling to 30 s) and resumes after the
+  // last seq shown, so nothing is shown twice.
+  int events_run(const std::optional<std::string>& password, const events_args& args) {
+    event_memory memory;
+    bool connected_once = false;
+    std::chrono::milliseconds backoff{1000};
+    for (;;) {
+      std::unique_ptr<broker_link> link;
+      try {
+        link = std::make_unique<broker_link>(inv_.connection, password, inv_.timeout);
+      } catch (const link_error& e) {
+        const std::string message = connect_failure_message(inv_.connection.broker, e.what());
+        if (!connected_once || !args.follow) {
+          err_ << "lockerctl: " << message << "\n";
+          return exit_unreachable;
+        }
+        err_ << "lockerctl: " << message << "; retrying in " << format_seconds(backoff) << " s\n";
+        if (!pause(backoff)) return exit_ok;
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+        continue;
+      }
+      if (connected_once) err_ << "lockerctl: reconnected to " << inv_.connection.broker << "\n";
+      connected_once = true;
+      backoff = std::chrono::milliseconds(1000);
+      std::string reason = "connection lost";
+      try {
+        if (const auto rc = events(*link, args, memory)) return *rc;
+      } catch (const link_error& e) {
+        reason = e.what();
+      }
+      if (!args.follow) return lost(reason);
+      err_ << "lockerctl: lost the broker at " << inv_.connection.broker << ": " << reason
+           << "; reconnecting\n";
+    }
+  }
+
+  // One line of --json output: the payload with the topic it came on and its kind (the
+  // last topic level: parcel, door, alarm, status).
+  static std::string json_line(const received& m, const std::optional<json>& payload,
+                               std::string_view kind) {
+    if (!payload) return m.payload;
+    json line = *payload;
+    line["topic"] = m.topic;
+    line["kind"] = kind;
+    return line.dump();
+  }
+
+  // nullopt: the connection was lost (events_run decides whether to go on).
+  std::optional<int> events(broker_link& link, const events_args& args, event_memory& memory) {
     const std::string prefix = topics_.root() + "evt/";
     link.subscribe({prefix + "#", topics_.status()});
-    std::set<std::string> seen_event_ids;  // delivery is at-least-once: drop duplicates
-    std::optional<std::uint64_t> last_seq;
     received m;
     for (;;) {
       // --follow waits for ever (until SIGINT); otherwise --timeout of silence ends the run.
@@ -240,14 +340,14 @@ class runner {
       bool was_interrupted = false;
       const auto r = next_message(link, deadline, interrupted_, m, was_interrupted);
       if (was_interrupted) return exit_ok;
-      if (r == broker_link::wait_result::lost) return lost("connection lost");
+      if (r == broker_link::wait_result::lost) return std::nullopt;
       if (r == broker_link::wait_result::timeout) return exit_ok;
 
       const auto payload = parse_object(m.payload);
       if (m.topic == topics_.status()) {
         last_status_ = payload;
         if (inv_.json)
-          out_ << m.payload << std::endl;
+          out_ << json_line(m, payload, "status") << std::endl;
         else
           out_ << "status: " << describe_status(payload) << std::endl;
         continue;
@@ -259,19 +359,22 @@ class runner {
         continue;
       }
       if (const auto id = payload->find("event_id"); id != payload->end() && id->is_string()) {
-        if (!seen_event_ids.insert(id->get<std::string>()).second) continue;
+        if (!memory.seen_event_ids.insert(id->get<std::string>()).second) continue;
       }
       std::optional<std::uint64_t> seq;
       if (const auto s = payload->find("seq"); s != payload->end() && s->is_number_unsigned()) {
         seq = s->get<std::uint64_t>();
       }
       if (args.since_seq && (!seq || *seq <= *args.since_seq)) continue;
-      if (seq && last_seq && *seq > *last_seq + 1) {
-        err_ << "lockerctl: events " << *last_seq + 1 << ".." << *seq - 1 << " were not seen\n";
+      // Resumed after a reconnect: what was shown before is not shown again.
+      if (seq && memory.last_seq && *seq <= *memory.last_seq) continue;
+      if (seq && memory.last_seq && *seq > *memory.last_seq + 1) {
+        err_ << "lockerctl: events " << *memory.last_seq + 1 << ".." << *seq - 1
+             << " were not seen\n";
       }
-      if (seq && (!last_seq || *seq > *last_seq)) last_seq = seq;
+      if (seq) memory.last_seq = seq;
       if (inv_.json)
-        out_ << m.payload << std::endl;
+        out_ << json_line(m, payload, category) << std::endl;
       else
         out_ << format_event_line(category, *payload, args.show_codes) << std::endl;
     }
