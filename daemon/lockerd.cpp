@@ -116,9 +116,10 @@ int run(const options& o) {
     return exit_ok;
   }
   log::set_level(o.verbose ? log::level::debug : to_log_level(cfg.log));
-  log::use_syslog_prefixes(std::getenv("JOURNAL_STREAM") != nullptr);
-  log::info("lockerd", "version ", LOCKER_VERSION, ", locker ", cfg.locker_id, ", ",
-            cfg.board.compartments.size(), " compartments");
+  log::use_process_output();  // journald fields under systemd, timestamped lines elsewhere
+  log::set_locker_id(cfg.locker_id);
+  log::info({log::message::started}, "lockerd", "version ", LOCKER_VERSION, ", locker ",
+            cfg.locker_id, ", ", cfg.board.compartments.size(), " compartments");
 
   boost::asio::io_context io;
   drivers::asio_clock clock(io);
@@ -126,7 +127,7 @@ int run(const options& o) {
   try {
     locker.emplace(std::move(cfg), app::production_platform(io, clock));
   } catch (const app::state_folder_refused& e) {
-    log::error("lockerd", "refusing to start: ", e.what());
+    log::error({log::message::start_refused}, "lockerd", "refusing to start: ", e.what());
     return app::exit_state_refused;
   } catch (const app::start_error& e) {
     log::error("lockerd", e.what());
@@ -146,7 +147,7 @@ int run(const options& o) {
       io.restart();
     }
   }
-  log::info("lockerd", "stopped");
+  log::info({log::message::stopped}, "lockerd", "stopped");
   return locker->exit_status();
 }
 
