@@ -12,9 +12,13 @@
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/app/locker_app.hpp"
+#include "daemon/config/check_files.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/log/log.hpp"
 #include "drivers/asio_clock.hpp"
+#if LOCKER_WITH_GPIOD
+#include "drivers/gpiod/probe.hpp"
+#endif
 #include "protocol/events.hpp"
 
 #ifndef LOCKER_VERSION
@@ -38,6 +42,8 @@ Options:
   -c, --config FILE    configuration file (default /etc/lockerd/lockerd.toml)
       --check-config [FILE]
                        load and validate the configuration and its board file, then exit
+      --probe          with --check-config: also check that every board line exists on the
+                       gpiochips and is free
   -v, --verbose        log debug messages
   -h, --help           show this help and exit
       --version        show the version and exit
@@ -51,6 +57,7 @@ message says what to do).
 struct options {
   std::string config = "/etc/lockerd/lockerd.toml";
   bool check_only = false;
+  bool probe = false;
   bool verbose = false;
 };
 
@@ -78,6 +85,9 @@ std::optional<int> parse_args(const std::vector<std::string_view>& args, options
       o.check_only = true;
       // "--check-config FILE" is accepted as well as "--check-config -c FILE".
       if (i + 1 < args.size() && !args[i + 1].starts_with('-')) o.config = std::string(args[++i]);
+    } else if (a == "--probe") {
+      o.probe = true;
+      o.check_only = true;
     } else if (a == "-v" || a == "--verbose") {
       o.verbose = true;
     } else {
@@ -102,6 +112,24 @@ log::level to_log_level(config::log_level l) {
   return log::level::info;
 }
 
+// --probe: the board's lines on this kernel's gpiochips; prints one line per problem.
+std::size_t probe_lines(const config::locker_config& cfg) {
+  if (cfg.backend != config::backend_kind::gpiod) {
+    std::cout << "lockerd: --probe: the sim backend has no gpiochips to probe\n";
+    return 0;
+  }
+#if LOCKER_WITH_GPIOD
+  const auto inspector = drivers::gpiod_backend::make_libgpiod_inspector();
+  const auto problems = drivers::gpiod_backend::probe_board(cfg.board, *inspector);
+  for (const auto& p : problems)
+    std::cerr << "lockerd: " << cfg.board.file << ": " << p.text() << '\n';
+  return problems.size();
+#else
+  std::cerr << "lockerd: --probe: built without the gpiod backend (LOCKER_WITH_GPIOD=OFF)\n";
+  return 1;
+#endif
+}
+
 int run(const options& o) {
   config::locker_config cfg;
   try {
@@ -111,6 +139,16 @@ int run(const options& o) {
     return exit_usage;
   }
   if (o.check_only) {
+    // The files it names too: one line per problem.
+    const auto problems = config::check_files(cfg);
+    for (const auto& p : problems) std::cerr << "lockerd: " << p.line() << '\n';
+    const std::size_t line_problems = o.probe ? probe_lines(cfg) : 0;
+    if (!problems.empty()) {
+      std::cerr << "lockerd: " << cfg.file << ": " << problems.size()
+                << (problems.size() == 1 ? " problem" : " problems")
+                << " with the files it names\n";
+    }
+    if (!problems.empty() || line_problems > 0) return exit_usage;
     std::cout << "lockerd: " << cfg.file << " is valid (" << cfg.board.compartments.size()
               << " compartments on " << cfg.board.file << ")\n";
     return exit_ok;
