@@ -13,9 +13,13 @@
 
 #include "base/cli/cli.hpp"
 #include "daemon/app/locker_app.hpp"
+#include "daemon/config/check_files.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/log/log.hpp"
 #include "drivers/asio_clock.hpp"
+#if LOCKER_WITH_GPIOD
+#include "drivers/gpiod/probe.hpp"
+#endif
 #include "protocol/events.hpp"
 
 #ifndef LOCKER_VERSION
@@ -43,6 +47,7 @@ message says what to do).)";
 struct options {
   std::string config = "/etc/lockerd/lockerd.toml";
   bool check_only = false;
+  bool probe = false;
   bool verbose = false;
 };
 
@@ -59,9 +64,12 @@ std::optional<int> parse_args(const std::vector<std::string>& args, options& o) 
                                "load and validate the configuration and its board file, then exit")
                     ->type_name("[FILE]")
                     ->expected(0, 1);
+  app.add_flag("--probe", o.probe,
+               "with --check-config: also check that every board line exists on the gpiochips "
+               "and is free");
   app.add_flag("-v,--verbose", o.verbose, "log debug messages");
   if (auto status = cli::parse(app, args, std::cout, std::cerr)) return status;
-  o.check_only = check->count() > 0;
+  o.check_only = check->count() > 0 || o.probe;
   if (!check_file.empty()) o.config = check_file;
   return std::nullopt;
 }
@@ -80,6 +88,24 @@ log::level to_log_level(config::log_level l) {
   return log::level::info;
 }
 
+// --probe: the board's lines on this kernel's gpiochips; prints one line per problem.
+std::size_t probe_lines(const config::locker_config& cfg) {
+  if (cfg.backend != config::backend_kind::gpiod) {
+    std::cout << "lockerd: --probe: the sim backend has no gpiochips to probe\n";
+    return 0;
+  }
+#if LOCKER_WITH_GPIOD
+  const auto inspector = drivers::gpiod_backend::make_libgpiod_inspector();
+  const auto problems = drivers::gpiod_backend::probe_board(cfg.board, *inspector);
+  for (const auto& p : problems)
+    std::cerr << "lockerd: " << cfg.board.file << ": " << p.text() << '\n';
+  return problems.size();
+#else
+  std::cerr << "lockerd: --probe: built without the gpiod backend (LOCKER_WITH_GPIOD=OFF)\n";
+  return 1;
+#endif
+}
+
 int run(const options& o) {
   config::locker_config cfg;
   try {
@@ -89,14 +115,25 @@ int run(const options& o) {
     return exit_usage;
   }
   if (o.check_only) {
+    // The files it names too: one line per problem.
+    const auto problems = config::check_files(cfg);
+    for (const auto& p : problems) std::cerr << "lockerd: " << p.line() << '\n';
+    const std::size_t line_problems = o.probe ? probe_lines(cfg) : 0;
+    if (!problems.empty()) {
+      std::cerr << "lockerd: " << cfg.file << ": " << problems.size()
+                << (problems.size() == 1 ? " problem" : " problems")
+                << " with the files it names\n";
+    }
+    if (!problems.empty() || line_problems > 0) return exit_usage;
     std::cout << "lockerd: " << cfg.file << " is valid (" << cfg.board.compartments.size()
               << " compartments on " << cfg.board.file << ")\n";
     return exit_ok;
   }
   log::set_level(o.verbose ? log::level::debug : to_log_level(cfg.log));
-  log::use_syslog_prefixes(std::getenv("JOURNAL_STREAM") != nullptr);
-  log::info("lockerd", "version ", LOCKER_VERSION, ", locker ", cfg.locker_id, ", ",
-            cfg.board.compartments.size(), " compartments");
+  log::use_process_output();  // journald fields under systemd, timestamped lines elsewhere
+  log::set_locker_id(cfg.locker_id);
+  log::info({log::message::started}, "lockerd", "version ", LOCKER_VERSION, ", locker ",
+            cfg.locker_id, ", ", cfg.board.compartments.size(), " compartments");
 
   boost::asio::io_context io;
   drivers::asio_clock clock(io);
@@ -104,7 +141,7 @@ int run(const options& o) {
   try {
     locker.emplace(std::move(cfg), app::production_platform(io, clock));
   } catch (const app::state_folder_refused& e) {
-    log::error("lockerd", "refusing to start: ", e.what());
+    log::error({log::message::start_refused}, "lockerd", "refusing to start: ", e.what());
     return app::exit_state_refused;
   } catch (const app::start_error& e) {
     log::error("lockerd", e.what());
@@ -124,7 +161,7 @@ int run(const options& o) {
       io.restart();
     }
   }
-  log::info("lockerd", "stopped");
+  log::info({log::message::stopped}, "lockerd", "stopped");
   return locker->exit_status();
 }
 

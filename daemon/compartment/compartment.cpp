@@ -281,7 +281,8 @@ void compartment::resumed_unlock_expired() {
 }
 
 void compartment::lock_line_failed(std::error_code ec) {
-  log::error("compartment", id_, ": the lock's coil line failed (", ec.message(), "): lock_fault");
+  log::error({log::message::compartment_fault, id_}, "compartment", id_,
+             ": the lock's coil line failed (", ec.message(), "): lock_fault");
   const bool was_unlocking = lock_ == lock_state::unlocking;
   if (was_unlocking) give_up_unlock();
   set_alarm(alarm_type::lock_fault, true);
@@ -295,8 +296,8 @@ void compartment::sensor_line_failed(std::string_view sensor, std::error_code ec
     log::info("compartment", id_, ": the ", sensor, " line answers again");
     return;
   }
-  log::error("compartment", id_, ": the ", sensor, " line failed (", ec.message(),
-             "): sensor_fault");
+  log::error({log::message::compartment_fault, id_}, "compartment", id_, ": the ", sensor,
+             " line failed (", ec.message(), "): sensor_fault");
   raise_sensor_fault();
 }
 
@@ -484,7 +485,8 @@ void compartment::chatter_found(std::string_view sensor) {
   else
     presence_changes_.last_change = clock_.now();
   if (alarms_.has(alarm_type::sensor_fault)) return;
-  log::error("compartment", id_, ": the ", sensor, " chatters: sensor_fault");
+  log::error({log::message::compartment_fault, id_}, "compartment", id_, ": the ", sensor,
+             " chatters: sensor_fault");
   raise_sensor_fault();
 }
 

@@ -191,7 +191,9 @@ store::event controller::journal(store::transaction& tx, store::journal_topic to
                                  std::optional<std::int64_t> code_of_parcel) {
   journaled_ = true;
   auto e = db_.journal().append(tx, topic, type, fields, clock_.wall_now(), code_of_parcel);
-  log::info("event", e.seq, " ", type, " ", fields.value("compartment", std::string{}));
+  const auto compartment = fields.value("compartment", std::string{});
+  log::info({log::message::event_journaled, compartment, e.seq}, "event", e.seq, " ", type, " ",
+            compartment);
   return e;
 }
 

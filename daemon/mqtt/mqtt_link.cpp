@@ -79,11 +79,9 @@ class mqtt_link::listener : public ::mqtt::iaction_listener {
   }
   void on_failure(const ::mqtt::token& tok) override {
     if (kind_ == kind::connect) {
-      std::string why = "rc " + std::to_string(tok.get_return_code());
-      if (tok.get_reason_code() != ::mqtt::SUCCESS) {
-        why += ", reason " + std::to_string(static_cast<int>(tok.get_reason_code()));
-      }
-      link_.post([l = &link_, why] { l->handle_connect_failed(why); });
+      const int rc = tok.get_return_code();
+      const int reason = static_cast<int>(tok.get_reason_code());
+      link_.post([l = &link_, rc, reason] { l->handle_connect_failed(rc, reason); });
       return;
     }
     const auto id = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
@@ -177,7 +175,7 @@ void mqtt_link::admit(incoming_message in) {
 }
 
 // Everything but the properties (see the constructor).
-::mqtt::connect_options mqtt_link::make_connect_options() const {
+::mqtt::connect_options mqtt_link::make_connect_options() {
   auto will = ::mqtt::message(settings_.will_topic, settings_.will_payload, 1, true);
   auto builder = ::mqtt::connect_options_builder()
                      .mqtt_version(MQTTVERSION_5)
@@ -194,12 +192,16 @@ void mqtt_link::admit(incoming_message in) {
     if (!settings_.cert_file.empty()) ssl.key_store(settings_.cert_file.string());
     if (!settings_.key_file.empty()) ssl.private_key(settings_.key_file.string());
     ssl.enable_server_cert_auth(true).verify(true);
+    // No SSL error callback: Paho C++ 1.2 copies ssl_options without re-pointing the
+    // callback's context (it then calls into a destroyed copy), and OpenSSL's text there says
+    // only "certificate verify failed"; the failure's description (connect_failure) names it.
     builder.ssl(ssl.finalize());
   }
   return builder.finalize();
 }
 
 mqtt_link::~mqtt_link() {
+  join_diagnosis();
   reconnect_timer_.cancel();
   stop_timer_.cancel();
   try {
@@ -251,7 +253,14 @@ void mqtt_link::handle_connected() {
   ++connects_;
   backoff_ = std::chrono::milliseconds(0);
   reconnect_timer_.cancel();
-  log::info(component, "connected to ", settings_.url);
+  if (failures_in_row_ > 0) {
+    log::info({log::message::broker_connected}, component, "connected to ", settings_.url,
+              " after ", failures_in_row_, " failed attempt", failures_in_row_ == 1 ? "" : "s");
+  } else {
+    log::info({log::message::broker_connected}, component, "connected to ", settings_.url);
+  }
+  last_failure_.reset();
+  failures_in_row_ = 0;
   for (const auto& [filter, qos] : subscriptions_) {
     try {
       client_->subscribe(filter, qos);
@@ -266,7 +275,7 @@ void mqtt_link::handle_lost(const std::string& why) {
   connecting_ = false;
   const bool was = connected_;
   connected_ = false;
-  if (was) log::warning(component, "lost the broker: ", why);
+  if (was) log::warning({log::message::broker_lost}, component, "lost the broker: ", why);
   fail_pending();
   if (was) {
     for (const auto& fn : on_disconnected_) fn();
@@ -275,16 +284,50 @@ void mqtt_link::handle_lost(const std::string& why) {
   schedule_reconnect();
 }
 
-void mqtt_link::handle_connect_failed(const std::string& why) {
+void mqtt_link::handle_connect_failed(int return_code, int reason_code) {
+  if (connected_ || stopping_) {
+    connecting_ = false;
+    return;
+  }
+  // Naming the cause may mean connecting once more ourselves (a name lookup, a TLS handshake),
+  // which blocks: on a thread of its own, the result posted back. connecting_ stays set until
+  // then, so no second attempt starts meanwhile.
+  join_diagnosis();
+  auto target = target_of(settings_.url).value_or(connect_target{});
+  target.ca_file = settings_.ca_file.string();
+  target.cert_file = settings_.cert_file.string();
+  target.key_file = settings_.key_file.string();
+  diagnosis_ = std::thread([this, target = std::move(target), return_code, reason_code,
+                            timeout = settings_.diagnosis_timeout] {
+    auto failure = describe(target, return_code, reason_code, {}, {}, timeout);
+    post([this, failure = std::move(failure)] { handle_diagnosed(failure); });
+  });
+}
+
+void mqtt_link::handle_diagnosed(const connect_failure& failure) {
   connecting_ = false;
   if (connected_) return;
-  // Only the first failure of a series is worth a line at warning level.
-  if (backoff_.count() == 0) {
-    log::warning(component, "cannot connect to ", settings_.url, " (", why, "); retrying");
+  // One line per distinct cause, not one per retry: a technician searching the journal sees each
+  // change of cause once, then how long it lasted.
+  if (!last_failure_ || *last_failure_ != failure) {
+    last_failure_ = failure;
+    failures_in_row_ = 1;
+    log::warning({log::message::broker_connect_failed}, component, "cannot connect to ",
+                 settings_.url, ": ", failure.text, "; retrying");
   } else {
-    log::debug(component, "cannot connect to ", settings_.url, " (", why, ")");
+    ++failures_in_row_;
+    // Every retry at debug; at info after 10, 100, 1000... attempts.
+    std::uint64_t n = failures_in_row_;
+    while (n % 10 == 0 && n > 1) n /= 10;
+    const auto l = n == 1 ? log::level::info : log::level::debug;
+    log::at(l, {log::message::broker_still_failing}, component, "still failing (", failures_in_row_,
+            " attempts): cannot connect to ", settings_.url, ": ", failure.text);
   }
   schedule_reconnect();
+}
+
+void mqtt_link::join_diagnosis() {
+  if (diagnosis_.joinable()) diagnosis_.join();
 }
 
 void mqtt_link::publish(std::string_view topic, std::string_view payload, int qos, bool retained,

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +26,7 @@
 #include "base/liveness.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/mqtt/broker_link.hpp"
+#include "daemon/mqtt/connect_failure.hpp"
 #include "drivers/clock.hpp"
 #include "protocol/topics.hpp"
 
@@ -56,6 +58,8 @@ struct link_settings {
   // leaves room for the command rate limit's burst (commands/command_rate.hpp: 200).
   std::size_t inbox_messages{512};
   std::size_t inbox_bytes{std::size_t{8} << 20};
+  // How long the check that names a failed connect's cause may take (connect_failure.hpp).
+  std::chrono::milliseconds diagnosis_timeout{5000};
 };
 
 // Builds the settings from the configuration: reads the password file and sets the last will
@@ -89,6 +93,11 @@ class mqtt_link final : public broker_link {
   [[nodiscard]] std::uint64_t inbox_dropped() const { return inbox_dropped_.load(); }
   // Messages Paho has handed over, run or dropped: the test's view of the Paho thread's work.
   [[nodiscard]] std::uint64_t inbox_arrived() const { return inbox_arrived_.load(); }
+  // Why the connect attempts since the last connection failed (the latest), nullopt while
+  // connected or before the first failure.
+  [[nodiscard]] const std::optional<connect_failure>& last_failure() const { return last_failure_; }
+  // Failed attempts in a row with that same cause.
+  [[nodiscard]] std::uint64_t failures_in_row() const { return failures_in_row_; }
   void stop(const std::string& final_topic, const std::string& final_payload,
             std::chrono::milliseconds bound, std::function<void()> done) override;
 
@@ -97,11 +106,14 @@ class mqtt_link final : public broker_link {
   friend class listener;
 
   void connect_now();
-  [[nodiscard]] ::mqtt::connect_options make_connect_options() const;
+  [[nodiscard]] ::mqtt::connect_options make_connect_options();
   void schedule_reconnect();
   void handle_connected();
   void handle_lost(const std::string& why);
-  void handle_connect_failed(const std::string& why);
+  // A refused connect as Paho reported it; the cause is then named off the loop (diagnose).
+  void handle_connect_failed(int return_code, int reason_code);
+  void handle_diagnosed(const connect_failure& failure);
+  void join_diagnosis();
   void handle_delivery(std::uint64_t id, bool ok);
   void fail_pending();
   void finish_stop();
@@ -130,6 +142,9 @@ class mqtt_link final : public broker_link {
   bool stopping_ = false;
   std::uint64_t connects_ = 0;
   std::chrono::milliseconds backoff_{0};
+  std::optional<connect_failure> last_failure_;
+  std::uint64_t failures_in_row_ = 0;
+  std::thread diagnosis_;  // the blocking probe of a failed connect
   drivers::timer reconnect_timer_;
   drivers::timer stop_timer_;
   std::function<void()> stop_done_;

@@ -120,8 +120,8 @@ class mqtt_lockerd_process : public ::testing::Test {
     schemas_ = std::make_unique<protocol::schema_set>(std::move(schemas.value()));
     // Persistent, so the recording subscriber's session (and what was queued for it) survives
     // a broker restart.
-    broker_ = std::make_unique<test::mosquitto_broker>(
-        test::broker_options{.tls = std::nullopt, .persistence = true});
+    broker_ = std::make_unique<test::mosquitto_broker>(test::broker_options{
+        .tls = std::nullopt, .persistence = true, .password_file = std::nullopt});
     // Also the tracking system: it sends the commands, and the replies on its response
     // topics come here too (one Paho client: a second one in this process connects slowly).
     recorder_ = std::make_unique<test::test_subscriber>(

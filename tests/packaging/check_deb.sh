@@ -92,9 +92,16 @@ grep -E '^Exec[A-Za-z]*=' "$unit" | while IFS='=' read -r _ cmd; do
   [ -x "$work/extract$program" ] || fail "the unit runs $program, which the package does not install"
 done
 grep -q -- "--config $CONFIG_DIR/lockerd.toml" "$unit" || fail "the unit does not read $CONFIG_DIR/lockerd.toml"
-# The shipped configuration and the board file it names load (hardware untouched).
-"$work/extract/usr/bin/lockerd" --check-config "$work/extract$CONFIG_DIR/lockerd.toml" >/dev/null \
-  || fail "the shipped lockerd.toml does not pass lockerd --check-config"
+# The shipped configuration and the board file it names load (hardware untouched). The TLS
+# files and the update keyring are the site's own, not the package's, and the state folder is
+# made by the package's tmpfiles on install: only they may be missing.
+if ! problems=$("$work/extract/usr/bin/lockerd" --check-config "$work/extract$CONFIG_DIR/lockerd.toml" 2>&1 >/dev/null); then
+  if printf '%s\n' "$problems" | grep -v -E -e '^lockerd: (broker\.(ca|cert|key)_file|update\.keyring) /etc/lockerd/[^ ]+: does not exist$' \
+      -e '^lockerd: state_dir /var/lib/lockerd: does not exist and cannot be created: .*$' \
+      -e '^lockerd: .*: [0-9]+ problems? with the files it names$' | grep -q .; then
+    fail "the shipped lockerd.toml does not pass lockerd --check-config: $problems"
+  fi
+fi
 # The simulator's example runs as installed: it loads where the package puts it, and names
 # no path out of its folder (the checkout's demo config points into ../build/demo).
 sim_example=$work/extract/usr/share/doc/lockerd/examples/lockerd.sim.toml

@@ -98,6 +98,8 @@ struct broker_options {
   // as in the brief; a persistent subscriber that must see what was published while it was
   // reconnecting after a broker restart needs it on.
   bool persistence = false;
+  // mosquitto_passwd's file: anonymous clients are then refused.
+  std::optional<std::filesystem::path> password_file;
 };
 
 // A mosquitto process in a temporary folder, on a free loopback port chosen at the first start
@@ -165,7 +167,12 @@ class mosquitto_broker {
     // Running as root, mosquitto would switch to its own user and lose access to our files.
     conf << "user root\n";
     conf << "per_listener_settings false\n";
-    conf << "allow_anonymous true\n";
+    if (options_.password_file) {
+      conf << "allow_anonymous false\n";
+      conf << "password_file " << options_.password_file->string() << "\n";
+    } else {
+      conf << "allow_anonymous true\n";
+    }
     conf << "set_tcp_nodelay true\n";
     conf << "log_dest file " << (dir_ / "mosquitto.log").string() << "\n";
     conf << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";

@@ -7,6 +7,7 @@
 
 #include "daemon/security/random.hpp"
 #include "protocol/broker_url.hpp"
+#include "tools/lockerctl/connect_error.hpp"
 
 namespace locker::ctl {
 namespace {
@@ -56,7 +57,11 @@ broker_link::broker_link(const connection_options& options,
     if (!token->wait_for(timeout + std::chrono::seconds(1)))
       throw link_error("no answer to CONNECT");
   } catch (const mqtt::exception& e) {
-    throw link_error(e.get_message().empty() ? e.what() : e.get_message());
+    // Paho's "MQTT error [-1]" says nothing; name the cause (unknown host, refused port,
+    // certificate, credentials) as lockerd's link does.
+    throw link_error(describe_connect_error(options, e.get_return_code(), e.get_reason_code(),
+                                            e.get_message(), {},
+                                            std::max(timeout, std::chrono::milliseconds(1000))));
   }
 }
 
