@@ -9,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include <netdb.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
 
@@ -57,36 +56,17 @@ broker_link::wait_result next_message(broker_link& link, steady::time_point dead
 // Why a connection to the broker failed, in words that name the host and the reason rather
 // than Paho's "MQTT error [-1]". One function on purpose: lockerd's describer (daemon/mqtt)
 // can take its place.
-std::string connect_failure_message(const std::string& broker, const std::string& paho_reason) {
+std::string connect_failure_message(const std::string& broker, const std::string& reason) {
+  // The cause itself (name, port, TLS, credentials) is found where lockerd's is
+  // (daemon/mqtt/connect_failure, through connect_error.hpp); what is left here is what only
+  // lockerctl's own options explain.
+  std::string why = reason;
   const auto url = protocol::parse_broker_url(broker);
-  const std::string& where = broker;  // as the operator wrote it: it names the host
-  std::string why = paho_reason;
-  const auto has = [&](std::string_view s) { return paho_reason.find(s) != std::string::npos; };
-  if (url) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    std::string host = url->host;  // "[::1]": the brackets are the URL's, not the address's
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
-    if (found != nullptr) ::freeaddrinfo(found);
-    if (rc != 0)
-      return "cannot reach the broker at " + where + ": the host name '" + host +
-             "' does not resolve (" + ::gai_strerror(rc) + ")";
-  }
-  if (has("[-1]") || has("TCP/TLS connect failure"))
-    why = url && url->tls ? "the connection or the TLS handshake was refused (is a broker "
-                            "listening there, with a certificate the CA accepts?)"
-                          : "the connection was refused (is a broker listening there?)";
-  else if (has("Not authorized") || has("not authorized") || has("[5]") || has("[135]"))
-    why = "the broker refused the login (user name or password)";
-  else if (has("Bad user name or password") || has("[4]") || has("[134]"))
-    why = "the broker refused the user name or password";
-  else if (has("Invalid (NULL) parameter") && url && url->tls)
+  if (reason.find("Invalid (NULL) parameter") != std::string::npos && url && url->tls)
     why = "TLS needs its settings: give --ca (and --cert/--key for a client certificate)";
-  else if (has("no answer to CONNECT"))
+  else if (reason == "no answer to CONNECT")
     why = "no answer within --timeout (a firewall, or not an MQTT broker?)";
-  return "cannot reach the broker at " + where + ": " + why;
+  return "cannot reach the broker at " + broker + ": " + why;
 }
 
 class runner {
