@@ -14,6 +14,7 @@
 #include "daemon/mqtt/reporter.hpp"
 #include "daemon/state/state_report.hpp"
 #include "protocol/topics.hpp"
+#include "tests/mqtt/reporter_settings.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::mqtt::testing {
@@ -24,14 +25,7 @@ using nlohmann::json;
 
 class reporter_memory_test : public ::testing::Test {
  protected:
-  reporter_settings settings() {
-    reporter_settings s;
-    s.version = "9.9.9";
-    s.boot_id = "00000000-0000-4000-8000-000000000001";
-    s.started_at = rig_.clock().wall_now();
-    s.telemetry = 1s;
-    return s;
-  }
+  reporter_settings settings() { return test_reporter_settings(rig_.clock().wall_now(), 1s); }
   // The topics of everything published so far, in order.
   [[nodiscard]] std::vector<std::string> topics_published() const {
     std::vector<std::string> out;

@@ -9,6 +9,7 @@
 #include "daemon/commands/command_handler.hpp"
 #include "daemon/mqtt/link_publisher.hpp"
 #include "tests/mqtt/mqtt_test_support.hpp"
+#include "tests/mqtt/reporter_settings.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::mqtt::testing {
@@ -16,14 +17,7 @@ namespace {
 
 class reporter_test : public mqtt_fixture {
  protected:
-  reporter_settings settings() {
-    reporter_settings s;
-    s.version = "9.9.9";
-    s.boot_id = "00000000-0000-4000-8000-000000000001";
-    s.started_at = rig_.clock().wall_now();
-    s.telemetry = 1s;
-    return s;
-  }
+  reporter_settings settings() { return test_reporter_settings(rig_.clock().wall_now(), 1s); }
   // A reporter on a link to a broker of its own; the link is not started yet.
   struct reporting {
     explicit reporting(reporter_test& t)

@@ -19,6 +19,7 @@
 #include "daemon/security/secret_key.hpp"
 #include "daemon/state/state_report.hpp"
 #include "protocol/topics.hpp"
+#include "tests/mqtt/reporter_settings.hpp"
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::mqtt::testing {
@@ -56,14 +57,7 @@ class statement_log {
 
 class state_publish_test : public ::testing::Test {
  protected:
-  reporter_settings settings() {
-    reporter_settings s;
-    s.version = "9.9.9";
-    s.boot_id = "00000000-0000-4000-8000-000000000001";
-    s.started_at = rig_.clock().wall_now();
-    s.telemetry = 0s;
-    return s;
-  }
+  reporter_settings settings() { return test_reporter_settings(rig_.clock().wall_now(), 0s); }
   // `total` parcels on file: collected history, then one stored parcel in each compartment.
   void seed(std::size_t total) {
     const auto& comps = rig_.cfg().board.compartments;
