@@ -3,8 +3,9 @@
 // backend, and Debian's headless Chromium driven by panel_flow.mjs (playwright-core from
 // tests/web/node_modules, installed by tools/install-deps: nothing is downloaded here). A parcel
 // is announced over MQTT; then, by clicks only, a courier deposits it and the recipient types
-// the code and collects it. The script checks the page; this test checks that the tracking
-// system heard stored and collected. Real time and real processes, so each wait has a deadline.
+// the code and collects it. The script checks the page (the tracking view beside the cabinet
+// too: locker-sim --broker); this test checks that the tracking system heard stored and
+// collected. Real time and real processes, so each wait has a deadline.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -71,7 +72,8 @@ TEST(web_panel_browser, a_deposit_and_a_pickup_by_clicks_in_headless_chromium) {
     // Chromium and a build on the same two cores can stall the simulator mid-bounce for longer
     // than lockerd's debounce, and this test is about the page, not about debouncing.
     locker_sim_process sim(LOCKER_SIM_PATH, board, files.sim_socket, files.sim_log, deadline,
-                           {"--http", "0", "--bounce-ms", "0"});
+                           {"--http", "0", "--bounce-ms", "0", "--broker", broker.url(),
+                            "--locker-id", std::string(locker_id)});
     std::string url;
     sim.control().wait_until(
         [&] {

@@ -3,8 +3,8 @@
 // headless Chromium (playwright-core, no browser download). Run by panel_browser_test.cpp,
 // which starts mosquitto, locker-sim --http and lockerd and checks the MQTT events; this script
 // checks the page: the display's text, the door drawn ajar/open/closed, the contents, the last
-// events. Prints one JSON line {"ok":true,"box":...} on success; on failure the reason, the
-// display, and a screenshot beside --screenshot.
+// events, and the tracking view beside the cabinet. Prints one JSON line {"ok":true,"box":...}
+// on success; on failure the reason, the display, and a screenshot beside --screenshot.
 //   node panel_flow.mjs --url URL --pin PIN --tracking NUMBER --code CODE [--screenshot PNG]
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
@@ -105,6 +105,18 @@ try {
   await shut(box);
   await waitDisplay(/Thank you/);
   step("recipient: collected, thank you");
+
+  // Beside the cabinet, the tracking system's view (simulator/tracking, built only from what
+  // arrives over MQTT) tells the parcel's story as the recipient's tracking page would.
+  await page.waitForFunction(
+    (t) => {
+      const v = document.getElementById("view-tracking");
+      return v && v.textContent.includes(t) && v.textContent.includes("Collected");
+    },
+    opt.tracking,
+    { timeout: wait },
+  );
+  step("tracking view: collected");
 
   await waitEvent(`door ${box} closed`);
   const state = await page.evaluate(() => window.lockerPanel.state.compartments);
