@@ -350,6 +350,7 @@ bool evict_database(const fs::path& state_dir) {
 // exec -> exit of a program (posix_spawn, waitpid): a process start with its libraries.
 std::optional<double> exec_ms(const std::vector<std::string>& args) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   posix_spawn_file_actions_t files;
@@ -1374,7 +1375,7 @@ void start_rows(process_rig& rig, int runs, std::size_t parcels) {
   table.push_back({with_n("quick_check at start, out of the page cache", qc.n), fmt(qc.p50, "ms"),
                    fmt(qc.p99, "ms"), floor_text(rc) + " read",
                    times(qc.p50 / std::max(rc.p50, 1e-3)), "(part of cold start)", "info"});
-  notes.push_back(
+  notes.emplace_back(
       "quick_check floor: reading the same database file front to back (1 MiB "
       "reads), warm and out of the page cache likewise");
 }
