@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <sys/timerfd.h>
+#include <sys/timex.h>
 #include <unistd.h>
 
 namespace locker::drivers {
@@ -23,6 +24,13 @@ asio_clock::~asio_clock() {
     boost::system::error_code ec;
     set_watch_->close(ec);
   }
+}
+
+bool asio_clock::wall_clock_synchronized() const {
+  if (::access("/run/systemd/timesync/synchronized", F_OK) == 0) return true;
+  timex tx{};  // modes 0: read only
+  const int state = ::adjtimex(&tx);
+  return state != -1 && state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0;
 }
 
 void asio_clock::on_wall_clock_set(const std::function<void()>& fn) {

@@ -27,6 +27,9 @@ class asio_clock final : public clock {
   // Through a CLOCK_REALTIME timerfd armed with TFD_TIMER_CANCEL_ON_SET: the kernel wakes it
   // exactly when the clock is set, so nothing polls (an idle locker's thread stays asleep).
   void on_wall_clock_set(const std::function<void()>& fn) override;
+  // The flag file, then adjtimex(2) with nothing to change; read each time (a command with a
+  // deadline). Under ProtectClock=yes adjtimex is refused (EPERM): not synchronized.
+  [[nodiscard]] bool wall_clock_synchronized() const override;
 
  private:
   boost::asio::io_context& io_;

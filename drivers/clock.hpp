@@ -38,6 +38,11 @@ class clock {
   // read late), not when it is slewed; at most one listener (a later call replaces it). The
   // default clock never reports a step.
   virtual void on_wall_clock_set(const std::function<void()>& /*fn*/) {}
+  // Whether the wall clock has been synchronized since boot, as the system says it: systemd-
+  // timesyncd's /run/systemd/timesync/synchronized, or the kernel's flag (adjtimex(2):
+  // STA_UNSYNC clear, which chrony and ntpd leave; what timedatectl shows as "System clock
+  // synchronized"), where the sandbox lets it be read. The default clock: yes.
+  [[nodiscard]] virtual bool wall_clock_synchronized() const { return true; }
 };
 
 // A one-shot timer owned by an object: cancelled when restarted or destroyed, so a

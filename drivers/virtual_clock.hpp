@@ -29,6 +29,10 @@ class virtual_clock final : public clock {
     if (on_set_) call_after(millis{0}, [this] { on_set_(); });
   }
   void on_wall_clock_set(const std::function<void()>& fn) override { on_set_ = fn; }
+  // Whether the (virtual) kernel says the wall clock was synchronized: yes unless a test says
+  // not yet (a board just booted, NTP not reached).
+  [[nodiscard]] bool wall_clock_synchronized() const override { return synchronized_; }
+  void set_wall_clock_synchronized(bool yes) { synchronized_ = yes; }
   // The machine rebooted (a power cut): steady readings of before no longer compare with now.
   // Virtual steady time goes on from where it was; only the boot id says it is another boot.
   void reboot() { ++boot_; }
@@ -81,6 +85,7 @@ class virtual_clock final : public clock {
   steady_time now_{};
   wall_time wall_start_;
   int boot_ = 1;
+  bool synchronized_ = true;
   timer_id next_id_ = 1;
   std::map<std::pair<steady_time, timer_id>, std::function<void()>> timers_;
 };

@@ -246,7 +246,7 @@ error make_error(error_code code, std::string message, std::optional<std::string
 }  // namespace
 
 result<command, error> decode_command(std::string_view name, std::string_view payload,
-                                      wall_time now) {
+                                      wall_time now, bool clock_trusted) {
   if (payload.size() > max_command_bytes) {
     return fail(make_error(error_code::bad_request,
                            "payload larger than " + std::to_string(max_command_bytes) + " bytes"));
@@ -285,6 +285,13 @@ result<command, error> decode_command(std::string_view name, std::string_view pa
 
   command cmd;
   cmd.req_id = *req_id;
+  if (!clock_trusted &&
+      (obj.contains("expires_at") || obj.contains("hold_until") || name == "compartment_open")) {
+    return fail(make_error(error_code::busy,
+                           "the locker's clock is not synchronized yet, so expires_at and "
+                           "hold_until cannot be judged: try again later",
+                           req_id));
+  }
   if (const auto it = obj.find("expires_at"); it != obj.end()) {
     const auto t =
         it->is_string() ? parse_timestamp(it->get_ref<const std::string&>()) : std::nullopt;

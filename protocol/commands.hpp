@@ -126,9 +126,12 @@ inline constexpr std::size_t max_command_bytes = std::size_t{16} * 1024;
 //   expired: now is past expires_at;
 //   bad_request: compartment_open without expires_at or with it more than 5 minutes ahead;
 //                any argument missing, mistyped or out of range (the first one found).
+//   busy: clock_trusted is false and the request has a deadline (expires_at, hold_until,
+//         every compartment_open): now cannot judge it (the locker's clock is not synchronized
+//         yet); the sender tries again later.
 // Unknown fields are ignored.
 [[nodiscard]] result<command, error> decode_command(std::string_view name, std::string_view payload,
-                                                    wall_time now);
+                                                    wall_time now, bool clock_trusted = true);
 
 // The wire name of a decoded request ("reservation_create", …).
 [[nodiscard]] std::string_view command_name(const request& r);

@@ -84,7 +84,11 @@ void command_handler::run(const route& r, std::string_view payload) {
   std::optional<std::string> req_id;
   try {
     prune_if_due();
-    auto decoded = protocol::decode_command(name, payload, clock_.wall_now());
+    // clock_sync "system": a deadline is judged only by a clock the system says was synced.
+    const bool clock_trusted =
+        locker_.current_config().clock_sync == config::clock_sync_kind::none ||
+        clock_.wall_clock_synchronized();
+    auto decoded = protocol::decode_command(name, payload, clock_.wall_now(), clock_trusted);
     req_id = decoded ? std::optional<std::string>(decoded->req_id) : decoded.error().req_id;
     // A compartment_open still waiting for its door answers once, when the door did or did
     // not open (its req_id is on file already, with the reply a restart would leave).

@@ -105,11 +105,17 @@ struct tokens_config {
 
 enum class log_level { debug, info, warning, error };
 
+// Whether the wall clock must be synchronized before a deadline sent from outside is judged
+// (clock_sync): none trusts it as it is; system waits for the system's word
+// (drivers::clock::wall_clock_synchronized).
+enum class clock_sync_kind { none, system };
+
 struct locker_config {
   std::string file;
   std::string locker_id;  // [a-z0-9-]{1,64}
   std::filesystem::path state_dir;
   log_level log = log_level::info;
+  clock_sync_kind clock_sync = clock_sync_kind::none;
   backend_kind backend = backend_kind::sim;
   std::filesystem::path sim_socket;
   broker_config broker;

@@ -19,6 +19,7 @@ using i64 = std::int64_t;
 
 constexpr std::array<std::string_view, 4> log_words{"debug", "info", "warning", "error"};
 constexpr std::array<std::string_view, 2> backend_words{"sim", "gpiod"};
+constexpr std::array<std::string_view, 2> clock_sync_words{"none", "system"};
 constexpr std::array<std::string_view, 2> badge_words{"badge_only", "badge_and_pin"};
 
 // One range per setting, the file's and cfg/desired's alike (protocol/README.md, "Settings"):
@@ -46,6 +47,19 @@ const setting rows[] = {
      .set = [](locker_config& c, i64 v) { c.log = static_cast<log_level>(v); },
      .get = [](const locker_config& c) { return static_cast<i64>(c.log); },
      .doc = "the least severe message logged"},
+    {.key = "clock_sync",
+     .type = setting_type::choice,
+     .default_text = "none",
+     .words = clock_sync_words,
+     .set = [](locker_config& c, i64 v) { c.clock_sync = static_cast<clock_sync_kind>(v); },
+     .get = [](const locker_config& c) { return static_cast<i64>(c.clock_sync); },
+     .doc = "`system`: a command with `expires_at` or `hold_until` (every `compartment_open`) "
+            "is answered `busy` until the system says the wall clock was synchronized since "
+            "boot (systemd-timesyncd's /run/systemd/timesync/synchronized, or the kernel's "
+            "flag that chrony and ntpd set, where the unit lets lockerd read it), so that a "
+            "board with a flat RTC battery does not judge deadlines by 1970; `none`: the clock "
+            "is trusted as it is (the simulator, a board without time sync). The package's "
+            "example file says `system`"},
 
     {.section = "hardware",
      .key = "backend",

@@ -153,6 +153,66 @@ class commands : public ::testing::Test {
   int rebirths_ = 0;
 };
 
+// ---- clock trust -------------------------------------------------------------------------
+
+// clock_sync "system" on a board whose clock the system does not call synchronized yet: a
+// deadline is not judged (busy, nothing done, nothing kept: the same req_id is taken once the
+// clock is synced); without a deadline a command runs as always; clock_sync "none" trusts it.
+TEST(clock_sync, deadlines_wait_for_the_clock_to_be_synchronized) {
+  locker_rig rig([](config::locker_config& c) { c.clock_sync = config::clock_sync_kind::system; },
+                 locker_rig::mqtt_stack::none);
+  const auto topics = *protocol::topic_set::make("test");
+  recording_publisher pub;
+  state::state_report report(rig.locker(), rig.db(), rig.clock());
+  command_handler handler(rig.locker(), rig.db(), rig.key(), rig.clock(), topics, pub, report);
+  const auto send = [&](std::string_view name, const json& payload) {
+    pub.messages.clear();
+    handler.handle_command(name, payload.dump(), std::nullopt, std::nullopt);
+    json out;
+    for (const auto& m : pub.messages)
+      if (m.topic == topics.res(name)) out = json::parse(m.payload);
+    return out;
+  };
+  const json open = {{"req_id", "t1"},
+                     {"expires_at", protocol::format_timestamp(rig.clock().wall_now() + 60s)},
+                     {"compartment", "5"},
+                     {"reason", "customer on the phone"},
+                     {"operator", "olga"}};
+  rig.clock().set_wall_clock_synchronized(false);
+  const auto refused = send("compartment_open", open);
+  expect_error(refused, "busy");
+  EXPECT_NE(refused.value("message", "").find("not synchronized"), std::string::npos) << refused;
+  rig.advance(move_time);
+  EXPECT_EQ(rig.compartment("5").door(), compartment::door_state::closed);
+  expect_ok(send("get_state", {{"req_id", "t2"}}), "t2");
+
+  // NTP reached: the same request is taken now.
+  rig.clock().set_wall_clock_synchronized(true);
+  send("compartment_open", open);
+  rig.advance(move_time);
+  EXPECT_EQ(rig.compartment("5").door(), compartment::door_state::open);
+}
+
+TEST(clock_sync, none_trusts_the_clock_as_it_is) {
+  locker_rig rig({}, locker_rig::mqtt_stack::none);
+  const auto topics = *protocol::topic_set::make("test");
+  recording_publisher pub;
+  state::state_report report(rig.locker(), rig.db(), rig.clock());
+  command_handler handler(rig.locker(), rig.db(), rig.key(), rig.clock(), topics, pub, report);
+  rig.clock().set_wall_clock_synchronized(false);
+  handler.handle_command(
+      "compartment_open",
+      json{{"req_id", "t3"},
+           {"expires_at", protocol::format_timestamp(rig.clock().wall_now() + 60s)},
+           {"compartment", "5"},
+           {"reason", "customer on the phone"},
+           {"operator", "olga"}}
+          .dump(),
+      std::nullopt, std::nullopt);
+  rig.advance(move_time);
+  EXPECT_EQ(rig.compartment("5").door(), compartment::door_state::open);
+}
+
 // ---- reservation_create ------------------------------------------------------------------
 
 TEST_F(commands, reservation_create_stores_the_code_only_as_keyed_hash) {

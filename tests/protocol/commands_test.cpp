@@ -388,6 +388,26 @@ TEST(decode_command, expires_at_more_than_a_day_ahead_is_refused) {
   expect_error(decode("reboot", p), error_code::bad_request, "expires_at", "r-10");
 }
 
+// clock_sync "system" before the first time sync: a deadline is not judged (busy, with the
+// req_id, saying why); requests without one are answered as always.
+TEST(decode_command, a_deadline_is_not_judged_by_a_clock_that_is_not_synchronized) {
+  const auto untrusted = [](const std::string& name, const json& payload) {
+    return decode_command(name, payload.dump(), now, false);
+  };
+  json reboot = valid_requests().at("reboot");
+  reboot["expires_at"] = "2026-11-21T09:01:00.000Z";
+  const auto r = untrusted("reboot", reboot);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, error_code::busy);
+  EXPECT_EQ(r.error().req_id, "r-10");
+  EXPECT_NE(r.error().message.find("not synchronized"), std::string::npos) << r.error().message;
+  EXPECT_EQ(untrusted("compartment_open", valid_requests().at("compartment_open")).error().code,
+            error_code::busy);
+  reboot.erase("expires_at");
+  EXPECT_TRUE(untrusted("reboot", reboot).ok());
+  EXPECT_TRUE(untrusted("get_state", valid_requests().at("get_state")).ok());
+}
+
 TEST(decode_command, expires_at_must_be_an_rfc3339_timestamp) {
   for (const json& bad : {json("2026-11-21 09:12:44.120Z"), json("2026-11-21T09:12:44.120"),
                           json("2026-11-21T09:12:44.120+0100"), json(1700000000), json(nullptr)}) {
