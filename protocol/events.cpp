@@ -231,6 +231,8 @@ std::string_view to_string(alarm_type t) {
       return "unexpected_contents";
     case alarm_type::clock_step:
       return "clock_step";
+    case alarm_type::books_lost:
+      return "books_lost";
   }
   return "tamper";
 }

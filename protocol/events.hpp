@@ -153,7 +153,11 @@ enum class alarm_type {
   unexpected_contents,
   // The wall clock was set by 2 s or more (warning, no compartment; added within v1): step_s
   // says by how much; cleared ten minutes later (daemon/controller/clock_trust.cpp).
-  clock_step
+  clock_step,
+  // The locker started in place of a damaged database (critical, no compartment; added within
+  // v1): moved_to names the file set aside; compartments out of service (reason books_lost)
+  // until checked; cleared when the last is back in service (daemon/controller/books_lost.cpp).
+  books_lost
 };
 enum class alarm_severity { warning, critical };
 

@@ -2,6 +2,7 @@
 #include "daemon/app/locker_app.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <exception>
 #include <filesystem>
@@ -91,9 +92,11 @@ locker_app::locker_app(config::locker_config cfg, platform p)
     std::filesystem::permissions(cfg_.state_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace);
     // The folder's checks (daemon/state_folder): a missing or other key, a vanished or empty
-    // database, a damaged one: refused with what to do, never started forgetful.
+    // database: refused with what to do, never started forgetful; a damaged one is set aside
+    // and the locker starts degraded (books_lost), reachable, instead of never.
     try {
-      key_.emplace(state_folder::open(cfg_.state_dir, db_, {.quick_check = true}));
+      // No quick_check here: it reads every page, so it runs after READY (integrity_).
+      key_.emplace(state_folder::open(cfg_.state_dir, db_, {.set_aside_damaged = true}));
     } catch (const state_folder::refused& e) {
       throw state_folder_refused(e.what());
     }
@@ -303,6 +306,41 @@ void locker_app::ready() {
       watchdog_->start();
     }
   }
+  // The integrity check of every start, beside the loop rather than before READY.
+  if (platform_.integrity_check) {
+    integrity_.emplace(
+        platform_.io, cfg_.state_dir / state_folder::database_file,
+        [this](const std::string& problems, double ms) { integrity_checked(problems, ms); });
+  }
+}
+
+void locker_app::integrity_checked(const std::string& problems, double ms) {
+  const auto file = (cfg_.state_dir / state_folder::database_file).string();
+  if (problems.empty()) {
+    log::info(component, "database check: ", file, " is ok (quick_check, ",
+              std::lround(ms), " ms)");
+    return;
+  }
+  log::error(component, "database check: ", file, " is damaged (", problems,
+             "): it is set aside at the next start (books_lost); stopping as soon as nobody is "
+             "using the locker");
+  try {
+    state_folder::record_damage(cfg_.state_dir, problems);
+  } catch (const std::exception& e) {
+    log::error(component, "cannot note the damage for the next start: ", e.what());
+  }
+  controller_->storage_error_outside("the database check after the start", problems.c_str());
+  stop_when_quiet("the database is damaged");
+}
+
+void locker_app::stop_when_quiet(const std::string& reason) {
+  if (stopping_) return;
+  if (activity::why_busy(*controller_, &*session_)) {
+    if (!quiet_stop_) quiet_stop_.emplace(platform_.clock);
+    quiet_stop_->start(drivers::millis{1000}, [this, reason] { stop_when_quiet(reason); });
+    return;
+  }
+  stop(reason, protocol::offline_reason::lost, exit_failure);
 }
 
 void locker_app::stop(std::string_view reason, protocol::offline_reason offline, int exit_status) {

@@ -36,6 +36,7 @@
 #include "daemon/service/notifier.hpp"
 #include "daemon/service/watchdog.hpp"
 #include "daemon/state/state_report.hpp"
+#include "daemon/state_folder/background_check.hpp"
 #include "daemon/store/idle_checkpoint.hpp"
 #include "daemon/store/parcel_retention.hpp"
 #include "daemon/store/store.hpp"
@@ -74,6 +75,8 @@ struct platform {
   bool handle_signals = true;  // SIGINT/SIGTERM stop the locker
   bool admin_socket = true;    // <state_dir>/lockerd.sock for lockeradm
   bool systemd = true;         // sd_notify and the watchdog from the environment
+  // PRAGMA quick_check after READY (state_folder::background_check), its result on io.
+  bool integrity_check = true;
   // The shortest gap between two state messages (lockerd: the reporter's 200 ms). The
   // benchmark sets 0 to build and publish the state after every change, as for people paced
   // past the interval, and show that none of it runs between a pickup's intent and its coil.
@@ -91,7 +94,8 @@ class start_error : public std::runtime_error {
 };
 
 // The state folder cannot be used as it is (daemon/state_folder: a missing or other key, a
-// vanished, emptied or damaged database): a person must act, so restarting does not help.
+// vanished or emptied database; a damaged one is set aside instead): a person must act, so
+// restarting does not help.
 class state_folder_refused : public start_error {
  public:
   using start_error::start_error;
@@ -118,6 +122,12 @@ class locker_app {
   [[nodiscard]] bool stopping() const { return stopping_; }
   [[nodiscard]] int exit_status() const { return exit_status_; }
 
+  // What the integrity check after READY found (state_folder::background_check; "" when ok),
+  // in ms. Damage is noted for the next start (which sets the database aside: books_lost),
+  // raised as storage_fault, and lockerd stops (exit 1; systemd restarts it) as soon as nobody
+  // is using the locker.
+  void integrity_checked(const std::string& problems, double ms);
+
   [[nodiscard]] const config::locker_config& cfg() const { return cfg_; }
   // What the locker runs with now: cfg() at start, then each applied cfg/desired version.
   [[nodiscard]] config::settings_in_force& settings() { return *settings_; }
@@ -134,6 +144,8 @@ class locker_app {
 
  private:
   void build_mqtt();
+  // Stops with exit 1 now if nobody uses the locker, else looks again every second.
+  void stop_when_quiet(const std::string& reason);
   void route(const mqtt::incoming_message& m);
   void admin_request(const admin_socket::peer& from, std::string_view line,
                      admin_socket::reply_fn reply);
@@ -168,6 +180,9 @@ class locker_app {
   service::notifier notify_;
   std::optional<service::watchdog> watchdog_;
   std::optional<boost::asio::signal_set> signals_;
+  // Last, so that they go first: the check after READY and the stop it may wait for.
+  std::optional<drivers::timer> quiet_stop_;
+  std::optional<state_folder::background_check> integrity_;
 };
 
 }  // namespace locker::app

@@ -40,12 +40,6 @@ std::string join_ids(const std::set<std::string>& ids) {
   return out;
 }
 
-// Behind a closed, locked door with nothing under way and a presence sensor that is trusted.
-bool can_look_inside(const compartment::compartment& m) {
-  return m.occupied().has_value() && m.door() == compartment::door_state::closed &&
-         m.lock() == compartment::lock_state::locked && !m.alarms().has(alarm_type::sensor_fault);
-}
-
 }  // namespace
 
 void controller::check_contents(store::transaction& tx, slot& s, looked who) {

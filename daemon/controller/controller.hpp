@@ -166,6 +166,11 @@ class controller final : public compartment::compartment_observer, public keypad
   [[nodiscard]] std::optional<drivers::wall_time> storage_fault_since() const {
     return storage_fault_since_;
   }
+  // Since when the books_lost alarm is raised (books_lost.cpp): this start replaced a damaged
+  // database; nullopt when not, or once every compartment was checked.
+  [[nodiscard]] std::optional<drivers::wall_time> books_lost_since() const {
+    return books_lost_since_;
+  }
 
   // --- held compartments and expiring reservations (holds.cpp; issue 13, flow "hold") ---
   // The compartment a new hold of this size would get: the smallest free one that fits and
@@ -311,6 +316,15 @@ class controller final : public compartment::compartment_observer, public keypad
   // inside, are parcel_left_inside), and something seen that no parcel on file accounts for is
   // unexpected_contents. Commits only where something changes.
   void check_contents_at_start();
+  // --- a start in place of a damaged database (books_lost.cpp) ---
+  // At start, if state_folder set a damaged database aside: the books_lost alarm (journaled
+  // once), and every compartment whose presence sensor cannot tell what is inside out of
+  // service (reason books_lost) until an operator had it checked.
+  void take_up_lost_books();
+  // A compartment went back in service (inside its commit): the alarm's end is journaled with
+  // the last one (true); call lost_books_checked() once that commit succeeded.
+  bool end_lost_books_if_checked(store::transaction& tx);
+  void lost_books_checked();
   // At start: what lockeradm in-service asked while lockerd ran (store::in_service_requests::add).
   void carry_out_in_service_requests();
   // The backup_power line: its reading at start, then every change, as the power alarm.
@@ -387,6 +401,9 @@ class controller final : public compartment::compartment_observer, public keypad
   // The storage_fault alarm: since when, and whether its raising reached the journal.
   std::optional<drivers::wall_time> storage_fault_since_;
   bool storage_fault_journaled_ = false;
+  // The books_lost alarm: since when (as state_folder recorded it), and what was set aside.
+  std::optional<drivers::wall_time> books_lost_since_;
+  std::string books_lost_moved_to_;
   int tx_depth_ = 0;  // > 0 while a commit's work runs (guarded() lets errors through then)
   doing doing_;       // the innermost guarded() work
   // The compartments whose left-inside window runs (kept on disk too: contents.cpp).

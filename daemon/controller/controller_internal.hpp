@@ -18,6 +18,10 @@ namespace locker::controller {
 // Wall-clock deadlines are re-checked at least this often, in case the clock was set.
 constexpr std::chrono::milliseconds max_timer_wait{3600 * 1000};
 
+// The service reason of a compartment to be checked after a damaged database was replaced
+// (books_lost.cpp).
+constexpr std::string_view books_lost_reason = "books_lost";
+
 // After a database error stopped a timer's work (expiry, lockout): when it tries again.
 constexpr std::chrono::milliseconds storage_retry{60 * 1000};
 
@@ -55,6 +59,13 @@ bool controller::guarded(std::string_view what, std::string_view compartment, F&
     std::forward<F>(fn)();
     return true;
   });
+}
+
+// Behind a closed, locked door with nothing under way and a presence sensor that is trusted.
+inline bool can_look_inside(const compartment::compartment& m) {
+  return m.occupied().has_value() && m.door() == compartment::door_state::closed &&
+         m.lock() == compartment::lock_state::locked &&
+         !m.alarms().has(compartment::alarm_type::sensor_fault);
 }
 
 // One compartment: the state machine, and what its door is open for (persisted with it).

@@ -85,12 +85,14 @@ controller::service_result controller::set_service_by_operator(std::string_view 
   // as it is now, the service change); commit_together() puts all of it, the saved wish
   // (a change service() does not show, e.g. out of service while faulty) and the audit
   // entry in one transaction.
+  bool books_checked = false;
   const bool saved = commit_together([&](store::transaction& tx) {
     if (!cleared.empty()) machine->clear_fault();
     if (in_service)
       machine->set_contents_alarm(compartment::alarm_type::unexpected_contents, false);
     machine->set_service(in_service, in_service ? std::string_view{} : reason);
     save(tx, *s);
+    if (in_service) books_checked = end_lost_books_if_checked(tx);
     nlohmann::json detail = {{"compartment", std::string(id)}, {"reason", std::string(reason)}};
     if (!cleared.empty()) detail["cleared"] = cleared;
     db_.audit().record(tx, clock_.wall_now(), by,
@@ -102,6 +104,7 @@ controller::service_result controller::set_service_by_operator(std::string_view 
     machine->restore(before);
     return {service_answer::failed, {}};
   }
+  if (books_checked) lost_books_checked();
   if (!cleared.empty())
     log::info("controller", "compartment ", id, ": ", cleared, " cleared by ", by);
   update_alarm_indicator();

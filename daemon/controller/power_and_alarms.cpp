@@ -63,7 +63,7 @@ void controller::update_alarm_indicator() {
       critical = critical || (a.has(type) && compartment::severity_of(type) ==
                                                  compartment::alarm_severity::critical);
   }
-  critical = critical || storage_fault_since_.has_value();
+  critical = critical || storage_fault_since_.has_value() || books_lost_since_.has_value();
   hardware_.board().indicator().set_alarm(critical);
 }
 

@@ -88,6 +88,7 @@ void controller::start() {
       commit([&](store::transaction& tx) { save(tx, *s); });
     }
   }
+  take_up_lost_books();
   check_contents_at_start();
   carry_out_in_service_requests();
   start_power_watch();

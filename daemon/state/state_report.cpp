@@ -225,6 +225,9 @@ protocol::locker_state state_report::current() {
   if (const auto since = locker_.storage_fault_since())
     st.alarms.push_back({protocol::alarm_type::storage_fault, std::nullopt,
                          protocol::alarm_severity::critical, *since});
+  if (const auto since = locker_.books_lost_since())
+    st.alarms.push_back({protocol::alarm_type::books_lost, std::nullopt,
+                         protocol::alarm_severity::critical, *since});
   if (const auto since = locker_.clock_step_since())
     st.alarms.push_back({protocol::alarm_type::clock_step, std::nullopt,
                          protocol::alarm_severity::warning, *since});

@@ -138,6 +138,13 @@ std::int64_t journal::backlog() {
   return s.column_int64(0);
 }
 
+void journal::continue_after(transaction& tx, std::uint64_t seq) {
+  check_same_db(db_, tx);
+  db_.prepare("UPDATE journal_counter SET last_seq = max(last_seq, ?1) WHERE id = 1")
+      .bind(1, static_cast<std::int64_t>(seq))
+      .run();
+}
+
 std::uint64_t journal::last_seq() {
   statement s = db_.prepare("SELECT last_seq FROM journal_counter WHERE id = 1");
   if (!s.step()) corrupt("journal_counter table", "(no row)");

@@ -59,6 +59,11 @@ class journal {
   [[nodiscard]] std::int64_t backlog();
   // The seq of the newest event ever appended (0 if none), delivered or not.
   [[nodiscard]] std::uint64_t last_seq();
+  // A database started anew in place of a damaged one (daemon/state_folder): the next seq
+  // follows `seq`, the last one the old database had handed out, so that consumers see a gap
+  // (the events it still held are lost) rather than seqs they have seen already. Never goes
+  // back.
+  void continue_after(transaction& tx, std::uint64_t seq);
 
  private:
   database& db_;

@@ -11,6 +11,11 @@
 
 namespace locker::store {
 
+// The settings key of a start in place of a damaged database (daemon/state_folder sets it in
+// the new one; the controller raises books_lost from it, and empties it once every
+// compartment was checked): JSON {moved_to, problems, at, raised?}.
+inline constexpr std::string_view books_lost_setting = "books_lost";
+
 class stored_settings {
  public:
   explicit stored_settings(database& db) : db_(db) {}

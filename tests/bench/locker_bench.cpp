@@ -1286,7 +1286,8 @@ void key_rows(const std::string& name, const process_result& r) {
 // Cold start and the quick_check on the state folder of a 100k-parcel locker (lockerd stopped):
 // exec -> READY=1 warm and with the database's pages dropped, beside exec -> exit of
 // `lockerd --version` (the same binary and libraries, no database); PRAGMA quick_check as
-// lockerd runs it at every start, beside a plain read of the same file.
+// lockerd runs it after every start (in a thread of its own, after READY: not part of the
+// start), beside a plain read of the same file.
 void start_rows(process_rig& rig, int runs, std::size_t parcels) {
   const auto count = parcels_name(parcels);
   const auto comps = std::to_string(rig.board().compartments.size());
@@ -1367,14 +1368,16 @@ void start_rows(process_rig& rig, int runs, std::size_t parcels) {
   const auto qc = summarize(qc_cold);
   const auto rw = summarize(rd_warm);
   const auto rc = summarize(rd_cold);
-  table.push_back(
-      {with_n("quick_check at start, warm (" + count + " parcels, " + fmt(size_mb, "MB", 1) + ")",
-              qw.n),
-       fmt(qw.p50, "ms"), fmt(qw.p99, "ms"), floor_text(rw) + " read",
-       times(qw.p50 / std::max(rw.p50, 1e-3)), "(part of cold start)", "info"});
-  table.push_back({with_n("quick_check at start, out of the page cache", qc.n), fmt(qc.p50, "ms"),
-                   fmt(qc.p99, "ms"), floor_text(rc) + " read",
-                   times(qc.p50 / std::max(rc.p50, 1e-3)), "(part of cold start)", "info"});
+  table.push_back({with_n("quick_check after READY, warm (" + count + " parcels, " +
+                              fmt(size_mb, "MB", 1) + ")",
+                          qw.n),
+                   fmt(qw.p50, "ms"), fmt(qw.p99, "ms"), floor_text(rw) + " read",
+                   times(qw.p50 / std::max(rw.p50, 1e-3)), "(in the background, not in the start)",
+                   "info"});
+  table.push_back({with_n("quick_check after READY, out of the page cache", qc.n),
+                   fmt(qc.p50, "ms"), fmt(qc.p99, "ms"), floor_text(rc) + " read",
+                   times(qc.p50 / std::max(rc.p50, 1e-3)), "(in the background, not in the start)",
+                   "info"});
   notes.emplace_back(
       "quick_check floor: reading the same database file front to back (1 MiB "
       "reads), warm and out of the page cache likewise");

@@ -305,6 +305,23 @@ TEST(payloads, storage_fault_is_in_the_contract) {
   EXPECT_FALSE(schemas().validate("evt_alarm.schema.json", unknown).empty());
 }
 
+TEST(payloads, books_lost_is_in_the_contract) {
+  auto event =
+      json::parse(encode_alarm_event(header(9), alarm_event{alarm_type::books_lost, std::nullopt,
+                                                            alarm_severity::critical, true}));
+  EXPECT_EQ(event["type"], "books_lost");
+  EXPECT_FALSE(event.contains("compartment"));
+  event["moved_to"] = "lockerd.damaged-20261201T225000Z.db";
+  EXPECT_TRUE(schemas().validate("evt_alarm.schema.json", event).empty());
+  event["moved_to"] = 7;
+  EXPECT_FALSE(schemas().validate("evt_alarm.schema.json", event).empty());
+  auto st = sample_state();
+  st.alarms.push_back({alarm_type::books_lost, std::nullopt, alarm_severity::critical, t1});
+  const auto state = json::parse(encode_state(st));
+  EXPECT_EQ(state["alarms"].back()["type"], "books_lost");
+  EXPECT_TRUE(schemas().validate("state.schema.json", state).empty());
+}
+
 TEST(payloads, presence_alarms_are_in_the_contract) {
   for (const auto& [type, name, severity] :
        {std::tuple{alarm_type::parcel_left_inside, "parcel_left_inside", alarm_severity::warning},

@@ -12,7 +12,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "daemon/store/stored_settings.hpp"
 #include "tests/store/temp_dir.hpp"
 
 namespace locker::state_folder {
@@ -42,6 +44,29 @@ class state_folder_test : public store::testing::temp_dir_test {
                           std::chrono::system_clock::now());
   }
   [[nodiscard]] fs::path file(const char* name) const { return dir_ / name; }
+  // Overwrites the table's root page in the (checkpointed, closed) database file.
+  void tear_root_page(const std::string& table) {
+    std::int64_t root = 0;
+    std::int64_t page_size = 0;
+    {
+      store::store db(file(database_file));
+      {
+        auto s = db.db().prepare("SELECT rootpage FROM sqlite_schema WHERE name = ?1");
+        s.bind(1, table);
+        ASSERT_TRUE(s.step());
+        root = s.column_int64(0);
+      }
+      auto s = db.db().prepare("PRAGMA page_size");
+      ASSERT_TRUE(s.step());
+      page_size = s.column_int64(0);
+      auto c = db.db().prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+      (void)c.step();
+    }
+    std::fstream f(file(database_file), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>((root - 1) * page_size));
+    const std::string junk(static_cast<std::size_t>(page_size), '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
 };
 
 TEST_F(state_folder_test, a_first_start_makes_the_key_binds_the_database_to_it_and_marks_it) {
@@ -148,6 +173,63 @@ TEST_F(state_folder_test, a_damaged_database_is_refused_with_what_to_do) {
   const auto why = refusal();
   EXPECT_THAT(why, HasSubstr("lockerd.db is damaged"));
   EXPECT_THAT(why, HasSubstr("restore BACKUP"));
+}
+
+// lockerd (set_aside_damaged): the damaged file and its WAL are kept under one new name, a new
+// database bound to the same key takes the old one's place, books_lost says what happened,
+// and seq goes on after the damaged file's last.
+TEST_F(state_folder_test, lockerd_sets_a_damaged_database_aside_and_starts_anew_on_the_same_key) {
+  std::string fingerprint;
+  {
+    std::optional<store::store> db;
+    const auto key = open(dir_, db);
+    fingerprint = security::key_fingerprint(key);
+    store::transaction tx(db->db());
+    for (int i = 0; i < 5; ++i)
+      (void)db->journal().append(tx, store::journal_topic::alarm, "power",
+                                 {{"severity", "warning"}, {"active", true}},
+                                 std::chrono::system_clock::now());
+    tx.commit();
+  }
+  // A table's page torn: the header survives, quick_check finds it.
+  tear_root_page("couriers");
+  std::optional<store::store> db;
+  const auto key = open(dir_, db, {.quick_check = true, .set_aside_damaged = true});
+  ASSERT_TRUE(db.has_value());
+  EXPECT_EQ(security::key_fingerprint(key), fingerprint);
+  EXPECT_EQ(db->settings().get(fingerprint_setting), fingerprint);
+  EXPECT_EQ(integrity_problems(*db, true), "");
+  EXPECT_EQ(db->journal().last_seq(), 5U) << "seq goes on after the damaged file's";
+  const auto lost = nlohmann::json::parse(db->settings().get(store::books_lost_setting).value());
+  const std::string moved = lost.at("moved_to");
+  EXPECT_TRUE(moved.starts_with("lockerd.damaged-")) << moved;
+  EXPECT_TRUE(fs::exists(dir_ / moved));
+  EXPECT_FALSE(lost.at("problems").get<std::string>().empty());
+  EXPECT_FALSE(fs::exists(file(set_aside_file)));
+  db.reset();
+  // And it opens again as it is, the record kept.
+  EXPECT_EQ(refusal(), "");
+}
+
+TEST_F(state_folder_test, a_set_aside_cut_short_by_a_crash_ends_at_the_next_start) {
+  a_locker_that_ran();
+  // The crash came after the record and the move, before the new database took it over.
+  {
+    std::ofstream(file(set_aside_file))
+        << R"({"moved_to":"lockerd.damaged-20261201T000000Z.db","problems":"torn","at":"2026-12-01T00:00:00.000Z","last_seq":41})";
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    fs::rename(dir_ / (std::string(database_file) + suffix),
+               dir_ / (std::string("lockerd.damaged-20261201T000000Z.db") + suffix), ec);
+  }
+  std::optional<store::store> db;
+  (void)open(dir_, db, {.quick_check = true, .set_aside_damaged = true});
+  ASSERT_TRUE(db.has_value());
+  EXPECT_EQ(db->journal().last_seq(), 41U);
+  EXPECT_NE(db->settings().get(store::books_lost_setting).value_or("").find("torn"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(file(set_aside_file)));
 }
 
 TEST_F(state_folder_test, a_view_does_not_make_a_database_in_a_mistyped_folder) {
