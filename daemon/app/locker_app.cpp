@@ -317,8 +317,8 @@ void locker_app::ready() {
 void locker_app::integrity_checked(const std::string& problems, double ms) {
   const auto file = (cfg_.state_dir / state_folder::database_file).string();
   if (problems.empty()) {
-    log::info(component, "database check: ", file, " is ok (quick_check, ",
-              std::lround(ms), " ms)");
+    log::info(component, "database check: ", file, " is ok (quick_check, ", std::lround(ms),
+              " ms)");
     return;
   }
   log::error(component, "database check: ", file, " is damaged (", problems,

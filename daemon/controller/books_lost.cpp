@@ -33,8 +33,8 @@ void controller::take_up_lost_books() {
   auto record = nlohmann::json::parse(text, nullptr, false);
   if (!record.is_object()) record = nlohmann::json::object();
   books_lost_moved_to_ = record.value("moved_to", std::string());
-  books_lost_since_ = protocol::parse_timestamp(record.value("at", std::string()))
-                          .value_or(clock_.wall_now());
+  books_lost_since_ =
+      protocol::parse_timestamp(record.value("at", std::string())).value_or(clock_.wall_now());
   if (record.value("raised", false)) {
     log::warning("controller", "books_lost is still raised (", books_lost_moved_to_,
                  " was set aside): compartments out of service until checked");

@@ -17,6 +17,7 @@
 #include "daemon/store/stored_settings.hpp"
 #include "tests/scenario/flows.hpp"
 #include "tests/scenario/locker_rig.hpp"
+#include "tests/support/damage.hpp"
 
 namespace locker::scenario {
 namespace {
@@ -141,28 +142,7 @@ TEST(books_lost, damage_found_after_the_start_is_set_aside_at_the_next_and_seq_g
   const fs::path dir = rig.cfg().state_dir;
   EXPECT_EQ(rig.check_integrity(), "");
 
-  rig.restart([&] {
-    std::int64_t root = 0;
-    std::int64_t page_size = 0;
-    {
-      store::store db(dir / "lockerd.db");
-      {
-        auto s = db.db().prepare(
-            "SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = 'couriers'");
-        ASSERT_TRUE(s.step());
-        root = s.column_int64(0);
-      }
-      auto s = db.db().prepare("PRAGMA page_size");
-      ASSERT_TRUE(s.step());
-      page_size = s.column_int64(0);
-      auto c = db.db().prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-      (void)c.step();
-    }
-    std::fstream f(dir / "lockerd.db", std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>((root - 1) * page_size));
-    const std::string junk(static_cast<std::size_t>(page_size), '\x5a');
-    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
-  });
+  rig.restart([&] { test::tear_root_page(dir / "lockerd.db", "couriers"); });
   EXPECT_TRUE(rig.events_of("books_lost").empty()) << "the start itself does not read every page";
 
   // A person at the keypad: the stop waits for them.

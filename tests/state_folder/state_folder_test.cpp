@@ -16,6 +16,7 @@
 
 #include "daemon/store/stored_settings.hpp"
 #include "tests/store/temp_dir.hpp"
+#include "tests/support/damage.hpp"
 
 namespace locker::state_folder {
 namespace {
@@ -44,29 +45,6 @@ class state_folder_test : public store::testing::temp_dir_test {
                           std::chrono::system_clock::now());
   }
   [[nodiscard]] fs::path file(const char* name) const { return dir_ / name; }
-  // Overwrites the table's root page in the (checkpointed, closed) database file.
-  void tear_root_page(const std::string& table) {
-    std::int64_t root = 0;
-    std::int64_t page_size = 0;
-    {
-      store::store db(file(database_file));
-      {
-        auto s = db.db().prepare("SELECT rootpage FROM sqlite_schema WHERE name = ?1");
-        s.bind(1, table);
-        ASSERT_TRUE(s.step());
-        root = s.column_int64(0);
-      }
-      auto s = db.db().prepare("PRAGMA page_size");
-      ASSERT_TRUE(s.step());
-      page_size = s.column_int64(0);
-      auto c = db.db().prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-      (void)c.step();
-    }
-    std::fstream f(file(database_file), std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>((root - 1) * page_size));
-    const std::string junk(static_cast<std::size_t>(page_size), '\x5a');
-    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
-  }
 };
 
 TEST_F(state_folder_test, a_first_start_makes_the_key_binds_the_database_to_it_and_marks_it) {
@@ -192,7 +170,7 @@ TEST_F(state_folder_test, lockerd_sets_a_damaged_database_aside_and_starts_anew_
     tx.commit();
   }
   // A table's page torn: the header survives, quick_check finds it.
-  tear_root_page("couriers");
+  test::tear_root_page(file(database_file), "couriers");
   std::optional<store::store> db;
   const auto key = open(dir_, db, {.quick_check = true, .set_aside_damaged = true});
   ASSERT_TRUE(db.has_value());
