@@ -148,21 +148,9 @@ int run(const options& o) {
     return exit_failure;
   }
   locker->ready();
-  // A failure that escapes the loop stops the locker the same way as a signal: the offline
-  // status first (bounded), then out. A second one while stopping ends it at once.
-  for (;;) {
-    try {
-      io.run();
-      break;
-    } catch (const std::exception& e) {
-      log::error("lockerd", "fatal: ", e.what());
-      if (locker->stopping()) return exit_failure;
-      locker->stop("fatal error", protocol::offline_reason::lost, exit_failure);
-      io.restart();
-    }
-  }
+  const int status = locker->run();
   log::info({log::message::stopped}, "lockerd", "stopped");
-  return locker->exit_status();
+  return status;
 }
 
 }  // namespace

@@ -314,6 +314,21 @@ void locker_app::ready() {
   }
 }
 
+int locker_app::run() {
+  auto& io = platform_.io;
+  for (;;) {
+    try {
+      io.run();
+      return exit_status_;
+    } catch (const std::exception& e) {
+      log::error(component, "fatal: ", e.what());
+      if (stopping_) return exit_failure;
+      stop("fatal error", protocol::offline_reason::lost, exit_failure);
+      io.restart();
+    }
+  }
+}
+
 void locker_app::integrity_checked(const std::string& problems, double ms) {
   const auto file = (cfg_.state_dir / state_folder::database_file).string();
   if (problems.empty()) {

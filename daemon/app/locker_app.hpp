@@ -119,6 +119,11 @@ class locker_app {
   // publishes the retained offline status (bounded by offline_bound) and then calls the
   // platform's stopped. The first call decides the exit status; later ones are ignored.
   void stop(std::string_view reason, protocol::offline_reason offline, int exit_status);
+  // Runs the loop (the platform's io) until the stop path has ended; returns the exit status.
+  // A failure that escapes the loop stops the locker the same way as a signal, as "fatal
+  // error": the offline status (lost) first, bounded, then out with exit_failure. A second one
+  // while stopping ends it at once.
+  int run();
   [[nodiscard]] bool stopping() const { return stopping_; }
   [[nodiscard]] int exit_status() const { return exit_status_; }
 

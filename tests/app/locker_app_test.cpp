@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // locker_app on the simulated board, virtual time and the in-memory link: every stop path
-// (lost hardware, signal) publishes the retained offline status before it ends, and the
+// (lost hardware, signal, a failure escaping the loop) publishes the retained offline status
+// before it ends, and the
 // command handler's local entry answers only its caller, also without a broker.
 #include "daemon/app/locker_app.hpp"
 
@@ -9,9 +10,11 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -111,6 +114,22 @@ TEST_F(locker_app_test, losing_the_hardware_publishes_offline_lost_then_stops_wi
   ASSERT_TRUE(last_offline()) << "the clean disconnect suppresses the will";
   EXPECT_EQ(last_offline()->value("reason", ""), "lost");
   EXPECT_TRUE(link_->stopped());
+  EXPECT_EQ(stopped_, 1);
+  EXPECT_EQ(app_->exit_status(), exit_failure);
+}
+
+// A failure that escapes the loop (an exception from any handler): the same stop path, as
+// "fatal error", so the retained status never stays online.
+TEST_F(locker_app_test,
+       a_failure_that_escapes_the_loop_publishes_offline_lost_then_stops_with_failure) {
+  start(true);
+  ASSERT_TRUE(link_->connected());
+  boost::asio::post(io_, [] { throw std::runtime_error("a handler failed"); });
+  EXPECT_EQ(app_->run(), exit_failure);  // the loop has no other work here: back at once
+  EXPECT_TRUE(app_->stopping());
+  clock_.advance(10ms);
+  ASSERT_TRUE(last_offline()) << "the clean disconnect suppresses the will";
+  EXPECT_EQ(last_offline()->value("reason", ""), "lost");
   EXPECT_EQ(stopped_, 1);
   EXPECT_EQ(app_->exit_status(), exit_failure);
 }
