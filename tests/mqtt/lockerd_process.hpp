@@ -182,11 +182,19 @@ class mqtt_lockerd_process : public ::testing::Test {
     return pred(recorder_->messages());
   }
 
-  // The first start's birth reached the recorder (the link connects after "ready").
+  // The birth reached the recorder: the status online, info and state (the link connects
+  // after "ready"; an event journaled at the start can arrive before info and state).
   bool wait_online() {
     return wait_recorded([](const auto& m) {
       const auto s = status_of(m);
-      return s && (*s)["online"] == true;
+      if (!s || (*s)["online"] != true) return false;
+      bool info = false;
+      bool state = false;
+      for (const auto& x : m) {
+        info = info || x.topic == std::string(root) + "info";
+        state = state || x.topic == std::string(root) + "state";
+      }
+      return info && state;
     });
   }
 

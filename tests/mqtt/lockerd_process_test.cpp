@@ -280,6 +280,7 @@ TEST_F(mqtt_lockerd_process, events_found_at_start_are_not_marked_queued) {
           return true;
       return false;
     })) << log_tail();
+    ASSERT_TRUE(wait_online()) << log_tail();
     const auto events = distinct_events(recorder_->messages());
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events.front()["seq"], 1U);
