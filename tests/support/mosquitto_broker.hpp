@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <mqtt/async_client.h>
 #include <netinet/in.h>
@@ -73,10 +74,13 @@ inline std::filesystem::path make_temp_dir(const std::string& prefix) {
 }  // namespace detail
 
 // Runs io in small steps until pred holds or the deadline passes. For tests whose code under
-// test lives on an io_context while the broker and subscriber run on their own threads.
+// test lives on an io_context while the broker and subscriber run on their own threads. The
+// work guard makes each step wait for what those threads post: without it, a loop with no
+// timer pending returns at once and this spins a core away from Paho's threads and the broker.
 inline bool run_until(boost::asio::io_context& io, const std::function<bool()>& pred,
                       std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
   const auto end = std::chrono::steady_clock::now() + deadline;
+  const auto guard = boost::asio::make_work_guard(io);
   while (!pred()) {
     if (std::chrono::steady_clock::now() > end) return false;
     io.restart();
