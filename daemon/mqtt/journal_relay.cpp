@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/mqtt/journal_relay.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "daemon/log/log.hpp"
@@ -32,6 +33,7 @@ journal_relay::journal_relay(store::store& db, broker_link& link, drivers::clock
       max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight),
       retry_timer_(clock),
       flush_timer_(clock) {
+  read_ahead_ = std::max(max_in_flight_, read_ahead_events);
   link_.on_connected([this] { connected(); });
   link_.on_disconnected([this] { disconnected(); });
   if (link_.connected()) connected();
@@ -62,12 +64,19 @@ void journal_relay::wake() {
   if (active_) pump();
 }
 
+void journal_relay::forget_what_was_sent() {
+  in_flight_.clear();
+  ahead_.clear();
+  cursor_ = 0;
+  read_upto_ = 0;
+  last_read_full_ = false;
+}
+
 void journal_relay::connected() {
   flush_deletes();
   active_ = true;
   ++generation_;
-  in_flight_.clear();
-  cursor_ = 0;
+  forget_what_was_sent();
   if (const auto waiting = backlog(); waiting > 0)
     log::info(component, waiting, " events waiting in the journal");
   pump();
@@ -77,34 +86,41 @@ void journal_relay::disconnected() {
   flush_deletes();
   active_ = false;
   ++generation_;
-  in_flight_.clear();
-  cursor_ = 0;
+  forget_what_was_sent();
   retry_timer_.cancel();
 }
 
-void journal_relay::pump() {
-  while (active_ && link_.connected() && in_flight_.size() < max_in_flight_) {
-    std::vector<store::event> batch;
-    try {
-      batch = db_.journal().pending(static_cast<std::int64_t>(max_in_flight_ - in_flight_.size()),
-                                    cursor_);
-    } catch (const std::exception& e) {
-      log::error(component, "cannot read the journal: ", e.what());
-      return;
-    }
-    draining_ = batch.size() == max_in_flight_ - in_flight_.size();
-    if (batch.empty()) return;
-    const auto late = clock_.wall_now() - late_after;
+bool journal_relay::read_ahead() {
+  try {
+    auto batch = db_.journal().pending(static_cast<std::int64_t>(read_ahead_), read_upto_);
+    last_read_full_ = batch.size() == read_ahead_;
     for (auto& e : batch) {
-      cursor_ = e.seq;
-      in_flight_.emplace(e.seq, false);
-      const auto generation = generation_;
-      const auto seq = e.seq;
-      const auto ts = protocol::parse_timestamp(e.ts);
-      const bool queued = ts && *ts < late;
-      link_.publish(topic_for(e.topic), queued ? with_queued(e.payload) : e.payload, 1, false,
-                    [this, generation, seq](bool ok) { acknowledged(generation, seq, ok); });
+      read_upto_ = e.seq;
+      ahead_.push_back(std::move(e));
     }
+  } catch (const std::exception& e) {
+    log::error(component, "cannot read the journal: ", e.what());
+    return false;
+  }
+  return !ahead_.empty();
+}
+
+void journal_relay::pump() {
+  if (!active_ || !link_.connected()) return;
+  const auto late = clock_.wall_now() - late_after;
+  while (in_flight_.size() < max_in_flight_ && (!ahead_.empty() || read_ahead())) {
+    const store::event e = std::move(ahead_.front());
+    ahead_.pop_front();
+    cursor_ = e.seq;
+    in_flight_.emplace(e.seq, false);
+    const auto generation = generation_;
+    const auto seq = e.seq;
+    const auto ts = protocol::parse_timestamp(e.ts);
+    const bool queued = ts && *ts < late;
+    link_.publish(topic_for(e.topic), queued ? with_queued(e.payload) : e.payload, 1, false,
+                  [this, generation, seq](bool ok) { acknowledged(generation, seq, ok); });
+    // A publish that fails at once disconnects: what is left waits for the next connect.
+    if (!active_ || !link_.connected()) return;
   }
 }
 
@@ -130,15 +146,21 @@ void journal_relay::acknowledged(std::uint64_t generation, std::uint64_t seq, bo
     in_flight_.erase(in_flight_.begin());
     advanced = true;
   }
-  if (advanced && !flush_posted_) {
-    // PUBACKs arrive in bursts: delete them in one transaction, after this burst; while a
-    // backlog drains, only every delete_batch events (and at its end).
+  if (!advanced) return;
+  // The window refilled at once, as a bare client keeps it full.
+  pump();
+  if (draining()) {
+    // While a backlog drains: one delete every delete_batch events.
+    if (acked_upto_ - deleted_upto_ >= delete_batch) flush_deletes();
+    return;
+  }
+  if (!flush_posted_) {
+    // PUBACKs arrive in bursts: delete them in one transaction, after this burst (and the
+    // rest of a drain at its end).
     flush_posted_ = true;
     flush_timer_.start(drivers::millis(0), [this] {
       flush_posted_ = false;
-      pump();
-      if (!draining_ || in_flight_.empty() || acked_upto_ - deleted_upto_ >= delete_batch)
-        flush_deletes();
+      flush_deletes();
     });
   }
 }
@@ -146,8 +168,7 @@ void journal_relay::acknowledged(std::uint64_t generation, std::uint64_t seq, bo
 void journal_relay::restart_from_oldest() {
   flush_deletes();
   active_ = link_.connected();
-  in_flight_.clear();
-  cursor_ = 0;
+  forget_what_was_sent();
   pump();
 }
 

@@ -75,7 +75,7 @@ class mqtt_link::listener : public ::mqtt::iaction_listener {
     const auto id = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
     // MQTT 5: a PUBACK may carry an error reason (not authorized, quota exceeded...).
     const bool ok = static_cast<int>(tok.get_reason_code()) < 0x80;
-    link_.post([l = &link_, id, ok] { l->handle_delivery(id, ok); });
+    link_.delivered(id, ok);
   }
   void on_failure(const ::mqtt::token& tok) override {
     if (kind_ == kind::connect) {
@@ -85,7 +85,7 @@ class mqtt_link::listener : public ::mqtt::iaction_listener {
       return;
     }
     const auto id = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
-    link_.post([l = &link_, id] { l->handle_delivery(id, false); });
+    link_.delivered(id, false);
   }
 
  private:
@@ -361,6 +361,25 @@ void mqtt_link::publish(std::string_view topic, std::string_view payload, int qo
       post([d = std::move(d)] { d(false); });
     }
   }
+}
+
+void mqtt_link::delivered(std::uint64_t id, bool ok) {
+  bool first = false;
+  {
+    const std::lock_guard lock(deliveries_mutex_);
+    first = deliveries_.empty();
+    deliveries_.push_back({id, ok});
+  }
+  if (first) post([this] { handle_deliveries(); });
+}
+
+void mqtt_link::handle_deliveries() {
+  std::vector<delivery> burst;
+  {
+    const std::lock_guard lock(deliveries_mutex_);
+    burst.swap(deliveries_);
+  }
+  for (const auto& d : burst) handle_delivery(d.id, d.ok);
 }
 
 void mqtt_link::handle_delivery(std::uint64_t id, bool ok) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -115,6 +116,10 @@ class mqtt_link final : public broker_link {
   void handle_diagnosed(const connect_failure& failure);
   void join_diagnosis();
   void handle_delivery(std::uint64_t id, bool ok);
+  // On Paho's thread: a PUBACK (or a failed publish) for the loop. PUBACKs come in bursts;
+  // one post carries a whole burst (delivered in order), not one wakeup of the loop each.
+  void delivered(std::uint64_t id, bool ok);
+  void handle_deliveries();
   void fail_pending();
   void finish_stop();
   // Posts fn onto the loop, dropped if the link is gone by then.
@@ -129,6 +134,12 @@ class mqtt_link final : public broker_link {
   base::liveness alive_;
   std::unique_ptr<listener> connect_listener_;
   std::unique_ptr<listener> publish_listener_;
+  struct delivery {
+    std::uint64_t id;
+    bool ok;
+  };
+  std::mutex deliveries_mutex_;
+  std::vector<delivery> deliveries_;  // guarded; a post is on its way while it is not empty
   bool tls_ = false;
   std::unique_ptr<::mqtt::connect_options> connect_options_;
   std::unique_ptr<::mqtt::async_client> client_;  // last: destroyed before the listeners

@@ -215,6 +215,34 @@ TEST_F(relay_memory_test, a_backlog_is_deleted_in_batches_and_wholly_at_its_end)
   EXPECT_EQ(relay_->backlog(), 0);
 }
 
+// The relay reads a backlog ahead of the window (read_ahead_events at a time): what it read
+// goes out in seq order with what is committed meanwhile, each once; a reconnect forgets what
+// was read and starts again from the oldest unacknowledged.
+TEST_F(relay_memory_test, a_backlog_read_ahead_keeps_seq_order_with_new_events_and_reconnects) {
+  const auto backlog = static_cast<int>(read_ahead_events) + 10;
+  append_n(backlog);
+  boot(4);
+  for (std::uint64_t seq = 1; seq <= 6; ++seq) ack_seq(seq);
+  // Committed while the read-ahead still holds older events.
+  const auto late = append("closed");
+  relay_->wake();
+  link_->disconnect();
+  turn();
+  link_->connect();
+  turn();
+  EXPECT_EQ(seqs_published().at(10), 7U) << "again from the oldest unacknowledged";
+  while (!link_->waiting().empty()) {
+    link_->acknowledge_all();
+    turn();
+  }
+  const auto sent = seqs_published();
+  const std::vector<std::uint64_t> after_reconnect(sent.begin() + 10, sent.end());
+  std::vector<std::uint64_t> expected;
+  for (auto seq = 7U; seq <= late; ++seq) expected.push_back(seq);
+  EXPECT_EQ(after_reconnect, expected) << "in seq order, each once, the new one last";
+  EXPECT_EQ(relay_->backlog(), 0);
+}
+
 TEST_F(relay_memory_test, an_event_committed_while_connected_goes_out_on_wake) {
   boot();
   EXPECT_TRUE(link_->published().empty());
