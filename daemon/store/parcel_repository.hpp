@@ -54,6 +54,8 @@ struct live_parcel {
   std::string kind;  // outbound_repository's: "delivery", "dropoff" or "return"
   wall_time stored_at{};
   wall_time expires_at{};
+  // The keypad's lookup compares it (find_stored_by_code_hash); never published.
+  std::string pickup_code_hash;
 };
 
 class parcel_repository {
@@ -75,7 +77,8 @@ class parcel_repository {
   std::int64_t store(transaction& tx, const new_parcel& p);
   [[nodiscard]] std::optional<parcel_record> find(std::int64_t id);
   // Stored parcels (the only ones a recipient can collect) whose code has this hash, by id.
-  // Every stored parcel's hash is compared, in constant time. At most one while every new
+  // Every stored parcel's hash is compared, in constant time, from live_view() in memory:
+  // the table is read only for the parcels that match. At most one while every new
   // code is checked with pickup_code_in_use(); a database written before that rule may hold
   // two, and the caller must then open neither.
   [[nodiscard]] std::vector<parcel_record> find_stored_by_code_hash(
