@@ -67,7 +67,6 @@ void journal_relay::wake() {
 void journal_relay::forget_what_was_sent() {
   in_flight_.clear();
   ahead_.clear();
-  cursor_ = 0;
   read_upto_ = 0;
   last_read_full_ = false;
 }
@@ -111,7 +110,6 @@ void journal_relay::pump() {
   while (in_flight_.size() < max_in_flight_ && (!ahead_.empty() || read_ahead())) {
     const store::event e = std::move(ahead_.front());
     ahead_.pop_front();
-    cursor_ = e.seq;
     in_flight_.emplace(e.seq, false);
     const auto generation = generation_;
     const auto seq = e.seq;

@@ -81,7 +81,6 @@ class journal_relay {
   // Bumped on every connect and disconnect: PUBACKs of an older connection are ignored
   // (the events are sent again; consumers drop duplicates by event_id).
   std::uint64_t generation_ = 0;
-  std::uint64_t cursor_ = 0;  // the newest seq handed to the link
   // Read from the journal, not yet handed to the link: one query for many publishes.
   std::deque<store::event> ahead_;
   std::uint64_t read_upto_ = 0;  // the newest seq in ahead_ or handed out
