@@ -2,11 +2,17 @@
 // A Wiegand badge reader on two input lines (D0, D1), on the event loop: the lines' raw
 // edges (not debounced: a pulse is 50 us) go to a wiegand_decoder with their own
 // timestamps, and a timer on the injected clock ends a frame when no pulse follows.
+// Each line's edges arrive in order, but the order between the two lines does not: with
+// gpiod every line has its own kernel queue, and a loop that is late (a loaded board)
+// reads one queue whole and then the other. So the edges wait here and are decoded in the
+// order of their timestamps when the frame ends.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "drivers/clock.hpp"
 #include "drivers/input/code_reader.hpp"
@@ -41,15 +47,28 @@ class wiegand_reader final : public code_reader {
   [[nodiscard]] const wiegand_counters& counters() const { return decoder_.counters(); }
 
  private:
+  struct pending_edge {
+    wiegand_wire wire;
+    line_event event;
+  };
+  // Room for the longest frame the decoder keeps, twice over; more is noise, decoded as
+  // it comes rather than kept.
+  static constexpr std::size_t max_pending = 256;
+
   void edge(wiegand_wire wire, line_event e);
+  // Decodes the waiting edges in time order and, when `frame_over`, ends the frame; then
+  // reports what ended (a handler may destroy this reader).
+  void decode(bool frame_over);
   void fault(unsigned line, std::error_code ec);
-  void report(const std::optional<wiegand_frame>& frame);
+  void report(const wiegand_frame& frame);
 
   input_line& d0_;
   input_line& d1_;
   wiegand_decoder decoder_;
   timer gap_timer_;
-  unsigned faulty_ = 0;  // bit per line
+  std::vector<pending_edge> pending_;
+  bool* destroyed_ = nullptr;  // set while handlers run, so a handler may destroy this
+  unsigned faulty_ = 0;        // bit per line
   std::function<void(const std::string&)> read_handler_;
   std::function<void(std::error_code)> fault_handler_;
   std::function<void(const wiegand_frame&)> garbled_handler_;

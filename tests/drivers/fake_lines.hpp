@@ -72,6 +72,12 @@ class fake_input_line final : public input_line {
     level_ = level;
     if (handler_) handler_(line_event{level_, clock_.now()});
   }
+  // An edge the backend read late: stamped when it happened, reported now.
+  void drive_stamped(bool level, steady_time at) {
+    if (level == level_) return;
+    level_ = level;
+    if (handler_) handler_(line_event{level_, at});
+  }
   [[nodiscard]] bool has_handler() const { return static_cast<bool>(handler_); }
 
  private:

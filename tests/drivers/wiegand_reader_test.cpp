@@ -94,6 +94,40 @@ TEST_F(wiegand_rig, pulses_on_both_lines_at_once_are_garbled) {
   EXPECT_EQ(garbled, (std::vector<wiegand_error>{wiegand_error::both_lines}));
 }
 
+// gpiod gives each line its own kernel queue; a loop that was late reads all of D0's
+// edges and then all of D1's. Their timestamps put the frame back in order.
+TEST_F(wiegand_rig, edges_read_late_line_by_line_decode_in_the_order_they_happened) {
+  const steady_time begin = clock.now();
+  const auto edges = wiegand_pulses(wiegand26(12, 3456));
+  for (const auto wire : {wiegand_wire::d0, wiegand_wire::d1}) {
+    for (const auto& e : edges) {
+      if (e.wire == wire)
+        (wire == wiegand_wire::d0 ? d0 : d1).drive_stamped(e.active, begin + e.at);
+    }
+  }
+  clock.advance(100ms);
+  EXPECT_EQ(badges, (std::vector<std::string>{"12:3456"}));
+  EXPECT_TRUE(garbled.empty());
+}
+
+// Two frames in one late read are told apart by the gap between their timestamps.
+TEST_F(wiegand_rig, two_frames_read_late_at_once_are_both_reported) {
+  const steady_time begin = clock.now();
+  auto edges = wiegand_pulses(wiegand26(1, 1));
+  for (auto e : wiegand_pulses(wiegand26(2, 2))) {
+    e.at += 200ms;
+    edges.push_back(e);
+  }
+  for (const auto wire : {wiegand_wire::d1, wiegand_wire::d0}) {
+    for (const auto& e : edges) {
+      if (e.wire == wire)
+        (wire == wiegand_wire::d0 ? d0 : d1).drive_stamped(e.active, begin + e.at);
+    }
+  }
+  clock.advance(100ms);
+  EXPECT_EQ(badges, (std::vector<std::string>{"1:1", "2:2"}));
+}
+
 TEST_F(wiegand_rig, frame_gap_comes_from_the_options) {
   wiegand_options o;
   o.frame_gap = 40ms;
