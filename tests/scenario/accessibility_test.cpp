@@ -16,6 +16,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace accessibility_test {
 namespace {
 
 using std::chrono::seconds;
@@ -291,4 +292,5 @@ TEST(accessibility_scenario, the_buzzer_patterns_reach_the_indicator_in_order) {
 }
 
 }  // namespace
+}  // namespace accessibility_test
 }  // namespace locker::scenario

@@ -16,6 +16,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace badge_test {
 namespace {
 
 const std::string badge_pin = "24681357";
@@ -223,4 +224,5 @@ TEST(badge_scenario, a_34_bit_card_reads_as_its_facility_and_number) {
 }
 
 }  // namespace
+}  // namespace badge_test
 }  // namespace locker::scenario

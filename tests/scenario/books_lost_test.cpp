@@ -20,6 +20,7 @@
 #include "tests/support/damage.hpp"
 
 namespace locker::scenario {
+namespace books_lost_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -185,4 +186,5 @@ TEST(books_lost, with_presence_sensors_the_sensors_do_the_checking) {
 }
 
 }  // namespace
+}  // namespace books_lost_test
 }  // namespace locker::scenario

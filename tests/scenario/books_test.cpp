@@ -14,6 +14,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace books_test {
 namespace {
 
 using compartment::alarm_type;
@@ -322,4 +323,5 @@ TEST_F(books, without_presence_sensors_a_pickup_closed_is_collected_as_before) {
 }
 
 }  // namespace
+}  // namespace books_test
 }  // namespace locker::scenario

@@ -13,6 +13,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace clock_trust_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -63,4 +64,5 @@ TEST(clock_trust, a_step_back_is_reported_and_a_second_or_less_is_not) {
 }
 
 }  // namespace
+}  // namespace clock_trust_test
 }  // namespace locker::scenario

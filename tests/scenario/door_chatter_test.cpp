@@ -12,6 +12,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace door_chatter_test {
 namespace {
 
 using compartment::alarm_type;
@@ -68,4 +69,5 @@ TEST(door_chatter, a_person_opening_and_shutting_quickly_is_every_move_and_no_fa
 }
 
 }  // namespace
+}  // namespace door_chatter_test
 }  // namespace locker::scenario

@@ -19,6 +19,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace dropoff_test {
 namespace {
 
 const std::string dropoff_pin = "86421357";
@@ -371,4 +372,5 @@ TEST_F(dropoff_scenario, a_courier_with_a_carrier_sees_and_takes_only_that_carri
 }
 
 }  // namespace
+}  // namespace dropoff_test
 }  // namespace locker::scenario

@@ -10,6 +10,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace error_boundary_test {
 namespace {
 
 void refuse_updates_of(locker_rig& rig, const std::string& table) {
@@ -41,4 +42,5 @@ TEST(error_boundary, an_operator_opening_the_database_refuses_is_a_storage_error
 }
 
 }  // namespace
+}  // namespace error_boundary_test
 }  // namespace locker::scenario

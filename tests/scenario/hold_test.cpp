@@ -17,6 +17,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace hold_test {
 namespace {
 
 const std::string hold_pin = "24681357";
@@ -359,4 +360,5 @@ TEST_F(hold_scenario, capacity_is_in_the_state_and_the_telemetry) {
 }
 
 }  // namespace
+}  // namespace hold_test
 }  // namespace locker::scenario

@@ -12,6 +12,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace language_test {
 namespace {
 
 const std::string pin = "24681357";
@@ -99,4 +100,5 @@ TEST(language_scenario, a_courier_logs_out_and_the_default_is_back) {
 }
 
 }  // namespace
+}  // namespace language_test
 }  // namespace locker::scenario

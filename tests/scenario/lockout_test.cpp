@@ -18,6 +18,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace lockout_test {
 namespace {
 
 const std::string pin = "24681357";
@@ -268,4 +269,5 @@ TEST(lockout, an_operator_clears_it_locally_through_the_admin_path) {
 }
 
 }  // namespace
+}  // namespace lockout_test
 }  // namespace locker::scenario

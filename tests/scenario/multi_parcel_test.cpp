@@ -17,6 +17,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace multi_parcel_test {
 namespace {
 
 const std::string pin = "24681357";
@@ -298,4 +299,5 @@ TEST(multi_parcel, a_restart_in_the_middle_loses_nothing) {
 }
 
 }  // namespace
+}  // namespace multi_parcel_test
 }  // namespace locker::scenario

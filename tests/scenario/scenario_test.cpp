@@ -16,6 +16,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace scenario_test {
 namespace {
 
 using compartment::alarm_type;
@@ -1530,4 +1531,5 @@ TEST_F(scenario, a_courier_added_over_mqtt_deposits_and_the_events_reach_the_bro
 }
 
 }  // namespace
+}  // namespace scenario_test
 }  // namespace locker::scenario

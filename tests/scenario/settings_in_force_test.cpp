@@ -12,6 +12,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace settings_in_force_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -114,4 +115,5 @@ TEST(settings_in_force, a_rejected_version_changes_nothing_in_force) {
 }
 
 }  // namespace
+}  // namespace settings_in_force_test
 }  // namespace locker::scenario

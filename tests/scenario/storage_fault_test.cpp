@@ -17,6 +17,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace storage_fault_test {
 namespace {
 
 const std::string courier_pin = "24681357";
@@ -262,4 +263,5 @@ TEST_F(storage_fault, the_expiry_timer_survives_a_refusing_database_and_tries_ag
 }
 
 }  // namespace
+}  // namespace storage_fault_test
 }  // namespace locker::scenario

@@ -16,6 +16,7 @@
 #include "tests/scenario/locker_rig.hpp"
 
 namespace locker::scenario {
+namespace token_test {
 namespace {
 
 const std::string pin = "24681357";
@@ -317,4 +318,5 @@ TEST_F(token_scenario, a_scan_without_the_prefix_is_still_no_pickup_code) {
 }
 
 }  // namespace
+}  // namespace token_test
 }  // namespace locker::scenario
