@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "drivers/clock.hpp"
 
@@ -22,6 +23,15 @@ struct line_spec {
   bool active_low = false;
   drivers::bias bias = bias::as_is;
 
+  // The line of this name, on whichever chip has it.
+  [[nodiscard]] static line_spec named(std::string line_name, bool is_active_low = false,
+                                       drivers::bias line_bias = bias::as_is) {
+    line_spec s;
+    s.name = std::move(line_name);
+    s.active_low = is_active_low;
+    s.bias = line_bias;
+    return s;
+  }
   // "LOCK_07" or "gpiochip1:7": for messages and logs.
   [[nodiscard]] std::string describe() const {
     return name.empty() ? chip + ":" + (offset ? std::to_string(*offset) : "?") : name;

@@ -19,13 +19,6 @@ using namespace std::chrono_literals;
 using testing::fake_source;
 using ::testing::HasSubstr;
 
-line_spec named(std::string n, bool active_low = false) {
-  line_spec s;
-  s.name = std::move(n);
-  s.active_low = active_low;
-  return s;
-}
-
 struct board_fixture : ::testing::Test {
   boost::asio::io_context io;
   virtual_clock clock;
@@ -36,9 +29,9 @@ struct board_fixture : ::testing::Test {
     cfg.file = "board.toml";
     cfg.keypad.kind = drivers::keypad_kind::matrix;
     for (int r = 0; r < 4; ++r)
-      cfg.keypad.rows.push_back(named("KP_ROW" + std::to_string(r), true));
+      cfg.keypad.rows.push_back(line_spec::named("KP_ROW" + std::to_string(r), true));
     for (int c = 0; c < 3; ++c)
-      cfg.keypad.columns.push_back(named("KP_COL" + std::to_string(c), true));
+      cfg.keypad.columns.push_back(line_spec::named("KP_COL" + std::to_string(c), true));
     cfg.keypad.keys = {"123", "456", "789", "*0#"};
     cfg.display.kind = drivers::display_kind::none;
   }
@@ -51,7 +44,7 @@ struct board_fixture : ::testing::Test {
 
 TEST_F(board_fixture, output_is_requested_inactive_under_the_consumer) {
   auto b = make();
-  output_line& lock = b->output(named("LOCK_01", true));
+  output_line& lock = b->output(line_spec::named("LOCK_01", true));
   const auto& port = lines->ports.at("LOCK_01");
   EXPECT_EQ(port->dir, direction::output);
   EXPECT_EQ(port->consumer, "lockerd");
@@ -64,14 +57,14 @@ TEST_F(board_fixture, output_is_requested_inactive_under_the_consumer) {
 
 TEST_F(board_fixture, same_spec_is_the_same_line) {
   auto b = make();
-  EXPECT_EQ(&b->output(named("LOCK_01")), &b->output(named("LOCK_01")));
-  EXPECT_EQ(&b->input(named("DOOR_01")), &b->input(named("DOOR_01")));
+  EXPECT_EQ(&b->output(line_spec::named("LOCK_01")), &b->output(line_spec::named("LOCK_01")));
+  EXPECT_EQ(&b->input(line_spec::named("DOOR_01")), &b->input(line_spec::named("DOOR_01")));
   EXPECT_EQ(lines->requests, 2);
 }
 
 TEST_F(board_fixture, input_reports_edges_through_the_loop) {
   auto b = make();
-  input_line& door = b->input(named("DOOR_01"));
+  input_line& door = b->input(line_spec::named("DOOR_01"));
   EXPECT_EQ(lines->ports.at("DOOR_01")->dir, direction::input);
   std::vector<bool> seen;
   door.on_change([&](line_event e) { seen.push_back(e.active); });
@@ -83,13 +76,13 @@ TEST_F(board_fixture, input_reports_edges_through_the_loop) {
 TEST_F(board_fixture, missing_line_is_an_error_naming_it) {
   auto b = make();
   lines->missing.insert("LOCK_99");
-  EXPECT_THAT([&] { (void)b->output(named("LOCK_99")); },
+  EXPECT_THAT([&] { (void)b->output(line_spec::named("LOCK_99")); },
               ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("LOCK_99")));
 }
 
 TEST_F(board_fixture, releasing_the_board_leaves_outputs_inactive) {
   auto b = make();
-  b->output(named("LOCK_01")).set(true);
+  b->output(line_spec::named("LOCK_01")).set(true);
   auto port = lines->ports.at("LOCK_01");
   b.reset();
   EXPECT_FALSE(port->value);
@@ -175,8 +168,8 @@ TEST_F(board_fixture, sim_scanner_is_refused) {
 }
 
 TEST_F(board_fixture, indicator_uses_configured_lines) {
-  cfg.buzzer = named("BUZZER");
-  cfg.alarm_led = named("ALARM_LED");
+  cfg.buzzer = line_spec::named("BUZZER");
+  cfg.alarm_led = line_spec::named("ALARM_LED");
   auto b = make();
   b->indicator().set_alarm(true);
   EXPECT_TRUE(lines->ports.at("ALARM_LED")->value);

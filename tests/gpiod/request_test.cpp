@@ -12,16 +12,8 @@ namespace {
 using namespace std::chrono_literals;
 using ::gpiod::line_request;
 
-line_spec named(std::string name, bool active_low = false, drivers::bias b = bias::as_is) {
-  line_spec s;
-  s.name = std::move(name);
-  s.active_low = active_low;
-  s.bias = b;
-  return s;
-}
-
 TEST(request_for, output_is_a_plain_output_request) {
-  const auto r = request_for(named("LOCK_01"), direction::output, "lockerd");
+  const auto r = request_for(line_spec::named("LOCK_01"), direction::output, "lockerd");
   EXPECT_EQ(r.consumer, "lockerd");
   EXPECT_EQ(r.request_type, line_request::DIRECTION_OUTPUT);
   EXPECT_TRUE(r.flags.none());
@@ -29,21 +21,21 @@ TEST(request_for, output_is_a_plain_output_request) {
 }
 
 TEST(request_for, input_asks_for_both_edges) {
-  const auto r = request_for(named("DOOR_01"), direction::input, "lockerd");
+  const auto r = request_for(line_spec::named("DOOR_01"), direction::input, "lockerd");
   EXPECT_EQ(r.request_type, line_request::EVENT_BOTH_EDGES);
   EXPECT_TRUE(r.flags.none());
 }
 
 TEST(request_for, active_low_and_bias_become_flags) {
-  EXPECT_EQ(request_for(named("A", true), direction::output, "x").flags,
+  EXPECT_EQ(request_for(line_spec::named("A", true), direction::output, "x").flags,
             line_request::FLAG_ACTIVE_LOW);
-  EXPECT_EQ(request_for(named("A", false, bias::pull_up), direction::input, "x").flags,
+  EXPECT_EQ(request_for(line_spec::named("A", false, bias::pull_up), direction::input, "x").flags,
             line_request::FLAG_BIAS_PULL_UP);
-  EXPECT_EQ(request_for(named("A", false, bias::pull_down), direction::input, "x").flags,
+  EXPECT_EQ(request_for(line_spec::named("A", false, bias::pull_down), direction::input, "x").flags,
             line_request::FLAG_BIAS_PULL_DOWN);
-  EXPECT_EQ(request_for(named("A", false, bias::disabled), direction::input, "x").flags,
+  EXPECT_EQ(request_for(line_spec::named("A", false, bias::disabled), direction::input, "x").flags,
             line_request::FLAG_BIAS_DISABLE);
-  EXPECT_EQ(request_for(named("A", true, bias::pull_up), direction::input, "x").flags,
+  EXPECT_EQ(request_for(line_spec::named("A", true, bias::pull_up), direction::input, "x").flags,
             line_request::FLAG_ACTIVE_LOW | line_request::FLAG_BIAS_PULL_UP);
 }
 
@@ -75,14 +67,14 @@ TEST(describe_failure, names_the_line_and_reason) {
   s.offset = 7;
   EXPECT_EQ(describe_failure(s, "Device or resource busy"),
             "gpio line gpiochip1:7: Device or resource busy");
-  EXPECT_EQ(describe_failure(named("LOCK_07"), "x"), "gpio line LOCK_07: x");
+  EXPECT_EQ(describe_failure(line_spec::named("LOCK_07"), "x"), "gpio line LOCK_07: x");
 }
 
 // The real libgpiod source, where the machine has no such line (CI and the QEMU guest).
 TEST(libgpiod_source, unknown_name_is_a_clear_error) {
   auto src = make_libgpiod_source();
   try {
-    src->request(named("NO_SUCH_LINE_ANYWHERE"), direction::output, "lockerd-test");
+    src->request(line_spec::named("NO_SUCH_LINE_ANYWHERE"), direction::output, "lockerd-test");
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
     EXPECT_THAT(e.what(),

@@ -30,12 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-line_spec named(const std::string& name) {
-  line_spec s;
-  s.name = name;
-  return s;
-}
-
 constexpr auto deadline = 5s;
 
 // The backend under test lives on io_; the test's own control connection (blocking) is read
@@ -102,8 +96,8 @@ class sim_round_trip : public ::testing::Test {
 TEST_F(sim_round_trip, unlock_opens_the_door_and_close_reaches_the_daemon) {
   attach();
   coil_supply supply(clock_);
-  pulsed_lock lock(board_->output(named("LOCK_07")), supply, 300ms, 1000ms);
-  debounced_door_sensor door(board_->input(named("DOOR_07")), clock_, 30ms);
+  pulsed_lock lock(board_->output(line_spec::named("LOCK_07")), supply, 300ms, 1000ms);
+  debounced_door_sensor door(board_->input(line_spec::named("DOOR_07")), clock_, 30ms);
   std::vector<bool> changes;
   door.on_change([&](bool open) { changes.push_back(open); });
   ASSERT_FALSE(door.open());
@@ -163,8 +157,8 @@ TEST_F(sim_round_trip, bad_requests_are_refused_and_change_nothing) {
   EXPECT_EQ(control_->request("fly"), "error unknown command 'fly' (try 'help')");
   EXPECT_EQ(control_->request("state"), before);
 
-  EXPECT_THROW(board_->input(named("DOOR_99")), std::runtime_error);
-  EXPECT_THROW(board_->output(named("LOCK_99")), std::runtime_error);
+  EXPECT_THROW(board_->input(line_spec::named("DOOR_99")), std::runtime_error);
+  EXPECT_THROW(board_->output(line_spec::named("LOCK_99")), std::runtime_error);
   try {
     sim_board second(io_, socket_);
     ADD_FAILURE() << "a second board attached";
@@ -175,7 +169,7 @@ TEST_F(sim_round_trip, bad_requests_are_refused_and_change_nothing) {
 
 TEST_F(sim_round_trip, detaching_board_releases_the_coils) {
   attach();
-  board_->output(named("LOCK_03")).set(true);
+  board_->output(line_spec::named("LOCK_03")).set(true);
   ASSERT_TRUE(wait_event("event coil 3 energized"));
   board_.reset();
   ASSERT_TRUE(wait_event("event coil 3 released"));
@@ -193,7 +187,7 @@ TEST_F(sim_round_trip, simulator_going_away_is_reported_and_cleans_up) {
   ASSERT_TRUE(wait_for([&] { return gone; }));
   EXPECT_FALSE(board_->connected());
   EXPECT_FALSE(fs::exists(socket_));
-  board_->output(named("LOCK_01")).set(true);  // dropped quietly, no crash
+  board_->output(line_spec::named("LOCK_01")).set(true);  // dropped quietly, no crash
 }
 
 TEST(sim_board_start, missing_simulator_throws_naming_the_socket) {

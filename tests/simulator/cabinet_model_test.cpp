@@ -10,12 +10,6 @@ namespace {
 
 using drivers::millis;
 
-drivers::line_spec named(const std::string& name) {
-  drivers::line_spec s;
-  s.name = name;
-  return s;
-}
-
 drivers::board_config three_compartments() {
   drivers::board_config b;
   b.sizes = {"S", "M", "L"};
@@ -26,10 +20,10 @@ drivers::board_config three_compartments() {
     c.size = b.sizes[static_cast<std::size_t>(i - 1)];
     c.lock.name = "LOCK_" + n;
     c.door.name = "DOOR_" + n;
-    if (i != 3) c.presence = named("PRESENCE_" + n);
+    if (i != 3) c.presence = drivers::line_spec::named("PRESENCE_" + n);
     b.compartments.push_back(c);
   }
-  b.alarm_led = named("LED_ALARM");
+  b.alarm_led = drivers::line_spec::named("LED_ALARM");
   return b;
 }
 
@@ -283,7 +277,7 @@ TEST_F(cabinet_model_test, power_off_drops_outputs_holds_inputs_and_blanks_the_d
 TEST(cabinet_model_battery, power_off_on_a_battery_board_keeps_working_and_says_so) {
   drivers::virtual_clock clock;
   auto board = three_compartments();
-  board.backup_power = named("POWER_BACKUP");
+  board.backup_power = drivers::line_spec::named("POWER_BACKUP");
   cabinet_model model(board, clock);
   std::vector<std::pair<std::string, bool>> edges;
   std::vector<std::string> events;

@@ -11,12 +11,6 @@ namespace {
 
 using drivers::millis;
 
-drivers::line_spec named(const std::string& name) {
-  drivers::line_spec s;
-  s.name = name;
-  return s;
-}
-
 drivers::board_config two_compartments() {
   drivers::board_config b;
   b.sizes = {"S"};
@@ -26,7 +20,7 @@ drivers::board_config two_compartments() {
     c.size = "S";
     c.lock.name = std::string("LOCK_0") + id;
     c.door.name = std::string("DOOR_0") + id;
-    c.presence = named(std::string("PRESENCE_0") + id);
+    c.presence = drivers::line_spec::named(std::string("PRESENCE_0") + id);
     b.compartments.push_back(c);
   }
   return b;
@@ -144,8 +138,8 @@ TEST(control_scan, a_board_without_scanner_refuses_scans) {
 drivers::board_config with_wiegand_reader() {
   auto b = two_compartments();
   drivers::badge_config badge;
-  badge.wiegand_d0 = named("WIEGAND_D0");
-  badge.wiegand_d1 = named("WIEGAND_D1");
+  badge.wiegand_d0 = drivers::line_spec::named("WIEGAND_D0");
+  badge.wiegand_d1 = drivers::line_spec::named("WIEGAND_D1");
   b.badge = badge;
   return b;
 }
