@@ -67,11 +67,7 @@ class fake_input_line final : public input_line {
   [[nodiscard]] bool has_fault_handler() const { return static_cast<bool>(fault_handler_); }
 
   // Drives the level; an edge is reported only when it changes.
-  void drive(bool level) {
-    if (level == level_) return;
-    level_ = level;
-    if (handler_) handler_(line_event{level_, clock_.now()});
-  }
+  void drive(bool level) { drive_stamped(level, clock_.now()); }
   // An edge the backend read late: stamped when it happened, reported now.
   void drive_stamped(bool level, steady_time at) {
     if (level == level_) return;

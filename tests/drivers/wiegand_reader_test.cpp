@@ -46,6 +46,18 @@ struct wiegand_rig : ::testing::Test {
       (e.wire == wiegand_wire::d0 ? d0 : d1).drive(e.active);
     }
   }
+  // Reads the edges late, as gpiod's loop does after a stall: all of one line's (each
+  // stamped when it happened), then all of the other's.
+  void read_late_line_by_line(const std::vector<wiegand_edge>& edges, wiegand_wire first) {
+    const steady_time begin = clock.now();
+    const wiegand_wire second = first == wiegand_wire::d0 ? wiegand_wire::d1 : wiegand_wire::d0;
+    for (const auto wire : {first, second}) {
+      for (const auto& e : edges) {
+        if (e.wire == wire)
+          (wire == wiegand_wire::d0 ? d0 : d1).drive_stamped(e.active, begin + e.at);
+      }
+    }
+  }
 };
 
 TEST_F(wiegand_rig, a_badge_is_reported_a_frame_gap_after_its_last_pulse) {
@@ -97,14 +109,7 @@ TEST_F(wiegand_rig, pulses_on_both_lines_at_once_are_garbled) {
 // gpiod gives each line its own kernel queue; a loop that was late reads all of D0's
 // edges and then all of D1's. Their timestamps put the frame back in order.
 TEST_F(wiegand_rig, edges_read_late_line_by_line_decode_in_the_order_they_happened) {
-  const steady_time begin = clock.now();
-  const auto edges = wiegand_pulses(wiegand26(12, 3456));
-  for (const auto wire : {wiegand_wire::d0, wiegand_wire::d1}) {
-    for (const auto& e : edges) {
-      if (e.wire == wire)
-        (wire == wiegand_wire::d0 ? d0 : d1).drive_stamped(e.active, begin + e.at);
-    }
-  }
+  read_late_line_by_line(wiegand_pulses(wiegand26(12, 3456)), wiegand_wire::d0);
   clock.advance(100ms);
   EXPECT_EQ(badges, (std::vector<std::string>{"12:3456"}));
   EXPECT_TRUE(garbled.empty());
@@ -112,18 +117,12 @@ TEST_F(wiegand_rig, edges_read_late_line_by_line_decode_in_the_order_they_happen
 
 // Two frames in one late read are told apart by the gap between their timestamps.
 TEST_F(wiegand_rig, two_frames_read_late_at_once_are_both_reported) {
-  const steady_time begin = clock.now();
   auto edges = wiegand_pulses(wiegand26(1, 1));
   for (auto e : wiegand_pulses(wiegand26(2, 2))) {
     e.at += 200ms;
     edges.push_back(e);
   }
-  for (const auto wire : {wiegand_wire::d1, wiegand_wire::d0}) {
-    for (const auto& e : edges) {
-      if (e.wire == wire)
-        (wire == wiegand_wire::d0 ? d0 : d1).drive_stamped(e.active, begin + e.at);
-    }
-  }
+  read_late_line_by_line(edges, wiegand_wire::d1);
   clock.advance(100ms);
   EXPECT_EQ(badges, (std::vector<std::string>{"1:1", "2:2"}));
 }
