@@ -87,7 +87,10 @@ class mqtt_fixture : public ::testing::Test {
 
   // The rule of "queued" (journal_relay::late_after), seen from a subscriber: an event marked
   // queued arrived more than late_after after its ts (the relay published it that late), and
-  // one not marked arrived within late_after plus a delivery's time.
+  // one not marked arrived within late_after plus a delivery's time. That time includes the
+  // subscriber's own reconnect after a broker restart (its session holds what came meanwhile):
+  // 1.55 s once on a loaded 2-core machine, so 3 s are allowed; an event from minutes ago sent
+  // unmarked still fails.
   static void expect_queued_exactly_when_late(const std::vector<test::received_message>& msgs) {
     for (const auto& m : msgs) {
       const auto j = json::parse(m.payload, nullptr, false);
@@ -98,7 +101,7 @@ class mqtt_fixture : public ::testing::Test {
       if (j.value("queued", false)) {
         EXPECT_GT(late, late_after) << m.payload;
       } else {
-        EXPECT_LT(late, late_after + 500ms) << m.payload;
+        EXPECT_LT(late, late_after + 3s) << m.payload;
       }
     }
   }
