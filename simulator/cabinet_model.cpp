@@ -260,6 +260,10 @@ void cabinet_model::announce(std::string kind, std::string details) {
 void cabinet_model::set_coil(compartment& c, bool on) {
   if (c.coil == on) return;
   c.coil = on;
+  if (on && input_at_) {
+    input_to_coil_ = std::chrono::duration_cast<response_ms>(clock_.now() - *input_at_);
+    input_at_.reset();
+  }
   emit("coil", c.id + (on ? " energized" : " released") + (on && c.jammed ? " (jammed)" : ""));
   if (on) {
     release_latch(c);
@@ -370,6 +374,7 @@ action_result cabinet_model::press(std::string_view keys) {
     emit("key", std::string(1, k));
     dispatch(key_subs_, k);
   }
+  input_at_ = clock_.now();
   return {};
 }
 
@@ -385,6 +390,7 @@ action_result cabinet_model::scan(std::string_view text) {
   const std::string scanned(text);
   emit("scan", drivers::sim::escape_text(scanned));
   dispatch(scan_subs_, scanned);
+  input_at_ = clock_.now();
   return {};
 }
 
@@ -637,6 +643,7 @@ std::string cabinet_model::state_json() const {
   j["display"] = display_;
   j["buzzer"] = buzzer_;
   j["last_beep"] = last_beep_;
+  j["input_to_coil_ms"] = input_to_coil_ ? nlohmann::json(input_to_coil_->count()) : nullptr;
   j["alarm"] = alarm_;
   j["bounce"] = {{"ms", bounce_.span.count()}, {"count", bounce_.count}};
   auto list = nlohmann::json::array();

@@ -54,6 +54,9 @@ struct action_result {
 };
 
 // One entry of the human-readable change stream: "door" "7 ajar", "key" "5".
+// A time on the model's clock, to the microsecond's fraction.
+using response_ms = std::chrono::duration<double, std::milli>;
+
 struct cabinet_event {
   std::string kind;
   std::string details;
@@ -157,6 +160,11 @@ class cabinet_model {
   // The last sound's wire name ("ok", "door_open", ...; "" before the first).
   [[nodiscard]] const std::string& last_beep() const { return last_beep_; }
   [[nodiscard]] bounce_settings bounce() const { return bounce_; }
+  // The controller's response as the cabinet saw it: from the last key press or scan handed
+  // to the controller to the next coil it energized, on the model's clock (nullopt before
+  // the first). Each key or scan is timed from the moment the board's client had it; keys
+  // pressed together count from the last of them.
+  [[nodiscard]] std::optional<response_ms> input_to_coil() const { return input_to_coil_; }
   // Everything above as one line of JSON.
   [[nodiscard]] std::string state_json() const;
 
@@ -190,6 +198,8 @@ class cabinet_model {
   std::vector<std::string> line_order_;
   std::string display_;
   std::string last_beep_;
+  std::optional<drivers::steady_time> input_at_;  // a key or scan not yet answered by a coil
+  std::optional<response_ms> input_to_coil_;
   bool powered_ = true;
   bool mains_ = true;
   std::string backup_line_;             // empty: no battery, no power-sense line

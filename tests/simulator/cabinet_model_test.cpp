@@ -237,6 +237,27 @@ TEST_F(cabinet_model_test, keys_reach_subscribers_in_order) {
   EXPECT_EQ(keys, "123#");
 }
 
+// The controller's response as the cabinet sees it: the last key handed over -> the next coil.
+TEST_F(cabinet_model_test, times_the_last_key_to_the_next_coil) {
+  EXPECT_FALSE(model_.input_to_coil().has_value());
+  EXPECT_NE(model_.state_json().find(R"("input_to_coil_ms":null)"), std::string::npos);
+  ASSERT_TRUE(model_.press("1234").ok());
+  clock_.advance(millis{40});
+  ASSERT_TRUE(model_.press("#").ok());  // timed from the last key, not the first
+  clock_.advance(millis{3});
+  ASSERT_TRUE(model_.set_output("LED_ALARM", true));  // no coil: nothing answered yet
+  EXPECT_FALSE(model_.input_to_coil().has_value());
+  ASSERT_TRUE(model_.set_output("LOCK_01", true));
+  ASSERT_TRUE(model_.input_to_coil().has_value());
+  EXPECT_EQ(*model_.input_to_coil(), response_ms(3.0));
+  EXPECT_NE(model_.state_json().find(R"("input_to_coil_ms":3.0)"), std::string::npos)
+      << model_.state_json();
+  // A second coil with no key since keeps the figure: it answered nothing new.
+  clock_.advance(millis{5});
+  ASSERT_TRUE(model_.set_output("LOCK_02", true));
+  EXPECT_EQ(*model_.input_to_coil(), response_ms(3.0));
+}
+
 TEST_F(cabinet_model_test, unsubscribe_stops_delivery) {
   std::string keys;
   const auto sub = model_.on_key([&](char k) { keys += k; });
