@@ -31,6 +31,7 @@ struct wal_watch {
   database::wal_listener listener;
   int hard_limit = database::default_wal_hard_limit;
   int pages = 0;
+  bool quiet = false;  // the listener is not told (database::restart_wal())
 
   static int committed(void* self, sqlite3* db, const char* schema, int pages) {
     auto& w = *static_cast<wal_watch*>(self);
@@ -46,7 +47,7 @@ struct wal_watch {
         w.pages = 0;
     }
     // Called from inside SQLite's C frames: nothing may be thrown through them.
-    if (w.listener) {
+    if (w.listener && !w.quiet) {
       try {
         w.listener(w.pages);
       } catch (...) {  // only allocation can fail there; the next commit calls again
@@ -130,6 +131,29 @@ bool database::checkpoint_passive() {
   if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, "wal_checkpoint(PASSIVE)");
   if (log != copied) return false;  // a reader elsewhere still needs the older frames
   wal_->pages = 0;
+  return true;
+}
+
+bool database::restart_wal() {
+  struct unheard {
+    explicit unheard(detail::wal_watch& w) : watch(w) { watch.quiet = true; }
+    unheard(const unheard&) = delete;
+    unheard& operator=(const unheard&) = delete;
+    ~unheard() { watch.quiet = false; }
+    detail::wal_watch& watch;
+  };
+  const unheard quiet(*wal_);
+  try {
+    transaction tx(*this);
+    statement id = prepare("PRAGMA application_id");
+    const std::int64_t value = id.step() ? id.column_int64(0) : 0;
+    id.reset();
+    exec("PRAGMA application_id = " + std::to_string(value));
+    tx.commit();
+  } catch (const store_error& e) {
+    if (e.is_busy()) return false;
+    throw;
+  }
   return true;
 }
 

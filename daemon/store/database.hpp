@@ -97,6 +97,16 @@ class database {
   // connections. true if all of it was copied: the next commit starts the WAL from the
   // beginning again, so the file stops growing. Not inside a transaction.
   bool checkpoint_passive();
+  // After a checkpoint that copied all of the WAL, the next commit starts the WAL over, and
+  // SQLite then writes the WAL's header and fsyncs it before that commit's own frames and
+  // fsync (against reordered writes after a restart: wal.c, syncHeader): the first commit
+  // after a quiet moment pays two fsyncs, and that commit is usually a person's (a pickup's
+  // intent, before the coil moves). This makes that first commit now, for when nobody waits:
+  // one page (the database header, its application_id written back as it is) in a
+  // transaction of its own, which tells no WAL listener (it would make a quiet moment of its
+  // own, forever). false if another connection held the write lock past the busy timeout
+  // (then the next commit restarts the WAL as before). Not inside a transaction.
+  bool restart_wal();
   // WAL pages not yet copied into the database file, as of the last commit or checkpoint.
   [[nodiscard]] int wal_pages() const;
 

@@ -48,7 +48,9 @@ void idle_checkpoint::run() {
   soon_ = false;
   try {
     // false: another connection (lockeradm) holds a read snapshot; the next commit re-arms.
-    db_.checkpoint_passive();
+    // true: the WAL starts over, with its header's fsync paid now rather than by the next
+    // commit, which is likely a person's.
+    if (db_.checkpoint_passive()) db_.restart_wal();
   } catch (const std::exception& e) {
     log::warning("store", "WAL checkpoint: ", e.what());
   }

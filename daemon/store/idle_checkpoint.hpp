@@ -5,7 +5,9 @@
 // loop once the WAL holds `soon_pages`, right after the commit that crossed it (never inside
 // it: that commit may be the one a person is waiting on, and its handler drives the coil
 // before the loop gets here). soon_pages is SQLite's own automatic threshold, so a burst of
-// commits (a backlog draining) checkpoints no more often than SQLite would.
+// commits (a backlog draining) checkpoints no more often than SQLite would. A checkpoint that
+// copied the whole WAL is followed by database::restart_wal(), so that the next commit, a
+// person's as likely as not, pays one fsync rather than two.
 //
 // Other upkeep that no one should wait for (parcel_retention) runs at the same quiet moments,
 // after the checkpoint: on_quiet().

@@ -87,7 +87,7 @@ TEST_F(idle_checkpoint_test, checkpoints_once_the_database_is_quiet) {
   EXPECT_GT(db_->wal_pages(), 0);
   EXPECT_EQ(rows_in_file(), 0);
   clock_.advance(100ms);
-  EXPECT_EQ(db_->wal_pages(), 0);
+  EXPECT_EQ(db_->wal_pages(), 1);  // started over, its first commit made now (restart_wal)
   EXPECT_EQ(rows_in_file(), rows_);
   EXPECT_EQ(clock_.pending(), 0U);  // nothing left to do: no timer while idle
 }
