@@ -90,7 +90,7 @@ database::database(const std::filesystem::path& path)
   if (rc != SQLITE_OK) throw_sqlite_error(raw, rc, "cannot open database " + path.string());
   sqlite3_extended_result_codes(raw, 1);
   // Set before anything else touches the file, so the pragmas below wait for a writer too.
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
   // secure_delete: deleted content (an erased pickup code, a delivered event) is overwritten
   // with zeros in its page instead of lingering in free space until the page is reused.
   exec(
@@ -135,14 +135,22 @@ bool database::checkpoint_passive() {
 }
 
 bool database::restart_wal() {
+  // Unheard by the listener, and not waiting for a writer elsewhere: the loop runs this.
   struct unheard {
-    explicit unheard(detail::wal_watch& w) : watch(w) { watch.quiet = true; }
+    unheard(detail::wal_watch& w, sqlite3* handle) : watch(w), db(handle) {
+      watch.quiet = true;
+      sqlite3_busy_timeout(db, 0);
+    }
     unheard(const unheard&) = delete;
     unheard& operator=(const unheard&) = delete;
-    ~unheard() { watch.quiet = false; }
+    ~unheard() {
+      watch.quiet = false;
+      sqlite3_busy_timeout(db, busy_timeout_ms);
+    }
     detail::wal_watch& watch;
+    sqlite3* db;
   };
-  const unheard quiet(*wal_);
+  const unheard quiet(*wal_, db_.get());
   try {
     transaction tx(*this);
     statement id = prepare("PRAGMA application_id");

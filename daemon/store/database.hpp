@@ -55,6 +55,9 @@ struct wal_watch;
 // a 5 s busy timeout, so the admin tool can work on the same file beside the daemon.
 class database {
  public:
+  // How long a statement waits for another connection's lock (lockeradm beside the daemon).
+  static constexpr int busy_timeout_ms = 5000;
+
   explicit database(const std::filesystem::path& path);
   database(database&&) noexcept;
   database& operator=(database&&) noexcept;
@@ -104,8 +107,8 @@ class database {
   // intent, before the coil moves). This makes that first commit now, for when nobody waits:
   // one page (the database header, its application_id written back as it is) in a
   // transaction of its own, which tells no WAL listener (it would make a quiet moment of its
-  // own, forever). false if another connection held the write lock past the busy timeout
-  // (then the next commit restarts the WAL as before). Not inside a transaction.
+  // own, forever). false at once if another connection holds the write lock (then the next
+  // commit restarts the WAL as before). Not inside a transaction.
   bool restart_wal();
   // WAL pages not yet copied into the database file, as of the last commit or checkpoint.
   [[nodiscard]] int wal_pages() const;
