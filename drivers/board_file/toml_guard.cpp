@@ -24,7 +24,7 @@ class scanner {
       if (c == '\n') {
         ++line_;
         ++i_;
-        if (depth_ == 0) {
+        if (open_.empty()) {
           in_value_ = false;
           line_start = true;
         }
@@ -49,9 +49,18 @@ class scanner {
         continue;
       }
       line_start = false;
-      if (c == '=' && depth_ == 0) in_value_ = true;
-      if (in_value_ && (c == '[' || c == '{')) ++depth_;
-      if (in_value_ && (c == ']' || c == '}') && depth_ > 0) --depth_;
+      if (c == '=' && open_.empty()) in_value_ = true;
+      if (in_value_ && (c == '[' || c == '{')) open_.push_back(c);
+      if (in_value_ && (c == ']' || c == '}') && !open_.empty()) {
+        // "s=[}", "s=[1,}": the parser takes the '}' for the start of a value and trips an
+        // assertion in parse_value. A '}' never belongs in an array; the file is wrong either
+        // way, and is refused here before the parser.
+        if (c == '}' && open_.back() == '[') {
+          return "line " + std::to_string(line_) +
+                 ": a '}' inside an array (an array ends with ']', an inline table with '}')";
+        }
+        open_.pop_back();
+      }
       ++i_;
     }
     return std::nullopt;
@@ -118,7 +127,7 @@ class scanner {
   std::string_view text_;
   std::size_t i_ = 0;
   std::size_t line_ = 1;
-  std::size_t depth_ = 0;  // open '[' and '{' inside the current value
+  std::string open_;       // the '[' and '{' open inside the current value, innermost last
   bool in_value_ = false;  // after a key's '=' and before the line (or the brackets) end
 };
 

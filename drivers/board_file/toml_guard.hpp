@@ -2,7 +2,8 @@
 // What Debian's toml++ 3.3.0 must never be handed. Its parser mishandles some files instead of
 // reporting them: a table header whose '[' is followed by anything but a key ("[=", "[ #",
 // "[" at the end of a line) reaches an assertion in parse_key (undefined behaviour in the
-// packaged library, which is built without assertions), and so do "[[[" and "[[ [a]]". Its
+// packaged library, which is built without assertions), and so do "[[[" and "[[ [a]]"; a '}'
+// inside an array ("s=[}", "s=[1,}") reaches one in parse_value. Its
 // Unicode tables are undefined behaviour for most non-ASCII code points (the whitespace test
 // reaches __builtin_unreachable for U+00A1..U+0499, for instance), and the parser consults
 // them on paths TOML's grammar does not suggest (an invalid value is scanned on into the

@@ -34,6 +34,19 @@ TEST(toml_guard, a_header_without_a_key_is_refused_with_its_line) {
   EXPECT_THAT(*refusal("a = 1\n\n[ # x\n"), HasSubstr("line 3:"));
 }
 
+TEST(toml_guard, a_brace_inside_an_array_is_refused_with_its_line) {
+  // "s=[}" came from CI's fuzz run: the parser takes the '}' for a value and trips the
+  // assertion in parse_value (a clear error only where assertions are compiled out).
+  for (const std::string text : {"s=[}", "s = [1, }\n", "s = {a = [ }}\n", "s = [[}]]\n"}) {
+    const auto why = refusal(text);
+    ASSERT_TRUE(why) << text;
+    EXPECT_THAT(*why, HasSubstr("a '}' inside an array")) << text;
+  }
+  EXPECT_THAT(refusal("a = 1\nb = [\n  1,\n}\n").value_or(""), HasSubstr("line 4:"));
+  // Braces in arrays of inline tables, and in strings and comments, are fine.
+  EXPECT_FALSE(refusal("s = [ {a = 1}, {b = [2]} ]\nt = [\"}\", '}'] # }\n"));
+}
+
 TEST(toml_guard, non_ascii_anywhere_is_refused) {
   const auto why = refusal("a = 1\nb\xc2\xa0= 2\n");  // a no-break space between key and '='
   ASSERT_TRUE(why);
