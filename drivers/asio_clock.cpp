@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 
+#include <boost/asio/post.hpp>
 #include <sys/timerfd.h>
 #include <sys/timex.h>
 #include <unistd.h>
@@ -70,6 +71,19 @@ std::string asio_clock::boot_id() const { return boot_id_; }
 
 clock::timer_id asio_clock::call_after(millis delay, std::function<void()> fn) {
   const timer_id id = next_id_++;
+  if (delay <= millis(0)) {
+    posted_->emplace(id, std::move(fn));
+    boost::asio::post(io_, [weak = std::weak_ptr(posted_), id] {
+      const auto posted = weak.lock();
+      if (!posted) return;
+      const auto it = posted->find(id);
+      if (it == posted->end()) return;  // cancelled
+      auto f = std::move(it->second);
+      posted->erase(it);
+      f();
+    });
+    return id;
+  }
   auto t = std::make_unique<boost::asio::steady_timer>(io_, delay);
   t->async_wait([this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
     // Cancelled: the entry is gone. A timer cancelled after it expired but before this ran
@@ -85,6 +99,7 @@ clock::timer_id asio_clock::call_after(millis delay, std::function<void()> fn) {
 }
 
 void asio_clock::cancel(timer_id id) {
+  if (posted_->erase(id) > 0) return;
   auto it = timers_.find(id);
   if (it == timers_.end()) return;
   it->second->cancel();
