@@ -207,10 +207,15 @@ keypad::pickup_answer controller::pickup(std::string_view code) {
       answer.retry_after = left;
       return answer;
     }
-    // Drop-off flow (dropoffs.cpp): a sender's drop-off code; one code opens one thing.
-    if (auto dropoff = dropoff_by_code(code)) return *dropoff;
     const auto hash = security::pickup_code_hash(key_, code);
     const auto found = db_.parcels().find_stored_by_code_hash(hash);
+    // Drop-off flow (dropoffs.cpp): a sender's drop-off code. One code opens one thing: a code
+    // is refused at announcement if it is in use as the other kind (parcels.cpp), so the order
+    // only decides which lookup comes first. The pickup's, the common case: it goes on to its
+    // coil without the drop-off's (a second keyed hash and query, 70 us of a pickup here).
+    if (found.empty()) {
+      if (auto dropoff = dropoff_by_code(code)) return *dropoff;
+    }
     // Several parcels, one code (multi): the compartments this code opens, in board order.
     for (slot* s : pickup_slots(found)) {
       s->machine->abandon_resumed_unlock();  // the recipient is here now
