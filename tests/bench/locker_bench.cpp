@@ -216,6 +216,18 @@ fs::path write_board(const fs::path& dir, int compartments) {
 std::string code_for(std::size_t i) { return std::to_string(20000000 + i * 7919); }
 const std::string courier_pin = "24681357";
 
+// The time between two people, twice over: before each pickup, a floor sample after it, then
+// the person after it again. The whole gap is past the reporter's state interval and past
+// lockerd's quiet checkpoint (after the previous person's last commit), with room for the
+// checkpoint's own fsyncs, as people seconds apart are. At 250 ms twice over, the final key
+// came just as the quiet checkpoint ran (in a strace its last fsync ended 1-3.5 ms before
+// lockerd read the key), and what was measured was the checkpoint's wake on the disk.
+const std::chrono::milliseconds person_pause =
+    std::max(std::chrono::milliseconds(locker::mqtt::reporter_settings{}.state_min_interval),
+             std::chrono::milliseconds(store::checkpoint_settings{}.quiet)) /
+        2 +
+    150ms;
+
 // `total` parcels on file: collected history spread over the compartments, then one stored
 // parcel (code code_for(i)) in each compartment i, and the courier "bench" (courier_pin).
 // Compartments are created as the controller would. One transaction: the seeding is not what
@@ -711,7 +723,7 @@ void figure_key_in_process(int samples, const fs::path& board_file, int compartm
       parcels >= 1000 ? std::to_string(parcels / 1000) + "k" : std::to_string(parcels);
   const std::string name = "key press -> lock line, in-process, broker, " +
                            std::to_string(compartments) + " comp., " + count + " parcels";
-  const auto pause = locker::mqtt::reporter_settings{}.state_min_interval + 50ms;
+  const auto pause = person_pause;
   try {
     const auto dir = make_dir("locker-bench-inproc");
     pickup_samples got;
@@ -1201,22 +1213,22 @@ struct process_pickup {
   double locker_ms = 0;  // at the cabinet: '#' handed to lockerd -> its lock line back
 };
 
-// `count` pickups through locker-sim's control socket, `pause` apart; with `floor`, a floor
-// sample after the same pause before each.
-std::vector<process_pickup> pickups_through_processes(test::control_client& sim,
-                                                      const config::board_config& board,
-                                                      std::size_t count, std::size_t first_code,
-                                                      std::chrono::milliseconds pause,
-                                                      disk_probe* floor) {
+// `count` pickups through locker-sim's control socket, compartments from `first` on (codes
+// code_for(first_code + k)), `pause` apart; with `floor`, a floor sample after the same pause
+// before each.
+std::vector<process_pickup> pickups_through_processes(
+    test::control_client& sim, const config::board_config& board, std::size_t first,
+    std::size_t count, std::size_t first_code, std::chrono::milliseconds pause, disk_probe* floor) {
   coil_watch w;
   const watching on(sim, w);
   std::vector<process_pickup> out;
-  for (std::size_t i = 0; i < count && i < board.compartments.size(); ++i) {
+  for (std::size_t k = 0; k < count && first + k < board.compartments.size(); ++k) {
+    const std::size_t i = first + k;
     sim.wait_until([&] { return sim.display() == texts.idle; },
                    waiting_for(sim, "the idle prompt"));
     if (floor) floor->sample(pause);
     std::this_thread::sleep_for(pause);
-    const std::string code = code_for(first_code + i);
+    const std::string code = code_for(first_code + k);
     sim.command("press " + code);
     // Every digit has reached lockerd before the clock starts: the display shows them all.
     sim.wait_until(
@@ -1464,7 +1476,8 @@ class null_controller {
 };
 
 // `samples` keys through the null controller on compartment `id` (jammed meanwhile, so that
-// its door stays shut), `pause` apart: locker-sim's key -> coil for each.
+// its door stays shut), after the same idle gap as a person (`pause` twice over: a person
+// comes after a floor sample and a pause): locker-sim's key -> coil for each.
 std::vector<double> null_controller_floor(process_rig& rig, std::size_t index, int samples,
                                           std::chrono::milliseconds pause) {
   auto& sim = rig.sim();
@@ -1479,7 +1492,7 @@ std::vector<double> null_controller_floor(process_rig& rig, std::size_t index, i
     const watching on(sim, w);
     for (int i = 0; i < samples; ++i) {
       w.reset(c.id);
-      std::this_thread::sleep_for(pause);
+      std::this_thread::sleep_for(2 * pause);
       sim.command("press #");
       sim.wait_until([&] { return w.released.contains(c.id); },
                      waiting_for(sim, "the null controller's coil " + c.id));
@@ -1494,17 +1507,17 @@ std::vector<double> null_controller_floor(process_rig& rig, std::size_t index, i
 
 struct process_result {
   std::vector<process_pickup> pickups;
-  std::optional<latency> null_floor;  // the null controller's key -> coil, right after
+  std::optional<latency> null_floor;  // the null controller's key -> coil, after each block
   std::optional<latency> floor;       // the disk's, a sample before each pickup after the same gap
   std::optional<double> rss_mb;       // after the pickups and deposits
   std::size_t deposits = 0;
 };
 
 // Key press -> coil through the processes, the configuration that ships: lockerd connected to
-// the broker, people paced past the 200 ms state interval. With 24 compartments, a round of 24
-// pickups empties the cabinet: lockerd stops, a parcel is filed in each again, and it starts
-// again, until `samples`. A floor sample before each pickup. Then `deposits` courier deposits
-// and lockerd's RSS.
+// the broker, people paced past the 200 ms state interval and the quiet checkpoint. In blocks,
+// each followed by the null controller's samples; once the cabinet is empty (24 compartments),
+// a parcel is filed in each again, until `samples`. A disk floor sample before each pickup.
+// Then `deposits` courier deposits and lockerd's RSS.
 process_result run_process_config(const fs::path& board_file, std::size_t parcels,
                                   test::mosquitto_broker& broker, int samples, int deposits,
                                   std::chrono::milliseconds pause,
@@ -1521,21 +1534,37 @@ process_result run_process_config(const fs::path& board_file, std::size_t parcel
   }
   try {
     const std::size_t n = rig.board().compartments.size();
-    rig.start();
-    for (std::size_t round = 0; out.pickups.size() < static_cast<std::size_t>(samples); ++round) {
-      if (round > 0) {
-        rig.stop();
+    // Blocks of pickups, each followed by as many null-controller samples: the disk's speed
+    // moves from minute to minute here (fsync p50 0.5 to 1.1 ms), so the floor is taken in the
+    // same minutes as the figure. lockerd starts again for each block, and its first pickup
+    // after a start (statements not yet compiled, caches cold, as happens once a start on a
+    // locker) is a warm-up, not a sample.
+    constexpr std::size_t block = 12;
+    std::vector<double> null_ms;
+    std::size_t next = 0;
+    std::size_t round = 0;
+    while (out.pickups.size() < static_cast<std::size_t>(samples)) {
+      if (next >= n) {  // the cabinet is empty: a parcel in each again
+        ++round;
         restock_parcels(rig.state_dir(), rig.board(), round);
         stock_cabinet(rig.sim(), rig.board());
-        rig.start();
+        next = 0;
       }
-      const auto want = std::min(n, static_cast<std::size_t>(samples) - out.pickups.size());
-      const auto got =
-          pickups_through_processes(rig.sim(), rig.board(), want, round * n, pause, floor.get());
+      rig.start();
+      (void)pickups_through_processes(rig.sim(), rig.board(), next, 1, round * n + next, pause,
+                                      nullptr);
+      ++next;
+      const auto want =
+          std::min({block, n - next, static_cast<std::size_t>(samples) - out.pickups.size()});
+      const auto got = pickups_through_processes(rig.sim(), rig.board(), next, want,
+                                                 round * n + next, pause, floor.get());
       out.pickups.insert(out.pickups.end(), got.begin(), got.end());
+      next += want;
+      rig.stop();
+      const auto null = null_controller_floor(rig, 0, static_cast<int>(want), pause);
+      null_ms.insert(null_ms.end(), null.begin(), null.end());
     }
-    rig.stop();
-    out.null_floor = summarize(null_controller_floor(rig, 0, samples, pause));
+    out.null_floor = summarize(null_ms);
     rig.start();
     for (int i = 0; i < deposits; ++i) {
       deposit_through_processes(rig.sim(), "7" + std::to_string(100000 + i));
@@ -1772,7 +1801,7 @@ int main(int argc, char** argv) {
   const int deposits = quick ? 5 : 30;
   const int start_runs = quick ? 3 : 10;
   const auto idle = quick ? 3s : 10s;
-  const auto pause = locker::mqtt::reporter_settings{}.state_min_interval + 50ms;
+  const auto pause = person_pause;
   try {
     const auto dir = make_dir("locker-bench-boards");
     const std::map<int, fs::path> boards = {{24, write_board(dir, 24)},
@@ -1846,9 +1875,12 @@ int main(int argc, char** argv) {
             "'press #' sent on locker-sim's control socket -> 'event coil N energized' read "
             "there, the bench's two hops (control -> locker-sim -> control) included. People "
             "paced " +
+            std::to_string(2 * pause.count()) + " ms apart (a floor sample after " +
             std::to_string(pause.count()) +
-            " ms apart (past the 200 ms state interval); floor: 4 KiB write + fdatasync after the "
-            "same idle gap, one sample before each pickup");
+            " ms, the person after as long again: past the 200 ms state interval and lockerd's "
+            "quiet checkpoint, 500 ms after the last commit); floor: 4 KiB write + fdatasync "
+            "after the same pause, one sample before each pickup; the null controller after "
+            "the person's whole gap");
         for (const std::size_t parcels :
              quick ? std::vector<std::size_t>{key_parcels.back()} : key_parcels) {
           std::cerr << "[bench] key press -> lock in-process, " << parcels << " parcels\n";
