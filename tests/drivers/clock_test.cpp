@@ -173,23 +173,29 @@ TEST(timer, callback_may_restart_its_own_timer) {
 // of the loop, so the second one's completion is already on its way, without an error, when
 // the first cancels it. It must not fire: a cancelled timer never runs (a debounce restarted
 // by a late edge would otherwise report a stale level).
-TEST(asio_clock, a_timer_cancelled_after_it_expired_does_not_fire) {
+// Two calls `delay` from now, each cancelling the other, the loop run once both are due: how
+// many ran.
+int fired_of_two_cancelling_each_other(millis delay) {
   boost::asio::io_context io;
   asio_clock c(io);
   int fired = 0;
   clock::timer_id a = 0;
   clock::timer_id b = 0;
-  a = c.call_after(1ms, [&] {
+  a = c.call_after(delay, [&] {
     ++fired;
     c.cancel(b);
   });
-  b = c.call_after(1ms, [&] {
+  b = c.call_after(delay, [&] {
     ++fired;
     c.cancel(a);
   });
-  std::this_thread::sleep_for(5ms);  // both due before the loop first looks
+  std::this_thread::sleep_for(delay + 4ms);  // both due before the loop first looks
   io.run();
-  EXPECT_EQ(fired, 1);
+  return fired;
+}
+
+TEST(asio_clock, a_timer_cancelled_after_it_expired_does_not_fire) {
+  EXPECT_EQ(fired_of_two_cancelling_each_other(1ms), 1);
 }
 
 // A zero delay is posted, not timed: it runs after the handler that asked for it (never inside
@@ -216,21 +222,7 @@ TEST(asio_clock, zero_delays_run_after_the_current_handler_in_the_order_asked) {
 }
 
 TEST(asio_clock, a_zero_delay_cancelled_by_one_before_it_does_not_run) {
-  boost::asio::io_context io;
-  asio_clock c(io);
-  int fired = 0;
-  clock::timer_id a = 0;
-  clock::timer_id b = 0;
-  a = c.call_after(0ms, [&] {
-    ++fired;
-    c.cancel(b);
-  });
-  b = c.call_after(0ms, [&] {
-    ++fired;
-    c.cancel(a);
-  });
-  io.run();
-  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(fired_of_two_cancelling_each_other(0ms), 1);
 }
 
 // A call still in the loop when its clock is gone does nothing (the loop outlives the clock at
