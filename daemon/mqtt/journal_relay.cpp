@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <string>
+#include <string_view>
 
 #include "daemon/log/log.hpp"
 #include "protocol/timestamp.hpp"
@@ -14,9 +16,13 @@ constexpr std::string_view component = "relay";
 
 // The journal's payload is a JSON object with event_id, seq, ts and type (never empty, never
 // "queued": the store refuses that field): the flag goes in front, without a parse.
-std::string with_queued(const std::string& payload) {
-  if (payload.size() < 2 || payload.front() != '{') return payload;
-  return R"({"queued":true,)" + payload.substr(1);
+std::string with_queued(std::string_view payload) {
+  constexpr std::string_view flag = R"({"queued":true,)";
+  if (payload.size() < 2 || payload.front() != '{') return std::string(payload);
+  std::string out;
+  out.reserve(flag.size() + payload.size() - 1);
+  out.append(flag).append(payload.substr(1));
+  return out;
 }
 
 // After a refused publish while connected (an error PUBACK), wait before trying again so a
@@ -29,7 +35,9 @@ journal_relay::journal_relay(store::store& db, broker_link& link, drivers::clock
     : db_(db),
       link_(link),
       clock_(clock),
-      topics_(topics),
+      evt_parcel_(topics.evt_parcel()),
+      evt_door_(topics.evt_door()),
+      evt_alarm_(topics.evt_alarm()),
       max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight),
       retry_timer_(clock),
       flush_timer_(clock) {
@@ -39,16 +47,16 @@ journal_relay::journal_relay(store::store& db, broker_link& link, drivers::clock
   if (link_.connected()) connected();
 }
 
-std::string journal_relay::topic_for(store::journal_topic t) const {
+const std::string& journal_relay::topic_for(store::journal_topic t) const {
   switch (t) {
     case store::journal_topic::parcel:
-      return topics_.evt_parcel();
+      return evt_parcel_;
     case store::journal_topic::door:
-      return topics_.evt_door();
+      return evt_door_;
     case store::journal_topic::alarm:
-      return topics_.evt_alarm();
+      return evt_alarm_;
   }
-  return topics_.evt_parcel();
+  return evt_parcel_;
 }
 
 std::int64_t journal_relay::backlog() {
@@ -114,8 +122,10 @@ void journal_relay::pump() {
     const auto generation = generation_;
     const auto seq = e.seq;
     const auto ts = protocol::parse_timestamp(e.ts);
-    const bool queued = ts && *ts < late;
-    link_.publish(topic_for(e.topic), queued ? with_queued(e.payload) : e.payload, 1, false,
+    // Only a queued event gets a new payload; the others go out as the journal holds them.
+    const std::string flagged = ts && *ts < late ? with_queued(e.payload) : std::string();
+    const std::string_view payload = flagged.empty() ? std::string_view(e.payload) : flagged;
+    link_.publish(topic_for(e.topic), payload, 1, false,
                   [this, generation, seq](bool ok) { acknowledged(generation, seq, ok); });
     // A publish that fails at once disconnects: what is left waits for the next connect.
     if (!active_ || !link_.connected()) return;

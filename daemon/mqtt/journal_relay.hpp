@@ -70,12 +70,15 @@ class journal_relay {
   void acknowledged(std::uint64_t generation, std::uint64_t seq, bool ok);
   void flush_deletes();
   void restart_from_oldest();
-  [[nodiscard]] std::string topic_for(store::journal_topic t) const;
+  [[nodiscard]] const std::string& topic_for(store::journal_topic t) const;
 
   store::store& db_;
   broker_link& link_;
   drivers::clock& clock_;
-  const protocol::topic_set& topics_;
+  // The three event topics, built once: the relay publishes on them for every event.
+  std::string evt_parcel_;
+  std::string evt_door_;
+  std::string evt_alarm_;
   std::size_t max_in_flight_;
   bool active_ = false;
   // Bumped on every connect and disconnect: PUBACKs of an older connection are ignored
