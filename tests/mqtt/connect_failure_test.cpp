@@ -6,13 +6,13 @@
 #include "daemon/mqtt/connect_failure.hpp"
 
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "tests/mqtt/mqtt_test_support.hpp"
+#include "tests/support/test_certs.hpp"
 
 namespace locker::mqtt::testing {
 namespace {
@@ -20,25 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 bool run_sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
-
-// <name>.key and <name>.crt, signed by <ca> (self-signed when ca is empty), valid for days
-// (negative: expired), with the given subjectAltName.
-bool make_cert(const fs::path& dir, const std::string& name, const std::string& ca, int days,
-               const std::string& san = "IP:127.0.0.1,DNS:localhost") {
-  const auto d = dir.string() + "/";
-  if (ca.empty()) {
-    return run_sh(
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
-        "/CN=" +
-        name + " -keyout " + d + name + ".key -out " + d + name + ".crt");
-  }
-  std::ofstream(dir / (name + ".ext")) << "subjectAltName=" << san << "\n";
-  return run_sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=" +
-                name + " -keyout " + d + name + ".key -out " + d + name + ".csr") &&
-         run_sh("openssl x509 -req -days " + std::to_string(days) + " -in " + d + name +
-                ".csr -CA " + d + ca + ".crt -CAkey " + d + ca + ".key -CAcreateserial -extfile " +
-                d + name + ".ext -out " + d + name + ".crt");
-}
 
 connect_target tls_target(const test::mosquitto_broker& b, const fs::path& ca) {
   connect_target t;
@@ -53,8 +34,8 @@ class connect_failure_test : public mqtt_fixture {
  protected:
   void SetUp() override {
     mqtt_fixture::SetUp();
-    ASSERT_TRUE(make_cert(dir_, "ca", "", 2));
-    ASSERT_TRUE(make_cert(dir_, "other-ca", "", 2));
+    ASSERT_TRUE(test::make_ca(dir_, "ca"));
+    ASSERT_TRUE(test::make_ca(dir_, "other-ca"));
   }
   std::unique_ptr<test::mosquitto_broker> tls_broker(const std::string& server_cert) {
     test::broker_options o;
@@ -65,7 +46,7 @@ class connect_failure_test : public mqtt_fixture {
 };
 
 TEST_F(connect_failure_test, an_expired_broker_certificate_is_named) {
-  ASSERT_TRUE(make_cert(dir_, "expired", "ca", -1));
+  ASSERT_TRUE(test::make_cert(dir_, "expired", "ca", test::loopback_broker_cert, -1));
   auto broker = tls_broker("expired");
   const auto f = probe(tls_target(*broker, dir_ / "ca.crt"), 3s);
   ASSERT_TRUE(f);
@@ -74,7 +55,7 @@ TEST_F(connect_failure_test, an_expired_broker_certificate_is_named) {
 }
 
 TEST_F(connect_failure_test, a_broker_certificate_from_another_ca_is_named) {
-  ASSERT_TRUE(make_cert(dir_, "server", "ca", 2));
+  ASSERT_TRUE(test::make_cert(dir_, "server", "ca"));
   auto broker = tls_broker("server");
   const auto f = probe(tls_target(*broker, dir_ / "other-ca.crt"), 3s);
   ASSERT_TRUE(f);
@@ -87,7 +68,7 @@ TEST_F(connect_failure_test, a_broker_certificate_from_another_ca_is_named) {
 }
 
 TEST_F(connect_failure_test, a_certificate_for_another_name_is_named) {
-  ASSERT_TRUE(make_cert(dir_, "elsewhere", "ca", 2, "DNS:broker.example"));
+  ASSERT_TRUE(test::make_cert(dir_, "elsewhere", "ca", "subjectAltName=DNS:broker.example"));
   auto broker = tls_broker("elsewhere");
   const auto f = probe(tls_target(*broker, dir_ / "ca.crt"), 3s);
   ASSERT_TRUE(f);
@@ -96,7 +77,7 @@ TEST_F(connect_failure_test, a_certificate_for_another_name_is_named) {
 }
 
 TEST_F(connect_failure_test, a_missing_ca_file_is_named) {
-  ASSERT_TRUE(make_cert(dir_, "server", "ca", 2));
+  ASSERT_TRUE(test::make_cert(dir_, "server", "ca"));
   auto broker = tls_broker("server");
   const auto f = probe(tls_target(*broker, dir_ / "no-such-ca.crt"), 3s);
   ASSERT_TRUE(f);
@@ -204,7 +185,7 @@ TEST_F(connect_failure_test, the_link_logs_a_wrong_password_once_then_still_fail
 }
 
 TEST_F(connect_failure_test, the_link_names_an_expired_certificate_and_a_changed_cause_again) {
-  ASSERT_TRUE(make_cert(dir_, "expired", "ca", -1));
+  ASSERT_TRUE(test::make_cert(dir_, "expired", "ca", test::loopback_broker_cert, -1));
   auto broker = tls_broker("expired");
   captured_log logged;
   auto s = test_settings(broker->tls_url(), topics_);
