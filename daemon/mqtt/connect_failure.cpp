@@ -234,12 +234,11 @@ std::optional<connect_failure> tls_check(const connect_target& t, int fd,
   in6_addr probe_addr{};
   const bool is_ip = ::inet_pton(AF_INET, host.c_str(), &probe_addr) == 1 ||
                      ::inet_pton(AF_INET6, host.c_str(), &probe_addr) == 1;
-  if (t.verify_host) {
-    if (is_ip) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str());
-    } else {
-      SSL_set1_host(ssl.get(), host.c_str());
-    }
+  // The certificate must be made out to the host, as both links check (Paho's verify).
+  if (is_ip) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str());
+  } else {
+    SSL_set1_host(ssl.get(), host.c_str());
   }
   if (!is_ip) SSL_set_tlsext_host_name(ssl.get(), host.c_str());
   SSL_set_fd(ssl.get(), fd);

@@ -49,7 +49,6 @@ struct connect_target {
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
-  bool verify_host = true;  // the certificate must be made out to host (as lockerd's link checks)
 };
 
 // The target of a broker URL as lockerd and lockerctl take it (mqtt://, mqtts://, tcp://, ssl://);

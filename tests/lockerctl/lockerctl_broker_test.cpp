@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "tests/support/mosquitto_broker.hpp"
+#include "tests/support/test_certs.hpp"
 
 extern char** environ;
 
@@ -35,7 +36,9 @@ using namespace std::chrono_literals;
 // lockerctl run as a child process, with stdin from a string and stdout/stderr into files.
 class ctl_process {
  public:
-  ctl_process(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+  // extra_env: NAME=value lines added to the environment lockerctl runs with.
+  ctl_process(const std::vector<std::string>& args, const std::string& stdin_text = "",
+              const std::vector<std::string>& extra_env = {}) {
     dir_ = test::detail::make_temp_dir("lockerctl-test");
     { std::ofstream(dir_ / "stdin") << stdin_text; }
     std::vector<std::string> argv_store{LOCKERCTL_PATH};
@@ -53,11 +56,15 @@ class ctl_process {
     posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    // No LOCKERCTL_* from the developer's shell may leak into what is tested.
+    // No LOCKERCTL_* (nor OpenSSL's SSL_CERT_*) from the developer's shell may leak into what
+    // is tested.
     std::vector<std::string> env_store;
     for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("LOCKERCTL_", 0) != 0) env_store.emplace_back(*e);
+      const std::string_view var(*e);
+      if (var.rfind("LOCKERCTL_", 0) != 0 && var.rfind("SSL_CERT_", 0) != 0)
+        env_store.emplace_back(var);
     }
+    env_store.insert(env_store.end(), extra_env.begin(), extra_env.end());
     std::vector<char*> env;
     env.reserve(env_store.size() + 1);
     for (auto& e : env_store) env.push_back(e.data());
@@ -529,6 +536,81 @@ TEST_F(lockerctl_broker, FwUpdateFollowsTheJobUntilDoneOrFailed) {
     ASSERT_EQ(requests.size(), 1u);
     EXPECT_EQ(requests[0].payload["sha256"], std::string(64, 'a'));
   }
+}
+
+// Over mqtts:// lockerctl trusts what lockerd trusts: a broker certificate that chains to --ca,
+// or without it to the system's trust store, and that is made out to the host in the URL.
+class lockerctl_tls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(test::make_ca(dir_, "ca"));
+    ASSERT_TRUE(test::make_cert(dir_, "server", "ca"));
+    ASSERT_TRUE(test::make_cert(dir_, "elsewhere", "ca", "subjectAltName=DNS:broker.example"));
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // A broker whose TLS listener shows <cert>; the fake locker uses its plain one.
+  std::unique_ptr<test::mosquitto_broker> broker(const std::string& cert) {
+    test::broker_options o;
+    o.tls =
+        test::broker_tls{dir_ / "ca.crt", dir_ / (cert + ".crt"), dir_ / (cert + ".key"), false};
+    return std::make_unique<test::mosquitto_broker>(o);
+  }
+  static fake_locker::answer opens() {
+    return [](const std::string& name, const json& req) -> std::optional<json> {
+      if (name == "compartment_open") return ok(req, {{"door", "opened"}});
+      return std::nullopt;
+    };
+  }
+  static std::vector<std::string> open_over(const test::mosquitto_broker& b,
+                                            std::vector<std::string> tls) {
+    std::vector<std::string> a{"--broker", b.tls_url(), "--locker", "t1", "--timeout", "5"};
+    a.insert(a.end(), tls.begin(), tls.end());
+    for (const char* arg :
+         {"open", "--compartment", "A3", "--reason", "stuck", "--operator", "ann"})
+      a.emplace_back(arg);
+    return a;
+  }
+
+  std::filesystem::path dir_ = test::detail::make_temp_dir("lockerctl-tls");
+};
+
+TEST_F(lockerctl_tls, ABrokerCertificateFromTheCaForTheHostIsAccepted) {
+  auto b = broker("server");
+  fake_locker locker(b->tcp_uri(), opens());
+  ctl_process ctl(open_over(*b, {"--ca", (dir_ / "ca.crt").string()}));
+  ASSERT_EQ(ctl.wait(), 0) << ctl.err();
+  EXPECT_EQ(ctl.out(), "compartment A3: door opened\n");
+}
+
+TEST_F(lockerctl_tls, ABrokerCertificateForAnotherHostIsRefusedAndNamed) {
+  auto b = broker("elsewhere");
+  fake_locker locker(b->tcp_uri(), opens());
+  ctl_process ctl(open_over(*b, {"--ca", (dir_ / "ca.crt").string()}));
+  ASSERT_EQ(ctl.wait(), 4) << ctl.out();
+  EXPECT_NE(ctl.err().find("IP address mismatch (it is not made out to 127.0.0.1)"),
+            std::string::npos)
+      << ctl.err();
+  EXPECT_TRUE(locker.requests().empty());
+}
+
+TEST_F(lockerctl_tls, WithoutCaTheSystemsTrustStoreDecides) {
+  auto b = broker("server");
+  fake_locker locker(b->tcp_uri(), opens());
+  {
+    // The test CA is not among the system's: refused, and said so.
+    ctl_process ctl(open_over(*b, {}));
+    ASSERT_EQ(ctl.wait(), 4) << ctl.out();
+    EXPECT_NE(ctl.err().find("the CA that signed it is not in the system's CAs"), std::string::npos)
+        << ctl.err();
+  }
+  // OpenSSL's own way to point the system's store elsewhere: now the CA is trusted.
+  ctl_process ctl(open_over(*b, {}), "", {"SSL_CERT_FILE=" + (dir_ / "ca.crt").string()});
+  ASSERT_EQ(ctl.wait(), 0) << ctl.err();
+  EXPECT_EQ(ctl.out(), "compartment A3: door opened\n");
 }
 
 }  // namespace

@@ -44,12 +44,15 @@ broker_link::broker_link(const connection_options& options,
                        .keep_alive_interval(std::chrono::seconds(30));
     if (options.username) builder.user_name(*options.username);
     if (password) builder.password(*password);
-    if (options.ca_file || options.cert_file) {
+    const auto url = protocol::parse_broker_url(options.broker);
+    if (url && url->tls) {
+      // As lockerd connects (daemon/mqtt/mqtt_link.cpp): the broker's certificate must chain
+      // to --ca, or without it to the system's trust store, and name the host in the URL.
       auto ssl = mqtt::ssl_options_builder();
       if (options.ca_file) ssl.trust_store(*options.ca_file);
       if (options.cert_file) ssl.key_store(*options.cert_file);
       if (options.key_file) ssl.private_key(*options.key_file);
-      ssl.enable_server_cert_auth(true);
+      ssl.enable_server_cert_auth(true).verify(true);
       builder.ssl(ssl.finalize());
     }
     client_->start_consuming();

@@ -557,7 +557,8 @@ Options:
   -b, --broker URL      mqtt://host:port or mqtts://host:port
                         (default: $LOCKERCTL_BROKER, else mqtt://127.0.0.1:1883)
       --ca FILE --cert FILE --key FILE
-                        TLS: CA bundle, client certificate and key (with mqtts://)
+                        TLS: CA bundle (default: the system's), client certificate
+                        and key (with mqtts://); the broker's certificate must name its host
       --username U --password-file F
                         broker login; the password is the first line of F
   -l, --locker ID       the locker (default: $LOCKERCTL_LOCKER)

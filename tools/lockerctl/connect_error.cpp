@@ -14,7 +14,6 @@ std::string describe_connect_error(const connection_options& options, int return
   target->ca_file = options.ca_file.value_or("");
   target->cert_file = options.cert_file.value_or("");
   target->key_file = options.key_file.value_or("");
-  target->verify_host = false;  // lockerctl's link does not check the name either
   return mqtt::describe(*target, return_code, reason_code, paho_message, openssl_text, timeout)
       .text;
 }

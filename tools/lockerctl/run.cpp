@@ -61,10 +61,7 @@ std::string connect_failure_message(const std::string& broker, const std::string
   // (daemon/mqtt/connect_failure, through connect_error.hpp); what is left here is what only
   // lockerctl's own options explain.
   std::string why = reason;
-  const auto url = protocol::parse_broker_url(broker);
-  if (reason.find("Invalid (NULL) parameter") != std::string::npos && url && url->tls)
-    why = "TLS needs its settings: give --ca (and --cert/--key for a client certificate)";
-  else if (reason == "no answer to CONNECT")
+  if (reason == "no answer to CONNECT")
     why = "no answer within --timeout (a firewall, or not an MQTT broker?)";
   return "cannot reach the broker at " + broker + ": " + why;
 }
