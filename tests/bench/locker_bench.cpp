@@ -1209,8 +1209,9 @@ void person_at_door(test::control_client& sim, coil_watch& w, bool puts) {
 // got back (`input_to_coil_ms` in its state), lockerd waking up for the key included. The rest
 // is the bench's own two hops on the control socket (press -> locker-sim, its event -> back).
 struct process_pickup {
-  double seen_ms = 0;    // 'press #' sent -> 'event coil N energized' read
-  double locker_ms = 0;  // at the cabinet: '#' handed to lockerd -> its lock line back
+  double seen_ms = 0;     // 'press #' sent -> 'event coil N energized' read
+  double locker_ms = 0;   // at the cabinet: '#' handed to lockerd -> its lock line back
+  std::size_t place = 0;  // 1 for the first of the call's pickups, and so on
 };
 
 // `count` pickups through locker-sim's control socket, compartments from `first` on (codes
@@ -1245,7 +1246,7 @@ std::vector<process_pickup> pickups_through_processes(
     const auto at_cabinet = sim.state().value("input_to_coil_ms", nlohmann::json());
     if (!at_cabinet.is_number())
       throw std::runtime_error("locker-sim timed no key -> coil for " + w.id);
-    out.push_back({ms_between(t0, *w.energized), at_cabinet.get<double>()});
+    out.push_back({ms_between(t0, *w.energized), at_cabinet.get<double>(), k + 1});
     person_at_door(sim, w, false);
     sim.wait_until([&] { return sim.display() == texts.thank_you; },
                    waiting_for(sim, "'Thank you!'"));
@@ -1616,6 +1617,20 @@ void key_rows(const std::string& name, const process_result& r) {
                      "-", "-", floor_text(f), times(k.p50 / f.p50) + " / " + times(k.p99 / f.p99),
                      "(the floor's fsync)", "info"});
   }
+  // Where the tail comes from: right after a start (place 1), or anywhere in a block.
+  auto slowest = r.pickups;
+  const auto shown = std::min<std::size_t>(3, slowest.size());
+  std::partial_sort(slowest.begin(), slowest.begin() + static_cast<std::ptrdiff_t>(shown),
+                    slowest.end(),
+                    [](const auto& a, const auto& b) { return a.locker_ms > b.locker_ms; });
+  std::string tail;
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i > 0) tail += ", ";
+    tail += fmt(slowest[i].locker_ms, "ms") + " @" + std::to_string(slowest[i].place);
+  }
+  table.push_back(
+      {"  its slowest three, each @ its place in its block (1: first after the warm-up)", "-", tail,
+       "-", "-", "(where the p99 comes from)", "info"});
   std::vector<double> seen;
   for (const auto& p : r.pickups) seen.push_back(p.seen_ms);
   const auto s = summarize(seen);
