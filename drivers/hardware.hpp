@@ -136,6 +136,13 @@ class board {
   virtual ~board() = default;
   virtual output_line& output(const line_spec& spec) = 0;
   virtual input_line& input(const line_spec& spec) = 0;
+  // An input whose pulses are too short to be read back as levels (a Wiegand reader's 50 us):
+  // what matters is when each pulse starts, its active edge with the backend's timestamp. A
+  // backend may report the releases too; a reader of pulses ignores them. The gpiod backend
+  // asks the kernel for the active edge only: for both edges gpiolib labels each edge by
+  // reading the line's level in its irq thread, which on a busy board runs after a 50 us pulse
+  // has ended, and so reports the pulse's start as a release.
+  virtual input_line& pulse_input(const line_spec& spec) { return input(spec); }
   virtual drivers::keypad& keypad() = 0;
   virtual drivers::display& display() = 0;
   virtual drivers::indicator& indicator() = 0;

@@ -68,8 +68,8 @@ action_result refused(std::string why) { return {std::move(why)}; }
 }  // namespace
 
 cabinet_model::cabinet_model(const drivers::board_config& board, drivers::clock& c,
-                             bounce_settings bounce)
-    : clock_(c), bounce_(bounce), wiegand_timer_(c) {
+                             bounce_settings bounce, wiegand_pace pace)
+    : clock_(c), bounce_(bounce), wiegand_pace_(pace), wiegand_timer_(c) {
   auto add_line = [this](const std::string& name, line_ref ref) {
     if (!lines_.emplace(name, ref).second) {
       throw std::invalid_argument("line " + name + " is used twice in the board file");
@@ -438,13 +438,12 @@ action_result cabinet_model::send_wiegand(const std::vector<bool>& bits, std::st
   if (!powered_) return refused("power is off");
   if (wiegand_next_ < wiegand_edges_.size()) return refused("the badge reader is still sending");
   wiegand_edges_.clear();
-  for (const auto& e :
-       drivers::input::wiegand_pulses(bits, wiegand_pulse_width, wiegand_bit_interval)) {
+  for (const auto& e : drivers::input::wiegand_pulses(bits, wiegand_pace_.pulse_width,
+                                                      wiegand_pace_.bit_interval)) {
     wiegand_edges_.push_back({e.wire == drivers::input::wiegand_wire::d0 ? 0 : 1, e.active,
                               std::chrono::duration_cast<drivers::millis>(e.at)});
   }
   wiegand_next_ = 0;
-  wiegand_start_ = clock_.now();
   // What was read stays between the person and lockerd: the stream says only that a frame went.
   emit("badge", std::move(what));
   wiegand_step();
@@ -452,18 +451,17 @@ action_result cabinet_model::send_wiegand(const std::vector<bool>& bits, std::st
 }
 
 void cabinet_model::wiegand_step() {
-  while (wiegand_next_ < wiegand_edges_.size() &&
-         wiegand_start_ + wiegand_edges_[wiegand_next_].at <= clock_.now()) {
-    const auto e = wiegand_edges_[wiegand_next_++];
-    if (!powered_) continue;  // the reader has no power: the rest of the frame is lost
-    wiegand_levels_[e.wire] = e.active;
-    dispatch(input_subs_, wiegand_lines_[e.wire], e.active);
-  }
+  // One edge a step, the next timed from this one: a timer that fires late (a loaded host)
+  // delays what follows rather than sending the edges it missed at once, which a real
+  // reader never does and a kernel cannot tell apart.
+  if (wiegand_next_ >= wiegand_edges_.size()) return;
+  const auto e = wiegand_edges_[wiegand_next_++];
   if (wiegand_next_ < wiegand_edges_.size()) {
-    wiegand_timer_.start(std::chrono::ceil<drivers::millis>(
-                             wiegand_start_ + wiegand_edges_[wiegand_next_].at - clock_.now()),
-                         [this] { wiegand_step(); });
+    wiegand_timer_.start(wiegand_edges_[wiegand_next_].at - e.at, [this] { wiegand_step(); });
   }
+  if (!powered_) return;  // the reader has no power: this edge is lost, and so is the rest
+  wiegand_levels_[e.wire] = e.active;
+  dispatch(input_subs_, wiegand_lines_[e.wire], e.active);
 }
 
 action_result cabinet_model::open(std::string_view id) {

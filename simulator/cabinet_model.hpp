@@ -31,6 +31,15 @@ struct bounce_settings {
   int count = 4;
 };
 
+// A Wiegand reader's pace: a pulse of `pulse_width` on D0 or D1 per bit, a new one every
+// `bit_interval`. Real readers send 50 us pulses 1-2 ms apart; whole milliseconds here, as
+// the model's clock counts them. lockerd ends a frame 25 ms after its last pulse, so
+// bit_interval stays well below that.
+struct wiegand_pace {
+  drivers::millis pulse_width{1};
+  drivers::millis bit_interval{2};
+};
+
 // What a person or a script sees of one compartment.
 struct compartment_status {
   std::string id;
@@ -73,13 +82,8 @@ class cabinet_model {
   static constexpr drivers::millis spring_delay{30};
   // How long a chattering contact keeps toggling unless unstuck earlier.
   static constexpr drivers::millis chatter_length{1000};
-  // A Wiegand reader's pace: a pulse of wiegand_pulse_width on D0 or D1 per bit, a new one
-  // every wiegand_bit_interval (real readers: 50 us pulses 1-2 ms apart; whole milliseconds
-  // here, as the model's clock counts them).
-  static constexpr drivers::millis wiegand_pulse_width{1};
-  static constexpr drivers::millis wiegand_bit_interval{2};
-
-  cabinet_model(const drivers::board_config& board, drivers::clock& c, bounce_settings bounce = {});
+  cabinet_model(const drivers::board_config& board, drivers::clock& c, bounce_settings bounce = {},
+                wiegand_pace pace = {});
   cabinet_model(const cabinet_model&) = delete;
   cabinet_model& operator=(const cabinet_model&) = delete;
   ~cabinet_model();
@@ -116,9 +120,10 @@ class cabinet_model {
   action_result scan(std::string_view text);
   // A courier's card held to the Wiegand badge reader: `id` is "facility:card" in decimal
   // (as printed on the card), sent as a 26-bit frame when the facility fits 8 bits, else 34.
-  // The frame's pulses go out on the reader's two input lines, one bit every
-  // wiegand_bit_interval. Refused on a board without a Wiegand [badge], while the power is
-  // off, while a frame is still being sent, and for an id that is no such pair.
+  // The frame's pulses go out on the reader's two input lines at the model's wiegand_pace,
+  // each edge its interval after the one before was sent (a late timer delays the rest of
+  // the frame, it does not bunch its pulses). Refused on a board without a Wiegand [badge], while
+  // the power is off, while a frame is still being sent, and for an id that is no such pair.
   action_result badge(std::string_view id);
   // Any frame, as '0'/'1' characters (1-64 bits, wrong length or parity allowed): a reader's
   // noise or a cut frame, which lockerd must ignore and count. Refused as badge() is.
@@ -193,6 +198,7 @@ class cabinet_model {
 
   drivers::clock& clock_;
   bounce_settings bounce_;
+  wiegand_pace wiegand_pace_;
   std::vector<std::unique_ptr<compartment>> compartments_;
   std::map<std::string, line_ref, std::less<>> lines_;
   std::vector<std::string> line_order_;
@@ -215,7 +221,6 @@ class cabinet_model {
   };
   std::vector<wiegand_edge> wiegand_edges_;
   std::size_t wiegand_next_ = 0;
-  drivers::steady_time wiegand_start_{};
   drivers::timer wiegand_timer_;
   bool alarm_ = false;
   bool buzzer_ = false;

@@ -95,8 +95,9 @@ gpio_sim_bridge::gpio_sim_bridge(boost::asio::io_context& io, cabinet_model& mod
     add_input(c.door);
     if (c.presence) add_input(*c.presence);
   }
-  // A Wiegand badge reader's data lines: the model paces its frames (a bit every 2 ms), so each
-  // pulse reaches the kernel line as two edges lockerd reads with their kernel timestamps.
+  // A Wiegand badge reader's data lines: the model paces its frames (its wiegand_pace), so
+  // each pulse reaches the kernel line as two edges; lockerd asks for the first only and
+  // reads it with its kernel timestamp.
   if (board.badge && board.badge->kind == drivers::badge_kind::wiegand) {
     for (const auto* spec : {&board.badge->wiegand_d0, &board.badge->wiegand_d1})
       inputs_.emplace(spec->name,

@@ -102,7 +102,13 @@ int main(int argc, char** argv) {
     }
     boost::asio::io_context io;
     locker::drivers::asio_clock clock(io);
-    sim::cabinet_model model(board, clock, bounce);
+    // A Wiegand frame at a tenth of a real reader's pace: a pulse of 3 ms every 10 ms. The
+    // guest is emulated and often stalled; gpiolib drops an edge that comes while the line's
+    // irq thread has not yet run for the last one, and this leaves that thread 10 ms a bit
+    // while a frame still stays one frame to lockerd (25 ms between pulses).
+    const sim::wiegand_pace pace{.pulse_width = locker::drivers::millis{3},
+                                 .bit_interval = locker::drivers::millis{10}};
+    sim::cabinet_model model(board, clock, bounce, pace);
     model.on_event([](const sim::cabinet_event& e) {
       std::cerr << "locker-gpio-bridge: " << e.kind << ' ' << e.details << '\n';
     });

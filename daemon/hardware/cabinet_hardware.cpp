@@ -41,7 +41,8 @@ cabinet_hardware::cabinet_hardware(drivers::board& board, drivers::clock& clock,
   if (cfg.badge) {
     if (cfg.badge->kind == drivers::badge_kind::wiegand) {
       wiegand_ = std::make_unique<drivers::input::wiegand_reader>(
-          board.input(cfg.badge->wiegand_d0), board.input(cfg.badge->wiegand_d1), clock);
+          board.pulse_input(cfg.badge->wiegand_d0), board.pulse_input(cfg.badge->wiegand_d1),
+          clock);
       // Ignored and counted (garbled()); the reason is worth a line, the bits are not.
       wiegand_->on_garbled([](const drivers::input::wiegand_frame& f) {
         log::warning("hardware", "badge reader: ignored a garbled Wiegand frame (", f.bits,

@@ -43,13 +43,20 @@ output_line& gpiod_board::output(const line_spec& spec) {
 }
 
 input_line& gpiod_board::input(const line_spec& spec) {
+  return request_input(spec, direction::input);
+}
+
+input_line& gpiod_board::pulse_input(const line_spec& spec) {
+  return request_input(spec, direction::pulse_input);
+}
+
+input_line& gpiod_board::request_input(const line_spec& spec, direction dir) {
   for (auto& [s, l] : inputs_) {
     if (s == spec) return *l;
   }
   std::unique_ptr<gpiod_input_line> line;
   try {
-    line = std::make_unique<gpiod_input_line>(io_, clock_,
-                                              lines_->request(spec, direction::input, consumer_));
+    line = std::make_unique<gpiod_input_line>(io_, clock_, lines_->request(spec, dir, consumer_));
   } catch (const std::system_error& e) {
     throw std::runtime_error(describe_failure(spec, e.what()));
   }

@@ -35,6 +35,9 @@ class gpiod_board final : public drivers::board {
   output_line& output(const line_spec& spec) override;
   // Requests the line with both-edge events on first use; same spec, same line.
   input_line& input(const line_spec& spec) override;
+  // Requests the line with active-edge events only on first use; same spec, same line (an
+  // input asked for before keeps both edges).
+  input_line& pulse_input(const line_spec& spec) override;
   // The front panel is built on first use (after the locks are safe), from the board
   // config; throws std::runtime_error if its config cannot be used with this backend.
   drivers::keypad& keypad() override;
@@ -48,6 +51,8 @@ class gpiod_board final : public drivers::board {
   drivers::code_reader* badge_reader() override;
 
  private:
+  input_line& request_input(const line_spec& spec, direction dir);
+
   // The longest badge id the contract takes (protocol/input_rules.hpp: badge_max_length);
   // a longer read is garbled, not an id.
   static constexpr std::size_t protocol_badge_max_length = 64;

@@ -13,7 +13,8 @@
 
 namespace locker::drivers::gpiod_backend {
 
-enum class direction { output, input };
+// An input reports both edges; a pulse input only its active ones (board::pulse_input).
+enum class direction { output, input, pulse_input };
 
 // An edge as libgpiod reports it, before decoding.
 struct raw_event {
@@ -36,7 +37,8 @@ class line_port {
 };
 
 // Finds and requests lines. Outputs are requested driving inactive, inputs with
-// both-edge events. Throws std::runtime_error naming the line and the reason.
+// both-edge events, pulse inputs with active-edge events. Throws std::runtime_error naming the line
+// and the reason.
 class line_source {
  public:
   virtual ~line_source() = default;

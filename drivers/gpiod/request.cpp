@@ -7,8 +7,19 @@ namespace locker::drivers::gpiod_backend {
                                   const std::string& consumer) {
   ::gpiod::line_request r;
   r.consumer = consumer;
-  r.request_type = dir == direction::output ? ::gpiod::line_request::DIRECTION_OUTPUT
-                                            : ::gpiod::line_request::EVENT_BOTH_EDGES;
+  switch (dir) {
+    case direction::output:
+      r.request_type = ::gpiod::line_request::DIRECTION_OUTPUT;
+      break;
+    case direction::input:
+      r.request_type = ::gpiod::line_request::EVENT_BOTH_EDGES;
+      break;
+    case direction::pulse_input:
+      // Logical: with FLAG_ACTIVE_LOW the kernel triggers on the falling edge and reports it
+      // as rising, without reading the level.
+      r.request_type = ::gpiod::line_request::EVENT_RISING_EDGE;
+      break;
+  }
   r.flags = 0;
   if (spec.active_low) r.flags |= ::gpiod::line_request::FLAG_ACTIVE_LOW;
   switch (spec.bias) {

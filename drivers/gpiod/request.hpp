@@ -14,8 +14,9 @@
 
 namespace locker::drivers::gpiod_backend {
 
-// The request for a line: outputs as DIRECTION_OUTPUT, inputs as EVENT_BOTH_EDGES, with
-// FLAG_ACTIVE_LOW and the bias flag the spec asks for.
+// The request for a line: outputs as DIRECTION_OUTPUT, inputs as EVENT_BOTH_EDGES, pulse
+// inputs as EVENT_RISING_EDGE (the logical active edge), with FLAG_ACTIVE_LOW and the bias
+// flag the spec asks for.
 [[nodiscard]] ::gpiod::line_request request_for(const line_spec& spec, direction dir,
                                                 const std::string& consumer);
 

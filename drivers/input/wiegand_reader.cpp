@@ -23,6 +23,7 @@ wiegand_reader::~wiegand_reader() {
 }
 
 void wiegand_reader::edge(wiegand_wire wire, line_event e) {
+  if (!e.active) return;
   pending_.push_back({wire, e});
   // Every edge restarts the wait: the frame ends a gap after its last edge.
   gap_timer_.start(decoder_.options().frame_gap, [this] { decode(true); });
@@ -35,7 +36,7 @@ void wiegand_reader::decode(bool frame_over) {
       [](const pending_edge& a, const pending_edge& b) { return a.event.at < b.event.at; });
   std::vector<wiegand_frame> ended;
   for (const auto& p : pending_) {
-    if (auto f = decoder_.edge(p.wire, p.event.active, p.event.at)) ended.push_back(*f);
+    if (auto f = decoder_.pulse(p.wire, p.event.at)) ended.push_back(*f);
   }
   pending_.clear();
   if (frame_over) {

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// A Wiegand badge reader on two input lines (D0, D1), on the event loop: the lines' raw
-// edges (not debounced: a pulse is 50 us) go to a wiegand_decoder with their own
-// timestamps, and a timer on the injected clock ends a frame when no pulse follows.
+// A Wiegand badge reader on two input lines (D0, D1), on the event loop: the start of each
+// pulse (its active edge, not debounced: a pulse is 50 us) goes to a wiegand_decoder with its
+// own timestamp, and a timer on the injected clock ends a frame when no pulse follows.
+// Releases are ignored, so the lines are best asked for as pulse inputs
+// (board::pulse_input): a kernel asked for both edges labels each by the level it reads
+// after the fact, and a 50 us pulse has often ended by then. So a frame is checked by its
+// length and parity only, not by its pulses' widths or overlap.
 // Each line's edges arrive in order, but the order between the two lines does not: with
 // gpiod every line has its own kernel queue, and a loop that is late (a loaded board)
 // reads one queue whole and then the other. So the edges wait here and are decoded in the
@@ -55,7 +59,7 @@ class wiegand_reader final : public code_reader {
   // it comes rather than kept.
   static constexpr std::size_t max_pending = 256;
 
-  void edge(wiegand_wire wire, line_event e);
+  void edge(wiegand_wire wire, line_event e);  // a release is ignored
   // Decodes the waiting edges in time order and, when `frame_over`, ends the frame; then
   // reports what ended (a handler may destroy this reader).
   void decode(bool frame_over);

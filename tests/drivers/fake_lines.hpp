@@ -74,6 +74,12 @@ class fake_input_line final : public input_line {
     level_ = level;
     if (handler_) handler_(line_event{level_, at});
   }
+  // An edge exactly as the backend reports it, whatever the level was: a pulse input's
+  // active edges only, one per pulse (board::pulse_input).
+  void report(line_event e) {
+    level_ = e.active;
+    if (handler_) handler_(e);
+  }
   [[nodiscard]] bool has_handler() const { return static_cast<bool>(handler_); }
 
  private:

@@ -61,13 +61,15 @@ struct wiegand_rig : ::testing::Test {
 };
 
 TEST_F(wiegand_rig, a_badge_is_reported_a_frame_gap_after_its_last_pulse) {
-  play(wiegand_pulses(wiegand26(42, 4242)));  // last pulse at 50 ms, ends 51 ms
-  const auto last_edge = std::chrono::duration_cast<millis>(clock.now() - start);
-  clock.advance(24ms);
+  // The last pulse starts at 50 ms; its release (played at 51 ms: whole virtual ms) does
+  // not count, so the frame ends at 75 ms.
+  play(wiegand_pulses(wiegand26(42, 4242)));
+  ASSERT_EQ(clock.now() - start, 51ms);
+  clock.advance(23ms);
   EXPECT_TRUE(badges.empty());
   clock.advance(1ms);
   ASSERT_EQ(badges, (std::vector<std::string>{"42:4242"}));
-  EXPECT_EQ(badge_times[0].second, last_edge + 25ms);
+  EXPECT_EQ(badge_times[0].second, 75ms);
   EXPECT_EQ(reader->garbled(), 0U);
   EXPECT_EQ(reader->counters().badges, 1U);
   EXPECT_EQ(clock.pending(), 0U);  // idle: no timer left running
@@ -97,13 +99,27 @@ TEST_F(wiegand_rig, a_garbled_frame_is_ignored_and_counted) {
   EXPECT_EQ(badges, (std::vector<std::string>{"42:4242"}));
 }
 
-TEST_F(wiegand_rig, pulses_on_both_lines_at_once_are_garbled) {
+// A pulse input (the gpiod backend's) reports each pulse's start and never its release.
+TEST_F(wiegand_rig, a_line_that_reports_only_pulse_starts_is_read) {
+  const steady_time begin = clock.now();
+  for (const auto& e : wiegand_pulses(wiegand26(12, 3456))) {
+    if (!e.active) continue;
+    clock.advance(std::chrono::ceil<millis>(begin + e.at - clock.now()));
+    (e.wire == wiegand_wire::d0 ? d0 : d1).report({true, begin + e.at});
+  }
+  clock.advance(100ms);
+  EXPECT_EQ(badges, (std::vector<std::string>{"12:3456"}));
+  EXPECT_TRUE(garbled.empty());
+}
+
+// Overlapping pulses are two bits: the frame is judged by its length and parity.
+TEST_F(wiegand_rig, pulses_on_both_lines_at_once_are_two_bits) {
   d0.drive(true);
   d1.drive(true);
   d1.drive(false);
   d0.drive(false);
   clock.advance(100ms);
-  EXPECT_EQ(garbled, (std::vector<wiegand_error>{wiegand_error::both_lines}));
+  EXPECT_EQ(garbled, (std::vector<wiegand_error>{wiegand_error::wrong_length}));
 }
 
 // gpiod gives each line its own kernel queue; a loop that was late reads all of D0's

@@ -62,6 +62,14 @@ TEST_F(board_fixture, same_spec_is_the_same_line) {
   EXPECT_EQ(lines->requests, 2);
 }
 
+TEST_F(board_fixture, a_pulse_input_is_requested_for_its_active_edges_only) {
+  auto b = make();
+  input_line& d0 = b->pulse_input(line_spec::named("WIEGAND_D0", true));
+  EXPECT_EQ(lines->ports.at("WIEGAND_D0")->dir, direction::pulse_input);
+  EXPECT_EQ(&b->pulse_input(line_spec::named("WIEGAND_D0", true)), &d0);
+  EXPECT_EQ(lines->requests, 1);
+}
+
 TEST_F(board_fixture, input_reports_edges_through_the_loop) {
   auto b = make();
   input_line& door = b->input(line_spec::named("DOOR_01"));

@@ -26,6 +26,14 @@ TEST(request_for, input_asks_for_both_edges) {
   EXPECT_TRUE(r.flags.none());
 }
 
+// One event per pulse, labelled by the edge it was asked for: the kernel need not read the
+// level back, which it would do after a Wiegand reader's 50 us pulse had ended.
+TEST(request_for, pulse_input_asks_for_the_active_edge_only) {
+  const auto r = request_for(line_spec::named("WIEGAND_D0", true), direction::pulse_input, "x");
+  EXPECT_EQ(r.request_type, line_request::EVENT_RISING_EDGE);  // logical: active-low applies
+  EXPECT_EQ(r.flags, line_request::FLAG_ACTIVE_LOW);
+}
+
 TEST(request_for, active_low_and_bias_become_flags) {
   EXPECT_EQ(request_for(line_spec::named("A", true), direction::output, "x").flags,
             line_request::FLAG_ACTIVE_LOW);
