@@ -239,8 +239,8 @@ std::optional<connect_failure> tls_check(const connect_target& t, int fd,
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str());
   } else {
     SSL_set1_host(ssl.get(), host.c_str());
+    SSL_set_tlsext_host_name(ssl.get(), host.c_str());  // SNI is for names only
   }
-  if (!is_ip) SSL_set_tlsext_host_name(ssl.get(), host.c_str());
   SSL_set_fd(ssl.get(), fd);
 
   const auto step = [&](auto&& op) -> std::optional<int> {

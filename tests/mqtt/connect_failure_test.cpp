@@ -5,7 +5,6 @@
 // one warning per distinct cause, "still failing" after.
 #include "daemon/mqtt/connect_failure.hpp"
 
-#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -18,8 +17,6 @@ namespace locker::mqtt::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool run_sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
 
 connect_target tls_target(const test::mosquitto_broker& b, const fs::path& ca) {
   connect_target t;
@@ -158,7 +155,7 @@ struct captured_log {
 
 TEST_F(connect_failure_test, the_link_logs_a_wrong_password_once_then_still_failing) {
   const auto pw = dir_ / "passwords";
-  ASSERT_TRUE(run_sh("mosquitto_passwd -c -b " + pw.string() + " locker secret"));
+  ASSERT_TRUE(test::run_quietly("mosquitto_passwd -c -b " + pw.string() + " locker secret"));
   test::broker_options o;
   o.password_file = pw;
   test::mosquitto_broker broker(o);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -23,6 +24,12 @@
 extern char** environ;
 
 namespace locker::test {
+
+// Runs a shell command line to its end, its output discarded (a tool that makes a test's files:
+// openssl, mosquitto_passwd). True when it exited 0.
+inline bool run_quietly(const std::string& command) {
+  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 // This process's environment without what systemd may have set for whoever runs the test:
 // a child must not notify the test runner's systemd, nor log as if to the journal.

@@ -4,10 +4,11 @@
 // quick to make, and what a locker's broker is likely to be given.
 #pragma once
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "tests/support/child_process.hpp"
 
 namespace locker::test {
 
@@ -16,9 +17,7 @@ inline const std::string loopback_broker_cert = "subjectAltName=IP:127.0.0.1,DNS
 inline const std::string client_cert = "extendedKeyUsage=clientAuth";
 
 namespace detail {
-inline bool run_openssl(const std::string& args) {
-  return std::system(("openssl " + args + " >/dev/null 2>&1").c_str()) == 0;
-}
+inline bool run_openssl(const std::string& args) { return run_quietly("openssl " + args); }
 inline const std::string new_key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
 }  // namespace detail
 

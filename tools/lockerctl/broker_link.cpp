@@ -12,13 +12,6 @@
 namespace locker::ctl {
 namespace {
 
-// Paho C 1.3 knows tcp:// and ssl://; operators write mqtt:// and mqtts://. The URL was
-// checked when the arguments were parsed; anything else goes to Paho as given.
-std::string paho_uri(const std::string& url) {
-  const auto parsed = protocol::parse_broker_url(url);
-  return parsed ? parsed->paho_uri() : url;
-}
-
 std::string unique_client_id() {
   std::string hex = security::uuid_v4();
   hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
@@ -34,8 +27,11 @@ broker_link::broker_link(const connection_options& options,
                          std::chrono::milliseconds timeout)
     : client_id_(unique_client_id()), timeout_(timeout) {
   try {
-    client_ = std::make_unique<mqtt::async_client>(paho_uri(options.broker), client_id_,
-                                                   mqtt::create_options(MQTTVERSION_5));
+    // Paho C 1.3 knows tcp:// and ssl://; operators write mqtt:// and mqtts://. The URL was
+    // checked when the arguments were parsed; anything else goes to Paho as given.
+    const auto url = protocol::parse_broker_url(options.broker);
+    client_ = std::make_unique<mqtt::async_client>(url ? url->paho_uri() : options.broker,
+                                                   client_id_, mqtt::create_options(MQTTVERSION_5));
     auto builder = mqtt::connect_options_builder()
                        .mqtt_version(MQTTVERSION_5)
                        .clean_start(true)
@@ -44,7 +40,6 @@ broker_link::broker_link(const connection_options& options,
                        .keep_alive_interval(std::chrono::seconds(30));
     if (options.username) builder.user_name(*options.username);
     if (password) builder.password(*password);
-    const auto url = protocol::parse_broker_url(options.broker);
     if (url && url->tls) {
       // As lockerd connects (daemon/mqtt/mqtt_link.cpp): the broker's certificate must chain
       // to --ca, or without it to the system's trust store, and name the host in the URL.
