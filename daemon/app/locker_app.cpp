@@ -116,10 +116,12 @@ locker_app::locker_app(config::locker_config cfg, platform p)
     throw start_error(std::string("cannot start the hardware: ") + e.what());
   }
 
-  // WAL checkpoints between people, not inside the commit a person waits on; ended parcels
-  // past their retention are deleted at the same quiet moments, a batch at a time.
+  // WAL checkpoints between people, not inside the commit a person waits on; the history past
+  // its retention is deleted at the same quiet moments, a batch at a time.
   retention_.emplace(*db_, clock,
-                     store::retention_settings{.ended_parcels = cfg_.store.ended_parcel_retention});
+                     store::retention_settings{.ended_parcels = cfg_.store.ended_parcel_retention,
+                                               .audit = cfg_.store.audit_retention,
+                                               .batch = store::retention_settings{}.batch});
   checkpoints_.emplace(db_->db(), clock);
   checkpoints_->on_quiet([this] { retention_->run(); });
   controller_.emplace(*db_, *key_, clock, *cabinet_, *settings_);

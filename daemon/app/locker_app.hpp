@@ -37,8 +37,8 @@
 #include "daemon/service/watchdog.hpp"
 #include "daemon/state/state_report.hpp"
 #include "daemon/state_folder/background_check.hpp"
+#include "daemon/store/history_retention.hpp"
 #include "daemon/store/idle_checkpoint.hpp"
-#include "daemon/store/parcel_retention.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/update/updater.hpp"
 #include "drivers/clock.hpp"
@@ -167,7 +167,7 @@ class locker_app {
   std::optional<hardware::cabinet_hardware> cabinet_;
   std::optional<store::store> db_;
   std::optional<security::secret_key> key_;
-  std::optional<store::parcel_retention> retention_;
+  std::optional<store::history_retention> retention_;
   std::optional<store::idle_checkpoint> checkpoints_;
   std::optional<controller::controller> controller_;
   std::optional<keypad::keypad_session> session_;

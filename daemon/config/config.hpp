@@ -85,8 +85,11 @@ struct update_config {
 
 // The parcel store (daemon/store).
 struct store_config {
-  // Collected and removed parcels are deleted this long after; zero keeps them forever.
+  // Collected and removed parcels are deleted this long after, and ended reservations this
+  // long after they were made; zero keeps them forever.
   std::chrono::days ended_parcel_retention{90};
+  // Audit entries are deleted this long after; zero keeps them forever.
+  std::chrono::days audit_retention{365};
 };
 
 // The front panel's texts (daemon/keypad/catalogue).

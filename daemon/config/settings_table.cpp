@@ -325,7 +325,19 @@ const setting rows[] = {
          [](const locker_config& c) {
            return static_cast<i64>(c.store.ended_parcel_retention.count());
          },
-     .doc = "collected and removed parcels are deleted this long after; 0: kept forever"},
+     .doc = "collected and removed parcels are deleted this long after, and reservations "
+            "that ended (deposited, cancelled) this long after they were made; 0: kept forever"},
+    {.section = "store",
+     .key = "audit_retention_days",
+     .type = setting_type::integer,
+     .min = 0,
+     .max = 36500,
+     .default_integer = 365,
+     .set = [](locker_config& c, i64 v) { c.store.audit_retention = days(v); },
+     .get =
+         [](const locker_config& c) { return static_cast<i64>(c.store.audit_retention.count()); },
+     .doc = "audit entries (who did what: `lockeradm audit`) are deleted this long after; 0: "
+            "kept forever"},
 
     {.section = "display",
      .key = "language",

@@ -31,4 +31,18 @@ std::vector<audit_entry> audit_log::newest(std::int64_t limit) {
   });
 }
 
+std::int64_t audit_log::prune(wall_time before, std::int64_t limit) {
+  // Entries are appended in time order, so the oldest by id are the oldest by ts: a batch
+  // reads the oldest `limit` and deletes those past their time, never the whole log.
+  return in_transaction(db_, [&](transaction&) {
+    db_.prepare(
+           "DELETE FROM audit WHERE id IN (SELECT id FROM (SELECT id, ts FROM audit ORDER BY id "
+           "LIMIT ?2) WHERE ts < ?1)")
+        .bind(1, protocol::format_timestamp(before))
+        .bind(2, limit)
+        .run();
+    return std::int64_t{db_.changes()};
+  });
+}
+
 }  // namespace locker::store

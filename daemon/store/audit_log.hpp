@@ -33,6 +33,9 @@ class audit_log {
               const nlohmann::json& detail = nlohmann::json::object());
   // The newest `limit` entries, newest first.
   [[nodiscard]] std::vector<audit_entry> newest(std::int64_t limit);
+  // Deletes entries made before `before`, among the oldest `limit` (so it reads at most that
+  // many, however long the log), in a transaction of its own; how many went.
+  std::int64_t prune(wall_time before, std::int64_t limit);
 
  private:
   database& db_;

@@ -9,7 +9,7 @@
 // copied the whole WAL is followed by database::restart_wal(), so that the next commit, a
 // person's as likely as not, pays one fsync rather than two.
 //
-// Other upkeep that no one should wait for (parcel_retention) runs at the same quiet moments,
+// Other upkeep that no one should wait for (history_retention) runs at the same quiet moments,
 // after the checkpoint: on_quiet().
 #pragma once
 

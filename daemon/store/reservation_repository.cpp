@@ -101,4 +101,22 @@ std::optional<wall_time> reservation_repository::oldest_announced() {
   return optional_time_column(s, 0);
 }
 
+std::int64_t reservation_repository::prune_ended(wall_time created_before, std::int64_t limit) {
+  // reservations_by_state (state, created_at) finds them without reading the newer ones;
+  // parcels_by_reservation and the holds' key answer the NOT EXISTS (and the foreign keys' own
+  // checks); reservation_recipients goes with its reservation (ON DELETE CASCADE).
+  return in_transaction(db_, [&](transaction&) {
+    db_.prepare(
+           "DELETE FROM reservations WHERE reservation_id IN (SELECT reservation_id FROM "
+           "reservations AS r WHERE state IN ('deposited', 'cancelled') AND created_at < ?1 "
+           "AND NOT EXISTS (SELECT 1 FROM parcels WHERE reservation_id = r.reservation_id) "
+           "AND NOT EXISTS (SELECT 1 FROM compartment_holds WHERE reservation_id = "
+           "r.reservation_id) LIMIT ?2)")
+        .bind(1, protocol::format_timestamp(created_before))
+        .bind(2, limit)
+        .run();
+    return std::int64_t{db_.changes()};
+  });
+}
+
 }  // namespace locker::store

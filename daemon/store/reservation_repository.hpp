@@ -44,6 +44,10 @@ class reservation_repository {
   // ones created at or before `created_by`, oldest first; the oldest one's created_at.
   [[nodiscard]] std::vector<reservation_record> announced_created_by(wall_time created_by);
   [[nodiscard]] std::optional<wall_time> oldest_announced();
+  // Deletes at most `limit` reservations that ended (deposited, once no parcel on file names
+  // them any more; cancelled) and were made before `created_before`, in a transaction of its
+  // own; how many went.
+  std::int64_t prune_ended(wall_time created_before, std::int64_t limit);
 
  private:
   database& db_;

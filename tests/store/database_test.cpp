@@ -81,7 +81,7 @@ TEST_F(database_test, the_wal_shrinks_back_after_a_backlog_is_checkpointed) {
 TEST_F(database_test, migrates_from_empty) {
   store st(db_path());
   EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
-  EXPECT_EQ(schema_version(), 11);
+  EXPECT_EQ(schema_version(), 12);
   for (const char* table :
        {"compartments", "couriers", "reservations", "parcels", "keypad_lockout", "journal",
         "journal_counter", "audit", "command_replies", "settings", "access_budgets",
@@ -111,7 +111,7 @@ TEST_F(database_test, upgrades_a_version_2_database) {
         "created_at) VALUES ('R1', 'TN1', 'S', 'h', '2024-05-01T08:00:00.000Z')");
   }
   store st(db_path());
-  EXPECT_EQ(pragma(st.db(), "user_version"), 11);
+  EXPECT_EQ(pragma(st.db(), "user_version"), 12);
   statement s = st.db().prepare(
       "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
       "name = 'reservations_announced_by_code'");
@@ -134,7 +134,7 @@ TEST_F(database_test, upgrades_a_version_3_database) {
         "'2024-05-04T08:00:00.000Z')");
   }
   store st(db_path());
-  EXPECT_EQ(pragma(st.db(), "user_version"), 11);
+  EXPECT_EQ(pragma(st.db(), "user_version"), 12);
   const auto indexes = [&](const char* name) {
     statement s =
         st.db().prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = ?1");

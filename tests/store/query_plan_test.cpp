@@ -224,6 +224,19 @@ TEST_F(query_plan_test, pruning_finds_ended_parcels_by_index) {
               [&] { (void)st_->parcels().prune_ended(t0 + std::chrono::hours{1}, 10); });
 }
 
+// The reservations are found by state and age; each one's parcel and hold by their keys.
+TEST_F(query_plan_test, pruning_finds_ended_reservations_by_index) {
+  const auto all = plans_of([&] { (void)st_->reservations().prune_ended(t0, 10); });
+  ASSERT_EQ(all.size(), 1u);
+  const auto& plan = all[0].plan;
+  SCOPED_TRACE(all[0].sql);
+  EXPECT_THAT(plan, Contains(HasSubstr("SEARCH r USING INDEX reservations_by_state (state=? AND "
+                                       "created_at<?)")));
+  EXPECT_THAT(plan, Contains(HasSubstr("parcels USING COVERING INDEX parcels_by_reservation")));
+  EXPECT_THAT(plan, Contains(HasSubstr("SEARCH compartment_holds USING COVERING INDEX")));
+  for (const auto& line : plan) EXPECT_THAT(line, Not(StartsWith("SCAN ")));
+}
+
 TEST_F(query_plan_test, opening_reads_a_few_pages_not_the_history) {
   store st(db_path());  // beside the suite's connection, as lockeradm opens it beside lockerd
   int misses = 0;

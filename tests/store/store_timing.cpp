@@ -120,6 +120,10 @@ int main(int argc, char** argv) {
   const auto cutoff = store::wall_time{std::chrono::sys_days{std::chrono::year{2024} / 3 / 1}};
   time_it("prune_ended_parcels, a batch of 100  [quiet moment]", repetitions,
           [&] { sink = sink + static_cast<std::size_t>(st.parcels().prune_ended(cutoff, 100)); });
+  // And as many of the reservations those parcels were deposited for.
+  time_it("prune_ended_reservations, a batch of 100  [quiet moment]", repetitions, [&] {
+    sink = sink + static_cast<std::size_t>(st.reservations().prune_ended(cutoff, 100));
+  });
   std::filesystem::remove_all(dir);
   return 0;
 }
