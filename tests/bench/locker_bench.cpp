@@ -932,19 +932,32 @@ void figure_door_to_puback(int samples, const fs::path& board_file,
 
 // ---- the backlog's drain, beside a bare Paho client ----------------------------------------
 
-// The CPU this process used so far (every thread, Paho's too), in microseconds.
-double process_cpu_us() {
+// What this process used so far, every thread (Paho's too): CPU in microseconds, and how often
+// a thread gave up the CPU (voluntary: it waited; involuntary: it was preempted). The drain's
+// cost is mostly in the hand-offs between threads, so the switches an event say how many.
+struct process_usage {
+  double cpu_us = 0;
+  double switches = 0;
+};
+process_usage process_used() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  return {static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+              static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec),
+          static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
+}
+// The usage since `since`, per one of `n`.
+process_usage used_each(const process_usage& since, std::size_t n) {
+  const auto now = process_used();
+  const auto k = static_cast<double>(n);
+  return {(now.cpu_us - since.cpu_us) / k, (now.switches - since.switches) / k};
 }
 
 // A bare Paho C++ client pushing `n` QoS 1 messages of payload_size bytes through the broker,
 // at most `window` unacknowledged at a time (as the relay keeps), connect included: messages/s.
 std::optional<double> bare_paho_rate(const std::string& url, std::size_t n,
                                      std::size_t payload_size, std::size_t window,
-                                     double* cpu_us_each) {
+                                     process_usage* each) {
   class counter final : public ::mqtt::iaction_listener {
    public:
     void on_success(const ::mqtt::token&) override { done(); }
@@ -968,7 +981,7 @@ std::optional<double> bare_paho_rate(const std::string& url, std::size_t n,
     ::mqtt::async_client cli(paho_uri(url), "bench-bare", ::mqtt::create_options(MQTTVERSION_5));
     counter acks;
     const std::string payload(payload_size, 'x');
-    const auto cpu0 = process_cpu_us();
+    const auto used0 = process_used();
     const auto t0 = steady::now();
     cli.connect(::mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).finalize())->wait();
     for (std::size_t sent = 0; sent < n; ++sent) {
@@ -984,7 +997,7 @@ std::optional<double> bare_paho_rate(const std::string& url, std::size_t n,
         throw std::runtime_error("not all acknowledged in 120 s");
     }
     const double s = ms_between(t0, steady::now()) / 1000.0;
-    *cpu_us_each = (process_cpu_us() - cpu0) / static_cast<double>(n);
+    *each = used_each(used0, n);
     cli.disconnect()->wait();
     if (acks.failed) throw std::runtime_error("a publish failed");
     return static_cast<double>(n) / s;
@@ -995,8 +1008,8 @@ std::optional<double> bare_paho_rate(const std::string& url, std::size_t n,
 }
 
 struct drain_result {
-  double rate = 0;         // events/s, connect included
-  double cpu_us_each = 0;  // this process's CPU (every thread) an event
+  double rate = 0;     // events/s, connect included
+  process_usage each;  // this process's CPU and thread switches (every thread) an event
   std::size_t payload_size = 0;
   std::uintmax_t wal_after = 0;  // bytes, one second after the drain
 };
@@ -1024,7 +1037,7 @@ drain_result drain_once(std::size_t events, test::mosquitto_broker& broker, std:
     if (!topics) throw std::runtime_error("no topic set");
     locker::mqtt::mqtt_link link(io, clock, link_settings_for(broker.url(), *topics));
     locker::mqtt::journal_relay relay(*db, link, clock, *topics, window);
-    const auto cpu0 = process_cpu_us();
+    const auto used0 = process_used();
     const auto t0 = steady::now();
     link.start();
     if (!test::run_until(
@@ -1035,7 +1048,7 @@ drain_result drain_once(std::size_t events, test::mosquitto_broker& broker, std:
             io, [&] { return relay.backlog() == 0; }, 10s))
       throw std::runtime_error("delivered, but the journal kept events");
     out.rate = static_cast<double>(events) / (ms_between(t0, steady::now()) / 1000.0);
-    out.cpu_us_each = (process_cpu_us() - cpu0) / static_cast<double>(events);
+    out.each = used_each(used0, events);
     // Quiet after the drain: the idle checkpoint's moment.
     test::run_until(
         io, [] { return false; }, 1s);
@@ -1064,16 +1077,20 @@ void figure_backlog(std::size_t events, int rounds, test::mosquitto_broker& brok
     std::vector<double> bare_rates;
     std::vector<double> cpu;
     std::vector<double> bare_cpu;
+    std::vector<double> switches;
+    std::vector<double> bare_switches;
     drain_result last;
     for (int r = 0; r < rounds; ++r) {
       last = drain_once(events, broker, window);
       rates.push_back(last.rate);
-      cpu.push_back(last.cpu_us_each);
-      double bare_cpu_each = 0;
+      cpu.push_back(last.each.cpu_us);
+      switches.push_back(last.each.switches);
+      process_usage bare_each;
       if (const auto bare =
-              bare_paho_rate(broker.url(), events, last.payload_size, window, &bare_cpu_each)) {
+              bare_paho_rate(broker.url(), events, last.payload_size, window, &bare_each)) {
         bare_rates.push_back(*bare);
-        bare_cpu.push_back(bare_cpu_each);
+        bare_cpu.push_back(bare_each.cpu_us);
+        bare_switches.push_back(bare_each.switches);
       }
     }
     const double rate = median_of(rates);
@@ -1094,7 +1111,9 @@ void figure_backlog(std::size_t events, int rounds, test::mosquitto_broker& brok
                     std::to_string(last.payload_size) + "-byte payloads for both; the median of " +
                     std::to_string(rounds) + " alternating rounds (lockerd / bare: " + each +
                     "); CPU in this process, every thread, " + fmt(median_of(cpu), "us", 1) +
-                    " an event (" + fmt(median_of(bare_cpu), "us", 1) + " a message bare); WAL " +
+                    " an event (" + fmt(median_of(bare_cpu), "us", 1) +
+                    " a message bare), thread switches " + fmt(median_of(switches), "an event", 2) +
+                    " (" + fmt(median_of(bare_switches), "a message bare", 2) + "); WAL " +
                     fmt(static_cast<double>(last.wal_after) / 1048576.0, "MB", 1) +
                     " one second after the drain");
   } catch (const std::exception& e) {
