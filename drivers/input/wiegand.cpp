@@ -36,10 +36,6 @@ const char* describe(wiegand_error e) {
       return "wrong length";
     case wiegand_error::parity:
       return "parity error";
-    case wiegand_error::both_lines:
-      return "pulses on both lines at once";
-    case wiegand_error::short_pulse:
-      return "pulse too short";
   }
   return "?";
 }
@@ -49,34 +45,12 @@ std::string wiegand_frame::badge_id() const {
   return std::to_string(facility) + ":" + std::to_string(card);
 }
 
-std::optional<wiegand_frame> wiegand_decoder::edge(wiegand_wire wire, bool active, steady_time at) {
-  const auto w = static_cast<std::size_t>(wire);
-  const auto other = 1 - w;
+std::optional<wiegand_frame> wiegand_decoder::pulse(wiegand_wire wire, steady_time at) {
   std::optional<wiegand_frame> ended;
-  if (!active) {
-    if (!low_[w]) return ended;  // it was low before we listened: not a pulse of ours
-    low_[w] = false;
-    if (in_frame() && options_.min_pulse.count() > 0 && at - low_since_[w] < options_.min_pulse &&
-        error_ == wiegand_error::none) {
-      error_ = wiegand_error::short_pulse;
-    }
-    last_edge_ = at;
-    return ended;
-  }
-  if (low_[w]) return ended;  // no release in between: the same pulse
-  if (in_frame() && at - last_edge_ >= options_.frame_gap) ended = finish();
-  low_[w] = true;
-  low_since_[w] = at;
-  last_edge_ = at;
-  if (low_[other] && error_ == wiegand_error::none) error_ = wiegand_error::both_lines;
+  if (in_frame() && at - last_pulse_ >= options_.frame_gap) ended = finish();
+  last_pulse_ = at;
   if (bits_ < max_kept_bits) value_ = (value_ << 1) | (wire == wiegand_wire::d1 ? 1U : 0U);
   ++bits_;
-  return ended;
-}
-
-std::optional<wiegand_frame> wiegand_decoder::pulse(wiegand_wire wire, steady_time at) {
-  auto ended = edge(wire, true, at);
-  low_[static_cast<std::size_t>(wire)] = false;  // released at once: no width to check
   return ended;
 }
 
@@ -84,12 +58,13 @@ std::optional<wiegand_frame> wiegand_decoder::finish() {
   if (!in_frame()) return std::nullopt;
   wiegand_frame f;
   f.bits = bits_;
-  f.error = error_;
-  if (f.ok() && bits_ != 26 && bits_ != 34) f.error = wiegand_error::wrong_length;
-  if (f.ok()) check(f, value_);
+  if (bits_ != 26 && bits_ != 34) {
+    f.error = wiegand_error::wrong_length;
+  } else {
+    check(f, value_);
+  }
   value_ = 0;
   bits_ = 0;
-  error_ = wiegand_error::none;
   switch (f.error) {
     case wiegand_error::none:
       ++counters_.badges;
@@ -99,12 +74,6 @@ std::optional<wiegand_frame> wiegand_decoder::finish() {
       break;
     case wiegand_error::parity:
       ++counters_.parity;
-      break;
-    case wiegand_error::both_lines:
-      ++counters_.both_lines;
-      break;
-    case wiegand_error::short_pulse:
-      ++counters_.short_pulse;
       break;
   }
   if (!f.ok()) ++counters_.garbled;

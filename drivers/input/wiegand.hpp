@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Decodes Wiegand frames from the edges of a badge reader's D0 and D1 lines. Pure: edges
-// with their timestamps in, frames out; the reader on real lines (wiegand_reader) only adds
-// the timer that ends a frame when no pulse follows.
+// Decodes Wiegand frames from the pulses of a badge reader's D0 and D1 lines. Pure: the
+// start of each pulse with its timestamp in, frames out; the reader on real lines
+// (wiegand_reader) only adds the timer that ends a frame when no pulse follows. Only starts
+// count, because that is all a kernel reports reliably for a 50 us pulse (see
+// board::pulse_input): a frame is judged by its length and parity, not by pulse widths.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,8 +20,6 @@ enum class wiegand_error : std::uint8_t {
   none,
   wrong_length,  // neither 26 nor 34 bits
   parity,        // a parity bit does not match
-  both_lines,    // a pulse began on one line while the other was still low
-  short_pulse,   // a pulse shorter than min_pulse: noise, not a reader
 };
 
 [[nodiscard]] const char* describe(wiegand_error e);
@@ -43,10 +42,6 @@ struct wiegand_options {
   // A frame ends when no pulse has begun for this long (readers send a bit every 1-2 ms and
   // leave far more than this between frames).
   millis frame_gap{25};
-  // Shorter pulses make the frame garbled; zero does not check. Only worth setting where
-  // edges carry the kernel's timestamps (the gpiod backend), never where they are stamped
-  // on arrival.
-  std::chrono::microseconds min_pulse{0};
 };
 
 struct wiegand_counters {
@@ -54,20 +49,15 @@ struct wiegand_counters {
   std::uint64_t garbled = 0;  // every frame that was not a badge, whatever the reason
   std::uint64_t wrong_length = 0;
   std::uint64_t parity = 0;
-  std::uint64_t both_lines = 0;
-  std::uint64_t short_pulse = 0;
 };
 
 class wiegand_decoder {
  public:
   explicit wiegand_decoder(wiegand_options options = {}) : options_(options) {}
 
-  // A line went active (a pulse begins: one bit) or inactive (the pulse ends) at `at`, the
-  // edge's own timestamp. A pulse that begins a frame gap or more after the last edge
-  // starts a new frame: the one before it ends first and is returned, so a late timer
-  // cannot join two frames.
-  std::optional<wiegand_frame> edge(wiegand_wire wire, bool active, steady_time at);
-  // A whole pulse where only its start is known (no width check).
+  // A pulse began on `wire` at `at`, its own timestamp: one bit, 0 on D0 and 1 on D1. A
+  // pulse that begins a frame gap or more after the last one starts a new frame: the one
+  // before it ends first and is returned, so a late timer cannot join two frames.
   std::optional<wiegand_frame> pulse(wiegand_wire wire, steady_time at);
   // Ends the frame in progress (the frame gap has passed with no pulse). Nothing when no
   // bit came since the last frame ended.
@@ -83,10 +73,7 @@ class wiegand_decoder {
   wiegand_options options_;
   std::uint64_t value_ = 0;  // the first max_kept_bits bits, first one most significant
   unsigned bits_ = 0;
-  wiegand_error error_ = wiegand_error::none;  // the first fault seen in this frame
-  steady_time last_edge_{};
-  bool low_[2] = {false, false};
-  steady_time low_since_[2] = {};
+  steady_time last_pulse_{};
   wiegand_counters counters_;
 };
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzz entry for the front panel's input decoders (drivers/input): the first byte picks the
 // Wiegand decoder or the scanner's key-event decoder, the rest is a stream of events. Each
-// Wiegand event is 3 bytes (line and level, then a 16-bit gap in microseconds); each key event
-// is 5 bytes (type, code, value as in linux/input.h). Invariants: a good Wiegand frame is 26
-// or 34 bits and names a badge, a bad one names none; a scan is never empty, never longer than
-// the decoder's bound and holds no control character. Any crash, sanitizer report or broken
-// invariant is a bug.
+// Wiegand event is 3 bytes: the line in the low bit (the other bits once carried the level;
+// they are ignored, as the decoder reads only pulse starts), then a 16-bit gap in
+// microseconds before the pulse begins. Each key event is 5 bytes (type, code, value as in
+// linux/input.h). Invariants: a good Wiegand frame is 26 or 34 bits and names a badge, a bad
+// one names none; a scan is never empty, never longer than the decoder's bound and holds no
+// control character. Any crash, sanitizer report or broken invariant is a bug.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -32,11 +33,7 @@ void wiegand(const std::uint8_t* data, std::size_t size) {
   for (std::size_t i = 0; i + 3 <= size; i += 3) {
     at += std::chrono::microseconds(data[i + 1] | (data[i + 2] << 8));
     const auto wire = (data[i] & 1) != 0 ? wiegand_wire::d1 : wiegand_wire::d0;
-    if ((data[i] & 4) != 0) {
-      check(decoder.pulse(wire, at));
-    } else {
-      check(decoder.edge(wire, (data[i] & 2) != 0, at));
-    }
+    check(decoder.pulse(wire, at));
   }
   check(decoder.finish());
 }

@@ -144,14 +144,16 @@ drivers::board_config with_wiegand_reader() {
   return b;
 }
 
-// The pulses a badge command puts on the reader's lines, decoded as lockerd would.
+// The pulses a badge command puts on the reader's lines, decoded as lockerd would: by
+// their starts.
 struct wiegand_listener {
   explicit wiegand_listener(cabinet_model& model, drivers::clock& clock) : clock_(clock) {
     model.on_input([this](const std::string& line, bool active) {
       if (line != "WIEGAND_D0" && line != "WIEGAND_D1") return;
       const auto wire = line == "WIEGAND_D0" ? drivers::input::wiegand_wire::d0
                                              : drivers::input::wiegand_wire::d1;
-      if (auto f = decoder.edge(wire, active, clock_.now())) frames.push_back(*f);
+      if (!active) return;
+      if (auto f = decoder.pulse(wire, clock_.now())) frames.push_back(*f);
     });
   }
   void finish() {
