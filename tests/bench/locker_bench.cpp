@@ -4,7 +4,8 @@
 // client, an exec of the same binary, a plain read of the same file) and the ratio to it, and
 // prints PASS/FAIL against the goals. Real time throughout (asio_clock, real sockets, real
 // processes); a figure that could not be measured is printed as such, never guessed.
-// Usage: locker_bench [--quick] [--only key|mqtt|process|start] [--parcels N,N,...]
+// Usage: locker_bench [--quick] [--only key|mqtt|start] [--drain-alone lockerd|bare]
+//                     [--parcels N,N,...]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -953,6 +955,16 @@ process_usage used_each(const process_usage& since, std::size_t n) {
   return {(now.cpu_us - since.cpu_us) / k, (now.switches - since.switches) / k};
 }
 
+// With LOCKER_BENCH_PERF_CTL naming perf record's control FIFO (perf record -D -1 --control
+// fifo:FILE), only the drains themselves are profiled: "enable" as one starts, "disable" as
+// it ends, so the journal's fill and the connects stay out of the samples.
+void perf_control(const char* command) {
+  static const char* const fifo = std::getenv("LOCKER_BENCH_PERF_CTL");
+  if (fifo == nullptr) return;
+  static std::ofstream ctl(fifo);  // kept open: perf stops listening at the FIFO's end
+  ctl << command << std::endl;
+}
+
 // A bare Paho C++ client pushing `n` QoS 1 messages of payload_size bytes through the broker,
 // at most `window` unacknowledged at a time (as the relay keeps), connect included: messages/s.
 std::optional<double> bare_paho_rate(const std::string& url, std::size_t n,
@@ -984,6 +996,7 @@ std::optional<double> bare_paho_rate(const std::string& url, std::size_t n,
     const auto used0 = process_used();
     const auto t0 = steady::now();
     cli.connect(::mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).finalize())->wait();
+    perf_control("enable");
     for (std::size_t sent = 0; sent < n; ++sent) {
       {
         std::unique_lock lock(acks.m);
@@ -996,6 +1009,7 @@ std::optional<double> bare_paho_rate(const std::string& url, std::size_t n,
       if (!acks.cv.wait_for(lock, 120s, [&] { return acks.acked == n; }))
         throw std::runtime_error("not all acknowledged in 120 s");
     }
+    perf_control("disable");
     const double s = ms_between(t0, steady::now()) / 1000.0;
     *each = used_each(used0, n);
     cli.disconnect()->wait();
@@ -1040,6 +1054,7 @@ drain_result drain_once(std::size_t events, test::mosquitto_broker& broker, std:
     const auto used0 = process_used();
     const auto t0 = steady::now();
     link.start();
+    perf_control("enable");
     if (!test::run_until(
             io, [&] { return relay.delivered() >= events; }, 120s))
       throw std::runtime_error("not drained in 120 s (" + std::to_string(relay.delivered()) +
@@ -1047,6 +1062,7 @@ drain_result drain_once(std::size_t events, test::mosquitto_broker& broker, std:
     if (!test::run_until(
             io, [&] { return relay.backlog() == 0; }, 10s))
       throw std::runtime_error("delivered, but the journal kept events");
+    perf_control("disable");
     out.rate = static_cast<double>(events) / (ms_between(t0, steady::now()) / 1000.0);
     out.each = used_each(used0, events);
     // Quiet after the drain: the idle checkpoint's moment.
@@ -1068,7 +1084,38 @@ double median_of(std::vector<double> v) {
 // The drain beside the bare client's rate with the same QoS, payload size and window, in
 // alternating rounds so that the machine's minute-to-minute drift falls on both alike; the
 // medians are compared.
-void figure_backlog(std::size_t events, int rounds, test::mosquitto_broker& broker) {
+// One side alone, for profiling it: its rate, CPU and switches in a note, no verdict.
+enum class drain_side : std::uint8_t { both, lockerd, bare };
+
+void figure_backlog_alone(std::size_t events, int rounds, test::mosquitto_broker& broker,
+                          drain_side side) {
+  constexpr std::size_t window = 32;
+  const std::size_t payload_size = drain_once(100, broker, window).payload_size;
+  for (int r = 0; r < rounds; ++r) {
+    double rate = 0;
+    process_usage each;
+    if (side == drain_side::lockerd) {
+      const auto d = drain_once(events, broker, window);
+      rate = d.rate;
+      each = d.each;
+    } else if (const auto bare =
+                   bare_paho_rate(broker.url(), events, payload_size, window, &each)) {
+      rate = *bare;
+    }
+    notes.push_back(std::string(side == drain_side::lockerd ? "lockerd's drain" : "bare client") +
+                    " alone, round " + std::to_string(r + 1) + ": " +
+                    std::to_string(std::lround(rate)) + " a second, CPU " +
+                    fmt(each.cpu_us, "us", 1) + " an event, thread switches " +
+                    fmt(each.switches, "an event", 2));
+  }
+}
+
+void figure_backlog(std::size_t events, int rounds, test::mosquitto_broker& broker,
+                    drain_side side = drain_side::both) {
+  if (side != drain_side::both) {
+    figure_backlog_alone(events, rounds, broker, side);
+    return;
+  }
   const std::string name = "backlog drain (" + std::to_string(events) + " events), incl. connect";
   const std::string goal = ">= 0.8 x bare and > 20000/s";
   try {
@@ -1796,6 +1843,7 @@ int main(int argc, char** argv) {
   bool quick = false;
   std::vector<std::size_t> key_parcels = {1'000, 10'000, 100'000};
   std::string only;  // one group of figures, for profiling it alone
+  auto side = drain_side::both;
   const std::set<std::string, std::less<>> groups = {"key", "mqtt", "start"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -1803,6 +1851,11 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (a == "--only" && i + 1 < argc && groups.contains(std::string_view(argv[i + 1]))) {
       only = argv[++i];
+    } else if (a == "--drain-alone" && i + 1 < argc &&
+               (std::string_view(argv[i + 1]) == "lockerd" ||
+                std::string_view(argv[i + 1]) == "bare")) {
+      only = "mqtt";
+      side = std::string_view(argv[++i]) == "lockerd" ? drain_side::lockerd : drain_side::bare;
     } else if (a == "--parcels" && i + 1 < argc) {
       key_parcels.clear();
       std::istringstream list(argv[++i]);
@@ -1811,13 +1864,16 @@ int main(int argc, char** argv) {
       if (key_parcels.empty()) key_parcels = {1'000};
     } else if (a == "-h" || a == "--help") {
       std::cout
-          << "Usage: locker_bench [--quick] [--only key|mqtt|start] [--parcels N,N,...]\n"
+          << "Usage: locker_bench [--quick] [--only key|mqtt|start] [--drain-alone lockerd|bare] "
+             "[--parcels N,N,...]\n"
              "Measures design.md's performance figures (issue 14), each beside a floor taken in "
              "the same run, with the ratio and PASS/FAIL against its goal.\n"
              "  --quick    fewer samples, a 20k backlog: everything in about two minutes\n"
              "  --only     key: key press -> coil through lockerd and locker-sim (24 and 200 "
              "compartments) and in-process; mqtt: door-closed -> PUBACK and the backlog's "
              "drain; start: cold start, quick_check, RSS and idle wakeups at the most parcels\n"
+             "  --drain-alone  only the drain, only one side (lockerd's relay or the bare client), "
+             "for a profile of each: rates and CPU in the notes, no verdict\n"
              "  --parcels  the parcels on file for the key press rows (default "
              "1000,10000,100000); the last one is the one RSS and cold start use\n";
       return 0;
@@ -1924,10 +1980,12 @@ int main(int argc, char** argv) {
     }
     if (wanted("mqtt")) {
       if (broker) {
-        std::cerr << "[bench] door closed -> PUBACK\n";
-        figure_door_to_puback(quick ? 30 : 200, boards.at(200), *broker);
+        if (side == drain_side::both) {
+          std::cerr << "[bench] door closed -> PUBACK\n";
+          figure_door_to_puback(quick ? 30 : 200, boards.at(200), *broker);
+        }
         std::cerr << "[bench] backlog drain\n";
-        figure_backlog(quick ? 20'000 : 100'000, quick ? 1 : 3, *broker);
+        figure_backlog(quick ? 20'000 : 100'000, quick ? 1 : 3, *broker, side);
       } else {
         not_measured("door-closed edge -> PUBACK", "-", "mosquitto did not start");
         not_measured("backlog drain", "-", "mosquitto did not start");
