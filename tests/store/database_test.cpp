@@ -81,7 +81,7 @@ TEST_F(database_test, the_wal_shrinks_back_after_a_backlog_is_checkpointed) {
 TEST_F(database_test, migrates_from_empty) {
   store st(db_path());
   EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
-  EXPECT_EQ(schema_version(), 12);
+  EXPECT_EQ(schema_version(), 13);
   for (const char* table :
        {"compartments", "couriers", "reservations", "parcels", "keypad_lockout", "journal",
         "journal_counter", "audit", "command_replies", "settings", "access_budgets",
@@ -111,7 +111,7 @@ TEST_F(database_test, upgrades_a_version_2_database) {
         "created_at) VALUES ('R1', 'TN1', 'S', 'h', '2024-05-01T08:00:00.000Z')");
   }
   store st(db_path());
-  EXPECT_EQ(pragma(st.db(), "user_version"), 12);
+  EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
   statement s = st.db().prepare(
       "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
       "name = 'reservations_announced_by_code'");
@@ -134,7 +134,7 @@ TEST_F(database_test, upgrades_a_version_3_database) {
         "'2024-05-04T08:00:00.000Z')");
   }
   store st(db_path());
-  EXPECT_EQ(pragma(st.db(), "user_version"), 12);
+  EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
   const auto indexes = [&](const char* name) {
     statement s =
         st.db().prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = ?1");
@@ -148,6 +148,61 @@ TEST_F(database_test, upgrades_a_version_3_database) {
   EXPECT_EQ(indexes("parcels_stored_by_code"), 0);  // replaced by parcels_stored_codes
   EXPECT_EQ(st.parcels().find_stored_by_code_hash("h").size(), 1u);  // the data came along
   EXPECT_EQ(st.parcels().live_with_tracking_number("TN1")->compartment_id, "A1");
+}
+
+TEST_F(database_test, upgrades_a_version_12_journal_keeping_its_events) {
+  // Migration 13 copies the journal into a table without UNIQUE on event_id: what waited for
+  // the broker must still wait, with its seq, payload and plain code's parcel.
+  const auto now = std::chrono::system_clock::now();
+  std::vector<event> before;
+  {
+    database db(db_path());
+    for (int i = 0; i < 12; ++i) db.exec(std::string(migrations()[static_cast<std::size_t>(i)]));
+    db.exec("PRAGMA user_version = 12");
+    db.exec(
+        "INSERT INTO compartments (id, size, updated_at) VALUES ('A1', 'S', "
+        "'2024-05-01T08:00:00.000Z');"
+        "INSERT INTO parcels (id, tracking_number, compartment_id, courier_id, pickup_code_hash, "
+        "pickup_code_plain, stored_at, expires_at) VALUES (7, 'TN1', 'A1', 'c-1', 'h', '123456', "
+        "'2024-05-01T08:00:00.000Z', '2024-05-04T08:00:00.000Z')");
+    journal j(db);
+    transaction tx(db);
+    before.push_back(
+        j.append(tx, journal_topic::door, "door_opened", {{"compartment", "A1"}}, now));
+    before.push_back(j.append(tx, journal_topic::parcel, "parcel_deposited",
+                              {{"compartment", "A1"}, {"pickup_code", "123456"}}, now, 7));
+    tx.commit();
+    ASSERT_EQ(j.remove(before[0].seq), 1);  // seq 2 waits alone: the copy keeps gaps as they are
+    before.erase(before.begin());
+  }
+  store st(db_path());
+  EXPECT_EQ(pragma(st.db(), "user_version"), schema_version());
+  const auto after = st.journal().pending(10, 0);
+  ASSERT_EQ(after.size(), 1U);
+  EXPECT_EQ(after[0].seq, before[0].seq);
+  EXPECT_EQ(after[0].event_id, before[0].event_id);
+  EXPECT_EQ(after[0].payload, before[0].payload);
+  EXPECT_EQ(after[0].ts, before[0].ts);
+  EXPECT_EQ(after[0].topic, journal_topic::parcel);
+  // No index on event_id is left (SQLite's autoindex of the UNIQUE), the code's one is.
+  {
+    statement indexes = st.db().prepare(
+        "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index' "
+        "AND tbl_name = 'journal' ORDER BY name)");
+    ASSERT_TRUE(indexes.step());
+    EXPECT_EQ(indexes.column_text(0), "journal_by_code_of_parcel");
+  }
+  // The next event follows on, and delivering the one that carried the code erases the code.
+  transaction tx(st.db());
+  const auto next =
+      st.journal().append(tx, journal_topic::door, "door_closed", {{"compartment", "A1"}}, now);
+  tx.commit();
+  EXPECT_EQ(next.seq, before[0].seq + 1);
+  EXPECT_EQ(st.journal().remove_upto(before[0].seq), 1);
+  statement code = st.db().prepare("SELECT pickup_code_plain IS NULL FROM parcels WHERE id = 7");
+  ASSERT_TRUE(code.step());
+  EXPECT_EQ(code.column_int64(0), 1);
+  EXPECT_EQ(st.journal().backlog(), 1);
 }
 
 TEST_F(database_test, reopen_is_idempotent_and_keeps_data) {

@@ -124,6 +124,27 @@ int main(int argc, char** argv) {
   time_it("prune_ended_reservations, a batch of 100  [quiet moment]", repetitions, [&] {
     sink = sink + static_cast<std::size_t>(st.reservations().prune_ended(cutoff, 100));
   });
+
+  std::printf("-- the journal\n");
+  // Appends in batches, so that one commit's fsync does not hide what each append costs; then
+  // the deletes after PUBACK as a drain makes them (journal_relay's delete_batch, 8192).
+  const auto now = std::chrono::system_clock::now();
+  constexpr int appends = 1000;
+  constexpr int delete_batch = 8192;
+  constexpr int delete_batches = 8;
+  time_it("journal append, 1000 events in one transaction  [each event]",
+          (delete_batch * delete_batches) / appends + 1, [&] {
+            store::transaction tx(st.db());
+            for (int i = 0; i < appends; ++i)
+              st.journal().append(tx, store::journal_topic::door, "door_opened",
+                                  {{"compartment", "A1"}}, now);
+            tx.commit();
+          });
+  std::uint64_t upto = st.journal().pending(1, 0).at(0).seq - 1;
+  time_it("journal remove_upto, 8192 delivered events  [drain]", delete_batches, [&] {
+    upto += delete_batch;
+    sink = sink + static_cast<std::size_t>(st.journal().remove_upto(upto));
+  });
   std::filesystem::remove_all(dir);
   return 0;
 }
