@@ -117,7 +117,8 @@ class database {
   // (synchronous=NORMAL): a power cut may undo the last of them, never tear or reorder them,
   // and the next ordinary commit's fsync makes them durable with it. Only for work whose loss
   // is harmless: the journal's deletes after PUBACK (delivery is at least once, so a lost
-  // delete only sends the event again). Made and destroyed outside a transaction.
+  // delete only sends the event again) and the history's retention (a lost batch is deleted
+  // again). Made and destroyed outside a transaction.
   class relaxed_commits {
    public:
     explicit relaxed_commits(database& db);

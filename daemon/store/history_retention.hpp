@@ -10,7 +10,8 @@
 // the moments the database is quiet (idle_checkpoint::on_quiet): never inside a commit a person
 // waits on, never at start, and with no timer of its own. A batch that deleted something
 // committed, which leads to the next quiet moment and so to the next batch, with the loop free
-// for people in between; a locker where nothing happens has nothing new to delete.
+// for people in between; a locker where nothing happens has nothing new to delete. Its commits
+// are relaxed (database::relaxed_commits): a deletion a power cut undoes is done again.
 #pragma once
 
 #include <chrono>

@@ -3,6 +3,7 @@
 // least once, so the second fsync per event bought nothing). What that may cost at a power cut,
 // on the power-cut VFS: the delete is undone, so the events are sent again; never a torn
 // database, never a lost event, and a delete followed by an ordinary commit is as durable as it.
+// The history's retention commits the same way: a cut undoes a batch, never more, never torn.
 #include <cstdint>
 #include <filesystem>
 #include <random>
@@ -12,7 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/store/history_retention.hpp"
 #include "daemon/store/store.hpp"
+#include "drivers/virtual_clock.hpp"
 #include "tests/power_cut/power_cut_vfs.hpp"
 #include "tests/store/temp_dir.hpp"
 
@@ -95,6 +98,59 @@ TEST_F(relaxed_delete, a_cut_right_after_it_keeps_every_event_or_only_the_undeli
   }
   // Some cut undid the delete: it really was not synced (else this test proves nothing).
   EXPECT_TRUE(outcomes.contains(3));
+}
+
+// Parcels collected long ago, past any retention.
+void ended_parcels(store::store& st, int n) {
+  using namespace std::chrono_literals;
+  const store::wall_time closed = t0 - 400 * 24h;
+  store::transaction tx(st.db());
+  if (st.compartments().all().empty()) st.compartments().upsert(tx, "A1", "M", closed);
+  for (int i = 0; i < n; ++i) {
+    const auto id = st.parcels().store(tx, {"TN" + std::to_string(i), "A1", std::nullopt, "c-1",
+                                            "h", std::nullopt, closed - 24h, closed + 48h});
+    st.parcels().mark(tx, id, store::parcel_state::collected, closed);
+  }
+  tx.commit();
+}
+
+TEST_F(relaxed_delete, the_historys_retention_costs_no_fsync_and_a_cut_undoes_a_batch_at_most) {
+  std::set<std::size_t> outcomes;
+  for (std::uint32_t seed = 1; seed <= 12; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    power_cut_vfs vfs;
+    {
+      store::store st(db_path());
+      ended_parcels(st, 30);
+      drivers::virtual_clock clock(t0);
+      store::history_retention retention(
+          st, clock,
+          {.ended_parcels = std::chrono::days{90}, .audit = std::chrono::days{0}, .batch = 10});
+      vfs.arm(0, 0);
+      EXPECT_EQ(retention.run(), 10);
+      EXPECT_EQ(vfs.syncs(), 0U) << "the retention's batch waited for the disk";
+      EXPECT_EQ(st.parcels().all().size(), 20U);
+      vfs.arm(1, seed);
+      EXPECT_THROW(append(st, "opened"), store::store_error);  // its first write is the cut
+      ASSERT_TRUE(vfs.cut());
+    }
+    vfs.restore();
+    store::store st(db_path());
+    EXPECT_TRUE(integrity_ok(st));
+    const auto left = st.parcels().all().size();
+    EXPECT_TRUE(left == 30U || left == 20U) << left;
+    outcomes.insert(left);
+    // The next quiet moment deletes the batch again, as durable as any commit after it.
+    drivers::virtual_clock clock(t0);
+    store::history_retention again(
+        st, clock,
+        {.ended_parcels = std::chrono::days{90}, .audit = std::chrono::days{0}, .batch = 10});
+    EXPECT_EQ(again.run(), 10);
+    EXPECT_EQ(st.parcels().all().size(), left - 10);
+  }
+  EXPECT_TRUE(outcomes.contains(30U)) << "no cut undid the batch: it was synced after all";
 }
 
 }  // namespace

@@ -153,7 +153,7 @@ TEST_F(history_retention_test, a_failure_is_logged_not_thrown) {
   history_retention retention(*st_, clock_,
                               {.ended_parcels = std::chrono::days{1}, .audit = {}, .batch = 10});
   ended(2, start - std::chrono::days{2});
-  transaction tx(st_->db());  // inside a transaction: BEGIN fails, as a busy database would
+  transaction tx(st_->db());  // inside one: it cannot start its own, as with a busy database
   EXPECT_EQ(retention.run(), 0);
   tx.commit();
   EXPECT_EQ(retention.run(), 2);
