@@ -50,12 +50,6 @@ struct command_tokens {
   std::set<std::string, std::less<>> flags;
 };
 
-struct usage_failure {
-  std::string message;
-};
-
-[[noreturn]] void usage_fail(std::string message) { throw usage_failure{std::move(message)}; }
-
 std::optional<long long> parse_integer(std::string_view s) {
   long long v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -463,6 +457,8 @@ parse_outcome parse(std::span<const std::string> args, const env_lookup& env) {
 }
 
 }  // namespace
+
+void usage_fail(std::string message) { throw usage_failure{std::move(message)}; }
 
 parse_outcome parse_arguments(std::span<const std::string> args, const env_lookup& env) {
   try {

@@ -135,6 +135,13 @@ struct usage_error {
 // usage_error::command names the command whose --help the error line points at ("" none).
 using parse_outcome = std::variant<invocation, help_request, usage_error, version_request>;
 
+// A refusal of the arguments. The parsers (here and in token_tool.cpp) throw it from deep inside
+// and catch it at their entry points, which turn it into exit_usage.
+struct usage_failure {
+  std::string message;
+};
+[[noreturn]] void usage_fail(std::string message);
+
 // Reads the environment (LOCKERCTL_BROKER, LOCKERCTL_LOCKER): injected so parsing stays pure.
 using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
 

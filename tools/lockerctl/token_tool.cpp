@@ -19,12 +19,6 @@
 namespace locker::ctl {
 namespace {
 
-struct usage_problem {
-  std::string message;
-};
-
-[[noreturn]] void usage_fail(std::string m) { throw usage_problem{std::move(m)}; }
-
 // "<verb>: <before><what><after>", for the refusals inside read_options' loop.
 [[noreturn]] void option_fail(const std::string& verb, std::string_view before,
                               std::string_view what, std::string_view after) {
@@ -173,7 +167,7 @@ int run_token_command(std::span<const std::string> args, std::ostream& out, std:
     if (args[0] == "keygen") return keygen(args.subspan(1), out, err);
     if (args[0] == "make") return make(args.subspan(1), out, now);
     usage_fail("token: unknown command '" + args[0] + "' (keygen or make)");
-  } catch (const usage_problem& p) {
+  } catch (const usage_failure& p) {
     err << "lockerctl: " << p.message << "\n(see lockerctl token --help)\n";
     return exit_usage;
   } catch (const std::exception& e) {
