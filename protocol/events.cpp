@@ -3,14 +3,15 @@
 
 #include <cmath>
 
+#include "protocol/json_util.hpp"
+
 namespace locker::protocol {
 
 namespace {
 
 using nlohmann::json;
 
-// replace: field values come from the board file and the keypad; a stray byte must not throw.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+using detail::dump_payload;
 
 json header(const event_header& h, std::string_view type) {
   return {{"event_id", h.event_id},
@@ -243,14 +244,14 @@ std::string_view to_string(alarm_severity s) {
 std::string encode_parcel_event(const event_header& h, const parcel_event& e) {
   json j = header(h, "");
   std::visit(parcel_fields{j}, e);
-  return dump(j);
+  return dump_payload(j);
 }
 
 std::string encode_door_event(const event_header& h, const door_event& e) {
   json j = header(h, to_string(e.type));
   j["compartment"] = e.compartment;
   j["cause"] = to_string(e.cause);
-  return dump(j);
+  return dump_payload(j);
 }
 
 std::string encode_alarm_event(const event_header& h, const alarm_event& e) {
@@ -258,28 +259,29 @@ std::string encode_alarm_event(const event_header& h, const alarm_event& e) {
   if (e.compartment) j["compartment"] = *e.compartment;
   j["severity"] = to_string(e.severity);
   j["active"] = e.active;
-  return dump(j);
+  return dump_payload(j);
 }
 
 std::string encode_status_online(const status_online& s) {
-  return dump({{"online", true},
-               {"version", s.version},
-               {"boot_id", s.boot_id},
-               {"started_at", format_timestamp(s.started_at)}});
+  return dump_payload({{"online", true},
+                       {"version", s.version},
+                       {"boot_id", s.boot_id},
+                       {"started_at", format_timestamp(s.started_at)}});
 }
 
 std::string encode_status_offline(offline_reason r) {
-  return dump({{"online", false}, {"reason", r == offline_reason::lost ? "lost" : "shutdown"}});
+  return dump_payload(
+      {{"online", false}, {"reason", r == offline_reason::lost ? "lost" : "shutdown"}});
 }
 
 std::string encode_info(const locker_info& i) {
   json compartments = json::array();
   for (const auto& c : i.compartments) compartments.push_back({{"id", c.id}, {"size", c.size}});
-  return dump({{"version", i.version},
-               {"hardware", i.hardware},
-               {"compartments", std::move(compartments)},
-               {"capabilities", i.capabilities},
-               {"config_version", i.config_version}});
+  return dump_payload({{"version", i.version},
+                       {"hardware", i.hardware},
+                       {"compartments", std::move(compartments)},
+                       {"capabilities", i.capabilities},
+                       {"config_version", i.config_version}});
 }
 
 json state_body(const locker_state& s) {
@@ -329,7 +331,7 @@ json capacity_json(const capacity_by_size& c) {
   return j;
 }
 
-std::string encode_state(const locker_state& s) { return dump(state_body(s)); }
+std::string encode_state(const locker_state& s) { return dump_payload(state_body(s)); }
 
 json get_state_data(const locker_state& s, const std::vector<reservation_summary>& reservations) {
   json j = state_body(s);
@@ -358,14 +360,14 @@ std::string encode_telemetry(const telemetry& t) {
       if (std::isfinite(c)) j["temperatures_c"][sensor] = c;  // JSON has no NaN
     }
   }
-  return dump(j);
+  return dump_payload(j);
 }
 
 std::string encode_job(const job_progress& p) {
   json j{{"job_id", p.job_id}, {"state", to_string(p.state)}, {"ts", format_timestamp(p.ts)}};
   if (p.percent) j["percent"] = *p.percent;
   if (p.message) j["message"] = *p.message;
-  return dump(j);
+  return dump_payload(j);
 }
 
 }  // namespace locker::protocol

@@ -41,6 +41,10 @@ std::size_t nesting_depth(std::string_view text) {
 
 }  // namespace
 
+std::string dump_payload(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 parsed_json parse_json(std::string_view text, std::size_t max_depth) {
   if (nesting_depth(text) > max_depth) {
     return {std::nullopt, "malformed JSON: nested deeper than " + std::to_string(max_depth)};

@@ -23,6 +23,10 @@ struct parsed_json {
 };
 [[nodiscard]] parsed_json parse_json(std::string_view text, std::size_t max_depth = 16);
 
+// A payload as the locker sends it: compact, and a stray byte in a value (from the board file,
+// the keypad or a scanner) replaced rather than thrown on.
+[[nodiscard]] std::string dump_payload(const nlohmann::json& j);
+
 // An integer JSON number, or a float with no fractional part (JSON Schema's "integer").
 [[nodiscard]] std::optional<long long> as_integer(const nlohmann::json& v);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "protocol/replies.hpp"
 
+#include "protocol/json_util.hpp"
+
 namespace locker::protocol {
 
 std::string_view to_string(reply_status s) {
@@ -38,8 +40,7 @@ std::string encode_reply(const reply& r) {
   if (r.code) j["code"] = to_string(*r.code);
   if (r.message) j["message"] = *r.message;
   if (r.data) j["data"] = *r.data;
-  // replace: a message is built by us, but never let invalid UTF-8 turn into an exception.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return detail::dump_payload(j);
 }
 
 nlohmann::json reservation_cancel_data(cancel_outcome outcome) {

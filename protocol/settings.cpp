@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+using detail::dump_payload;
 
 }  // namespace
 
@@ -85,15 +85,15 @@ result<desired_config, config_rejection> decode_cfg_desired(std::string_view pay
 }
 
 std::string encode_cfg_applied(std::uint64_t version) {
-  return dump({{"version", version}, {"status", "applied"}, {"errors", json::array()}});
+  return dump_payload({{"version", version}, {"status", "applied"}, {"errors", json::array()}});
 }
 
 std::string encode_cfg_rejected(const config_rejection& r) {
   json errors = json::array();
   for (const auto& e : r.errors) errors.push_back({{"key", e.key}, {"message", e.message}});
-  return dump({{"version", r.version ? json(*r.version) : json(nullptr)},
-               {"status", "rejected"},
-               {"errors", std::move(errors)}});
+  return dump_payload({{"version", r.version ? json(*r.version) : json(nullptr)},
+                       {"status", "rejected"},
+                       {"errors", std::move(errors)}});
 }
 
 }  // namespace locker::protocol

@@ -12,7 +12,7 @@
 namespace locker::mqtt {
 
 namespace {
-constexpr std::string_view component = "relay";
+constexpr std::string_view relay_log = "relay";
 
 // The journal's payload is a JSON object with event_id, seq, ts and type (never empty, never
 // "queued": the store refuses that field): the flag goes in front, without a parse.
@@ -63,7 +63,7 @@ std::int64_t journal_relay::backlog() {
   try {
     return db_.journal().backlog();
   } catch (const std::exception& e) {
-    log::error(component, "cannot count the journal: ", e.what());
+    log::error(relay_log, "cannot count the journal: ", e.what());
     return -1;
   }
 }
@@ -85,7 +85,7 @@ void journal_relay::connected() {
   ++generation_;
   forget_what_was_sent();
   if (const auto waiting = backlog(); waiting > 0)
-    log::info(component, waiting, " events waiting in the journal");
+    log::info(relay_log, waiting, " events waiting in the journal");
   pump();
 }
 
@@ -106,7 +106,7 @@ bool journal_relay::read_ahead() {
       ahead_.push_back(std::move(e));
     }
   } catch (const std::exception& e) {
-    log::error(component, "cannot read the journal: ", e.what());
+    log::error(relay_log, "cannot read the journal: ", e.what());
     return false;
   }
   return !ahead_.empty();
@@ -137,7 +137,7 @@ void journal_relay::acknowledged(std::uint64_t generation, std::uint64_t seq, bo
   if (!ok) {
     // Dropped connection: disconnected() follows and the next connect sends it again.
     if (!link_.connected()) return;
-    log::warning(component, "broker refused event ", seq, "; sending again from the oldest");
+    log::warning(relay_log, "broker refused event ", seq, "; sending again from the oldest");
     active_ = false;
     ++generation_;
     retry_timer_.start(retry_delay, [this] { restart_from_oldest(); });
@@ -187,7 +187,7 @@ void journal_relay::flush_deletes() {
     deleted_upto_ = acked_upto_;
   } catch (const std::exception& e) {
     // Kept: they are sent again after the next connect (at least once).
-    log::error(component, "cannot delete delivered events: ", e.what());
+    log::error(relay_log, "cannot delete delivered events: ", e.what());
   }
 }
 

@@ -12,7 +12,7 @@ namespace locker::mqtt {
 
 namespace {
 
-constexpr std::string_view component = "reporter";
+constexpr std::string_view reporter_log = "reporter";
 
 }  // namespace
 
@@ -91,7 +91,7 @@ void reporter::publish_state_now() {
     last_state_ = clock_.now();
     ++states_published_;
   } catch (const std::exception& e) {
-    log::error(component, "cannot build the state: ", e.what());
+    log::error(reporter_log, "cannot build the state: ", e.what());
   }
 }
 
@@ -139,7 +139,7 @@ void reporter::publish_telemetry() {
   try {
     link_.publish(topics_.tele(), protocol::encode_telemetry(current_telemetry()), 0, false);
   } catch (const std::exception& e) {
-    log::error(component, "cannot build the telemetry: ", e.what());
+    log::error(reporter_log, "cannot build the telemetry: ", e.what());
   }
 }
 
