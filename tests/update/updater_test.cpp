@@ -67,16 +67,33 @@ std::string sha_of(const fs::path& p) {
   return s ? s.value() : std::string();
 }
 
-// The bundles and certificates, made once for the whole program.
-const fs::path& bundles() {
-  static const fs::path dir = [] {
-    auto d = make_temp_dir("locker-update-bundles");
+// The bundles and certificates, made once for the whole program and removed as it exits (CTest
+// runs each case as its own program: 146 of these folders were left in /tmp by one run).
+class bundle_folder {
+ public:
+  bundle_folder() : path_(make_temp_dir("locker-update-bundles")) {
     const std::string cmd = std::string(LOCKER_SOURCE_DIR) + "/tests/update/make_bundles.sh " +
-                            d.string() + " >/dev/null";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("make_bundles.sh failed");
-    return d;
-  }();
-  return dir;
+                            path_.string() + " >/dev/null";
+    if (std::system(cmd.c_str()) != 0) {
+      fs::remove_all(path_);
+      throw std::runtime_error("make_bundles.sh failed");
+    }
+  }
+  bundle_folder(const bundle_folder&) = delete;
+  bundle_folder& operator=(const bundle_folder&) = delete;
+  ~bundle_folder() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+const fs::path& bundles() {
+  static const bundle_folder folder;
+  return folder.path();
 }
 
 // ---- the signature check ----------------------------------------------------------------
