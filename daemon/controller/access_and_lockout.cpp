@@ -125,7 +125,7 @@ void controller::count_wrong_attempt(access_budget b) {
 
 void controller::checkpoint_budgets() {
   const auto now = steady_ms();
-  commit([&](store::transaction& tx) {
+  commit_unshown([&](store::transaction& tx) {
     for (const auto b : all_budgets)
       if (limiter(b).locked_for(now) > milliseconds{0}) save_budget(tx, b, limiter(b), now);
   });

@@ -104,6 +104,14 @@ controller::~controller() {
 // --- persistence ---------------------------------------------------------------------
 
 bool controller::commit(const std::function<void(store::transaction&)>& fn) {
+  return commit(fn, true);
+}
+
+bool controller::commit_unshown(const std::function<void(store::transaction&)>& fn) {
+  return commit(fn, false);
+}
+
+bool controller::commit(const std::function<void(store::transaction&)>& fn, bool shown) {
   struct in_transaction {
     int& depth;
     explicit in_transaction(int& d) : depth(d) { ++depth; }
@@ -138,8 +146,9 @@ bool controller::commit(const std::function<void(store::transaction&)>& fn) {
     return false;
   }
   journal_due_ = journal_due_ || journaled_;
+  // An event journaled is a change of the state's seq.
+  change_due_ = change_due_ || shown || journaled_;
   journaled_ = false;
-  change_due_ = true;
   // After this turn of the loop: the caller takes the action first (the coil, the reply).
   if (!notify_timer_.armed())
     notify_timer_.start(drivers::millis(0), [this] { notify_observers(); });

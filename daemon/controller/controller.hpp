@@ -257,6 +257,11 @@ class controller final : public compartment::compartment_observer, public keypad
   // database refused: nothing of it happened. Inside commit_together(), fn runs in that
   // transaction instead.
   bool commit(const std::function<void(store::transaction&)>& fn);
+  // As commit(), for a change that nothing in the state report shows (the budgets' checkpoint
+  // while a lockout lasts): unless it journaled events, on_change is not told, so the tracking
+  // system is not sent the same state again (every 5 minutes of a 72 h lockout).
+  bool commit_unshown(const std::function<void(store::transaction&)>& fn);
+  bool commit(const std::function<void(store::transaction&)>& fn, bool shown);
   // As commit(), and every commit() made while fn runs (the compartments' observer calls)
   // joins this one transaction: all of it happens, or none.
   bool commit_together(const std::function<void(store::transaction&)>& fn);

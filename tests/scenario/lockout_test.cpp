@@ -206,6 +206,29 @@ TEST(lockout, a_restart_neither_ends_nor_lengthens_it_and_a_power_cut_ends_none)
   EXPECT_EQ(lockout_events(rig), (std::vector<std::string>{"on", "off", "on", "off"}));
 }
 
+TEST(lockout, its_checkpoints_are_saved_but_publish_no_state_of_their_own) {
+  locker_rig rig(
+      [](config::locker_config& c) { c.policy.lockout_base = std::chrono::minutes{20}; });
+  const auto state_topic = rig.app().topics().state();
+  wrong_codes(rig, 5);
+  ASSERT_EQ(rig.locker().lockout_remaining(), std::chrono::minutes{20});
+  rig.advance(key_time);
+  const auto states = rig.link().published_on(state_topic).size();
+  // Checkpoints at 5, 10 and 15 minutes: the state (compartments, alarms, seq) is as it was.
+  rig.advance(std::chrono::minutes{16});
+  EXPECT_EQ(rig.link().published_on(state_topic).size(), states)
+      << "the same state sent again for a checkpoint";
+  // They were saved all the same: a power cut loses only the minute since the last one.
+  rig.restart([&] { rig.clock().reboot(); });
+  EXPECT_EQ(rig.locker().lockout_remaining(), std::chrono::minutes{5});
+  const auto after_restart = rig.link().published_on(state_topic).size();
+  rig.advance(std::chrono::minutes{5});
+  EXPECT_EQ(rig.display(), idle);
+  // Its end is a change (the alarm goes, an event is journaled): that state is sent.
+  EXPECT_GT(rig.link().published_on(state_topic).size(), after_restart);
+  EXPECT_EQ(lockout_events(rig), (std::vector<std::string>{"on", "off"}));
+}
+
 TEST(lockout, an_operator_clears_it_over_mqtt_audited) {
   locker_rig rig;
   rig.add_courier("c-1", pin);
