@@ -109,9 +109,10 @@ TEST_F(pulses, nonsense_lengths_still_give_a_bounded_pulse) {
 }
 
 TEST_F(pulses, never_two_coils_at_once_and_served_in_order_with_the_gap) {
+  // The supply first: each lock tells it on destruction, so it must outlive them.
+  coil_supply supply(clock, 50ms);
   std::vector<std::unique_ptr<fake_output_line>> coils;
   std::vector<std::unique_ptr<pulsed_lock>> locks;
-  coil_supply supply(clock, 50ms);
   for (int i = 0; i < 4; ++i) {
     coils.push_back(coil());
     locks.push_back(std::make_unique<pulsed_lock>(*coils.back(), supply, 300ms, 1000ms));
